@@ -1,0 +1,157 @@
+"""Host-declared custom fields (自定义字段) and the validation of their values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import attrs
+
+from leadcore.errors import ConfigError, FieldProblem, ValidationError
+from leadcore.labels import LabelledEnum
+from leadcore.model import CustomValue
+
+__all__ = ["CustomField", "CustomFieldSet", "FieldType"]
+
+
+class FieldType(LabelledEnum):
+    """The type of a custom field's value."""
+
+    TEXT = "text", "文本", "Text"
+    NUMBER = "number", "数字", "Number"
+    BOOLEAN = "boolean", "是/否", "Yes / no"
+    DATE = "date", "日期", "Date"
+    CHOICE = "choice", "单选", "Single choice"
+    MULTI_CHOICE = "multi_choice", "多选", "Multiple choice"
+
+
+@attrs.frozen(slots=True)
+class CustomField:
+    """One custom field the host declares: its name, type, whether required, allowed options."""
+
+    name: str
+    type: FieldType
+    required: bool = False
+    options: tuple[str, ...] = ()
+    label: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise ConfigError(f"custom_fields.{self.name}", "the name must be an identifier")
+        choice = self.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE)
+        if choice and not self.options:
+            raise ConfigError(f"custom_fields.{self.name}.options", "a choice field needs options")
+        if not choice and self.options:
+            raise ConfigError(
+                f"custom_fields.{self.name}.options", f"a {self.type.value} field takes no options"
+            )
+
+    def coerce(self, value: object) -> CustomValue:
+        """Return ``value`` as this field's type; raise ValueError saying what would be right."""
+        match self.type:
+            case FieldType.TEXT:
+                if isinstance(value, str):
+                    return value
+                raise ValueError("must be text")
+            case FieldType.NUMBER:
+                return _number(value)
+            case FieldType.BOOLEAN:
+                if isinstance(value, bool):
+                    return value
+                raise ValueError("must be true or false")
+            case FieldType.DATE:
+                return _date(value)
+            case FieldType.CHOICE:
+                if isinstance(value, str) and value in self.options:
+                    return value
+                raise ValueError(f"must be one of: {', '.join(self.options)}")
+            case FieldType.MULTI_CHOICE:
+                if isinstance(value, str) or not isinstance(value, Iterable):
+                    raise ValueError(f"must be a list of: {', '.join(self.options)}")
+                chosen = tuple(value)
+                bad = [v for v in chosen if v not in self.options]
+                if bad:
+                    raise ValueError(
+                        f"{', '.join(map(repr, bad))} not allowed; options: {', '.join(self.options)}"
+                    )
+                return tuple(str(v) for v in dict.fromkeys(chosen))
+        raise AssertionError(self.type)  # pragma: no cover - enum is exhaustive
+
+
+def _number(value: object) -> int | Decimal:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true/false")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float | str | Decimal):
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise ValueError("must be a number") from None
+        if number.is_finite():
+            return number
+    raise ValueError("must be a finite number")
+
+
+def _date(value: object) -> date:
+    if isinstance(value, datetime):
+        raise ValueError("must be a date without a time")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO date like 2026-01-31") from None
+    raise ValueError("must be a date")
+
+
+class CustomFieldSet:
+    """The custom fields a host declares for its leads; validates and normalises their values."""
+
+    def __init__(self, fields: Iterable[CustomField] = ()) -> None:
+        self._fields: dict[str, CustomField] = {}
+        for f in fields:
+            if f.name in self._fields:
+                raise ConfigError(f"custom_fields.{f.name}", "declared twice")
+            self._fields[f.name] = f
+
+    @property
+    def fields(self) -> Mapping[str, CustomField]:
+        """The declarations by name."""
+        return self._fields
+
+    def validate(
+        self, values: Mapping[str, object], *, partial: bool = False
+    ) -> dict[str, CustomValue]:
+        """Return the values normalised to their declared types.
+
+        Raises ``ValidationError`` listing every problem at once: an undeclared name, a value of
+        the wrong type or outside the options, and (unless ``partial``, used for edits) a required
+        field that is missing or empty.
+        """
+        problems: list[FieldProblem] = []
+        clean: dict[str, CustomValue] = {}
+        for name, value in values.items():
+            path = f"custom_fields.{name}"
+            field = self._fields.get(name)
+            if field is None:
+                known = ", ".join(self._fields) or "none are declared"
+                problems.append(FieldProblem(path, f"is not a declared custom field ({known})"))
+                continue
+            if value is None or value == "" or value == ():
+                if field.required:
+                    problems.append(FieldProblem(path, "is required"))
+                continue
+            try:
+                clean[name] = field.coerce(value)
+            except ValueError as e:
+                problems.append(FieldProblem(path, str(e)))
+        if not partial:
+            for name, field in self._fields.items():
+                if field.required and name not in values:
+                    problems.append(FieldProblem(f"custom_fields.{name}", "is required"))
+        if problems:
+            raise ValidationError(problems, subject="custom fields")
+        return clean

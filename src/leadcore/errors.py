@@ -1,0 +1,137 @@
+"""The exceptions leadcore raises.
+
+Every error is a :class:`LeadcoreError`; each child also subclasses the builtin it resembles, so
+``except LookupError`` in a host keeps working. Messages name the id, field or path at fault and
+what would be right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+__all__ = [
+    "AlreadyExists",
+    "ConcurrencyConflict",
+    "ConfigError",
+    "DuplicateLead",
+    "FieldProblem",
+    "InvalidTransition",
+    "LeadcoreError",
+    "NotFound",
+    "PermissionDenied",
+    "ValidationError",
+]
+
+
+class LeadcoreError(Exception):
+    """Root of every error leadcore raises on purpose."""
+
+
+@attrs.frozen
+class FieldProblem:
+    """One thing wrong with one field: ``field`` is a dotted path, ``reason`` says what is right."""
+
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+class ValidationError(LeadcoreError, ValueError):
+    """Raised when input data is wrong; carries *every* problem found, not just the first."""
+
+    def __init__(self, problems: Iterable[FieldProblem], *, subject: str = "input") -> None:
+        self.problems: tuple[FieldProblem, ...] = tuple(problems)
+        self.subject = subject
+        listed = "; ".join(str(p) for p in self.problems)
+        super().__init__(f"invalid {subject}: {listed}")
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The paths of the fields at fault, in the order found."""
+        return tuple(p.field for p in self.problems)
+
+
+class ConfigError(LeadcoreError, ValueError):
+    """Raised when configuration (dicts, JSON, TOML) is malformed; names the path at fault."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"config {path}: {reason}")
+
+
+class NotFound(LeadcoreError, LookupError):
+    """Raised when a lead, pool, follow-up, user or other record with the given id does not exist."""
+
+    def __init__(self, kind: str, id: str) -> None:
+        self.kind = kind
+        self.id = id
+        super().__init__(f"{kind} {id!r} not found")
+
+
+class PermissionDenied(LeadcoreError, PermissionError):
+    """Raised when the actor may not perform the action; ``reason`` says why (shown to users)."""
+
+    def __init__(self, actor_id: str, action: str, subject: str, reason: str) -> None:
+        self.actor_id = actor_id
+        self.action = action
+        self.subject = subject
+        self.reason = reason
+        super().__init__(f"{actor_id} may not {action} {subject}: {reason}")
+
+
+class InvalidTransition(LeadcoreError, ValueError):
+    """Raised when an action is not allowed from the lead's current status (see lifecycle)."""
+
+    def __init__(self, lead_id: str, status: str, action: str, allowed: Iterable[str]) -> None:
+        self.lead_id = lead_id
+        self.status = status
+        self.action = action
+        self.allowed = tuple(allowed)
+        hint = ", ".join(self.allowed) if self.allowed else "none (the lead is read-only)"
+        super().__init__(
+            f"lead {lead_id!r}: cannot {action} a lead in status {status!r}; allowed actions: {hint}"
+        )
+
+
+class ConcurrencyConflict(LeadcoreError, RuntimeError):
+    """Raised when a save carries a stale version: someone else changed the record first."""
+
+    def __init__(self, kind: str, id: str, expected: int, actual: int | None) -> None:
+        self.kind = kind
+        self.id = id
+        self.expected = expected
+        self.actual = actual
+        now = "it was deleted" if actual is None else f"it is now at version {actual}"
+        super().__init__(
+            f"{kind} {id!r} changed concurrently: expected version {expected}, but {now}; "
+            "reload and retry"
+        )
+
+
+class AlreadyExists(LeadcoreError, ValueError):
+    """Raised when a record is added with an id that another record of its kind already has."""
+
+    def __init__(self, kind: str, id: str) -> None:
+        self.kind = kind
+        self.id = id
+        super().__init__(f"{kind} {id!r} already exists; use a fresh id")
+
+
+class DuplicateLead(AlreadyExists):
+    """Raised when a lead with the same id, or (on dedup checks) the same phone, email or
+    company, already exists; ``existing_id`` names the lead that is already there."""
+
+    def __init__(self, field: str, value: str, existing_id: str) -> None:
+        self.field = field
+        self.value = value
+        self.existing_id = existing_id
+        LeadcoreError.__init__(
+            self, f"a lead with {field} {value!r} already exists: {existing_id!r}"
+        )
+        self.kind = "lead"
+        self.id = existing_id

@@ -1,0 +1,124 @@
+"""Immutable records of every change: the audit trail and the outbox.
+
+An event is appended in the same unit of work as the change it describes, so it lands exactly
+when the change does. The store numbers events with a strictly increasing ``position``; a host
+reads new ones with ``events_since(position)`` and never misses one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Final
+
+import attrs
+from attrs import AttrsInstance
+
+from leadcore.labels import LabelledEnum
+from leadcore.model import LeadStatus
+
+__all__ = ["Event", "EventKind", "FieldChange", "diff_fields"]
+
+
+class EventKind(LabelledEnum):
+    """What happened. Lead operations use the matching action's name."""
+
+    LEAD_CREATED = "lead_created", "新建线索", "Lead created"
+    LEAD_EDITED = "lead_edited", "编辑线索", "Lead edited"
+    LEAD_DELETED = "lead_deleted", "删除线索", "Lead deleted"
+    ASSIGNED = "assigned", "分配", "Assigned"
+    CLAIMED = "claimed", "抢单", "Claimed"
+    RECLAIMED = "reclaimed", "收回", "Reclaimed"
+    RELEASED = "released", "释放", "Released"
+    RETURNED = "returned", "退回", "Returned"
+    RECYCLED = "recycled", "回收", "Recycled"
+    OWNER_CHANGED = "owner_changed", "更换负责人", "Owner changed"
+    TRANSFERRED = "transferred", "转移", "Transferred"
+    FOLLOWED_UP = "followed_up", "跟进", "Followed up"
+    CONVERTED = "converted", "转化", "Converted"
+    INVALIDATED = "invalidated", "设为无效", "Invalidated"
+    CLOSED_LOST = "closed_lost", "关闭", "Closed as lost"
+    REOPENED = "reopened", "重新激活", "Reopened"
+    MERGED = "merged", "合并", "Merged"
+    COLLABORATORS_CHANGED = "collaborators_changed", "协作人变更", "Collaborators changed"
+    FOLLOWERS_CHANGED = "followers_changed", "关注变更", "Followers changed"
+    POOL_CREATED = "pool_created", "新建线索池", "Pool created"
+    POOL_CHANGED = "pool_changed", "线索池设置变更", "Pool settings changed"
+
+
+@attrs.frozen(slots=True)
+class FieldChange:
+    """One field's value before and after a change."""
+
+    field: str
+    before: object
+    after: object
+
+
+_EMPTY: Final[Mapping[str, object]] = MappingProxyType({})
+
+
+def _freeze(data: Mapping[str, object]) -> Mapping[str, object]:
+    if isinstance(data, MappingProxyType):
+        return data
+    return MappingProxyType(dict(data)) if data else _EMPTY
+
+
+@attrs.frozen(slots=True)
+class Event:
+    """A recorded change: who did what to which lead (or pool), when, and why.
+
+    ``position`` is 0 until the store records the event; recorded events have positions
+    1, 2, 3, … in the order they were committed. ``changes`` lists each changed field's before and
+    after; ``data`` carries extra context (e.g. an assignment's explanation).
+    """
+
+    kind: EventKind
+    at: datetime
+    actor_id: str
+    lead_id: str | None = None
+    pool_id: str | None = None
+    changes: tuple[FieldChange, ...] = ()
+    reason: str | None = None
+    data: Mapping[str, object] = attrs.field(default=_EMPTY, converter=_freeze)
+    position: int = 0
+
+    def change(self, field: str) -> FieldChange | None:
+        """The change to ``field`` in this event, or None if it did not change."""
+        for c in self.changes:
+            if c.field == field:
+                return c
+        return None
+
+    @property
+    def status_change(self) -> tuple[LeadStatus, LeadStatus] | None:
+        """``(from, to)`` when this event moved a lead between statuses, else None."""
+        c = self.change("status")
+        if c is None:
+            return None
+        assert isinstance(c.before, LeadStatus) and isinstance(c.after, LeadStatus)
+        return c.before, c.after
+
+
+_NOT_AUDITED: Final = frozenset({"version", "updated_at"})
+
+
+def diff_fields(before: AttrsInstance | None, after: AttrsInstance) -> tuple[FieldChange, ...]:
+    """The fields that differ between two versions of the same attrs record (leads, pools).
+
+    ``before`` may be None for a creation: then every field that differs from its default is
+    reported with ``before=None``. Bookkeeping fields (``version``, ``updated_at``) are left out.
+    """
+    changes = []
+    for field in attrs.fields(type(after)):
+        name = field.name
+        if name in _NOT_AUDITED:
+            continue
+        new = getattr(after, name)
+        if before is None:
+            if new != field.default:
+                changes.append(FieldChange(name, None, new))
+        elif getattr(before, name) != new:
+            changes.append(FieldChange(name, getattr(before, name), new))
+    return tuple(changes)

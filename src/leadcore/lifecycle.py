@@ -1,0 +1,166 @@
+"""The lead status machine (SPEC §3) as one table, and the pure ``transition`` that applies it.
+
+``TRANSITIONS[status][action]`` is the status a lead moves to when ``action`` is taken from
+``status``; an action missing from a status's row is refused with ``InvalidTransition``.
+Converted and merged leads allow nothing but viewing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Final
+
+import attrs
+
+from leadcore.errors import FieldProblem, InvalidTransition, ValidationError
+from leadcore.model import Action, Lead, LeadStatus
+
+__all__ = ["TRANSITIONS", "allowed_actions", "next_status", "transition"]
+
+_S = LeadStatus
+_A = Action
+
+# Status-changing moves every open (assigned or following) lead allows.
+_OPEN_MOVES: Final[dict[Action, LeadStatus]] = {
+    _A.FOLLOW_UP: _S.FOLLOWING,
+    _A.RELEASE: _S.UNASSIGNED,
+    _A.RETURN: _S.UNASSIGNED,
+    _A.RECLAIM: _S.UNASSIGNED,
+    _A.RECYCLE: _S.UNASSIGNED,
+    _A.TRANSFER: _S.UNASSIGNED,
+    _A.CONVERT: _S.CONVERTED,
+    _A.INVALIDATE: _S.INVALID,
+    _A.CLOSE_LOST: _S.CLOSED_LOST,
+    _A.MERGE: _S.MERGED,
+}
+# Actions that leave an open lead in the status it has.
+_OPEN_STAYS: Final = (_A.VIEW, _A.EDIT, _A.FOLLOW, _A.MANAGE_COLLABORATORS, _A.REASSIGN)
+
+
+def _open_row(status: LeadStatus) -> dict[Action, LeadStatus]:
+    return {**dict.fromkeys(_OPEN_STAYS, status), **_OPEN_MOVES}
+
+
+def _closed_row(status: LeadStatus) -> dict[Action, LeadStatus]:
+    return {
+        _A.VIEW: status,
+        _A.EDIT: status,
+        _A.FOLLOW: status,
+        _A.DELETE: status,
+        _A.REOPEN: _S.UNASSIGNED,
+        _A.MERGE: _S.MERGED,
+    }
+
+
+TRANSITIONS: Final[Mapping[LeadStatus, Mapping[Action, LeadStatus]]] = MappingProxyType(
+    {
+        _S.UNASSIGNED: MappingProxyType(
+            {
+                _A.VIEW: _S.UNASSIGNED,
+                _A.EDIT: _S.UNASSIGNED,
+                _A.FOLLOW: _S.UNASSIGNED,
+                _A.DELETE: _S.UNASSIGNED,
+                _A.TRANSFER: _S.UNASSIGNED,
+                _A.ASSIGN: _S.ASSIGNED,
+                _A.CLAIM: _S.ASSIGNED,
+                _A.INVALIDATE: _S.INVALID,
+                _A.MERGE: _S.MERGED,
+            }
+        ),
+        _S.ASSIGNED: MappingProxyType(_open_row(_S.ASSIGNED)),
+        _S.FOLLOWING: MappingProxyType(_open_row(_S.FOLLOWING)),
+        _S.INVALID: MappingProxyType(_closed_row(_S.INVALID)),
+        _S.CLOSED_LOST: MappingProxyType(_closed_row(_S.CLOSED_LOST)),
+        _S.CONVERTED: MappingProxyType({_A.VIEW: _S.CONVERTED}),
+        _S.MERGED: MappingProxyType({_A.VIEW: _S.MERGED}),
+    }
+)
+
+_NEEDS_OWNER: Final = frozenset({_A.ASSIGN, _A.CLAIM, _A.REASSIGN})
+_NEEDS_REASON: Final = frozenset({_A.RETURN, _A.INVALIDATE, _A.CLOSE_LOST})
+
+
+def allowed_actions(status: LeadStatus) -> frozenset[Action]:
+    """The actions the lifecycle allows from ``status`` (permissions are a separate question)."""
+    return frozenset(TRANSITIONS[status])
+
+
+def next_status(lead: Lead, action: Action) -> LeadStatus:
+    """The status ``lead`` moves to under ``action``; raises ``InvalidTransition`` if not allowed."""
+    row = TRANSITIONS[lead.status]
+    try:
+        return row[action]
+    except KeyError:
+        raise InvalidTransition(lead.id, lead.status.value, action.value, (a.value for a in row)) from None
+
+
+def transition(
+    lead: Lead,
+    action: Action,
+    *,
+    at: datetime,
+    owner_id: str | None = None,
+    department_id: str | None = None,
+    reason: str | None = None,
+    pool_id: str | None = None,
+    merged_into: str | None = None,
+    customer_id: str | None = None,
+) -> Lead:
+    """Return the lead as it is after ``action`` at time ``at``. Pure: the input is unchanged.
+
+    Raises ``InvalidTransition`` if the lifecycle forbids the action from the lead's status, and
+    ``ValidationError`` naming the missing argument: ``owner_id`` for assign/claim/reassign,
+    ``reason`` for return/invalidate/close-lost, ``pool_id`` for transfer, ``merged_into`` for
+    merge, ``customer_id`` for convert.
+    """
+    target = next_status(lead, action)
+    problems = _missing_arguments(lead, action, owner_id, reason, pool_id, merged_into, customer_id)
+    if problems:
+        raise ValidationError(problems, subject=f"{action.value} of lead {lead.id!r}")
+    changes: dict[str, Any] = {"status": target, "updated_at": at}
+    if target is _S.UNASSIGNED:
+        changes.update(owner_id=None, department_id=None, assigned_at=None, next_due_at=None)
+        changes.update(stage=None, lost_reason=None, invalid_reason=None)
+    if action in _NEEDS_OWNER:
+        changes.update(owner_id=owner_id, department_id=department_id, assigned_at=at)
+    match action:
+        case _A.FOLLOW_UP:
+            changes["last_followed_at"] = at
+        case _A.TRANSFER:
+            changes["pool_id"] = pool_id
+        case _A.INVALIDATE:
+            changes["invalid_reason"] = reason
+        case _A.CLOSE_LOST:
+            changes["lost_reason"] = reason
+        case _A.MERGE:
+            changes["merged_into"] = merged_into
+        case _A.CONVERT:
+            changes["converted_customer_id"] = customer_id
+        case _:
+            pass
+    return attrs.evolve(lead, **changes)
+
+
+def _missing_arguments(
+    lead: Lead,
+    action: Action,
+    owner_id: str | None,
+    reason: str | None,
+    pool_id: str | None,
+    merged_into: str | None,
+    customer_id: str | None,
+) -> list[FieldProblem]:
+    problems = []
+    if action in _NEEDS_OWNER and not owner_id:
+        problems.append(FieldProblem("owner_id", f"{action.value} needs the new owner"))
+    if action in _NEEDS_REASON and not (reason and reason.strip()):
+        problems.append(FieldProblem("reason", f"{action.value} needs a reason"))
+    if action is _A.TRANSFER and (not pool_id or pool_id == lead.pool_id):
+        problems.append(FieldProblem("pool_id", "transfer needs a different target pool"))
+    if action is _A.MERGE and not merged_into:
+        problems.append(FieldProblem("merged_into", "merge needs the surviving lead's id"))
+    if action is _A.CONVERT and not customer_id:
+        problems.append(FieldProblem("customer_id", "convert needs the customer's id"))
+    return problems

@@ -1,0 +1,374 @@
+"""The domain model: leads, pools, follow-ups and the vocabulary around them.
+
+Everything here is a plain, immutable attrs value. A change makes a new version with
+``attrs.evolve``; the store numbers versions. Ids are strings made by an injected id factory.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
+from typing import Final
+
+import attrs
+
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.labels import LabelledEnum
+
+__all__ = [
+    "DEFAULT_SALES_STAGES",
+    "OPEN_STATUSES",
+    "READ_ONLY_STATUSES",
+    "Action",
+    "Attachment",
+    "AttachmentKind",
+    "CompanySize",
+    "CustomValue",
+    "Emotion",
+    "FollowUp",
+    "FollowUpMethod",
+    "Lead",
+    "LeadStatus",
+    "Money",
+    "Pool",
+    "Priority",
+    "SourceChannel",
+]
+
+
+class LeadStatus(LabelledEnum):
+    """Where a lead stands in its lifecycle (see ``leadcore.lifecycle`` for the moves)."""
+
+    UNASSIGNED = "unassigned", "未分配", "Unassigned"
+    ASSIGNED = "assigned", "待跟进", "To follow up"
+    FOLLOWING = "following", "跟进中", "Following up"
+    CONVERTED = "converted", "已转化", "Converted"
+    INVALID = "invalid", "无效", "Invalid"
+    CLOSED_LOST = "closed_lost", "关闭", "Closed (lost)"
+    MERGED = "merged", "已合并", "Merged"
+
+
+OPEN_STATUSES: Final = frozenset({LeadStatus.ASSIGNED, LeadStatus.FOLLOWING})
+"""Statuses in which a lead is held by an owner and counts toward their load."""
+
+READ_ONLY_STATUSES: Final = frozenset({LeadStatus.CONVERTED, LeadStatus.MERGED})
+"""Statuses in which a lead may only be viewed."""
+
+
+class Action(LabelledEnum):
+    """Everything a user can do to a lead or pool; the unit of permissions and lifecycle."""
+
+    VIEW = "view", "查看", "View"
+    CREATE = "create", "新建", "Create"
+    EDIT = "edit", "编辑", "Edit"
+    DELETE = "delete", "删除", "Delete"
+    ASSIGN = "assign", "分配", "Assign"
+    CLAIM = "claim", "抢单", "Claim"
+    RECLAIM = "reclaim", "收回", "Reclaim"
+    RELEASE = "release", "释放", "Release"
+    RETURN = "return", "退回", "Return"
+    RECYCLE = "recycle", "回收", "Recycle"
+    REASSIGN = "reassign", "更换负责人", "Change owner"
+    TRANSFER = "transfer", "转移", "Transfer"
+    FOLLOW_UP = "follow_up", "跟进", "Follow up"
+    CONVERT = "convert", "转化", "Convert"
+    INVALIDATE = "invalidate", "设为无效", "Invalidate"
+    CLOSE_LOST = "close_lost", "关闭", "Close as lost"
+    REOPEN = "reopen", "重新激活", "Reopen"
+    MERGE = "merge", "合并", "Merge"
+    MANAGE_COLLABORATORS = "manage_collaborators", "管理协作人", "Manage collaborators"
+    FOLLOW = "follow", "关注", "Follow"
+    CONFIGURE_POOL = "configure_pool", "线索池设置", "Configure pool"
+
+
+class SourceChannel(LabelledEnum):
+    """Well-known intake channels (来源). Pools may allow any string; these are the usual ones."""
+
+    WEB_FORM = "web_form", "官网表单", "Web form"
+    ADVERTISING = "advertising", "广告投放", "Advertising"
+    EVENT = "event", "展会活动", "Event / trade show"
+    REFERRAL = "referral", "客户推荐", "Referral"
+    PHONE = "phone", "电话咨询", "Phone inquiry"
+    SOCIAL = "social", "社交媒体", "Social media"
+    API_IMPORT = "api_import", "API导入", "API import"
+    OTHER = "other", "其他", "Other"
+
+
+class CompanySize(LabelledEnum):
+    """The prospect company's size band (企业规模)."""
+
+    MICRO = "micro", "微型", "Micro"
+    SMALL = "small", "小型", "Small"
+    MEDIUM = "medium", "中型", "Medium"
+    LARGE = "large", "大型", "Large"
+
+
+class FollowUpMethod(LabelledEnum):
+    """How a follow-up reached the prospect (跟进方式)."""
+
+    PHONE = "phone", "电话", "Phone"
+    EMAIL = "email", "邮件", "Email"
+    WECHAT = "wechat", "微信", "WeChat"
+    VISIT = "visit", "上门拜访", "Visit"
+    OTHER = "other", "其他", "Other"
+
+
+class Emotion(LabelledEnum):
+    """The prospect's mood in a follow-up (客户情绪标签)."""
+
+    POSITIVE = "positive", "积极", "Positive"
+    NEUTRAL = "neutral", "中立", "Neutral"
+    NEGATIVE = "negative", "消极", "Negative"
+
+
+class Priority(LabelledEnum):
+    """How pressing the customer's need is (需求优先级)."""
+
+    HIGH = "high", "高", "High"
+    MEDIUM = "medium", "中", "Medium"
+    LOW = "low", "低", "Low"
+
+
+class AttachmentKind(LabelledEnum):
+    """What an attachment reference points at (附件)."""
+
+    RECORDING = "recording", "录音", "Recording"
+    DOCUMENT = "document", "文档", "Document"
+    IMAGE = "image", "图片", "Image"
+
+
+DEFAULT_SALES_STAGES: Final = ("初步接触", "需求确认", "方案沟通", "意向跟进")
+"""The standard sales stages inside "following": first contact → needs → proposal → intent."""
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _to_decimal(value: Decimal | int | str) -> Decimal:
+    if isinstance(value, float):
+        raise ValidationError([FieldProblem("amount", "must be Decimal, int or str, not float")])
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError) as e:
+        raise ValidationError(
+            [FieldProblem("amount", f"{value!r} is not a number (e.g. '1000.00')")]
+        ) from e
+    if not amount.is_finite():
+        raise ValidationError([FieldProblem("amount", "must be a finite number")])
+    return amount
+
+
+@attrs.frozen(slots=True)
+class Money:
+    """An amount in a currency; ``Decimal`` inside, never float. ``Money("1000")`` is CNY 1000."""
+
+    amount: Decimal = attrs.field(converter=_to_decimal)
+    currency: str = "CNY"
+
+    def __attrs_post_init__(self) -> None:
+        if not _CURRENCY.match(self.currency):
+            raise ValidationError(
+                [FieldProblem("currency", f"{self.currency!r} is not an ISO 4217 code like 'CNY'")]
+            )
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.amount}"
+
+
+CustomValue = str | int | Decimal | bool | date | tuple[str, ...]
+"""The value types a host-declared custom field can hold (see ``leadcore.custom_fields``)."""
+
+EMPTY_CUSTOM: Final[Mapping[str, CustomValue]] = MappingProxyType({})
+
+
+def _freeze_custom(values: Mapping[str, CustomValue]) -> Mapping[str, CustomValue]:
+    if isinstance(values, MappingProxyType):
+        return values
+    return MappingProxyType(dict(values)) if values else EMPTY_CUSTOM
+
+
+def _frozen_ids(values: Iterable[str]) -> frozenset[str]:
+    return values if isinstance(values, frozenset) else frozenset(values)
+
+
+@attrs.frozen(slots=True)
+class Lead:
+    """A prospect not yet verified (线索), with its owner, status and timestamps.
+
+    ``version`` is the number the store gave this version (0 before it is first stored).
+    Invariants: an unassigned lead has no owner; an assigned or following lead has one; a merged
+    lead names the lead it was merged into; a converted lead names its customer.
+    """
+
+    id: str
+    pool_id: str
+    created_by: str
+    created_at: datetime
+    contact_name: str = ""
+    company: str = ""
+    phone: str | None = None
+    email: str | None = None
+    wechat: str | None = None
+    source: str | None = None
+    industry: str | None = None
+    region: str | None = None
+    company_size: CompanySize | None = None
+    budget: Money | None = None
+    decision_maker_title: str | None = None
+    custom_fields: Mapping[str, CustomValue] = attrs.field(
+        default=EMPTY_CUSTOM, converter=_freeze_custom
+    )
+    status: LeadStatus = LeadStatus.UNASSIGNED
+    owner_id: str | None = None
+    department_id: str | None = None
+    collaborators: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_ids)
+    followers: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_ids)
+    stage: str | None = None
+    score: float | None = None
+    grade: str | None = None
+    assigned_at: datetime | None = None
+    last_followed_at: datetime | None = None
+    next_due_at: datetime | None = None
+    updated_at: datetime | None = None
+    lost_reason: str | None = None
+    invalid_reason: str | None = None
+    merged_into: str | None = None
+    converted_customer_id: str | None = None
+    version: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        problems = []
+        if self.status is LeadStatus.UNASSIGNED and self.owner_id is not None:
+            problems.append(FieldProblem("owner_id", "an unassigned lead has no owner"))
+        elif self.status in OPEN_STATUSES and self.owner_id is None:
+            problems.append(
+                FieldProblem("owner_id", f"a lead in status {self.status.value!r} needs an owner")
+            )
+        if (self.status is LeadStatus.MERGED) != (self.merged_into is not None):
+            problems.append(
+                FieldProblem("merged_into", "is set exactly when the status is 'merged'")
+            )
+        if self.merged_into is not None and self.merged_into == self.id:
+            problems.append(FieldProblem("merged_into", "a lead cannot be merged into itself"))
+        if self.status is LeadStatus.CONVERTED and self.converted_customer_id is None:
+            problems.append(
+                FieldProblem("converted_customer_id", "a converted lead names its customer")
+            )
+        if problems:
+            raise ValidationError(problems, subject=f"lead {self.id!r}")
+
+    @property
+    def is_open(self) -> bool:
+        """True while an owner holds the lead (assigned or following)."""
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_read_only(self) -> bool:
+        """True for converted and merged leads, which may only be viewed."""
+        return self.status in READ_ONLY_STATUSES
+
+
+@attrs.frozen(slots=True)
+class Pool:
+    """A lead pool (线索池) and all its settings (SPEC §2).
+
+    ``enabled`` off: a new lead's owner is its creator. On: the default owner if set, else the
+    auto-assign strategy's choice if set, else nobody (unassigned) until a pool admin assigns it.
+    ``members`` empty means every user is a member. ``allowed_sources`` empty allows any source.
+    """
+
+    id: str
+    name: str
+    enabled: bool = True
+    admins: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_ids)
+    members: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_ids)
+    default_owner_id: str | None = None
+    auto_assign: str | None = None
+    reminder_hours: float | None = None
+    recycle_hours: float | None = None
+    claim_enabled: bool = False
+    max_open_per_user: int | None = None
+    allowed_sources: tuple[str, ...] = ()
+    free_create: bool = True
+    sales_stages: tuple[str, ...] = DEFAULT_SALES_STAGES
+    version: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        problems = []
+        if not self.name.strip():
+            problems.append(FieldProblem("name", "must not be empty"))
+        for field in ("reminder_hours", "recycle_hours"):
+            hours = getattr(self, field)
+            if hours is not None and not hours > 0:
+                problems.append(FieldProblem(field, f"must be a positive number of hours, not {hours}"))
+        if self.max_open_per_user is not None and self.max_open_per_user < 1:
+            problems.append(FieldProblem("max_open_per_user", "must be at least 1 (or None: no cap)"))
+        if len(set(self.sales_stages)) != len(self.sales_stages):
+            problems.append(FieldProblem("sales_stages", "must not repeat a stage"))
+        if problems:
+            raise ValidationError(problems, subject=f"pool {self.id!r}")
+
+    def is_member(self, user_id: str) -> bool:
+        """Whether the user belongs to the pool (every user does when ``members`` is empty)."""
+        return not self.members or user_id in self.members or user_id in self.admins
+
+    def allows_source(self, source: str | None) -> bool:
+        """Whether a lead from ``source`` may enter this pool."""
+        return not self.allowed_sources or source in self.allowed_sources
+
+
+@attrs.frozen(slots=True)
+class Attachment:
+    """A reference to a file the host stores: a call recording, a document or an image."""
+
+    kind: AttachmentKind
+    ref: str
+    name: str | None = None
+
+
+@attrs.frozen(slots=True)
+class FollowUp:
+    """One contact with the prospect (跟进记录).
+
+    Required: ``content``, ``method`` and ``result``. ``owner_id`` is whose record it is (归属);
+    it starts as the author and may move to a new owner when the lead changes hands.
+    """
+
+    id: str
+    lead_id: str
+    author_id: str
+    at: datetime
+    method: FollowUpMethod
+    content: str
+    result: str
+    owner_id: str | None = None
+    duration: timedelta | None = None
+    customer_needs: str | None = None
+    next_step: str | None = None
+    next_follow_up_at: datetime | None = None
+    emotion: Emotion | None = None
+    priority: Priority | None = None
+    attachments: tuple[Attachment, ...] = ()
+    mentions: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_ids)
+    stage: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problems = []
+        for field in ("content", "result"):
+            if not getattr(self, field).strip():
+                problems.append(FieldProblem(field, "is required and must not be blank"))
+        if not isinstance(self.method, FollowUpMethod):
+            choices = ", ".join(m.value for m in FollowUpMethod)
+            problems.append(FieldProblem("method", f"must be one of: {choices}"))
+        if self.duration is not None and self.duration < timedelta(0):
+            problems.append(FieldProblem("duration", "must not be negative"))
+        if self.next_follow_up_at is not None and self.next_follow_up_at < self.at:
+            problems.append(
+                FieldProblem("next_follow_up_at", "must not be before the follow-up itself")
+            )
+        if problems:
+            raise ValidationError(problems, subject="follow-up")
+        if self.owner_id is None:
+            object.__setattr__(self, "owner_id", self.author_id)

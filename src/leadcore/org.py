@@ -1,0 +1,151 @@
+"""Users, departments and the hierarchy behind "my subordinates' leads" (我下属的线索)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from leadcore.errors import FieldProblem, NotFound, ValidationError
+
+__all__ = ["Department", "OrgChart", "OrgDirectory", "User"]
+
+
+@attrs.frozen(slots=True)
+class User:
+    """A person using the CRM. ``roles`` holds global roles such as ``"system_admin"``."""
+
+    id: str
+    name: str = ""
+    department_id: str | None = None
+    active: bool = True
+    roles: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+
+
+@attrs.frozen(slots=True)
+class Department:
+    """A unit of the organisation; ``manager_id`` sees the leads of everyone below it."""
+
+    id: str
+    name: str = ""
+    parent_id: str | None = None
+    manager_id: str | None = None
+
+
+@runtime_checkable
+class OrgDirectory(Protocol):
+    """Where the library learns who users are and who reports to whom. The host may plug in its own."""
+
+    def user(self, user_id: str) -> User:
+        """The user with this id; raises ``NotFound`` if there is none."""
+        ...
+
+    def subordinates(self, user_id: str) -> frozenset[str]:
+        """Ids of the users in every department the user manages and all departments below them,
+        the user excluded; empty for someone who manages nothing or an unknown user."""
+        ...
+
+
+class OrgChart:
+    """The default in-memory org directory, built from users and departments.
+
+    Raises ``ValidationError`` if a department's parent is unknown or the parents form a cycle,
+    or if an id repeats.
+    """
+
+    def __init__(self, users: Iterable[User] = (), departments: Iterable[Department] = ()) -> None:
+        self._users: dict[str, User] = {}
+        self._departments: dict[str, Department] = {}
+        problems: list[FieldProblem] = []
+        for u in users:
+            if u.id in self._users:
+                problems.append(FieldProblem(f"users[{u.id}]", "repeats a user id"))
+            self._users[u.id] = u
+        for d in departments:
+            if d.id in self._departments:
+                problems.append(FieldProblem(f"departments[{d.id}]", "repeats a department id"))
+            self._departments[d.id] = d
+        problems.extend(self._check_tree())
+        if problems:
+            raise ValidationError(problems, subject="org chart")
+        self._children: dict[str, list[str]] = {}
+        for d in self._departments.values():
+            if d.parent_id is not None:
+                self._children.setdefault(d.parent_id, []).append(d.id)
+        self._members: dict[str, list[str]] = {}
+        for u in self._users.values():
+            if u.department_id is not None:
+                self._members.setdefault(u.department_id, []).append(u.id)
+        self._subordinates_cache: dict[str, frozenset[str]] = {}
+
+    def _check_tree(self) -> list[FieldProblem]:
+        problems = []
+        for d in self._departments.values():
+            if d.parent_id is not None and d.parent_id not in self._departments:
+                problems.append(
+                    FieldProblem(f"departments[{d.id}].parent_id", f"unknown department {d.parent_id!r}")
+                )
+            seen = {d.id}
+            parent = d.parent_id
+            while parent is not None and parent in self._departments:
+                if parent in seen:
+                    problems.append(
+                        FieldProblem(f"departments[{d.id}].parent_id", "parents form a cycle")
+                    )
+                    break
+                seen.add(parent)
+                parent = self._departments[parent].parent_id
+        for u in self._users.values():
+            if u.department_id is not None and u.department_id not in self._departments:
+                problems.append(
+                    FieldProblem(f"users[{u.id}].department_id", f"unknown department {u.department_id!r}")
+                )
+        return problems
+
+    @property
+    def users(self) -> Mapping[str, User]:
+        """Every user by id."""
+        return self._users
+
+    @property
+    def departments(self) -> Mapping[str, Department]:
+        """Every department by id."""
+        return self._departments
+
+    def user(self, user_id: str) -> User:
+        """The user with this id; raises ``NotFound`` if there is none."""
+        try:
+            return self._users[user_id]
+        except KeyError:
+            raise NotFound("user", user_id) from None
+
+    def department(self, department_id: str) -> Department:
+        """The department with this id; raises ``NotFound`` if there is none."""
+        try:
+            return self._departments[department_id]
+        except KeyError:
+            raise NotFound("department", department_id) from None
+
+    def subordinates(self, user_id: str) -> frozenset[str]:
+        """Users in the departments ``user_id`` manages and all departments below, minus the user."""
+        cached = self._subordinates_cache.get(user_id)
+        if cached is not None:
+            return cached
+        found: set[str] = set()
+        stack = [d.id for d in self._departments.values() if d.manager_id == user_id]
+        seen: set[str] = set()
+        while stack:
+            dept = stack.pop()
+            if dept in seen:
+                continue
+            seen.add(dept)
+            found.update(self._members.get(dept, ()))
+            manager = self._departments[dept].manager_id
+            if manager is not None:
+                found.add(manager)
+            stack.extend(self._children.get(dept, ()))
+        found.discard(user_id)
+        result = frozenset(found)
+        self._subordinates_cache[user_id] = result
+        return result
