@@ -24,6 +24,7 @@ demo: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(PY) -m ruff check src tests benchmarks examples
+	$(PY) -m ruff format --check src tests benchmarks examples
 	$(PY) -m mypy --strict src tests benchmarks examples
 	$(PY) -m pytest -q
 

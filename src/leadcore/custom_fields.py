@@ -140,7 +140,7 @@ class CustomFieldSet:
                 known = ", ".join(self._fields) or "none are declared"
                 problems.append(FieldProblem(path, f"is not a declared custom field ({known})"))
                 continue
-            if value is None or value == "" or value == ():
+            if value is None or value in ("", ()):
                 if field.required:
                     problems.append(FieldProblem(path, "is required"))
                 continue

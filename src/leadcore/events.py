@@ -43,6 +43,13 @@ class EventKind(LabelledEnum):
     MERGED = "merged", "合并", "Merged"
     COLLABORATORS_CHANGED = "collaborators_changed", "协作人变更", "Collaborators changed"
     FOLLOWERS_CHANGED = "followers_changed", "关注变更", "Followers changed"
+    ACTIVITY_RECORDED = "activity_recorded", "行为记录", "Activity recorded"
+    SCORE_CHANGED = "score_changed", "评分变更", "Score changed"
+    MQL_REACHED = "mql_reached", "成为营销认可线索", "Became MQL"
+    SQL_ACCEPTED = "sql_accepted", "销售认可", "Accepted by sales (SQL)"
+    GRANT_REQUESTED = "grant_requested", "申请临时查看权限", "Temporary access requested"
+    GRANT_APPROVED = "grant_approved", "批准临时查看权限", "Temporary access approved"
+    GRANT_REVOKED = "grant_revoked", "撤销临时查看权限", "Temporary access revoked"
     POOL_CREATED = "pool_created", "新建线索池", "Pool created"
     POOL_CHANGED = "pool_changed", "线索池设置变更", "Pool settings changed"
 

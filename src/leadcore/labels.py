@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Self
 
 __all__ = ["LabelledEnum"]
 
 
-class LabelledEnum(str, Enum):
+class LabelledEnum(StrEnum):
     """A string enum whose members are declared as ``NAME = "value", "中文", "English"``.
 
     The value is the stable identifier stored and serialised; ``label`` is the Chinese label
@@ -24,9 +24,6 @@ class LabelledEnum(str, Enum):
         member.label = label
         member.label_en = label_en
         return member
-
-    def __str__(self) -> str:
-        return str(self.value)
 
     @classmethod
     def parse(cls, text: str) -> Self:

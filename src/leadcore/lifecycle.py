@@ -93,7 +93,9 @@ def next_status(lead: Lead, action: Action) -> LeadStatus:
     try:
         return row[action]
     except KeyError:
-        raise InvalidTransition(lead.id, lead.status.value, action.value, (a.value for a in row)) from None
+        raise InvalidTransition(
+            lead.id, lead.status.value, action.value, (a.value for a in row)
+        ) from None
 
 
 def transition(
@@ -116,7 +118,15 @@ def transition(
     merge, ``customer_id`` for convert.
     """
     target = next_status(lead, action)
-    problems = _missing_arguments(lead, action, owner_id, reason, pool_id, merged_into, customer_id)
+    problems = _missing_arguments(
+        lead,
+        action,
+        owner_id=owner_id,
+        reason=reason,
+        pool_id=pool_id,
+        merged_into=merged_into,
+        customer_id=customer_id,
+    )
     if problems:
         raise ValidationError(problems, subject=f"{action.value} of lead {lead.id!r}")
     changes: dict[str, Any] = {"status": target, "updated_at": at}
@@ -146,6 +156,7 @@ def transition(
 def _missing_arguments(
     lead: Lead,
     action: Action,
+    *,
     owner_id: str | None,
     reason: str | None,
     pool_id: str | None,

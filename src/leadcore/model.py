@@ -228,6 +228,8 @@ class Lead:
     stage: str | None = None
     score: float | None = None
     grade: str | None = None
+    mql_at: datetime | None = None
+    sql_at: datetime | None = None
     assigned_at: datetime | None = None
     last_followed_at: datetime | None = None
     next_due_at: datetime | None = None
@@ -302,9 +304,13 @@ class Pool:
         for field in ("reminder_hours", "recycle_hours"):
             hours = getattr(self, field)
             if hours is not None and not hours > 0:
-                problems.append(FieldProblem(field, f"must be a positive number of hours, not {hours}"))
+                problems.append(
+                    FieldProblem(field, f"must be a positive number of hours, not {hours}")
+                )
         if self.max_open_per_user is not None and self.max_open_per_user < 1:
-            problems.append(FieldProblem("max_open_per_user", "must be at least 1 (or None: no cap)"))
+            problems.append(
+                FieldProblem("max_open_per_user", "must be at least 1 (or None: no cap)")
+            )
         if len(set(self.sales_stages)) != len(self.sales_stages):
             problems.append(FieldProblem("sales_stages", "must not repeat a stage"))
         if problems:

@@ -84,7 +84,9 @@ class OrgChart:
         for d in self._departments.values():
             if d.parent_id is not None and d.parent_id not in self._departments:
                 problems.append(
-                    FieldProblem(f"departments[{d.id}].parent_id", f"unknown department {d.parent_id!r}")
+                    FieldProblem(
+                        f"departments[{d.id}].parent_id", f"unknown department {d.parent_id!r}"
+                    )
                 )
             seen = {d.id}
             parent = d.parent_id
@@ -99,7 +101,9 @@ class OrgChart:
         for u in self._users.values():
             if u.department_id is not None and u.department_id not in self._departments:
                 problems.append(
-                    FieldProblem(f"users[{u.id}].department_id", f"unknown department {u.department_id!r}")
+                    FieldProblem(
+                        f"users[{u.id}].department_id", f"unknown department {u.department_id!r}"
+                    )
                 )
         return problems
 

@@ -10,4 +10,12 @@ from leadcore.storage.protocol import (
     UnitOfWork,
 )
 
-__all__ = ["JSONValue", "LeadOrder", "LeadQuery", "LeadStore", "MemoryStore", "SortKey", "UnitOfWork"]
+__all__ = [
+    "JSONValue",
+    "LeadOrder",
+    "LeadQuery",
+    "LeadStore",
+    "MemoryStore",
+    "SortKey",
+    "UnitOfWork",
+]

@@ -208,7 +208,10 @@ class MemoryStore:
         elif q.statuses is not None:
             buckets = self._status_buckets(q.statuses)
             options.append((sum(map(len, buckets)), chain.from_iterable(buckets)))
-        for user, index in ((q.follower_id, self._by_follower), (q.collaborator_id, self._by_collaborator)):
+        for user, index in (
+            (q.follower_id, self._by_follower),
+            (q.collaborator_id, self._by_collaborator),
+        ):
             if user is not None:
                 bucket = index.get(user, {})
                 options.append((len(bucket), bucket))
@@ -256,7 +259,9 @@ class MemoryStore:
         if plain == LeadQuery(pool_id=q.pool_id, statuses=q.statuses) and q.pool_id is not None:
             return sum(map(len, self._pair_buckets(self._by_pool_status, (q.pool_id,), q.statuses)))
         if plain == LeadQuery(owner_id=q.owner_id, statuses=q.statuses) and q.owner_id is not None:
-            return sum(map(len, self._pair_buckets(self._by_owner_status, (q.owner_id,), q.statuses)))
+            return sum(
+                map(len, self._pair_buckets(self._by_owner_status, (q.owner_id,), q.statuses))
+            )
         if plain == LeadQuery():
             return len(self._leads)
         candidates = self._smallest_candidates(plain)

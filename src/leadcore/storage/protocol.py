@@ -29,7 +29,7 @@ __all__ = [
     "UnitOfWork",
 ]
 
-JSONValue: TypeAlias = "str | int | float | bool | None | list[JSONValue] | dict[str, JSONValue]"
+JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
 """What strategy state may hold: anything JSON can represent."""
 
 SortKey: TypeAlias = tuple[datetime, str]
@@ -51,7 +51,9 @@ class LeadOrder(LabelledEnum):
         return (lead.created_at, lead.id)
 
 
-def _frozen_statuses(value: Collection[LeadStatus] | LeadStatus | None) -> frozenset[LeadStatus] | None:
+def _frozen_statuses(
+    value: Collection[LeadStatus] | LeadStatus | None,
+) -> frozenset[LeadStatus] | None:
     if value is None:
         return None
     if isinstance(value, LeadStatus):
@@ -168,7 +170,9 @@ class UnitOfWork(Protocol):
         """How many leads match ``query``'s criteria (ordering and paging ignored)."""
         ...
 
-    def count_by_status(self, *, pool_id: str | None = None, owner_id: str | None = None) -> dict[LeadStatus, int]:
+    def count_by_status(
+        self, *, pool_id: str | None = None, owner_id: str | None = None
+    ) -> dict[LeadStatus, int]:
         """Lead counts per status (statuses with none are absent), optionally for one pool or owner."""
         ...
 
