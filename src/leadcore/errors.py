@@ -58,9 +58,10 @@ class ValidationError(LeadcoreError, ValueError):
 class ConfigError(LeadcoreError, ValueError):
     """Raised when configuration (dicts, JSON, TOML) is malformed; names the path at fault."""
 
-    def __init__(self, path: str, reason: str) -> None:
+    def __init__(self, path: str, reason: str, problems: Iterable[FieldProblem] = ()) -> None:
         self.path = path
         self.reason = reason
+        self.problems: tuple[FieldProblem, ...] = tuple(problems) or (FieldProblem(path, reason),)
         super().__init__(f"config {path}: {reason}")
 
 

@@ -1,0 +1,193 @@
+"""Build leadcore objects from plain data (dicts, JSON, TOML) and back.
+
+One private cattrs converter, made by :func:`make_converter`, is used for everything; the global
+cattrs converter is never touched. Structuring errors become a :class:`ConfigError` naming the
+path at fault (``$.dimensions[2].weight``) and what would be right.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
+from leadcore.errors import ConfigError, FieldProblem, LeadcoreError, ValidationError
+from leadcore.labels import LabelledEnum
+from leadcore.model import Money
+
+__all__ = ["load_json", "load_toml", "make_converter", "structure", "unstructure"]
+
+T = TypeVar("T")
+
+
+def _structure_datetime(value: object, _: type) -> datetime:
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+    else:
+        raise ValueError("expected an ISO 8601 date-time with a timezone")
+    if parsed.tzinfo is None:
+        raise ValueError("needs a timezone, e.g. 2026-01-31T09:00:00+08:00")
+    return parsed
+
+
+def _structure_date(value: object, _: type) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    raise ValueError("expected an ISO date like 2026-01-31")
+
+
+def _structure_decimal(value: object, _: type) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError("expected a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError("expected a finite number")
+    return number
+
+
+def _structure_timedelta(value: object, _: type) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, Mapping):
+        allowed = {"weeks", "days", "hours", "minutes", "seconds"}
+        unknown = set(value) - allowed
+        if unknown:
+            raise ValueError(f"unknown unit(s) {sorted(unknown)}; use {sorted(allowed)}")
+        return timedelta(**{k: float(v) for k, v in value.items()})
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    raise ValueError('expected seconds or units like {"hours": 2}')
+
+
+def _structure_money(value: object, _: type) -> Money:
+    if isinstance(value, Money):
+        return value
+    if isinstance(value, Mapping):
+        return Money(_structure_decimal(value.get("amount"), Decimal), value.get("currency", "CNY"))
+    if isinstance(value, str) and " " in value.strip():
+        first, second = value.split(None, 1)
+        if first.isalpha():
+            return Money(_structure_decimal(second, Decimal), first)
+        return Money(_structure_decimal(first, Decimal), second)
+    return Money(_structure_decimal(value, Decimal))
+
+
+def _structure_enum(value: object, cls: type[LabelledEnum]) -> LabelledEnum:
+    if isinstance(value, cls):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected one of: {', '.join(m.value for m in cls)}")
+    return cls.parse(value)
+
+
+@cache
+def make_converter() -> cattrs.Converter:
+    """The project's one cattrs converter: unknown keys are errors; datetimes are ISO strings
+    with a timezone; ``Decimal`` and ``Money`` never pass through float; enums accept their
+    value, name or either label; frozensets and tuples come from lists."""
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_unstructure_hook(datetime, lambda d: d.isoformat())
+    converter.register_structure_hook(date, _structure_date)
+    converter.register_unstructure_hook(date, lambda d: d.isoformat())
+    converter.register_structure_hook(Decimal, _structure_decimal)
+    converter.register_unstructure_hook(Decimal, str)
+    converter.register_structure_hook(timedelta, _structure_timedelta)
+    converter.register_unstructure_hook(timedelta, lambda t: t.total_seconds())
+    converter.register_structure_hook(Money, _structure_money)
+    converter.register_unstructure_hook(
+        Money, lambda m: {"amount": str(m.amount), "currency": m.currency}
+    )
+    # Registered on the base class: cattrs' class dispatch then serves every LabelledEnum.
+    converter.register_structure_hook(LabelledEnum, _structure_enum)
+    converter.register_unstructure_hook(LabelledEnum, lambda e: e.value)
+    return converter
+
+
+def _problems(error: BaseException, path: str) -> list[FieldProblem]:
+    """Flatten a cattrs exception group into one problem per failing path."""
+    if isinstance(error, ClassValidationError | IterableValidationError):
+        found: list[FieldProblem] = []
+        with_notes, without_notes = error.group_exceptions()
+        notes: list[tuple[Exception, object]] = [*with_notes, *((e, None) for e in without_notes)]
+        for inner, note in notes:
+            name = getattr(note, "name", None)
+            index = getattr(note, "index", None)
+            if name is not None:
+                step = f"{path}.{name}"
+            elif index is not None:
+                step = f"{path}[{index}]" if isinstance(index, int) else f"{path}[{index!r}]"
+            else:
+                step = path
+            found.extend(_problems(inner, step))
+        return found
+    if isinstance(error, ForbiddenExtraKeysError):
+        known = ""
+        if error.cl is not None and hasattr(error.cl, "__attrs_attrs__"):
+            known = "; known keys: " + ", ".join(a.name for a in error.cl.__attrs_attrs__)
+        return [
+            FieldProblem(f"{path}.{key}", f"is not a known setting{known}")
+            for key in sorted(error.extra_fields)
+        ]
+    if isinstance(error, KeyError):
+        return [FieldProblem(path, "is required")]
+    if isinstance(error, ConfigError | ValidationError):
+        return [FieldProblem(f"{path}.{p.field}", p.reason) for p in error.problems]
+    if isinstance(error, ValueError | TypeError):
+        return [FieldProblem(path, str(error) or type(error).__name__)]
+    raise error
+
+
+def structure(data: object, cls: type[T], *, path: str = "$") -> T:
+    """Build a ``cls`` from plain data; raise ``ConfigError`` naming every path at fault."""
+    try:
+        return make_converter().structure(data, cls)
+    except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as e:
+        problems = _problems(e, path)
+    except (LeadcoreError, KeyError, ValueError, TypeError) as e:
+        problems = _problems(e, path)
+    first = problems[0] if problems else FieldProblem(path, "is not valid")
+    reason = "; ".join(
+        p.reason if p.field == first.field else f"{p.field}: {p.reason}" for p in problems
+    )
+    raise ConfigError(first.field, reason, problems)
+
+
+def unstructure(obj: object) -> Any:
+    """Turn a leadcore object into plain data (dicts, lists, strings, numbers)."""
+    return make_converter().unstructure(obj)
+
+
+def load_json(text: str | Path, cls: type[T]) -> T:
+    """Build a ``cls`` from JSON text or a JSON file; ``ConfigError`` names the path at fault."""
+    raw = text.read_text(encoding="utf-8") if isinstance(text, Path) else text
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"line {e.lineno} column {e.colno}", f"not valid JSON: {e.msg}") from e
+    return structure(data, cls)
+
+
+def load_toml(text: str | Path, cls: type[T]) -> T:
+    """Build a ``cls`` from TOML text or a TOML file; ``ConfigError`` names the path at fault."""
+    raw = text.read_text(encoding="utf-8") if isinstance(text, Path) else text
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError("$", f"not valid TOML: {e}") from e
+    return structure(data, cls)
