@@ -279,6 +279,10 @@ class Pool:
     ``enabled`` off: a new lead's owner is its creator. On: the default owner if set, else the
     auto-assign strategy's choice if set, else nobody (unassigned) until a pool admin assigns it.
     ``members`` empty means every user is a member. ``allowed_sources`` empty allows any source.
+    Claiming (抢单), when ``claim_enabled``: a member may hold at most ``max_open_per_user`` open
+    leads, claim at most ``max_claims_per_day`` a day, and not re-claim a lead they released
+    within ``claim_cooldown_hours``. ``reminder_hours`` (超时提醒) and ``recycle_hours`` (自动回收)
+    count from hand-out while a lead is not followed up. ``auto_assign`` names a strategy.
     """
 
     id: str
@@ -292,6 +296,8 @@ class Pool:
     recycle_hours: float | None = None
     claim_enabled: bool = False
     max_open_per_user: int | None = None
+    max_claims_per_day: int | None = None
+    claim_cooldown_hours: float | None = None
     allowed_sources: tuple[str, ...] = ()
     free_create: bool = True
     sales_stages: tuple[str, ...] = DEFAULT_SALES_STAGES
@@ -301,16 +307,16 @@ class Pool:
         problems = []
         if not self.name.strip():
             problems.append(FieldProblem("name", "must not be empty"))
-        for field in ("reminder_hours", "recycle_hours"):
+        for field in ("reminder_hours", "recycle_hours", "claim_cooldown_hours"):
             hours = getattr(self, field)
             if hours is not None and not hours > 0:
                 problems.append(
                     FieldProblem(field, f"must be a positive number of hours, not {hours}")
                 )
-        if self.max_open_per_user is not None and self.max_open_per_user < 1:
-            problems.append(
-                FieldProblem("max_open_per_user", "must be at least 1 (or None: no cap)")
-            )
+        for field in ("max_open_per_user", "max_claims_per_day"):
+            cap = getattr(self, field)
+            if cap is not None and cap < 1:
+                problems.append(FieldProblem(field, "must be at least 1 (or None: no cap)"))
         if len(set(self.sales_stages)) != len(self.sales_stages):
             problems.append(FieldProblem("sales_stages", "must not repeat a stage"))
         if problems:
