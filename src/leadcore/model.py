@@ -189,6 +189,15 @@ def _freeze_custom(values: Mapping[str, CustomValue]) -> Mapping[str, CustomValu
     return MappingProxyType(dict(values)) if values else EMPTY_CUSTOM
 
 
+EMPTY_ROLES: Final[Mapping[str, str]] = MappingProxyType({})
+
+
+def _freeze_roles(values: Mapping[str, str]) -> Mapping[str, str]:
+    if isinstance(values, MappingProxyType):
+        return values
+    return MappingProxyType(dict(values)) if values else EMPTY_ROLES
+
+
 def _frozen_ids(values: Iterable[str]) -> frozenset[str]:
     return values if isinstance(values, frozenset) else frozenset(values)
 
@@ -198,6 +207,8 @@ class Lead:
     """A prospect not yet verified (线索), with its owner, status and timestamps.
 
     ``version`` is the number the store gave this version (0 before it is first stored).
+    ``collaborator_roles`` gives some collaborators a named role with its own rights (e.g.
+    ``"marketing_owner"`` for a 市场 co-owner beside the 销售 owner); plain collaborators have none.
     Invariants: an unassigned lead has no owner; an assigned or following lead has one; a merged
     lead names the lead it was merged into; a converted lead names its customer.
     """
@@ -224,6 +235,9 @@ class Lead:
     owner_id: str | None = None
     department_id: str | None = None
     collaborators: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_ids)
+    collaborator_roles: Mapping[str, str] = attrs.field(
+        default=EMPTY_ROLES, converter=_freeze_roles
+    )
     followers: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_ids)
     stage: str | None = None
     score: float | None = None
@@ -254,6 +268,11 @@ class Lead:
             )
         if self.merged_into is not None and self.merged_into == self.id:
             problems.append(FieldProblem("merged_into", "a lead cannot be merged into itself"))
+        stray = set(self.collaborator_roles) - self.collaborators
+        if stray:
+            problems.append(
+                FieldProblem("collaborator_roles", f"names non-collaborators: {sorted(stray)}")
+            )
         if self.status is LeadStatus.CONVERTED and self.converted_customer_id is None:
             problems.append(
                 FieldProblem("converted_customer_id", "a converted lead names its customer")
