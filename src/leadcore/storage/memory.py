@@ -44,9 +44,6 @@ _Index = dict[str, dict[str, None]]
 _PairIndex = dict[tuple[str, LeadStatus], dict[str, None]]
 _ALL_STATUSES = tuple(LeadStatus)
 
-# Above this share of all leads, walking the global ordering beats sorting a candidate set.
-_WALK_SHARE = 0.25
-
 
 def _add_to(index: dict[K, dict[str, None]], key: K, lead_id: str) -> None:
     bucket = index.get(key)
@@ -76,9 +73,17 @@ def _sorted_add(keys: list[SortKey], key: SortKey) -> None:
 
 
 class MemoryStore:
-    """An in-memory ``LeadStore``: fast, indexed, thread-safe; data lives as long as the object."""
+    """An in-memory ``LeadStore``: fast, indexed, thread-safe; data lives as long as the object.
 
-    def __init__(self) -> None:
+    A query reads its smallest index-backed candidate set and sorts it, unless that set holds
+    more than ``max(min_index_rows, walk_share × all leads)`` leads: then it walks the ordering
+    from the cursor and stops when the page is full. Both paths return the same answer; the
+    thresholds only trade speed (tests set them to force one path or the other).
+    """
+
+    def __init__(self, *, walk_share: float = 0.25, min_index_rows: int = 64) -> None:
+        self._walk_share = walk_share
+        self._min_index_rows = min_index_rows
         self._lock = threading.Lock()
         self._holder: int | None = None
         self._leads: dict[str, Lead] = {}
@@ -222,7 +227,8 @@ class MemoryStore:
 
     def _find(self, q: LeadQuery) -> list[Lead]:
         candidates = self._smallest_candidates(q)
-        if candidates is not None and candidates[0] <= max(64, _WALK_SHARE * len(self._leads)):
+        threshold = max(self._min_index_rows, self._walk_share * len(self._leads))
+        if candidates is not None and candidates[0] <= threshold:
             leads = self._leads
             return q.select([leads[i] for i in candidates[1] if i in leads])
         return self._walk(q)

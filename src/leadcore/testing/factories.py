@@ -1,0 +1,36 @@
+"""Factories for valid records with sensible defaults; override any field by keyword."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from leadcore.model import FollowUp, FollowUpMethod, Lead, Pool
+
+__all__ = ["EPOCH", "make_follow_up", "make_lead", "make_pool"]
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+"""The instant factories use unless told otherwise: 2026-01-01T00:00Z."""
+
+
+def make_lead(lead_id: str, **fields: Any) -> Lead:
+    """An unassigned lead in pool ``pool-a`` created by ``u1`` at ``EPOCH``, with ``fields`` applied."""
+    defaults: dict[str, Any] = {"pool_id": "pool-a", "created_by": "u1", "created_at": EPOCH}
+    return Lead(id=lead_id, **{**defaults, **fields})
+
+
+def make_pool(pool_id: str, **fields: Any) -> Pool:
+    """A pool named after its id, switched on, with ``fields`` applied."""
+    return Pool(id=pool_id, **{"name": pool_id, **fields})
+
+
+def make_follow_up(follow_up_id: str, lead_id: str, **fields: Any) -> FollowUp:
+    """A phone follow-up by ``u1`` at ``EPOCH`` with content and result, ``fields`` applied."""
+    defaults: dict[str, Any] = {
+        "author_id": "u1",
+        "at": EPOCH,
+        "method": FollowUpMethod.PHONE,
+        "content": "电话沟通需求",
+        "result": "有意向",
+    }
+    return FollowUp(id=follow_up_id, lead_id=lead_id, **{**defaults, **fields})

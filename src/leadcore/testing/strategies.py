@@ -1,0 +1,136 @@
+"""Hypothesis strategies for leadcore values, for the contract suite and for hosts' own tests.
+
+Values are drawn from small vocabularies (a few pools, users, sources, grades and minutes) so
+that generated data collides often: ties in orderings, shared owners, repeated sources.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import strategies as st
+
+from leadcore.model import FollowUp, FollowUpMethod, Lead, LeadStatus, Pool
+from leadcore.storage.protocol import LeadOrder, LeadQuery
+
+__all__ = [
+    "GRADES",
+    "POOL_IDS",
+    "SOURCES",
+    "USER_IDS",
+    "follow_ups",
+    "instants",
+    "lead_lists",
+    "lead_queries",
+    "leads",
+    "pools",
+]
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+POOL_IDS = ("pool-a", "pool-b", "pool-c")
+USER_IDS = ("u1", "u2", "u3", "u4", "u5")
+SOURCES = ("web_form", "event", "referral")
+GRADES = ("A", "B", "C", "D")
+
+
+def instants(span_minutes: int = 60) -> st.SearchStrategy[datetime]:
+    """Aware UTC datetimes on whole minutes within ``span_minutes`` of 2026-01-01 (collide often)."""
+    return st.integers(0, span_minutes).map(lambda m: EPOCH + timedelta(minutes=m))
+
+
+@st.composite
+def leads(draw: st.DrawFn, *, lead_id: str | None = None) -> Lead:
+    """A valid lead in any status, with owner, followers and due date consistent with it."""
+    status = draw(st.sampled_from(tuple(LeadStatus)))
+    lid = lead_id if lead_id is not None else draw(st.text("abcdef0123", min_size=1, max_size=6))
+    users = st.sampled_from(USER_IDS)
+    owner = None if status is LeadStatus.UNASSIGNED else draw(users)
+    collaborators = draw(st.frozensets(users, max_size=2)) if owner else frozenset()
+    return Lead(
+        id=lid,
+        pool_id=draw(st.sampled_from(POOL_IDS)),
+        created_by=draw(users),
+        created_at=draw(instants()),
+        contact_name=draw(st.sampled_from(("张三", "李四", "Ann Lee", ""))),
+        company=draw(st.sampled_from(("星河科技", "Acme Ltd", ""))),
+        source=draw(st.none() | st.sampled_from(SOURCES)),
+        grade=draw(st.none() | st.sampled_from(GRADES)),
+        status=status,
+        owner_id=owner,
+        collaborators=collaborators,
+        followers=draw(st.frozensets(users, max_size=3)),
+        next_due_at=draw(st.none() | instants(120)),
+        merged_into=f"{lid}-survivor" if status is LeadStatus.MERGED else None,
+        converted_customer_id="cust-1" if status is LeadStatus.CONVERTED else None,
+    )
+
+
+@st.composite
+def lead_lists(draw: st.DrawFn, *, max_size: int = 30) -> list[Lead]:
+    """Leads with distinct ids ``L0``, ``L1``, …"""
+    size = draw(st.integers(0, max_size))
+    return [draw(leads(lead_id=f"L{i}")) for i in range(size)]
+
+
+@st.composite
+def lead_queries(draw: st.DrawFn) -> LeadQuery:
+    """Any query over the vocabulary used by :func:`leads`, including ordering and paging."""
+    maybe = st.none
+    order = draw(st.sampled_from(tuple(LeadOrder)))
+    after = None
+    if draw(st.booleans()):
+        after = (draw(instants(120)), draw(st.sampled_from(("L0", "L3", "L7", "L15", "zz"))))
+    created_from = draw(maybe() | instants())
+    return LeadQuery(
+        ids=draw(maybe() | st.frozensets(st.sampled_from([f"L{i}" for i in range(40)]))),
+        pool_id=draw(maybe() | st.sampled_from(POOL_IDS)),
+        statuses=draw(maybe() | st.frozensets(st.sampled_from(tuple(LeadStatus)), min_size=1)),
+        owner_id=draw(maybe() | st.sampled_from(USER_IDS)),
+        owner_ids=draw(maybe() | st.frozensets(st.sampled_from(USER_IDS))),
+        follower_id=draw(maybe() | st.sampled_from(USER_IDS)),
+        collaborator_id=draw(maybe() | st.sampled_from(USER_IDS)),
+        source=draw(maybe() | st.sampled_from(SOURCES)),
+        grade=draw(maybe() | st.sampled_from(GRADES)),
+        due_before=draw(maybe() | instants(120)),
+        created_from=created_from,
+        created_before=draw(maybe() | instants()),
+        order=order,
+        after=after,
+        offset=draw(st.integers(0, 3)),
+        limit=draw(maybe() | st.integers(0, 10)),
+    )
+
+
+@st.composite
+def pools(draw: st.DrawFn, *, pool_id: str | None = None) -> Pool:
+    """A valid pool with arbitrary settings."""
+    users = st.sampled_from(USER_IDS)
+    return Pool(
+        id=pool_id if pool_id is not None else draw(st.sampled_from(POOL_IDS)),
+        name=draw(st.sampled_from(("华东线索池", "华北线索池", "Online"))),
+        enabled=draw(st.booleans()),
+        admins=draw(st.frozensets(users, max_size=2)),
+        members=draw(st.frozensets(users, max_size=3)),
+        default_owner_id=draw(st.none() | users),
+        reminder_hours=draw(st.none() | st.integers(1, 72).map(float)),
+        recycle_hours=draw(st.none() | st.integers(1, 240).map(float)),
+        claim_enabled=draw(st.booleans()),
+        max_open_per_user=draw(st.none() | st.integers(1, 50)),
+        free_create=draw(st.booleans()),
+    )
+
+
+@st.composite
+def follow_ups(draw: st.DrawFn, *, lead_id: str, follow_up_id: str) -> FollowUp:
+    """A valid follow-up record of ``lead_id``."""
+    at = draw(instants())
+    return FollowUp(
+        id=follow_up_id,
+        lead_id=lead_id,
+        author_id=draw(st.sampled_from(USER_IDS)),
+        at=at,
+        method=draw(st.sampled_from(tuple(FollowUpMethod))),
+        content=draw(st.sampled_from(("电话沟通需求", "Sent the brochure", "上门拜访"))),
+        result=draw(st.sampled_from(("有意向", "No answer", "约了演示"))),
+        next_follow_up_at=draw(st.none() | st.just(at + timedelta(days=3))),
+    )
