@@ -1,0 +1,157 @@
+"""The domain model: labels, invariants, money, pools, follow-ups."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from leadcore import (
+    CompanySize,
+    FollowUpMethod,
+    LeadStatus,
+    Money,
+    Pool,
+    SourceChannel,
+    ValidationError,
+    counter_ids,
+    uuid4_ids,
+)
+from leadcore.testing import EPOCH, make_follow_up, make_lead
+
+
+def test_status_labels_in_chinese_and_english() -> None:
+    assert LeadStatus.UNASSIGNED.label == "未分配"
+    assert LeadStatus.UNASSIGNED.label_en == "Unassigned"
+    assert LeadStatus.ASSIGNED.label == "待跟进"
+    assert LeadStatus.CLOSED_LOST.label == "关闭"
+    assert str(LeadStatus.MERGED) == "merged"
+
+
+@pytest.mark.parametrize(
+    ("text", "member"),
+    [
+        ("visit", FollowUpMethod.VISIT),
+        ("上门拜访", FollowUpMethod.VISIT),
+        ("WeChat", FollowUpMethod.WECHAT),
+    ],
+)
+def test_enums_parse_value_name_and_labels(text: str, member: FollowUpMethod) -> None:
+    assert FollowUpMethod.parse(text) is member
+
+
+def test_parse_refuses_unknown_with_the_choices() -> None:
+    with pytest.raises(ValueError, match="expected one of: phone, email"):
+        FollowUpMethod.parse("fax")
+
+
+def test_every_enum_member_has_both_labels() -> None:
+    for enum in (LeadStatus, SourceChannel, CompanySize, FollowUpMethod):
+        for member in enum:
+            assert member.label and member.label_en
+
+
+def test_unassigned_lead_cannot_have_an_owner() -> None:
+    with pytest.raises(ValidationError) as caught:
+        make_lead("L1", owner_id="u1")
+    assert caught.value.fields == ("owner_id",)
+
+
+def test_open_lead_needs_an_owner() -> None:
+    with pytest.raises(ValidationError, match="needs an owner"):
+        make_lead("L1", status=LeadStatus.FOLLOWING)
+
+
+def test_merged_and_converted_leads_name_their_target() -> None:
+    with pytest.raises(ValidationError) as caught:
+        make_lead("L1", status=LeadStatus.MERGED, owner_id="u1")
+    assert "merged_into" in caught.value.fields
+    with pytest.raises(ValidationError):
+        make_lead("L1", status=LeadStatus.CONVERTED, owner_id="u1")
+    with pytest.raises(ValidationError, match="itself"):
+        make_lead("L1", status=LeadStatus.MERGED, merged_into="L1")
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    with pytest.raises(ValidationError) as caught:
+        make_lead("L1", owner_id="u1", merged_into="L2")
+    assert set(caught.value.fields) == {"owner_id", "merged_into"}
+
+
+def test_lead_custom_fields_cannot_be_mutated() -> None:
+    lead = make_lead("L1", custom_fields={"urgency": "urgent"})
+    with pytest.raises(TypeError):
+        lead.custom_fields["urgency"] = "normal"  # type: ignore[index]
+    assert lead.custom_fields == {"urgency": "urgent"}
+
+
+def test_money_is_decimal_never_float() -> None:
+    assert Money("1000.50").amount == Decimal("1000.50")
+    assert Money(3).currency == "CNY"
+    assert str(Money("9.9", "USD")) == "USD 9.9"
+    with pytest.raises(ValidationError, match="not float"):
+        Money(0.1)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="ISO 4217"):
+        Money("1", "yuan")
+    with pytest.raises(ValidationError, match="finite"):
+        Money("NaN")
+
+
+def test_pool_settings_are_validated_together() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Pool(id="p", name=" ", reminder_hours=0, max_open_per_user=0, sales_stages=("a", "a"))
+    assert set(caught.value.fields) == {
+        "name",
+        "reminder_hours",
+        "max_open_per_user",
+        "sales_stages",
+    }
+
+
+def test_pool_membership_and_sources() -> None:
+    open_pool = Pool(id="p", name="华东")
+    assert open_pool.is_member("anyone") and open_pool.allows_source("whatever")
+    closed = Pool(id="p", name="华东", members={"u1"}, admins={"a1"}, allowed_sources=("event",))
+    assert closed.is_member("u1") and closed.is_member("a1") and not closed.is_member("u2")
+    assert closed.allows_source("event") and not closed.allows_source("web_form")
+
+
+def test_follow_up_requires_content_method_result() -> None:
+    with pytest.raises(ValidationError) as caught:
+        make_follow_up("F1", "L1", content=" ", result="", method="phone")
+    assert set(caught.value.fields) == {"content", "result", "method"}
+
+
+def test_follow_up_owner_defaults_to_author_and_dates_are_ordered() -> None:
+    record = make_follow_up("F1", "L1", author_id="u7")
+    assert record.owner_id == "u7"
+    with pytest.raises(ValidationError, match="next_follow_up_at"):
+        make_follow_up("F1", "L1", next_follow_up_at=EPOCH - timedelta(days=1))
+    with pytest.raises(ValidationError, match="duration"):
+        make_follow_up("F1", "L1", duration=timedelta(minutes=-1))
+
+
+def test_counter_ids_replay_exactly() -> None:
+    a, b = counter_ids("L"), counter_ids("L")
+    assert [a(), a(), a()] == [b(), b(), b()] == ["L1", "L2", "L3"]
+    ids = uuid4_ids()
+    assert ids() != ids()
+
+
+@given(st.sampled_from(tuple(LeadStatus)))
+def test_evolve_keeps_invariants(status: LeadStatus) -> None:
+    lead = make_lead("L1")
+    owner = None if status is LeadStatus.UNASSIGNED else "u1"
+    moved = attrs.evolve(
+        lead,
+        status=status,
+        owner_id=owner,
+        merged_into="L2" if status is LeadStatus.MERGED else None,
+        converted_customer_id="C1" if status is LeadStatus.CONVERTED else None,
+    )
+    assert moved.is_open == (status in (LeadStatus.ASSIGNED, LeadStatus.FOLLOWING))
+    assert moved.is_read_only == (status in (LeadStatus.CONVERTED, LeadStatus.MERGED))
