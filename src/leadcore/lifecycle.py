@@ -17,7 +17,7 @@ import attrs
 from leadcore.errors import FieldProblem, InvalidTransition, ValidationError
 from leadcore.model import Action, Lead, LeadStatus
 
-__all__ = ["TRANSITIONS", "allowed_actions", "next_status", "transition"]
+__all__ = ["TRANSITIONS", "allowed_actions", "next_status", "transition", "transitions_markdown"]
 
 _S = LeadStatus
 _A = Action
@@ -175,3 +175,16 @@ def _missing_arguments(
     if action is _A.CONVERT and not customer_id:
         problems.append(FieldProblem("customer_id", "convert needs the customer's id"))
     return problems
+
+
+def transitions_markdown() -> str:
+    """The status machine as a Markdown table: each status, what keeps it, where it can move."""
+    lines = [
+        "| status | 中文 | actions that keep the status | moves (action → new status) |",
+        "|---|---|---|---|",
+    ]
+    for status, row in TRANSITIONS.items():
+        stays = ", ".join(a.value for a, to in row.items() if to is status)
+        moves = ", ".join(f"{a.value} → {to.value}" for a, to in row.items() if to is not status)
+        lines.append(f"| {status.value} | {status.label} | {stays} | {moves or '—'} |")
+    return "\n".join(lines)
