@@ -106,7 +106,9 @@ def store_query_scaling(quick: bool) -> dict[str, object]:
     timings = {}
     for size in (small, large):
         store = filled_store(size)
-        owners = (f"owner-{k}" for k in range(0, size // PER_OWNER, max(1, size // PER_OWNER // 200)))
+        owners = (
+            f"owner-{k}" for k in range(0, size // PER_OWNER, max(1, size // PER_OWNER // 200))
+        )
         timings[size] = best_of(owner_query(store, owners), repeat=5) / 200
         del store
         gc.collect()
