@@ -1,0 +1,111 @@
+"""LeadDesk scaling: create (validate, audit, assign) and the "my leads" view, large vs small."""
+
+from __future__ import annotations
+
+import gc
+import time
+from datetime import UTC, datetime
+
+from bench_store import filled_store
+from timing import best_of
+
+from leadcore import FixedClock, LeadDesk, OrgChart, Pool, User, counter_ids
+
+T0 = datetime(2027, 1, 1, tzinfo=UTC)
+OWNERS = [f"owner-{k}" for k in range(2000)]
+
+
+def make_desk(size: int) -> LeadDesk:
+    """A desk over a store already holding ``size`` realistic leads (50 per owner), with pools."""
+    store = filled_store(size)
+    org = OrgChart(users=[User("admin", roles={"system_admin"}), *(User(o) for o in OWNERS)])
+    desk = LeadDesk(store, FixedClock(T0), org, ids=counter_ids("new-"))
+    desk.create_pool("admin", Pool(id="bench", name="基准线索池", default_owner_id="owner-1"))
+    for k in range(10):
+        desk.create_pool("admin", Pool(id=f"pool-{k}", name=f"池{k}", admins={"admin"}))
+    return desk
+
+
+def create_cost(desk: LeadDesk, count: int, offset: int) -> float:
+    """Seconds per ``desk.create`` of a lead with full, valid contact details."""
+    gc.collect()
+    start = time.perf_counter()
+    for n in range(offset, offset + count):
+        desk.create(
+            "owner-7",
+            "bench",
+            contact_name=f"联系人{n}",
+            company=f"星河{n % 500}科技有限公司",
+            phone=f"1380013{n % 10000:04d}",
+            email=f"c{n}@example.com",
+            source="web_form",
+            industry="制造业",
+            region="华东",
+        )
+    return (time.perf_counter() - start) / count
+
+
+def sizes(quick: bool) -> tuple[int, int]:
+    """The small and large store sizes of a run."""
+    return 10_000, (200_000 if quick else 1_000_000)
+
+
+def desk_create_scaling(quick: bool) -> dict[str, object]:
+    """Per-lead ``desk.create`` cost at the large size ÷ at the small size (target ≤ 1.3)."""
+    small, large = sizes(quick)
+    costs = {}
+    for size in (small, large):
+        desk = make_desk(size)
+        costs[size] = min(create_cost(desk, 3_000, k * 3_000) for k in range(3))
+        del desk
+        gc.collect()
+    return {
+        "value": round(costs[large] / costs[small], 3),
+        "unit": "ratio",
+        "target": "<= 1.3",
+        "small": small,
+        "large": large,
+        "us_per_create_small": round(costs[small] * 1e6, 1),
+        "us_per_create_large": round(costs[large] * 1e6, 1),
+    }
+
+
+def desk_create_rate(quick: bool) -> dict[str, object]:
+    """``desk.create`` calls per second at the small size (aim ≥ 20,000/s)."""
+    desk = make_desk(10_000)
+    cost = min(create_cost(desk, 5_000, k * 5_000) for k in range(3))
+    return {"value": round(1 / cost), "unit": "creates/s", "aim": ">= 20000", "stored": 10_000}
+
+
+def desk_view_scaling(quick: bool) -> dict[str, object]:
+    """A "my leads" page of 50 at the large size ÷ at the small size (target ≤ 2.0)."""
+    small, large = sizes(quick)
+    timings = {}
+    for size in (small, large):
+        desk = make_desk(size)
+        owners = [f"owner-{k}" for k in range(0, min(size // 50, 2000), 10)][:100]
+
+        def pages(desk: LeadDesk = desk, owners: list[str] = owners) -> None:
+            for owner in owners:
+                page = desk.leads(owner, view="mine", limit=50)
+                assert len(page) >= 45, len(page)
+
+        timings[size] = best_of(pages, repeat=5) / len(owners)
+        del desk
+        gc.collect()
+    return {
+        "value": round(timings[large] / timings[small], 3),
+        "unit": "ratio",
+        "target": "<= 2.0",
+        "small": small,
+        "large": large,
+        "us_per_page_small": round(timings[small] * 1e6, 1),
+        "us_per_page_large": round(timings[large] * 1e6, 1),
+    }
+
+
+BENCHMARKS = {
+    "desk_create_scaling": desk_create_scaling,
+    "desk_view_scaling": desk_view_scaling,
+    "desk_create_rate": desk_create_rate,
+}

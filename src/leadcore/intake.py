@@ -1,0 +1,175 @@
+"""Entry validation (SPEC §9.2): clean a lead's fields before they enter a pool.
+
+The host sets the rules (`LeadRules`): which fields are required, which groups need at least one
+member (a name or a company; a phone, email or WeChat), the default phone region. Cleaning
+collects every problem at once and raises one ``ValidationError`` naming each field.
+Phones are normalised to E.164 with phonenumbers; emails are trimmed and their domain lowercased.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+import phonenumbers
+
+from leadcore.custom_fields import CustomFieldSet
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.model import CompanySize, Money, Pool
+
+__all__ = ["EDITABLE_FIELDS", "LeadRules", "clean_lead_fields", "normalise_email", "normalise_phone"]
+
+EDITABLE_FIELDS: Final = frozenset(
+    {
+        "contact_name",
+        "company",
+        "phone",
+        "email",
+        "wechat",
+        "source",
+        "industry",
+        "region",
+        "company_size",
+        "budget",
+        "decision_maker_title",
+        "stage",
+    }
+)
+"""The lead fields a user may set on create and change on edit (custom fields aside)."""
+
+_TEXT_FIELDS: Final = (
+    "contact_name",
+    "company",
+    "wechat",
+    "source",
+    "industry",
+    "region",
+    "decision_maker_title",
+    "stage",
+)
+_MAX_TEXT = 200
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+@attrs.frozen(slots=True)
+class LeadRules:
+    """What a lead needs to be accepted; the host configures it (plain data works too).
+
+    ``required`` fields must be non-empty; for each group in ``one_of`` at least one field
+    must be non-empty; ``phone_region`` is the ISO country assumed for numbers without ``+``.
+    """
+
+    required: tuple[str, ...] = ()
+    one_of: tuple[tuple[str, ...], ...] = (("contact_name", "company"), ("phone", "email", "wechat"))
+    phone_region: str = "CN"
+
+
+def normalise_phone(raw: str, region: str = "CN") -> str:
+    """The number in E.164 (``+8613800138000``); raises ValueError saying what is wrong."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as e:
+        raise ValueError(f"{raw!r} is not a phone number ({e})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{raw!r} is not a valid phone number for region {region}")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def normalise_email(raw: str) -> str:
+    """The address trimmed, with its domain lowercased; raises ValueError if it is malformed."""
+    text = raw.strip()
+    if not _EMAIL.match(text):
+        raise ValueError(f"{raw!r} is not an email address like name@example.com")
+    local, domain = text.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def _clean_one(name: str, value: Any, rules: LeadRules) -> Any:
+    """One field's clean value; raises ValueError with a reason."""
+    if value is None:
+        return None
+    if name in _TEXT_FIELDS:
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        text = value.strip()
+        if len(text) > _MAX_TEXT:
+            raise ValueError(f"must be at most {_MAX_TEXT} characters")
+        return text or None
+    if name == "phone":
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        return normalise_phone(value, rules.phone_region) if value.strip() else None
+    if name == "email":
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        return normalise_email(value) if value.strip() else None
+    if name == "company_size":
+        if isinstance(value, CompanySize):
+            return value
+        if isinstance(value, str):
+            return CompanySize.parse(value)
+        raise ValueError(f"must be one of: {', '.join(m.value for m in CompanySize)}")
+    if name == "budget":
+        if isinstance(value, Money):
+            return value
+        if isinstance(value, int | str | Decimal) and not isinstance(value, bool):
+            try:
+                return Money(value)
+            except ValidationError as e:
+                raise ValueError(e.problems[0].reason) from None
+        raise ValueError("must be Money, or a number as int, str or Decimal")
+    raise ValueError("is not a lead field that can be set")  # pragma: no cover - guarded by caller
+
+
+def clean_lead_fields(
+    fields: Mapping[str, Any],
+    *,
+    rules: LeadRules,
+    pool: Pool,
+    custom_fields: CustomFieldSet,
+    custom_values: Mapping[str, object] | None = None,
+    current: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Return ``fields`` (and ``custom_fields`` if given) cleaned, or raise ``ValidationError``.
+
+    For an edit, pass the lead's ``current`` values: requirements are then checked on the
+    result of the change and custom fields are validated as a partial update.
+    """
+    problems: list[FieldProblem] = []
+    clean: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name not in EDITABLE_FIELDS:
+            known = ", ".join(sorted(EDITABLE_FIELDS))
+            problems.append(FieldProblem(name, f"is not a lead field that can be set ({known})"))
+            continue
+        try:
+            clean[name] = _clean_one(name, value, rules)
+        except ValueError as e:
+            problems.append(FieldProblem(name, str(e)))
+    if "source" in clean and not pool.allows_source(clean["source"]):
+        allowed = ", ".join(pool.allowed_sources)
+        problems.append(
+            FieldProblem("source", f"pool {pool.name} accepts only these sources: {allowed}")
+        )
+    merged = {**(current or {}), **clean}
+    for name in rules.required:
+        if not merged.get(name):
+            problems.append(FieldProblem(name, "is required"))
+    for group in rules.one_of:
+        if not any(merged.get(name) for name in group) and not any(
+            p.field in group for p in problems
+        ):
+            problems.append(FieldProblem(group[0], f"at least one of {', '.join(group)} is needed"))
+    if custom_values is not None:
+        try:
+            clean["custom_fields"] = custom_fields.validate(
+                custom_values, partial=current is not None
+            )
+        except ValidationError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise ValidationError(problems, subject="lead")
+    return clean
