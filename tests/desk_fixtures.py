@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import attrs
 
@@ -73,7 +74,7 @@ def make_world(*pools: Pool) -> World:
     return World(desk, store, clock)
 
 
-def new_lead(world: World, actor: str = "bob", pool: str = "east", **fields: object) -> str:
+def new_lead(world: World, actor: str = "bob", pool: str = "east", **fields: Any) -> str:
     """Create a lead with valid contact details and return its id."""
-    details: dict[str, object] = {"contact_name": "王磊", "phone": "13800138000", **fields}
+    details: dict[str, Any] = {"contact_name": "王磊", "phone": "13800138000", **fields}
     return world.desk.create(actor, pool, **details).id

@@ -141,7 +141,7 @@ def test_change_owner_keeps_old_owner_as_collaborator_and_moves_records() -> Non
     world.desk.follow_up("bob", lead_id, method=FollowUpMethod.PHONE, content="介绍方案", result="有兴趣")
     world.desk.follow_up("carol", lead_id, method="email", content="发资料", result="已读")
     lead = world.desk.change_owner("carol", lead_id, "dave", move_follow_ups=True)
-    assert (lead.owner_id, lead.collaborators, lead.status) == ("dave", {"bob"}, LeadStatus.FOLLOWING)
+    assert (lead.owner_id, lead.collaborators, lead.status) == ("dave", frozenset({"bob"}), LeadStatus.FOLLOWING)
     owners = [f.owner_id for f in world.desk.follow_ups("dave", lead_id)]
     assert owners == ["dave", "carol"]
     event = world.desk.history("dave", lead_id)[-1]

@@ -5,6 +5,7 @@ Everything a host needs is re-exported here; submodules hold the details.
 
 from leadcore.clock import Clock, FixedClock, SystemClock
 from leadcore.custom_fields import CustomField, CustomFieldSet, FieldType
+from leadcore.desk import AutoAssigner, BatchResult, LeadDesk, LeadOutcome, Page, PoolSummary, View
 from leadcore.errors import (
     AlreadyExists,
     ConcurrencyConflict,
@@ -19,6 +20,7 @@ from leadcore.errors import (
 )
 from leadcore.events import Event, EventKind, FieldChange, diff_fields
 from leadcore.ids import IdFactory, counter_ids, uuid4_ids
+from leadcore.intake import LeadRules, normalise_email, normalise_phone
 from leadcore.lifecycle import TRANSITIONS, allowed_actions, next_status, transition
 from leadcore.model import (
     DEFAULT_SALES_STAGES,
@@ -40,6 +42,17 @@ from leadcore.model import (
     SourceChannel,
 )
 from leadcore.org import Department, OrgChart, OrgDirectory, User
+from leadcore.policy import (
+    DataScope,
+    Decision,
+    Grant,
+    GrantStatus,
+    PermissionRule,
+    Policy,
+    PolicyConfig,
+    Role,
+    ViewScope,
+)
 from leadcore.storage import (
     JSONValue,
     LeadOrder,
@@ -59,6 +72,8 @@ __all__ = [
     "AlreadyExists",
     "Attachment",
     "AttachmentKind",
+    "AutoAssigner",
+    "BatchResult",
     "Clock",
     "CompanySize",
     "ConcurrencyConflict",
@@ -66,6 +81,8 @@ __all__ = [
     "CustomField",
     "CustomFieldSet",
     "CustomValue",
+    "DataScope",
+    "Decision",
     "Department",
     "DuplicateLead",
     "Emotion",
@@ -77,12 +94,17 @@ __all__ = [
     "FixedClock",
     "FollowUp",
     "FollowUpMethod",
+    "Grant",
+    "GrantStatus",
     "IdFactory",
     "InvalidTransition",
     "JSONValue",
     "Lead",
+    "LeadDesk",
     "LeadOrder",
+    "LeadOutcome",
     "LeadQuery",
+    "LeadRules",
     "LeadStatus",
     "LeadStore",
     "LeadcoreError",
@@ -91,19 +113,29 @@ __all__ = [
     "NotFound",
     "OrgChart",
     "OrgDirectory",
+    "Page",
     "PermissionDenied",
+    "PermissionRule",
+    "Policy",
+    "PolicyConfig",
     "Pool",
+    "PoolSummary",
     "Priority",
+    "Role",
     "SortKey",
     "SourceChannel",
     "SystemClock",
     "UnitOfWork",
     "User",
     "ValidationError",
+    "View",
+    "ViewScope",
     "allowed_actions",
     "counter_ids",
     "diff_fields",
     "next_status",
+    "normalise_email",
+    "normalise_phone",
     "transition",
     "uuid4_ids",
 ]

@@ -12,6 +12,12 @@ from leadcore.errors import FieldProblem, NotFound, ValidationError
 __all__ = ["Department", "OrgChart", "OrgDirectory", "User"]
 
 
+def _frozen_roles(roles: Iterable[str]) -> frozenset[str]:
+    if isinstance(roles, str):
+        return frozenset({roles})
+    return frozenset(roles)
+
+
 @attrs.frozen(slots=True)
 class User:
     """A person using the CRM. ``roles`` holds global roles such as ``"system_admin"``."""
@@ -20,7 +26,7 @@ class User:
     name: str = ""
     department_id: str | None = None
     active: bool = True
-    roles: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    roles: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_roles)
 
 
 @attrs.frozen(slots=True)

@@ -18,7 +18,14 @@ from leadcore.clock import Clock, ensure_aware
 from leadcore.config import structure, unstructure
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.desk.results import BatchResult, LeadOutcome, Page, PoolSummary
-from leadcore.desk.views import View, base_query, decode_cursor, encode_cursor, order_of, visible_page
+from leadcore.desk.views import (
+    View,
+    base_query,
+    decode_cursor,
+    encode_cursor,
+    order_of,
+    visible_page,
+)
 from leadcore.errors import (
     ConcurrencyConflict,
     ConfigError,
@@ -135,7 +142,9 @@ class LeadDesk:
             op.actor, action, op.lead, op.pool, org=self.org, grants=grants, now=op.now
         )
         if decision.allowed and action is Action.CLAIM:
-            return self._claim_limits(op) or decision
+            refusal = self._claim_limits(op)
+            if refusal is not None:
+                return refusal
         return decision
 
     def _require(self, op: _Op, action: Action) -> None:
@@ -144,9 +153,13 @@ class LeadDesk:
         next_status(op.lead, action)
         decision = self._decide(op, action)
         if not decision.allowed:
-            raise PermissionDenied(op.actor.id, action.value, f"lead {op.lead.id!r}", decision.reason)
+            raise PermissionDenied(
+                op.actor.id, action.value, f"lead {op.lead.id!r}", decision.reason
+            )
 
-    def _load(self, uow: UnitOfWork, actor_id: str, lead_id: str, expected_version: int | None) -> _Op:
+    def _load(
+        self, uow: UnitOfWork, actor_id: str, lead_id: str, expected_version: int | None
+    ) -> _Op:
         now = self.clock.now()
         actor = self._user(actor_id)
         lead = uow.get_lead(lead_id)
@@ -154,8 +167,16 @@ class LeadDesk:
             raise ConcurrencyConflict("lead", lead_id, expected_version, lead.version)
         return _Op(uow, actor, lead, uow.get_pool(lead.pool_id), now)
 
-    def _event(self, op: _Op, kind: EventKind, after: Lead, *, reason: str | None = None,
-               data: Mapping[str, object] | None = None, changes: tuple[FieldChange, ...] | None = None) -> Event:
+    def _event(
+        self,
+        op: _Op,
+        kind: EventKind,
+        after: Lead,
+        *,
+        reason: str | None = None,
+        data: Mapping[str, object] | None = None,
+        changes: tuple[FieldChange, ...] | None = None,
+    ) -> Event:
         return Event(
             kind,
             op.now,
@@ -213,7 +234,15 @@ class LeadDesk:
             self._require_pool(actor, pool, now)
             saved = uow.add_pool(pool)
             uow.append_events(
-                [Event(EventKind.POOL_CREATED, now, actor.id, pool_id=pool.id, changes=diff_fields(None, saved))]
+                [
+                    Event(
+                        EventKind.POOL_CREATED,
+                        now,
+                        actor.id,
+                        pool_id=pool.id,
+                        changes=diff_fields(None, saved),
+                    )
+                ]
             )
             uow.commit()
             return saved
@@ -231,7 +260,10 @@ class LeadDesk:
             unknown = sorted(set(settings) - known)
             if unknown:
                 raise ValidationError(
-                    [FieldProblem(name, f"is not a pool setting ({', '.join(sorted(known))})") for name in unknown]
+                    [
+                        FieldProblem(name, f"is not a pool setting ({', '.join(sorted(known))})")
+                        for name in unknown
+                    ]
                 )
             try:
                 new = attrs.evolve(pool, **settings)
@@ -242,23 +274,36 @@ class LeadDesk:
             saved = uow.save_pool(new, expected_version=pool.version)
             changes = diff_fields(pool, saved)
             if changes:
-                uow.append_events([Event(EventKind.POOL_CHANGED, now, actor.id, pool_id=pool_id, changes=changes)])
+                uow.append_events(
+                    [Event(EventKind.POOL_CHANGED, now, actor.id, pool_id=pool_id, changes=changes)]
+                )
             uow.commit()
             return saved
 
     def _require_pool(self, actor: User, pool: Pool, now: datetime) -> None:
-        decision = self.policy.decide(actor, Action.CONFIGURE_POOL, None, pool, org=self.org, now=now)
+        decision = self.policy.decide(
+            actor, Action.CONFIGURE_POOL, None, pool, org=self.org, now=now
+        )
         if not decision.allowed:
-            raise PermissionDenied(actor.id, Action.CONFIGURE_POOL.value, f"pool {pool.id!r}", decision.reason)
+            raise PermissionDenied(
+                actor.id, Action.CONFIGURE_POOL.value, f"pool {pool.id!r}", decision.reason
+            )
 
     def pool_summary(self, actor_id: str, pool_id: str) -> PoolSummary:
         """The pool's lead counts by status (线索数量); for its members, admins and system admins."""
         with self.store.unit_of_work() as uow:
             actor = self._user(actor_id)
             pool = uow.get_pool(pool_id)
-            scope = self.policy.view_scope(actor, org=self.org, pools=[pool], grants=(), now=self.clock.now())
+            scope = self.policy.view_scope(
+                actor, org=self.org, pools=[pool], grants=(), now=self.clock.now()
+            )
             if not (pool.is_member(actor.id) or scope.all_leads):
-                raise PermissionDenied(actor.id, "view", f"pool {pool_id!r}", "only the pool's members and admins see its counts")
+                raise PermissionDenied(
+                    actor.id,
+                    "view",
+                    f"pool {pool_id!r}",
+                    "only the pool's members and admins see its counts",
+                )
             counts = uow.count_by_status(pool_id=pool_id)
             ordered = {status: counts.get(status, 0) for status in LeadStatus}
             return PoolSummary(pool.id, pool.name, ordered)
@@ -283,22 +328,38 @@ class LeadDesk:
             pool = uow.get_pool(pool_id)
             decision = self.policy.decide(actor, Action.CREATE, None, pool, org=self.org, now=now)
             if not decision.allowed:
-                raise PermissionDenied(actor.id, "create", f"a lead in pool {pool_id!r}", decision.reason)
+                raise PermissionDenied(
+                    actor.id, "create", f"a lead in pool {pool_id!r}", decision.reason
+                )
             clean = clean_lead_fields(
-                fields, rules=self.rules, pool=pool, custom_fields=self.custom_fields,
+                fields,
+                rules=self.rules,
+                pool=pool,
+                custom_fields=self.custom_fields,
                 custom_values=custom_fields if custom_fields is not None else {},
             )
             if "stage" in clean:
                 raise ValidationError([FieldProblem("stage", "a new lead has no sales stage yet")])
-            lead = Lead(id=self._ids(), pool_id=pool.id, created_by=actor.id, created_at=now, updated_at=now, **clean)
+            lead = Lead(
+                id=self._ids(),
+                pool_id=pool.id,
+                created_by=actor.id,
+                created_at=now,
+                updated_at=now,
+                **clean,
+            )
             op = _Op(uow, actor, lead, pool, now)
-            events = [self._event(op, EventKind.LEAD_CREATED, lead, changes=diff_fields(None, lead))]
+            events = [
+                self._event(op, EventKind.LEAD_CREATED, lead, changes=diff_fields(None, lead))
+            ]
             first_owner = self._first_owner(op)
             stored_lead = lead
             if first_owner is not None:
                 owner_id, how = first_owner
                 stored_lead = self._hand_to(op, owner_id)
-                events.append(self._event(op, EventKind.ASSIGNED, stored_lead, reason=how[0], data=how[1]))
+                events.append(
+                    self._event(op, EventKind.ASSIGNED, stored_lead, reason=how[0], data=how[1])
+                )
             saved = uow.add_lead(stored_lead)
             uow.append_events(events)
             uow.commit()
@@ -306,7 +367,9 @@ class LeadDesk:
 
     def _hand_to(self, op: _Op, owner_id: str) -> Lead:
         department = self._user(owner_id).department_id
-        return transition(op.lead, Action.ASSIGN, at=op.now, owner_id=owner_id, department_id=department)
+        return transition(
+            op.lead, Action.ASSIGN, at=op.now, owner_id=owner_id, department_id=department
+        )
 
     def _first_owner(self, op: _Op) -> tuple[str, tuple[str, Mapping[str, object]]] | None:
         """Who a lead entering ``op.pool`` goes to, and why; None leaves it unassigned."""
@@ -353,13 +416,23 @@ class LeadDesk:
             lead = op.lead
             current = {name: getattr(lead, name) for name in fields if hasattr(lead, name)}
             clean = clean_lead_fields(
-                fields, rules=self.rules, pool=op.pool, custom_fields=self.custom_fields,
-                custom_values=None if custom_fields is None else {k: v for k, v in custom_fields.items() if v is not None},
+                fields,
+                rules=self.rules,
+                pool=op.pool,
+                custom_fields=self.custom_fields,
+                custom_values=None
+                if custom_fields is None
+                else {k: v for k, v in custom_fields.items() if v is not None},
                 current={**_contact_fields(lead), **current},
             )
             if clean.get("stage") is not None and clean["stage"] not in op.pool.sales_stages:
                 raise ValidationError(
-                    [FieldProblem("stage", f"must be one of the pool's stages: {', '.join(op.pool.sales_stages)}")]
+                    [
+                        FieldProblem(
+                            "stage",
+                            f"must be one of the pool's stages: {', '.join(op.pool.sales_stages)}",
+                        )
+                    ]
                 )
             if custom_fields is not None:
                 merged = {**lead.custom_fields, **clean.get("custom_fields", {})}
@@ -370,7 +443,9 @@ class LeadDesk:
             new = attrs.evolve(lead, **clean)
             if not diff_fields(lead, new):
                 return lead
-            saved = uow.save_lead(attrs.evolve(new, updated_at=op.now), expected_version=lead.version)
+            saved = uow.save_lead(
+                attrs.evolve(new, updated_at=op.now), expected_version=lead.version
+            )
             uow.append_events([self._event(op, EventKind.LEAD_EDITED, saved)])
             uow.commit()
             return saved
@@ -387,33 +462,57 @@ class LeadDesk:
 
     # --- ownership -----------------------------------------------------------------------------
     def assign(
-        self, actor_id: str, lead_id: str, owner_id: str, *,
-        department_id: str | None = None, expected_version: int | None = None,
+        self,
+        actor_id: str,
+        lead_id: str,
+        owner_id: str,
+        *,
+        department_id: str | None = None,
+        expected_version: int | None = None,
     ) -> Lead:
         """Give an unassigned lead an owner (pool admins). The owner must be an active pool member."""
 
         def change(op: _Op) -> Lead:
             owner = self._owner(owner_id, op.pool)
-            return transition(op.lead, Action.ASSIGN, at=op.now, owner_id=owner.id,
-                              department_id=department_id or owner.department_id)
+            return transition(
+                op.lead,
+                Action.ASSIGN,
+                at=op.now,
+                owner_id=owner.id,
+                department_id=department_id or owner.department_id,
+            )
 
-        return self._act(actor_id, lead_id, Action.ASSIGN, change, expected_version=expected_version)
+        return self._act(
+            actor_id, lead_id, Action.ASSIGN, change, expected_version=expected_version
+        )
 
     def reclaim(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
         """Take an assigned lead back into the pool (收回; pool admins)."""
-        return self._act(actor_id, lead_id, Action.RECLAIM, _move(Action.RECLAIM, reason), reason=reason)
+        return self._act(
+            actor_id, lead_id, Action.RECLAIM, _move(Action.RECLAIM, reason), reason=reason
+        )
 
     def release(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
         """Give a lead back to the pool (释放; its owner or a pool admin)."""
-        return self._act(actor_id, lead_id, Action.RELEASE, _move(Action.RELEASE, reason), reason=reason)
+        return self._act(
+            actor_id, lead_id, Action.RELEASE, _move(Action.RELEASE, reason), reason=reason
+        )
 
     def return_lead(self, actor_id: str, lead_id: str, reason: str) -> Lead:
         """Return a lead to the pool with a reason (退回; its owner). History is kept."""
-        return self._act(actor_id, lead_id, Action.RETURN, _move(Action.RETURN, reason), reason=reason)
+        return self._act(
+            actor_id, lead_id, Action.RETURN, _move(Action.RETURN, reason), reason=reason
+        )
 
     def change_owner(
-        self, actor_id: str, lead_id: str, new_owner_id: str, *,
-        department_id: str | None = None, move_follow_ups: bool = False, reason: str | None = None,
+        self,
+        actor_id: str,
+        lead_id: str,
+        new_owner_id: str,
+        *,
+        department_id: str | None = None,
+        move_follow_ups: bool = False,
+        reason: str | None = None,
     ) -> Lead:
         """Hand a lead to another owner (调整/更换负责人). The old owner becomes a collaborator;
         with ``move_follow_ups`` the old owner's follow-up records move to the new owner."""
@@ -423,13 +522,23 @@ class LeadDesk:
             owner = self._owner(new_owner_id, op.pool)
             old = op.lead.owner_id
             if owner.id == old:
-                raise ValidationError([FieldProblem("owner_id", f"{owner.id!r} already owns the lead")])
-            new = transition(op.lead, Action.REASSIGN, at=op.now, owner_id=owner.id,
-                             department_id=department_id or owner.department_id)
+                raise ValidationError(
+                    [FieldProblem("owner_id", f"{owner.id!r} already owns the lead")]
+                )
+            new = transition(
+                op.lead,
+                Action.REASSIGN,
+                at=op.now,
+                owner_id=owner.id,
+                department_id=department_id or owner.department_id,
+            )
             if old is not None:
                 roles = {u: r for u, r in new.collaborator_roles.items() if u != owner.id}
-                new = attrs.evolve(new, collaborators=(new.collaborators | {old}) - {owner.id},
-                                   collaborator_roles=roles)
+                new = attrs.evolve(
+                    new,
+                    collaborators=(new.collaborators | {old}) - {owner.id},
+                    collaborator_roles=roles,
+                )
             if move_follow_ups and old is not None:
                 for record in op.uow.follow_ups(op.lead.id):
                     if record.owner_id == old:
@@ -437,10 +546,18 @@ class LeadDesk:
                         moved.append(record.id)
             return new
 
-        return self._act(actor_id, lead_id, Action.REASSIGN, change, reason=reason,
-                         data=lambda op, lead: {"follow_ups_moved": list(moved)})
+        return self._act(
+            actor_id,
+            lead_id,
+            Action.REASSIGN,
+            change,
+            reason=reason,
+            data=lambda op, lead: {"follow_ups_moved": list(moved)},
+        )
 
-    def transfer(self, actor_id: str, lead_id: str, to_pool_id: str, *, reason: str | None = None) -> Lead:
+    def transfer(
+        self, actor_id: str, lead_id: str, to_pool_id: str, *, reason: str | None = None
+    ) -> Lead:
         """Move a lead to another pool (转移). It arrives unassigned and the new pool's rules
         (default owner, auto-assign) apply as for a new lead."""
         with self.store.unit_of_work() as uow:
@@ -449,18 +566,37 @@ class LeadDesk:
             target = uow.get_pool(to_pool_id)
             if not target.allows_source(op.lead.source):
                 raise ValidationError(
-                    [FieldProblem("source", f"pool {target.name} does not accept source {op.lead.source!r}")]
+                    [
+                        FieldProblem(
+                            "source",
+                            f"pool {target.name} does not accept source {op.lead.source!r}",
+                        )
+                    ]
                 )
             moved = transition(op.lead, Action.TRANSFER, at=op.now, pool_id=target.id)
-            events = [self._event(op, EventKind.TRANSFERRED, moved, reason=reason,
-                                  data={"from_pool": op.pool.id, "to_pool": target.id})]
+            events = [
+                self._event(
+                    op,
+                    EventKind.TRANSFERRED,
+                    moved,
+                    reason=reason,
+                    data={"from_pool": op.pool.id, "to_pool": target.id},
+                )
+            ]
             arrived = _Op(uow, op.actor, moved, target, op.now)
             first_owner = self._first_owner(arrived) if target.enabled else None
             final = moved
             if first_owner is not None:
                 final = self._hand_to(arrived, first_owner[0])
-                events.append(self._event(arrived, EventKind.ASSIGNED, final, reason=first_owner[1][0],
-                                          data=first_owner[1][1]))
+                events.append(
+                    self._event(
+                        arrived,
+                        EventKind.ASSIGNED,
+                        final,
+                        reason=first_owner[1][0],
+                        data=first_owner[1][1],
+                    )
+                )
             saved = uow.save_lead(final, expected_version=op.lead.version)
             uow.append_events(events)
             uow.commit()
@@ -472,8 +608,13 @@ class LeadDesk:
 
         def change(op: _Op) -> Lead:
             self._count_claim(op)
-            return transition(op.lead, Action.CLAIM, at=op.now, owner_id=op.actor.id,
-                              department_id=op.actor.department_id)
+            return transition(
+                op.lead,
+                Action.CLAIM,
+                at=op.now,
+                owner_id=op.actor.id,
+                department_id=op.actor.department_id,
+            )
 
         return self._act(actor_id, lead_id, Action.CLAIM, change)
 
@@ -484,12 +625,19 @@ class LeadDesk:
         held = op.uow.count_leads(LeadQuery(owner_id=op.actor.id, statuses=OPEN_STATUSES))
         released_at = None
         for event in op.uow.events_since(0, lead_id=op.lead.id):
-            if event.actor_id == op.actor.id and event.kind in (EventKind.RELEASED, EventKind.RETURNED):
+            if event.actor_id == op.actor.id and event.kind in (
+                EventKind.RELEASED,
+                EventKind.RETURNED,
+            ):
                 released_at = event.at
         check = check_claim(
-            op.actor, op.lead, op.pool, open_count=held,
+            op.actor,
+            op.lead,
+            op.pool,
+            open_count=held,
             claims_today=claims_today(op.uow, op.actor.id, op.now),
-            last_released_by_user_at=released_at, now=op.now,
+            last_released_by_user_at=released_at,
+            now=op.now,
         )
         if check.allowed:
             return None
@@ -532,27 +680,40 @@ class LeadDesk:
             if when > op.now:
                 problems.append(FieldProblem("at", "must not be in the future"))
             if stage is not None and stage not in op.pool.sales_stages:
-                problems.append(FieldProblem("stage", f"must be one of: {', '.join(op.pool.sales_stages)}"))
+                problems.append(
+                    FieldProblem("stage", f"must be one of: {', '.join(op.pool.sales_stages)}")
+                )
             for user_id in mentions:
                 try:
                     self._user(user_id)
                 except NotFound:
                     problems.append(FieldProblem("mentions", f"no user {user_id!r}"))
-            kind = method
-            if isinstance(method, str) and not isinstance(method, FollowUpMethod):
-                try:
-                    kind = FollowUpMethod.parse(method)
-                except ValueError as e:
-                    problems.append(FieldProblem("method", str(e)))
+            kind = FollowUpMethod.PHONE
+            try:
+                kind = method if isinstance(method, FollowUpMethod) else FollowUpMethod.parse(method)
+            except ValueError as e:
+                problems.append(FieldProblem("method", str(e)))
             if problems:
                 raise ValidationError(problems, subject="follow-up")
             record = FollowUp(
-                id=record_id, lead_id=op.lead.id, author_id=op.actor.id, at=when,
-                method=kind, content=content, result=result,  # type: ignore[arg-type]
-                duration=duration, customer_needs=customer_needs, next_step=next_step,
-                next_follow_up_at=None if next_follow_up_at is None else ensure_aware(next_follow_up_at, "next_follow_up_at"),
-                emotion=emotion, priority=priority, attachments=tuple(attachments),
-                mentions=frozenset(mentions), stage=stage,
+                id=record_id,
+                lead_id=op.lead.id,
+                author_id=op.actor.id,
+                at=when,
+                method=kind,
+                content=content,
+                result=result,
+                duration=duration,
+                customer_needs=customer_needs,
+                next_step=next_step,
+                next_follow_up_at=None
+                if next_follow_up_at is None
+                else ensure_aware(next_follow_up_at, "next_follow_up_at"),
+                emotion=emotion,
+                priority=priority,
+                attachments=tuple(attachments),
+                mentions=frozenset(mentions),
+                stage=stage,
             )
             saved_record.append(op.uow.add_follow_up(record))
             new = transition(op.lead, Action.FOLLOW_UP, at=when)
@@ -565,7 +726,11 @@ class LeadDesk:
             )
 
         self._act(
-            actor_id, lead_id, Action.FOLLOW_UP, change, kind=EventKind.FOLLOWED_UP,
+            actor_id,
+            lead_id,
+            Action.FOLLOW_UP,
+            change,
+            kind=EventKind.FOLLOWED_UP,
             data=lambda op, lead: {
                 "follow_up_id": record_id,
                 "method": saved_record[0].method.value,
@@ -583,20 +748,30 @@ class LeadDesk:
 
     def convert(self, actor_id: str, lead_id: str, customer_id: str) -> Lead:
         """Mark the lead converted into the host's customer ``customer_id`` (转化; read-only after)."""
-        return self._act(actor_id, lead_id, Action.CONVERT,
-                         lambda op: transition(op.lead, Action.CONVERT, at=op.now, customer_id=customer_id))
+        return self._act(
+            actor_id,
+            lead_id,
+            Action.CONVERT,
+            lambda op: transition(op.lead, Action.CONVERT, at=op.now, customer_id=customer_id),
+        )
 
     def invalidate(self, actor_id: str, lead_id: str, reason: str) -> Lead:
         """Mark the lead invalid (无效) with a reason."""
-        return self._act(actor_id, lead_id, Action.INVALIDATE, _move(Action.INVALIDATE, reason), reason=reason)
+        return self._act(
+            actor_id, lead_id, Action.INVALIDATE, _move(Action.INVALIDATE, reason), reason=reason
+        )
 
     def close_lost(self, actor_id: str, lead_id: str, reason: str) -> Lead:
         """Close the lead as lost (关闭) with the lost reason (丢失原因)."""
-        return self._act(actor_id, lead_id, Action.CLOSE_LOST, _move(Action.CLOSE_LOST, reason), reason=reason)
+        return self._act(
+            actor_id, lead_id, Action.CLOSE_LOST, _move(Action.CLOSE_LOST, reason), reason=reason
+        )
 
     def reopen(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
         """Bring an invalid or lost lead back to its pool, unassigned."""
-        return self._act(actor_id, lead_id, Action.REOPEN, _move(Action.REOPEN, reason), reason=reason)
+        return self._act(
+            actor_id, lead_id, Action.REOPEN, _move(Action.REOPEN, reason), reason=reason
+        )
 
     # --- collaborators and followers -----------------------------------------------------------
     def add_collaborators(
@@ -626,11 +801,20 @@ class LeadDesk:
                     roles.pop(user_id, None)
                 else:
                     roles[user_id] = role
-            return attrs.evolve(op.lead, collaborators=op.lead.collaborators | wanted,
-                                collaborator_roles=roles, updated_at=op.now)
+            return attrs.evolve(
+                op.lead,
+                collaborators=op.lead.collaborators | wanted,
+                collaborator_roles=roles,
+                updated_at=op.now,
+            )
 
-        return self._act(actor_id, lead_id, Action.MANAGE_COLLABORATORS, change,
-                         kind=EventKind.COLLABORATORS_CHANGED)
+        return self._act(
+            actor_id,
+            lead_id,
+            Action.MANAGE_COLLABORATORS,
+            change,
+            kind=EventKind.COLLABORATORS_CHANGED,
+        )
 
     def remove_collaborators(self, actor_id: str, lead_id: str, user_ids: Iterable[str]) -> Lead:
         """Remove several collaborators at once; their rights on the lead end with it."""
@@ -638,23 +822,40 @@ class LeadDesk:
 
         def change(op: _Op) -> Lead:
             roles = {u: r for u, r in op.lead.collaborator_roles.items() if u not in gone}
-            return attrs.evolve(op.lead, collaborators=op.lead.collaborators - gone,
-                                collaborator_roles=roles, updated_at=op.now)
+            return attrs.evolve(
+                op.lead,
+                collaborators=op.lead.collaborators - gone,
+                collaborator_roles=roles,
+                updated_at=op.now,
+            )
 
-        return self._act(actor_id, lead_id, Action.MANAGE_COLLABORATORS, change,
-                         kind=EventKind.COLLABORATORS_CHANGED)
+        return self._act(
+            actor_id,
+            lead_id,
+            Action.MANAGE_COLLABORATORS,
+            change,
+            kind=EventKind.COLLABORATORS_CHANGED,
+        )
 
     def follow(self, actor_id: str, lead_id: str) -> Lead:
         """Watch a lead (关注); it then shows in the actor's "leads I follow"."""
-        return self._act(actor_id, lead_id, Action.FOLLOW,
-                         lambda op: attrs.evolve(op.lead, followers=op.lead.followers | {op.actor.id}),
-                         kind=EventKind.FOLLOWERS_CHANGED)
+        return self._act(
+            actor_id,
+            lead_id,
+            Action.FOLLOW,
+            lambda op: attrs.evolve(op.lead, followers=op.lead.followers | {op.actor.id}),
+            kind=EventKind.FOLLOWERS_CHANGED,
+        )
 
     def unfollow(self, actor_id: str, lead_id: str) -> Lead:
         """Stop watching a lead."""
-        return self._act(actor_id, lead_id, Action.FOLLOW,
-                         lambda op: attrs.evolve(op.lead, followers=op.lead.followers - {op.actor.id}),
-                         kind=EventKind.FOLLOWERS_CHANGED)
+        return self._act(
+            actor_id,
+            lead_id,
+            Action.FOLLOW,
+            lambda op: attrs.evolve(op.lead, followers=op.lead.followers - {op.actor.id}),
+            kind=EventKind.FOLLOWERS_CHANGED,
+        )
 
     # --- batches -------------------------------------------------------------------------------
     def _batch(self, lead_ids: Iterable[str], operation: Callable[[str], Lead]) -> BatchResult:
@@ -670,15 +871,21 @@ class LeadDesk:
         """Assign several leads to one owner; a result per lead, each lead's change atomic."""
         return self._batch(lead_ids, lambda lead_id: self.assign(actor_id, lead_id, owner_id))
 
-    def batch_transfer(self, actor_id: str, lead_ids: Iterable[str], to_pool_id: str) -> BatchResult:
+    def batch_transfer(
+        self, actor_id: str, lead_ids: Iterable[str], to_pool_id: str
+    ) -> BatchResult:
         """Transfer several leads to another pool; a result per lead."""
         return self._batch(lead_ids, lambda lead_id: self.transfer(actor_id, lead_id, to_pool_id))
 
-    def batch_recycle(self, actor_id: str, lead_ids: Iterable[str], *, reason: str | None = None) -> BatchResult:
+    def batch_recycle(
+        self, actor_id: str, lead_ids: Iterable[str], *, reason: str | None = None
+    ) -> BatchResult:
         """Take several held leads back into their pools (回收); a result per lead."""
         return self._batch(
             lead_ids,
-            lambda lead_id: self._act(actor_id, lead_id, Action.RECYCLE, _move(Action.RECYCLE, reason), reason=reason),
+            lambda lead_id: self._act(
+                actor_id, lead_id, Action.RECYCLE, _move(Action.RECYCLE, reason), reason=reason
+            ),
         )
 
     # --- permissions ---------------------------------------------------------------------------
@@ -691,11 +898,20 @@ class LeadDesk:
         """Every action the actor may take on the lead now: the buttons a UI should show."""
         with self.store.unit_of_work() as uow:
             op = self._load(uow, actor_id, lead_id, None)
-            return tuple(a for a in Action if a not in _NOT_ON_LEADS and self._decide(op, a).allowed)
+            return tuple(
+                a for a in Action if a not in _NOT_ON_LEADS and self._decide(op, a).allowed
+            )
 
     # --- temporary grants (跨部门临时查看) -------------------------------------------------------
-    def request_access(self, actor_id: str, lead_id: str, *, reason: str, hours: float = 24,
-                       actions: Iterable[Action] = (Action.VIEW,)) -> Grant:
+    def request_access(
+        self,
+        actor_id: str,
+        lead_id: str,
+        *,
+        reason: str,
+        hours: float = 24,
+        actions: Iterable[Action] = (Action.VIEW,),
+    ) -> Grant:
         """Ask for temporary access to a lead one cannot otherwise see; an approver must agree."""
         from leadcore.policy import request_grant
 
@@ -703,12 +919,30 @@ class LeadDesk:
             now, actor = self.clock.now(), self._user(actor_id)
             lead = uow.get_lead(lead_id)
             grant = request_grant(
-                grant_id=self._ids(), grantee=actor, lead=lead, reason=reason,
-                duration=timedelta(hours=hours), actions=tuple(actions), now=now,
+                grant_id=self._ids(),
+                grantee=actor,
+                lead=lead,
+                reason=reason,
+                duration=timedelta(hours=hours),
+                actions=tuple(actions),
+                now=now,
+                grantable=self.policy.config.grantable_actions,
+                max_duration=timedelta(hours=self.policy.config.max_grant_hours),
             )
             self._store_grant(uow, grant)
-            uow.append_events([Event(EventKind.GRANT_REQUESTED, now, actor.id, lead_id=lead.id,
-                                     pool_id=lead.pool_id, reason=reason, data={"grant_id": grant.id})])
+            uow.append_events(
+                [
+                    Event(
+                        EventKind.GRANT_REQUESTED,
+                        now,
+                        actor.id,
+                        lead_id=lead.id,
+                        pool_id=lead.pool_id,
+                        reason=reason,
+                        data={"grant_id": grant.id},
+                    )
+                ]
+            )
             uow.commit()
             return grant
 
@@ -717,19 +951,29 @@ class LeadDesk:
         pool admin or a system admin). Raises ``PermissionDenied`` with the reason otherwise."""
         from leadcore.policy import approve_grant
 
-        return self._update_grant(actor_id, grantee_id, grant_id, EventKind.GRANT_APPROVED,
-                                  lambda grant, actor, lead, pool, now: approve_grant(
-                                      grant, actor, lead=lead, pool=pool, org=self.org,
-                                      policy=self.policy, now=now))
+        return self._update_grant(
+            actor_id,
+            grantee_id,
+            grant_id,
+            EventKind.GRANT_APPROVED,
+            lambda grant, actor, lead, pool, now: approve_grant(
+                grant, actor, lead=lead, pool=pool, org=self.org, policy=self.policy, now=now
+            ),
+        )
 
     def revoke_access(self, actor_id: str, grantee_id: str, grant_id: str) -> Grant:
         """End a grant before it expires."""
         from leadcore.policy import revoke_grant
 
-        return self._update_grant(actor_id, grantee_id, grant_id, EventKind.GRANT_REVOKED,
-                                  lambda grant, actor, lead, pool, now: revoke_grant(
-                                      grant, actor, lead=lead, pool=pool, org=self.org,
-                                      policy=self.policy, now=now))
+        return self._update_grant(
+            actor_id,
+            grantee_id,
+            grant_id,
+            EventKind.GRANT_REVOKED,
+            lambda grant, actor, lead, pool, now: revoke_grant(
+                grant, actor, lead=lead, pool=pool, org=self.org, policy=self.policy, now=now
+            ),
+        )
 
     def grants(self, actor_id: str) -> list[Grant]:
         """The grants the actor holds or asked for, approved or not, expired or not."""
@@ -741,8 +985,14 @@ class LeadDesk:
         raw: list[JSONValue] = [unstructure(g) for g in [*held, grant]]
         uow.set_state(_grants_key(grant.grantee_id), raw)
 
-    def _update_grant(self, actor_id: str, grantee_id: str, grant_id: str, kind: EventKind,
-                      update: Callable[[Grant, User, Lead, Pool, datetime], Grant]) -> Grant:
+    def _update_grant(
+        self,
+        actor_id: str,
+        grantee_id: str,
+        grant_id: str,
+        kind: EventKind,
+        update: Callable[[Grant, User, Lead, Pool, datetime], Grant],
+    ) -> Grant:
         with self.store.unit_of_work() as uow:
             now, actor = self.clock.now(), self._user(actor_id)
             found = [g for g in self._grants(uow, grantee_id) if g.id == grant_id]
@@ -751,8 +1001,18 @@ class LeadDesk:
             lead = uow.get_lead(found[0].lead_id)
             new = update(found[0], actor, lead, uow.get_pool(lead.pool_id), now)
             self._store_grant(uow, new)
-            uow.append_events([Event(kind, now, actor.id, lead_id=lead.id, pool_id=lead.pool_id,
-                                     data={"grant_id": grant_id, "grantee": grantee_id})])
+            uow.append_events(
+                [
+                    Event(
+                        kind,
+                        now,
+                        actor.id,
+                        lead_id=lead.id,
+                        pool_id=lead.pool_id,
+                        data={"grant_id": grant_id, "grantee": grantee_id},
+                    )
+                ]
+            )
             uow.commit()
             return new
 
@@ -791,15 +1051,22 @@ class LeadDesk:
             now, actor = self.clock.now(), self._user(actor_id)
             grants = self._grants(uow, actor.id)
             if chosen is View.ALL:
-                scope = self.policy.view_scope(actor, org=self.org, pools=uow.list_pools(), grants=grants, now=now)
+                scope = self.policy.view_scope(
+                    actor, org=self.org, pools=uow.list_pools(), grants=grants, now=now
+                )
                 if not scope.all_leads:
-                    raise PermissionDenied(actor.id, "view", "all leads", "the all-leads view is for admins")
+                    raise PermissionDenied(
+                        actor.id, "view", "all leads", "the all-leads view is for admins"
+                    )
             team = self.org.subordinates(actor.id) if chosen is View.SUBORDINATES else frozenset()
             query = attrs.evolve(
                 base_query(chosen, actor.id, pool_id=pool_id, team=team),
                 pool_id=pool_id,
                 statuses=None if statuses is None else frozenset(statuses),
-                source=source, grade=grade, created_from=created_from, created_before=created_before,
+                source=source,
+                grade=grade,
+                created_from=created_from,
+                created_before=created_before,
                 order=order_of(order),
                 after=None if cursor is None else decode_cursor(cursor),
             )
@@ -809,7 +1076,9 @@ class LeadDesk:
                 pool = pools.get(lead.pool_id)
                 if pool is None:
                     pool = pools[lead.pool_id] = uow.get_pool(lead.pool_id)
-                return self.policy.decide(actor, Action.VIEW, lead, pool, org=self.org, grants=grants, now=now).allowed
+                return self.policy.decide(
+                    actor, Action.VIEW, lead, pool, org=self.org, grants=grants, now=now
+                ).allowed
 
             found, last = visible_page(uow, query, may_view, limit=limit, offset=offset)
             return Page(tuple(found), None if last is None else encode_cursor(last))
@@ -835,5 +1104,10 @@ def _move(action: Action, reason: str | None) -> Callable[[_Op], Lead]:
 
 
 def _contact_fields(lead: Lead) -> dict[str, Any]:
-    return {"contact_name": lead.contact_name, "company": lead.company, "phone": lead.phone,
-            "email": lead.email, "wechat": lead.wechat}
+    return {
+        "contact_name": lead.contact_name,
+        "company": lead.company,
+        "phone": lead.phone,
+        "email": lead.email,
+        "wechat": lead.wechat,
+    }

@@ -84,7 +84,9 @@ def visible_page(
         batch = min(batch * 2, 4096)
 
 
-def base_query(view: View, actor_id: str, *, pool_id: str | None, team: frozenset[str]) -> LeadQuery:
+def base_query(
+    view: View, actor_id: str, *, pool_id: str | None, team: frozenset[str]
+) -> LeadQuery:
     """The store query behind a view, before filters (``team`` is the actor's subordinates)."""
     match view:
         case View.MINE:

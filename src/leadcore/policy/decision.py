@@ -1,0 +1,24 @@
+"""A permission decision that explains itself."""
+
+from __future__ import annotations
+
+import attrs
+
+from leadcore.model import Action
+
+__all__ = ["Decision"]
+
+
+@attrs.frozen(slots=True)
+class Decision:
+    """Whether ``action`` is allowed and the human-readable reason why (or why not).
+
+    Truthy when allowed, so ``if desk.can(...):`` reads naturally.
+    """
+
+    allowed: bool
+    action: Action
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
