@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_origin
 
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
@@ -116,7 +117,22 @@ def make_converter() -> cattrs.Converter:
     # Registered on the base class: cattrs' class dispatch then serves every LabelledEnum.
     converter.register_structure_hook(LabelledEnum, _structure_enum)
     converter.register_unstructure_hook(LabelledEnum, lambda e: e.value)
+    # Sets become sorted lists, so the plain data is JSON-ready and the same on every run.
+    converter.register_unstructure_hook_func(
+        _is_set_type, lambda items: _sorted_plain([converter.unstructure(i) for i in items])
+    )
     return converter
+
+
+def _is_set_type(cls: Any) -> bool:
+    return cls in (set, frozenset) or get_origin(cls) in (set, frozenset, AbstractSet)
+
+
+def _sorted_plain(items: list[Any]) -> list[Any]:
+    try:
+        return sorted(items)
+    except TypeError:
+        return sorted(items, key=repr)
 
 
 def _problems(error: BaseException, path: str) -> list[FieldProblem]:

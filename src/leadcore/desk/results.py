@@ -25,6 +25,13 @@ class LeadOutcome:
         """True when the operation landed for this lead."""
         return self.error is None
 
+    def unwrap(self) -> Lead:
+        """The saved lead; raises this lead's error if the operation was refused."""
+        if self.error is not None:
+            raise self.error
+        assert self.lead is not None
+        return self.lead
+
 
 @attrs.frozen(slots=True)
 class BatchResult:

@@ -52,7 +52,7 @@ from leadcore.model import (
     Priority,
 )
 from leadcore.org import OrgDirectory, User
-from leadcore.policy import Decision, Grant, Policy
+from leadcore.policy import POOL_ACTIONS, Decision, Grant, Policy
 from leadcore.storage.protocol import JSONValue, LeadOrder, LeadQuery, LeadStore, UnitOfWork
 
 __all__ = ["AutoAssigner", "LeadDesk"]
@@ -690,7 +690,9 @@ class LeadDesk:
                     problems.append(FieldProblem("mentions", f"no user {user_id!r}"))
             kind = FollowUpMethod.PHONE
             try:
-                kind = method if isinstance(method, FollowUpMethod) else FollowUpMethod.parse(method)
+                kind = (
+                    method if isinstance(method, FollowUpMethod) else FollowUpMethod.parse(method)
+                )
             except ValueError as e:
                 problems.append(FieldProblem("method", str(e)))
             if problems:
@@ -898,9 +900,7 @@ class LeadDesk:
         """Every action the actor may take on the lead now: the buttons a UI should show."""
         with self.store.unit_of_work() as uow:
             op = self._load(uow, actor_id, lead_id, None)
-            return tuple(
-                a for a in Action if a not in _NOT_ON_LEADS and self._decide(op, a).allowed
-            )
+            return tuple(a for a in Action if a not in POOL_ACTIONS and self._decide(op, a).allowed)
 
     # --- temporary grants (跨部门临时查看) -------------------------------------------------------
     def request_access(
@@ -1089,9 +1089,6 @@ class LeadDesk:
             op = self._load(uow, actor_id, lead_id, None)
             self._require(op, Action.VIEW)
             return uow.events_since(0, lead_id=lead_id)
-
-
-_NOT_ON_LEADS = frozenset({Action.CREATE, Action.CONFIGURE_POOL})
 
 
 def _grants_key(user_id: str) -> str:

@@ -283,7 +283,7 @@ class Policy:
         yours = ", ".join(sorted(r.label_en.lower() for r in held - {Role.EVERYONE})) or "no role"
         if not who:
             return f"nobody may {what}{on} under this policy"
-        return f"only {' or '.join(who)} may {what}{on}; you are: {yours}"
+        return f"only {', '.join(who)} may {what}{on}; you are: {yours}"
 
     def allowed_actions(
         self,

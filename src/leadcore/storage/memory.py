@@ -103,6 +103,18 @@ class MemoryStore:
     def __len__(self) -> int:
         return len(self._leads)
 
+    def snapshot(self) -> tuple[object, ...]:
+        """Everything the store holds — leads, pools, follow-ups, events and state — as one value
+        to compare with ``==``: policy tests use it to prove a refused operation wrote nothing."""
+        with self._lock:
+            return (
+                tuple(sorted(self._leads.items())),
+                tuple(sorted(self._pools.items())),
+                tuple(sorted(self._follow_ups.items())),
+                tuple(self._events),
+                tuple(sorted(self._state.items())),
+            )
+
     @contextmanager
     def unit_of_work(self) -> Iterator[_MemoryUnitOfWork]:
         """Begin a unit of work; the store is locked for other threads until the block ends."""
