@@ -14,7 +14,6 @@ from leadcore import (
     EventKind,
     FollowUpMethod,
     InvalidTransition,
-    LeadQuery,
     LeadStatus,
     NotFound,
     PermissionDenied,
@@ -22,27 +21,17 @@ from leadcore import (
     ValidationError,
 )
 
-
-def snapshot(world: object) -> tuple[object, ...]:
-    """Everything the store holds, to prove a refused operation wrote nothing."""
-    store = world.store  # type: ignore[attr-defined]
-    with store.unit_of_work() as uow:
-        leads = uow.find_leads(LeadQuery())
-        return (
-            leads,
-            [uow.follow_ups(lead.id) for lead in leads],
-            uow.events_since(0),
-            uow.list_pools(),
-        )
-
-
 # --- pool rules for a new lead (SPEC §2.1) ----------------------------------------------------
 
 
 def test_pool_off_creator_owns() -> None:
     world = make_world()
     lead = world.desk.create("dave", "off", contact_name="陈静", email="chen@Example.COM")
-    assert (lead.status, lead.owner_id, lead.department_id) == (LeadStatus.ASSIGNED, "dave", "east_sales")
+    assert (lead.status, lead.owner_id, lead.department_id) == (
+        LeadStatus.ASSIGNED,
+        "dave",
+        "east_sales",
+    )
     assert lead.email == "chen@example.com"
 
 
@@ -58,7 +47,11 @@ def test_pool_on_with_default_owner() -> None:
 def test_pool_on_without_rules_leaves_lead_unassigned() -> None:
     world = make_world()
     lead = world.desk.create("bob", "east", contact_name="王磊", phone="+86 138-0013-8000")
-    assert (lead.status, lead.owner_id, lead.phone) == (LeadStatus.UNASSIGNED, None, "+8613800138000")
+    assert (lead.status, lead.owner_id, lead.phone) == (
+        LeadStatus.UNASSIGNED,
+        None,
+        "+8613800138000",
+    )
     assert lead.created_by == "bob" and lead.created_at == T0 and lead.version == 1
 
 
@@ -70,11 +63,13 @@ def test_unknown_auto_assign_strategy_is_a_config_error() -> None:
 
 def test_create_reports_every_bad_field() -> None:
     world = make_world()
-    before = snapshot(world)
+    before = world.store.snapshot()
     with pytest.raises(ValidationError) as caught:
-        world.desk.create("bob", "east", phone="12345", email="not-an-email", budget="lots", colour="red")
+        world.desk.create(
+            "bob", "east", phone="12345", email="not-an-email", budget="lots", colour="red"
+        )
     assert set(caught.value.fields) == {"phone", "email", "budget", "colour", "contact_name"}
-    assert snapshot(world) == before
+    assert world.store.snapshot() == before
 
 
 def test_pool_forbidding_free_creation() -> None:
@@ -96,11 +91,11 @@ def test_source_must_be_allowed_by_the_pool() -> None:
 def test_pool_admin_assigns_and_others_may_not() -> None:
     world = make_world()
     lead_id = new_lead(world)
-    before = snapshot(world)
+    before = world.store.snapshot()
     with pytest.raises(PermissionDenied) as caught:
         world.desk.assign("bob", lead_id, "bob")
     assert caught.value.reason
-    assert snapshot(world) == before
+    assert world.store.snapshot() == before
     lead = world.desk.assign("carol", lead_id, "bob")
     assert (lead.status, lead.owner_id, lead.assigned_at) == (LeadStatus.ASSIGNED, "bob", T0)
 
@@ -138,10 +133,16 @@ def test_change_owner_keeps_old_owner_as_collaborator_and_moves_records() -> Non
     world = make_world()
     lead_id = new_lead(world)
     world.desk.assign("carol", lead_id, "bob")
-    world.desk.follow_up("bob", lead_id, method=FollowUpMethod.PHONE, content="介绍方案", result="有兴趣")
+    world.desk.follow_up(
+        "bob", lead_id, method=FollowUpMethod.PHONE, content="介绍方案", result="有兴趣"
+    )
     world.desk.follow_up("carol", lead_id, method="email", content="发资料", result="已读")
     lead = world.desk.change_owner("carol", lead_id, "dave", move_follow_ups=True)
-    assert (lead.owner_id, lead.collaborators, lead.status) == ("dave", frozenset({"bob"}), LeadStatus.FOLLOWING)
+    assert (lead.owner_id, lead.collaborators, lead.status) == (
+        "dave",
+        frozenset({"bob"}),
+        LeadStatus.FOLLOWING,
+    )
     owners = [f.owner_id for f in world.desk.follow_ups("dave", lead_id)]
     assert owners == ["dave", "carol"]
     event = world.desk.history("dave", lead_id)[-1]
@@ -171,15 +172,23 @@ def test_follow_up_moves_the_lead_and_sets_next_due() -> None:
     world.desk.assign("carol", lead_id, "bob")
     world.clock.advance(hours=2)
     record = world.desk.follow_up(
-        "bob", lead_id, method="电话", content="确认需求", result="需要报价",
-        duration=timedelta(minutes=12), next_follow_up_at=T0 + timedelta(days=3),
-        stage="需求确认", mentions=["mia"],
+        "bob",
+        lead_id,
+        method="电话",
+        content="确认需求",
+        result="需要报价",
+        duration=timedelta(minutes=12),
+        next_follow_up_at=T0 + timedelta(days=3),
+        stage="需求确认",
+        mentions=["mia"],
     )
     assert record.method is FollowUpMethod.PHONE and record.at == T0 + timedelta(hours=2)
     with world.store.unit_of_work() as uow:
         lead = uow.get_lead(lead_id)
     assert (lead.status, lead.stage, lead.next_due_at) == (
-        LeadStatus.FOLLOWING, "需求确认", T0 + timedelta(days=3),
+        LeadStatus.FOLLOWING,
+        "需求确认",
+        T0 + timedelta(days=3),
     )
     assert lead.last_followed_at == T0 + timedelta(hours=2)
 
@@ -190,8 +199,14 @@ def test_follow_up_input_is_checked() -> None:
     world.desk.assign("carol", lead_id, "bob")
     with pytest.raises(ValidationError) as caught:
         world.desk.follow_up(
-            "bob", lead_id, method="fax", content="x", result="y",
-            at=T0 + timedelta(days=1), stage="签约", mentions=["ghost"],
+            "bob",
+            lead_id,
+            method="fax",
+            content="x",
+            result="y",
+            at=T0 + timedelta(days=1),
+            stage="签约",
+            mentions=["ghost"],
         )
     assert set(caught.value.fields) == {"method", "at", "stage", "mentions"}
     with pytest.raises(ValidationError) as missing:
@@ -221,7 +236,11 @@ def test_edit_changes_only_given_fields_and_checks_versions() -> None:
     lead_id = new_lead(world, custom_fields=None)
     world.desk.assign("carol", lead_id, "bob")
     edited = world.desk.edit("bob", lead_id, company="星河科技", budget="300000")
-    assert (edited.company, str(edited.budget), edited.contact_name) == ("星河科技", "CNY 300000", "王磊")
+    assert (edited.company, str(edited.budget), edited.contact_name) == (
+        "星河科技",
+        "CNY 300000",
+        "王磊",
+    )
     assert world.desk.edit("bob", lead_id, company="星河科技") == edited  # no change, no write
     with pytest.raises(ConcurrencyConflict):
         world.desk.edit("bob", lead_id, expected_version=1, company="stale")
@@ -294,8 +313,14 @@ def test_claim_within_the_pools_caps() -> None:
 
 
 def test_claims_per_day_and_re_claim_cool_down() -> None:
-    pool = Pool(id="hot", name="热线索", admins={"carol"}, claim_enabled=True,
-                max_claims_per_day=2, claim_cooldown_hours=24)
+    pool = Pool(
+        id="hot",
+        name="热线索",
+        admins={"carol"},
+        claim_enabled=True,
+        max_claims_per_day=2,
+        claim_cooldown_hours=24,
+    )
     world = make_world(pool)
     ids = [new_lead(world, pool="hot", actor="carol") for _ in range(4)]
     world.desk.claim("bob", ids[0])
@@ -371,5 +396,8 @@ def test_pool_summary_counts_by_status() -> None:
     world.desk.assign("carol", ids[0], "bob")
     summary = world.desk.pool_summary("carol", "east")
     assert summary.total == 3
-    assert summary.by_status[LeadStatus.UNASSIGNED] == 2 and summary.by_status[LeadStatus.ASSIGNED] == 1
+    assert (
+        summary.by_status[LeadStatus.UNASSIGNED] == 2
+        and summary.by_status[LeadStatus.ASSIGNED] == 1
+    )
     assert "华东线索池: 3 leads" in str(summary)

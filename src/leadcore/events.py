@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from types import MappingProxyType
 from typing import Final
 
@@ -118,14 +119,17 @@ def diff_fields(before: AttrsInstance | None, after: AttrsInstance) -> tuple[Fie
     reported with ``before=None``. Bookkeeping fields (``version``, ``updated_at``) are left out.
     """
     changes = []
-    for field in attrs.fields(type(after)):
-        name = field.name
-        if name in _NOT_AUDITED:
-            continue
+    for name, default in _audited_fields(type(after)):
         new = getattr(after, name)
         if before is None:
-            if new != field.default:
+            if new != default:
                 changes.append(FieldChange(name, None, new))
         elif getattr(before, name) != new:
             changes.append(FieldChange(name, getattr(before, name), new))
     return tuple(changes)
+
+
+@cache
+def _audited_fields(cls: type[AttrsInstance]) -> tuple[tuple[str, object], ...]:
+    """(name, default) of each field of ``cls`` that an audit reports, computed once per class."""
+    return tuple((f.name, f.default) for f in attrs.fields(cls) if f.name not in _NOT_AUDITED)

@@ -279,7 +279,7 @@ class Policy:
             },
         )
         what = action.label_en.lower()
-        on = "" if status is None else f" a lead that is {status.label_en.lower()}"
+        on = "" if status is None else f" a lead in status {status.value!r}"
         yours = ", ".join(sorted(r.label_en.lower() for r in held - {Role.EVERYONE})) or "no role"
         if not who:
             return f"nobody may {what}{on} under this policy"
@@ -313,7 +313,7 @@ class Policy:
             return Decision(
                 True, Action.VIEW, f"{best.label_en.lower()} approves access to this lead"
             )
-        who = " or ".join(sorted(r.label_en.lower() for r in self.config.approvers))
+        who = ", ".join(sorted(r.label_en.lower() for r in self.config.approvers))
         return Decision(False, Action.VIEW, f"only {who} may approve access to this lead")
 
     # --- scopes --------------------------------------------------------------------------------
@@ -394,14 +394,14 @@ def _allowed_reason(role: Role, action: Action, status: LeadStatus | None, pool:
     what = action.label_en.lower()
     if status is None:
         return f"{role.label_en.lower()} may {what} in pool {pool.name}"
-    return f"{role.label_en.lower()} may {what} a lead that is {status.label_en.lower()}"
+    return f"{role.label_en.lower()} may {what} a lead in status {status.value!r}"
 
 
 def _lifecycle_refusal(lead: Lead, action: Action) -> str:
     status = lead.status
     if status in READ_ONLY_STATUSES:
-        return f"a {status.label_en.lower()} lead is read-only"
-    return f"a lead that is {status.label_en.lower()} cannot be {_past(action)}"
+        return f"a lead in status {status.value!r} is read-only"
+    return f"a lead in status {status.value!r} cannot be {_past(action)}"
 
 
 def _past(action: Action) -> str:
