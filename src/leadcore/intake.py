@@ -20,7 +20,13 @@ from leadcore.custom_fields import CustomFieldSet
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import CompanySize, Money, Pool
 
-__all__ = ["EDITABLE_FIELDS", "LeadRules", "clean_lead_fields", "normalise_email", "normalise_phone"]
+__all__ = [
+    "EDITABLE_FIELDS",
+    "LeadRules",
+    "clean_lead_fields",
+    "normalise_email",
+    "normalise_phone",
+]
 
 EDITABLE_FIELDS: Final = frozenset(
     {
@@ -63,7 +69,10 @@ class LeadRules:
     """
 
     required: tuple[str, ...] = ()
-    one_of: tuple[tuple[str, ...], ...] = (("contact_name", "company"), ("phone", "email", "wechat"))
+    one_of: tuple[tuple[str, ...], ...] = (
+        ("contact_name", "company"),
+        ("phone", "email", "wechat"),
+    )
     phone_region: str = "CN"
 
 

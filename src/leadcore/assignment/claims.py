@@ -51,7 +51,8 @@ def check_claim(
     per_day = pool.max_claims_per_day
     if per_day is not None and claims_today >= per_day:
         return ClaimCheck(
-            False, f"{user.id} has claimed {claims_today} leads today; pool {pool.name} allows {per_day} a day"
+            False,
+            f"{user.id} has claimed {claims_today} leads today; pool {pool.name} allows {per_day} a day",
         )
     cooldown = pool.claim_cooldown_hours
     if cooldown is not None and last_released_by_user_at is not None:
