@@ -5,7 +5,7 @@ Everything a host needs is re-exported here; submodules hold the details.
 
 from leadcore.clock import Clock, FixedClock, SystemClock
 from leadcore.custom_fields import CustomField, CustomFieldSet, FieldType
-from leadcore.desk import AutoAssigner, BatchResult, LeadDesk, LeadOutcome, Page, PoolSummary, View
+from leadcore.desk import BatchResult, LeadDesk, LeadOutcome, Page, PoolSummary, View
 from leadcore.errors import (
     AlreadyExists,
     ConcurrencyConflict,
@@ -14,6 +14,7 @@ from leadcore.errors import (
     FieldProblem,
     InvalidTransition,
     LeadcoreError,
+    NoOwnerFound,
     NotFound,
     PermissionDenied,
     ValidationError,
@@ -72,7 +73,6 @@ __all__ = [
     "AlreadyExists",
     "Attachment",
     "AttachmentKind",
-    "AutoAssigner",
     "BatchResult",
     "Clock",
     "CompanySize",
@@ -110,6 +110,7 @@ __all__ = [
     "LeadcoreError",
     "MemoryStore",
     "Money",
+    "NoOwnerFound",
     "NotFound",
     "OrgChart",
     "OrgDirectory",

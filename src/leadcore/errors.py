@@ -7,7 +7,7 @@ what would be right.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -72,6 +72,25 @@ class NotFound(LeadcoreError, LookupError):
         self.kind = kind
         self.id = id
         super().__init__(f"{kind} {id!r} not found")
+
+
+class NoOwnerFound(LeadcoreError, LookupError):
+    """Raised when an assignment strategy declines to choose an owner for a lead; ``reason``
+    says why (everyone away, over capacity, no rule matched) and ``excluded`` why each
+    candidate was passed over."""
+
+    def __init__(
+        self, lead_id: str, strategy: str, reason: str, excluded: Mapping[str, str] | None = None
+    ) -> None:
+        self.lead_id = lead_id
+        self.strategy = strategy
+        self.reason = reason
+        self.excluded = dict(excluded or {})
+        passed_over = "; ".join(f"{user}: {why}" for user, why in sorted(self.excluded.items()))
+        detail = f" ({passed_over})" if passed_over else ""
+        super().__init__(
+            f"lead {lead_id!r}: strategy {strategy!r} found no owner: {reason}{detail}"
+        )
 
 
 class PermissionDenied(LeadcoreError, PermissionError):

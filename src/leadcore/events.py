@@ -53,6 +53,7 @@ class EventKind(LabelledEnum):
     GRANT_REVOKED = "grant_revoked", "撤销临时查看权限", "Temporary access revoked"
     POOL_CREATED = "pool_created", "新建线索池", "Pool created"
     POOL_CHANGED = "pool_changed", "线索池设置变更", "Pool settings changed"
+    AVAILABILITY_CHANGED = "availability_changed", "休假/可用状态变更", "Availability changed"
 
 
 @attrs.frozen(slots=True)

@@ -10,10 +10,20 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import attrs
 
+from leadcore.assignment import (
+    Away,
+    Choice,
+    StoreContext,
+    Strategy,
+    away_key,
+    away_state,
+    parse_away,
+)
+from leadcore.assignment.claims import check_claim, claims_today, record_claim
 from leadcore.clock import Clock, ensure_aware
 from leadcore.config import structure, unstructure
 from leadcore.custom_fields import CustomFieldSet
@@ -31,6 +41,7 @@ from leadcore.errors import (
     ConfigError,
     FieldProblem,
     LeadcoreError,
+    NoOwnerFound,
     NotFound,
     PermissionDenied,
     ValidationError,
@@ -55,7 +66,7 @@ from leadcore.org import OrgDirectory, User
 from leadcore.policy import POOL_ACTIONS, Decision, Grant, Policy
 from leadcore.storage.protocol import JSONValue, LeadOrder, LeadQuery, LeadStore, UnitOfWork
 
-__all__ = ["AutoAssigner", "LeadDesk"]
+__all__ = ["LeadDesk"]
 
 _EVENT_OF: Mapping[Action, EventKind] = {
     Action.ASSIGN: EventKind.ASSIGNED,
@@ -71,17 +82,6 @@ _EVENT_OF: Mapping[Action, EventKind] = {
     Action.CLOSE_LOST: EventKind.CLOSED_LOST,
     Action.REOPEN: EventKind.REOPENED,
 }
-
-
-class AutoAssigner(Protocol):
-    """What a pool's auto-assign strategy must offer the desk (see ``leadcore.assignment``)."""
-
-    name: str
-
-    def choose(self, lead: Lead, ctx: Any) -> Any:
-        """A choice with ``owner_id`` (None to decline), ``reason``, ``state_updates`` and
-        ``as_event_data()``."""
-        ...
 
 
 @attrs.define(slots=True)
@@ -115,7 +115,7 @@ class LeadDesk:
         ids: IdFactory | None = None,
         rules: LeadRules | None = None,
         custom_fields: CustomFieldSet | None = None,
-        strategies: Mapping[str, AutoAssigner] | None = None,
+        strategies: Mapping[str, Strategy] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.store = store
@@ -125,7 +125,7 @@ class LeadDesk:
         self._ids = ids if ids is not None else uuid4_ids()
         self.rules = rules if rules is not None else LeadRules()
         self.custom_fields = custom_fields if custom_fields is not None else CustomFieldSet()
-        self.strategies: Mapping[str, AutoAssigner] = dict(strategies or {})
+        self.strategies: Mapping[str, Strategy] = dict(strategies or {})
         self._rng = rng if rng is not None else random.Random()
 
     # --- plumbing ------------------------------------------------------------------------------
@@ -380,23 +380,31 @@ class LeadDesk:
             return pool.default_owner_id, ("the pool's default owner", {"rule": "default_owner"})
         if pool.auto_assign is None:
             return None
-        strategy = self.strategies.get(pool.auto_assign)
+        choice = self._choose(op, self._pool_strategy(pool))
+        if choice.owner_id is None:
+            return None
+        data: dict[str, object] = {"rule": "strategy", **choice.as_event_data()}
+        return choice.owner_id, (choice.reason, data)
+
+    def _pool_strategy(self, pool: Pool) -> Strategy:
+        """The strategy ``pool.auto_assign`` names; ``ConfigError`` if this desk lacks it."""
+        strategy = self.strategies.get(pool.auto_assign or "")
         if strategy is None:
             raise ConfigError(
                 f"pools[{pool.id}].auto_assign",
                 f"names strategy {pool.auto_assign!r}, which this desk was not given "
                 f"(known: {', '.join(self.strategies) or 'none'})",
             )
-        from leadcore.assignment import StoreContext
+        return strategy
 
-        ctx = StoreContext(op.uow, self.org, now=op.now, rng=self._rng)
+    def _choose(self, op: _Op, strategy: Strategy) -> Choice:
+        """Ask ``strategy`` for an owner and write its state changes (cursors) in the same unit
+        of work, so a turn is taken exactly when the assignment lands."""
+        ctx = StoreContext(op.uow, self.org, now=op.now, rng=self._rng, pool=op.pool)
         choice = strategy.choose(op.lead, ctx)
         for key, value in choice.state_updates.items():
             op.uow.set_state(key, value)
-        if choice.owner_id is None:
-            return None
-        data: dict[str, object] = {"rule": "strategy", **choice.as_event_data()}
-        return choice.owner_id, (choice.reason, data)
+        return choice
 
     def edit(
         self,
@@ -620,8 +628,6 @@ class LeadDesk:
 
     def _claim_limits(self, op: _Op) -> Decision | None:
         """A refusal if claiming would break one of the pool's caps; None if within them."""
-        from leadcore.assignment import check_claim, claims_today
-
         held = op.uow.count_leads(LeadQuery(owner_id=op.actor.id, statuses=OPEN_STATUSES))
         released_at = None
         for event in op.uow.events_since(0, lead_id=op.lead.id):
@@ -644,9 +650,108 @@ class LeadDesk:
         return Decision(allowed=False, action=Action.CLAIM, reason=check.reason)
 
     def _count_claim(self, op: _Op) -> None:
-        from leadcore.assignment import record_claim
-
         record_claim(op.uow, op.actor.id, op.now)
+
+    # --- strategies (分配规则) -------------------------------------------------------------------
+    def auto_assign(
+        self, actor_id: str, lead_id: str, strategy: Strategy | str | None = None
+    ) -> Lead:
+        """Assign an unassigned lead by a strategy (by name, or the pool's own when None).
+
+        The choice's reason, the candidates it excluded and the tie-break go into the
+        ``assigned`` event. Raises ``NoOwnerFound`` when the strategy declines (nothing is
+        written, not even a cursor move), ``PermissionDenied`` unless the actor may assign.
+        """
+        with self.store.unit_of_work() as uow:
+            op = self._load(uow, actor_id, lead_id, None)
+            self._require(op, Action.ASSIGN)
+            chosen = self._strategy_named(op.pool, strategy)
+            choice = self._choose(op, chosen)
+            if choice.owner_id is None:
+                raise NoOwnerFound(op.lead.id, choice.strategy, choice.reason, choice.excluded)
+            owner = self._owner(choice.owner_id, op.pool)
+            new = transition(
+                op.lead,
+                Action.ASSIGN,
+                at=op.now,
+                owner_id=owner.id,
+                department_id=owner.department_id,
+            )
+            saved = uow.save_lead(new, expected_version=op.lead.version)
+            data = {"rule": "strategy", **choice.as_event_data()}
+            uow.append_events(
+                [self._event(op, EventKind.ASSIGNED, saved, reason=choice.reason, data=data)]
+            )
+            uow.commit()
+            return saved
+
+    def distribute(
+        self, actor_id: str, lead_ids: Iterable[str], strategy: Strategy | str | None = None
+    ) -> BatchResult:
+        """Distribute a batch (e.g. an import) across a team, fair by ``strategy``: each lead
+        is assigned at most once, in its own unit of work, with a result per lead. Running it
+        again is harmless: leads already assigned come back as ``InvalidTransition`` results."""
+        return self._batch(lead_ids, lambda lead_id: self.auto_assign(actor_id, lead_id, strategy))
+
+    def _strategy_named(self, pool: Pool, strategy: Strategy | str | None) -> Strategy:
+        if strategy is None:
+            if pool.auto_assign is None:
+                raise ValidationError(
+                    [
+                        FieldProblem(
+                            "strategy", f"pool {pool.name} has no auto-assign strategy; name one"
+                        )
+                    ]
+                )
+            return self._pool_strategy(pool)
+        if isinstance(strategy, str):
+            found = self.strategies.get(strategy)
+            if found is None:
+                known = ", ".join(self.strategies) or "none"
+                raise ValidationError(
+                    [FieldProblem("strategy", f"no strategy {strategy!r} (known: {known})")]
+                )
+            return found
+        return strategy
+
+    def set_away(self, actor_id: str, user_id: str, periods: Iterable[Away]) -> list[Away]:
+        """Record when ``user_id`` is away (休假); strategies skip them during those periods.
+
+        The user themself or a system admin may; the new periods replace the old ones.
+        """
+        wanted = list(periods)
+        with self.store.unit_of_work() as uow:
+            now, actor = self.clock.now(), self._user(actor_id)
+            self._user(user_id)
+            decision = self.policy.may_manage_availability(actor, user_id)
+            if not decision:
+                raise PermissionDenied(
+                    actor.id, "set availability of", f"user {user_id!r}", decision.reason
+                )
+            problems = [
+                FieldProblem(f"periods[{i}].user_id", f"is {p.user_id!r}, expected {user_id!r}")
+                for i, p in enumerate(wanted)
+                if p.user_id != user_id
+            ]
+            if problems:
+                raise ValidationError(problems, subject="away periods")
+            before = parse_away(user_id, uow.get_state(away_key(user_id)))
+            uow.set_state(away_key(user_id), away_state(wanted) if wanted else None)
+            uow.append_events(
+                [
+                    Event(
+                        EventKind.AVAILABILITY_CHANGED,
+                        now,
+                        actor.id,
+                        changes=(
+                            FieldChange(f"away:{user_id}", away_state(before), away_state(wanted)),
+                        ),
+                        data={"user_id": user_id},
+                    )
+                ]
+            )
+            uow.commit()
+            return wanted
 
     # --- follow-up and outcomes ----------------------------------------------------------------
     def follow_up(

@@ -22,7 +22,7 @@ from leadcore.model import READ_ONLY_STATUSES, Action, Lead, LeadStatus, Pool
 from leadcore.org import OrgDirectory, User
 from leadcore.policy.decision import Decision
 from leadcore.policy.grants import Grant
-from leadcore.policy.roles import DataScope, Role, roles_of
+from leadcore.policy.roles import SYSTEM_ADMIN_ROLE, DataScope, Role, roles_of
 
 __all__ = ["POOL_ACTIONS", "PermissionRule", "Policy", "PolicyConfig", "ViewScope"]
 
@@ -315,6 +315,18 @@ class Policy:
             )
         who = ", ".join(sorted(r.label_en.lower() for r in self.config.approvers))
         return Decision(False, Action.VIEW, f"only {who} may approve access to this lead")
+
+    def may_manage_availability(self, actor: User, user_id: str) -> Decision:
+        """Whether ``actor`` may record when ``user_id`` is away: themself or a system admin."""
+        if not actor.active:
+            return Decision(False, Action.CONFIGURE_POOL, f"user {actor.id} is inactive")
+        if actor.id == user_id:
+            return Decision(True, Action.CONFIGURE_POOL, "users manage their own availability")
+        if SYSTEM_ADMIN_ROLE in actor.roles:
+            return Decision(True, Action.CONFIGURE_POOL, "system admin manages availability")
+        return Decision(
+            False, Action.CONFIGURE_POOL, "only the user themself or a system admin may"
+        )
 
     # --- scopes --------------------------------------------------------------------------------
     def view_scope(
