@@ -110,6 +110,8 @@ def operation(world: World, actor: str, action: Action, lead: Lead) -> Callable[
             actor, lead_id, ["mia" if lead.owner_id != "mia" else "erin"]
         ),
         Action.FOLLOW: lambda: desk.follow(actor, lead_id),
+        Action.RECORD_ACTIVITY: lambda: desk.record_activity(actor, lead_id, "pricing_page_visit"),
+        Action.ACCEPT_SQL: lambda: desk.accept_sql(actor, lead_id),
     }
     return calls[action]
 

@@ -42,6 +42,7 @@ SPEC_TABLE: Mapping[str, Mapping[Action, set[LeadStatus]]] = {
         A.RECLAIM: HELD,
         A.RECYCLE: HELD,
         A.REOPEN: CLOSED,
+        A.RECORD_ACTIVITY: UNASSIGNED | HELD,
     },
     # §5.3: the owner edits, follows up, converts, invalidates, closes, releases/returns and
     # manages collaborators.
@@ -58,6 +59,8 @@ SPEC_TABLE: Mapping[str, Mapping[Action, set[LeadStatus]]] = {
                 A.RELEASE,
                 A.RETURN,
                 A.MANAGE_COLLABORATORS,
+                A.RECORD_ACTIVITY,
+                A.ACCEPT_SQL,
             ),
             HELD,
         ),
@@ -69,8 +72,8 @@ SPEC_TABLE: Mapping[str, Mapping[Action, set[LeadStatus]]] = {
     "manager": {A.VIEW: ANY - UNASSIGNED, A.FOLLOW: ANY - UNASSIGNED},
     # Members of a claim pool see and claim what waits unassigned (抢单).
     "member": {A.VIEW: UNASSIGNED, A.FOLLOW: UNASSIGNED, A.CLAIM: UNASSIGNED},
-    # System admins see everything (audits) but work no leads: deny by default.
-    "system_admin": {A.VIEW: ANY, A.FOLLOW: ANY},
+    # System admins see everything (audits) and record behaviour (integrations) but work no leads.
+    "system_admin": {A.VIEW: ANY, A.FOLLOW: ANY, A.RECORD_ACTIVITY: ANY},
     # An unrelated user (another department) may do nothing to the lead.
     "outsider": {},
 }

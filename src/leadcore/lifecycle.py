@@ -36,7 +36,15 @@ _OPEN_MOVES: Final[dict[Action, LeadStatus]] = {
     _A.MERGE: _S.MERGED,
 }
 # Actions that leave an open lead in the status it has.
-_OPEN_STAYS: Final = (_A.VIEW, _A.EDIT, _A.FOLLOW, _A.MANAGE_COLLABORATORS, _A.REASSIGN)
+_OPEN_STAYS: Final = (
+    _A.VIEW,
+    _A.EDIT,
+    _A.FOLLOW,
+    _A.MANAGE_COLLABORATORS,
+    _A.REASSIGN,
+    _A.RECORD_ACTIVITY,
+    _A.ACCEPT_SQL,
+)
 
 
 def _open_row(status: LeadStatus) -> dict[Action, LeadStatus]:
@@ -61,6 +69,7 @@ TRANSITIONS: Final[Mapping[LeadStatus, Mapping[Action, LeadStatus]]] = MappingPr
                 _A.VIEW: _S.UNASSIGNED,
                 _A.EDIT: _S.UNASSIGNED,
                 _A.FOLLOW: _S.UNASSIGNED,
+                _A.RECORD_ACTIVITY: _S.UNASSIGNED,
                 _A.DELETE: _S.UNASSIGNED,
                 _A.TRANSFER: _S.UNASSIGNED,
                 _A.ASSIGN: _S.ASSIGNED,

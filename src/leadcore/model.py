@@ -81,6 +81,8 @@ class Action(LabelledEnum):
     MERGE = "merge", "合并", "Merge"
     MANAGE_COLLABORATORS = "manage_collaborators", "管理协作人", "Manage collaborators"
     FOLLOW = "follow", "关注", "Follow"
+    RECORD_ACTIVITY = "record_activity", "记录行为", "Record activity"
+    ACCEPT_SQL = "accept_sql", "销售认可", "Accept as SQL"
     CONFIGURE_POOL = "configure_pool", "线索池设置", "Configure pool"
 
 

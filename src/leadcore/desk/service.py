@@ -27,6 +27,7 @@ from leadcore.assignment.claims import check_claim, claims_today, record_claim
 from leadcore.clock import Clock, ensure_aware
 from leadcore.config import structure, unstructure
 from leadcore.custom_fields import CustomFieldSet
+from leadcore.desk.rescoring import activities_of, activity_event_data, rescore
 from leadcore.desk.results import BatchResult, LeadOutcome, Page, PoolSummary
 from leadcore.desk.views import (
     View,
@@ -64,6 +65,10 @@ from leadcore.model import (
 )
 from leadcore.org import OrgDirectory, User
 from leadcore.policy import POOL_ACTIONS, Decision, Grant, Policy
+from leadcore.scoring.activity import Activity
+from leadcore.scoring.explain import Score
+from leadcore.scoring.grades import accept_sql as accepted_as_sql
+from leadcore.scoring.scorer import Scorer
 from leadcore.storage.protocol import JSONValue, LeadOrder, LeadQuery, LeadStore, UnitOfWork
 
 __all__ = ["LeadDesk"]
@@ -93,6 +98,7 @@ class _Op:
     lead: Lead
     pool: Pool
     now: datetime
+    extra_events: list[Event] = attrs.Factory(list)
 
 
 class LeadDesk:
@@ -102,7 +108,9 @@ class LeadDesk:
     ``policy`` decides who may do what (``Policy.default()`` follows SPEC §5). ``ids`` makes
     record ids (random UUIDs unless a replayable factory is given). ``rules`` and
     ``custom_fields`` validate lead input. ``strategies`` are the auto-assign strategies pools
-    name in ``Pool.auto_assign``; ``rng`` is their random source.
+    name in ``Pool.auto_assign``; ``rng`` is their random source. ``scorer`` (a compiled
+    ``ScoreModel``) keeps each lead's score, grade and MQL mark current on create, edit,
+    follow-up and recorded activity.
     """
 
     def __init__(
@@ -117,6 +125,7 @@ class LeadDesk:
         custom_fields: CustomFieldSet | None = None,
         strategies: Mapping[str, Strategy] | None = None,
         rng: random.Random | None = None,
+        scorer: Scorer | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -127,6 +136,7 @@ class LeadDesk:
         self.custom_fields = custom_fields if custom_fields is not None else CustomFieldSet()
         self.strategies: Mapping[str, Strategy] = dict(strategies or {})
         self._rng = rng if rng is not None else random.Random()
+        self.scorer = scorer
 
     # --- plumbing ------------------------------------------------------------------------------
     def _user(self, user_id: str) -> User:
@@ -208,9 +218,19 @@ class LeadDesk:
             saved = uow.save_lead(new, expected_version=op.lead.version)
             event_kind = kind if kind is not None else _EVENT_OF[action]
             extra = data(op, saved) if data is not None else None
-            uow.append_events([self._event(op, event_kind, saved, reason=reason, data=extra)])
+            uow.append_events(
+                [self._event(op, event_kind, saved, reason=reason, data=extra), *op.extra_events]
+            )
             uow.commit()
             return saved
+
+    def _scored(self, op: _Op, lead: Lead, new_activity: Activity | None = None) -> Lead:
+        """``lead`` re-scored now; an MQL crossing is queued as an extra event of ``op``."""
+        scored, events = rescore(
+            self.scorer, op.uow, lead, actor_id=op.actor.id, now=op.now, new_activity=new_activity
+        )
+        op.extra_events.extend(events)
+        return scored
 
     def _owner(self, user_id: str, pool: Pool) -> User:
         """The user to hand a lead to; ValidationError if unknown, inactive or not in the pool."""
@@ -349,6 +369,7 @@ class LeadDesk:
                 **clean,
             )
             op = _Op(uow, actor, lead, pool, now)
+            lead = op.lead = self._scored(op, lead)
             events = [
                 self._event(op, EventKind.LEAD_CREATED, lead, changes=diff_fields(None, lead))
             ]
@@ -361,7 +382,7 @@ class LeadDesk:
                     self._event(op, EventKind.ASSIGNED, stored_lead, reason=how[0], data=how[1])
                 )
             saved = uow.add_lead(stored_lead)
-            uow.append_events(events)
+            uow.append_events([*events, *op.extra_events])
             uow.commit()
             return saved
 
@@ -451,10 +472,9 @@ class LeadDesk:
             new = attrs.evolve(lead, **clean)
             if not diff_fields(lead, new):
                 return lead
-            saved = uow.save_lead(
-                attrs.evolve(new, updated_at=op.now), expected_version=lead.version
-            )
-            uow.append_events([self._event(op, EventKind.LEAD_EDITED, saved)])
+            new = self._scored(op, attrs.evolve(new, updated_at=op.now))
+            saved = uow.save_lead(new, expected_version=lead.version)
+            uow.append_events([self._event(op, EventKind.LEAD_EDITED, saved), *op.extra_events])
             uow.commit()
             return saved
 
@@ -824,12 +844,15 @@ class LeadDesk:
             )
             saved_record.append(op.uow.add_follow_up(record))
             new = transition(op.lead, Action.FOLLOW_UP, at=when)
-            return attrs.evolve(
-                new,
-                updated_at=op.now,
-                last_followed_at=max(when, op.lead.last_followed_at or when),
-                next_due_at=record.next_follow_up_at,
-                stage=stage if stage is not None else op.lead.stage,
+            return self._scored(
+                op,
+                attrs.evolve(
+                    new,
+                    updated_at=op.now,
+                    last_followed_at=max(when, op.lead.last_followed_at or when),
+                    next_due_at=record.next_follow_up_at,
+                    stage=stage if stage is not None else op.lead.stage,
+                ),
             )
 
         self._act(
@@ -879,6 +902,98 @@ class LeadDesk:
         return self._act(
             actor_id, lead_id, Action.REOPEN, _move(Action.REOPEN, reason), reason=reason
         )
+
+    # --- scoring (线索评分) -------------------------------------------------------------------
+    def record_activity(
+        self,
+        actor_id: str,
+        lead_id: str,
+        kind: str,
+        *,
+        at: datetime | None = None,
+        details: Mapping[str, object] | None = None,
+    ) -> Lead:
+        """Record a prospect's behaviour (pricing-page visit, whitepaper download, ...) and
+        re-score the lead. ``at`` defaults to now and may not be in the future. Reaching the MQL
+        threshold appends ``mql_reached`` after ``activity_recorded``."""
+        recorded: list[Activity] = []
+
+        def change(op: _Op) -> Lead:
+            when = op.now if at is None else ensure_aware(at, "at")
+            if when > op.now:
+                raise ValidationError([FieldProblem("at", "must not be in the future")])
+            try:
+                activity = Activity(kind, when, lead_id=op.lead.id, data=details or {})
+            except (TypeError, ValueError) as e:
+                if isinstance(e, LeadcoreError):
+                    raise
+                raise ValidationError([FieldProblem("kind", str(e))]) from e
+            recorded.append(activity)
+            return self._scored(op, attrs.evolve(op.lead, updated_at=op.now), activity)
+
+        return self._act(
+            actor_id,
+            lead_id,
+            Action.RECORD_ACTIVITY,
+            change,
+            kind=EventKind.ACTIVITY_RECORDED,
+            data=lambda op, lead: activity_event_data(recorded[0]),
+        )
+
+    def accept_sql(self, actor_id: str, lead_id: str) -> Lead:
+        """Sales accepts the lead (销售认可, SQL): ``sql_at`` is set once; accepting again
+        changes nothing and writes nothing."""
+        with self.store.unit_of_work() as uow:
+            op = self._load(uow, actor_id, lead_id, None)
+            self._require(op, Action.ACCEPT_SQL)
+            accepted, changed = accepted_as_sql(op.lead, now=op.now)
+            if not changed:
+                return op.lead
+            saved = uow.save_lead(
+                attrs.evolve(accepted, updated_at=op.now), expected_version=op.lead.version
+            )
+            uow.append_events([self._event(op, EventKind.SQL_ACCEPTED, saved)])
+            uow.commit()
+            return saved
+
+    def score(self, actor_id: str, lead_id: str) -> Score:
+        """The lead's score now, with its breakdown (``str()`` renders the explain table).
+        Needs view access; ``ValidationError`` if this desk has no scorer."""
+        scorer = self._require_scorer()
+        with self.store.unit_of_work() as uow:
+            op = self._load(uow, actor_id, lead_id, None)
+            self._require(op, Action.VIEW)
+            return scorer.score(op.lead, activities_of(uow, lead_id), now=op.now)
+
+    def rescore(self, actor_id: str, lead_ids: Iterable[str]) -> BatchResult:
+        """Bring stored scores up to date (behaviour decays as time passes); a result per
+        lead. Leads whose score and grade did not change are returned as they are."""
+        self._require_scorer()
+
+        def one(lead_id: str) -> Lead:
+            with self.store.unit_of_work() as uow:
+                op = self._load(uow, actor_id, lead_id, None)
+                self._require(op, Action.RECORD_ACTIVITY)
+                new = self._scored(op, op.lead)
+                if new == op.lead:
+                    return op.lead
+                saved = uow.save_lead(
+                    attrs.evolve(new, updated_at=op.now), expected_version=op.lead.version
+                )
+                uow.append_events(
+                    [self._event(op, EventKind.SCORE_CHANGED, saved), *op.extra_events]
+                )
+                uow.commit()
+                return saved
+
+        return self._batch(lead_ids, one)
+
+    def _require_scorer(self) -> Scorer:
+        if self.scorer is None:
+            raise ValidationError(
+                [FieldProblem("scorer", "this desk has no scorer; pass LeadDesk(scorer=...)")]
+            )
+        return self.scorer
 
     # --- collaborators and followers -----------------------------------------------------------
     def add_collaborators(

@@ -128,6 +128,11 @@ DEFAULT_CONFIG: Final = PolicyConfig(
             _A.MANAGE_COLLABORATORS,
         ),
         _rule(Role.OWNER, None, _A.VIEW, _A.FOLLOW),
+        # SPEC §7: behaviour is recorded by those working the lead (and by integrations acting as
+        # a system admin); the owner accepts an MQL as sales-qualified (SQL).
+        _rule(Role.OWNER, _HELD, _A.RECORD_ACTIVITY, _A.ACCEPT_SQL),
+        _rule(Role.POOL_ADMIN, _UNASSIGNED | _HELD, _A.RECORD_ACTIVITY),
+        _rule(Role.SYSTEM_ADMIN, None, _A.RECORD_ACTIVITY),
         # SPEC §5.4: collaborators view and add follow-ups only.
         _rule(Role.COLLABORATOR, None, _A.VIEW, _A.FOLLOW),
         _rule(Role.COLLABORATOR, _HELD, _A.FOLLOW_UP),
@@ -137,7 +142,11 @@ DEFAULT_CONFIG: Final = PolicyConfig(
         _rule(Role.MEMBER, _UNASSIGNED, _A.VIEW, _A.CLAIM, _A.FOLLOW, switch="claim_enabled"),
     ),
     # 双负责人: the marketing co-owner beside the sales owner also edits the lead's details.
-    collaborator_roles={"marketing_owner": frozenset({_A.VIEW, _A.EDIT, _A.FOLLOW_UP, _A.FOLLOW})},
+    collaborator_roles={
+        "marketing_owner": frozenset(
+            {_A.VIEW, _A.EDIT, _A.FOLLOW_UP, _A.FOLLOW, _A.RECORD_ACTIVITY}
+        )
+    },
 )
 
 
