@@ -1,0 +1,393 @@
+"""Strategies that pick one member of a team: round robin (轮流), weighted round robin, least
+loaded (负载均衡) with capacity caps, and performance-based (by past conversion rate).
+
+Every one of them first drops unavailable candidates (unknown, deactivated, away) and those at
+their capacity cap, recording why in ``Choice.excluded``; ties are settled by a
+:class:`~leadcore.assignment.core.TieBreak`, never by list order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import ClassVar, Final
+
+import attrs
+
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.model import Lead
+from leadcore.storage.protocol import JSONValue
+
+from .core import (
+    LEAD_FIELDS,
+    AssignmentContext,
+    Choice,
+    Strategy,
+    Team,
+    TieBreak,
+    apply_caps,
+    break_tie,
+    decline,
+    lead_values,
+    no_candidates,
+    screen,
+    served_update,
+    state_key,
+    team_for,
+)
+
+__all__ = ["LeastLoaded", "PerformanceBased", "RoundRobin", "WeightedRoundRobin"]
+
+_NO_INTS: Final[Mapping[str, int]] = MappingProxyType({})
+
+
+def _unique(users: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(users))
+
+
+def _freeze_ints(value: Mapping[str, int]) -> Mapping[str, int]:
+    if isinstance(value, MappingProxyType):
+        return value
+    return MappingProxyType(dict(value)) if value else _NO_INTS
+
+
+def _tie_break(value: TieBreak | str) -> TieBreak:
+    return value if isinstance(value, TieBreak) else TieBreak.parse(value)
+
+
+def _check_common(
+    name: str,
+    users: Sequence[str],
+    capacity: Mapping[str, int],
+    default_capacity: int | None,
+) -> list[FieldProblem]:
+    problems = []
+    if not name.strip() or ":" in name:
+        problems.append(FieldProblem("name", "must be a non-empty name without ':'"))
+    problems.extend(
+        FieldProblem(f"users[{i}]", "must be a non-empty user id")
+        for i, u in enumerate(users)
+        if not isinstance(u, str) or not u.strip()
+    )
+    problems.extend(
+        FieldProblem(f"capacity[{u}]", f"must be a whole number >= 0, not {cap!r}")
+        for u, cap in capacity.items()
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0
+    )
+    if default_capacity is not None and (
+        isinstance(default_capacity, bool)
+        or not isinstance(default_capacity, int)
+        or default_capacity < 0
+    ):
+        problems.append(
+            FieldProblem(
+                "default_capacity", f"must be a whole number >= 0, not {default_capacity!r}"
+            )
+        )
+    return problems
+
+
+def _raise(name: str, problems: list[FieldProblem]) -> None:
+    if problems:
+        raise ValidationError(problems, subject=f"strategy {name!r}")
+
+
+class _Leaf:
+    """Shared ``choose``: pick among the strategy's own users, else the lead's pool members."""
+
+    __slots__ = ()
+    name: str
+    users: tuple[str, ...]
+
+    def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
+        raise NotImplementedError  # pragma: no cover
+
+    def choose(self, lead: Lead, ctx: AssignmentContext) -> Choice:
+        """Choose an owner for ``lead`` among the default candidates (see ``Strategy``)."""
+        return self.choose_among(lead, ctx, team_for(lead, ctx, self.users))
+
+
+@attrs.frozen(slots=True)
+class RoundRobin(_Leaf):
+    """Round robin (轮流): each lead goes to the next available member after the last one served.
+
+    The cursor (the last user served) lives in the store under
+    ``assign:{name}:{scope}:cursor``, so it survives restarts and is shared by every process.
+    Unavailable or capped members are skipped and lose that turn. Optional caps as in
+    :class:`LeastLoaded`.
+    """
+
+    name: str = "round_robin"
+    users: tuple[str, ...] = attrs.field(default=(), converter=_unique)
+    capacity: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_freeze_ints)
+    default_capacity: int | None = None
+    kind: ClassVar[str] = "round_robin"
+
+    def __attrs_post_init__(self) -> None:
+        _raise(
+            self.name, _check_common(self.name, self.users, self.capacity, self.default_capacity)
+        )
+
+    def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
+        """Choose the next available member of ``team`` after the stored cursor."""
+        if not team.users:
+            return no_candidates(self.name, "round robin", team)
+        available, excluded = screen(team.users, ctx)
+        eligible, _ = apply_caps(available, ctx, self.capacity, self.default_capacity, excluded)
+        if not eligible:
+            return decline(
+                self.name, f"round robin: nobody in {team.label} is available", team, excluded
+            )
+        key = state_key(self.name, team.scope, "cursor")
+        last = ctx.state(key)
+        order = team.users
+        start = order.index(last) + 1 if isinstance(last, str) and last in order else 0
+        wanted = set(eligible)
+        skipped: list[str] = []
+        pick = order[start % len(order)]
+        for step in range(len(order)):
+            pick = order[(start + step) % len(order)]
+            if pick in wanted:
+                break
+            skipped.append(pick)
+        reason = (
+            f"round robin: next after {last}"
+            if isinstance(last, str)
+            else "round robin: first turn"
+        )
+        if skipped:
+            reason += f" (skipped {', '.join(skipped)})"
+        return Choice(
+            pick,
+            f"{reason}: {pick}",
+            strategy=self.name,
+            state_updates={key: pick},
+            excluded=excluded,
+            candidates=team.users,
+        )
+
+
+@attrs.frozen(slots=True)
+class WeightedRoundRobin(_Leaf):
+    """Weighted round robin: over every ``sum(weights)`` leads, each member gets their weight's
+    share, spread out evenly (smooth weighted round robin).
+
+    ``weights`` maps users to whole-number weights (``default_weight`` for others; 0 = never).
+    Each member's running credit lives in the store under ``assign:{name}:{scope}:credit``.
+    """
+
+    weights: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_freeze_ints)
+    name: str = "weighted_round_robin"
+    users: tuple[str, ...] = attrs.field(default=(), converter=_unique)
+    default_weight: int = 1
+    capacity: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_freeze_ints)
+    default_capacity: int | None = None
+    tie_break: TieBreak = attrs.field(default=TieBreak.RANDOM, converter=_tie_break)
+    kind: ClassVar[str] = "weighted_round_robin"
+
+    def __attrs_post_init__(self) -> None:
+        problems = _check_common(self.name, self.users, self.capacity, self.default_capacity)
+        problems.extend(
+            FieldProblem(f"weights[{u}]", f"must be a whole number >= 0, not {w!r}")
+            for u, w in self.weights.items()
+            if isinstance(w, bool) or not isinstance(w, int) or w < 0
+        )
+        if isinstance(self.default_weight, bool) or not (
+            isinstance(self.default_weight, int) and self.default_weight >= 0
+        ):
+            problems.append(FieldProblem("default_weight", "must be a whole number >= 0"))
+        _raise(self.name, problems)
+
+    def weight(self, user_id: str) -> int:
+        """The user's weight."""
+        return self.weights.get(user_id, self.default_weight)
+
+    def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
+        """Choose the member with the most credit after adding each one's weight."""
+        if not team.users:
+            return no_candidates(self.name, "weighted round robin", team)
+        available, excluded = screen(team.users, ctx)
+        for uid in available:
+            if self.weight(uid) == 0:
+                excluded[uid] = "weight 0"
+        weighted = [u for u in available if u not in excluded]
+        eligible, _ = apply_caps(weighted, ctx, self.capacity, self.default_capacity, excluded)
+        if not eligible:
+            return decline(
+                self.name,
+                f"weighted round robin: nobody in {team.label} is available",
+                team,
+                excluded,
+            )
+        key = state_key(self.name, team.scope, "credit")
+        raw = ctx.state(key)
+        stored: dict[str, JSONValue] = raw if isinstance(raw, dict) else {}
+        credit = {u: v for u, v in stored.items() if isinstance(v, int)}
+        total = sum(self.weight(u) for u in eligible)
+        for uid in eligible:
+            credit[uid] = credit.get(uid, 0) + self.weight(uid)
+        best = max(credit[u] for u in eligible)
+        served_key = state_key(self.name, team.scope, "served")
+        pick, tie = break_tie(
+            [u for u in eligible if credit[u] == best], ctx, self.tie_break, served_key
+        )
+        credit[pick] -= total
+        updates: dict[str, JSONValue] = {key: dict(sorted(credit.items()))}
+        updates.update(served_update(ctx, served_key, pick, self.tie_break))
+        return Choice(
+            pick,
+            f"weighted round robin: {pick} (weight {self.weight(pick)} of {total}, credit {best})",
+            strategy=self.name,
+            state_updates=updates,
+            excluded=excluded,
+            tie_break=tie,
+            candidates=team.users,
+        )
+
+
+@attrs.frozen(slots=True)
+class LeastLoaded(_Leaf):
+    """Load balancing (负载均衡): the available member holding the fewest open leads.
+
+    ``capacity`` caps a user's open leads (``default_capacity`` for everyone else; None = no
+    cap): a user at the cap is excluded. Equal loads are settled by ``tie_break``.
+    """
+
+    name: str = "least_loaded"
+    users: tuple[str, ...] = attrs.field(default=(), converter=_unique)
+    capacity: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_freeze_ints)
+    default_capacity: int | None = None
+    tie_break: TieBreak = attrs.field(default=TieBreak.RANDOM, converter=_tie_break)
+    kind: ClassVar[str] = "least_loaded"
+
+    def __attrs_post_init__(self) -> None:
+        _raise(
+            self.name, _check_common(self.name, self.users, self.capacity, self.default_capacity)
+        )
+
+    def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
+        """Choose the member of ``team`` with the fewest open leads, under their cap."""
+        if not team.users:
+            return no_candidates(self.name, "least loaded", team)
+        available, excluded = screen(team.users, ctx)
+        eligible, loads = apply_caps(
+            available, ctx, self.capacity, self.default_capacity, excluded, need_loads=True
+        )
+        if not eligible:
+            return decline(
+                self.name,
+                f"least loaded: nobody in {team.label} is available and under their cap",
+                team,
+                excluded,
+            )
+        low = min(loads[u] for u in eligible)
+        served_key = state_key(self.name, team.scope, "served")
+        pick, tie = break_tie(
+            [u for u in eligible if loads[u] == low], ctx, self.tie_break, served_key
+        )
+        return Choice(
+            pick,
+            f"least loaded: {pick} with {low} open",
+            strategy=self.name,
+            state_updates=served_update(ctx, served_key, pick, self.tie_break),
+            excluded=excluded,
+            tie_break=tie,
+            candidates=team.users,
+        )
+
+
+@attrs.frozen(slots=True)
+class PerformanceBased(_Leaf):
+    """By past performance: the member with the best conversion rate on leads sharing this
+    lead's ``dimension`` value (e.g. its industry), among those with at least ``min_sample``
+    decided (converted or closed-lost) leads of that value.
+
+    When nobody has enough history, or the lead has no value, ``fallback`` chooses (declines
+    without one). Caps and ``tie_break`` (equal rates) as in :class:`LeastLoaded`.
+    """
+
+    name: str = "performance"
+    dimension: str = "industry"
+    min_sample: int = 10
+    fallback: Strategy | None = None
+    users: tuple[str, ...] = attrs.field(default=(), converter=_unique)
+    capacity: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_freeze_ints)
+    default_capacity: int | None = None
+    tie_break: TieBreak = attrs.field(default=TieBreak.RANDOM, converter=_tie_break)
+    kind: ClassVar[str] = "performance"
+
+    def __attrs_post_init__(self) -> None:
+        problems = _check_common(self.name, self.users, self.capacity, self.default_capacity)
+        if self.dimension not in LEAD_FIELDS and not self.dimension.startswith("custom."):
+            problems.append(
+                FieldProblem(
+                    "dimension",
+                    f"{self.dimension!r} is not a lead field; use one of: "
+                    f"{', '.join((*LEAD_FIELDS, 'custom.<name>'))}",
+                )
+            )
+        if isinstance(self.min_sample, bool) or not (
+            isinstance(self.min_sample, int) and self.min_sample >= 1
+        ):
+            problems.append(FieldProblem("min_sample", "must be a whole number >= 1"))
+        _raise(self.name, problems)
+
+    def _fall_back(
+        self, lead: Lead, ctx: AssignmentContext, team: Team, why: str, excluded: dict[str, str]
+    ) -> Choice:
+        if self.fallback is None:
+            return decline(self.name, f"performance: {why}; no fallback", team, excluded)
+        choice = self.fallback.choose_among(lead, ctx, team)
+        return attrs.evolve(
+            choice,
+            strategy=self.name,
+            reason=f"performance: {why}; fallback {choice.reason}",
+            excluded={**excluded, **choice.excluded},
+        )
+
+    def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
+        """Choose the member of ``team`` with the best qualified conversion rate."""
+        if not team.users:
+            return no_candidates(self.name, "performance", team)
+        available, excluded = screen(team.users, ctx)
+        eligible, _ = apply_caps(available, ctx, self.capacity, self.default_capacity, excluded)
+        if not eligible:
+            return decline(
+                self.name, f"performance: nobody in {team.label} is available", team, excluded
+            )
+        found = lead_values(lead, self.dimension)
+        value = found[0] if found else None
+        if value is None:
+            return self._fall_back(lead, ctx, team, f"the lead has no {self.dimension}", excluded)
+        records = {u: ctx.track_record(u, self.dimension, value) for u in eligible}
+        qualified = [u for u in eligible if records[u].decided >= self.min_sample]
+        about = f"{self.dimension}={value}"
+        if not qualified:
+            return self._fall_back(
+                lead,
+                ctx,
+                team,
+                f"nobody has {self.min_sample} decided {about} leads",
+                excluded,
+            )
+        for uid in eligible:
+            if uid not in qualified:
+                excluded[uid] = (
+                    f"only {records[uid].decided} decided {about} leads (< {self.min_sample})"
+                )
+        best = max(records[u].rate for u in qualified)
+        served_key = state_key(self.name, team.scope, "served")
+        pick, tie = break_tie(
+            [u for u in qualified if records[u].rate == best], ctx, self.tie_break, served_key
+        )
+        record = records[pick]
+        return Choice(
+            pick,
+            f"performance on {about}: {pick} converted {record.converted} of "
+            f"{record.decided} ({record.rate:.0%})",
+            strategy=self.name,
+            state_updates=served_update(ctx, served_key, pick, self.tie_break),
+            excluded=excluded,
+            tie_break=tie,
+            candidates=team.users,
+        )
