@@ -148,3 +148,15 @@ def test_sales_accepts_once() -> None:
     assert kinds.count(EventKind.SQL_ACCEPTED) == 1
     with pytest.raises(PermissionDenied):
         desk.accept_sql("eve", lead.id)
+
+
+def test_readiness_suggests_converting_at_three_signals() -> None:
+    desk, _ = make_desk()
+    lead = desk.create("admin", "p", contact_name="王磊", phone="13800138000", budget="500000")
+    desk.record_activity("bob", lead.id, "demo_requested")
+    two = desk.readiness("bob", lead.id)
+    assert not two.suggest_convert and len(two.held) == 2
+    three = desk.readiness("bob", lead.id, signals=["referral_made"])
+    assert three.suggest_convert and len(three.held) == 3
+    with pytest.raises(ValidationError, match=r"signals\[0\]"):
+        desk.readiness("bob", lead.id, signals=["not-a-signal"])

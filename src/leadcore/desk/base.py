@@ -42,8 +42,7 @@ from leadcore.model import (
 )
 from leadcore.org import OrgDirectory, User
 from leadcore.policy import Decision, Grant, Policy
-from leadcore.scoring.activity import Activity
-from leadcore.scoring.scorer import Scorer
+from leadcore.scoring import Activity, Scorer
 from leadcore.storage.protocol import LeadQuery, LeadStore, UnitOfWork
 
 __all__ = ["EVENT_OF", "DeskBase", "contact_fields", "grants_key", "lifecycle_move"]

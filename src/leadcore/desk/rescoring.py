@@ -12,9 +12,7 @@ from datetime import datetime
 
 from leadcore.events import Event, EventKind
 from leadcore.model import Lead
-from leadcore.scoring.activity import Activity
-from leadcore.scoring.grades import apply_score
-from leadcore.scoring.scorer import Scorer
+from leadcore.scoring import Activity, Scorer, apply_score
 from leadcore.storage.protocol import UnitOfWork
 
 __all__ = ["activities_of", "activity_event_data", "rescore"]

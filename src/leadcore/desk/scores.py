@@ -21,9 +21,8 @@ from leadcore.model import (
     Action,
     Lead,
 )
-from leadcore.scoring.activity import Activity
-from leadcore.scoring.explain import Score
-from leadcore.scoring.grades import accept_sql as accepted_as_sql
+from leadcore.scoring import Activity, Readiness, ReadinessSignal, Score, readiness
+from leadcore.scoring import accept_sql as accepted_as_sql
 
 __all__ = ["ScoreOps"]
 
@@ -114,3 +113,22 @@ class ScoreOps(DeskBase):
                 return saved
 
         return self._batch(lead_ids, one)
+
+    def readiness(
+        self, actor_id: str, lead_id: str, *, signals: Iterable[ReadinessSignal | str] = ()
+    ) -> Readiness:
+        """Whether to suggest converting the lead (SPEC §7.4: 3 or more of the 5 signals), from
+        its budget, stage, recorded activities and follow-ups, plus ``signals`` the host found
+        itself. Needs view access."""
+        with self.store.unit_of_work() as uow:
+            op = self._load(uow, actor_id, lead_id, None)
+            self._require(op, Action.VIEW)
+            stages = op.pool.sales_stages
+            return readiness(
+                op.lead,
+                activities_of(uow, lead_id),
+                uow.follow_ups(lead_id),
+                signals=signals,
+                now=op.now,
+                intent_stage=stages[-1] if stages else "",
+            )

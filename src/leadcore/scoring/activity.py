@@ -1,0 +1,73 @@
+"""Recorded behaviour: what a prospect did (visited the pricing page, opened an email, …) and when."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Final
+
+import attrs
+
+from leadcore.clock import ensure_aware
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.labels import LabelledEnum
+
+__all__ = ["Activity", "ActivityKind"]
+
+
+class ActivityKind(LabelledEnum):
+    """Built-in behaviour kinds. Kinds are plain strings: a host may record its own as well."""
+
+    PRICING_PAGE_VISIT = "pricing_page_visit", "访问定价页", "Pricing page visit"
+    WHITEPAPER_DOWNLOAD = "whitepaper_download", "下载白皮书", "Whitepaper download"
+    EMAIL_OPEN = "email_open", "打开邮件", "Email opened"
+    EMAIL_CLICK = "email_click", "点击邮件链接", "Email link clicked"
+    WEBSITE_VISIT = "website_visit", "访问官网", "Website visit"
+    WEBINAR_ATTENDED = "webinar_attended", "参加网络研讨会", "Webinar attended"
+    EVENT_ATTENDED = "event_attended", "参加展会活动", "Event attended"
+    FORM_SUBMITTED = "form_submitted", "提交表单", "Form submitted"
+    DEMO_REQUESTED = "demo_requested", "申请演示", "Demo requested"
+    CONTRACT_INQUIRY = "contract_inquiry", "询问合同条款", "Asked about the contract"
+    REFERRAL_MADE = "referral_made", "推荐其他客户", "Referred another prospect"
+    PURCHASE_INTENT = "purchase_intent", "明确购买意向", "Stated a clear purchase intent"
+
+
+_EMPTY: Final[Mapping[str, object]] = MappingProxyType({})
+
+
+def _kind(value: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(
+            [FieldProblem("kind", "must be a non-empty string")], subject="activity"
+        )
+    return str(value) if isinstance(value, ActivityKind) else value
+
+
+def _aware(value: datetime) -> datetime:
+    if not isinstance(value, datetime):
+        raise ValidationError([FieldProblem("at", "must be a datetime")], subject="activity")
+    return ensure_aware(value, "at")
+
+
+def _freeze(data: Mapping[str, object]) -> Mapping[str, object]:
+    if isinstance(data, MappingProxyType):
+        return data
+    return MappingProxyType(dict(data)) if data else _EMPTY
+
+
+@attrs.frozen(slots=True)
+class Activity:
+    """One recorded behaviour event of a prospect: its ``kind`` (an :class:`ActivityKind` value
+    or a host's own string), the aware instant ``at`` (kept in UTC), optionally the lead and
+    free-form ``data`` (e.g. the page or campaign)."""
+
+    kind: str = attrs.field(converter=_kind)
+    at: datetime = attrs.field(converter=_aware)
+    lead_id: str | None = None
+    data: Mapping[str, object] = attrs.field(default=_EMPTY, converter=_freeze)
+    timestamp: float = attrs.field(init=False, eq=False, repr=False)
+    """``at`` as POSIX seconds, computed once so scoring many leads stays cheap."""
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "timestamp", self.at.timestamp())

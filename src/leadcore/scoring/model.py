@@ -1,0 +1,154 @@
+"""The whole configured score model as plain data: dimensions, behaviour rules, grades, MQL.
+
+Build one in Python or from a dict / JSON / TOML (:meth:`ScoreModel.from_dict`,
+:meth:`ScoreModel.from_json`, :meth:`ScoreModel.from_toml`); anything wrong is a ``ConfigError``
+naming the path (``$.dimensions[2].weight``) and what would be right. :meth:`ScoreModel.compile`
+turns it into a :class:`~leadcore.scoring.scorer.Scorer`.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from leadcore.config import load_json, load_toml, structure, unstructure
+from leadcore.scoring.behaviour import BehaviourRule, Decay
+from leadcore.scoring.grades import Grade, check_grades, default_grades
+from leadcore.scoring.problems import Problems
+from leadcore.scoring.profile import Dimension
+
+if TYPE_CHECKING:
+    from leadcore.scoring.scorer import Scorer
+
+__all__ = ["ScoreModel"]
+
+
+def _round6(value: float) -> float:
+    return int(value * 1e6 + 0.5) / 1e6
+
+
+@attrs.frozen(slots=True)
+class ScoreModel:
+    """A score model: profile ``dimensions`` (weights add up to 1.0), ``behaviour`` rules, the
+    default ``decay`` for rules without their own, ``grades`` from the highest threshold down
+    (default A/B/C/D at 75/50/25/0% of the maximum) and ``mql_at_least`` (default: the top
+    grade's threshold).
+
+    Scale: each dimension gives points (0..10 in the SPEC example) times its weight, so the
+    profile score runs from 0 to the weighted maximum points (10 in the example); behaviour
+    points add on top, each kind up to its cap. ``max_score`` is the sum of both maxima.
+    """
+
+    dimensions: tuple[Dimension, ...] = ()
+    behaviour: tuple[BehaviourRule, ...] = ()
+    decay: Decay | None = None
+    grades: tuple[Grade, ...] = ()
+    mql_at_least: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("dimensions", "behaviour", "grades"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        problems = Problems()
+        if not self.dimensions and not self.behaviour:
+            problems.add("dimensions", "a model needs at least one dimension or behaviour rule")
+        if self.dimensions:
+            total = math.fsum(d.weight for d in self.dimensions)
+            if abs(total - 1.0) > 1e-9:
+                listed = " + ".join(f"{d.weight:g}" for d in self.dimensions)
+                problems.add(
+                    "dimensions",
+                    f"the weights add up to {total:g} ({listed}); they must add up to 1.0 "
+                    "(write 20% as 0.2)",
+                )
+        titles: dict[str, int] = {}
+        for i, dimension in enumerate(self.dimensions):
+            if dimension.title in titles:
+                problems.add(
+                    f"dimensions[{i}].name",
+                    f"{dimension.title!r} is already dimensions[{titles[dimension.title]}]; "
+                    "give each dimension its own name",
+                )
+            titles.setdefault(dimension.title, i)
+        kinds: dict[str, int] = {}
+        for i, rule in enumerate(self.behaviour):
+            if rule.kind in kinds:
+                problems.add(
+                    f"behaviour[{i}].kind",
+                    f"{rule.kind!r} already has a rule at behaviour[{kinds[rule.kind]}]",
+                )
+            kinds.setdefault(rule.kind, i)
+        problems.raise_if_any()
+        if self.max_score <= 0:
+            problems.add(
+                "dimensions" if self.dimensions else "behaviour",
+                "every rule gives 0 points, so every score would be 0; give some points",
+            )
+            problems.raise_if_any()
+        if not self.grades:
+            object.__setattr__(self, "grades", default_grades(self.max_score))
+        if self.mql_at_least is None:
+            object.__setattr__(self, "mql_at_least", self.grades[0].at_least)
+        assert self.mql_at_least is not None
+        check_grades(self.grades, self.mql_at_least, self.max_score, problems)
+        problems.raise_if_any()
+
+    @property
+    def max_profile(self) -> float:
+        """The highest profile score (weighted points), to 6 decimals."""
+        total = 0.0
+        for d in self.dimensions:
+            total += d.weight * d.max_points
+        return _round6(total)
+
+    @property
+    def max_behaviour(self) -> float:
+        """The highest behaviour score (every kind at its cap), to 6 decimals."""
+        total = 0.0
+        for rule in self.behaviour:
+            total += rule.cap
+        return _round6(total)
+
+    @property
+    def max_score(self) -> float:
+        """The highest total a lead can reach."""
+        return _round6(self.max_profile + self.max_behaviour)
+
+    def decay_for(self, rule: BehaviourRule) -> Decay:
+        """The decay that applies to ``rule``: its own, else the model's, else none."""
+        return rule.decay or self.decay or Decay()
+
+    def grade_for(self, total: float) -> str:
+        """The grade of a total score."""
+        for grade in self.grades:
+            if total >= grade.at_least:
+                return grade.name
+        return self.grades[-1].name
+
+    def compile(self) -> Scorer:
+        """Compile into a :class:`Scorer` of plain closures (do it once, score many)."""
+        from leadcore.scoring.scorer import Scorer
+
+        return Scorer(self)
+
+    @classmethod
+    def from_dict(cls, data: object) -> ScoreModel:
+        """Build from plain data; ``ConfigError`` names every path at fault."""
+        return structure(data, cls)
+
+    @classmethod
+    def from_json(cls, text: str | Path) -> ScoreModel:
+        """Build from JSON text or a JSON file."""
+        return load_json(text, cls)
+
+    @classmethod
+    def from_toml(cls, text: str | Path) -> ScoreModel:
+        """Build from TOML text or a TOML file."""
+        return load_toml(text, cls)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data that :meth:`from_dict` turns back into an equal model."""
+        data: dict[str, Any] = unstructure(self)
+        return data

@@ -1,0 +1,43 @@
+"""Collecting configuration problems and raising them together as one ``ConfigError``."""
+
+from __future__ import annotations
+
+import math
+
+from leadcore.errors import ConfigError, FieldProblem
+
+__all__ = ["Problems"]
+
+
+class Problems:
+    """A list of ``FieldProblem``; :meth:`raise_if_any` raises them as one ``ConfigError``."""
+
+    def __init__(self) -> None:
+        self.found: list[FieldProblem] = []
+
+    def add(self, path: str, reason: str) -> None:
+        """Record that ``path`` is wrong and what would be right."""
+        self.found.append(FieldProblem(path, reason))
+
+    def points(self, path: str, value: float | None, *, positive: bool = False) -> None:
+        """Check that ``value`` is a finite number ≥ 0 (> 0 when ``positive``)."""
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.add(path, "must be a number")
+        elif not math.isfinite(value):
+            self.add(path, "must be a finite number")
+        elif positive and value <= 0:
+            self.add(path, f"must be greater than 0, not {value:g}")
+        elif value < 0:
+            self.add(path, f"must not be negative, not {value:g}")
+
+    def raise_if_any(self) -> None:
+        """Raise every problem found as one ``ConfigError`` naming the first path."""
+        if not self.found:
+            return
+        first = self.found[0]
+        reason = "; ".join(
+            p.reason if p.field == first.field else f"{p.field}: {p.reason}" for p in self.found
+        )
+        raise ConfigError(first.field, reason, self.found)
