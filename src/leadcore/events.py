@@ -16,6 +16,7 @@ from typing import Final
 import attrs
 from attrs import AttrsInstance
 
+from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
 from leadcore.model import LeadStatus
 
@@ -69,9 +70,7 @@ _EMPTY: Final[Mapping[str, object]] = MappingProxyType({})
 
 
 def _freeze(data: Mapping[str, object]) -> Mapping[str, object]:
-    if isinstance(data, MappingProxyType):
-        return data
-    return MappingProxyType(dict(data)) if data else _EMPTY
+    return frozen_mapping(data)
 
 
 @attrs.frozen(slots=True)

@@ -16,6 +16,7 @@ from typing import Final
 import attrs
 
 from leadcore.errors import FieldProblem, ValidationError
+from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
 
 __all__ = [
@@ -186,18 +187,14 @@ EMPTY_CUSTOM: Final[Mapping[str, CustomValue]] = MappingProxyType({})
 
 
 def _freeze_custom(values: Mapping[str, CustomValue]) -> Mapping[str, CustomValue]:
-    if isinstance(values, MappingProxyType):
-        return values
-    return MappingProxyType(dict(values)) if values else EMPTY_CUSTOM
+    return frozen_mapping(values)
 
 
 EMPTY_ROLES: Final[Mapping[str, str]] = MappingProxyType({})
 
 
 def _freeze_roles(values: Mapping[str, str]) -> Mapping[str, str]:
-    if isinstance(values, MappingProxyType):
-        return values
-    return MappingProxyType(dict(values)) if values else EMPTY_ROLES
+    return frozen_mapping(values)
 
 
 def _frozen_ids(values: Iterable[str]) -> frozenset[str]:

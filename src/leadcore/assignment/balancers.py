@@ -15,6 +15,7 @@ from typing import ClassVar, Final
 import attrs
 
 from leadcore.errors import FieldProblem, ValidationError
+from leadcore.frozen import frozen_mapping
 from leadcore.model import Lead
 from leadcore.storage.protocol import JSONValue
 
@@ -46,9 +47,7 @@ def _unique(users: Sequence[str]) -> tuple[str, ...]:
 
 
 def _freeze_ints(value: Mapping[str, int]) -> Mapping[str, int]:
-    if isinstance(value, MappingProxyType):
-        return value
-    return MappingProxyType(dict(value)) if value else _NO_INTS
+    return frozen_mapping(value)
 
 
 def _tie_break(value: TieBreak | str) -> TieBreak:

@@ -17,6 +17,7 @@ from typing import Final, Protocol, runtime_checkable
 import attrs
 
 from leadcore.errors import ConfigError, FieldProblem, NotFound, ValidationError
+from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
 from leadcore.model import OPEN_STATUSES, Lead, LeadStatus, Pool
 from leadcore.org import OrgDirectory, User
@@ -67,15 +68,11 @@ LEAD_FIELDS: Final = (
 
 
 def _freeze_str_map(value: Mapping[str, str]) -> Mapping[str, str]:
-    if isinstance(value, MappingProxyType):
-        return value
-    return MappingProxyType(dict(value)) if value else _EMPTY
+    return frozen_mapping(value)
 
 
 def _freeze_state(value: Mapping[str, JSONValue]) -> Mapping[str, JSONValue]:
-    if isinstance(value, MappingProxyType):
-        return value
-    return MappingProxyType(dict(value)) if value else _EMPTY_STATE
+    return frozen_mapping(value)
 
 
 def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:

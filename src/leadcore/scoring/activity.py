@@ -11,6 +11,7 @@ import attrs
 
 from leadcore.clock import ensure_aware
 from leadcore.errors import FieldProblem, ValidationError
+from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
 
 __all__ = ["Activity", "ActivityKind"]
@@ -51,9 +52,7 @@ def _aware(value: datetime) -> datetime:
 
 
 def _freeze(data: Mapping[str, object]) -> Mapping[str, object]:
-    if isinstance(data, MappingProxyType):
-        return data
-    return MappingProxyType(dict(data)) if data else _EMPTY
+    return frozen_mapping(data)
 
 
 @attrs.frozen(slots=True)
