@@ -177,11 +177,7 @@ def structure(data: object, cls: type[T], *, path: str = "$") -> T:
         problems = _problems(e, path)
     except (LeadcoreError, KeyError, ValueError, TypeError) as e:
         problems = _problems(e, path)
-    first = problems[0] if problems else FieldProblem(path, "is not valid")
-    reason = "; ".join(
-        p.reason if p.field == first.field else f"{p.field}: {p.reason}" for p in problems
-    )
-    raise ConfigError(first.field, reason, problems)
+    raise ConfigError.from_problems(problems or [FieldProblem(path, "is not valid")])
 
 
 def unstructure(obj: object) -> Any:
@@ -191,19 +187,27 @@ def unstructure(obj: object) -> Any:
 
 def load_json(text: str | Path, cls: type[T]) -> T:
     """Build a ``cls`` from JSON text or a JSON file; ``ConfigError`` names the path at fault."""
-    raw = text.read_text(encoding="utf-8") if isinstance(text, Path) else text
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"line {e.lineno} column {e.colno}", f"not valid JSON: {e.msg}") from e
-    return structure(data, cls)
+    return structure(parse_json(text), cls)
 
 
 def load_toml(text: str | Path, cls: type[T]) -> T:
     """Build a ``cls`` from TOML text or a TOML file; ``ConfigError`` names the path at fault."""
+    return structure(parse_toml(text), cls)
+
+
+def parse_json(text: str | Path) -> Any:
+    """Plain data from JSON text or a JSON file; ``ConfigError`` says where it is malformed."""
     raw = text.read_text(encoding="utf-8") if isinstance(text, Path) else text
     try:
-        data = tomllib.loads(raw)
+        return json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"line {e.lineno} column {e.colno}", f"not valid JSON: {e.msg}") from e
+
+
+def parse_toml(text: str | Path) -> dict[str, Any]:
+    """Plain data from TOML text or a TOML file; ``ConfigError`` says where it is malformed."""
+    raw = text.read_text(encoding="utf-8") if isinstance(text, Path) else text
+    try:
+        return tomllib.loads(raw)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError("$", f"not valid TOML: {e}") from e
-    return structure(data, cls)

@@ -7,7 +7,7 @@ what would be right.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -63,6 +63,15 @@ class ConfigError(LeadcoreError, ValueError):
         self.reason = reason
         self.problems: tuple[FieldProblem, ...] = tuple(problems) or (FieldProblem(path, reason),)
         super().__init__(f"config {path}: {reason}")
+
+    @classmethod
+    def from_problems(cls, problems: Sequence[FieldProblem]) -> ConfigError:
+        """One error for every problem found: named after the first path, listing the rest."""
+        first = problems[0] if problems else FieldProblem("$", "is not valid")
+        reason = "; ".join(
+            p.reason if p.field == first.field else f"{p.field}: {p.reason}" for p in problems
+        )
+        return cls(first.field, reason, problems)
 
 
 class NotFound(LeadcoreError, LookupError):

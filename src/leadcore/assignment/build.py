@@ -15,12 +15,11 @@ what would be right.
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
+from leadcore.config import parse_json, parse_toml
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 
 from .balancers import LeastLoaded, PerformanceBased, RoundRobin, WeightedRoundRobin
@@ -303,14 +302,6 @@ def _dotted(field: str) -> str:
     return field.replace("[", ".").replace("]", "") if not field.startswith("users[") else field
 
 
-def _raise(problems: list[FieldProblem]) -> ConfigError:
-    first = problems[0] if problems else FieldProblem("$", "is not valid")
-    reason = "; ".join(
-        p.reason if p.field == first.field else f"{p.field}: {p.reason}" for p in problems
-    )
-    return ConfigError(first.field, reason, problems)
-
-
 def build_strategy(
     data: Mapping[str, object], *, path: str = "$", name: str | None = None
 ) -> Strategy:
@@ -322,22 +313,12 @@ def build_strategy(
     try:
         return reader.build(data, path, name)
     except _Bad:
-        raise _raise(reader.problems) from None
+        raise ConfigError.from_problems(reader.problems) from None
 
 
 def _parse_text(text: str, suffix: str | None) -> object:
     as_json = suffix == ".json" if suffix else text.lstrip().startswith("{")
-    if as_json:
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ConfigError(
-                f"line {e.lineno} column {e.colno}", f"not valid JSON: {e.msg}"
-            ) from e
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError("$", f"not valid TOML: {e}") from e
+    return parse_json(text) if as_json else parse_toml(text)
 
 
 def load_strategies(source: str | Path | Mapping[str, object]) -> dict[str, Strategy]:
@@ -360,7 +341,7 @@ def load_strategies(source: str | Path | Mapping[str, object]) -> dict[str, Stra
             path = "$.strategies"
             table = reader.table(table["strategies"], path, "strategy name → strategy")
     except _Bad:
-        raise _raise(reader.problems) from None
+        raise ConfigError.from_problems(reader.problems) from None
     built: dict[str, Strategy] = {}
     for key, spec in table.items():
         try:
@@ -370,5 +351,5 @@ def load_strategies(source: str | Path | Mapping[str, object]) -> dict[str, Stra
         except _Bad:
             continue
     if reader.problems:
-        raise _raise(reader.problems)
+        raise ConfigError.from_problems(reader.problems)
     return built

@@ -176,7 +176,7 @@ class Policy:
     def __init__(self, config: PolicyConfig) -> None:
         problems = _check(config)
         if problems:
-            raise ConfigError(problems[0].field, problems[0].reason, problems)
+            raise ConfigError.from_problems(problems)
         self.config = config
         by_action: dict[Action, list[PermissionRule]] = {a: [] for a in Action}
         for rule in config.rules:

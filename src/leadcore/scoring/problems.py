@@ -34,10 +34,5 @@ class Problems:
 
     def raise_if_any(self) -> None:
         """Raise every problem found as one ``ConfigError`` naming the first path."""
-        if not self.found:
-            return
-        first = self.found[0]
-        reason = "; ".join(
-            p.reason if p.field == first.field else f"{p.field}: {p.reason}" for p in self.found
-        )
-        raise ConfigError(first.field, reason, self.found)
+        if self.found:
+            raise ConfigError.from_problems(self.found)
