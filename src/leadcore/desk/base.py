@@ -45,7 +45,7 @@ from leadcore.policy import Decision, Grant, Policy
 from leadcore.scoring import Activity, Scorer
 from leadcore.storage.protocol import LeadQuery, LeadStore, UnitOfWork
 
-__all__ = ["EVENT_OF", "DeskBase", "contact_fields", "grants_key", "lifecycle_move"]
+__all__ = ["EVENT_OF", "DeskBase", "contact_fields", "grants_key"]
 
 EVENT_OF: Mapping[Action, EventKind] = {
     Action.ASSIGN: EventKind.ASSIGNED,
@@ -198,6 +198,10 @@ class DeskBase:
             uow.commit()
             return saved
 
+    def _move(self, actor_id: str, lead_id: str, action: Action, reason: str | None) -> Lead:
+        """An operation that only moves the lead through the lifecycle, with its reason."""
+        return self._act(actor_id, lead_id, action, _lifecycle_move(action, reason), reason=reason)
+
     def _scored(self, op: Loaded, lead: Lead, new_activity: Activity | None = None) -> Lead:
         """``lead`` re-scored now; an MQL crossing is queued as an extra event of ``op``."""
         scored, events = rescore(
@@ -306,7 +310,7 @@ def grants_key(user_id: str) -> str:
     return f"grants:{user_id}"
 
 
-def lifecycle_move(action: Action, reason: str | None) -> Callable[[Loaded], Lead]:
+def _lifecycle_move(action: Action, reason: str | None) -> Callable[[Loaded], Lead]:
     """A change that only moves the lead through the lifecycle."""
     return lambda op: transition(op.lead, action, at=op.now, reason=reason)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import attrs
 
 from leadcore.assignment.claims import record_claim
-from leadcore.desk.base import DeskBase, Loaded, lifecycle_move
+from leadcore.desk.base import DeskBase, Loaded
 from leadcore.desk.results import BatchResult
 from leadcore.errors import (
     FieldProblem,
@@ -54,21 +54,15 @@ class MoveOps(DeskBase):
 
     def reclaim(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
         """Take an assigned lead back into the pool (收回; pool admins)."""
-        return self._act(
-            actor_id, lead_id, Action.RECLAIM, lifecycle_move(Action.RECLAIM, reason), reason=reason
-        )
+        return self._move(actor_id, lead_id, Action.RECLAIM, reason)
 
     def release(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
         """Give a lead back to the pool (释放; its owner or a pool admin)."""
-        return self._act(
-            actor_id, lead_id, Action.RELEASE, lifecycle_move(Action.RELEASE, reason), reason=reason
-        )
+        return self._move(actor_id, lead_id, Action.RELEASE, reason)
 
     def return_lead(self, actor_id: str, lead_id: str, reason: str) -> Lead:
         """Return a lead to the pool with a reason (退回; its owner). History is kept."""
-        return self._act(
-            actor_id, lead_id, Action.RETURN, lifecycle_move(Action.RETURN, reason), reason=reason
-        )
+        return self._move(actor_id, lead_id, Action.RETURN, reason)
 
     def change_owner(
         self,
@@ -203,13 +197,7 @@ class MoveOps(DeskBase):
         """Take several held leads back into their pools (回收); a result per lead."""
         return self._batch(
             lead_ids,
-            lambda lead_id: self._act(
-                actor_id,
-                lead_id,
-                Action.RECYCLE,
-                lifecycle_move(Action.RECYCLE, reason),
-                reason=reason,
-            ),
+            lambda lead_id: self._move(actor_id, lead_id, Action.RECYCLE, reason),
         )
 
     def convert(self, actor_id: str, lead_id: str, customer_id: str) -> Lead:
@@ -223,26 +211,12 @@ class MoveOps(DeskBase):
 
     def invalidate(self, actor_id: str, lead_id: str, reason: str) -> Lead:
         """Mark the lead invalid (无效) with a reason."""
-        return self._act(
-            actor_id,
-            lead_id,
-            Action.INVALIDATE,
-            lifecycle_move(Action.INVALIDATE, reason),
-            reason=reason,
-        )
+        return self._move(actor_id, lead_id, Action.INVALIDATE, reason)
 
     def close_lost(self, actor_id: str, lead_id: str, reason: str) -> Lead:
         """Close the lead as lost (关闭) with the lost reason (丢失原因)."""
-        return self._act(
-            actor_id,
-            lead_id,
-            Action.CLOSE_LOST,
-            lifecycle_move(Action.CLOSE_LOST, reason),
-            reason=reason,
-        )
+        return self._move(actor_id, lead_id, Action.CLOSE_LOST, reason)
 
     def reopen(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
         """Bring an invalid or lost lead back to its pool, unassigned."""
-        return self._act(
-            actor_id, lead_id, Action.REOPEN, lifecycle_move(Action.REOPEN, reason), reason=reason
-        )
+        return self._move(actor_id, lead_id, Action.REOPEN, reason)
