@@ -88,6 +88,10 @@ def test_away_users_are_skipped_and_a_decline_writes_nothing() -> None:
     ]
     result = desk.distribute("admin", ids, "rr")
     assert {outcome.unwrap().owner_id for outcome in result} == {"u4"}
+    assigned = next(e for e in desk.history("admin", ids[0]) if e.kind is EventKind.ASSIGNED)
+    excluded = assigned.data["excluded"]
+    assert isinstance(excluded, dict) and set(excluded) == {"u1", "u2", "u3"}
+    assert all("away" in why for why in excluded.values())
     desk.set_away("root", "u4", [Away("u4", T0, T0 + timedelta(hours=1))])
     late = desk.create("admin", "p", contact_name="晚到客户", phone="13800138000").id
     before = store.snapshot()
