@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import attrs
+from timing import scaling_figure
 
 from leadcore import Lead, LeadStatus, MemoryStore, OrgChart, User
 from leadcore.assignment import (
@@ -191,15 +192,7 @@ def assign_scaling(quick: bool) -> dict[str, object]:
         )
         del store
         gc.collect()
-    return {
-        "value": round(costs[large] / costs[small], 3),
-        "unit": "ratio",
-        "target": "<= 1.5",
-        "small": small,
-        "large": large,
-        "us_per_lead_small": round(costs[small] * 1e6, 2),
-        "us_per_lead_large": round(costs[large] * 1e6, 2),
-    }
+    return scaling_figure(costs, small=small, large=large, target="<= 1.5", op="lead")
 
 
 BENCHMARKS = {

@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 
 from bench_store import filled_store
-from timing import best_of
+from timing import best_of, scaling_figure
 
 from leadcore import FixedClock, LeadDesk, OrgChart, Pool, User, counter_ids
 
@@ -59,15 +59,7 @@ def desk_create_scaling(quick: bool) -> dict[str, object]:
         costs[size] = min(create_cost(desk, 3_000, k * 3_000) for k in range(3))
         del desk
         gc.collect()
-    return {
-        "value": round(costs[large] / costs[small], 3),
-        "unit": "ratio",
-        "target": "<= 1.3",
-        "small": small,
-        "large": large,
-        "us_per_create_small": round(costs[small] * 1e6, 1),
-        "us_per_create_large": round(costs[large] * 1e6, 1),
-    }
+    return scaling_figure(costs, small=small, large=large, target="<= 1.3", op="create")
 
 
 def desk_create_rate(quick: bool) -> dict[str, object]:
@@ -93,15 +85,7 @@ def desk_view_scaling(quick: bool) -> dict[str, object]:
         timings[size] = best_of(pages, repeat=5) / len(owners)
         del desk
         gc.collect()
-    return {
-        "value": round(timings[large] / timings[small], 3),
-        "unit": "ratio",
-        "target": "<= 2.0",
-        "small": small,
-        "large": large,
-        "us_per_page_small": round(timings[small] * 1e6, 1),
-        "us_per_page_large": round(timings[large] * 1e6, 1),
-    }
+    return scaling_figure(timings, small=small, large=large, target="<= 2.0", op="page")
 
 
 BENCHMARKS = {

@@ -8,7 +8,7 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
-from timing import best_of
+from timing import best_of, scaling_figure
 
 from leadcore import Lead, LeadQuery, LeadStatus, MemoryStore
 
@@ -75,15 +75,7 @@ def store_add_scaling(quick: bool) -> dict[str, object]:
         costs[size] = min(add_cost(store, size + k * batch, batch) for k in range(3))
         del store
         gc.collect()
-    return {
-        "value": round(costs[large] / costs[small], 3),
-        "unit": "ratio",
-        "target": "<= 1.3",
-        "small": small,
-        "large": large,
-        "us_per_add_small": round(costs[small] * 1e6, 2),
-        "us_per_add_large": round(costs[large] * 1e6, 2),
-    }
+    return scaling_figure(costs, small=small, large=large, target="<= 1.3", op="add")
 
 
 def owner_query(store: MemoryStore, owners: Iterator[str]) -> Callable[[], object]:
@@ -112,15 +104,7 @@ def store_query_scaling(quick: bool) -> dict[str, object]:
         timings[size] = best_of(owner_query(store, owners), repeat=5) / 200
         del store
         gc.collect()
-    return {
-        "value": round(timings[large] / timings[small], 3),
-        "unit": "ratio",
-        "target": "<= 2.0",
-        "small": small,
-        "large": large,
-        "us_per_query_small": round(timings[small] * 1e6, 2),
-        "us_per_query_large": round(timings[large] * 1e6, 2),
-    }
+    return scaling_figure(timings, small=small, large=large, target="<= 2.0", op="query")
 
 
 def store_memory_per_lead(quick: bool) -> dict[str, object]:
