@@ -42,7 +42,7 @@ def build_desk() -> tuple[LeadDesk, FixedClock]:
         ],
     )
     clock = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    return LeadDesk(MemoryStore(), clock, org, ids=counter_ids("L")), clock
+    return LeadDesk(MemoryStore(), clock, org, ids=counter_ids()), clock
 
 
 def main() -> None:
@@ -110,9 +110,9 @@ def main() -> None:
 
     # A refused action explains itself, and the UI shows only the allowed buttons.
     try:
-        desk.reclaim("bob", chen.id)
+        desk.reclaim("bob", wang.id)
     except PermissionDenied as refused:
-        print(f"bob may not reclaim {chen.id}: {refused.reason}")
+        print(f"bob may not reclaim {wang.id}: {refused.reason}")
     buttons = ", ".join(a.label for a in desk.allowed_actions("mia", wang.id))
     print(f"mia (marketing co-owner) may: {buttons}")
     print(f"can dave convert {wang.id}? {bool(desk.can('dave', Action.CONVERT, wang.id))}")

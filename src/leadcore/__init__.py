@@ -1,22 +1,39 @@
 """leadcore — CRM lead management (线索管理) as plain Python objects.
 
-Everything a host needs is re-exported here; submodules hold the details.
+Everything a host needs is re-exported here; the submodules hold the details:
+
+* ``leadcore.desk`` — ``LeadDesk``, the service a host calls: every lead operation (create,
+  assign, claim 抢单, release, return, change owner, transfer, follow up, convert, …), views
+  and pages, reads, permissions questions. Each runs as a pure plan through one runner.
+* ``leadcore.model`` — ``Lead``, ``Pool``, ``FollowUp``, ``Money`` and the vocabularies
+  (statuses, actions, channels) with Chinese and English labels.
+* ``leadcore.lifecycle`` — the status machine and the event each action writes.
+* ``leadcore.policy`` — roles, permission rules as data, who may see a lead (view scopes),
+  who may own one, the claim rule, temporary grants.
+* ``leadcore.scoring`` — profile and behaviour scores, grades, MQL/SQL, readiness, the learned
+  grade, explanations.
+* ``leadcore.assignment`` — round robin, weighted, least loaded, rule routing, performance,
+  chains, batch distribution; pure, with their facts handed in.
+* ``leadcore.storage`` — the ``LeadStore`` protocol and ``MemoryStore``;
+  ``leadcore.testing`` has the contract suites for a host's own store.
+* ``leadcore.events``, ``leadcore.records``, ``leadcore.org``, ``leadcore.clock``,
+  ``leadcore.ids``, ``leadcore.config``, ``leadcore.errors`` — audit events, stored records,
+  the org directory, time, ids, configuration and the errors (all ``LeadcoreError``).
 """
 
 from leadcore.assignment import (
     AssignmentContext,
-    Away,
     Chain,
     Choice,
     DistributionPlan,
     LeastLoaded,
     MemoryContext,
+    Needs,
     PerformanceBased,
     RoundRobin,
     RouteCondition,
     Router,
     RoutingRule,
-    StoreContext,
     Strategy,
     Team,
     TieBreak,
@@ -29,6 +46,7 @@ from leadcore.clock import Clock, FixedClock, SystemClock
 from leadcore.custom_fields import CustomField, CustomFieldSet, FieldType
 from leadcore.desk import BatchResult, LeadDesk, LeadOutcome, Page, PoolSummary, View
 from leadcore.errors import (
+    AlreadyClaimed,
     AlreadyExists,
     ConcurrencyConflict,
     ConfigError,
@@ -42,9 +60,9 @@ from leadcore.errors import (
     ValidationError,
 )
 from leadcore.events import Event, EventKind, FieldChange, diff_fields
-from leadcore.ids import IdFactory, counter_ids, uuid4_ids
+from leadcore.ids import CounterIds, IdFactory, counter_ids, uuid4_ids
 from leadcore.intake import LeadRules, normalise_email, normalise_phone
-from leadcore.lifecycle import TRANSITIONS, allowed_actions, next_status, transition
+from leadcore.lifecycle import EVENT_OF, TRANSITIONS, allowed_actions, next_status, step, transition
 from leadcore.model import (
     DEFAULT_SALES_STAGES,
     OPEN_STATUSES,
@@ -66,16 +84,19 @@ from leadcore.model import (
 )
 from leadcore.org import Department, OrgChart, OrgDirectory, User
 from leadcore.policy import (
+    ClaimFacts,
     DataScope,
     Decision,
-    Grant,
-    GrantStatus,
+    OwnerFacts,
     PermissionRule,
     Policy,
     PolicyConfig,
+    Reach,
     Role,
     ViewScope,
 )
+from leadcore.query import LeadFilter, LeadOrder, LeadQuery, SortKey
+from leadcore.records import Away, Grant, GrantStatus, OwnershipChange, OwnershipRecord
 from leadcore.scoring import (
     Activity,
     ActivityKind,
@@ -96,24 +117,18 @@ from leadcore.scoring import (
     fit_predictive,
     readiness,
 )
-from leadcore.storage import (
-    JSONValue,
-    LeadOrder,
-    LeadQuery,
-    LeadStore,
-    MemoryStore,
-    SortKey,
-    UnitOfWork,
-)
+from leadcore.storage import JSONValue, LeadStore, MemoryStore, UnitOfWork
 
 __all__ = [
     "DEFAULT_SALES_STAGES",
+    "EVENT_OF",
     "OPEN_STATUSES",
     "READ_ONLY_STATUSES",
     "TRANSITIONS",
     "Action",
     "Activity",
     "ActivityKind",
+    "AlreadyClaimed",
     "AlreadyExists",
     "AssignmentContext",
     "Attachment",
@@ -125,10 +140,12 @@ __all__ = [
     "Breakdown",
     "Chain",
     "Choice",
+    "ClaimFacts",
     "Clock",
     "CompanySize",
     "ConcurrencyConflict",
     "ConfigError",
+    "CounterIds",
     "CustomField",
     "CustomFieldSet",
     "CustomValue",
@@ -156,6 +173,7 @@ __all__ = [
     "JSONValue",
     "Lead",
     "LeadDesk",
+    "LeadFilter",
     "LeadOrder",
     "LeadOutcome",
     "LeadQuery",
@@ -167,10 +185,14 @@ __all__ = [
     "MemoryContext",
     "MemoryStore",
     "Money",
+    "Needs",
     "NoOwnerFound",
     "NotFound",
     "OrgChart",
     "OrgDirectory",
+    "OwnerFacts",
+    "OwnershipChange",
+    "OwnershipRecord",
     "Page",
     "PerformanceBased",
     "PermissionDenied",
@@ -183,6 +205,7 @@ __all__ = [
     "PredictiveModel",
     "Priority",
     "ProfileCondition",
+    "Reach",
     "Readiness",
     "ReadinessSignal",
     "Role",
@@ -195,7 +218,6 @@ __all__ = [
     "Scorer",
     "SortKey",
     "SourceChannel",
-    "StoreContext",
     "Strategy",
     "SystemClock",
     "Team",
@@ -217,6 +239,7 @@ __all__ = [
     "normalise_phone",
     "plan_distribution",
     "readiness",
+    "step",
     "transition",
     "uuid4_ids",
 ]

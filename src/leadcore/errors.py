@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 __all__ = [
+    "AlreadyClaimed",
     "AlreadyExists",
     "ConcurrencyConflict",
     "ConfigError",
@@ -105,25 +106,29 @@ class NoOwnerFound(LeadcoreError, LookupError):
 class PermissionDenied(LeadcoreError, PermissionError):
     """Raised when the actor may not perform the action; ``reason`` says why (shown to users)."""
 
-    def __init__(self, actor_id: str, action: str, subject: str, reason: str) -> None:
+    def __init__(self, actor_id: str, action: object, subject: str, reason: str) -> None:
         self.actor_id = actor_id
-        self.action = action
+        self.action = str(action)
         self.subject = subject
         self.reason = reason
-        super().__init__(f"{actor_id} may not {action} {subject}: {reason}")
+        phrase = getattr(action, "phrase", None)
+        what = phrase(subject) if callable(phrase) else f"{action} {subject}".strip()
+        super().__init__(f"{actor_id} may not {what}: {reason}")
 
 
 class InvalidTransition(LeadcoreError, ValueError):
     """Raised when an action is not allowed from the lead's current status (see lifecycle)."""
 
-    def __init__(self, lead_id: str, status: str, action: str, allowed: Iterable[str]) -> None:
+    def __init__(self, lead_id: str, status: str, action: object, allowed: Iterable[str]) -> None:
         self.lead_id = lead_id
-        self.status = status
-        self.action = action
+        self.status = str(status)
+        self.action = str(action)
         self.allowed = tuple(allowed)
         hint = ", ".join(self.allowed) if self.allowed else "none (the lead is read-only)"
+        past = getattr(action, "past", None)
+        what = f"be {past}" if isinstance(past, str) else f"take {self.action!r}"
         super().__init__(
-            f"lead {lead_id!r}: cannot {action} a lead in status {status!r}; allowed actions: {hint}"
+            f"lead {lead_id!r} is {self.status}: it cannot {what}; allowed actions: {hint}"
         )
 
 
@@ -139,6 +144,23 @@ class ConcurrencyConflict(LeadcoreError, RuntimeError):
         super().__init__(
             f"{kind} {id!r} changed concurrently: expected version {expected}, but {now}; "
             "reload and retry"
+        )
+
+
+class AlreadyClaimed(ConcurrencyConflict):
+    """Raised when a claim (抢单) comes too late: the lead already has an owner. ``owner_id``
+    names them only when the claimer may see the lead; otherwise nothing about it is said."""
+
+    def __init__(self, lead_id: str, owner_id: str | None = None) -> None:
+        self.kind = "lead"
+        self.id = lead_id
+        self.lead_id = lead_id
+        self.owner_id = owner_id
+        self.expected = 0
+        self.actual = None
+        by = f" by {owner_id}" if owner_id else ""
+        LeadcoreError.__init__(
+            self, f"lead {lead_id!r} is already owned{by}; it is no longer waiting in the pool"
         )
 
 

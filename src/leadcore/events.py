@@ -30,6 +30,7 @@ class EventKind(LabelledEnum):
     LEAD_EDITED = "lead_edited", "编辑线索", "Lead edited"
     LEAD_DELETED = "lead_deleted", "删除线索", "Lead deleted"
     ASSIGNED = "assigned", "分配", "Assigned"
+    NO_OWNER_FOUND = "no_owner_found", "未找到负责人", "Left unassigned: no owner found"
     CLAIMED = "claimed", "抢单", "Claimed"
     RECLAIMED = "reclaimed", "收回", "Reclaimed"
     RELEASED = "released", "释放", "Released"

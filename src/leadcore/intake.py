@@ -1,9 +1,11 @@
-"""Entry validation (SPEC §9.2): clean a lead's fields before they enter a pool.
+"""Entry validation: clean a lead's fields before they enter a pool.
 
 The host sets the rules (`LeadRules`): which fields are required, which groups need at least one
 member (a name or a company; a phone, email or WeChat), the default phone region. Cleaning
 collects every problem at once and raises one ``ValidationError`` naming each field.
-Phones are normalised to E.164 with phonenumbers; emails are trimmed and their domain lowercased.
+Phones are normalised to E.164 with phonenumbers (an extension is kept as ``;ext=123``);
+emails are trimmed and their domain lowercased; a source must be one the pool allows, or a
+standard channel; text may hold no control characters or broken Unicode.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any, Final
 import attrs
 import phonenumbers
 
+from leadcore.checks import choice, optional_text, text_problem
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.errors import FieldProblem, ValidationError
-from leadcore.model import CompanySize, Money, Pool
+from leadcore.model import CompanySize, Money, Pool, SourceChannel
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -50,7 +53,6 @@ _TEXT_FIELDS: Final = (
     "contact_name",
     "company",
     "wechat",
-    "source",
     "industry",
     "region",
     "decision_maker_title",
@@ -58,6 +60,7 @@ _TEXT_FIELDS: Final = (
 )
 _MAX_TEXT = 200
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_PLAIN_CN_MOBILE = re.compile(r"(?:\+86)?(1\d{10})")
 
 
 @attrs.frozen(slots=True)
@@ -77,50 +80,63 @@ class LeadRules:
 
 
 def normalise_phone(raw: str, region: str = "CN") -> str:
-    """The number in E.164 (``+8613800138000``); raises ValueError saying what is wrong."""
+    """The number in E.164 (``+8613800138000``), with an extension kept as ``;ext=123``;
+    raises ValueError saying what is wrong."""
+    if region == "CN":
+        plain = _PLAIN_CN_MOBILE.fullmatch(raw)
+        if plain is not None and _CN_MOBILE.fullmatch(plain.group(1)):
+            return "+86" + plain.group(1)
     try:
         number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException as e:
-        raise ValueError(f"{raw!r} is not a phone number ({e})") from None
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"{raw!r} is not a phone number (expected e.g. 13800138000)") from None
     if not phonenumbers.is_valid_number(number):
         raise ValueError(f"{raw!r} is not a valid phone number for region {region}")
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    e164 = str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return f"{e164};ext={number.extension}" if number.extension else e164
+
+
+def _cn_mobile_pattern() -> re.Pattern[str]:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    assert metadata is not None and metadata.mobile is not None
+    return re.compile(str(metadata.mobile.national_number_pattern))
+
+
+# The fast path for the most common shape, a plain mainland mobile number: the same pattern
+# phonenumbers' own validation applies (so the answer is identical), without parsing.
+_CN_MOBILE: Final = _cn_mobile_pattern()
 
 
 def normalise_email(raw: str) -> str:
     """The address trimmed, with its domain lowercased; raises ValueError if it is malformed."""
     text = raw.strip()
+    if len(text) > 254 or text_problem(text):
+        raise ValueError(f"{raw!r} is not an email address like name@example.com")
     if not _EMAIL.match(text):
         raise ValueError(f"{raw!r} is not an email address like name@example.com")
     local, domain = text.rsplit("@", 1)
     return f"{local}@{domain.lower()}"
 
 
-def _clean_one(name: str, value: Any, rules: LeadRules) -> Any:
+def _clean_one(name: str, value: Any, rules: LeadRules, pool: Pool) -> Any:
     """One field's clean value; raises ValueError with a reason."""
     if value is None:
         return None
     if name in _TEXT_FIELDS:
-        if not isinstance(value, str):
-            raise ValueError("must be text")
-        text = value.strip()
-        if len(text) > _MAX_TEXT:
-            raise ValueError(f"must be at most {_MAX_TEXT} characters")
-        return text or None
+        return _text(value)
+    if name == "source":
+        return _source(value, pool)
     if name == "phone":
-        if not isinstance(value, str):
-            raise ValueError("must be text")
-        return normalise_phone(value, rules.phone_region) if value.strip() else None
+        clean = _text(value)
+        return None if clean is None else normalise_phone(clean, rules.phone_region)
     if name == "email":
-        if not isinstance(value, str):
-            raise ValueError("must be text")
-        return normalise_email(value) if value.strip() else None
+        clean = _text(value)
+        return None if clean is None else normalise_email(clean)
     if name == "company_size":
-        if isinstance(value, CompanySize):
-            return value
-        if isinstance(value, str):
-            return CompanySize.parse(value)
-        raise ValueError(f"must be one of: {', '.join(m.value for m in CompanySize)}")
+        try:
+            return choice(CompanySize, value, name)
+        except ValidationError as e:
+            raise ValueError(e.problems[0].reason) from None
     if name == "budget":
         if isinstance(value, Money):
             return value
@@ -129,8 +145,32 @@ def _clean_one(name: str, value: Any, rules: LeadRules) -> Any:
                 return Money(value)
             except ValidationError as e:
                 raise ValueError(e.problems[0].reason) from None
-        raise ValueError("must be Money, or a number as int, str or Decimal")
+        raise ValueError("must be Money, or a number as int, str or Decimal (not float)")
     raise ValueError("is not a lead field that can be set")  # pragma: no cover - guarded by caller
+
+
+def _text(value: object) -> str | None:
+    try:
+        return optional_text(value, "value", max_len=_MAX_TEXT)
+    except ValidationError as e:
+        raise ValueError(e.problems[0].reason) from None
+
+
+def _source(value: object, pool: Pool) -> str | None:
+    """A source the pool allows (its own options), or else a standard channel's value."""
+    clean = _text(value)
+    if clean is None:
+        return None
+    if pool.allowed_sources:
+        if clean in pool.allowed_sources:
+            return clean
+        raise ValueError(
+            f"pool {pool.name} accepts only these sources: {', '.join(pool.allowed_sources)}"
+        )
+    try:
+        return SourceChannel.parse(clean).value
+    except ValueError as e:
+        raise ValueError(str(e)) from None
 
 
 def clean_lead_fields(
@@ -155,14 +195,9 @@ def clean_lead_fields(
             problems.append(FieldProblem(name, f"is not a lead field that can be set ({known})"))
             continue
         try:
-            clean[name] = _clean_one(name, value, rules)
+            clean[name] = _clean_one(name, value, rules, pool)
         except ValueError as e:
             problems.append(FieldProblem(name, str(e)))
-    if "source" in clean and not pool.allows_source(clean["source"]):
-        allowed = ", ".join(pool.allowed_sources)
-        problems.append(
-            FieldProblem("source", f"pool {pool.name} accepts only these sources: {allowed}")
-        )
     merged = {**(current or {}), **clean}
     for name in rules.required:
         if not merged.get(name):

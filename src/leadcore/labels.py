@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from enum import StrEnum
 from typing import Self
 
-__all__ = ["LabelledEnum"]
+__all__ = ["LabelledEnum", "rename_value"]
+
+_RENAMED: dict[type, dict[str, str]] = {}
+
+
+def rename_value(cls: type[LabelledEnum], old: str, new: str) -> None:
+    """Let ``cls.parse`` still read ``old``, a value renamed to ``new`` (for one release)."""
+    _RENAMED.setdefault(cls, {})[old.casefold()] = new
 
 
 class LabelledEnum(StrEnum):
@@ -27,11 +36,31 @@ class LabelledEnum(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> Self:
-        """Find a member by value, name or either label (case-insensitive for ASCII)."""
+        """Find a member by value, name or either label (case-insensitive for ASCII); a value
+        renamed in this release is still found, with a ``DeprecationWarning``. Raises
+        ``ValueError`` naming the allowed values otherwise."""
+        if not isinstance(text, str):
+            raise ValueError(f"{text!r} is not {cls.noun()}; expected one of: {cls.choices()}")
         wanted = text.strip().casefold()
         for member in cls:
             names = (member.value, member.name, member.label, member.label_en)
             if wanted in (n.casefold() for n in names):
                 return member
-        choices = ", ".join(m.value for m in cls)
-        raise ValueError(f"{text!r} is not a {cls.__name__}; expected one of: {choices}")
+        renamed = _RENAMED.get(cls, {}).get(wanted)
+        if renamed is not None:
+            warnings.warn(
+                f"{cls.__name__} {text!r} is now {renamed!r}", DeprecationWarning, stacklevel=2
+            )
+            return next(m for m in cls if m.value == renamed)
+        raise ValueError(f"{text!r} is not {cls.noun()}; expected one of: {cls.choices()}")
+
+    @classmethod
+    def choices(cls) -> str:
+        """The members' values, comma-separated (for error messages)."""
+        return ", ".join(m.value for m in cls)
+
+    @classmethod
+    def noun(cls) -> str:
+        """The enum's name in words with its article: "a lead status", "an action"."""
+        words = re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__).lower()
+        return ("an " if words[0] in "aeiou" else "a ") + words

@@ -1,8 +1,10 @@
-"""The lead status machine (SPEC §3) as one table, and the pure ``transition`` that applies it.
+"""The lead status machine as two tables, and the pure ``step`` that applies them.
 
 ``TRANSITIONS[status][action]`` is the status a lead moves to when ``action`` is taken from
 ``status``; an action missing from a status's row is refused with ``InvalidTransition``.
-Converted and merged leads allow nothing but viewing.
+Converted and merged leads allow nothing but viewing. ``EVENT_OF[action]`` is the event the
+action writes: ``step`` returns the lead after the action together with that event, so the
+domain, not the caller, decides what is recorded.
 """
 
 from __future__ import annotations
@@ -15,9 +17,19 @@ from typing import Any, Final
 import attrs
 
 from leadcore.errors import FieldProblem, InvalidTransition, ValidationError
+from leadcore.events import Event, EventKind, FieldChange, diff_fields
 from leadcore.model import Action, Lead, LeadStatus
 
-__all__ = ["TRANSITIONS", "allowed_actions", "next_status", "transition", "transitions_markdown"]
+__all__ = [
+    "EVENT_OF",
+    "TRANSITIONS",
+    "Step",
+    "allowed_actions",
+    "next_status",
+    "step",
+    "transition",
+    "transitions_markdown",
+]
 
 _S = LeadStatus
 _A = Action
@@ -41,7 +53,7 @@ _OPEN_STAYS: Final = (
     _A.EDIT,
     _A.FOLLOW,
     _A.MANAGE_COLLABORATORS,
-    _A.REASSIGN,
+    _A.CHANGE_OWNER,
     _A.RECORD_ACTIVITY,
     _A.ACCEPT_SQL,
 )
@@ -87,7 +99,37 @@ TRANSITIONS: Final[Mapping[LeadStatus, Mapping[Action, LeadStatus]]] = MappingPr
     }
 )
 
-_NEEDS_OWNER: Final = frozenset({_A.ASSIGN, _A.CLAIM, _A.REASSIGN})
+_K = EventKind
+
+EVENT_OF: Final[Mapping[Action, EventKind]] = MappingProxyType(
+    {
+        _A.CREATE: _K.LEAD_CREATED,
+        _A.EDIT: _K.LEAD_EDITED,
+        _A.DELETE: _K.LEAD_DELETED,
+        _A.ASSIGN: _K.ASSIGNED,
+        _A.CLAIM: _K.CLAIMED,
+        _A.RECLAIM: _K.RECLAIMED,
+        _A.RELEASE: _K.RELEASED,
+        _A.RETURN: _K.RETURNED,
+        _A.RECYCLE: _K.RECYCLED,
+        _A.CHANGE_OWNER: _K.OWNER_CHANGED,
+        _A.TRANSFER: _K.TRANSFERRED,
+        _A.FOLLOW_UP: _K.FOLLOWED_UP,
+        _A.CONVERT: _K.CONVERTED,
+        _A.INVALIDATE: _K.INVALIDATED,
+        _A.CLOSE_LOST: _K.CLOSED_LOST,
+        _A.REOPEN: _K.REOPENED,
+        _A.MERGE: _K.MERGED,
+        _A.MANAGE_COLLABORATORS: _K.COLLABORATORS_CHANGED,
+        _A.FOLLOW: _K.FOLLOWERS_CHANGED,
+        _A.RECORD_ACTIVITY: _K.ACTIVITY_RECORDED,
+        _A.ACCEPT_SQL: _K.SQL_ACCEPTED,
+        _A.CONFIGURE_POOL: _K.POOL_CHANGED,
+    }
+)
+"""The event each action writes (viewing writes none)."""
+
+_NEEDS_OWNER: Final = frozenset({_A.ASSIGN, _A.CLAIM, _A.CHANGE_OWNER})
 _NEEDS_REASON: Final = frozenset({_A.RETURN, _A.INVALIDATE, _A.CLOSE_LOST})
 
 
@@ -103,7 +145,7 @@ def next_status(lead: Lead, action: Action) -> LeadStatus:
         return row[action]
     except KeyError:
         raise InvalidTransition(
-            lead.id, lead.status.value, action.value, (a.value for a in row)
+            lead.id, lead.status.value, action, (a.value for a in row)
         ) from None
 
 
@@ -118,11 +160,14 @@ def transition(
     pool_id: str | None = None,
     merged_into: str | None = None,
     customer_id: str | None = None,
+    changes: Mapping[str, Any] | None = None,
 ) -> Lead:
-    """Return the lead as it is after ``action`` at time ``at``. Pure: the input is unchanged.
+    """Return the lead as it is after ``action`` at time ``at``, with any further field
+    ``changes`` the caller makes in the same step (one new version). Pure: the input is
+    unchanged.
 
     Raises ``InvalidTransition`` if the lifecycle forbids the action from the lead's status, and
-    ``ValidationError`` naming the missing argument: ``owner_id`` for assign/claim/reassign,
+    ``ValidationError`` naming the missing argument: ``owner_id`` for assign/claim/change owner,
     ``reason`` for return/invalidate/close-lost, ``pool_id`` for transfer, ``merged_into`` for
     merge, ``customer_id`` for convert.
     """
@@ -138,28 +183,86 @@ def transition(
     )
     if problems:
         raise ValidationError(problems, subject=f"{action.value} of lead {lead.id!r}")
-    changes: dict[str, Any] = {"status": target, "updated_at": at}
-    if target is _S.UNASSIGNED:
-        changes.update(owner_id=None, department_id=None, assigned_at=None, next_due_at=None)
-        changes.update(stage=None, lost_reason=None, invalid_reason=None)
+    moved: dict[str, Any] = {"updated_at": at}
+    if target is not lead.status:
+        moved["status"] = target
+    if target is _S.UNASSIGNED and lead.status is not _S.UNASSIGNED:
+        moved.update(owner_id=None, department_id=None, assigned_at=None, next_due_at=None)
+        moved.update(stage=None, lost_reason=None, invalid_reason=None)
     if action in _NEEDS_OWNER:
-        changes.update(owner_id=owner_id, department_id=department_id, assigned_at=at)
+        moved.update(owner_id=owner_id, department_id=department_id, assigned_at=at)
     match action:
         case _A.FOLLOW_UP:
-            changes["last_followed_at"] = at
+            moved["last_followed_at"] = at
         case _A.TRANSFER:
-            changes["pool_id"] = pool_id
+            moved["pool_id"] = pool_id
         case _A.INVALIDATE:
-            changes["invalid_reason"] = reason
+            moved["invalid_reason"] = reason
         case _A.CLOSE_LOST:
-            changes["lost_reason"] = reason
+            moved["lost_reason"] = reason
         case _A.MERGE:
-            changes["merged_into"] = merged_into
+            moved["merged_into"] = merged_into
         case _A.CONVERT:
-            changes["converted_customer_id"] = customer_id
+            moved["converted_customer_id"] = customer_id
         case _:
             pass
-    return attrs.evolve(lead, **changes)
+    if changes:
+        moved.update(changes)
+    return attrs.evolve(lead, **moved)
+
+
+@attrs.frozen(slots=True)
+class Step:
+    """A lead after an action (at its next version) and the event that records the action."""
+
+    lead: Lead
+    event: Event
+
+
+def step(
+    lead: Lead,
+    action: Action,
+    *,
+    actor_id: str,
+    at: datetime,
+    owner_id: str | None = None,
+    department_id: str | None = None,
+    reason: str | None = None,
+    pool_id: str | None = None,
+    merged_into: str | None = None,
+    customer_id: str | None = None,
+    changes: Mapping[str, Any] | None = None,
+    data: Mapping[str, object] | None = None,
+    audited: tuple[FieldChange, ...] | None = None,
+) -> Step:
+    """Take ``action`` on ``lead`` at ``at`` by ``actor_id``: the lead at its next version with
+    the lifecycle's move and the caller's further ``changes``, and the ``EVENT_OF[action]``
+    event with every changed field (or the ``audited`` changes given), the reason and ``data``.
+
+    Raises like :func:`transition`."""
+    after = transition(
+        lead,
+        action,
+        at=at,
+        owner_id=owner_id,
+        department_id=department_id,
+        reason=reason,
+        pool_id=pool_id,
+        merged_into=merged_into,
+        customer_id=customer_id,
+        changes={"version": lead.version + 1, **(changes or {})},
+    )
+    event = Event(
+        EVENT_OF[action],
+        at,
+        actor_id,
+        lead_id=after.id,
+        pool_id=after.pool_id,
+        changes=diff_fields(lead, after) if audited is None else audited,
+        reason=reason,
+        data=data or {},
+    )
+    return Step(after, event)
 
 
 def _missing_arguments(

@@ -6,7 +6,6 @@ Everything here is a plain, immutable attrs value. A change makes a new version 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -15,9 +14,11 @@ from typing import Final
 
 import attrs
 
+from leadcore.currencies import ISO_4217
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
-from leadcore.labels import LabelledEnum
+from leadcore.labels import LabelledEnum, rename_value
+from leadcore.checks import text_problem
 
 __all__ = [
     "DEFAULT_SALES_STAGES",
@@ -51,6 +52,21 @@ class LeadStatus(LabelledEnum):
     CLOSED_LOST = "closed_lost", "关闭", "Closed (lost)"
     MERGED = "merged", "已合并", "Merged"
 
+    @property
+    def a_lead(self) -> str:
+        """A lead in this status, in words: "an unassigned lead", "a lead being followed up"."""
+        return _STATUS_WORDING[self.value]
+
+
+_STATUS_WORDING: Final = {
+    "unassigned": "an unassigned lead",
+    "assigned": "an assigned lead",
+    "following": "a lead being followed up",
+    "converted": "a converted lead",
+    "invalid": "an invalid lead",
+    "closed_lost": "a lead closed as lost",
+    "merged": "a merged lead",
+}
 
 OPEN_STATUSES: Final = frozenset({LeadStatus.ASSIGNED, LeadStatus.FOLLOWING})
 """Statuses in which a lead is held by an owner and counts toward their load."""
@@ -72,7 +88,9 @@ class Action(LabelledEnum):
     RELEASE = "release", "释放", "Release"
     RETURN = "return", "退回", "Return"
     RECYCLE = "recycle", "回收", "Recycle"
-    REASSIGN = "reassign", "更换负责人", "Change owner"
+    CHANGE_OWNER = "change_owner", "更换负责人", "Change owner"
+    REASSIGN = "change_owner", "更换负责人", "Change owner"
+    """Deprecated alias of ``CHANGE_OWNER`` (kept for one release)."""
     TRANSFER = "transfer", "转移", "Transfer"
     FOLLOW_UP = "follow_up", "跟进", "Follow up"
     CONVERT = "convert", "转化", "Convert"
@@ -85,6 +103,45 @@ class Action(LabelledEnum):
     RECORD_ACTIVITY = "record_activity", "记录行为", "Record activity"
     ACCEPT_SQL = "accept_sql", "销售认可", "Accept as SQL"
     CONFIGURE_POOL = "configure_pool", "线索池设置", "Configure pool"
+
+    def phrase(self, subject: str) -> str:
+        """The action as an English verb phrase on ``subject``: ``REASSIGN.phrase("lead 'L1'")``
+        is "change the owner of lead 'L1'"."""
+        return _ACTION_WORDING[self.value][0].format(subject)
+
+    @property
+    def past(self) -> str:
+        """What a lead is once the action is taken ("given a new owner", "closed as lost")."""
+        return _ACTION_WORDING[self.value][1]
+
+
+rename_value(Action, "reassign", Action.CHANGE_OWNER.value)
+
+_ACTION_WORDING: Final[dict[str, tuple[str, str]]] = {
+    "view": ("view {}", "viewed"),
+    "create": ("create leads in {}", "created"),
+    "edit": ("edit {}", "edited"),
+    "delete": ("delete {}", "deleted"),
+    "assign": ("assign {}", "assigned"),
+    "claim": ("claim {}", "claimed"),
+    "reclaim": ("reclaim {}", "reclaimed"),
+    "release": ("release {}", "released"),
+    "return": ("return {} to its pool", "returned"),
+    "recycle": ("recycle {}", "recycled"),
+    "change_owner": ("change the owner of {}", "given a new owner"),
+    "transfer": ("transfer {}", "transferred"),
+    "follow_up": ("follow up {}", "followed up"),
+    "convert": ("convert {}", "converted"),
+    "invalidate": ("invalidate {}", "invalidated"),
+    "close_lost": ("close {} as lost", "closed as lost"),
+    "reopen": ("reopen {}", "reopened"),
+    "merge": ("merge {}", "merged"),
+    "manage_collaborators": ("manage the collaborators of {}", "given collaborators"),
+    "follow": ("follow {}", "followed"),
+    "record_activity": ("record activity on {}", "given activity"),
+    "accept_sql": ("accept {} as sales-qualified", "accepted as sales-qualified"),
+    "configure_pool": ("configure {}", "configured"),
+}
 
 
 class SourceChannel(LabelledEnum):
@@ -146,32 +203,39 @@ class AttachmentKind(LabelledEnum):
 DEFAULT_SALES_STAGES: Final = ("初步接触", "需求确认", "方案沟通", "意向跟进")
 """The standard sales stages inside "following": first contact → needs → proposal → intent."""
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_MAX_AMOUNT: Final = Decimal("1e15")
 
 
 def _to_decimal(value: Decimal | int | str) -> Decimal:
-    if isinstance(value, float):
-        raise ValidationError([FieldProblem("amount", "must be Decimal, int or str, not float")])
+    if isinstance(value, float | bool) or not isinstance(value, Decimal | int | str):
+        raise ValidationError(
+            [FieldProblem("amount", f"must be Decimal, int or str, not {type(value).__name__}")]
+        )
     try:
-        amount = Decimal(value)
+        amount = Decimal(value.strip() if isinstance(value, str) else value)
     except (InvalidOperation, TypeError, ValueError) as e:
         raise ValidationError(
             [FieldProblem("amount", f"{value!r} is not a number (e.g. '1000.00')")]
         ) from e
     if not amount.is_finite():
         raise ValidationError([FieldProblem("amount", "must be a finite number")])
+    if amount < 0:
+        raise ValidationError([FieldProblem("amount", f"must not be negative, not {amount}")])
+    if amount >= _MAX_AMOUNT:
+        raise ValidationError([FieldProblem("amount", "must be below 10^15")])
     return amount
 
 
 @attrs.frozen(slots=True)
 class Money:
-    """An amount in a currency; ``Decimal`` inside, never float. ``Money("1000")`` is CNY 1000."""
+    """A non-negative amount in an ISO 4217 currency; ``Decimal`` inside, never float.
+    ``Money("1000")`` is CNY 1000."""
 
     amount: Decimal = attrs.field(converter=_to_decimal)
     currency: str = "CNY"
 
     def __attrs_post_init__(self) -> None:
-        if not _CURRENCY.match(self.currency):
+        if not isinstance(self.currency, str) or self.currency not in ISO_4217:
             raise ValidationError(
                 [FieldProblem("currency", f"{self.currency!r} is not an ISO 4217 code like 'CNY'")]
             )
@@ -198,7 +262,26 @@ def _freeze_roles(values: Mapping[str, str]) -> Mapping[str, str]:
 
 
 def _frozen_ids(values: Iterable[str]) -> frozenset[str]:
-    return values if isinstance(values, frozenset) else frozenset(values)
+    if isinstance(values, frozenset | str | bytes) or not isinstance(values, Iterable):
+        return values  # type: ignore[return-value]  # a str is refused by _ids_only, by name
+    return frozenset(values)
+
+
+def _ids_only(_: object, attribute: attrs.Attribute[frozenset[str]], value: object) -> None:
+    """Refuse anything but a set of non-blank string ids, naming the field."""
+    if not isinstance(value, frozenset) or not all(isinstance(v, str) and v.strip() for v in value):
+        shown = f"the string {value!r}" if isinstance(value, str) else repr(value)
+        raise ValidationError(
+            [
+                FieldProblem(
+                    attribute.name, f'must be a collection of ids like ["u1", "u2"], not {shown}'
+                )
+            ]
+        )
+
+
+def _ids(default: frozenset[str] = frozenset()) -> frozenset[str]:
+    return attrs.field(default=default, converter=_frozen_ids, validator=_ids_only)
 
 
 @attrs.frozen(slots=True)
@@ -233,11 +316,11 @@ class Lead:
     status: LeadStatus = LeadStatus.UNASSIGNED
     owner_id: str | None = None
     department_id: str | None = None
-    collaborators: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_ids)
+    collaborators: frozenset[str] = _ids()
     collaborator_roles: Mapping[str, str] = attrs.field(
         default=EMPTY_ROLES, converter=_freeze_roles
     )
-    followers: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_ids)
+    followers: frozenset[str] = _ids()
     stage: str | None = None
     score: float | None = None
     grade: str | None = None
@@ -290,6 +373,26 @@ class Lead:
         return self.status in READ_ONLY_STATUSES
 
 
+def _text_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(values, tuple | str | bytes) or not isinstance(values, Iterable):
+        return values  # type: ignore[return-value]  # refused by _texts_only, by name
+    return tuple(values)
+
+
+def _texts_only(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: object) -> None:
+    """Refuse anything but a tuple of non-blank one-line texts, naming the field."""
+    if not isinstance(value, tuple) or not all(
+        isinstance(v, str) and v.strip() and not text_problem(v) for v in value
+    ):
+        raise ValidationError(
+            [
+                FieldProblem(
+                    attribute.name, f'must be a list of texts like ["a", "b"], not {value!r}'
+                )
+            ]
+        )
+
+
 @attrs.frozen(slots=True)
 class Pool:
     """A lead pool (线索池) and all its settings (SPEC §2).
@@ -306,8 +409,8 @@ class Pool:
     id: str
     name: str
     enabled: bool = True
-    admins: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_ids)
-    members: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_ids)
+    admins: frozenset[str] = _ids()
+    members: frozenset[str] = _ids()
     default_owner_id: str | None = None
     auto_assign: str | None = None
     reminder_hours: float | None = None
@@ -316,27 +419,17 @@ class Pool:
     max_open_per_user: int | None = None
     max_claims_per_day: int | None = None
     claim_cooldown_hours: float | None = None
-    allowed_sources: tuple[str, ...] = ()
+    allowed_sources: tuple[str, ...] = attrs.field(
+        default=(), converter=_text_tuple, validator=_texts_only
+    )
     free_create: bool = True
-    sales_stages: tuple[str, ...] = DEFAULT_SALES_STAGES
+    sales_stages: tuple[str, ...] = attrs.field(
+        default=DEFAULT_SALES_STAGES, converter=_text_tuple, validator=_texts_only
+    )
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
-        problems = []
-        if not self.name.strip():
-            problems.append(FieldProblem("name", "must not be empty"))
-        for field in ("reminder_hours", "recycle_hours", "claim_cooldown_hours"):
-            hours = getattr(self, field)
-            if hours is not None and not hours > 0:
-                problems.append(
-                    FieldProblem(field, f"must be a positive number of hours, not {hours}")
-                )
-        for field in ("max_open_per_user", "max_claims_per_day"):
-            cap = getattr(self, field)
-            if cap is not None and cap < 1:
-                problems.append(FieldProblem(field, "must be at least 1 (or None: no cap)"))
-        if len(set(self.sales_stages)) != len(self.sales_stages):
-            problems.append(FieldProblem("sales_stages", "must not repeat a stage"))
+        problems = _pool_problems(self)
         if problems:
             raise ValidationError(problems, subject=f"pool {self.id!r}")
 
@@ -347,6 +440,56 @@ class Pool:
     def allows_source(self, source: str | None) -> bool:
         """Whether a lead from ``source`` may enter this pool."""
         return not self.allowed_sources or source in self.allowed_sources
+
+
+_POOL_SWITCHES: Final = ("enabled", "claim_enabled", "free_create")
+_POOL_HOURS: Final = ("reminder_hours", "recycle_hours", "claim_cooldown_hours")
+_POOL_CAPS: Final = ("max_open_per_user", "max_claims_per_day")
+_MAX_HOURS: Final = 24 * 366 * 10
+
+
+def _pool_problems(pool: Pool) -> list[FieldProblem]:
+    """Every problem with a pool's settings: types first (a switch is a bool, a cap a whole
+    number), then ranges."""
+    problems = []
+    for field in ("id", "name"):
+        value = getattr(pool, field)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(FieldProblem(field, "must be non-blank text"))
+        elif text_problem(value):
+            problems.append(FieldProblem(field, str(text_problem(value))))
+    for field in _POOL_SWITCHES:
+        if not isinstance(getattr(pool, field), bool):
+            problems.append(
+                FieldProblem(field, f"must be True or False, not {getattr(pool, field)!r}")
+            )
+    for field in _POOL_HOURS:
+        hours = getattr(pool, field)
+        if hours is None:
+            continue
+        if isinstance(hours, bool) or not isinstance(hours, int | float):
+            problems.append(FieldProblem(field, f"must be a number of hours, not {hours!r}"))
+        elif not 0 < hours <= _MAX_HOURS:
+            problems.append(
+                FieldProblem(
+                    field, f"must be more than 0 and at most {_MAX_HOURS} hours, not {hours}"
+                )
+            )
+    for field in _POOL_CAPS:
+        cap = getattr(pool, field)
+        if cap is None:
+            continue
+        if isinstance(cap, bool) or not isinstance(cap, int):
+            problems.append(FieldProblem(field, f"must be a whole number or None, not {cap!r}"))
+        elif not 1 <= cap <= 1_000_000:
+            problems.append(FieldProblem(field, "must be between 1 and 1000000 (or None: no cap)"))
+    for field in ("default_owner_id", "auto_assign"):
+        value = getattr(pool, field)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            problems.append(FieldProblem(field, "must be a non-blank id or None"))
+    if len(set(pool.sales_stages)) != len(pool.sales_stages):
+        problems.append(FieldProblem("sales_stages", "must not repeat a stage"))
+    return problems
 
 
 @attrs.frozen(slots=True)
@@ -381,7 +524,7 @@ class FollowUp:
     emotion: Emotion | None = None
     priority: Priority | None = None
     attachments: tuple[Attachment, ...] = ()
-    mentions: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_ids)
+    mentions: frozenset[str] = _ids()
     stage: str | None = None
 
     def __attrs_post_init__(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 
 import attrs
 
@@ -12,10 +12,28 @@ from leadcore.errors import FieldProblem, NotFound, ValidationError
 __all__ = ["Department", "OrgChart", "OrgDirectory", "User"]
 
 
+GLOBAL_ROLES: Final = frozenset({"system_admin"})
+"""The global roles a ``User`` may hold: ``system_admin`` (系统管理员)."""
+
+
 def _frozen_roles(roles: Iterable[str]) -> frozenset[str]:
-    if isinstance(roles, str):
-        return frozenset({roles})
-    return frozenset(roles)
+    if isinstance(roles, str | bytes) or not isinstance(roles, Iterable):
+        raise ValidationError(
+            [FieldProblem("roles", f'must be a collection like ["system_admin"], not {roles!r}')]
+        )
+    found = frozenset(roles)
+    unknown = sorted(str(r) for r in found - GLOBAL_ROLES)
+    if unknown:
+        raise ValidationError(
+            [
+                FieldProblem(
+                    "roles",
+                    f"{', '.join(map(repr, unknown))} is not a global role; known: "
+                    f"{', '.join(sorted(GLOBAL_ROLES))}",
+                )
+            ]
+        )
+    return found
 
 
 @attrs.frozen(slots=True)
@@ -27,6 +45,17 @@ class User:
     department_id: str | None = None
     active: bool = True
     roles: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_roles)
+
+    def __attrs_post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.id, str) or not self.id.strip():
+            problems.append(FieldProblem("id", "must be a non-blank id"))
+        if not isinstance(self.name, str):
+            problems.append(FieldProblem("name", "must be text"))
+        if not isinstance(self.active, bool):
+            problems.append(FieldProblem("active", f"must be True or False, not {self.active!r}"))
+        if problems:
+            raise ValidationError(problems, subject="user")
 
 
 @attrs.frozen(slots=True)

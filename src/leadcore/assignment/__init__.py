@@ -1,8 +1,10 @@
-"""Assignment (分配): the strategies that choose a lead's owner, and claim limits (抢单).
+"""Assignment (分配): the strategies that choose a lead's owner.
 
-Strategies are pure: ``strategy.choose(lead, ctx)`` reads users, loads and stored state through
-an ``AssignmentContext`` and returns a ``Choice`` (owner or decline, reason, excluded candidates,
-tie-break, state updates for the caller to write). See ``docs/assignment.md``.
+Strategies are pure: ``strategy.needs(lead, pool)`` says what the decision will read;
+``strategy.choose(lead, ctx)`` reads those facts from an ``AssignmentContext`` (a
+``MemoryContext`` the caller filled) and returns a ``Choice`` (owner or decline, reason,
+excluded candidates, tie-break, state updates for the caller to write). See
+``docs/assignment.md``.
 """
 
 from leadcore.assignment.balancers import (
@@ -12,27 +14,24 @@ from leadcore.assignment.balancers import (
     WeightedRoundRobin,
 )
 from leadcore.assignment.build import KINDS, build_strategy, load_strategies
-from leadcore.assignment.claims import ClaimCheck, check_claim, claims_today, record_claim
-from leadcore.assignment.core import (
+from leadcore.assignment.choice import Choice, Team, decline, state_key
+from leadcore.assignment.context import (
     DECIDED_STATUSES,
-    LEAD_FIELDS,
     AssignmentContext,
-    Away,
-    Choice,
     MemoryContext,
-    StoreContext,
-    Strategy,
-    Team,
-    TieBreak,
     TrackRecord,
-    away_key,
-    away_state,
-    lead_values,
-    parse_away,
-    state_key,
+    track_record_of,
 )
-from leadcore.assignment.planner import DistributionPlan, PlanningContext, plan_distribution
+from leadcore.assignment.core import Needs, Strategy, TieBreak, default_team, screen
+from leadcore.assignment.fields import LEAD_FIELDS, lead_values
+from leadcore.assignment.planner import (
+    DistributionPlan,
+    PlanningContext,
+    distribution_needs,
+    plan_distribution,
+)
 from leadcore.assignment.routing import Chain, RouteCondition, Router, RoutingRule
+from leadcore.records import Away
 
 __all__ = [
     "DECIDED_STATUSES",
@@ -42,31 +41,29 @@ __all__ = [
     "Away",
     "Chain",
     "Choice",
-    "ClaimCheck",
     "DistributionPlan",
     "LeastLoaded",
     "MemoryContext",
+    "Needs",
     "PerformanceBased",
     "PlanningContext",
     "RoundRobin",
     "RouteCondition",
     "Router",
     "RoutingRule",
-    "StoreContext",
     "Strategy",
     "Team",
     "TieBreak",
     "TrackRecord",
     "WeightedRoundRobin",
-    "away_key",
-    "away_state",
     "build_strategy",
-    "check_claim",
-    "claims_today",
+    "decline",
+    "default_team",
+    "distribution_needs",
     "lead_values",
     "load_strategies",
-    "parse_away",
     "plan_distribution",
-    "record_claim",
+    "screen",
     "state_key",
+    "track_record_of",
 ]

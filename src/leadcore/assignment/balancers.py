@@ -16,26 +16,24 @@ import attrs
 
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
-from leadcore.model import Lead
-from leadcore.storage.protocol import JSONValue
+from leadcore.jsonvalue import JSONValue
+from leadcore.model import Lead, Pool
 
+from .choice import Choice, Team, decline, state_key
+from .context import AssignmentContext
 from .core import (
-    LEAD_FIELDS,
-    AssignmentContext,
-    Choice,
+    Needs,
     Strategy,
-    Team,
     TieBreak,
     apply_caps,
     break_tie,
-    decline,
-    lead_values,
+    default_team,
     no_candidates,
     screen,
     served_update,
-    state_key,
     team_for,
 )
+from .fields import LEAD_FIELDS, lead_values
 
 __all__ = ["LeastLoaded", "PerformanceBased", "RoundRobin", "WeightedRoundRobin"]
 
@@ -101,9 +99,16 @@ class _Leaf:
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         raise NotImplementedError  # pragma: no cover
 
+    def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
+        raise NotImplementedError  # pragma: no cover
+
     def choose(self, lead: Lead, ctx: AssignmentContext) -> Choice:
         """Choose an owner for ``lead`` among the default candidates (see ``Strategy``)."""
         return self.choose_among(lead, ctx, team_for(lead, ctx, self.users))
+
+    def needs(self, lead: Lead, pool: Pool | None) -> Needs:
+        """What :meth:`choose` reads for ``lead`` (see ``Strategy``)."""
+        return self.needs_among(lead, pool, default_team(lead, pool, self.users))
 
 
 @attrs.frozen(slots=True)
@@ -127,11 +132,15 @@ class RoundRobin(_Leaf):
             self.name, _check_common(self.name, self.users, self.capacity, self.default_capacity)
         )
 
+    def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
+        """The team and its cursor."""
+        return Needs(team.users, {state_key(self.name, team.scope, "cursor")})
+
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         """Choose the next available member of ``team`` after the stored cursor."""
         if not team.users:
             return no_candidates(self.name, "round robin", team)
-        available, excluded = screen(team.users, ctx)
+        available, excluded = screen(team.users, ctx, lead.pool_id)
         eligible, _ = apply_caps(available, ctx, self.capacity, self.default_capacity, excluded)
         if not eligible:
             return decline(
@@ -201,11 +210,16 @@ class WeightedRoundRobin(_Leaf):
         """The user's weight."""
         return self.weights.get(user_id, self.default_weight)
 
+    def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
+        """The team, its credits and its tie-break bookkeeping."""
+        keys = {state_key(self.name, team.scope, part) for part in ("credit", "served")}
+        return Needs(team.users, keys)
+
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         """Choose the member with the most credit after adding each one's weight."""
         if not team.users:
             return no_candidates(self.name, "weighted round robin", team)
-        available, excluded = screen(team.users, ctx)
+        available, excluded = screen(team.users, ctx, lead.pool_id)
         for uid in available:
             if self.weight(uid) == 0:
                 excluded[uid] = "weight 0"
@@ -264,11 +278,15 @@ class LeastLoaded(_Leaf):
             self.name, _check_common(self.name, self.users, self.capacity, self.default_capacity)
         )
 
+    def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
+        """The team (with loads) and its tie-break bookkeeping."""
+        return Needs(team.users, {state_key(self.name, team.scope, "served")})
+
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         """Choose the member of ``team`` with the fewest open leads, under their cap."""
         if not team.users:
             return no_candidates(self.name, "least loaded", team)
-        available, excluded = screen(team.users, ctx)
+        available, excluded = screen(team.users, ctx, lead.pool_id)
         eligible, loads = apply_caps(
             available, ctx, self.capacity, self.default_capacity, excluded, need_loads=True
         )
@@ -344,11 +362,18 @@ class PerformanceBased(_Leaf):
             excluded={**excluded, **choice.excluded},
         )
 
+    def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
+        """The team with its decided history, tie-break bookkeeping, and the fallback's needs."""
+        own = Needs(team.users, {state_key(self.name, team.scope, "served")}, history=True)
+        if self.fallback is None:
+            return own
+        return own | self.fallback.needs_among(lead, pool, team)
+
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         """Choose the member of ``team`` with the best qualified conversion rate."""
         if not team.users:
             return no_candidates(self.name, "performance", team)
-        available, excluded = screen(team.users, ctx)
+        available, excluded = screen(team.users, ctx, lead.pool_id)
         eligible, _ = apply_caps(available, ctx, self.capacity, self.default_capacity, excluded)
         if not eligible:
             return decline(

@@ -16,13 +16,16 @@ from datetime import datetime
 
 import attrs
 
+from leadcore.jsonvalue import JSONValue
 from leadcore.model import Lead, LeadStatus, Pool
 from leadcore.org import User
-from leadcore.storage.protocol import JSONValue
+from leadcore.records import Away
 
-from .core import AssignmentContext, Away, Choice, Strategy, TrackRecord
+from .choice import Choice
+from .context import AssignmentContext, TrackRecord
+from .core import Needs, Strategy
 
-__all__ = ["DistributionPlan", "PlanningContext", "plan_distribution"]
+__all__ = ["DistributionPlan", "PlanningContext", "distribution_needs", "plan_distribution"]
 
 _MISSING = object()
 
@@ -141,9 +144,10 @@ def plan_distribution(
     """Choose an owner for each lead with ``strategy``, as if assigned one after another.
 
     Only unassigned leads are planned; a lead already owned, or seen earlier in the batch, gets
-    a declining choice naming why. ``ctx`` is read, never written (see :class:`PlanningContext`).
+    a declining choice naming why. ``ctx`` is read, never written (see :class:`PlanningContext`);
+    pass a ``PlanningContext`` to plan several batches as one (its choices accumulate).
     """
-    planning = PlanningContext(ctx)
+    planning = ctx if isinstance(ctx, PlanningContext) else PlanningContext(ctx)
     seen: set[str] = set()
     lead_ids: list[str] = []
     choices: list[Choice] = []
@@ -173,3 +177,15 @@ def plan_distribution(
         seen.add(lead.id)
         choices.append(choice)
     return DistributionPlan(tuple(lead_ids), tuple(choices), dict(planning.overlay))
+
+
+def distribution_needs(
+    leads: Iterable[Lead], strategy: Strategy, pools: Mapping[str, Pool]
+) -> Needs:
+    """Everything :func:`plan_distribution` will read for these leads: the union of the
+    strategy's needs for each unassigned one (``pools`` by id)."""
+    found = Needs()
+    for lead in leads:
+        if lead.status is LeadStatus.UNASSIGNED and lead.owner_id is None:
+            found = found | strategy.needs(lead, pools.get(lead.pool_id))
+    return found

@@ -11,10 +11,13 @@ from typing import ClassVar
 import attrs
 
 from leadcore.errors import FieldProblem, ValidationError
-from leadcore.model import Lead
+from leadcore.model import Lead, Pool
 
 from .balancers import RoundRobin
-from .core import LEAD_FIELDS, AssignmentContext, Choice, Strategy, Team, decline, lead_values
+from .choice import Choice, Team, decline
+from .context import AssignmentContext
+from .core import Needs, Strategy
+from .fields import LEAD_FIELDS, lead_values
 
 __all__ = ["Chain", "RouteCondition", "Router", "RoutingRule"]
 
@@ -168,26 +171,34 @@ class Router:
             unmatched.append(MappingProxyType(found))
         object.__setattr__(self, "_unmatched", tuple(unmatched))
 
-    def choose(self, lead: Lead, ctx: AssignmentContext) -> Choice:
-        """Route ``lead`` to the first matching rule's team and let ``then`` pick a member."""
+    def _route(self, lead: Lead) -> tuple[int, Team | None, str]:
+        """The first matching rule's index, its team and how it was reached (the default team
+        at index ``len(rules)``; no team when nothing matched and there is no default)."""
         for index, rule in enumerate(self.rules):
             if rule.matches(lead):
                 label = f"team {rule.team}" if rule.team else f"rule {index + 1}'s users"
                 scope = f"{lead.pool_id}/{rule.team or f'rule{index + 1}'}"
-                team = Team(rule.users, scope, label)
-                head = f"rule {rule.describe()} → {label}"
-                break
-        else:
-            index = len(self.rules)
-            if not self.default:
-                return decline(
-                    self.name,
-                    "router: no rule matched and there is no default",
-                    None,
-                    self._unmatched[index],
-                )
-            team = Team(self.default, f"{lead.pool_id}/default", "the default team")
-            head = "no rule matched → the default team"
+                return index, Team(rule.users, scope, label), f"rule {rule.describe()} → {label}"
+        index = len(self.rules)
+        if not self.default:
+            return index, None, "router: no rule matched and there is no default"
+        team = Team(self.default, f"{lead.pool_id}/default", "the default team")
+        return index, team, "no rule matched → the default team"
+
+    def needs(self, lead: Lead, pool: Pool | None) -> Needs:
+        """What the matching rule's team and ``then`` will read."""
+        _, team, _ = self._route(lead)
+        return Needs() if team is None else self.then.needs_among(lead, pool, team)
+
+    def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
+        """Same as :meth:`needs`: a router picks its own team."""
+        return self.needs(lead, pool)
+
+    def choose(self, lead: Lead, ctx: AssignmentContext) -> Choice:
+        """Route ``lead`` to the first matching rule's team and let ``then`` pick a member."""
+        index, team, head = self._route(lead)
+        if team is None:
+            return decline(self.name, head, None, self._unmatched[index])
         choice = self.then.choose_among(lead, ctx, team)
         excluded = dict(self._unmatched[index])
         excluded.update(choice.excluded)
@@ -243,6 +254,20 @@ class Chain:
             reason=f"every step declined: {'; '.join(declined)}",
             state_updates={},
         )
+
+    def needs(self, lead: Lead, pool: Pool | None) -> Needs:
+        """What any step may read."""
+        found = Needs()
+        for step in self.steps:
+            found = found | step.needs(lead, pool)
+        return found
+
+    def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
+        """What any step may read within ``team``."""
+        found = Needs()
+        for step in self.steps:
+            found = found | step.needs_among(lead, pool, team)
+        return found
 
     def choose(self, lead: Lead, ctx: AssignmentContext) -> Choice:
         """The first step's choice that names an owner; a decline if every step declines."""

@@ -1,111 +1,285 @@
-"""Reading through the desk: views of leads (filtered, ordered, paged) and audit trails."""
+"""Reading through the desk: one lead or many, pages of a view, audit trails, follow-ups,
+scores, what an actor may do, pool summaries. Every answer goes through the one view rule:
+a lead the reader may not see is never shown, and reads as if it did not exist."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 import attrs
 
-from leadcore.desk.base import DeskBase
-from leadcore.desk.results import Page
-from leadcore.desk.views import (
-    View,
-    base_query,
-    decode_cursor,
-    encode_cursor,
-    order_of,
-    visible_page,
-)
+from leadcore import checks
 from leadcore.errors import (
+    AlreadyClaimed,
     FieldProblem,
+    NotFound,
     PermissionDenied,
     ValidationError,
 )
 from leadcore.events import Event
-from leadcore.model import (
-    Action,
-    Lead,
-    LeadStatus,
-    Pool,
-)
-from leadcore.storage.protocol import LeadOrder
+from leadcore.model import Action, FollowUp, Lead, LeadStatus, SourceChannel
+from leadcore.policy import POOL_ACTIONS, Decision
+from leadcore.query import LeadOrder, LeadQuery
+from leadcore.records import Grant
+from leadcore.scoring import Readiness, ReadinessSignal, Score, readiness
 
-__all__ = ["ReadOps"]
+from .reads import Reads, Subject
+from .results import Page, PoolSummary
+from .views import View, base_query, decode_cursor, encode_cursor
+
+T = TypeVar("T")
+
+__all__ = [
+    "allowed_actions",
+    "can",
+    "follow_ups",
+    "get",
+    "get_many",
+    "grants",
+    "history",
+    "lead_readiness",
+    "lead_score",
+    "page",
+    "pool_summary",
+]
 
 
-class ReadOps(DeskBase):
-    """Views (我的线索 …) and a lead's audit trail."""
+def get(reads: Reads, actor_id: str, lead_id: str) -> Lead:
+    """The lead, if the actor may see it (else ``NotFound``, as for a missing one)."""
+    return reads.subject(actor_id, checks.identifier(lead_id, "lead_id")).lead
 
-    def leads(
-        self,
-        actor_id: str,
-        *,
-        view: View | str = View.MINE,
-        pool_id: str | None = None,
-        statuses: Iterable[LeadStatus] | None = None,
-        source: str | None = None,
-        grade: str | None = None,
-        created_from: datetime | None = None,
-        created_before: datetime | None = None,
-        order: LeadOrder | str = LeadOrder.CREATED_DESC,
-        cursor: str | None = None,
-        offset: int = 0,
-        limit: int = 50,
-    ) -> Page:
-        """One page of a view (我的线索, 我关注的线索, 我下属的线索, 全部线索, a pool's leads),
-        filtered, ordered and paged. Only leads the actor may view are ever returned.
 
-        Page with ``cursor`` (the previous page's ``next_cursor``) to stay correct while leads
-        change, or with ``offset``. The all-leads view is for those whose scope is all leads.
-        """
-        problems = []
-        if not 1 <= limit <= 1000:
-            problems.append(FieldProblem("limit", "must be between 1 and 1000"))
-        if offset < 0:
-            problems.append(FieldProblem("offset", "must not be negative"))
-        if problems:
-            raise ValidationError(problems, subject="view")
-        chosen = view if isinstance(view, View) else View.parse(view)
-        with self.store.unit_of_work() as uow:
-            now, actor = self.clock.now(), self._user(actor_id)
-            grants = self._grants(uow, actor.id)
-            if chosen is View.ALL:
-                scope = self.policy.view_scope(
-                    actor, org=self.org, pools=uow.list_pools(), grants=grants, now=now
-                )
-                if not scope.all_leads:
-                    raise PermissionDenied(
-                        actor.id, "view", "all leads", "the all-leads view is for admins"
-                    )
-            team = self.org.subordinates(actor.id) if chosen is View.SUBORDINATES else frozenset()
-            query = attrs.evolve(
-                base_query(chosen, actor.id, pool_id=pool_id, team=team),
-                pool_id=pool_id,
-                statuses=None if statuses is None else frozenset(statuses),
-                source=source,
-                grade=grade,
-                created_from=created_from,
-                created_before=created_before,
-                order=order_of(order),
-                after=None if cursor is None else decode_cursor(cursor),
-            )
-            pools: dict[str, Pool] = {}
+def get_many(reads: Reads, actor_id: str, lead_ids: object) -> list[Lead]:
+    """The leads among ``lead_ids`` the actor may see, in the order asked (ids that do not
+    exist and leads they may not see are left out alike)."""
+    wanted = list(dict.fromkeys(_id_list(lead_ids, "lead_ids")))
+    actor = reads.actor(actor_id)
+    found = reads.uow.get_leads(wanted)
+    pools = {p.id: p for p in reads.uow.list_pools()} if found else {}
+    scope = reads.view_scope(actor, pools.values())
+    return [found[i] for i in wanted if i in found and scope.covers(found[i])]
 
-            def may_view(lead: Lead) -> bool:
-                pool = pools.get(lead.pool_id)
-                if pool is None:
-                    pool = pools[lead.pool_id] = uow.get_pool(lead.pool_id)
-                return self.policy.decide(
-                    actor, Action.VIEW, lead, pool, org=self.org, grants=grants, now=now
-                ).allowed
 
-            found, last = visible_page(uow, query, may_view, limit=limit, offset=offset)
-            return Page(tuple(found), None if last is None else encode_cursor(last))
+def _id_list(value: object, field: str) -> list[str]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ValidationError([FieldProblem(field, "must be a list of lead ids, not one string")])
+    return [checks.identifier(v, f"{field}[{i}]") for i, v in enumerate(value)]
 
-    def history(self, actor_id: str, lead_id: str) -> list[Event]:
-        """The lead's audit trail, oldest first (needs view access)."""
-        with self.store.unit_of_work() as uow:
-            op = self._load(uow, actor_id, lead_id, None)
-            self._require(op, Action.VIEW)
-            return uow.events_since(0, lead_id=lead_id)
+
+def history(reads: Reads, actor_id: str, lead_id: str) -> list[Event]:
+    """The lead's audit trail, oldest first."""
+    subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"))
+    return reads.events_of(subject.lead.id)
+
+
+def follow_ups(reads: Reads, actor_id: str, lead_id: str) -> list[FollowUp]:
+    """The lead's follow-up records, oldest first."""
+    subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"))
+    return reads.follow_ups(subject.lead.id)
+
+
+def lead_score(reads: Reads, actor_id: str, lead_id: str) -> Score:
+    """The lead's score now, with its breakdown."""
+    scorer = reads.setup.require_scorer()
+    subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"))
+    return scorer.score(subject.lead, reads.activities(subject.lead), now=reads.now)
+
+
+def lead_readiness(reads: Reads, actor_id: str, lead_id: str, signals: object) -> Readiness:
+    """Whether to suggest converting the lead (3 or more of the 5 signals)."""
+    given = checks.choices(ReadinessSignal, signals, "signals")
+    subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"))
+    stages = subject.pool.sales_stages
+    return readiness(
+        subject.lead,
+        reads.activities(subject.lead),
+        reads.follow_ups(subject.lead.id),
+        signals=sorted(given),
+        now=reads.now,
+        intent_stage=stages[-1] if stages else "",
+    )
+
+
+def _decide(reads: Reads, subject: Subject, action: Action) -> Decision:
+    claim = reads.claim_facts(subject.actor, subject.lead) if action is Action.CLAIM else None
+    return subject.decide(reads.setup, action, claim=claim)
+
+
+def can(reads: Reads, actor_id: str, action: object, lead_id: str) -> Decision:
+    """Whether the actor may take ``action`` on the lead now, and why (or why not). For a lead
+    the actor may not see the answer is the same as for one that does not exist."""
+    chosen = checks.choice(Action, action, "action")
+    if chosen in POOL_ACTIONS:
+        raise ValidationError(
+            [FieldProblem("action", f"{chosen.value} is a pool action; ask about a lead action")]
+        )
+    try:
+        subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"), action=chosen)
+    except NotFound as e:
+        if e.kind == "user":
+            raise
+        return Decision(False, chosen, f"there is no lead {lead_id!r} you may see")
+    if chosen is Action.CLAIM and subject.lead.owner_id is not None:
+        return Decision(
+            False,
+            chosen,
+            str(
+                AlreadyClaimed(subject.lead.id, subject.lead.owner_id if subject.visible else None)
+            ),
+        )
+    if not subject.visible:
+        return Decision(False, chosen, f"there is no lead {lead_id!r} you may see")
+    return _decide(reads, subject, chosen)
+
+
+def allowed_actions(reads: Reads, actor_id: str, lead_id: str) -> tuple[Action, ...]:
+    """Every action the actor may take on the lead now: the buttons a UI should show (none
+    for a lead they may not see)."""
+    try:
+        subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"))
+    except NotFound as e:
+        if e.kind == "user":
+            raise
+        return ()
+    return tuple(a for a in Action if a not in POOL_ACTIONS and _decide(reads, subject, a).allowed)
+
+
+def grants(reads: Reads, actor_id: str) -> list[Grant]:
+    """The grants the actor holds or asked for, approved or not, expired or not."""
+    actor = reads.actor(actor_id)
+    return reads.uow.grants_of(actor.id)
+
+
+def page(
+    reads: Reads,
+    actor_id: str,
+    *,
+    view: object,
+    pool_id: object,
+    statuses: object,
+    source: object,
+    grade: object,
+    created_from: object,
+    created_before: object,
+    order: object,
+    cursor: object,
+    offset: object,
+    limit: object,
+) -> Page:
+    """One page of a view, filtered, ordered and paged; only leads the actor may see."""
+    took = _Collected()
+    chosen = took(lambda: checks.choice(View, view, "view"), View.MINE)
+    ordering = took(lambda: checks.choice(LeadOrder, order, "order"), LeadOrder.CREATED)
+    size = took(lambda: checks.whole(limit, "limit", least=1, most=1000), 1)
+    skip = took(lambda: checks.whole(offset, "offset", least=0, most=100_000), 0)
+    pool = took(lambda: None if pool_id is None else checks.identifier(pool_id, "pool_id"), None)
+    wanted = took(
+        lambda: None if statuses is None else checks.choices(LeadStatus, statuses, "statuses"),
+        None,
+    )
+    src = took(lambda: None if source is None else _source(reads, source), None)
+    grd = took(lambda: None if grade is None else _grade(reads, grade), None)
+    since = took(lambda: checks.optional_aware(created_from, "created_from"), None)
+    until = took(lambda: checks.optional_aware(created_before, "created_before"), None)
+    after = None if cursor is None else took(lambda: decode_cursor(cursor, ordering), None)
+    took.raise_any("view")
+    actor = reads.actor(actor_id)
+    scope = reads.view_scope(actor)
+    if chosen is View.ALL and not scope.all_leads:
+        raise PermissionDenied(
+            actor.id, Action.VIEW, "all leads", "the all-leads view is for admins"
+        )
+    if pool is not None:
+        reads.pool(pool)  # an unknown pool is NotFound, not an empty page
+    team = reads.setup.org.subordinates(actor.id) if chosen is View.SUBORDINATES else frozenset()
+    query = attrs.evolve(
+        base_query(chosen, actor.id, pool_id=pool, team=team),
+        pool_id=pool,
+        statuses=wanted,
+        source=src,
+        grade=grd,
+        created_from=since,
+        created_before=until,
+        any_of=scope.filters(),
+        order=ordering,
+        after=after,
+        offset=skip,
+        limit=None if not scope.exact else size + 1,
+    )
+    found: list[Lead] = []
+    for lead in reads.uow.iter_leads(query):
+        if scope.exact or scope.covers(lead):
+            found.append(lead)
+            if len(found) > size:
+                break
+    more = len(found) > size
+    shown = found[:size]
+    key = ordering.key(shown[-1]) if more and shown else None
+    return Page(tuple(shown), None if key is None else encode_cursor(ordering, key))
+
+
+class _Collected:
+    """Runs checks, keeping every problem instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[FieldProblem] = []
+
+    def __call__(self, run: Callable[[], T], default: T) -> T:
+        try:
+            return run()
+        except ValidationError as e:
+            self.problems.extend(e.problems)
+            return default
+
+    def raise_any(self, subject: str) -> None:
+        if self.problems:
+            raise ValidationError(self.problems, subject=subject)
+
+
+def _source(reads: Reads, value: object) -> str:
+    """A source filter: a standard channel (value or label) or a source a pool allows."""
+    text = checks.text(value, "source")
+    known = {s for p in reads.uow.list_pools() for s in p.allowed_sources}
+    if text in known:
+        return text
+    try:
+        return SourceChannel.parse(text).value
+    except ValueError:
+        allowed = ", ".join([*(s.value for s in SourceChannel), *sorted(known)])
+        raise ValidationError(
+            [FieldProblem("source", f"{text!r} is not a known source; expected one of: {allowed}")]
+        ) from None
+
+
+def _grade(reads: Reads, value: object) -> str:
+    """A grade filter: one of the desk's score model's grades."""
+    text = checks.text(value, "grade", max_len=50)
+    scorer = reads.setup.scorer
+    if scorer is None:
+        raise ValidationError(
+            [FieldProblem("grade", "this desk has no scorer, so leads have no grades to filter by")]
+        )
+    names = [g.name for g in scorer.model.grades]
+    if text not in names:
+        raise ValidationError(
+            [FieldProblem("grade", f"{text!r} is not a grade; expected one of: {', '.join(names)}")]
+        )
+    return text
+
+
+def pool_summary(reads: Reads, actor_id: str, pool_id: object) -> PoolSummary:
+    """The pool's lead counts by status (线索数量), counting only what the actor may see; for
+    the pool's members and admins and those who see all leads."""
+    actor = reads.actor(actor_id)
+    pool = reads.pool(checks.identifier(pool_id, "pool_id"))
+    scope = reads.view_scope(actor, [pool])
+    if not (pool.is_member(actor.id) or scope.reaches_pool(pool.id)):
+        raise PermissionDenied(
+            actor.id,
+            Action.VIEW,
+            f"pool {pool.id!r}",
+            "only the pool's members and admins see its counts",
+        )
+    counts = reads.uow.count_by_status(LeadQuery(pool_id=pool.id, any_of=scope.filters()))
+    ordered = {status: counts.get(status, 0) for status in LeadStatus}
+    return PoolSummary(pool.id, pool.name, ordered)

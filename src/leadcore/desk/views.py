@@ -1,24 +1,28 @@
-"""Views (查看范围): which leads a list shows, and cursors that page through it safely."""
+"""Views (查看范围): which leads a list shows, and cursors that page through it safely.
+
+A view's page is one store query: the view's own criteria (mine, a pool, …), the filters
+asked for, and the actor's reaches as ``any_of`` — so only visible leads are read, and a page
+costs what the page holds, not what the store holds.
+"""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
-from collections.abc import Callable
 from datetime import datetime
-
-import attrs
 
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
-from leadcore.model import Lead
-from leadcore.storage.protocol import LeadOrder, LeadQuery, SortKey, UnitOfWork
+from leadcore.query import LeadOrder, LeadQuery, SortKey
 
-__all__ = ["View", "decode_cursor", "encode_cursor", "visible_page"]
+__all__ = ["View", "base_query", "decode_cursor", "encode_cursor"]
+
+_MAX_CURSOR = 600
 
 
 class View(LabelledEnum):
-    """The lists a user can open (SPEC §5.5)."""
+    """The lists a user can open."""
 
     MINE = "mine", "我的线索", "My leads"
     FOLLOWED = "followed", "我关注的线索", "Leads I follow"
@@ -28,60 +32,50 @@ class View(LabelledEnum):
     POOL = "pool", "线索池", "A pool's leads"
 
 
-def encode_cursor(key: SortKey) -> str:
-    """An opaque cursor for the position just after ``key``."""
-    raw = json.dumps([key[0].isoformat(), key[1]], ensure_ascii=False).encode()
+def encode_cursor(order: LeadOrder, key: SortKey) -> str:
+    """An opaque cursor for the position just after ``key`` in ``order``."""
+    raw = json.dumps([order.value, key[0].isoformat(), key[1]], ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> SortKey:
-    """The position a cursor from :func:`encode_cursor` stands for; ValidationError otherwise."""
+def _not_ours(reason: str) -> ValidationError:
+    return ValidationError(
+        [
+            FieldProblem(
+                "cursor", f"is not a cursor this desk handed out ({reason}); start from None"
+            )
+        ]
+    )
+
+
+def decode_cursor(cursor: object, order: LeadOrder) -> SortKey:
+    """The position a cursor from :func:`encode_cursor` stands for. Parsed strictly and
+    bounded in size: anything else is a ``ValidationError`` on ``cursor``."""
+    if not isinstance(cursor, str):
+        raise _not_ours(f"a cursor is a string, not {type(cursor).__name__}")
+    if len(cursor) > _MAX_CURSOR:
+        raise _not_ours("too long")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        when, lead_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        key = (datetime.fromisoformat(when), str(lead_id))
-    except (ValueError, TypeError) as e:
-        raise ValidationError(
-            [FieldProblem("cursor", "is not a cursor this desk handed out; start from None")]
-        ) from e
-    if key[0].tzinfo is None:
-        raise ValidationError([FieldProblem("cursor", "is not a cursor this desk handed out")])
-    return key
-
-
-def visible_page(
-    uow: UnitOfWork,
-    query: LeadQuery,
-    may_view: Callable[[Lead], bool],
-    *,
-    limit: int,
-    offset: int = 0,
-) -> tuple[list[Lead], SortKey | None]:
-    """Up to ``limit`` leads matching ``query`` that ``may_view`` accepts, after skipping
-    ``offset`` of them, and the key to continue from (None when nothing is left).
-
-    The store is asked in batches from a keyset position, so leads the actor may not see never
-    shorten a page and never leak, and pages stay correct while leads are added or moved.
-    """
-    found: list[Lead] = []
-    to_skip = offset
-    batch = max(limit + offset, 16)
-    position = query.after
-    while True:
-        chunk = uow.find_leads(attrs.evolve(query, after=position, offset=0, limit=batch))
-        for lead in chunk:
-            position = query.order.key(lead)
-            if not may_view(lead):
-                continue
-            if to_skip:
-                to_skip -= 1
-                continue
-            found.append(lead)
-            if len(found) == limit:
-                return found, position
-        if len(chunk) < batch:
-            return found, None
-        batch = min(batch * 2, 4096)
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):
+        raise _not_ours("unreadable") from None
+    if (
+        not isinstance(decoded, list)
+        or len(decoded) != 3
+        or not all(isinstance(part, str) for part in decoded)
+    ):
+        raise _not_ours("wrong shape")
+    order_value, when, lead_id = decoded
+    if order_value != order.value:
+        raise _not_ours(f"it pages the {order_value!r} order, not {order.value!r}")
+    try:
+        at = datetime.fromisoformat(when)
+    except ValueError:
+        raise _not_ours("bad position") from None
+    if at.tzinfo is None or not lead_id or len(lead_id) > 200:
+        raise _not_ours("bad position")
+    return (at, lead_id)
 
 
 def base_query(
@@ -104,8 +98,3 @@ def base_query(
         case View.ALL:
             return LeadQuery(pool_id=pool_id)
     raise AssertionError(view)  # pragma: no cover - the enum is exhaustive
-
-
-def order_of(order: LeadOrder | str) -> LeadOrder:
-    """Accept an ordering by enum or by its value."""
-    return order if isinstance(order, LeadOrder) else LeadOrder.parse(order)

@@ -1,39 +1,46 @@
-"""Roles, permissions, data scopes and temporary grants (SPEC §5): who may do what, and why."""
+"""Roles, permissions, data scopes, temporary grants, the claim rule and who may own a lead:
+who may do what, and why. Everything here is pure."""
 
+from leadcore.policy.claims import ClaimFacts, claim_refusal
+from leadcore.policy.config import (
+    DEFAULT_CONFIG,
+    POOL_ACTIONS,
+    PermissionRule,
+    PolicyConfig,
+)
 from leadcore.policy.decision import Decision
 from leadcore.policy.grants import (
-    Grant,
     GrantApprovers,
-    GrantStatus,
     approve_grant,
     request_grant,
     revoke_grant,
 )
+from leadcore.policy.ownership import OwnerFacts, owner_refusal
+from leadcore.policy.policy import Policy
 from leadcore.policy.roles import SYSTEM_ADMIN_ROLE, DataScope, Role, roles_of
-from leadcore.policy.rules import (
-    DEFAULT_CONFIG,
-    POOL_ACTIONS,
-    PermissionRule,
-    Policy,
-    PolicyConfig,
-    ViewScope,
-)
+from leadcore.policy.scope import Reach, ViewScope
+from leadcore.records import Grant, GrantStatus
 
 __all__ = [
     "DEFAULT_CONFIG",
     "POOL_ACTIONS",
     "SYSTEM_ADMIN_ROLE",
+    "ClaimFacts",
     "DataScope",
     "Decision",
     "Grant",
     "GrantApprovers",
     "GrantStatus",
+    "OwnerFacts",
     "PermissionRule",
     "Policy",
     "PolicyConfig",
+    "Reach",
     "Role",
     "ViewScope",
     "approve_grant",
+    "claim_refusal",
+    "owner_refusal",
     "request_grant",
     "revoke_grant",
     "roles_of",

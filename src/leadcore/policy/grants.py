@@ -1,5 +1,6 @@
 """Temporary grants (跨部门临时查看): asked for by a user, approved by someone the policy names,
-valid until they expire or are revoked. Pure functions; the desk stores the grants."""
+valid until they expire or are revoked. Pure functions; the store keeps the grants
+(``leadcore.records.Grant``)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from typing import Protocol
 import attrs
 
 from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
-from leadcore.labels import LabelledEnum
 from leadcore.model import Action, Lead, Pool
 from leadcore.org import OrgDirectory, User
 from leadcore.policy.decision import Decision
+from leadcore.records import Grant, GrantStatus
 
 __all__ = [
     "Grant",
@@ -23,52 +24,6 @@ __all__ = [
     "request_grant",
     "revoke_grant",
 ]
-
-
-class GrantStatus(LabelledEnum):
-    """Where a temporary grant stands."""
-
-    PENDING = "pending", "待审批", "Pending"
-    APPROVED = "approved", "已批准", "Approved"
-    REVOKED = "revoked", "已撤销", "Revoked"
-
-
-@attrs.frozen(slots=True)
-class Grant:
-    """Temporary rights for ``grantee_id`` on one lead. The clock starts at approval:
-    ``expires_at`` is ``approved_at + hours``. It confers ``actions`` only while approved and
-    unexpired (see ``is_active``)."""
-
-    id: str
-    grantee_id: str
-    lead_id: str
-    reason: str
-    requested_at: datetime
-    hours: float
-    actions: frozenset[Action] = frozenset({Action.VIEW})
-    status: GrantStatus = GrantStatus.PENDING
-    approved_by: str | None = None
-    approved_at: datetime | None = None
-    expires_at: datetime | None = None
-    revoked_by: str | None = None
-
-    def is_active(self, now: datetime) -> bool:
-        """Whether the grant confers its actions at ``now``."""
-        return (
-            self.status is GrantStatus.APPROVED
-            and self.expires_at is not None
-            and (self.approved_at is None or self.approved_at <= now)
-            and now < self.expires_at
-        )
-
-    def allows(self, user_id: str, lead_id: str, action: Action, now: datetime) -> bool:
-        """Whether this grant lets ``user_id`` take ``action`` on ``lead_id`` at ``now``."""
-        return (
-            self.grantee_id == user_id
-            and self.lead_id == lead_id
-            and action in self.actions
-            and self.is_active(now)
-        )
 
 
 class GrantApprovers(Protocol):

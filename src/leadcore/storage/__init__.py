@@ -1,17 +1,13 @@
 """Storage: the ``LeadStore`` protocol and the stores leadcore ships."""
 
+from leadcore.jsonvalue import JSONValue
 from leadcore.storage.memory import MemoryStore
-from leadcore.storage.protocol import (
-    JSONValue,
-    LeadOrder,
-    LeadQuery,
-    LeadStore,
-    SortKey,
-    UnitOfWork,
-)
+from leadcore.storage.protocol import LeadStore, UnitOfWork
+from leadcore.query import LeadFilter, LeadOrder, LeadQuery, SortKey
 
 __all__ = [
     "JSONValue",
+    "LeadFilter",
     "LeadOrder",
     "LeadQuery",
     "LeadStore",

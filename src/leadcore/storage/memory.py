@@ -2,27 +2,27 @@
 
 Units of work run one at a time (a store-wide lock is held from ``unit_of_work()`` to the end
 of the ``with`` block), which makes every operation serialisable: two users claiming one lead
-at once are simply ordered. Writes apply in place and record how to undo themselves; a unit of
-work that ends without ``commit`` replays the undo log backwards.
+at once are simply ordered. Writes apply in place, and each registers how to undo itself
+*before* it changes anything, so a unit of work that ends without ``commit`` (or fails inside
+the store itself) replays the undo log backwards and leaves the store exactly as it was.
 
-Indexes (so that no lookup scans every lead):
-- leads by (pool, status) and by (owner, status): pool queues, "my leads", load counts;
-- leads by follower and by collaborator;
-- every lead's (created_at, id) in one sorted list, and (next_due_at, id) in another, for ordered
-  paging and "due before" queries.
+Leads are indexed by ``LeadIndex`` (ordered keys per pool/status, owner/status, collaborator,
+follower), grants by user, lead and expiry, ownership records by user and time.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import chain, islice
-from typing import TypeVar, cast
+from datetime import datetime
+from itertools import count
+from typing import cast
 
 import attrs
+from sortedcontainers import SortedList
 
 from leadcore.errors import (
     AlreadyExists,
@@ -34,85 +34,91 @@ from leadcore.errors import (
     ValidationError,
 )
 from leadcore.events import Event
+from leadcore.jsonvalue import JSONValue, dump_json
 from leadcore.model import FollowUp, Lead, LeadStatus, Pool
-from leadcore.storage.protocol import JSONValue, LeadOrder, LeadQuery, SortKey
+from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
+from leadcore.storage.memory_index import LeadIndex
+from leadcore.query import LeadFilter, LeadQuery
 
 __all__ = ["MemoryStore"]
 
-K = TypeVar("K")
-_Index = dict[str, dict[str, None]]
-_PairIndex = dict[tuple[str, LeadStatus], dict[str, None]]
-_ALL_STATUSES = tuple(LeadStatus)
+_STATUSES = tuple(LeadStatus)
+_Undo = Callable[[], object]
 
 
-def _add_to(index: dict[K, dict[str, None]], key: K, lead_id: str) -> None:
-    bucket = index.get(key)
-    if bucket is None:
-        index[key] = {lead_id: None}
-    else:
-        bucket[lead_id] = None
+class _Records:
+    """Grants, ownership records and away periods, with the indexes their reads need."""
 
+    def __init__(self) -> None:
+        self.grants: dict[str, Grant] = {}
+        self.grants_by_user: dict[str, dict[str, None]] = {}
+        self.grants_by_pair: dict[tuple[str, str], dict[str, None]] = {}
+        self.active_by_user: dict[str, SortedList[tuple[datetime, str]]] = {}
+        self.ownership: dict[tuple[str, OwnershipChange], SortedList[tuple[datetime, int]]] = {}
+        self.ownership_pool: dict[tuple[str, OwnershipChange], dict[int, str]] = {}
+        self.last_ownership: dict[tuple[str, str, OwnershipChange], datetime] = {}
+        self.away: dict[str, tuple[Away, ...]] = {}
+        self.sequence = count(1)
 
-def _remove_from(index: dict[K, dict[str, None]], key: K, lead_id: str) -> None:
-    bucket = index[key]
-    del bucket[lead_id]
-    if not bucket:
-        del index[key]
+    def index_grant(self, grant: Grant) -> None:
+        self.grants[grant.id] = grant
+        self.grants_by_user.setdefault(grant.grantee_id, {})[grant.id] = None
+        self.grants_by_pair.setdefault((grant.grantee_id, grant.lead_id), {})[grant.id] = None
+        if grant.expires_at is not None:
+            keys = self.active_by_user.setdefault(grant.grantee_id, SortedList())
+            key = (grant.expires_at, grant.id)
+            if key not in keys:
+                keys.add(key)
 
-
-def _sorted_remove(keys: list[SortKey], key: SortKey) -> None:
-    i = bisect_left(keys, key)
-    del keys[i]
-
-
-def _sorted_add(keys: list[SortKey], key: SortKey) -> None:
-    if not keys or keys[-1] < key:
-        keys.append(key)  # the usual case: new leads arrive in time order
-    else:
-        insort(keys, key)
+    def unindex_grant(self, grant: Grant) -> None:
+        if self.grants.get(grant.id) is grant:
+            del self.grants[grant.id]
+        self.grants_by_user.get(grant.grantee_id, {}).pop(grant.id, None)
+        self.grants_by_pair.get((grant.grantee_id, grant.lead_id), {}).pop(grant.id, None)
+        if grant.expires_at is not None:
+            self.active_by_user.get(grant.grantee_id, SortedList()).discard(
+                (grant.expires_at, grant.id)
+            )
 
 
 class MemoryStore:
     """An in-memory ``LeadStore``: fast, indexed, thread-safe; data lives as long as the object.
 
-    A query reads its smallest index-backed candidate set and sorts it, unless that set holds
-    more than ``max(min_index_rows, walk_share × all leads)`` leads: then it walks the ordering
-    from the cursor and stops when the page is full. Both paths return the same answer; the
-    thresholds only trade speed (tests set them to force one path or the other).
+    ``walk_only=True`` makes every query walk the whole ordering instead of choosing the
+    smallest index (same answers, slower: the contract suite runs both ways).
     """
 
-    def __init__(self, *, walk_share: float = 0.25, min_index_rows: int = 64) -> None:
-        self._walk_share = walk_share
-        self._min_index_rows = min_index_rows
+    def __init__(self, *, walk_only: bool = False) -> None:
         self._lock = threading.Lock()
         self._holder: int | None = None
-        self._leads: dict[str, Lead] = {}
-        self._created: list[SortKey] = []
-        self._due: list[SortKey] = []
-        self._by_pool_status: _PairIndex = {}
-        self._by_owner_status: _PairIndex = {}
-        self._by_follower: _Index = {}
-        self._by_collaborator: _Index = {}
+        self.leads = LeadIndex(walk_only=walk_only)
         self._pools: dict[str, Pool] = {}
         self._follow_ups: dict[str, FollowUp] = {}
-        self._follow_ups_by_lead: dict[str, list[str]] = {}
+        self._follow_ups_by_lead: dict[str, dict[str, None]] = {}
         self._events: list[Event] = []
         self._events_by_lead: dict[str, list[int]] = {}
         self._state: dict[str, str] = {}
+        self.records = _Records()
 
     def __len__(self) -> int:
-        return len(self._leads)
+        return len(self.leads)
 
     def snapshot(self) -> tuple[object, ...]:
-        """Everything the store holds — leads, pools, follow-ups, events and state — as one value
-        to compare with ``==``: policy tests use it to prove a refused operation wrote nothing."""
+        """Everything the store holds — leads, pools, follow-ups, events, records and state — as
+        one value to compare with ``==``: tests use it to prove a refused operation wrote
+        nothing."""
         with self._lock:
+            r = self.records
             return (
-                tuple(sorted(self._leads.items())),
+                tuple(sorted(self.leads.leads.items())),
                 tuple(sorted(self._pools.items())),
                 tuple(sorted(self._follow_ups.items())),
                 tuple(self._events),
                 tuple(sorted(self._state.items())),
+                tuple(sorted(r.grants.items())),
+                tuple(sorted((k, tuple(v)) for k, v in r.ownership.items())),
+                tuple(sorted(r.last_ownership.items())),
+                tuple(sorted(r.away.items())),
             )
 
     @contextmanager
@@ -134,158 +140,9 @@ class MemoryStore:
                     uow.rollback()
                 self._holder = None
 
-    # --- index maintenance (called with the lock held) ---------------------------------------
-    def _index(self, lead: Lead) -> None:
-        lead_id = lead.id
-        _add_to(self._by_pool_status, (lead.pool_id, lead.status), lead_id)
-        if lead.owner_id is not None:
-            _add_to(self._by_owner_status, (lead.owner_id, lead.status), lead_id)
-        for user in lead.followers:
-            _add_to(self._by_follower, user, lead_id)
-        for user in lead.collaborators:
-            _add_to(self._by_collaborator, user, lead_id)
-        _sorted_add(self._created, (lead.created_at, lead_id))
-        if lead.next_due_at is not None:
-            _sorted_add(self._due, (lead.next_due_at, lead_id))
 
-    def _unindex(self, lead: Lead) -> None:
-        lead_id = lead.id
-        _remove_from(self._by_pool_status, (lead.pool_id, lead.status), lead_id)
-        if lead.owner_id is not None:
-            _remove_from(self._by_owner_status, (lead.owner_id, lead.status), lead_id)
-        for user in lead.followers:
-            _remove_from(self._by_follower, user, lead_id)
-        for user in lead.collaborators:
-            _remove_from(self._by_collaborator, user, lead_id)
-        _sorted_remove(self._created, (lead.created_at, lead_id))
-        if lead.next_due_at is not None:
-            _sorted_remove(self._due, (lead.next_due_at, lead_id))
-
-    def _reindex(self, old: Lead, new: Lead) -> None:
-        """Move a lead between index entries, touching only the entries whose keys changed."""
-        lead_id = new.id
-        if old.pool_id != new.pool_id or old.status != new.status:
-            _remove_from(self._by_pool_status, (old.pool_id, old.status), lead_id)
-            _add_to(self._by_pool_status, (new.pool_id, new.status), lead_id)
-        if old.owner_id != new.owner_id or old.status != new.status:
-            if old.owner_id is not None:
-                _remove_from(self._by_owner_status, (old.owner_id, old.status), lead_id)
-            if new.owner_id is not None:
-                _add_to(self._by_owner_status, (new.owner_id, new.status), lead_id)
-        if old.followers != new.followers:
-            for user in old.followers - new.followers:
-                _remove_from(self._by_follower, user, lead_id)
-            for user in new.followers - old.followers:
-                _add_to(self._by_follower, user, lead_id)
-        if old.collaborators != new.collaborators:
-            for user in old.collaborators - new.collaborators:
-                _remove_from(self._by_collaborator, user, lead_id)
-            for user in new.collaborators - old.collaborators:
-                _add_to(self._by_collaborator, user, lead_id)
-        if old.created_at != new.created_at:
-            _sorted_remove(self._created, (old.created_at, lead_id))
-            _sorted_add(self._created, (new.created_at, lead_id))
-        if old.next_due_at != new.next_due_at:
-            if old.next_due_at is not None:
-                _sorted_remove(self._due, (old.next_due_at, lead_id))
-            if new.next_due_at is not None:
-                _sorted_add(self._due, (new.next_due_at, lead_id))
-
-    # --- querying ---------------------------------------------------------------------------
-    def _pair_buckets(
-        self, index: _PairIndex, keys: Iterable[str], statuses: Iterable[LeadStatus] | None
-    ) -> list[dict[str, None]]:
-        wanted = _ALL_STATUSES if statuses is None else tuple(statuses)
-        buckets = []
-        for key in keys:
-            for status in wanted:
-                bucket = index.get((key, status))
-                if bucket:
-                    buckets.append(bucket)
-        return buckets
-
-    def _status_buckets(self, statuses: Iterable[LeadStatus]) -> list[dict[str, None]]:
-        wanted = set(statuses)
-        return [b for (_, status), b in self._by_pool_status.items() if status in wanted]
-
-    def _smallest_candidates(self, q: LeadQuery) -> tuple[int, Iterable[str]] | None:
-        """The cheapest index-backed superset of the query's matches: (size, ids), or None."""
-        options: list[tuple[int, Iterable[str]]] = []
-        if q.ids is not None:
-            options.append((len(q.ids), q.ids))
-        if q.owner_id is not None or q.owner_ids is not None:
-            owners = {q.owner_id} if q.owner_id is not None else set()
-            if q.owner_ids is not None:
-                owners = owners & q.owner_ids if q.owner_id is not None else set(q.owner_ids)
-            buckets = self._pair_buckets(self._by_owner_status, owners, q.statuses)
-            options.append((sum(map(len, buckets)), chain.from_iterable(buckets)))
-        if q.pool_id is not None:
-            buckets = self._pair_buckets(self._by_pool_status, (q.pool_id,), q.statuses)
-            options.append((sum(map(len, buckets)), chain.from_iterable(buckets)))
-        elif q.statuses is not None:
-            buckets = self._status_buckets(q.statuses)
-            options.append((sum(map(len, buckets)), chain.from_iterable(buckets)))
-        for user, index in (
-            (q.follower_id, self._by_follower),
-            (q.collaborator_id, self._by_collaborator),
-        ):
-            if user is not None:
-                bucket = index.get(user, {})
-                options.append((len(bucket), bucket))
-        if q.due_before is not None:
-            end = bisect_left(self._due, (q.due_before, ""))
-            options.append((end, (lead_id for _, lead_id in islice(self._due, end))))
-        return min(options, key=lambda o: o[0]) if options else None
-
-    def _find(self, q: LeadQuery) -> list[Lead]:
-        candidates = self._smallest_candidates(q)
-        threshold = max(self._min_index_rows, self._walk_share * len(self._leads))
-        if candidates is not None and candidates[0] <= threshold:
-            leads = self._leads
-            return q.select([leads[i] for i in candidates[1] if i in leads])
-        return self._walk(q)
-
-    def _walk(self, q: LeadQuery) -> list[Lead]:
-        """Walk the ordering index from the cursor, keeping matches until the page is full."""
-        keys = self._due if q.order is LeadOrder.DUE else self._created
-        descending = q.order is LeadOrder.CREATED_DESC
-        if descending:
-            end = len(keys) if q.after is None else bisect_left(keys, q.after)
-            walk: Iterator[SortKey] = (keys[i] for i in range(end - 1, -1, -1))
-        else:
-            start = 0 if q.after is None else bisect_right(keys, q.after)
-            walk = islice(keys, start, None)
-        to_skip = q.offset
-        page: list[Lead] = []
-        if q.limit == 0:
-            return page
-        leads = self._leads
-        for _, lead_id in walk:
-            lead = leads[lead_id]
-            if not q.matches(lead):
-                continue
-            if to_skip:
-                to_skip -= 1
-                continue
-            page.append(lead)
-            if q.limit is not None and len(page) >= q.limit:
-                break
-        return page
-
-    def _count(self, q: LeadQuery) -> int:
-        plain = attrs.evolve(q, order=LeadOrder.CREATED, after=None, offset=0, limit=None)
-        if plain == LeadQuery(pool_id=q.pool_id, statuses=q.statuses) and q.pool_id is not None:
-            return sum(map(len, self._pair_buckets(self._by_pool_status, (q.pool_id,), q.statuses)))
-        if plain == LeadQuery(owner_id=q.owner_id, statuses=q.statuses) and q.owner_id is not None:
-            return sum(
-                map(len, self._pair_buckets(self._by_owner_status, (q.owner_id,), q.statuses))
-            )
-        if plain == LeadQuery():
-            return len(self._leads)
-        candidates = self._smallest_candidates(plain)
-        ids: Iterable[str] = self._leads if candidates is None else candidates[1]
-        leads = self._leads
-        return sum(1 for i in ids if i in leads and plain.matches(leads[i]))
+def _versioned(record: Lead, version: int) -> Lead:
+    return record if record.version == version else attrs.evolve(record, version=version)
 
 
 class _MemoryUnitOfWork:
@@ -293,78 +150,88 @@ class _MemoryUnitOfWork:
 
     def __init__(self, store: MemoryStore) -> None:
         self._s = store
-        self._undo: list[Callable[[], None]] = []
+        self._undo: list[_Undo] = []
         self.open = True
 
     def _check_open(self) -> None:
         if not self.open:
             raise LeadcoreError("this unit of work has ended (committed or rolled back)")
 
+    def _will(self, undo: _Undo) -> None:
+        """Register how to undo the write about to happen (before it happens)."""
+        self._undo.append(undo)
+
     # --- leads -------------------------------------------------------------------------------
     def get_lead(self, lead_id: str) -> Lead:
         """See ``UnitOfWork.get_lead``."""
         self._check_open()
         try:
-            return self._s._leads[lead_id]
+            return self._s.leads.leads[lead_id]
         except KeyError:
             raise NotFound("lead", lead_id) from None
+
+    def get_leads(self, lead_ids: Iterable[str]) -> dict[str, Lead]:
+        """See ``UnitOfWork.get_leads``."""
+        self._check_open()
+        leads = self._s.leads.leads
+        return {i: leads[i] for i in lead_ids if i in leads}
 
     def find_leads(self, query: LeadQuery) -> list[Lead]:
         """See ``UnitOfWork.find_leads``."""
         self._check_open()
-        return self._s._find(query)
+        if query.limit == 0:
+            return []
+        return list(self._s.leads.stream(query))
+
+    def iter_leads(self, query: LeadQuery) -> Iterator[Lead]:
+        """See ``UnitOfWork.iter_leads``."""
+        self._check_open()
+        if query.limit == 0:
+            return iter(())
+        return self._s.leads.stream(query)
 
     def count_leads(self, query: LeadQuery) -> int:
         """See ``UnitOfWork.count_leads``."""
         self._check_open()
-        return self._s._count(query)
+        return self._s.leads.count(query)
 
     def count_by_status(
-        self, *, pool_id: str | None = None, owner_id: str | None = None
+        self,
+        query: LeadFilter | None = None,
+        *,
+        pool_id: str | None = None,
+        owner_id: str | None = None,
     ) -> dict[LeadStatus, int]:
         """See ``UnitOfWork.count_by_status``."""
         self._check_open()
-        s = self._s
+        base = _narrowed(_as_query(query), pool_id=pool_id, owner_id=owner_id)
         counts: dict[LeadStatus, int] = {}
-        if pool_id is not None and owner_id is not None:
-            for lead in s._find(LeadQuery(pool_id=pool_id, owner_id=owner_id)):
-                counts[lead.status] = counts.get(lead.status, 0) + 1
-            return counts
-        if pool_id is not None or owner_id is not None:
-            index = s._by_pool_status if pool_id is not None else s._by_owner_status
-            key = pool_id if pool_id is not None else owner_id
-            assert key is not None
-            for status in _ALL_STATUSES:
-                bucket = index.get((key, status))
-                if bucket:
-                    counts[status] = len(bucket)
-            return counts
-        for (_, status), bucket in s._by_pool_status.items():
-            counts[status] = counts.get(status, 0) + len(bucket)
+        wanted = _STATUSES if base.statuses is None else tuple(base.statuses)
+        for status in wanted:
+            n = self._s.leads.count(attrs.evolve(base, statuses=frozenset({status})))
+            if n:
+                counts[status] = n
         return counts
+
+    def open_counts(self, owner_ids: Collection[str]) -> dict[str, int]:
+        """See ``UnitOfWork.open_counts``."""
+        self._check_open()
+        index = self._s.leads
+        return {owner: index.open_count(owner) for owner in owner_ids}
 
     def add_lead(self, lead: Lead) -> Lead:
         """See ``UnitOfWork.add_lead``."""
         self._check_open()
-        s = self._s
-        if lead.id in s._leads:
+        index = self._s.leads
+        if lead.id in index.leads:
             raise DuplicateLead("id", lead.id, lead.id)
-        stored = attrs.evolve(lead, version=1)
-        s._leads[lead.id] = stored
-        s._index(stored)
-        self._undo.append(lambda: self._forget_lead(stored))
+        stored = _versioned(lead, 1)
+        self._will(lambda: index.discard(stored))
+        index.add(stored)
         return stored
 
-    def _forget_lead(self, lead: Lead) -> None:
-        del self._s._leads[lead.id]
-        self._s._unindex(lead)
-
-    def _restore_lead(self, lead: Lead) -> None:
-        self._s._leads[lead.id] = lead
-        self._s._index(lead)
-
     def _current(self, lead_id: str, expected_version: int) -> Lead:
-        current = self._s._leads.get(lead_id)
+        current = self._s.leads.leads.get(lead_id)
         if current is None:
             raise NotFound("lead", lead_id)
         if current.version != expected_version:
@@ -374,17 +241,17 @@ class _MemoryUnitOfWork:
     def save_lead(self, lead: Lead, *, expected_version: int) -> Lead:
         """See ``UnitOfWork.save_lead``."""
         self._check_open()
-        s = self._s
+        index = self._s.leads
         old = self._current(lead.id, expected_version)
-        new = attrs.evolve(lead, version=expected_version + 1)
-        s._leads[lead.id] = new
-        s._reindex(old, new)
+        new = _versioned(lead, expected_version + 1)
 
         def undo() -> None:
-            s._leads[old.id] = old
-            s._reindex(new, old)
+            index.discard(new)
+            index.discard(old)
+            index.add(old)
 
-        self._undo.append(undo)
+        self._will(undo)
+        index.replace(old, new)
         return new
 
     def delete_lead(self, lead_id: str, *, expected_version: int) -> None:
@@ -392,18 +259,22 @@ class _MemoryUnitOfWork:
         self._check_open()
         s = self._s
         old = self._current(lead_id, expected_version)
-        self._forget_lead(old)
-        self._undo.append(lambda: self._restore_lead(old))
-        follow_up_ids = s._follow_ups_by_lead.pop(lead_id, [])
-        removed = [s._follow_ups.pop(i) for i in follow_up_ids]
+        follow_up_ids = dict(s._follow_ups_by_lead.get(lead_id, {}))
+        removed = [s._follow_ups[i] for i in follow_up_ids]
 
-        def undo_follow_ups() -> None:
-            s._follow_ups_by_lead[lead_id] = follow_up_ids
-            for f in removed:
-                s._follow_ups[f.id] = f
+        def undo() -> None:
+            s.leads.discard(old)
+            s.leads.add(old)
+            if follow_up_ids:
+                s._follow_ups_by_lead[lead_id] = dict(follow_up_ids)
+                for f in removed:
+                    s._follow_ups[f.id] = f
 
-        if follow_up_ids:
-            self._undo.append(undo_follow_ups)
+        self._will(undo)
+        s.leads.discard(old)
+        s._follow_ups_by_lead.pop(lead_id, None)
+        for i in follow_up_ids:
+            s._follow_ups.pop(i, None)
 
     # --- pools -------------------------------------------------------------------------------
     def get_pool(self, pool_id: str) -> Pool:
@@ -425,9 +296,9 @@ class _MemoryUnitOfWork:
         pools = self._s._pools
         if pool.id in pools:
             raise AlreadyExists("pool", pool.id)
-        stored = attrs.evolve(pool, version=1)
+        stored = pool if pool.version == 1 else attrs.evolve(pool, version=1)
+        self._will(lambda: pools.pop(pool.id, None))
         pools[pool.id] = stored
-        self._undo.append(lambda: pools.__delitem__(pool.id))
         return stored
 
     def save_pool(self, pool: Pool, *, expected_version: int) -> Pool:
@@ -439,9 +310,10 @@ class _MemoryUnitOfWork:
             raise NotFound("pool", pool.id)
         if old.version != expected_version:
             raise ConcurrencyConflict("pool", pool.id, expected_version, old.version)
-        new = attrs.evolve(pool, version=expected_version + 1)
+        version = expected_version + 1
+        new = pool if pool.version == version else attrs.evolve(pool, version=version)
+        self._will(lambda: pools.__setitem__(old.id, old))
         pools[pool.id] = new
-        self._undo.append(lambda: pools.__setitem__(old.id, old))
         return new
 
     # --- follow-ups --------------------------------------------------------------------------
@@ -449,21 +321,21 @@ class _MemoryUnitOfWork:
         """See ``UnitOfWork.add_follow_up``."""
         self._check_open()
         s = self._s
-        if follow_up.lead_id not in s._leads:
+        if follow_up.lead_id not in s.leads.leads:
             raise NotFound("lead", follow_up.lead_id)
         if follow_up.id in s._follow_ups:
             raise AlreadyExists("follow-up", follow_up.id)
-        s._follow_ups[follow_up.id] = follow_up
-        s._follow_ups_by_lead.setdefault(follow_up.lead_id, []).append(follow_up.id)
 
         def undo() -> None:
-            del s._follow_ups[follow_up.id]
-            ids = s._follow_ups_by_lead[follow_up.lead_id]
-            ids.remove(follow_up.id)
+            s._follow_ups.pop(follow_up.id, None)
+            ids = s._follow_ups_by_lead.get(follow_up.lead_id, {})
+            ids.pop(follow_up.id, None)
             if not ids:
-                del s._follow_ups_by_lead[follow_up.lead_id]
+                s._follow_ups_by_lead.pop(follow_up.lead_id, None)
 
-        self._undo.append(undo)
+        self._will(undo)
+        s._follow_ups[follow_up.id] = follow_up
+        s._follow_ups_by_lead.setdefault(follow_up.lead_id, {})[follow_up.id] = None
         return follow_up
 
     def save_follow_up(self, follow_up: FollowUp) -> FollowUp:
@@ -473,9 +345,17 @@ class _MemoryUnitOfWork:
         old = records.get(follow_up.id)
         if old is None or old.lead_id != follow_up.lead_id:
             raise NotFound("follow-up", follow_up.id)
+        self._will(lambda: records.__setitem__(old.id, old))
         records[follow_up.id] = follow_up
-        self._undo.append(lambda: records.__setitem__(old.id, old))
         return follow_up
+
+    def get_follow_up(self, follow_up_id: str) -> FollowUp:
+        """See ``UnitOfWork.get_follow_up``."""
+        self._check_open()
+        try:
+            return self._s._follow_ups[follow_up_id]
+        except KeyError:
+            raise NotFound("follow-up", follow_up_id) from None
 
     def follow_ups(self, lead_id: str) -> list[FollowUp]:
         """See ``UnitOfWork.follow_ups``."""
@@ -492,24 +372,24 @@ class _MemoryUnitOfWork:
         log = self._s._events
         by_lead = self._s._events_by_lead
         start = len(log)
-        recorded = []
-        for offset, event in enumerate(events):
-            stored = attrs.evolve(event, position=start + offset + 1)
-            log.append(stored)
-            if stored.lead_id is not None:
-                by_lead.setdefault(stored.lead_id, []).append(stored.position)
-            recorded.append(stored)
 
         def undo() -> None:
-            for event in reversed(recorded):
-                log.pop()
-                if event.lead_id is not None:
-                    positions = by_lead[event.lead_id]
-                    positions.pop()
-                    if not positions:
-                        del by_lead[event.lead_id]
+            del log[start:]
+            for lead_id in {e.lead_id for e in events if e.lead_id is not None}:
+                positions = by_lead.get(lead_id, [])
+                del positions[bisect_right(positions, start) :]
+                if not positions:
+                    by_lead.pop(lead_id, None)
 
-        self._undo.append(undo)
+        self._will(undo)
+        recorded = []
+        for offset, event in enumerate(events):
+            position = start + offset + 1
+            stored = event if event.position == position else attrs.evolve(event, position=position)
+            log.append(stored)
+            if stored.lead_id is not None:
+                by_lead.setdefault(stored.lead_id, []).append(position)
+            recorded.append(stored)
         return recorded
 
     def events_since(
@@ -532,6 +412,142 @@ class _MemoryUnitOfWork:
         self._check_open()
         return len(self._s._events)
 
+    # --- grants ------------------------------------------------------------------------------
+    def put_grant(self, grant: Grant) -> Grant:
+        """See ``UnitOfWork.put_grant``."""
+        self._check_open()
+        records = self._s.records
+        old = records.grants.get(grant.id)
+        if old is not None and (old.grantee_id, old.lead_id) != (grant.grantee_id, grant.lead_id):
+            raise ValidationError(
+                [FieldProblem("grant", f"grant {grant.id!r} belongs to another user or lead")]
+            )
+
+        def undo() -> None:
+            records.unindex_grant(grant)
+            if old is not None:
+                records.index_grant(old)
+
+        self._will(undo)
+        if old is not None:
+            records.unindex_grant(old)
+        records.index_grant(grant)
+        return grant
+
+    def get_grant(self, grant_id: str) -> Grant:
+        """See ``UnitOfWork.get_grant``."""
+        self._check_open()
+        try:
+            return self._s.records.grants[grant_id]
+        except KeyError:
+            raise NotFound("grant", grant_id) from None
+
+    def grants_of(
+        self, user_id: str, *, lead_id: str | None = None, active_at: datetime | None = None
+    ) -> list[Grant]:
+        """See ``UnitOfWork.grants_of``."""
+        self._check_open()
+        records = self._s.records
+        if lead_id is not None:
+            ids: Iterable[str] = records.grants_by_pair.get((user_id, lead_id), {})
+        elif active_at is not None:
+            keys = records.active_by_user.get(user_id)
+            if not keys:
+                return []
+            start = keys.bisect_right((active_at, "\U0010ffff"))
+            ids = [grant_id for _, grant_id in keys.islice(start)]
+        else:
+            ids = records.grants_by_user.get(user_id, {})
+        found = [records.grants[i] for i in ids]
+        if active_at is not None:
+            found = [g for g in found if g.is_active(active_at)]
+        found.sort(key=lambda g: (g.requested_at, g.id))
+        return found
+
+    # --- ownership records -------------------------------------------------------------------
+    def add_ownership_record(self, record: OwnershipRecord) -> None:
+        """See ``UnitOfWork.add_ownership_record``."""
+        self._check_open()
+        r = self._s.records
+        seq = next(r.sequence)
+        key = (record.user_id, record.change)
+        last_key = (record.user_id, record.lead_id, record.change)
+        before = r.last_ownership.get(last_key)
+
+        def undo() -> None:
+            times = r.ownership.get(key)
+            if times is not None:
+                times.discard((record.at, seq))
+            r.ownership_pool.get(key, {}).pop(seq, None)
+            if before is None:
+                r.last_ownership.pop(last_key, None)
+            else:
+                r.last_ownership[last_key] = before
+
+        self._will(undo)
+        r.ownership.setdefault(key, SortedList()).add((record.at, seq))
+        r.ownership_pool.setdefault(key, {})[seq] = record.pool_id
+        if before is None or record.at > before:
+            r.last_ownership[last_key] = record.at
+
+    def count_ownership(
+        self,
+        user_id: str,
+        *,
+        changes: Collection[OwnershipChange],
+        since: datetime,
+        pool_id: str | None = None,
+    ) -> int:
+        """See ``UnitOfWork.count_ownership``."""
+        self._check_open()
+        r = self._s.records
+        total = 0
+        for change in changes:
+            times = r.ownership.get((user_id, change))
+            if not times:
+                continue
+            start = times.bisect_left((since, 0))
+            if pool_id is None:
+                total += len(times) - start
+            else:
+                pools = r.ownership_pool[(user_id, change)]
+                total += sum(1 for _, seq in times.islice(start) if pools[seq] == pool_id)
+        return total
+
+    def last_ownership(
+        self, user_id: str, lead_id: str, change: OwnershipChange
+    ) -> datetime | None:
+        """See ``UnitOfWork.last_ownership``."""
+        self._check_open()
+        return self._s.records.last_ownership.get((user_id, lead_id, change))
+
+    # --- away periods ------------------------------------------------------------------------
+    def set_away(self, user_id: str, periods: Sequence[Away]) -> None:
+        """See ``UnitOfWork.set_away``."""
+        self._check_open()
+        problems = [
+            FieldProblem(f"periods[{i}].user_id", f"is {p.user_id!r}, expected {user_id!r}")
+            for i, p in enumerate(periods)
+            if p.user_id != user_id
+        ]
+        if problems:
+            raise ValidationError(problems, subject="away periods")
+        away = self._s.records.away
+        before = away.get(user_id)
+        self._will(
+            lambda: away.pop(user_id, None) if before is None else away.update({user_id: before})
+        )
+        if periods:
+            away[user_id] = tuple(sorted(periods, key=lambda p: (p.start, p.end)))
+        else:
+            away.pop(user_id, None)
+
+    def away_periods(self, user_ids: Collection[str]) -> dict[str, list[Away]]:
+        """See ``UnitOfWork.away_periods``."""
+        self._check_open()
+        away = self._s.records.away
+        return {u: list(away[u]) for u in user_ids if u in away}
+
     # --- state -------------------------------------------------------------------------------
     def get_state(self, key: str) -> JSONValue:
         """See ``UnitOfWork.get_state``."""
@@ -542,28 +558,28 @@ class _MemoryUnitOfWork:
     def set_state(self, key: str, value: JSONValue) -> None:
         """See ``UnitOfWork.set_state``."""
         self._check_open()
-        try:
-            text = json.dumps(value, allow_nan=False, ensure_ascii=False)
-        except (TypeError, ValueError) as e:
-            raise ValidationError(
-                [FieldProblem(f"state[{key}]", f"must be JSON-representable: {e}")]
-            ) from e
+        text = dump_json(value, f"state[{key}]")
         state = self._s._state
         old = state.get(key)
+        self._will(lambda: state.pop(key, None) if old is None else state.update({key: old}))
         if value is None:
             state.pop(key, None)
         else:
             state[key] = text
 
-        def undo() -> None:
-            if isinstance(old, str):
-                state[key] = old
-            else:
-                state.pop(key, None)
-
-        self._undo.append(undo)
-
     # --- ending ------------------------------------------------------------------------------
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """See ``UnitOfWork.savepoint``."""
+        self._check_open()
+        mark = len(self._undo)
+        try:
+            yield
+        except BaseException:
+            while len(self._undo) > mark:
+                self._undo.pop()()
+            raise
+
     def commit(self) -> None:
         """See ``UnitOfWork.commit``."""
         self._check_open()
@@ -576,3 +592,23 @@ class _MemoryUnitOfWork:
         while self._undo:
             self._undo.pop()()
         self.open = False
+
+
+def _as_query(criteria: LeadFilter | None) -> LeadQuery:
+    if criteria is None:
+        return LeadQuery()
+    if isinstance(criteria, LeadQuery):
+        return criteria.unpaged()
+    return LeadQuery(**{f.name: getattr(criteria, f.name) for f in attrs.fields(LeadFilter)})
+
+
+def _narrowed(query: LeadQuery, *, pool_id: str | None, owner_id: str | None) -> LeadQuery:
+    """``query`` limited to one pool and/or owner (a contradiction matches nothing)."""
+    changes: dict[str, object] = {}
+    for name, wanted in (("pool_id", pool_id), ("owner_id", owner_id)):
+        if wanted is None:
+            continue
+        if getattr(query, name) not in (None, wanted):
+            return attrs.evolve(query, ids=frozenset())
+        changes[name] = wanted
+    return attrs.evolve(query, **changes) if changes else query  # type: ignore[arg-type]

@@ -5,148 +5,33 @@ of work, and either all of it lands (``commit``) or none of it does (leaving the
 without committing, or on an exception, rolls it back). Units of work on one store are
 serialisable: a store runs them one at a time or detects the overlap (``ConcurrencyConflict``).
 Saves carry the version they read; a stale one raises ``ConcurrencyConflict``.
+
+Besides leads, pools, follow-ups and events, a store keeps typed records (temporary grants,
+ownership records, away periods) and a small key-value state for assignment cursors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol, TypeAlias, runtime_checkable
-
-import attrs
+from typing import Protocol, runtime_checkable
 
 from leadcore.events import Event
-from leadcore.labels import LabelledEnum
+from leadcore.jsonvalue import JSONValue
 from leadcore.model import FollowUp, Lead, LeadStatus, Pool
+from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
+from leadcore.query import LeadFilter, LeadOrder, LeadQuery, SortKey
 
 __all__ = [
     "JSONValue",
+    "LeadFilter",
     "LeadOrder",
     "LeadQuery",
     "LeadStore",
     "SortKey",
     "UnitOfWork",
 ]
-
-JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
-"""What strategy state may hold: anything JSON can represent."""
-
-SortKey: TypeAlias = tuple[datetime, str]
-"""A lead's position in an ordering: the ordering's timestamp, then the lead id."""
-
-
-class LeadOrder(LabelledEnum):
-    """How a query orders leads. Every ordering breaks ties by lead id, so it is total."""
-
-    CREATED = "created", "创建时间（早→晚）", "Oldest first"
-    CREATED_DESC = "created_desc", "创建时间（晚→早）", "Newest first"
-    DUE = "due", "下次跟进时间", "Next follow-up due first"
-
-    def key(self, lead: Lead) -> SortKey | None:
-        """The lead's sort key in this ordering; None when the lead has no place in it
-        (a lead with no ``next_due_at`` in the DUE ordering)."""
-        if self is LeadOrder.DUE:
-            return None if lead.next_due_at is None else (lead.next_due_at, lead.id)
-        return (lead.created_at, lead.id)
-
-
-def _frozen_statuses(
-    value: Collection[LeadStatus] | LeadStatus | None,
-) -> frozenset[LeadStatus] | None:
-    if value is None:
-        return None
-    if isinstance(value, LeadStatus):
-        return frozenset({value})
-    return frozenset(value)
-
-
-def _frozen_or_none(value: Collection[str] | None) -> frozenset[str] | None:
-    return None if value is None else frozenset(value)
-
-
-@attrs.frozen(kw_only=True, slots=True)
-class LeadQuery:
-    """Which leads to find, in what order, and which page. Every criterion given must hold.
-
-    ``owner_ids`` matches leads owned by any of the ids (a team, "my subordinates");
-    ``due_before`` matches leads whose ``next_due_at`` is before it; ``created_from`` is
-    inclusive and ``created_before`` exclusive. Paging: ``after`` is the sort key of the last
-    lead of the previous page (keyset paging stays correct while leads change); ``offset`` skips
-    that many matches; ``limit`` caps the page. With ``order=DUE`` only leads with a due date
-    are returned.
-    """
-
-    ids: frozenset[str] | None = attrs.field(default=None, converter=_frozen_or_none)
-    pool_id: str | None = None
-    statuses: frozenset[LeadStatus] | None = attrs.field(default=None, converter=_frozen_statuses)
-    owner_id: str | None = None
-    owner_ids: frozenset[str] | None = attrs.field(default=None, converter=_frozen_or_none)
-    follower_id: str | None = None
-    collaborator_id: str | None = None
-    source: str | None = None
-    grade: str | None = None
-    due_before: datetime | None = None
-    created_from: datetime | None = None
-    created_before: datetime | None = None
-    order: LeadOrder = LeadOrder.CREATED
-    after: SortKey | None = None
-    offset: int = attrs.field(default=0, validator=attrs.validators.ge(0))
-    limit: int | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.ge(0))
-    )
-
-    def matches(self, lead: Lead) -> bool:
-        """Whether ``lead`` meets every criterion (ordering and paging aside).
-
-        This is the reference meaning of a query: stores may find leads any way they like but
-        must return exactly the leads this accepts, in ``order``, paged as described.
-        """
-        if self.ids is not None and lead.id not in self.ids:
-            return False
-        if self.pool_id is not None and lead.pool_id != self.pool_id:
-            return False
-        if self.statuses is not None and lead.status not in self.statuses:
-            return False
-        if self.owner_id is not None and lead.owner_id != self.owner_id:
-            return False
-        if self.owner_ids is not None and lead.owner_id not in self.owner_ids:
-            return False
-        if self.follower_id is not None and self.follower_id not in lead.followers:
-            return False
-        if self.collaborator_id is not None and self.collaborator_id not in lead.collaborators:
-            return False
-        if self.source is not None and lead.source != self.source:
-            return False
-        if self.grade is not None and lead.grade != self.grade:
-            return False
-        if self.due_before is not None and (
-            lead.next_due_at is None or not lead.next_due_at < self.due_before
-        ):
-            return False
-        if self.created_from is not None and lead.created_at < self.created_from:
-            return False
-        return not (self.created_before is not None and lead.created_at >= self.created_before)
-
-    def select(self, leads: Iterator[Lead] | Sequence[Lead]) -> list[Lead]:
-        """Apply the query to any collection of leads by brute force: filter, order, page.
-
-        The slow, obviously-right reference that store implementations are tested against.
-        """
-        keyed = []
-        for lead in leads:
-            key = self.order.key(lead)
-            if key is not None and self.matches(lead):
-                keyed.append((key, lead))
-        descending = self.order is LeadOrder.CREATED_DESC
-        keyed.sort(key=lambda kl: kl[0], reverse=descending)
-        if self.after is not None:
-            after = self.after
-            keyed = [kl for kl in keyed if (kl[0] < after if descending else kl[0] > after)]
-        page = keyed[self.offset :]
-        if self.limit is not None:
-            page = page[: self.limit]
-        return [lead for _, lead in page]
 
 
 @runtime_checkable
@@ -162,8 +47,17 @@ class UnitOfWork(Protocol):
         """The lead with this id; raises ``NotFound`` if there is none."""
         ...
 
+    def get_leads(self, lead_ids: Iterable[str]) -> dict[str, Lead]:
+        """The leads with these ids that exist, by id (missing ids are simply absent)."""
+        ...
+
     def find_leads(self, query: LeadQuery) -> list[Lead]:
         """The leads matching ``query``, in its order, paged; ``[]`` if none."""
+        ...
+
+    def iter_leads(self, query: LeadQuery) -> Iterator[Lead]:
+        """The leads matching ``query`` one by one in its order, paged like ``find_leads``. The
+        iterator is valid only while the unit of work is open and nothing is written."""
         ...
 
     def count_leads(self, query: LeadQuery) -> int:
@@ -171,20 +65,29 @@ class UnitOfWork(Protocol):
         ...
 
     def count_by_status(
-        self, *, pool_id: str | None = None, owner_id: str | None = None
+        self,
+        query: LeadFilter | None = None,
+        *,
+        pool_id: str | None = None,
+        owner_id: str | None = None,
     ) -> dict[LeadStatus, int]:
-        """Lead counts per status (statuses with none are absent), optionally for one pool or owner."""
+        """Lead counts per status (statuses with none are absent) among the leads matching
+        ``query`` (a ``LeadQuery`` may carry ``any_of``), optionally for one pool or owner."""
+        ...
+
+    def open_counts(self, owner_ids: Collection[str]) -> dict[str, int]:
+        """How many open (assigned or following) leads each owner holds; 0 for those with none."""
         ...
 
     def add_lead(self, lead: Lead) -> Lead:
-        """Store a new lead and return it at version 1.
-
-        Raises ``DuplicateLead`` if a lead with the same id exists (the existing one is kept).
-        """
+        """Store a new lead and return it at version 1 (a lead already at version 1 is kept as
+        it is). Raises ``DuplicateLead`` if a lead with the same id exists (the existing one is
+        kept)."""
         ...
 
     def save_lead(self, lead: Lead, *, expected_version: int) -> Lead:
-        """Replace the stored lead with ``lead`` and return it at version ``expected_version + 1``.
+        """Replace the stored lead with ``lead`` and return it at version ``expected_version + 1``
+        (a lead already at that version is kept as it is).
 
         Raises ``NotFound`` if no lead has ``lead.id``, and ``ConcurrencyConflict`` (expected and
         actual versions) if the stored version is not ``expected_version``; nothing is written then.
@@ -225,6 +128,10 @@ class UnitOfWork(Protocol):
         """Replace a stored follow-up (same id and lead); ``NotFound`` if there is none."""
         ...
 
+    def get_follow_up(self, follow_up_id: str) -> FollowUp:
+        """The follow-up record with this id; raises ``NotFound`` if there is none."""
+        ...
+
     def follow_ups(self, lead_id: str) -> list[FollowUp]:
         """The lead's follow-ups, oldest first (by ``at``, then id); ``[]`` for none or no lead."""
         ...
@@ -245,7 +152,57 @@ class UnitOfWork(Protocol):
         """The position of the newest recorded event; 0 when there is none."""
         ...
 
-    # --- small key-value state for strategies (round-robin cursors, counters) ------------------
+    # --- temporary grants ----------------------------------------------------------------------
+    def put_grant(self, grant: Grant) -> Grant:
+        """Store a grant, replacing the stored one with the same id (a grant's id, grantee and
+        lead never change: a replacement with another grantee or lead raises ``ValidationError``)."""
+        ...
+
+    def get_grant(self, grant_id: str) -> Grant:
+        """The grant with this id; raises ``NotFound`` if there is none."""
+        ...
+
+    def grants_of(
+        self, user_id: str, *, lead_id: str | None = None, active_at: datetime | None = None
+    ) -> list[Grant]:
+        """The user's grants, oldest request first, optionally only those on one lead and only
+        those active at ``active_at``. Expired grants must not slow down an ``active_at`` read."""
+        ...
+
+    # --- ownership records (claims, assignments, hand-backs) -----------------------------------
+    def add_ownership_record(self, record: OwnershipRecord) -> None:
+        """Store an ownership record (several may share every field)."""
+        ...
+
+    def count_ownership(
+        self,
+        user_id: str,
+        *,
+        changes: Collection[OwnershipChange],
+        since: datetime,
+        pool_id: str | None = None,
+    ) -> int:
+        """How many of the user's records of the given kinds are at or after ``since``
+        (optionally in one pool)."""
+        ...
+
+    def last_ownership(
+        self, user_id: str, lead_id: str, change: OwnershipChange
+    ) -> datetime | None:
+        """When the user last had a record of kind ``change`` on the lead; None if never."""
+        ...
+
+    # --- away periods --------------------------------------------------------------------------
+    def set_away(self, user_id: str, periods: Sequence[Away]) -> None:
+        """Replace the user's away periods (an empty sequence clears them). Raises
+        ``ValidationError`` if a period names another user."""
+        ...
+
+    def away_periods(self, user_ids: Collection[str]) -> dict[str, list[Away]]:
+        """Each user's away periods, earliest start first; users with none are absent."""
+        ...
+
+    # --- small key-value state for assignment cursors ------------------------------------------
     def get_state(self, key: str) -> JSONValue:
         """The value stored under ``key``, or None if nothing is."""
         ...
@@ -256,6 +213,11 @@ class UnitOfWork(Protocol):
         ...
 
     # --- ending --------------------------------------------------------------------------------
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested scope: if its ``with`` block raises, every write made inside it is undone
+        (the exception propagates) and the unit of work goes on; otherwise its writes stay."""
+        ...
+
     def commit(self) -> None:
         """Make every write of this unit of work durable and visible to others, atomically."""
         ...
@@ -267,7 +229,7 @@ class UnitOfWork(Protocol):
 
 @runtime_checkable
 class LeadStore(Protocol):
-    """A place leads, pools, follow-ups, events and strategy state live."""
+    """A place leads, pools, follow-ups, events, records and assignment state live."""
 
     def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
         """Begin a unit of work. Leaving the ``with`` block without ``commit()`` rolls it back.

@@ -1,0 +1,110 @@
+"""What a strategy decides (``Choice``) and the team it picks among (``Team``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Final
+
+import attrs
+
+from leadcore.frozen import frozen_mapping
+from leadcore.jsonvalue import JSONValue
+
+__all__ = ["Choice", "Team", "decline", "state_key"]
+
+_EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
+_EMPTY_STATE: Final[Mapping[str, JSONValue]] = MappingProxyType({})
+
+
+def _freeze_str_map(value: Mapping[str, str]) -> Mapping[str, str]:
+    return frozen_mapping(value)
+
+
+def _freeze_state(value: Mapping[str, JSONValue]) -> Mapping[str, JSONValue]:
+    return frozen_mapping(value)
+
+
+def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return values if isinstance(values, tuple) else tuple(values)
+
+
+def _unique(users: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(users))
+
+
+def state_key(strategy: str, scope: str, part: str) -> str:
+    """The store state key a strategy keeps ``part`` under: ``assign:{strategy}:{scope}:{part}``.
+
+    ``scope`` is the pool id, or ``{pool}/{team}`` for a team picked by a router, so each team
+    has its own cursor. These are the only keys of the store's key-value state."""
+    return f"assign:{strategy}:{scope}:{part}"
+
+
+@attrs.frozen(slots=True)
+class Choice:
+    """What a strategy decided for one lead: an owner, or None to decline, and why.
+
+    ``state_updates`` are the state keys to write back (cursors, counters) in the same unit of
+    work as the assignment; ``excluded`` maps each candidate left out to the reason (away, over
+    cap, rule did not match); ``tie_break`` says how a tie was settled, if there was one.
+    """
+
+    owner_id: str | None
+    reason: str
+    strategy: str = attrs.field(kw_only=True)
+    state_updates: Mapping[str, JSONValue] = attrs.field(
+        default=_EMPTY_STATE, converter=_freeze_state, kw_only=True
+    )
+    excluded: Mapping[str, str] = attrs.field(
+        default=_EMPTY, converter=_freeze_str_map, kw_only=True
+    )
+    tie_break: str | None = attrs.field(default=None, kw_only=True)
+    candidates: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, kw_only=True)
+
+    @property
+    def declined(self) -> bool:
+        """True when the strategy chose nobody."""
+        return self.owner_id is None
+
+    def as_event_data(self) -> dict[str, object]:
+        """The choice as JSON-friendly data for the assignment event."""
+        return {
+            "strategy": self.strategy,
+            "owner_id": self.owner_id,
+            "reason": self.reason,
+            "candidates": list(self.candidates),
+            "excluded": dict(self.excluded),
+            "tie_break": self.tie_break,
+        }
+
+
+def decline(
+    strategy: str,
+    reason: str,
+    team: Team | None = None,
+    excluded: Mapping[str, str] | None = None,
+) -> Choice:
+    """A ``Choice`` that picks nobody (a helper for strategies)."""
+    return Choice(
+        None,
+        reason,
+        strategy=strategy,
+        excluded=excluded or _EMPTY,
+        candidates=team.users if team is not None else (),
+    )
+
+
+# --- teams, screening, ties ---------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class Team:
+    """The users a strategy picks among, in a stable order, and where its state lives.
+
+    ``scope`` namespaces state keys (a pool id, or ``pool/team`` under a router); ``label`` names
+    the team in reasons."""
+
+    users: tuple[str, ...] = attrs.field(converter=_unique)
+    scope: str
+    label: str

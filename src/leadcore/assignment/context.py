@@ -1,0 +1,208 @@
+"""What a strategy reads: the ``AssignmentContext`` protocol and ``MemoryContext``, plain facts
+handed in before the decision.
+
+A strategy never reaches into a store. Whoever asks it to choose (the desk, a notebook, a
+test) first gathers what the strategy says it ``needs`` — candidate users, their open-lead
+counts and away periods, its cursors, past outcomes — into a ``MemoryContext``, asks, and then
+writes the ``Choice``'s state updates itself.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Final, Protocol, runtime_checkable
+
+import attrs
+
+from leadcore.errors import LeadcoreError
+from leadcore.jsonvalue import JSONValue
+from leadcore.model import Lead, LeadStatus, Pool
+from leadcore.org import User
+from leadcore.records import Away
+
+from .choice import Choice
+from .fields import lead_values
+
+__all__ = [
+    "DECIDED_STATUSES",
+    "AssignmentContext",
+    "MemoryContext",
+    "TrackRecord",
+    "track_record_of",
+]
+
+DECIDED_STATUSES: Final = frozenset({LeadStatus.CONVERTED, LeadStatus.CLOSED_LOST})
+"""Statuses that count as a decided outcome in a user's track record (won or lost).
+
+Invalid leads (bad data) and merged ones say nothing about the rep, so they are left out."""
+
+
+@attrs.frozen(slots=True)
+class TrackRecord:
+    """How a user's decided leads with one field value turned out: ``converted`` of ``decided``."""
+
+    converted: int
+    decided: int
+
+    @property
+    def rate(self) -> float:
+        """The conversion rate, 0.0 with no decided leads."""
+        return self.converted / self.decided if self.decided else 0.0
+
+
+def track_record_of(history: Iterable[Lead], field: str, value: str) -> TrackRecord:
+    """Count converted and decided leads among ``history`` whose ``field`` has ``value``."""
+    converted = decided = 0
+    for lead in history:
+        if lead.status in DECIDED_STATUSES and value in lead_values(lead, field):
+            decided += 1
+            converted += lead.status is LeadStatus.CONVERTED
+    return TrackRecord(converted, decided)
+
+
+@runtime_checkable
+class AssignmentContext(Protocol):
+    """Everything a strategy may read: users, loads, stored state, pools, away periods, history.
+
+    ``now`` is the instant of the decision and ``rng`` the injected random source for fair
+    tie-breaks (seed it to replay a run exactly)."""
+
+    @property
+    def now(self) -> datetime:
+        """The instant the assignment happens."""
+        ...
+
+    @property
+    def rng(self) -> random.Random:
+        """The random source for tie-breaks."""
+        ...
+
+    def user(self, user_id: str) -> User | None:
+        """The user, or None if the directory does not know them."""
+        ...
+
+    def open_count(self, user_id: str) -> int:
+        """How many open (assigned or following) leads the user holds, across all pools."""
+        ...
+
+    def state(self, key: str) -> JSONValue:
+        """The strategy state stored under ``key``, or None."""
+        ...
+
+    def pool(self, pool_id: str) -> Pool | None:
+        """The pool, or None if there is none with this id."""
+        ...
+
+    def members(self, pool_id: str) -> tuple[str, ...]:
+        """The default candidates for the pool's leads, in a stable order."""
+        ...
+
+    def away(self, user_id: str) -> Away | None:
+        """The away period covering ``now`` for the user, or None if they are not away."""
+        ...
+
+    def track_record(self, user_id: str, field: str, value: str) -> TrackRecord:
+        """The user's past outcomes on decided leads whose ``field`` has ``value``."""
+        ...
+
+
+class MemoryContext:
+    """An in-memory :class:`AssignmentContext`: the facts a decision reads, handed in.
+
+    ``users`` are ``User`` records or bare ids (active users); ``unknown_users`` are ids known
+    to have no user. ``loads`` gives open-lead counts (0 if absent), ``state`` the stored
+    strategy state. ``members`` of a pool are its listed members when the pool is given, else
+    every user here, sorted. ``history`` is past leads for track records. :meth:`apply`
+    records a choice (its state updates, one more open lead for its owner), so a run of choices
+    behaves as the store would.
+
+    ``strict`` (what the desk uses) makes reading a user or a state key that was not handed in
+    an error instead of "unknown": a strategy whose ``needs`` missed something fails loudly.
+    """
+
+    def __init__(
+        self,
+        users: Iterable[User | str],
+        loads: Mapping[str, int] | None = None,
+        state: Mapping[str, JSONValue] | None = None,
+        *,
+        now: datetime,
+        rng: random.Random,
+        pools: Iterable[Pool] = (),
+        away: Iterable[Away] = (),
+        history: Iterable[Lead] = (),
+        unknown_users: Iterable[str] = (),
+        strict: bool = False,
+    ) -> None:
+        self.users: dict[str, User] = {
+            u.id: u for u in (User(x) if isinstance(x, str) else x for x in users)
+        }
+        self.unknown_users = frozenset(unknown_users)
+        self.loads: dict[str, int] = dict(loads or {})
+        self.data: dict[str, JSONValue] = dict(state or {})
+        self.now = now
+        self.rng = rng
+        self.pools: dict[str, Pool] = {p.id: p for p in pools}
+        self.away_periods: list[Away] = list(away)
+        self.history: dict[str, list[Lead]] = {}
+        self.strict = strict
+        for lead in history:
+            if lead.owner_id is not None:
+                self.history.setdefault(lead.owner_id, []).append(lead)
+
+    def _undeclared(self, what: str) -> LeadcoreError:
+        return LeadcoreError(
+            f"the strategy read {what}, which its needs() did not ask for; "
+            "declare it there so the facts are loaded before the decision"
+        )
+
+    def user(self, user_id: str) -> User | None:
+        """See ``AssignmentContext.user``."""
+        found = self.users.get(user_id)
+        if found is None and self.strict and user_id not in self.unknown_users:
+            raise self._undeclared(f"user {user_id!r}")
+        return found
+
+    def open_count(self, user_id: str) -> int:
+        """See ``AssignmentContext.open_count``."""
+        if self.strict and user_id not in self.users and user_id not in self.unknown_users:
+            raise self._undeclared(f"the load of {user_id!r}")
+        return self.loads.get(user_id, 0)
+
+    def state(self, key: str) -> JSONValue:
+        """See ``AssignmentContext.state``."""
+        if self.strict and key not in self.data:
+            raise self._undeclared(f"state key {key!r}")
+        return self.data.get(key)
+
+    def pool(self, pool_id: str) -> Pool | None:
+        """See ``AssignmentContext.pool``."""
+        return self.pools.get(pool_id)
+
+    def members(self, pool_id: str) -> tuple[str, ...]:
+        """The pool's listed members if the pool is known and lists some, else every user of
+        this context (none in ``strict`` mode: an empty list means "everyone", which cannot be
+        enumerated); sorted."""
+        pool = self.pools.get(pool_id)
+        if pool is not None and (pool.members or self.strict):
+            return tuple(sorted(pool.members))
+        return tuple(sorted(self.users))
+
+    def away(self, user_id: str) -> Away | None:
+        """See ``AssignmentContext.away``."""
+        return next(
+            (p for p in self.away_periods if p.user_id == user_id and p.covers(self.now)), None
+        )
+
+    def track_record(self, user_id: str, field: str, value: str) -> TrackRecord:
+        """See ``AssignmentContext.track_record``."""
+        return track_record_of(self.history.get(user_id, ()), field, value)
+
+    def apply(self, choice: Choice) -> None:
+        """Record ``choice`` as the desk would: write its state, count the lead to its owner."""
+        for key, value in choice.state_updates.items():
+            self.data[key] = value
+        if choice.owner_id is not None:
+            self.loads[choice.owner_id] = self.loads.get(choice.owner_id, 0) + 1

@@ -1,0 +1,176 @@
+"""Strict checks of values at the library's edge: every public argument passes one of these.
+
+Each check returns the clean value or raises ``ValidationError`` naming the argument and what
+would be right. Nothing is coerced silently: a ``str`` where a collection goes, ``"false"``
+for a switch, a float for a count, a naive datetime, an unknown enum value — each is refused.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Final, TypeVar
+
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.labels import LabelledEnum
+
+__all__ = [
+    "MAX_ID",
+    "MAX_TEXT",
+    "aware",
+    "choice",
+    "choices",
+    "flag",
+    "hours",
+    "identifier",
+    "identifiers",
+    "optional_aware",
+    "optional_text",
+    "text",
+    "text_problem",
+    "whole",
+]
+
+E = TypeVar("E", bound=LabelledEnum)
+
+MAX_ID: Final = 200
+"""The longest id accepted (users, leads, pools, grants)."""
+
+MAX_TEXT: Final = 200
+"""The longest one-line text accepted by default (names, companies, reasons)."""
+
+MAX_LONG_TEXT: Final = 20_000
+"""The longest multi-line text accepted (follow-up content, notes)."""
+
+_SHORT_BAD: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_LONG_BAD: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _bad(field: str, reason: str) -> ValidationError:
+    return ValidationError([FieldProblem(field, reason)])
+
+
+def text_problem(value: str, *, long: bool = False) -> str | None:
+    """What is wrong with ``value`` as stored text, or None: lone surrogates are never allowed
+    (they cannot be encoded), nor control characters, except newline and tab in long text."""
+    found = (_LONG_BAD if long else _SHORT_BAD).search(value)
+    if found is None:
+        return None
+    char = found.group()
+    if "\ud800" <= char <= "\udfff":
+        return "must not contain lone surrogate characters (broken Unicode)"
+    allowed = " (newline and tab are fine)" if long else ""
+    return f"must not contain control characters such as {char!r}{allowed}"
+
+
+def text(
+    value: object,
+    field: str,
+    *,
+    max_len: int = MAX_TEXT,
+    long: bool = False,
+    required: bool = True,
+) -> str:
+    """``value`` as clean text: a ``str``, trimmed, at most ``max_len`` characters, without
+    surrogates or control characters (newline and tab allowed when ``long``); CRLF line ends
+    become LF. Blank text is refused when ``required``."""
+    if not isinstance(value, str):
+        raise _bad(field, f"must be text, not {type(value).__name__}")
+    clean = value.replace("\r\n", "\n").strip() if long else value.strip()
+    problem = text_problem(clean, long=long)
+    if problem is not None:
+        raise _bad(field, problem)
+    if len(clean) > max_len:
+        raise _bad(field, f"must be at most {max_len} characters, not {len(clean)}")
+    if required and not clean:
+        raise _bad(field, "must not be blank")
+    return clean
+
+
+def optional_text(
+    value: object, field: str, *, max_len: int = MAX_TEXT, long: bool = False
+) -> str | None:
+    """Like :func:`text`, but None (or blank text) gives None."""
+    if value is None:
+        return None
+    clean = text(value, field, max_len=max_len, long=long, required=False)
+    return clean or None
+
+
+def identifier(value: object, field: str) -> str:
+    """An id: non-blank one-line text of at most ``MAX_ID`` characters."""
+    return text(value, field, max_len=MAX_ID)
+
+
+def identifiers(value: object, field: str, *, allow_empty: bool = True) -> frozenset[str]:
+    """A collection of ids (a list, tuple, set…, never a single ``str``)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        shown = f"the string {value!r}" if isinstance(value, str) else type(value).__name__
+        raise _bad(field, f'must be a collection of ids like ["u1", "u2"], not {shown}')
+    found: set[str] = set()
+    for i, item in enumerate(value):
+        found.add(identifier(item, f"{field}[{i}]"))
+    if not found and not allow_empty:
+        raise _bad(field, "name at least one")
+    return frozenset(found)
+
+
+def flag(value: object, field: str) -> bool:
+    """A switch: ``True`` or ``False`` only (not ``"false"``, not 0)."""
+    if not isinstance(value, bool):
+        raise _bad(field, f"must be True or False, not {value!r}")
+    return value
+
+
+def whole(value: object, field: str, *, least: int = 0, most: int = 10**9) -> int:
+    """A whole number in ``[least, most]`` (not a bool, not a float)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad(field, f"must be a whole number, not {type(value).__name__}")
+    if not least <= value <= most:
+        raise _bad(field, f"must be between {least} and {most}, not {value}")
+    return value
+
+
+def hours(value: object, field: str, *, most: float) -> float:
+    """A number of hours: finite, above 0, at most ``most``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _bad(field, f"must be a number of hours, not {type(value).__name__}")
+    number = float(value) if not isinstance(value, int) or abs(value) < 10**15 else math.inf
+    if not math.isfinite(number) or not 0 < number <= most:
+        raise _bad(field, f"must be more than 0 and at most {most:g} hours, not {value!r}")
+    return number
+
+
+def aware(value: object, field: str) -> datetime:
+    """A timezone-aware datetime (returned as given)."""
+    if not isinstance(value, datetime):
+        raise _bad(field, f"must be a datetime, not {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise _bad(field, "must be timezone-aware (e.g. datetime(..., tzinfo=UTC))")
+    return value
+
+
+def optional_aware(value: object, field: str) -> datetime | None:
+    """Like :func:`aware`, but None gives None."""
+    return None if value is None else aware(value, field)
+
+
+def choice(cls: type[E], value: object, field: str) -> E:
+    """A member of ``cls`` given as the member, its value, name, or Chinese or English label."""
+    if isinstance(value, cls):
+        return value
+    if not isinstance(value, str):
+        raise _bad(field, f"must be one of: {cls.choices()}")
+    try:
+        return cls.parse(value)
+    except ValueError as e:
+        raise _bad(field, str(e)) from None
+
+
+def choices(cls: type[E], value: object, field: str) -> frozenset[E]:
+    """A collection of members of ``cls`` (never a single ``str``), each as for :func:`choice`."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise _bad(field, f"must be a collection such as [{cls.choices()}], not {value!r}")
+    return frozenset(choice(cls, item, f"{field}[{i}]") for i, item in enumerate(value))

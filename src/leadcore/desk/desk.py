@@ -1,0 +1,639 @@
+"""``LeadDesk``: the application service a host calls, one method per lead operation.
+
+Each write method builds its plan (``leadcore.desk.plans``) and hands it to the runner, which
+loads, decides, plans and writes in one unit of work. Each read method asks ``reading``
+through the runner. Nothing else happens here: follow any call from its method to its plan to
+the store.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Unpack
+
+from leadcore import checks
+from leadcore.assignment import Strategy
+from leadcore.clock import Clock
+from leadcore.custom_fields import CustomFieldSet
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.events import Event
+from leadcore.ids import IdFactory, uuid4_ids
+from leadcore.intake import LeadRules
+from leadcore.model import (
+    Action,
+    Attachment,
+    Emotion,
+    FollowUp,
+    FollowUpMethod,
+    Lead,
+    Pool,
+    Priority,
+)
+from leadcore.org import OrgDirectory
+from leadcore.policy import Decision, Policy
+from leadcore.query import LeadOrder
+from leadcore.records import Away, Grant
+from leadcore.scoring import Readiness, ReadinessSignal, Score, Scorer
+from leadcore.storage.protocol import LeadStore
+
+from . import reading
+from .arguments import LeadFields, OrderName, PoolSettings, ViewName
+from .plans.access import RequestAccess, approval, revocation
+from .plans.availability import SetAvailability
+from .plans.closing import Move
+from .plans.creating import Create
+from .plans.distributing import AutoAssign, Distribute
+from .plans.editing import Delete, Edit
+from .plans.following_up import RecordFollowUp
+from .plans.ownership import Assign, ChangeOwner, Claim, GiveBack
+from .plans.pools import CreatePool, UpdatePool
+from .plans.scoring import AcceptSql, RecordActivity, Rescore
+from .plans.team import AddCollaborators, Follow, RemoveCollaborators
+from .plans.transferring import Transfer
+from .results import BatchResult, Page, PoolSummary
+from .runner import Runner
+from .setup import Setup
+from .views import View
+
+__all__ = ["LeadDesk"]
+
+
+def _ids_of(value: object, field: str) -> list[str]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ValidationError([FieldProblem(field, "must be a list of lead ids, not one string")])
+    return [checks.identifier(v, f"{field}[{i}]") for i, v in enumerate(value)]
+
+
+class LeadDesk:
+    """Every lead operation, checked against the policy, atomic, and recorded as events.
+
+    ``store`` holds the data, ``clock`` tells the time, ``org`` knows users and departments.
+    ``policy`` decides who may do what (``Policy.default()`` unless given). ``ids`` makes record
+    ids (random UUIDs unless a replayable factory such as ``counter_ids()`` is given).
+    ``rules`` and ``custom_fields`` validate lead input. ``strategies`` are the auto-assign
+    strategies pools name in ``Pool.auto_assign``; ``rng`` is their random source. ``scorer``
+    (a compiled ``ScoreModel``) keeps each lead's score, grade and MQL mark current on create,
+    edit, follow-up and recorded activity.
+    """
+
+    def __init__(
+        self,
+        store: LeadStore,
+        clock: Clock,
+        org: OrgDirectory,
+        *,
+        policy: Policy | None = None,
+        ids: IdFactory | None = None,
+        rules: LeadRules | None = None,
+        custom_fields: CustomFieldSet | None = None,
+        strategies: Mapping[str, Strategy] | None = None,
+        rng: random.Random | None = None,
+        scorer: Scorer | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.setup = Setup(
+            org=org,
+            policy=policy if policy is not None else Policy.default(),
+            rules=rules if rules is not None else LeadRules(),
+            custom_fields=custom_fields if custom_fields is not None else CustomFieldSet(),
+            strategies=dict(strategies or {}),
+            scorer=scorer,
+        )
+        self._runner = Runner(
+            store,
+            clock,
+            self.setup,
+            ids=ids if ids is not None else uuid4_ids(),
+            rng=rng if rng is not None else random.Random(),
+        )
+
+    @property
+    def org(self) -> OrgDirectory:
+        """The org directory the desk asks about users and departments."""
+        return self.setup.org
+
+    @property
+    def policy(self) -> Policy:
+        """The policy the desk decides by."""
+        return self.setup.policy
+
+    @property
+    def scorer(self) -> Scorer | None:
+        """The scorer that keeps scores current, if any."""
+        return self.setup.scorer
+
+    # --- pools -------------------------------------------------------------------------------
+    def create_pool(self, actor_id: str, pool: Pool) -> Pool:
+        """Add a pool (system admins only); its admins, members, default owner and strategy must
+        exist. Raises ``AlreadyExists`` if the id is taken."""
+        return self._runner.run(CreatePool(setup=self.setup, actor_id=actor_id, pool=pool))
+
+    def update_pool(self, actor_id: str, pool_id: str, **settings: Unpack[PoolSettings]) -> Pool:
+        """Change a pool's settings (system admins only), audited field by field. Unknown
+        settings and bad values raise ``ValidationError`` naming them; nothing changes."""
+        return self._runner.run(
+            UpdatePool(setup=self.setup, actor_id=actor_id, pool_id=pool_id, settings=settings)
+        )
+
+    def pool_summary(self, actor_id: str, pool_id: str) -> PoolSummary:
+        """The pool's lead counts by status (线索数量), of the leads the actor may see; for the
+        pool's members and admins."""
+        return self._runner.read(lambda reads: reading.pool_summary(reads, actor_id, pool_id))
+
+    # --- records -----------------------------------------------------------------------------
+    def create(
+        self,
+        actor_id: str,
+        pool_id: str,
+        *,
+        custom_fields: Mapping[str, object] | None = None,
+        **fields: Unpack[LeadFields],
+    ) -> Lead:
+        """Create a lead in a pool and give it its first owner by the pool's rules.
+
+        Pool off: the creator owns it. On: the pool's default owner, else its auto-assign
+        strategy's choice, else nobody (unassigned) until a pool admin assigns it; whoever would
+        receive it must be eligible, or it waits unassigned with an event saying why. Raises
+        ``ValidationError`` (every bad field at once), ``PermissionDenied``, ``NotFound``.
+        """
+        return self._runner.run(
+            Create(
+                setup=self.setup,
+                actor_id=actor_id,
+                pool_id=pool_id,
+                fields=dict(fields),
+                custom_fields=custom_fields,
+            )
+        )
+
+    def edit(
+        self,
+        actor_id: str,
+        lead_id: str,
+        *,
+        expected_version: int | None = None,
+        custom_fields: Mapping[str, object] | None = None,
+        **fields: Unpack[LeadFields],
+    ) -> Lead:
+        """Change a lead's details: only the fields given change; a custom field set to None is
+        removed. Editing to the same values writes nothing and returns the lead as it is."""
+        return self._runner.run(
+            Edit(
+                setup=self.setup,
+                actor_id=actor_id,
+                lead_id=lead_id,
+                expected_version=expected_version,
+                fields=dict(fields),
+                custom_fields=custom_fields,
+            )
+        )
+
+    def delete(self, actor_id: str, lead_id: str, *, expected_version: int | None = None) -> None:
+        """Delete a lead and its follow-ups; the event keeps every field's last value."""
+        self._runner.run(
+            Delete(
+                setup=self.setup,
+                actor_id=actor_id,
+                lead_id=lead_id,
+                expected_version=expected_version,
+            )
+        )
+
+    def get(self, actor_id: str, lead_id: str) -> Lead:
+        """The lead, if the actor may see it; ``NotFound`` otherwise, exactly as for a missing
+        one."""
+        return self._runner.read(lambda reads: reading.get(reads, actor_id, lead_id))
+
+    def get_many(self, actor_id: str, lead_ids: Iterable[str]) -> list[Lead]:
+        """The leads among ``lead_ids`` the actor may see, in the order asked (missing ones and
+        ones they may not see are left out alike)."""
+        return self._runner.read(lambda reads: reading.get_many(reads, actor_id, lead_ids))
+
+    # --- follow-ups --------------------------------------------------------------------------
+    def follow_up(
+        self,
+        actor_id: str,
+        lead_id: str,
+        *,
+        method: FollowUpMethod | str,
+        content: str,
+        result: str,
+        at: datetime | None = None,
+        duration: timedelta | None = None,
+        customer_needs: str | None = None,
+        next_step: str | None = None,
+        next_follow_up_at: datetime | None = None,
+        emotion: Emotion | str | None = None,
+        priority: Priority | str | None = None,
+        attachments: Iterable[Attachment] = (),
+        mentions: Iterable[str] = (),
+        stage: str | None = None,
+    ) -> FollowUp:
+        """Record a contact with the prospect (跟进). The lead moves to 跟进中, its next due date
+        becomes ``next_follow_up_at`` and ``stage`` (one of the pool's sales stages) is set.
+        ``at`` defaults to now and may not be in the future. Mentioned users must exist."""
+        return self._runner.run(
+            RecordFollowUp(
+                setup=self.setup,
+                actor_id=actor_id,
+                lead_id=lead_id,
+                method=method,
+                content=content,
+                result=result,
+                at=at,
+                duration=duration,
+                customer_needs=customer_needs,
+                next_step=next_step,
+                next_follow_up_at=next_follow_up_at,
+                emotion=emotion,
+                priority=priority,
+                attachments=attachments,
+                mentions=mentions,
+                stage=stage,
+            )
+        )
+
+    def follow_ups(self, actor_id: str, lead_id: str) -> list[FollowUp]:
+        """The lead's follow-up records, oldest first (for those who may see the lead)."""
+        return self._runner.read(lambda reads: reading.follow_ups(reads, actor_id, lead_id))
+
+    # --- collaborators and followers ----------------------------------------------------------
+    def add_collaborators(
+        self, actor_id: str, lead_id: str, user_ids: Iterable[str], *, role: str | None = None
+    ) -> Lead:
+        """Add several collaborators at once (协作人), optionally with a named role such as
+        ``"marketing_owner"`` whose rights the policy defines."""
+        return self._runner.run(
+            AddCollaborators(
+                setup=self.setup, actor_id=actor_id, lead_id=lead_id, user_ids=user_ids, role=role
+            )
+        )
+
+    def remove_collaborators(self, actor_id: str, lead_id: str, user_ids: Iterable[str]) -> Lead:
+        """Remove several collaborators at once; their access to the lead ends with it."""
+        return self._runner.run(
+            RemoveCollaborators(
+                setup=self.setup, actor_id=actor_id, lead_id=lead_id, user_ids=user_ids
+            )
+        )
+
+    def follow(self, actor_id: str, lead_id: str) -> Lead:
+        """Watch a lead (关注): it shows in "leads I follow" while the actor may see it."""
+        return self._runner.run(Follow(setup=self.setup, actor_id=actor_id, lead_id=lead_id))
+
+    def unfollow(self, actor_id: str, lead_id: str) -> Lead:
+        """Stop watching a lead."""
+        return self._runner.run(
+            Follow(setup=self.setup, actor_id=actor_id, lead_id=lead_id, on=False)
+        )
+
+    # --- ownership ---------------------------------------------------------------------------
+    def assign(
+        self,
+        actor_id: str,
+        lead_id: str,
+        owner_id: str,
+        *,
+        department_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Lead:
+        """Give an unassigned lead an owner (pool admins); the owner must be eligible."""
+        return self._runner.run(
+            Assign(
+                setup=self.setup,
+                actor_id=actor_id,
+                lead_id=lead_id,
+                owner_id=owner_id,
+                department_id=department_id,
+                expected_version=expected_version,
+            )
+        )
+
+    def batch_assign(self, actor_id: str, lead_ids: Iterable[str], owner_id: str) -> BatchResult:
+        """Assign several leads to one owner; a result per lead, each lead's change atomic."""
+        return self._runner.run_each(
+            (
+                lead_id,
+                Assign(setup=self.setup, actor_id=actor_id, lead_id=lead_id, owner_id=owner_id),
+            )
+            for lead_id in _ids_of(lead_ids, "lead_ids")
+        )
+
+    def claim(self, actor_id: str, lead_id: str) -> Lead:
+        """Take an unassigned lead from a pool that allows claiming (抢单), within the pool's
+        caps: open leads held, claims a day, and the cool-down on re-claiming a lead one gave
+        back. Too late, it raises ``AlreadyClaimed``."""
+        return self._runner.run(Claim(setup=self.setup, actor_id=actor_id, lead_id=lead_id))
+
+    def _give_back(self, actor_id: str, lead_id: str, move: Action, reason: str | None) -> Lead:
+        return self._runner.run(
+            GiveBack(setup=self.setup, actor_id=actor_id, lead_id=lead_id, move=move, reason=reason)
+        )
+
+    def release(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
+        """Give a lead back to the pool (释放; its owner or a pool admin)."""
+        return self._give_back(actor_id, lead_id, Action.RELEASE, reason)
+
+    def return_lead(self, actor_id: str, lead_id: str, reason: str) -> Lead:
+        """Return a lead to the pool with a reason (退回; its owner). History is kept."""
+        return self._give_back(actor_id, lead_id, Action.RETURN, reason)
+
+    def reclaim(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
+        """Take an assigned lead back into the pool (收回; pool admins)."""
+        return self._give_back(actor_id, lead_id, Action.RECLAIM, reason)
+
+    def batch_recycle(
+        self, actor_id: str, lead_ids: Iterable[str], *, reason: str | None = None
+    ) -> BatchResult:
+        """Take several held leads back into their pools (回收); a result per lead."""
+        return self._runner.run_each(
+            (
+                lead_id,
+                GiveBack(
+                    setup=self.setup,
+                    actor_id=actor_id,
+                    lead_id=lead_id,
+                    move=Action.RECYCLE,
+                    reason=reason,
+                ),
+            )
+            for lead_id in _ids_of(lead_ids, "lead_ids")
+        )
+
+    def change_owner(
+        self,
+        actor_id: str,
+        lead_id: str,
+        new_owner_id: str,
+        *,
+        department_id: str | None = None,
+        move_follow_ups: bool = False,
+        reason: str | None = None,
+    ) -> Lead:
+        """Hand a lead to another owner (调整/更换负责人). The old owner becomes a collaborator;
+        with ``move_follow_ups`` the old owner's follow-up records move to the new owner."""
+        return self._runner.run(
+            ChangeOwner(
+                setup=self.setup,
+                actor_id=actor_id,
+                lead_id=lead_id,
+                owner_id=new_owner_id,
+                department_id=department_id,
+                move_follow_ups=checks.flag(move_follow_ups, "move_follow_ups"),
+                reason=reason,
+            )
+        )
+
+    def transfer(
+        self, actor_id: str, lead_id: str, to_pool_id: str, *, reason: str | None = None
+    ) -> Lead:
+        """Move a lead to another pool (转移; admin of both pools). It arrives unassigned and
+        the new pool's rules (default owner, auto-assign) apply as for a new lead."""
+        return self._runner.run(
+            Transfer(
+                setup=self.setup,
+                actor_id=actor_id,
+                lead_id=lead_id,
+                to_pool_id=to_pool_id,
+                reason=reason,
+            )
+        )
+
+    def batch_transfer(
+        self, actor_id: str, lead_ids: Iterable[str], to_pool_id: str
+    ) -> BatchResult:
+        """Transfer several leads to another pool; a result per lead."""
+        return self._runner.run_each(
+            (
+                lead_id,
+                Transfer(
+                    setup=self.setup, actor_id=actor_id, lead_id=lead_id, to_pool_id=to_pool_id
+                ),
+            )
+            for lead_id in _ids_of(lead_ids, "lead_ids")
+        )
+
+    # --- by strategy ---------------------------------------------------------------------------
+    def auto_assign(
+        self, actor_id: str, lead_id: str, strategy: Strategy | str | None = None
+    ) -> Lead:
+        """Assign an unassigned lead by a strategy (by name, or the pool's own when None).
+
+        The choice's reason, the candidates it excluded and the tie-break go into the
+        ``assigned`` event. Raises ``NoOwnerFound`` when the strategy declines (nothing is
+        written, not even a cursor move), ``PermissionDenied`` unless the actor may assign.
+        """
+        return self._runner.run(
+            AutoAssign(setup=self.setup, actor_id=actor_id, lead_id=lead_id, strategy=strategy)
+        )
+
+    def distribute(
+        self, actor_id: str, lead_ids: Iterable[str], strategy: Strategy | str | None = None
+    ) -> BatchResult:
+        """Distribute a batch (e.g. an import) across a team, fair by ``strategy``, in one unit
+        of work, with a result per lead. Running it again is harmless: leads already assigned
+        come back with a refusal."""
+        return self._runner.run(
+            Distribute(
+                setup=self.setup,
+                actor_id=actor_id,
+                lead_ids=tuple(_ids_of(lead_ids, "lead_ids")),
+                strategy=strategy,
+            )
+        )
+
+    def set_away(
+        self,
+        actor_id: str,
+        user_id: str,
+        periods: Iterable[Away | tuple[datetime, datetime] | tuple[datetime, datetime, str]],
+    ) -> list[Away]:
+        """Record when ``user_id`` is away (休假) as ``(start, end[, note])`` periods; every
+        hand-out skips them then. The user themself or a system admin may; the new periods
+        replace the old ones."""
+        return self._runner.run(
+            SetAvailability(setup=self.setup, actor_id=actor_id, user_id=user_id, periods=periods)
+        )
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    def _move(
+        self,
+        actor_id: str,
+        lead_id: str,
+        move: Action,
+        *,
+        reason: str | None = None,
+        customer_id: str | None = None,
+    ) -> Lead:
+        return self._runner.run(
+            Move(
+                setup=self.setup,
+                actor_id=actor_id,
+                lead_id=lead_id,
+                move=move,
+                reason=reason,
+                customer_id=customer_id,
+            )
+        )
+
+    def convert(self, actor_id: str, lead_id: str, customer_id: str) -> Lead:
+        """Mark the lead converted into the host's customer ``customer_id`` (转化; read-only
+        after)."""
+        return self._move(actor_id, lead_id, Action.CONVERT, customer_id=customer_id)
+
+    def invalidate(self, actor_id: str, lead_id: str, reason: str) -> Lead:
+        """Mark the lead invalid (无效) with a reason."""
+        return self._move(actor_id, lead_id, Action.INVALIDATE, reason=reason)
+
+    def close_lost(self, actor_id: str, lead_id: str, reason: str) -> Lead:
+        """Close the lead as lost (关闭) with the lost reason (丢失原因)."""
+        return self._move(actor_id, lead_id, Action.CLOSE_LOST, reason=reason)
+
+    def reopen(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
+        """Bring an invalid or lost lead back to its pool, unassigned."""
+        return self._move(actor_id, lead_id, Action.REOPEN, reason=reason)
+
+    # --- scoring -------------------------------------------------------------------------------
+    def record_activity(
+        self,
+        actor_id: str,
+        lead_id: str,
+        kind: str,
+        *,
+        at: datetime | None = None,
+        details: Mapping[str, object] | None = None,
+    ) -> Lead:
+        """Record a prospect's behaviour (pricing-page visit, whitepaper download, …) and
+        re-score the lead. ``at`` defaults to now and may not be in the future. Reaching the
+        MQL threshold appends ``mql_reached`` after ``activity_recorded``."""
+        return self._runner.run(
+            RecordActivity(
+                setup=self.setup,
+                actor_id=actor_id,
+                lead_id=lead_id,
+                kind=kind,
+                at=at,
+                details=details,
+            )
+        )
+
+    def accept_sql(self, actor_id: str, lead_id: str) -> Lead:
+        """Sales accepts the lead (销售认可, SQL): ``sql_at`` is set once; accepting again
+        changes nothing and writes nothing."""
+        return self._runner.run(AcceptSql(setup=self.setup, actor_id=actor_id, lead_id=lead_id))
+
+    def score(self, actor_id: str, lead_id: str) -> Score:
+        """The lead's score now, with its breakdown (``str()`` renders the explain table).
+        For those who may see the lead; ``ValidationError`` if this desk has no scorer."""
+        return self._runner.read(lambda reads: reading.lead_score(reads, actor_id, lead_id))
+
+    def rescore(self, actor_id: str, lead_ids: Iterable[str]) -> BatchResult:
+        """Bring stored scores up to date (behaviour decays as time passes); a result per
+        lead. Leads whose score and grade did not change are returned as they are."""
+        self.setup.require_scorer()
+        return self._runner.run_each(
+            (lead_id, Rescore(setup=self.setup, actor_id=actor_id, lead_id=lead_id))
+            for lead_id in _ids_of(lead_ids, "lead_ids")
+        )
+
+    def readiness(
+        self, actor_id: str, lead_id: str, *, signals: Iterable[ReadinessSignal | str] = ()
+    ) -> Readiness:
+        """Whether to suggest converting the lead (3 or more of the 5 signals), from its
+        budget, stage, recorded activities and follow-ups, plus ``signals`` the host found
+        itself. For those who may see the lead."""
+        return self._runner.read(
+            lambda reads: reading.lead_readiness(reads, actor_id, lead_id, signals)
+        )
+
+    # --- permissions -------------------------------------------------------------------------
+    def can(self, actor_id: str, action: Action | str, lead_id: str) -> Decision:
+        """Whether the actor may take ``action`` on the lead now, and why (or why not)."""
+        return self._runner.read(lambda reads: reading.can(reads, actor_id, action, lead_id))
+
+    def allowed_actions(self, actor_id: str, lead_id: str) -> tuple[Action, ...]:
+        """Every action the actor may take on the lead now: the buttons a UI should show."""
+        return self._runner.read(lambda reads: reading.allowed_actions(reads, actor_id, lead_id))
+
+    def request_access(
+        self,
+        actor_id: str,
+        lead_id: str,
+        *,
+        reason: str,
+        hours: float = 24,
+        actions: Iterable[Action] = (Action.VIEW,),
+    ) -> Grant:
+        """Ask for temporary access to a lead one cannot otherwise see; an approver must agree."""
+        return self._runner.run(
+            RequestAccess(
+                setup=self.setup,
+                actor_id=actor_id,
+                lead_id=lead_id,
+                reason=reason,
+                hours=hours,
+                actions=actions,
+            )
+        )
+
+    def approve_access(self, actor_id: str, grantee_id: str, grant_id: str) -> Grant:
+        """Approve a pending grant (who may approve is policy: by default the lead's owner, a
+        pool admin or a system admin). Raises ``PermissionDenied`` with the reason otherwise."""
+        return self._runner.run(approval(self.setup, actor_id, grantee_id, grant_id))
+
+    def revoke_access(self, actor_id: str, grantee_id: str, grant_id: str) -> Grant:
+        """End a grant before it expires (its grantee, or anyone who may approve it)."""
+        return self._runner.run(revocation(self.setup, actor_id, grantee_id, grant_id))
+
+    def grants(self, actor_id: str) -> list[Grant]:
+        """The grants the actor holds or asked for, approved or not, expired or not."""
+        return self._runner.read(lambda reads: reading.grants(reads, actor_id))
+
+    # --- reading -------------------------------------------------------------------------------
+    def leads(
+        self,
+        actor_id: str,
+        *,
+        view: View | ViewName = View.MINE,
+        pool_id: str | None = None,
+        statuses: Iterable[Any] | None = None,
+        source: str | None = None,
+        grade: str | None = None,
+        created_from: datetime | None = None,
+        created_before: datetime | None = None,
+        order: LeadOrder | OrderName = LeadOrder.CREATED_DESC,
+        cursor: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page:
+        """One page of a view (我的线索, 我关注的线索, 我协作的线索, 我下属的线索, 全部线索, a
+        pool's leads), filtered, ordered and paged. Only leads the actor may see are returned.
+
+        Filters take an enum member, its value or its label (``statuses=["待跟进"]``). Page
+        with ``cursor`` (the previous page's ``next_cursor``) to stay correct while leads
+        change, or with ``offset``. The all-leads view is for those who see all leads.
+        """
+        return self._runner.read(
+            lambda reads: reading.page(
+                reads,
+                actor_id,
+                view=view,
+                pool_id=pool_id,
+                statuses=statuses,
+                source=source,
+                grade=grade,
+                created_from=created_from,
+                created_before=created_before,
+                order=order,
+                cursor=cursor,
+                offset=offset,
+                limit=limit,
+            )
+        )
+
+    def history(self, actor_id: str, lead_id: str) -> list[Event]:
+        """The lead's audit trail, oldest first (for those who may see the lead)."""
+        return self._runner.read(lambda reads: reading.history(reads, actor_id, lead_id))

@@ -1,0 +1,179 @@
+"""Temporary grants (跨部门临时查看): request, approve, revoke."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import attrs
+
+from leadcore import checks
+from leadcore.errors import NotFound
+from leadcore.events import Event, EventKind
+from leadcore.model import Action, Lead, Pool
+from leadcore.org import User
+from leadcore.policy import approve_grant, request_grant, revoke_grant
+from leadcore.records import Grant
+
+from ..outcome import Outcome, PutGrant
+from ..reads import Reads
+from ..setup import Setup
+
+__all__ = ["ChangeGrant", "RequestAccess", "approval", "revocation"]
+
+
+@attrs.frozen(slots=True)
+class GrantFacts:
+    """Who acts, on which lead and pool, when, and (approving or revoking) which grant."""
+
+    actor: User
+    lead: Lead
+    pool: Pool
+    now: datetime
+    grant: Grant | None = None
+    grant_id: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class RequestAccess:
+    """Ask for temporary access to a lead one cannot otherwise see; an approver must agree.
+    (Asking reveals only that the id exists.)"""
+
+    setup: Setup
+    actor_id: str
+    lead_id: str
+    reason: object
+    hours: object = 24
+    actions: object = (Action.VIEW,)
+
+    def load(self, reads: Reads) -> GrantFacts:
+        """The actor, the lead and its pool, and a fresh grant id."""
+        actor = reads.actor(self.actor_id)
+        lead = reads.uow.get_lead(checks.identifier(self.lead_id, "lead_id"))
+        return GrantFacts(
+            actor, lead, reads.pool(lead.pool_id), reads.now, None, reads.new_id("grant")
+        )
+
+    def decide(self, facts: GrantFacts) -> None:
+        """Anyone active may ask; the request itself is checked in the plan."""
+
+    def plan(self, facts: GrantFacts) -> Outcome[Grant]:
+        """A pending grant and a ``grant_requested`` event."""
+        config = self.setup.policy.config
+        reason = checks.text(self.reason, "reason", max_len=500, long=True)
+        hours = checks.hours(self.hours, "hours", most=config.max_grant_hours)
+        actions = checks.choices(Action, self.actions, "actions")
+        grant = request_grant(
+            grant_id=facts.grant_id,
+            grantee=facts.actor,
+            lead=facts.lead,
+            reason=reason,
+            duration=timedelta(hours=hours),
+            actions=tuple(sorted(actions)),
+            now=facts.now,
+            grantable=config.grantable_actions,
+            max_duration=timedelta(hours=config.max_grant_hours),
+        )
+        event = Event(
+            EventKind.GRANT_REQUESTED,
+            facts.now,
+            facts.actor.id,
+            lead_id=facts.lead.id,
+            pool_id=facts.lead.pool_id,
+            reason=reason,
+            data={"grant_id": grant.id},
+        )
+        return Outcome(grant, records=(PutGrant(grant),), events=(event,))
+
+
+Update = Callable[[Setup, Grant, GrantFacts], Grant]
+
+
+@attrs.frozen(kw_only=True)
+class ChangeGrant:
+    """Change a stored grant (approve or revoke it) and record the change."""
+
+    setup: Setup
+    actor_id: str
+    grantee_id: str
+    grant_id: str
+    kind: EventKind
+    update: Update
+
+    def load(self, reads: Reads) -> GrantFacts:
+        """The actor, the grant (of ``grantee_id``), its lead and pool."""
+        actor = reads.actor(self.actor_id)
+        try:
+            grant = reads.uow.get_grant(checks.identifier(self.grant_id, "grant_id"))
+        except NotFound:
+            raise NotFound("grant", str(self.grant_id)) from None
+        if grant.grantee_id != self.grantee_id:
+            raise NotFound("grant", self.grant_id)
+        lead = reads.uow.get_lead(grant.lead_id)
+        return GrantFacts(actor, lead, reads.pool(lead.pool_id), reads.now, grant, grant.id)
+
+    def decide(self, facts: GrantFacts) -> None:
+        """Who may approve or revoke is decided with the change, in the plan."""
+
+    def plan(self, facts: GrantFacts) -> Outcome[Grant]:
+        """The grant changed and its event."""
+        assert facts.grant is not None
+        new = self.update(self.setup, facts.grant, facts)
+        event = Event(
+            self.kind,
+            facts.now,
+            facts.actor.id,
+            lead_id=facts.lead.id,
+            pool_id=facts.lead.pool_id,
+            data={"grant_id": new.id, "grantee": new.grantee_id},
+        )
+        return Outcome(new, records=(PutGrant(new),), events=(event,))
+
+
+def _approve(setup: Setup, grant: Grant, facts: GrantFacts) -> Grant:
+    return approve_grant(
+        grant,
+        facts.actor,
+        lead=facts.lead,
+        pool=facts.pool,
+        org=setup.org,
+        policy=setup.policy,
+        now=facts.now,
+    )
+
+
+def _revoke(setup: Setup, grant: Grant, facts: GrantFacts) -> Grant:
+    return revoke_grant(
+        grant,
+        facts.actor,
+        lead=facts.lead,
+        pool=facts.pool,
+        org=setup.org,
+        policy=setup.policy,
+        now=facts.now,
+    )
+
+
+def approval(setup: Setup, actor_id: str, grantee_id: str, grant_id: str) -> ChangeGrant:
+    """Approve a pending grant (who may is policy: by default the lead's owner, a pool admin or
+    a system admin)."""
+    return ChangeGrant(
+        setup=setup,
+        actor_id=actor_id,
+        grantee_id=grantee_id,
+        grant_id=grant_id,
+        kind=EventKind.GRANT_APPROVED,
+        update=_approve,
+    )
+
+
+def revocation(setup: Setup, actor_id: str, grantee_id: str, grant_id: str) -> ChangeGrant:
+    """End a grant before it expires (its grantee, or anyone who may approve it)."""
+    return ChangeGrant(
+        setup=setup,
+        actor_id=actor_id,
+        grantee_id=grantee_id,
+        grant_id=grant_id,
+        kind=EventKind.GRANT_REVOKED,
+        update=_revoke,
+    )

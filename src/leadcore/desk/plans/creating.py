@@ -1,0 +1,161 @@
+"""Creating a lead (新建线索): clean its fields, give it its first owner by the pool's rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
+from leadcore.events import Event, EventKind, diff_fields
+from leadcore.intake import clean_lead_fields
+from leadcore.lifecycle import EVENT_OF
+from leadcore.model import Action, Lead, LeadStatus, Pool
+from leadcore.org import User
+from leadcore.records import OwnershipChange
+
+from ..outcome import AddLead, Outcome
+from ..reads import Reads
+from ..setup import Setup
+from .common import EntryFacts, load_entry, ownership_changes, plan_entry, received, rescored
+
+__all__ = ["Create"]
+
+_OWNERSHIP = frozenset({"status", "owner_id", "department_id", "assigned_at"})
+
+
+@attrs.frozen(slots=True)
+class CreateFacts:
+    """The creator, the pool, the new lead's id and clean fields, and the pool's entry facts."""
+
+    actor: User
+    pool: Pool
+    now: datetime
+    lead_id: str
+    fields: Mapping[str, Any]
+    entry: EntryFacts
+
+
+@attrs.frozen(kw_only=True)
+class Create:
+    """Create a lead in a pool from host-given ``fields`` and ``custom_fields``."""
+
+    setup: Setup
+    actor_id: str
+    pool_id: str
+    fields: Mapping[str, object]
+    custom_fields: Mapping[str, object] | None = None
+
+    def load(self, reads: Reads) -> CreateFacts:
+        """The creator and pool, the fields cleaned (every bad one reported at once), and what
+        the pool's rules for a new lead need."""
+        actor = reads.actor(self.actor_id)
+        pool = reads.pool(self.pool_id)
+        clean = clean_lead_fields(
+            self.fields,
+            rules=self.setup.rules,
+            pool=pool,
+            custom_fields=self.setup.custom_fields,
+            custom_values=self.custom_fields if self.custom_fields is not None else {},
+        )
+        if clean.get("stage") is not None:
+            raise ValidationError([FieldProblem("stage", "a new lead has no sales stage yet")])
+        clean.pop("stage", None)
+        lead_id = reads.new_id("lead")
+        entry = load_entry(
+            reads, actor, lambda: _new_lead(lead_id, pool, actor, reads.now, clean), pool
+        )
+        return CreateFacts(actor, pool, reads.now, lead_id, clean, entry)
+
+    def decide(self, facts: CreateFacts) -> None:
+        """Anyone may create, unless the pool forbids free creation (its admins always may)."""
+        decision = self.setup.policy.decide(
+            facts.actor, Action.CREATE, None, facts.pool, org=self.setup.org, now=facts.now
+        )
+        if not decision.allowed:
+            raise PermissionDenied(
+                facts.actor.id, Action.CREATE, f"pool {facts.pool.id!r}", decision.reason
+            )
+
+    def plan(self, facts: CreateFacts) -> Outcome[Lead]:
+        """The lead, owned by whoever the pool's rules give it to (or waiting unassigned), with
+        a creation event and an assignment event, or one saying why nobody got it."""
+        entry = plan_entry(facts.entry, facts.actor)
+        if entry.owner_id is None:
+            lead = facts.entry.lead or _new_lead(
+                facts.lead_id, facts.pool, facts.actor, facts.now, facts.fields
+            )
+        else:
+            owner = self.setup.org.user(entry.owner_id)
+            lead = _new_lead(
+                facts.lead_id,
+                facts.pool,
+                facts.actor,
+                facts.now,
+                facts.fields,
+                status=LeadStatus.ASSIGNED,
+                owner_id=owner.id,
+                department_id=owner.department_id,
+                assigned_at=facts.now,
+            )
+        lead, scored_events = rescored(self.setup, lead, (), actor_id=facts.actor.id, now=facts.now)
+        created = Event(
+            EVENT_OF[Action.CREATE],
+            facts.now,
+            facts.actor.id,
+            lead_id=lead.id,
+            pool_id=lead.pool_id,
+            changes=tuple(c for c in diff_fields(None, lead) if c.field not in _OWNERSHIP),
+        )
+        events = [created]
+        records = list(entry.records)
+        if entry.owner_id is not None:
+            events.append(
+                Event(
+                    EventKind.ASSIGNED,
+                    facts.now,
+                    facts.actor.id,
+                    lead_id=lead.id,
+                    pool_id=lead.pool_id,
+                    changes=ownership_changes(None, lead),
+                    reason=entry.reason,
+                    data=entry.data,
+                )
+            )
+            if entry.data.get("rule") != "creator":
+                records.append(received(entry.owner_id, lead, facts.now, OwnershipChange.ASSIGNED))
+        elif entry.data.get("rule") != "none":
+            events.append(
+                Event(
+                    EventKind.NO_OWNER_FOUND,
+                    facts.now,
+                    facts.actor.id,
+                    lead_id=lead.id,
+                    pool_id=lead.pool_id,
+                    reason=entry.reason,
+                    data=entry.data,
+                )
+            )
+        return Outcome(lead, (AddLead(lead),), (*events, *scored_events), tuple(records))
+
+
+def _new_lead(
+    lead_id: str,
+    pool: Pool,
+    actor: User,
+    now: datetime,
+    fields: Mapping[str, Any],
+    **ownership: Any,
+) -> Lead:
+    return Lead(
+        id=lead_id,
+        pool_id=pool.id,
+        created_by=actor.id,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        **fields,
+        **ownership,
+    )

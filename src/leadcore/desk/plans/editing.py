@@ -1,0 +1,96 @@
+"""Editing (编辑) and deleting (删除) a lead."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import attrs
+
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.events import Event, FieldChange, diff_fields
+from leadcore.intake import clean_lead_fields
+from leadcore.lifecycle import EVENT_OF, step
+from leadcore.model import Action, Lead
+
+from ..outcome import DeleteLead, Outcome
+from ..reads import Subject
+from .common import ScoredCommand, ScoredSubject, rescored_step, SubjectCommand
+
+__all__ = ["Delete", "Edit"]
+
+_CONTACT = ("contact_name", "company", "phone", "email", "wechat")
+
+
+@attrs.frozen(kw_only=True)
+class Edit(ScoredCommand):
+    """Change a lead's details: only the fields given change; a custom field set to None is
+    removed. Editing to the same values writes nothing."""
+
+    action: ClassVar[Action] = Action.EDIT
+    fields: Mapping[str, object]
+    custom_fields: Mapping[str, object] | None = None
+
+    def plan(self, facts: ScoredSubject) -> Outcome[Lead]:
+        """The lead with the cleaned fields, re-scored, and an edit event; nothing when no field
+        changes."""
+        s = facts.subject
+        lead = s.lead
+        current = {name: getattr(lead, name) for name in self.fields if hasattr(lead, name)}
+        customs = self.custom_fields
+        clean = clean_lead_fields(
+            self.fields,
+            rules=self.setup.rules,
+            pool=s.pool,
+            custom_fields=self.setup.custom_fields,
+            custom_values=None
+            if customs is None
+            else {k: v for k, v in customs.items() if v is not None},
+            current={**{n: getattr(lead, n) for n in _CONTACT}, **current},
+        )
+        stage = clean.get("stage")
+        if stage is not None and stage not in s.pool.sales_stages:
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        "stage",
+                        f"must be one of the pool's stages: {', '.join(s.pool.sales_stages)}",
+                    )
+                ]
+            )
+        changes: dict[str, Any] = dict(clean)
+        if customs is not None:
+            merged = {**lead.custom_fields, **clean.get("custom_fields", {})}
+            for name, value in customs.items():
+                if value is None:
+                    merged.pop(name, None)
+            changes["custom_fields"] = merged
+        if all(getattr(lead, name) == value for name, value in changes.items()):
+            return Outcome(lead)
+        done, mql = rescored_step(
+            self.setup,
+            facts,
+            step(lead, Action.EDIT, actor_id=s.actor.id, at=s.now, changes=changes),
+        )
+        return Outcome.of_step(done, lead.version, *mql)
+
+
+@attrs.frozen(kw_only=True)
+class Delete(SubjectCommand):
+    """Delete a lead and its follow-ups; the event keeps every field's last value."""
+
+    action: ClassVar[Action] = Action.DELETE
+
+    def plan(self, facts: Subject) -> Outcome[None]:
+        """The lead removed, and an event listing what it held."""
+        lead = facts.lead
+        gone = tuple(FieldChange(c.field, c.after, None) for c in diff_fields(None, lead))
+        event = Event(
+            EVENT_OF[Action.DELETE],
+            facts.now,
+            facts.actor.id,
+            lead_id=lead.id,
+            pool_id=lead.pool_id,
+            changes=gone,
+        )
+        return Outcome(None, (DeleteLead(lead.id, lead.version),), (event,))

@@ -1,0 +1,215 @@
+"""Following up a lead (跟进): the follow-up record, and what it changes on the lead."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+import attrs
+
+from leadcore import checks
+from leadcore.errors import FieldProblem, NotFound, ValidationError
+from leadcore.lifecycle import step
+from leadcore.model import (
+    Action,
+    Attachment,
+    Emotion,
+    FollowUp,
+    FollowUpMethod,
+    Priority,
+)
+
+from ..outcome import AddFollowUp, Outcome
+from ..reads import Reads
+from .common import LeadCommand, ScoredSubject, load_scored, rescored_step
+
+__all__ = ["RecordFollowUp"]
+
+_MAX_DURATION = timedelta(days=7)
+
+
+@attrs.frozen(slots=True)
+class FollowUpFacts:
+    """A follow-up's subject with the lead's activities, and the new record's id."""
+
+    scored: ScoredSubject
+    follow_up_id: str
+
+
+@attrs.frozen(kw_only=True)
+class RecordFollowUp(LeadCommand):
+    """Record one contact with the prospect. Required: ``method``, ``content``, ``result``.
+    The lead moves to 跟进中, its next due date becomes ``next_follow_up_at`` and its sales
+    ``stage`` (one of the pool's) is set when given. ``at`` (default: now) may not be in the
+    future; mentioned users must exist."""
+
+    action: ClassVar[Action] = Action.FOLLOW_UP
+    method: object
+    content: object
+    result: object
+    at: object = None
+    duration: object = None
+    customer_needs: object = None
+    next_step: object = None
+    next_follow_up_at: object = None
+    emotion: object = None
+    priority: object = None
+    attachments: object = ()
+    mentions: object = ()
+    stage: object = None
+
+    def load(self, reads: Reads) -> FollowUpFacts:
+        """The subject, its activities (to re-score) and a fresh record id."""
+        return FollowUpFacts(load_scored(self, reads), reads.new_id("follow_up"))
+
+    def decide(self, facts: FollowUpFacts) -> None:
+        """Lifecycle and policy allow following up."""
+        self.require(facts.scored.subject)
+
+    def plan(self, facts: FollowUpFacts) -> Outcome[FollowUp]:
+        """The record, the lead moved on and re-scored, and a ``followed_up`` event."""
+        s = facts.scored.subject
+        record = self._record(facts)
+        lead = s.lead
+        done = step(
+            lead,
+            Action.FOLLOW_UP,
+            actor_id=s.actor.id,
+            at=record.at,
+            changes={
+                "updated_at": s.now,
+                "last_followed_at": max(record.at, lead.last_followed_at or record.at),
+                "next_due_at": record.next_follow_up_at,
+                "stage": record.stage if record.stage is not None else lead.stage,
+            },
+            data={
+                "follow_up_id": record.id,
+                "method": record.method.value,
+                "mentions": sorted(record.mentions),
+            },
+        )
+        done, mql = rescored_step(self.setup, facts.scored, done)
+        saved = Outcome.of_step(done, lead.version, *mql, records=(AddFollowUp(record),))
+        return saved.with_value(record)
+
+    def _record(self, facts: FollowUpFacts) -> FollowUp:
+        """The follow-up record, or ``ValidationError`` naming every bad argument."""
+        s = facts.scored.subject
+        problems: list[FieldProblem] = []
+
+        values: dict[str, object] = {}
+        for name, clean in (
+            ("method", lambda: checks.choice(FollowUpMethod, self.method, "method")),
+            (
+                "content",
+                lambda: checks.text(
+                    self.content, "content", max_len=checks.MAX_LONG_TEXT, long=True
+                ),
+            ),
+            ("result", lambda: checks.text(self.result, "result", max_len=checks.MAX_TEXT)),
+            ("at", lambda: s.now if self.at is None else checks.aware(self.at, "at")),
+            ("duration", lambda: _duration(self.duration)),
+            (
+                "customer_needs",
+                lambda: checks.optional_text(
+                    self.customer_needs, "customer_needs", max_len=checks.MAX_LONG_TEXT, long=True
+                ),
+            ),
+            (
+                "next_step",
+                lambda: checks.optional_text(self.next_step, "next_step", max_len=1000, long=True),
+            ),
+            (
+                "next_follow_up_at",
+                lambda: checks.optional_aware(self.next_follow_up_at, "next_follow_up_at"),
+            ),
+            (
+                "emotion",
+                lambda: (
+                    None
+                    if self.emotion is None
+                    else checks.choice(Emotion, self.emotion, "emotion")
+                ),
+            ),
+            (
+                "priority",
+                lambda: (
+                    None
+                    if self.priority is None
+                    else checks.choice(Priority, self.priority, "priority")
+                ),
+            ),
+            ("attachments", lambda: _attachments(self.attachments)),
+            ("mentions", lambda: checks.identifiers(self.mentions, "mentions")),
+            ("stage", lambda: checks.optional_text(self.stage, "stage")),
+        ):
+            try:
+                values[name] = clean()
+            except ValidationError as e:
+                problems.extend(e.problems)
+        when = values.get("at")
+        if isinstance(when, datetime) and when > s.now:
+            problems.append(FieldProblem("at", "must not be in the future"))
+        due = values.get("next_follow_up_at")
+        if isinstance(due, datetime) and isinstance(when, datetime) and due < when:
+            problems.append(
+                FieldProblem("next_follow_up_at", "must not be before the follow-up itself")
+            )
+        stage = values.get("stage")
+        if stage is not None and stage not in s.pool.sales_stages:
+            problems.append(
+                FieldProblem(
+                    "stage", f"must be one of the pool's stages: {', '.join(s.pool.sales_stages)}"
+                )
+            )
+        mentions = values.get("mentions")
+        if isinstance(mentions, frozenset):
+            for user_id in sorted(mentions):
+                if not _known(self, user_id):
+                    problems.append(FieldProblem("mentions", f"no user {user_id!r}"))
+        if problems:
+            raise ValidationError(problems, subject="follow-up")
+        return FollowUp(
+            id=facts.follow_up_id,
+            lead_id=s.lead.id,
+            author_id=s.actor.id,
+            **values,  # type: ignore[arg-type]
+        )
+
+
+def _known(command: RecordFollowUp, user_id: str) -> bool:
+    try:
+        command.setup.org.user(user_id)
+    except NotFound:
+        return False
+    return True
+
+
+def _duration(value: object) -> timedelta | None:
+    if value is None:
+        return None
+    if not isinstance(value, timedelta):
+        raise ValidationError(
+            [FieldProblem("duration", f"must be a timedelta, not {type(value).__name__}")]
+        )
+    if not timedelta(0) <= value <= _MAX_DURATION:
+        raise ValidationError(
+            [FieldProblem("duration", "must be between 0 and 7 days (e.g. timedelta(minutes=15))")]
+        )
+    return value
+
+
+def _attachments(value: object) -> tuple[Attachment, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence | tuple | list):
+        raise ValidationError(
+            [FieldProblem("attachments", "must be a list of Attachment(kind, ref, name)")]
+        )
+    found = []
+    for i, item in enumerate(value):
+        if not isinstance(item, Attachment):
+            raise ValidationError(
+                [FieldProblem(f"attachments[{i}]", "must be an Attachment(kind, ref, name)")]
+            )
+        found.append(item)
+    return tuple(found)

@@ -1,0 +1,205 @@
+"""Who holds a lead: assign (分配), claim (抢单), give back — release (释放), return (退回),
+reclaim (收回), recycle (回收) — and change the owner (更换负责人)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+
+from leadcore.errors import AlreadyClaimed, FieldProblem, NotFound, ValidationError
+from leadcore.lifecycle import step
+from leadcore.model import Action, FollowUp, Lead
+from leadcore.policy import ClaimFacts, OwnerFacts, owner_refusal
+from leadcore.records import OwnershipChange
+
+from ..outcome import Outcome, RecordWrite, SaveFollowUp
+from ..reads import Reads, Subject
+from .common import LeadCommand, SubjectCommand, received
+
+__all__ = ["Assign", "ChangeOwner", "Claim", "GiveBack", "HandOverFacts", "require_owner"]
+
+
+@attrs.frozen(slots=True)
+class HandOverFacts:
+    """A subject, what the owner-eligibility rule knows of the new owner, and (for a change of
+    owner that moves them) the lead's follow-up records."""
+
+    subject: Subject
+    owner: OwnerFacts
+    follow_ups: tuple[FollowUp, ...] = ()
+
+
+def require_owner(user_id: str, facts: OwnerFacts, subject: Subject) -> None:
+    """Refuse (``ValidationError`` on ``owner_id``) a new owner the one rule says may not
+    receive a lead of the subject's pool."""
+    refusal = owner_refusal(user_id, facts, subject.pool)
+    if refusal is not None:
+        raise ValidationError([FieldProblem("owner_id", refusal)])
+
+
+@attrs.frozen(kw_only=True)
+class Assign(LeadCommand):
+    """Give an unassigned lead an owner (pool admins)."""
+
+    action: ClassVar[Action] = Action.ASSIGN
+    owner_id: str
+    department_id: str | None = None
+
+    def load(self, reads: Reads) -> HandOverFacts:
+        """The subject and the would-be owner."""
+        subject = self.subject(reads)
+        return HandOverFacts(subject, reads.owner_facts(self.owner_id, subject.pool))
+
+    def decide(self, facts: HandOverFacts) -> None:
+        """The actor may assign; the owner may receive the lead."""
+        self.require(facts.subject)
+        require_owner(self.owner_id, facts.owner, facts.subject)
+
+    def plan(self, facts: HandOverFacts) -> Outcome[Lead]:
+        """The lead assigned, with the owner's receipt recorded."""
+        s = facts.subject
+        assert facts.owner.user is not None
+        done = step(
+            s.lead,
+            Action.ASSIGN,
+            actor_id=s.actor.id,
+            at=s.now,
+            owner_id=self.owner_id,
+            department_id=self.department_id or facts.owner.user.department_id,
+            data={"rule": "manual"},
+        )
+        record = received(self.owner_id, s.lead, s.now, OwnershipChange.ASSIGNED)
+        return Outcome.of_step(done, s.lead.version, records=(record,))
+
+
+@attrs.frozen(slots=True)
+class ClaimSubject:
+    """A claim's subject and the counts the pool's claim caps are decided on."""
+
+    subject: Subject
+    counts: ClaimFacts
+
+
+@attrs.frozen(kw_only=True)
+class Claim(LeadCommand):
+    """Take an unassigned lead from a pool that allows claiming, within the pool's caps."""
+
+    action: ClassVar[Action] = Action.CLAIM
+
+    def load(self, reads: Reads) -> ClaimSubject:
+        """The subject and the claimer's open leads, claims today and last give-back."""
+        subject = self.subject(reads)
+        return ClaimSubject(subject, reads.claim_facts(subject.actor, subject.lead))
+
+    def decide(self, facts: ClaimSubject) -> None:
+        """Too late when someone owns it already (naming them only to those who may see the
+        lead); else the lifecycle, the policy and the pool's caps decide."""
+        s = facts.subject
+        if s.lead.owner_id is not None:
+            raise AlreadyClaimed(s.lead.id, s.lead.owner_id if s.visible else None)
+        if not s.visible:
+            raise NotFound("lead", s.lead.id)
+        s.require(self.setup, Action.CLAIM, claim=facts.counts)
+
+    def plan(self, facts: ClaimSubject) -> Outcome[Lead]:
+        """The lead owned by the claimer, with the claim recorded (it counts toward the daily
+        cap)."""
+        s = facts.subject
+        done = step(
+            s.lead,
+            Action.CLAIM,
+            actor_id=s.actor.id,
+            at=s.now,
+            owner_id=s.actor.id,
+            department_id=s.actor.department_id,
+        )
+        record = received(s.actor.id, s.lead, s.now, OwnershipChange.CLAIMED)
+        return Outcome.of_step(done, s.lead.version, records=(record,))
+
+
+@attrs.frozen(kw_only=True)
+class GiveBack(SubjectCommand):
+    """Send a held lead back to its pool, unassigned, history kept: ``action`` is release
+    (the owner or a pool admin), return (the owner, with a reason), reclaim (a pool admin) or
+    recycle. The previous owner's re-claim cool-down starts."""
+
+    action: ClassVar[Action] = Action.RELEASE
+    move: Action
+    reason: str | None = None
+
+    def decide(self, facts: Subject) -> None:
+        """Lifecycle and policy allow this move."""
+        facts.require(self.setup, self.move)
+
+    def plan(self, facts: Subject) -> Outcome[Lead]:
+        """The lead unassigned, with the previous owner's give-back recorded."""
+        done = step(
+            facts.lead, self.move, actor_id=facts.actor.id, at=facts.now, reason=self.reason
+        )
+        records: tuple[RecordWrite, ...] = ()
+        if facts.lead.owner_id is not None:
+            records = (
+                received(facts.lead.owner_id, facts.lead, facts.now, OwnershipChange.RELEASED),
+            )
+        return Outcome.of_step(done, facts.lead.version, records=records)
+
+
+@attrs.frozen(kw_only=True)
+class ChangeOwner(LeadCommand):
+    """Hand a held lead to another owner (调整/更换负责人). The old owner becomes a
+    collaborator; with ``move_follow_ups`` their follow-up records move to the new owner."""
+
+    action: ClassVar[Action] = Action.CHANGE_OWNER
+    owner_id: str
+    department_id: str | None = None
+    move_follow_ups: bool = False
+    reason: str | None = None
+
+    def load(self, reads: Reads) -> HandOverFacts:
+        """The subject, the new owner and (to move them) the follow-ups."""
+        subject = self.subject(reads)
+        follow_ups = tuple(reads.follow_ups(subject.lead.id)) if self.move_follow_ups else ()
+        return HandOverFacts(subject, reads.owner_facts(self.owner_id, subject.pool), follow_ups)
+
+    def decide(self, facts: HandOverFacts) -> None:
+        """The actor may change the owner; the new owner is someone else who may receive it."""
+        self.require(facts.subject)
+        if self.owner_id == facts.subject.lead.owner_id:
+            raise ValidationError(
+                [FieldProblem("owner_id", f"{self.owner_id!r} already owns the lead")]
+            )
+        require_owner(self.owner_id, facts.owner, facts.subject)
+
+    def plan(self, facts: HandOverFacts) -> Outcome[Lead]:
+        """The lead with its new owner, the old one kept on as a collaborator."""
+        s = facts.subject
+        lead = s.lead
+        old = lead.owner_id
+        assert facts.owner.user is not None
+        roles = {u: r for u, r in lead.collaborator_roles.items() if u != self.owner_id}
+        collaborators = lead.collaborators - {self.owner_id}
+        if old is not None:
+            collaborators |= {old}
+        moved: list[RecordWrite] = []
+        if old is not None and self.move_follow_ups:
+            moved = [
+                SaveFollowUp(attrs.evolve(record, owner_id=self.owner_id))
+                for record in facts.follow_ups
+                if record.owner_id == old
+            ]
+        done = step(
+            lead,
+            Action.CHANGE_OWNER,
+            actor_id=s.actor.id,
+            at=s.now,
+            owner_id=self.owner_id,
+            department_id=self.department_id or facts.owner.user.department_id,
+            reason=self.reason,
+            changes={"collaborators": collaborators, "collaborator_roles": roles},
+            data={
+                "follow_ups_moved": [w.follow_up.id for w in moved if isinstance(w, SaveFollowUp)]
+            },
+        )
+        record = received(self.owner_id, lead, s.now, OwnershipChange.ASSIGNED)
+        return Outcome.of_step(done, lead.version, records=(*moved, record))

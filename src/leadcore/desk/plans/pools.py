@@ -1,0 +1,147 @@
+"""Pools (线索池): creating and configuring them (system admins), every setting audited and
+every reference (admins, members, default owner, strategy) checked when it is written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import attrs
+
+from leadcore.errors import FieldProblem, NotFound, PermissionDenied, ValidationError
+from leadcore.events import Event, EventKind, diff_fields
+from leadcore.model import Action, Pool
+from leadcore.org import User
+from leadcore.policy import OwnerFacts, owner_refusal
+
+from ..outcome import AddPool, Outcome, SavePool
+from ..reads import Reads
+from ..setup import Setup
+
+__all__ = ["CreatePool", "UpdatePool", "pool_reference_problems"]
+
+_SETTINGS = frozenset(f.name for f in attrs.fields(Pool)) - {"id", "version"}
+
+
+@attrs.frozen(slots=True)
+class PoolFacts:
+    """Who acts, when, and the pool as stored (None for a new one)."""
+
+    actor: User
+    now: datetime
+    stored: Pool | None
+
+
+def pool_reference_problems(setup: Setup, pool: Pool) -> list[FieldProblem]:
+    """Every reference in ``pool`` that does not hold: unknown admins or members, a default
+    owner who may not own its leads, a strategy this desk does not have."""
+    problems = []
+    for field in ("admins", "members"):
+        for user_id in sorted(getattr(pool, field)):
+            try:
+                setup.org.user(user_id)
+            except NotFound:
+                problems.append(FieldProblem(field, f"no user {user_id!r}"))
+    if pool.default_owner_id is not None:
+        user: User | None
+        try:
+            user = setup.org.user(pool.default_owner_id)
+        except NotFound:
+            user = None
+        refusal = owner_refusal(pool.default_owner_id, OwnerFacts(user), pool)
+        if refusal is not None:
+            problems.append(
+                FieldProblem("default_owner_id", f"cannot own the pool's leads: {refusal}")
+            )
+    if pool.auto_assign is not None and pool.auto_assign not in setup.strategies:
+        known = ", ".join(sorted(setup.strategies)) or "none"
+        problems.append(
+            FieldProblem(
+                "auto_assign", f"no strategy {pool.auto_assign!r} on this desk (known: {known})"
+            )
+        )
+    return problems
+
+
+def _require_configure(setup: Setup, actor: User, pool: Pool, now: datetime) -> None:
+    decision = setup.policy.decide(actor, Action.CONFIGURE_POOL, None, pool, org=setup.org, now=now)
+    if not decision.allowed:
+        raise PermissionDenied(
+            actor.id, Action.CONFIGURE_POOL, f"pool {pool.id!r}", decision.reason
+        )
+
+
+@attrs.frozen(kw_only=True)
+class CreatePool:
+    """Add a pool (system admins only)."""
+
+    setup: Setup
+    actor_id: str
+    pool: Pool
+
+    def load(self, reads: Reads) -> PoolFacts:
+        """The actor (the pool id must be free: the store refuses a taken one)."""
+        if not isinstance(self.pool, Pool):
+            raise ValidationError([FieldProblem("pool", "must be a Pool")])
+        return PoolFacts(reads.actor(self.actor_id), reads.now, None)
+
+    def decide(self, facts: PoolFacts) -> None:
+        """System admins configure pools; every reference must hold."""
+        _require_configure(self.setup, facts.actor, self.pool, facts.now)
+        problems = pool_reference_problems(self.setup, self.pool)
+        if problems:
+            raise ValidationError(problems, subject=f"pool {self.pool.id!r}")
+
+    def plan(self, facts: PoolFacts) -> Outcome[Pool]:
+        """The pool stored, and a ``pool_created`` event."""
+        pool = self.pool if self.pool.version == 1 else attrs.evolve(self.pool, version=1)
+        event = Event(
+            EventKind.POOL_CREATED,
+            facts.now,
+            facts.actor.id,
+            pool_id=pool.id,
+            changes=diff_fields(None, pool),
+        )
+        return Outcome(pool, events=(event,), records=(AddPool(pool),))
+
+
+@attrs.frozen(kw_only=True)
+class UpdatePool:
+    """Change a pool's settings (system admins only), audited field by field."""
+
+    setup: Setup
+    actor_id: str
+    pool_id: str
+    settings: Mapping[str, object]
+
+    def load(self, reads: Reads) -> PoolFacts:
+        """The actor and the pool as stored."""
+        return PoolFacts(reads.actor(self.actor_id), reads.now, reads.pool(self.pool_id))
+
+    def decide(self, facts: PoolFacts) -> None:
+        """System admins configure pools; only known settings may be named."""
+        assert facts.stored is not None
+        _require_configure(self.setup, facts.actor, facts.stored, facts.now)
+        unknown = sorted(set(self.settings) - _SETTINGS)
+        if unknown:
+            known = ", ".join(sorted(_SETTINGS))
+            raise ValidationError(
+                [FieldProblem(name, f"is not a pool setting ({known})") for name in unknown]
+            )
+
+    def plan(self, facts: PoolFacts) -> Outcome[Pool]:
+        """The pool with the new settings (checked like a new pool's), and a ``pool_changed``
+        event listing each change; nothing when no setting changes."""
+        old = facts.stored
+        assert old is not None
+        new = attrs.evolve(old, version=old.version + 1, **self.settings)  # type: ignore[arg-type]
+        problems = pool_reference_problems(self.setup, new)
+        if problems:
+            raise ValidationError(problems, subject=f"pool {old.id!r}")
+        changes = diff_fields(old, new)
+        if not changes:
+            return Outcome(old)
+        event = Event(
+            EventKind.POOL_CHANGED, facts.now, facts.actor.id, pool_id=old.id, changes=changes
+        )
+        return Outcome(new, events=(event,), records=(SavePool(new, old.version),))

@@ -1,0 +1,114 @@
+"""Who works with the owner on a lead: collaborators (协作人, several at once, optionally with
+a named role such as the marketing co-owner) and followers (关注, a subscription)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+
+from leadcore import checks
+from leadcore.errors import FieldProblem, NotFound, ValidationError
+from leadcore.lifecycle import step
+from leadcore.model import Action, Lead
+
+from ..outcome import Outcome
+from ..reads import Subject
+from .common import SubjectCommand
+
+__all__ = ["AddCollaborators", "Follow", "RemoveCollaborators"]
+
+
+@attrs.frozen(kw_only=True)
+class AddCollaborators(SubjectCommand):
+    """Add collaborators, each an existing active user other than the owner; ``role`` (one of
+    the policy's collaborator roles) gives them that role's extra rights."""
+
+    action: ClassVar[Action] = Action.MANAGE_COLLABORATORS
+    user_ids: object
+    role: object = None
+
+    def plan(self, facts: Subject) -> Outcome[Lead]:
+        """The lead with the collaborators (and their role) added."""
+        wanted = checks.identifiers(self.user_ids, "user_ids", allow_empty=False)
+        problems = []
+        known_roles = self.setup.policy.collaborator_role_names
+        role = checks.optional_text(self.role, "role")
+        if role is not None and role not in known_roles:
+            problems.append(
+                FieldProblem(
+                    "role",
+                    f"{role!r} is not a collaborator role of this policy; known: "
+                    f"{', '.join(sorted(known_roles)) or 'none'}",
+                )
+            )
+        for user_id in sorted(wanted):
+            try:
+                if not self.setup.org.user(user_id).active:
+                    problems.append(FieldProblem("user_ids", f"user {user_id!r} is inactive"))
+            except NotFound:
+                problems.append(FieldProblem("user_ids", f"no user {user_id!r}"))
+        if facts.lead.owner_id in wanted:
+            problems.append(FieldProblem("user_ids", f"{facts.lead.owner_id!r} owns the lead"))
+        if problems:
+            raise ValidationError(problems, subject="collaborators")
+        roles = dict(facts.lead.collaborator_roles)
+        for user_id in wanted:
+            if role is None:
+                roles.pop(user_id, None)
+            else:
+                roles[user_id] = role
+        done = step(
+            facts.lead,
+            Action.MANAGE_COLLABORATORS,
+            actor_id=facts.actor.id,
+            at=facts.now,
+            changes={
+                "collaborators": facts.lead.collaborators | wanted,
+                "collaborator_roles": roles,
+            },
+        )
+        return Outcome.of_step(done, facts.lead.version)
+
+
+@attrs.frozen(kw_only=True)
+class RemoveCollaborators(SubjectCommand):
+    """Remove collaborators; their access to the lead ends at once."""
+
+    action: ClassVar[Action] = Action.MANAGE_COLLABORATORS
+    user_ids: object
+
+    def plan(self, facts: Subject) -> Outcome[Lead]:
+        """The lead without those collaborators (or their roles)."""
+        gone = checks.identifiers(self.user_ids, "user_ids", allow_empty=False)
+        roles = {u: r for u, r in facts.lead.collaborator_roles.items() if u not in gone}
+        done = step(
+            facts.lead,
+            Action.MANAGE_COLLABORATORS,
+            actor_id=facts.actor.id,
+            at=facts.now,
+            changes={"collaborators": facts.lead.collaborators - gone, "collaborator_roles": roles},
+        )
+        return Outcome.of_step(done, facts.lead.version)
+
+
+@attrs.frozen(kw_only=True)
+class Follow(SubjectCommand):
+    """Start (``on``) or stop watching a lead. Following shows the lead in "leads I follow"
+    while the actor may see it; it gives no access of its own."""
+
+    action: ClassVar[Action] = Action.FOLLOW
+    on: bool = True
+
+    def plan(self, facts: Subject) -> Outcome[Lead]:
+        """The lead with the actor added to or removed from its followers."""
+        me = frozenset({facts.actor.id})
+        followers = facts.lead.followers | me if self.on else facts.lead.followers - me
+        done = step(
+            facts.lead,
+            Action.FOLLOW,
+            actor_id=facts.actor.id,
+            at=facts.now,
+            changes={"followers": followers, "updated_at": facts.lead.updated_at},
+        )
+        return Outcome.of_step(done, facts.lead.version)

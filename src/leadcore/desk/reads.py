@@ -1,0 +1,282 @@
+"""The load step: what a plan may read, through one read-only view of a unit of work.
+
+``Reads`` hands out the facts plans decide on — the acting user, a lead with its pool and the
+actor's grants on it (``Subject``), would-be owners, claim counts, the facts a strategy needs —
+and nothing that writes. A lead the actor may not see is reported exactly as a missing one.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+
+import attrs
+
+from leadcore.assignment import DECIDED_STATUSES, MemoryContext, Needs, Strategy
+from leadcore.errors import ConcurrencyConflict, NotFound, PermissionDenied
+from leadcore.events import Event, EventKind
+from leadcore.ids import IdFactory, ResumableIds
+from leadcore.lifecycle import next_status
+from leadcore.model import Action, FollowUp, Lead, Pool
+from leadcore.org import User
+from leadcore.policy import ClaimFacts, Decision, OwnerFacts, ViewScope
+from leadcore.query import LeadQuery
+from leadcore.records import RECEIVED, Away, Grant, OwnershipChange
+from leadcore.scoring import Activity
+from leadcore.storage.protocol import UnitOfWork
+
+from .setup import Setup
+
+__all__ = ["Reads", "Subject"]
+
+
+@attrs.frozen(slots=True)
+class Subject:
+    """A lead operation's subject as loaded: who acts, on which lead in which pool, when, the
+    actor's active grants on that lead, and whether the actor may see the lead at all."""
+
+    actor: User
+    lead: Lead
+    pool: Pool
+    now: datetime
+    grants: tuple[Grant, ...] = ()
+    visible: bool = True
+
+    def decide(self, setup: Setup, action: Action, *, claim: ClaimFacts | None = None) -> Decision:
+        """The policy's decision on ``action`` for this subject."""
+        return setup.policy.decide(
+            self.actor,
+            action,
+            self.lead,
+            self.pool,
+            org=setup.org,
+            grants=self.grants,
+            now=self.now,
+            claim=claim,
+        )
+
+    def require(self, setup: Setup, action: Action, *, claim: ClaimFacts | None = None) -> None:
+        """Go on only if ``action`` may be taken: ``InvalidTransition`` when the lifecycle
+        forbids it from the lead's status, else ``PermissionDenied`` with the policy's reason."""
+        next_status(self.lead, action)
+        decision = self.decide(setup, action, claim=claim)
+        if not decision.allowed:
+            raise PermissionDenied(self.actor.id, action, f"lead {self.lead.id!r}", decision.reason)
+
+
+class Reads:
+    """A read-only view of one unit of work for the load step of a plan."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        setup: Setup,
+        *,
+        now: datetime,
+        ids: IdFactory,
+        rng: random.Random,
+        resumed: set[str] | None = None,
+    ) -> None:
+        self._uow = uow
+        self.setup = setup
+        self.now = now
+        self._ids = ids
+        self.rng = rng
+        self._resumed = set() if resumed is None else resumed
+
+    @property
+    def uow(self) -> UnitOfWork:
+        """The unit of work, for reads the helpers below do not cover (never write to it)."""
+        return self._uow
+
+    # --- people ------------------------------------------------------------------------------
+    def actor(self, user_id: str) -> User:
+        """The acting user: ``NotFound`` if unknown, ``PermissionDenied`` if deactivated."""
+        user = self.setup.org.user(user_id)
+        if not user.active:
+            raise PermissionDenied(user.id, "act", "anything", f"user {user.id} is inactive")
+        return user
+
+    def user_or_none(self, user_id: str) -> User | None:
+        """The user, or None if the directory does not know them."""
+        try:
+            return self.setup.org.user(user_id)
+        except NotFound:
+            return None
+
+    def owner_facts(self, user_id: str, pool: Pool) -> OwnerFacts:
+        """What the owner-eligibility rule needs about ``user_id`` receiving a lead of ``pool``."""
+        user = self.user_or_none(user_id)
+        if user is None:
+            return OwnerFacts(None)
+        loads = (
+            self._uow.open_counts([user_id])[user_id]
+            if pool.max_open_per_user is not None
+            else None
+        )
+        return OwnerFacts(user, loads, self.away_now(user_id))
+
+    def away_now(self, user_id: str) -> Away | None:
+        """The away period covering now for the user, if any."""
+        periods = self._uow.away_periods([user_id]).get(user_id, [])
+        return next((p for p in periods if p.covers(self.now)), None)
+
+    # --- leads -------------------------------------------------------------------------------
+    def pool(self, pool_id: str) -> Pool:
+        """The pool; ``NotFound`` if there is none."""
+        return self._uow.get_pool(pool_id)
+
+    def subject(
+        self,
+        actor_id: str,
+        lead_id: str,
+        *,
+        expected_version: int | None = None,
+        action: Action | None = None,
+    ) -> Subject:
+        """Load the actor, the lead, its pool and the actor's grants on it.
+
+        A lead the actor may not see raises ``NotFound`` exactly like a missing one, before any
+        version check, so a refusal tells them nothing about it. The one exception is a claim by
+        a member of a pool that allows claiming: the claim itself then says it was too late.
+        """
+        actor = self.actor(actor_id)
+        lead = self._uow.get_lead(lead_id)
+        pool = self._uow.get_pool(lead.pool_id)
+        grants = tuple(self._uow.grants_of(actor.id, lead_id=lead.id, active_at=self.now))
+        scope = self.setup.policy.view_scope(
+            actor, org=self.setup.org, pools=(pool,), grants=grants, now=self.now
+        )
+        visible = scope.covers(lead)
+        claimable = action is Action.CLAIM and pool.claim_enabled and pool.is_member(actor.id)
+        if not visible and not claimable:
+            raise NotFound("lead", lead_id)
+        if visible and expected_version is not None and expected_version != lead.version:
+            raise ConcurrencyConflict("lead", lead_id, expected_version, lead.version)
+        return Subject(actor, lead, pool, self.now, grants, visible)
+
+    def view_scope(self, actor: User, pools: Iterable[Pool] | None = None) -> ViewScope:
+        """Every way the actor sees leads now, among ``pools`` (default: every pool)."""
+        chosen = self._uow.list_pools() if pools is None else pools
+        grants = self._uow.grants_of(actor.id, active_at=self.now)
+        return self.setup.policy.view_scope(
+            actor, org=self.setup.org, pools=chosen, grants=grants, now=self.now
+        )
+
+    def follow_ups(self, lead_id: str) -> list[FollowUp]:
+        """The lead's follow-up records, oldest first."""
+        return self._uow.follow_ups(lead_id)
+
+    def events_of(self, lead_id: str) -> list[Event]:
+        """The lead's events, oldest first."""
+        return self._uow.events_since(0, lead_id=lead_id)
+
+    def activities(self, lead: Lead) -> list[Activity]:
+        """Every behaviour recorded on the lead (``activity_recorded`` events), oldest first."""
+        if lead.version == 0:
+            return []
+        found = []
+        for event in self._uow.events_since(0, lead_id=lead.id):
+            if event.kind is EventKind.ACTIVITY_RECORDED:
+                data = event.data
+                details = data.get("details")
+                found.append(
+                    Activity(
+                        str(data["activity"]),
+                        datetime.fromisoformat(str(data["at"])),
+                        lead_id=lead.id,
+                        data=details if isinstance(details, Mapping) else {},
+                    )
+                )
+        return found
+
+    # --- claims ------------------------------------------------------------------------------
+    def claim_facts(self, actor: User, lead: Lead) -> ClaimFacts:
+        """The counts the claim caps are decided on."""
+        day = self.now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return ClaimFacts(
+            open_count=self._uow.open_counts([actor.id])[actor.id],
+            claims_today=self._uow.count_ownership(
+                actor.id, changes=(OwnershipChange.CLAIMED,), since=day
+            ),
+            last_given_back_at=self._uow.last_ownership(
+                actor.id, lead.id, OwnershipChange.RELEASED
+            ),
+        )
+
+    def received_since(self, user_id: str, since: datetime) -> int:
+        """How many leads the user received (claimed or was assigned) since ``since``."""
+        return self._uow.count_ownership(user_id, changes=RECEIVED, since=since)
+
+    # --- strategies --------------------------------------------------------------------------
+    def assignment_context(
+        self, strategy: Strategy, leads: Sequence[Lead], pools: Mapping[str, Pool]
+    ) -> MemoryContext:
+        """The facts ``strategy`` needs to choose owners for ``leads``, loaded now, in a strict
+        context (reading anything it did not declare is an error)."""
+        needs = Needs()
+        for lead in leads:
+            needs = needs | strategy.needs(lead, pools.get(lead.pool_id))
+        return self.context_for(needs, pools.values())
+
+    def context_for(self, needs: Needs, pools: Iterable[Pool]) -> MemoryContext:
+        """A strict ``MemoryContext`` holding exactly ``needs``."""
+        known: list[User] = []
+        unknown: list[str] = []
+        for user_id in sorted(needs.users):
+            user = self.user_or_none(user_id)
+            if user is None:
+                unknown.append(user_id)
+            else:
+                known.append(user)
+        ids = [u.id for u in known]
+        loads = self._uow.open_counts(ids)
+        away = [p for periods in self._uow.away_periods(ids).values() for p in periods]
+        state = {key: self._uow.get_state(key) for key in needs.state_keys}
+        history: list[Lead] = []
+        if needs.history:
+            history = self._decided_history(ids)
+        return MemoryContext(
+            known,
+            loads,
+            state,
+            now=self.now,
+            rng=self.rng,
+            pools=pools,
+            away=away,
+            history=history,
+            unknown_users=unknown,
+            strict=True,
+        )
+
+    def _decided_history(self, owner_ids: Collection[str]) -> list[Lead]:
+        if not owner_ids:
+            return []
+        return self._uow.find_leads(
+            LeadQuery(owner_ids=frozenset(owner_ids), statuses=DECIDED_STATUSES)
+        )
+
+    # --- ids ---------------------------------------------------------------------------------
+    def new_id(self, kind: str) -> str:
+        """A fresh id for a record of ``kind`` ("lead", "follow_up", "grant"). A factory that
+        can resume is first moved past the ids this store already uses."""
+        if kind not in self._resumed and isinstance(self._ids, ResumableIds):
+            self._ids.resume(kind, lambda record_id: self._is_used(kind, record_id))
+            self._resumed.add(kind)
+        return self._ids(kind)
+
+    def _is_used(self, kind: str, record_id: str) -> bool:
+        uow = self._uow
+        if kind == "lead":
+            return bool(
+                uow.get_leads([record_id]) or uow.events_since(0, lead_id=record_id, limit=1)
+            )
+        getter = {"grant": uow.get_grant, "follow_up": uow.get_follow_up}.get(kind)
+        if getter is None:
+            return False
+        try:
+            getter(record_id)
+        except NotFound:
+            return False
+        return True

@@ -1,0 +1,171 @@
+"""The one runner every operation goes through.
+
+In one unit of work: **load** what the plan needs (``Reads``), **decide** (lifecycle and
+policy, pure: a refusal raises before anything is written), **plan** (pure: an ``Outcome``),
+then save each lead with the version it was read at, write the other records, append the
+events, and commit. A refusal or a failure anywhere leaves the store as it was.
+
+Single operations, batches (a unit of work and a result per lead) and many plans in one unit of
+work (each in a savepoint, for imports and sweeps) all run here. This module and the stores are
+the only places that write.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from typing import Protocol, TypeVar
+
+from leadcore.clock import Clock
+from leadcore.errors import LeadcoreError
+from leadcore.ids import IdFactory
+from leadcore.model import Lead
+from leadcore.records import OwnershipRecord
+from leadcore.storage.protocol import LeadStore, UnitOfWork
+
+from .outcome import (
+    AddFollowUp,
+    AddLead,
+    AddPool,
+    DeleteLead,
+    Outcome,
+    PutGrant,
+    SaveFollowUp,
+    SaveLead,
+    SavePool,
+    SetAway,
+    SetState,
+)
+from .reads import Reads
+from .results import BatchResult, LeadOutcome
+from .setup import Setup
+
+__all__ = ["Operation", "Runner"]
+
+F = TypeVar("F")
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Operation(Protocol[F, T_co]):
+    """A plan: ``load`` what it needs, ``decide`` whether it may go ahead (raise if not), and
+    ``plan`` the outcome. ``decide`` and ``plan`` are pure functions of the loaded facts."""
+
+    def load(self, reads: Reads) -> F:
+        """Read everything the decision and the plan need."""
+        ...
+
+    def decide(self, facts: F) -> None:
+        """Raise a ``LeadcoreError`` if the operation may not go ahead."""
+        ...
+
+    def plan(self, facts: F) -> Outcome[T_co]:
+        """What the operation writes and returns."""
+        ...
+
+
+class Runner:
+    """Runs operations against ``store`` with the desk's ``setup``, ``clock``, ids and rng."""
+
+    def __init__(
+        self,
+        store: LeadStore,
+        clock: Clock,
+        setup: Setup,
+        *,
+        ids: IdFactory,
+        rng: random.Random,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.setup = setup
+        self._ids = ids
+        self._rng = rng
+        self._resumed: set[str] = set()
+
+    def _reads(self, uow: UnitOfWork) -> Reads:
+        return Reads(
+            uow,
+            self.setup,
+            now=self.clock.now(),
+            ids=self._ids,
+            rng=self._rng,
+            resumed=self._resumed,
+        )
+
+    def run(self, operation: Operation[F, T]) -> T:
+        """Run one operation in its own unit of work and return its value."""
+        with self.store.unit_of_work() as uow:
+            value = self._run_in(self._reads(uow), uow, operation)
+            uow.commit()
+        return value
+
+    def read(self, query: Callable[[Reads], T]) -> T:
+        """Answer a read-only question in a unit of work that writes nothing."""
+        with self.store.unit_of_work() as uow:
+            return query(self._reads(uow))
+
+    def run_each(self, operations: Iterable[tuple[str, Operation[F, Lead]]]) -> BatchResult:
+        """Run each ``(lead id, operation)`` in its own unit of work; a result per lead, in
+        order. One lead's refusal or failure never undoes another's change."""
+        outcomes = []
+        for lead_id, operation in operations:
+            try:
+                outcomes.append(LeadOutcome(lead_id, lead=self.run(operation)))
+            except LeadcoreError as e:
+                outcomes.append(LeadOutcome(lead_id, error=e))
+        return BatchResult(tuple(outcomes))
+
+    def run_together(self, operations: Iterable[Operation[F, T]]) -> list[T | LeadcoreError]:
+        """Run many operations in one unit of work, each in a savepoint: a refused one is
+        reported in its place and leaves no trace; the others land together at commit."""
+        results: list[T | LeadcoreError] = []
+        with self.store.unit_of_work() as uow:
+            reads = self._reads(uow)
+            for operation in operations:
+                try:
+                    with uow.savepoint():
+                        results.append(self._run_in(reads, uow, operation))
+                except LeadcoreError as e:
+                    results.append(e)
+            uow.commit()
+        return results
+
+    def _run_in(self, reads: Reads, uow: UnitOfWork, operation: Operation[F, T]) -> T:
+        facts = operation.load(reads)
+        operation.decide(facts)
+        outcome = operation.plan(facts)
+        apply(uow, outcome)
+        return outcome.value
+
+
+def apply(uow: UnitOfWork, outcome: Outcome[object]) -> None:
+    """Write an outcome: leads (with their expected versions), then records, then events."""
+    for write in outcome.leads:
+        match write:
+            case AddLead(lead):
+                uow.add_lead(lead)
+            case SaveLead(lead, expected):
+                uow.save_lead(lead, expected_version=expected)
+            case DeleteLead(lead_id, expected):
+                uow.delete_lead(lead_id, expected_version=expected)
+    for record in outcome.records:
+        match record:
+            case AddFollowUp(follow_up):
+                uow.add_follow_up(follow_up)
+            case SaveFollowUp(follow_up):
+                uow.save_follow_up(follow_up)
+            case PutGrant(grant):
+                uow.put_grant(grant)
+            case OwnershipRecord():
+                uow.add_ownership_record(record)
+            case SetAway(user_id, periods):
+                uow.set_away(user_id, periods)
+            case SetState(key, value):
+                uow.set_state(key, value)
+            case AddPool(pool):
+                uow.add_pool(pool)
+            case SavePool(pool, expected):
+                uow.save_pool(pool, expected_version=expected)
+    if outcome.events:
+        uow.append_events(outcome.events)

@@ -1,0 +1,81 @@
+"""The rules a desk applies, as one value handed to every plan: the policy, the org directory,
+entry rules and custom fields, the auto-assign strategies and the scorer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from leadcore.assignment import Strategy
+from leadcore.custom_fields import CustomFieldSet
+from leadcore.errors import ConfigError, FieldProblem, ValidationError
+from leadcore.intake import LeadRules
+from leadcore.model import Pool
+from leadcore.org import OrgDirectory
+from leadcore.policy import Policy
+from leadcore.scoring import Scorer
+
+__all__ = ["Setup"]
+
+
+@attrs.frozen(slots=True)
+class Setup:
+    """What a plan may consult besides the facts it loaded. ``strategies`` are the auto-assign
+    strategies pools name in ``Pool.auto_assign``; ``scorer`` keeps scores current when set."""
+
+    org: OrgDirectory
+    policy: Policy
+    rules: LeadRules
+    custom_fields: CustomFieldSet
+    strategies: Mapping[str, Strategy]
+    scorer: Scorer | None = None
+
+    def pool_strategy(self, pool: Pool) -> Strategy | None:
+        """The strategy ``pool.auto_assign`` names (None when it names none); ``ConfigError``
+        if this desk was not given it."""
+        if pool.auto_assign is None:
+            return None
+        strategy = self.strategies.get(pool.auto_assign)
+        if strategy is None:
+            raise ConfigError(
+                f"pools[{pool.id}].auto_assign",
+                f"names strategy {pool.auto_assign!r}, which this desk was not given "
+                f"(known: {', '.join(self.strategies) or 'none'})",
+            )
+        return strategy
+
+    def strategy_named(self, pool: Pool, strategy: Strategy | str | None) -> Strategy:
+        """The strategy to use: the one given, the one named, or the pool's own."""
+        if strategy is None:
+            own = self.pool_strategy(pool)
+            if own is None:
+                raise ValidationError(
+                    [
+                        FieldProblem(
+                            "strategy", f"pool {pool.name} has no auto-assign strategy; name one"
+                        )
+                    ]
+                )
+            return own
+        if isinstance(strategy, str):
+            found = self.strategies.get(strategy)
+            if found is None:
+                known = ", ".join(self.strategies) or "none"
+                raise ValidationError(
+                    [FieldProblem("strategy", f"no strategy {strategy!r} (known: {known})")]
+                )
+            return found
+        if not isinstance(strategy, Strategy):
+            raise ValidationError(
+                [FieldProblem("strategy", "must be a Strategy, a strategy's name, or None")]
+            )
+        return strategy
+
+    def require_scorer(self) -> Scorer:
+        """The scorer; ``ValidationError`` when this desk has none."""
+        if self.scorer is None:
+            raise ValidationError(
+                [FieldProblem("scorer", "this desk has no scorer; pass LeadDesk(scorer=...)")]
+            )
+        return self.scorer

@@ -1,0 +1,22 @@
+"""The JSON value type shared by strategy state, event data and exports."""
+
+from __future__ import annotations
+
+import json
+from typing import TypeAlias
+
+from leadcore.errors import FieldProblem, ValidationError
+
+__all__ = ["JSONValue", "dump_json"]
+
+JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
+"""Anything JSON can represent: strategy state (cursors, credits) holds only such values."""
+
+
+def dump_json(value: object, field: str) -> str:
+    """``value`` as compact JSON text; ``ValidationError`` naming ``field`` if JSON cannot hold
+    it (a datetime, NaN, an object)."""
+    try:
+        return json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError) as e:
+        raise ValidationError([FieldProblem(field, f"must be JSON-representable: {e}")]) from e

@@ -1,0 +1,54 @@
+"""The claim rule (抢单) beyond the roles: a pool's caps on claims, decided from plain facts.
+
+The policy's rules say who may claim at all (members of a pool that allows claiming); this
+module adds the pool's limits: the open-lead cap every owner is held to, claims per day, and the
+cool-down before re-claiming a lead one gave back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import attrs
+
+from leadcore.model import Lead, Pool
+from leadcore.org import User
+from leadcore.policy.ownership import OwnerFacts, owner_refusal
+
+__all__ = ["ClaimFacts", "claim_refusal"]
+
+
+@attrs.frozen(slots=True)
+class ClaimFacts:
+    """What the claim caps need: the claimer's open leads now, their claims since the start of
+    today (UTC), and when they last gave this lead back (None if never)."""
+
+    open_count: int
+    claims_today: int
+    last_given_back_at: datetime | None = None
+
+
+def claim_refusal(
+    actor: User, lead: Lead, pool: Pool, facts: ClaimFacts, *, now: datetime
+) -> str | None:
+    """Why ``actor`` may not claim ``lead`` within ``pool``'s caps, or None when they may. The
+    first limit broken gives the reason."""
+    refusal = owner_refusal(actor.id, OwnerFacts(actor, facts.open_count), pool)
+    if refusal is not None:
+        return refusal
+    per_day = pool.max_claims_per_day
+    if per_day is not None and facts.claims_today >= per_day:
+        return (
+            f"{actor.id} has claimed {facts.claims_today} leads today; "
+            f"pool {pool.name} allows {per_day} a day"
+        )
+    cooldown = pool.claim_cooldown_hours
+    given_back = facts.last_given_back_at
+    if cooldown is not None and given_back is not None:
+        until = given_back + timedelta(hours=cooldown)
+        if now < until:
+            return (
+                f"{actor.id} gave lead {lead.id} back at {given_back:%Y-%m-%d %H:%M}; "
+                f"may claim it again after {until:%Y-%m-%d %H:%M} ({cooldown:g} h cool-down)"
+            )
+    return None

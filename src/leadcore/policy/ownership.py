@@ -1,0 +1,55 @@
+"""Who may own a lead, in one place: the rule every hand-out obeys (create, assign,
+auto-assign, claim, change owner, transfer and their batch forms).
+
+A user may receive a lead in a pool when they exist, are active, belong to the pool, are not
+away, and hold fewer open leads than the pool's ``max_open_per_user`` (库容). A lead is never
+handed to anyone else; a user removed from a pool keeps the leads they hold but receives none.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from leadcore.model import Pool
+from leadcore.org import User
+from leadcore.records import Away
+
+__all__ = ["OwnerFacts", "owner_refusal"]
+
+
+@attrs.frozen(slots=True)
+class OwnerFacts:
+    """What the rule needs to know about a would-be owner: the user (None when the directory
+    does not know them), their open leads now (None when not counted) and the away period
+    covering now (None when they are in)."""
+
+    user: User | None
+    open_count: int | None = None
+    away: Away | None = None
+
+
+def owner_refusal(user_id: str, facts: OwnerFacts, pool: Pool) -> str | None:
+    """Why ``user_id`` may not receive a lead of ``pool``, or None when they may."""
+    user = facts.user
+    if user is None:
+        return f"no user {user_id!r}"
+    if not user.active:
+        return f"user {user_id!r} is inactive"
+    if not pool.is_member(user_id):
+        return f"user {user_id!r} is not a member of pool {pool.name}"
+    if facts.away is not None:
+        note = f" ({facts.away.note})" if facts.away.note else ""
+        return f"user {user_id!r} is away until {_when(facts.away.end)}{note}"
+    cap = pool.max_open_per_user
+    if cap is not None and facts.open_count is not None and facts.open_count >= cap:
+        return (
+            f"user {user_id!r} already holds {facts.open_count} open leads; "
+            f"pool {pool.name} allows {cap}"
+        )
+    return None
+
+
+def _when(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M}"

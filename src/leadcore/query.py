@@ -1,0 +1,233 @@
+"""What a lead query asks for: filters, a disjunction of reaches, an ordering and a page.
+
+``LeadQuery.matches`` and ``LeadQuery.select`` are the reference meaning of a query: a store
+may find leads any way it likes, but must return exactly what ``select`` would, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import datetime
+from typing import TypeAlias
+
+import attrs
+
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.labels import LabelledEnum
+from leadcore.model import Lead, LeadStatus
+
+__all__ = ["LeadFilter", "LeadOrder", "LeadQuery", "SortKey", "conjoin", "conjuncts"]
+
+SortKey: TypeAlias = tuple[datetime, str]
+"""A lead's position in an ordering: the ordering's timestamp, then the lead id."""
+
+
+class LeadOrder(LabelledEnum):
+    """How a query orders leads. Every ordering breaks ties by lead id, so it is total."""
+
+    CREATED = "created", "创建时间（早→晚）", "Oldest first"
+    CREATED_DESC = "created_desc", "创建时间（晚→早）", "Newest first"
+    DUE = "due", "下次跟进时间", "Next follow-up due first"
+
+    def key(self, lead: Lead) -> SortKey | None:
+        """The lead's sort key in this ordering; None when the lead has no place in it
+        (a lead with no ``next_due_at`` in the DUE ordering)."""
+        if self is LeadOrder.DUE:
+            return None if lead.next_due_at is None else (lead.next_due_at, lead.id)
+        return (lead.created_at, lead.id)
+
+    @property
+    def descending(self) -> bool:
+        """Whether the ordering runs from the latest key to the earliest."""
+        return self is LeadOrder.CREATED_DESC
+
+
+def _statuses(
+    value: Collection[LeadStatus] | LeadStatus | None,
+) -> frozenset[LeadStatus] | None:
+    if value is None:
+        return None
+    if isinstance(value, LeadStatus):
+        return frozenset({value})
+    return value if isinstance(value, frozenset) else frozenset(value)
+
+
+def _ids(value: Collection[str] | None) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        raise ValidationError(
+            [FieldProblem("ids", f"give a collection of ids, not the string {value!r}")]
+        )
+    return value if isinstance(value, frozenset) else frozenset(value)
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class LeadFilter:
+    """Criteria a lead must all meet (a criterion left ``None`` does not constrain).
+
+    ``owner_ids`` matches leads owned by any of the ids (a team, "my subordinates");
+    ``pool_ids`` leads in any of the pools; ``due_before`` leads whose ``next_due_at`` is before
+    it; ``created_from`` is inclusive and ``created_before`` exclusive.
+    """
+
+    ids: frozenset[str] | None = attrs.field(default=None, converter=_ids)
+    pool_id: str | None = None
+    pool_ids: frozenset[str] | None = attrs.field(default=None, converter=_ids)
+    statuses: frozenset[LeadStatus] | None = attrs.field(default=None, converter=_statuses)
+    owner_id: str | None = None
+    owner_ids: frozenset[str] | None = attrs.field(default=None, converter=_ids)
+    follower_id: str | None = None
+    collaborator_id: str | None = None
+    source: str | None = None
+    grade: str | None = None
+    due_before: datetime | None = None
+    created_from: datetime | None = None
+    created_before: datetime | None = None
+
+    def accepts(self, lead: Lead) -> bool:
+        """Whether ``lead`` meets every criterion of this filter."""
+        if self.ids is not None and lead.id not in self.ids:
+            return False
+        if self.pool_id is not None and lead.pool_id != self.pool_id:
+            return False
+        if self.pool_ids is not None and lead.pool_id not in self.pool_ids:
+            return False
+        if self.statuses is not None and lead.status not in self.statuses:
+            return False
+        if self.owner_id is not None and lead.owner_id != self.owner_id:
+            return False
+        if self.owner_ids is not None and lead.owner_id not in self.owner_ids:
+            return False
+        if self.follower_id is not None and self.follower_id not in lead.followers:
+            return False
+        if self.collaborator_id is not None and self.collaborator_id not in lead.collaborators:
+            return False
+        if self.source is not None and lead.source != self.source:
+            return False
+        if self.grade is not None and lead.grade != self.grade:
+            return False
+        if self.due_before is not None and (
+            lead.next_due_at is None or not lead.next_due_at < self.due_before
+        ):
+            return False
+        if self.created_from is not None and lead.created_at < self.created_from:
+            return False
+        return not (self.created_before is not None and lead.created_at >= self.created_before)
+
+    def criteria(self) -> LeadFilter:
+        """Just the filter part (a ``LeadQuery``'s ordering, paging and reaches dropped)."""
+        if type(self) is LeadFilter:
+            return self
+        return LeadFilter(**{f.name: getattr(self, f.name) for f in attrs.fields(LeadFilter)})
+
+
+def _filters(value: Iterable[LeadFilter] | None) -> tuple[LeadFilter, ...] | None:
+    return None if value is None else tuple(value)
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class LeadQuery(LeadFilter):
+    """Which leads to find, in what order, and which page. Every criterion given must hold, and
+    when ``any_of`` is given, at least one of its filters too (a view's reaches: "mine, or in a
+    pool I administer, or granted to me").
+
+    Paging: ``after`` is the sort key of the last lead of the previous page (keyset paging stays
+    correct while leads change); ``offset`` skips that many matches; ``limit`` caps the page.
+    With ``order=DUE`` only leads with a due date are returned.
+    """
+
+    any_of: tuple[LeadFilter, ...] | None = attrs.field(default=None, converter=_filters)
+    order: LeadOrder = LeadOrder.CREATED
+    after: SortKey | None = None
+    offset: int = attrs.field(default=0, validator=attrs.validators.ge(0))
+    limit: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.ge(0))
+    )
+
+    def matches(self, lead: Lead) -> bool:
+        """Whether ``lead`` meets every criterion and one of ``any_of`` (ordering and paging
+        aside). This is the reference meaning of a query's filters."""
+        if not self.accepts(lead):
+            return False
+        return self.any_of is None or any(f.accepts(lead) for f in self.any_of)
+
+    def select(self, leads: Iterable[Lead]) -> list[Lead]:
+        """Apply the query to any collection of leads by brute force: filter, order, page.
+
+        The slow, obviously-right reference that store implementations are tested against.
+        """
+        keyed = []
+        for lead in leads:
+            key = self.order.key(lead)
+            if key is not None and self.matches(lead):
+                keyed.append((key, lead))
+        descending = self.order.descending
+        keyed.sort(key=lambda kl: kl[0], reverse=descending)
+        if self.after is not None:
+            after = self.after
+            keyed = [kl for kl in keyed if (kl[0] < after if descending else kl[0] > after)]
+        page = keyed[self.offset :]
+        if self.limit is not None:
+            page = page[: self.limit]
+        return [lead for _, lead in page]
+
+    def unpaged(self) -> LeadQuery:
+        """The same criteria with no ordering constraint, cursor, offset or limit (for counts)."""
+        return attrs.evolve(self, order=LeadOrder.CREATED, after=None, offset=0, limit=None)
+
+
+_SETS = ("ids", "pool_ids", "owner_ids")
+_EQUALS = ("pool_id", "owner_id", "follower_id", "collaborator_id", "source", "grade")
+
+
+def conjoin(first: LeadFilter, second: LeadFilter) -> LeadFilter | None:
+    """One filter accepting exactly the leads both accept, or None when no lead can (the two
+    contradict each other, e.g. two different owners)."""
+    merged: dict[str, object] = {}
+    for name in _EQUALS:
+        a, b = getattr(first, name), getattr(second, name)
+        if a is not None and b is not None and a != b:
+            return None
+        merged[name] = a if a is not None else b
+    for name in (*_SETS, "statuses"):
+        a, b = getattr(first, name), getattr(second, name)
+        both = a if b is None else b if a is None else a & b
+        if both is not None and not both:
+            return None
+        merged[name] = both
+    for one, many in (("pool_id", "pool_ids"), ("owner_id", "owner_ids")):
+        chosen, among = merged[one], merged[many]
+        if isinstance(among, frozenset) and chosen is not None and chosen not in among:
+            return None
+    merged["due_before"] = _earliest(first.due_before, second.due_before)
+    merged["created_before"] = _earliest(first.created_before, second.created_before)
+    merged["created_from"] = _latest(first.created_from, second.created_from)
+    return LeadFilter(**merged)  # type: ignore[arg-type]
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return a if b is None else b if a is None else min(a, b)
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return a if b is None else b if a is None else max(a, b)
+
+
+def conjuncts(query: LeadQuery) -> list[LeadFilter]:
+    """The query's criteria as a disjunction of plain filters: its own criteria joined with
+    each of ``any_of`` (contradictions dropped). A reach that adds nothing to the criteria makes
+    the whole disjunction just the criteria."""
+    base = query.criteria()
+    if query.any_of is None:
+        return [base]
+    found: list[LeadFilter] = []
+    for reach in query.any_of:
+        both = conjoin(base, reach)
+        if both is None:
+            continue
+        if both == base:
+            return [base]
+        if both not in found:
+            found.append(both)
+    return found

@@ -1,0 +1,133 @@
+"""Records the store keeps beside leads: temporary grants, ownership records, away periods.
+
+Each is a plain, immutable attrs value with a typed place in the store protocol, so a decision
+reads exactly what it needs through an index (a user's unexpired grants, a user's claims since
+a moment, a user's away periods) instead of parsing key-value state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+
+import attrs
+
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.labels import LabelledEnum
+from leadcore.model import Action
+
+__all__ = [
+    "Away",
+    "Grant",
+    "GrantStatus",
+    "OwnershipChange",
+    "OwnershipRecord",
+]
+
+
+def _aware(value: object) -> bool:
+    return (
+        isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None
+    )
+
+
+class GrantStatus(LabelledEnum):
+    """Where a temporary grant stands."""
+
+    PENDING = "pending", "待审批", "Pending"
+    APPROVED = "approved", "已批准", "Approved"
+    REVOKED = "revoked", "已撤销", "Revoked"
+
+
+_VIEW_ONLY: Final = frozenset({Action.VIEW})
+
+
+@attrs.frozen(slots=True)
+class Grant:
+    """Temporary rights for ``grantee_id`` on one lead (临时查看权限). The clock starts at
+    approval: ``expires_at`` is ``approved_at + hours``. It confers ``actions`` only while
+    approved and unexpired (see ``is_active``)."""
+
+    id: str
+    grantee_id: str
+    lead_id: str
+    reason: str
+    requested_at: datetime
+    hours: float
+    actions: frozenset[Action] = _VIEW_ONLY
+    status: GrantStatus = GrantStatus.PENDING
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    expires_at: datetime | None = None
+    revoked_by: str | None = None
+
+    def is_active(self, now: datetime) -> bool:
+        """Whether the grant confers its actions at ``now``."""
+        return (
+            self.status is GrantStatus.APPROVED
+            and self.expires_at is not None
+            and (self.approved_at is None or self.approved_at <= now)
+            and now < self.expires_at
+        )
+
+    def allows(self, user_id: str, lead_id: str, action: Action, now: datetime) -> bool:
+        """Whether this grant lets ``user_id`` take ``action`` on ``lead_id`` at ``now``."""
+        return (
+            self.grantee_id == user_id
+            and self.lead_id == lead_id
+            and action in self.actions
+            and self.is_active(now)
+        )
+
+
+class OwnershipChange(LabelledEnum):
+    """What an ownership record says happened between a user and a lead."""
+
+    CLAIMED = "claimed", "抢单", "Claimed"
+    ASSIGNED = "assigned", "分配", "Assigned"
+    RELEASED = "released", "交还", "Given back"
+
+
+RECEIVED: Final = frozenset({OwnershipChange.CLAIMED, OwnershipChange.ASSIGNED})
+"""The changes through which a user receives a lead (they count toward quotas)."""
+
+
+@attrs.frozen(slots=True)
+class OwnershipRecord:
+    """A user received a lead (claimed or was assigned it) or gave it back (released, returned,
+    reclaimed, recycled), at ``at``. Claim limits, re-claim cool-downs and quotas count these."""
+
+    user_id: str
+    lead_id: str
+    pool_id: str
+    at: datetime
+    change: OwnershipChange
+
+
+@attrs.frozen(slots=True)
+class Away:
+    """A period a user is away (休假/外出): from ``start`` (inclusive) to ``end`` (exclusive).
+
+    Raises ``ValidationError`` unless both are timezone-aware and ``end`` is after ``start``."""
+
+    user_id: str
+    start: datetime
+    end: datetime
+    note: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        problems = [
+            FieldProblem(name, "needs a timezone, e.g. 2026-03-02T09:00:00+08:00")
+            for name in ("start", "end")
+            if not _aware(getattr(self, name))
+        ]
+        if not problems and not self.end > self.start:
+            problems.append(FieldProblem("end", "must be after start"))
+        if not isinstance(self.note, str):
+            problems.append(FieldProblem("note", "must be text"))
+        if problems:
+            raise ValidationError(problems, subject=f"away period of {self.user_id!r}")
+
+    def covers(self, at: datetime) -> bool:
+        """Whether ``at`` falls within the period."""
+        return self.start <= at < self.end
