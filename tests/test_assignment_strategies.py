@@ -11,6 +11,7 @@ import pytest
 from leadcore import (
     ConfigError,
     Lead,
+    LeadcoreError,
     LeadStatus,
     MemoryStore,
     OrgChart,
@@ -28,16 +29,15 @@ from leadcore.assignment import (
     RouteCondition,
     Router,
     RoutingRule,
-    StoreContext,
     Strategy,
     Team,
     TieBreak,
     WeightedRoundRobin,
-    away_key,
-    away_state,
     plan_distribution,
     state_key,
 )
+from leadcore.desk import context_for
+from leadcore.storage import UnitOfWork
 from leadcore.testing.factories import make_lead, make_pool
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -346,16 +346,17 @@ def test_performance_falls_back_without_history() -> None:
     assert no_fallback.reason == "performance: the lead has no industry; no fallback"
 
 
-# --- the store context --------------------------------------------------------------------------
+# --- facts from a store (what the desk hands a strategy) --------------------------------------
 
 
 ORG = OrgChart(users=[User("u1"), User("u2"), User("u3"), User("u4", active=False)])
+POOL_A = make_pool("pool-a", members={"u1", "u2", "u3", "u4"})
 
 
 def store_with_pool() -> MemoryStore:
     store = MemoryStore()
     with store.unit_of_work() as uow:
-        uow.add_pool(make_pool("pool-a", members={"u1", "u2", "u3", "u4"}))
+        uow.add_pool(POOL_A)
         for i in range(3):
             uow.add_lead(make_lead(f"open-{i}", status=LeadStatus.ASSIGNED, owner_id="u1"))
         uow.add_lead(make_lead("done", status=LeadStatus.INVALID, owner_id="u2"))
@@ -363,11 +364,17 @@ def store_with_pool() -> MemoryStore:
     return store
 
 
+def facts_for(uow: UnitOfWork, strategy: Strategy, lead: Lead, seed: int = 0) -> MemoryContext:
+    """The facts the strategy declares it needs, loaded from the unit of work."""
+    return context_for(
+        uow, ORG, strategy.needs(lead, POOL_A), [POOL_A], now=T0, rng=random.Random(seed)
+    )
+
+
 def assign_once(store: MemoryStore, strategy: Strategy, lead: Lead, seed: int = 1) -> Choice:
-    """What the desk does: choose and write the state updates in one unit of work."""
+    """What the desk does: load the facts, choose, write the state updates in one unit of work."""
     with store.unit_of_work() as uow:
-        ctx = StoreContext(uow, ORG, now=T0, rng=random.Random(seed))
-        choice = strategy.choose(lead, ctx)
+        choice = strategy.choose(lead, facts_for(uow, strategy, lead, seed))
         for key, value in choice.state_updates.items():
             uow.set_state(key, value)
         if choice.owner_id is not None:
@@ -376,14 +383,29 @@ def assign_once(store: MemoryStore, strategy: Strategy, lead: Lead, seed: int = 
     return choice
 
 
-def test_store_context_reads_pool_members_loads_and_users() -> None:
+def test_loaded_facts_hold_pool_members_loads_and_users() -> None:
     store = store_with_pool()
     with store.unit_of_work() as uow:
-        ctx = StoreContext(uow, ORG, now=T0, rng=random.Random(0))
+        ctx = facts_for(uow, LeastLoaded(), make_lead("L"))
         assert ctx.members("pool-a") == ("u1", "u2", "u3", "u4")
-        assert [ctx.open_count(u) for u in ("u1", "u2", "u9")] == [3, 0, 0]
-        assert ctx.user("nobody") is None
-        assert ctx.pool("nope") is None and ctx.members("nope") == ()
+        assert [ctx.open_count(u) for u in ("u1", "u2")] == [3, 0]
+        with pytest.raises(LeadcoreError, match="did not ask for"):
+            ctx.user("nobody")
+        assert ctx.pool("nope") is None
+
+
+def test_a_strategy_declares_what_it_reads() -> None:
+    lead = make_lead("L", region="华东")
+    router = Router(
+        (RoutingRule((RouteCondition("region", {"华东"}),), ("u1", "u2"), "east"),),
+        then=RoundRobin(name="rr"),
+    )
+    needs = router.needs(lead, POOL_A)
+    assert needs.users == {"u1", "u2"}
+    assert needs.state_keys == {state_key("rr", "pool-a/east", "cursor")}
+    assert not needs.history
+    assert PerformanceBased(users=("u1",)).needs(lead, POOL_A).history
+    assert LeastLoaded().needs(lead, POOL_A).users == {"u1", "u2", "u3", "u4"}
 
 
 def test_cursor_survives_a_restart_through_the_store() -> None:
@@ -394,10 +416,10 @@ def test_cursor_survives_a_restart_through_the_store() -> None:
     assert owners == ["u1", "u2", "u3", "u1", "u2"]  # u4 is inactive
 
 
-def test_store_context_reads_away_periods_from_state() -> None:
+def test_away_periods_recorded_in_the_store_are_handed_in() -> None:
     store = store_with_pool()
     with store.unit_of_work() as uow:
-        uow.set_state(away_key("u1"), away_state([Away("u1", T0, T0 + timedelta(hours=8))]))
+        uow.set_away("u1", [Away("u1", T0, T0 + timedelta(hours=8))])
         uow.commit()
     choice = assign_once(store, LeastLoaded(), make_lead("L"))
     assert choice.owner_id in {"u2", "u3"}
@@ -407,21 +429,13 @@ def test_store_context_reads_away_periods_from_state() -> None:
     }
 
 
-def test_malformed_away_state_is_a_config_error() -> None:
-    store = store_with_pool()
-    with store.unit_of_work() as uow:
-        uow.set_state(away_key("u1"), [{"start": "2026-03-02T09:00:00+00:00"}])
-        ctx = StoreContext(uow, ORG, now=T0, rng=random.Random(0))
-        with pytest.raises(ConfigError, match=r"state\[away:u1\]\[0\]\.end"):
-            ctx.away("u1")
-
-
 def test_store_track_record_counts_converted_and_lost() -> None:
     store = MemoryStore()
     with store.unit_of_work() as uow:
         for lead in history("u1", "SaaS", 2, 1):
             uow.add_lead(lead)
-        ctx = StoreContext(uow, ORG, now=T0, rng=random.Random(0))
+        strategy = PerformanceBased(users=("u1",), min_sample=1)
+        ctx = facts_for(uow, strategy, make_lead("L", industry="SaaS"))
         record = ctx.track_record("u1", "industry", "SaaS")
         assert (record.converted, record.decided) == (2, 3)
         assert record.rate == pytest.approx(2 / 3)

@@ -17,14 +17,14 @@ class TestMemoryStoreWalkingContract(LeadStoreContract):
     """The contract again, with every query walking the ordering instead of an index."""
 
     def make_store(self) -> LeadStore:
-        return MemoryStore(walk_share=0.0, min_index_rows=0)
+        return MemoryStore(walk_only=True)
 
 
 class MemoryStoreAgreement(StoreAgreement):
     """An index-planning and a walking MemoryStore agree with the reference on random histories."""
 
     def make_stores(self) -> list[LeadStore]:
-        return [MemoryStore(), MemoryStore(walk_share=0.0, min_index_rows=0)]
+        return [MemoryStore(), MemoryStore(walk_only=True)]
 
 
 TestMemoryStoreAgreement = MemoryStoreAgreement.TestCase

@@ -135,11 +135,30 @@ def test_follow_up_owner_defaults_to_author_and_dates_are_ordered() -> None:
         make_follow_up("F1", "L1", duration=timedelta(minutes=-1))
 
 
-def test_counter_ids_replay_exactly() -> None:
-    a, b = counter_ids("L"), counter_ids("L")
-    assert [a(), a(), a()] == [b(), b(), b()] == ["L1", "L2", "L3"]
+def test_counter_ids_replay_exactly_with_one_counter_per_kind() -> None:
+    a, b = counter_ids(), counter_ids()
+    kinds = ["lead", "lead", "follow_up", "lead", "grant"]
+    assert [a(k) for k in kinds] == [b(k) for k in kinds] == ["L1", "L2", "F1", "L3", "G1"]
+    assert counter_ids("x-")("lead") == "x-L1"
     ids = uuid4_ids()
-    assert ids() != ids()
+    assert ids("lead") != ids("lead")
+
+
+def test_counter_ids_resume_past_used_ids() -> None:
+    used = {f"L{n}" for n in range(1, 1001)}
+    looked: list[str] = []
+
+    def is_used(record_id: str) -> bool:
+        looked.append(record_id)
+        return record_id in used
+
+    ids = counter_ids()
+    ids.resume("lead", is_used)
+    assert ids("lead") == "L1001"
+    assert len(looked) < 30  # found by doubling and halving, not one by one
+    fresh = counter_ids()
+    fresh.resume("grant", is_used)
+    assert fresh("grant") == "G1"
 
 
 @given(st.sampled_from(tuple(LeadStatus)))

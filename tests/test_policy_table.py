@@ -38,7 +38,7 @@ SPEC_TABLE: Mapping[str, Mapping[Action, set[LeadStatus]]] = {
         A.MERGE: UNASSIGNED | HELD | CLOSED,
         A.FOLLOW_UP: HELD,
         A.RELEASE: HELD,
-        A.REASSIGN: HELD,
+        A.CHANGE_OWNER: HELD,
         A.RECLAIM: HELD,
         A.RECYCLE: HELD,
         A.REOPEN: CLOSED,
@@ -67,8 +67,9 @@ SPEC_TABLE: Mapping[str, Mapping[Action, set[LeadStatus]]] = {
     },
     # §5.4: collaborators view and add follow-ups only.
     "collaborator": {A.VIEW: ANY, A.FOLLOW: ANY, A.FOLLOW_UP: HELD},
-    # §5.5: followers, and managers of the owner (so only while it has one), see the lead.
-    "follower": {A.VIEW: ANY, A.FOLLOW: ANY},
+    # Following is a subscription, not a permission: a follower may (un)follow, nothing more.
+    # Managers of the owner (so only while it has one) see the lead.
+    "follower": {A.FOLLOW: ANY},
     "manager": {A.VIEW: ANY - UNASSIGNED, A.FOLLOW: ANY - UNASSIGNED},
     # Members of a claim pool see and claim what waits unassigned (抢单).
     "member": {A.VIEW: UNASSIGNED, A.FOLLOW: UNASSIGNED, A.CLAIM: UNASSIGNED},

@@ -128,7 +128,7 @@ class InvalidTransition(LeadcoreError, ValueError):
         past = getattr(action, "past", None)
         what = f"be {past}" if isinstance(past, str) else f"take {self.action!r}"
         super().__init__(
-            f"lead {lead_id!r} is {self.status}: it cannot {what}; allowed actions: {hint}"
+            f"lead {lead_id!r} is in status {self.status!r}: it cannot {what}; allowed actions: {hint}"
         )
 
 

@@ -52,21 +52,6 @@ class LeadStatus(LabelledEnum):
     CLOSED_LOST = "closed_lost", "关闭", "Closed (lost)"
     MERGED = "merged", "已合并", "Merged"
 
-    @property
-    def a_lead(self) -> str:
-        """A lead in this status, in words: "an unassigned lead", "a lead being followed up"."""
-        return _STATUS_WORDING[self.value]
-
-
-_STATUS_WORDING: Final = {
-    "unassigned": "an unassigned lead",
-    "assigned": "an assigned lead",
-    "following": "a lead being followed up",
-    "converted": "a converted lead",
-    "invalid": "an invalid lead",
-    "closed_lost": "a lead closed as lost",
-    "merged": "a merged lead",
-}
 
 OPEN_STATUSES: Final = frozenset({LeadStatus.ASSIGNED, LeadStatus.FOLLOWING})
 """Statuses in which a lead is held by an owner and counts toward their load."""

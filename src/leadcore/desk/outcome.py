@@ -33,7 +33,7 @@ __all__ = [
     "SetState",
 ]
 
-T = TypeVar("T", covariant=True)
+T_co = TypeVar("T_co", covariant=True)
 U = TypeVar("U")
 
 
@@ -130,12 +130,12 @@ RecordWrite = (
 
 
 @attrs.frozen(slots=True)
-class Outcome(Generic[T]):
+class Outcome(Generic[T_co]):
     """Everything one plan decided: the ``leads`` to write (each carrying the version it was
     read at), the ``events`` to append, the other ``records`` to write, and the ``value`` the
     operation returns. Nothing is written until the runner applies it."""
 
-    value: T
+    value: T_co
     leads: tuple[LeadWrite, ...] = ()
     events: tuple[Event, ...] = ()
     records: tuple[RecordWrite, ...] = ()

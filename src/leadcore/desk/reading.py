@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import TypeVar
+
 import attrs
 
 from leadcore import checks
@@ -113,6 +114,9 @@ def can(reads: Reads, actor_id: str, action: object, lead_id: str) -> Decision:
         raise ValidationError(
             [FieldProblem("action", f"{chosen.value} is a pool action; ask about a lead action")]
         )
+    user = reads.setup.org.user(checks.identifier(actor_id, "actor_id"))
+    if not user.active:
+        return Decision(False, chosen, f"user {user.id} is inactive")
     try:
         subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"), action=chosen)
     except NotFound as e:
@@ -135,6 +139,8 @@ def can(reads: Reads, actor_id: str, action: object, lead_id: str) -> Decision:
 def allowed_actions(reads: Reads, actor_id: str, lead_id: str) -> tuple[Action, ...]:
     """Every action the actor may take on the lead now: the buttons a UI should show (none
     for a lead they may not see)."""
+    if not reads.setup.org.user(checks.identifier(actor_id, "actor_id")).active:
+        return ()
     try:
         subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"))
     except NotFound as e:

@@ -8,7 +8,7 @@ and nothing that writes. A lead the actor may not see is reported exactly as a m
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import attrs
@@ -19,7 +19,7 @@ from leadcore.events import Event, EventKind
 from leadcore.ids import IdFactory, ResumableIds
 from leadcore.lifecycle import next_status
 from leadcore.model import Action, FollowUp, Lead, Pool
-from leadcore.org import User
+from leadcore.org import OrgDirectory, User
 from leadcore.policy import ClaimFacts, Decision, OwnerFacts, ViewScope
 from leadcore.query import LeadQuery
 from leadcore.records import RECEIVED, Away, Grant, OwnershipChange
@@ -28,7 +28,7 @@ from leadcore.storage.protocol import UnitOfWork
 
 from .setup import Setup
 
-__all__ = ["Reads", "Subject"]
+__all__ = ["Reads", "Subject", "context_for"]
 
 
 @attrs.frozen(slots=True)
@@ -95,7 +95,7 @@ class Reads:
         """The acting user: ``NotFound`` if unknown, ``PermissionDenied`` if deactivated."""
         user = self.setup.org.user(user_id)
         if not user.active:
-            raise PermissionDenied(user.id, "act", "anything", f"user {user.id} is inactive")
+            raise PermissionDenied(user.id, "do anything", "", f"user {user.id} is inactive")
         return user
 
     def user_or_none(self, user_id: str) -> User | None:
@@ -221,41 +221,8 @@ class Reads:
         return self.context_for(needs, pools.values())
 
     def context_for(self, needs: Needs, pools: Iterable[Pool]) -> MemoryContext:
-        """A strict ``MemoryContext`` holding exactly ``needs``."""
-        known: list[User] = []
-        unknown: list[str] = []
-        for user_id in sorted(needs.users):
-            user = self.user_or_none(user_id)
-            if user is None:
-                unknown.append(user_id)
-            else:
-                known.append(user)
-        ids = [u.id for u in known]
-        loads = self._uow.open_counts(ids)
-        away = [p for periods in self._uow.away_periods(ids).values() for p in periods]
-        state = {key: self._uow.get_state(key) for key in needs.state_keys}
-        history: list[Lead] = []
-        if needs.history:
-            history = self._decided_history(ids)
-        return MemoryContext(
-            known,
-            loads,
-            state,
-            now=self.now,
-            rng=self.rng,
-            pools=pools,
-            away=away,
-            history=history,
-            unknown_users=unknown,
-            strict=True,
-        )
-
-    def _decided_history(self, owner_ids: Collection[str]) -> list[Lead]:
-        if not owner_ids:
-            return []
-        return self._uow.find_leads(
-            LeadQuery(owner_ids=frozenset(owner_ids), statuses=DECIDED_STATUSES)
-        )
+        """A strict ``MemoryContext`` holding exactly ``needs`` (see :func:`context_for`)."""
+        return context_for(self._uow, self.setup.org, needs, pools, now=self.now, rng=self.rng)
 
     # --- ids ---------------------------------------------------------------------------------
     def new_id(self, kind: str) -> str:
@@ -280,3 +247,44 @@ class Reads:
         except NotFound:
             return False
         return True
+
+
+def context_for(
+    uow: UnitOfWork,
+    org: OrgDirectory,
+    needs: Needs,
+    pools: Iterable[Pool],
+    *,
+    now: datetime,
+    rng: random.Random,
+) -> MemoryContext:
+    """The facts a strategy declared in ``needs``, read from ``uow`` and ``org`` before the
+    decision, as a strict ``MemoryContext``: the candidate users (unknown ones noted as such),
+    their open-lead counts and away periods, the state keys, and their decided leads when the
+    strategy reads track records. Write the ``Choice``'s state updates back yourself."""
+    known: list[User] = []
+    unknown: list[str] = []
+    for user_id in sorted(needs.users):
+        try:
+            known.append(org.user(user_id))
+        except NotFound:
+            unknown.append(user_id)
+    ids = [u.id for u in known]
+    loads = uow.open_counts(ids)
+    away = [p for periods in uow.away_periods(ids).values() for p in periods]
+    state = {key: uow.get_state(key) for key in needs.state_keys}
+    history: list[Lead] = []
+    if needs.history and ids:
+        history = uow.find_leads(LeadQuery(owner_ids=frozenset(ids), statuses=DECIDED_STATUSES))
+    return MemoryContext(
+        known,
+        loads,
+        state,
+        now=now,
+        rng=rng,
+        pools=pools,
+        away=away,
+        history=history,
+        unknown_users=unknown,
+        strict=True,
+    )

@@ -15,7 +15,7 @@ from leadcore.policy.grants import (
     request_grant,
     revoke_grant,
 )
-from leadcore.policy.ownership import OwnerFacts, owner_refusal
+from leadcore.policy.ownership import OwnerFacts, owner_problem, owner_refusal
 from leadcore.policy.policy import Policy
 from leadcore.policy.roles import SYSTEM_ADMIN_ROLE, DataScope, Role, roles_of
 from leadcore.policy.scope import Reach, ViewScope
@@ -40,6 +40,7 @@ __all__ = [
     "ViewScope",
     "approve_grant",
     "claim_refusal",
+    "owner_problem",
     "owner_refusal",
     "request_grant",
     "revoke_grant",

@@ -16,7 +16,7 @@ from leadcore.model import Pool
 from leadcore.org import User
 from leadcore.records import Away
 
-__all__ = ["OwnerFacts", "owner_refusal"]
+__all__ = ["OwnerFacts", "owner_problem", "owner_refusal"]
 
 
 @attrs.frozen(slots=True)
@@ -31,24 +31,29 @@ class OwnerFacts:
 
 
 def owner_refusal(user_id: str, facts: OwnerFacts, pool: Pool) -> str | None:
-    """Why ``user_id`` may not receive a lead of ``pool``, or None when they may."""
+    """Why ``user_id`` may not receive a lead of ``pool`` (a reason without the user's name,
+    e.g. "inactive (deactivated)"), or None when they may."""
     user = facts.user
     if user is None:
-        return f"no user {user_id!r}"
+        return "unknown user"
     if not user.active:
-        return f"user {user_id!r} is inactive"
+        return "inactive (deactivated)"
     if not pool.is_member(user_id):
-        return f"user {user_id!r} is not a member of pool {pool.name}"
+        return f"not a member of pool {pool.name}"
     if facts.away is not None:
         note = f" ({facts.away.note})" if facts.away.note else ""
-        return f"user {user_id!r} is away until {_when(facts.away.end)}{note}"
+        return f"away until {_when(facts.away.end)}{note}"
     cap = pool.max_open_per_user
     if cap is not None and facts.open_count is not None and facts.open_count >= cap:
-        return (
-            f"user {user_id!r} already holds {facts.open_count} open leads; "
-            f"pool {pool.name} allows {cap}"
-        )
+        return f"over the pool's cap: {facts.open_count} open, pool {pool.name} allows {cap}"
     return None
+
+
+def owner_problem(user_id: str, facts: OwnerFacts, pool: Pool) -> str | None:
+    """:func:`owner_refusal` as a sentence about the user: "user 'zoe' is not eligible:
+    inactive (deactivated)"."""
+    refusal = owner_refusal(user_id, facts, pool)
+    return None if refusal is None else f"user {user_id!r} cannot receive leads of pool {pool.name}: {refusal}"
 
 
 def _when(at: datetime) -> str:

@@ -192,7 +192,7 @@ class Policy:
                 if r.statuses is None or status in r.statuses
             },
         )
-        what = action.phrase("a lead" if status is None else status.a_lead)
+        what = action.phrase("a lead" if status is None else f"a lead in status {status.value!r}")
         if action in POOL_ACTIONS:
             what = action.phrase("this pool")
         yours = ", ".join(sorted(r.label_en.lower() for r in held - {Role.EVERYONE})) or "no role"
@@ -308,14 +308,14 @@ def _allowed_reason(role: Role, action: Action, status: LeadStatus | None, pool:
     who = role.label_en.lower()
     if status is None:
         return f"{who} may {action.phrase(f'pool {pool.name}')}"
-    return f"{who} may {action.phrase(status.a_lead)}"
+    return f"{who} may {action.phrase(f'a lead in status {status.value!r}')}"
 
 
 def _lifecycle_refusal(lead: Lead, action: Action) -> str:
     status = lead.status
     if status in READ_ONLY_STATUSES:
-        return f"{status.a_lead} is read-only"
-    return f"{status.a_lead} cannot be {action.past}"
+        return f"a lead in status {status.value!r} is read-only"
+    return f"a lead in status {status.value!r} cannot be {action.past}"
 
 
 _DEFAULT: Final = Policy(DEFAULT_CONFIG)

@@ -31,9 +31,9 @@ __all__ = [
     "SubjectCommand",
     "load_entry",
     "load_scored",
-    "rescored_step",
     "plan_entry",
     "rescored",
+    "rescored_step",
 ]
 
 
@@ -235,7 +235,8 @@ def _eligible(
 ) -> Entry:
     refusal = owner_refusal(user_id, facts, pool)
     if refusal is not None:
-        return Entry(None, f"{reason} cannot receive it: {refusal}", {**data, "owner_id": user_id})
+        why = f"{reason} {user_id} cannot receive it: {refusal}"
+        return Entry(None, why, {**data, "owner_id": user_id})
     return Entry(user_id, reason, data)
 
 

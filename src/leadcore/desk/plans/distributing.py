@@ -16,7 +16,7 @@ from leadcore.assignment import (
     distribution_needs,
     plan_distribution,
 )
-from leadcore.errors import LeadcoreError, NoOwnerFound, NotFound
+from leadcore.errors import LeadcoreError, NoOwnerFound
 from leadcore.lifecycle import Step, step
 from leadcore.model import Action, Lead, Pool
 from leadcore.org import User

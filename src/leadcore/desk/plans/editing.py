@@ -15,7 +15,7 @@ from leadcore.model import Action, Lead
 
 from ..outcome import DeleteLead, Outcome
 from ..reads import Subject
-from .common import ScoredCommand, ScoredSubject, rescored_step, SubjectCommand
+from .common import ScoredCommand, ScoredSubject, SubjectCommand, rescored_step
 
 __all__ = ["Delete", "Edit"]
 

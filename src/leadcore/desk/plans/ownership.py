@@ -10,7 +10,7 @@ import attrs
 from leadcore.errors import AlreadyClaimed, FieldProblem, NotFound, ValidationError
 from leadcore.lifecycle import step
 from leadcore.model import Action, FollowUp, Lead
-from leadcore.policy import ClaimFacts, OwnerFacts, owner_refusal
+from leadcore.policy import ClaimFacts, OwnerFacts, owner_problem
 from leadcore.records import OwnershipChange
 
 from ..outcome import Outcome, RecordWrite, SaveFollowUp
@@ -33,7 +33,7 @@ class HandOverFacts:
 def require_owner(user_id: str, facts: OwnerFacts, subject: Subject) -> None:
     """Refuse (``ValidationError`` on ``owner_id``) a new owner the one rule says may not
     receive a lead of the subject's pool."""
-    refusal = owner_refusal(user_id, facts, subject.pool)
+    refusal = owner_problem(user_id, facts, subject.pool)
     if refusal is not None:
         raise ValidationError([FieldProblem("owner_id", refusal)])
 

@@ -1,0 +1,30 @@
+"""The desk's application test case: every desk behaviour, run on the store you make.
+
+Subclass in a pytest module and say how to make a fresh, empty store::
+
+    from leadcore.testing import DeskApplicationCase
+
+    class TestDeskOnMyStore(DeskApplicationCase):
+        def make_store(self) -> MyStore:
+            return MyStore(...)
+
+pytest then runs every desk test (operations, views, assignment, scoring, concurrency and the
+permission properties) against a desk over ``MyStore``.
+"""
+
+from __future__ import annotations
+
+from leadcore.testing.desk_assignment import AssignmentCase
+from leadcore.testing.desk_concurrency import ConcurrencyCase
+from leadcore.testing.desk_operations import OperationsCase
+from leadcore.testing.desk_properties import PropertiesCase
+from leadcore.testing.desk_scoring import ScoringCase
+from leadcore.testing.desk_views import ViewsCase
+
+__all__ = ["DeskApplicationCase"]
+
+
+class DeskApplicationCase(
+    OperationsCase, ViewsCase, AssignmentCase, ScoringCase, ConcurrencyCase, PropertiesCase
+):
+    """Subclass with ``make_store`` returning a fresh, empty store; pytest runs the tests."""
