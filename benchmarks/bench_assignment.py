@@ -15,11 +15,12 @@ from timing import scaling_figure
 from leadcore import Lead, LeadStatus, MemoryStore, OrgChart, User
 from leadcore.assignment import (
     RoundRobin,
-    StoreContext,
     Strategy,
     build_strategy,
+    distribution_needs,
     plan_distribution,
 )
+from leadcore.desk import context_for
 from leadcore.testing.factories import make_pool
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -83,11 +84,14 @@ def new_leads(first: int, count: int) -> list[Lead]:
     ]
 
 
+POOL = make_pool("pool-a", members=set(USERS))
+
+
 def filled_store(open_leads: int) -> MemoryStore:
     """A store with the pool and ``open_leads`` leads held by the 50 users."""
     store = MemoryStore()
     with store.unit_of_work() as uow:
-        uow.add_pool(make_pool("pool-a", members=set(USERS)))
+        uow.add_pool(POOL)
         for n in range(open_leads):
             uow.add_lead(open_lead(n))
         uow.commit()
@@ -95,18 +99,22 @@ def filled_store(open_leads: int) -> MemoryStore:
 
 
 def assign_each(store: MemoryStore, strategy: Strategy, leads: Sequence[Lead], seed: int) -> int:
-    """Assign each lead in its own unit of work, as the desk does: choose, write the strategy
-    state, store the lead with its owner. Returns how many got an owner."""
+    """Assign each lead in its own unit of work, as the desk does: load the facts the strategy
+    needs, choose, write the strategy state, store the lead with its owner. Returns how many
+    got an owner."""
     rng = random.Random(seed)
     assigned = 0
     for lead in leads:
         with store.unit_of_work() as uow:
-            choice = strategy.choose(lead, StoreContext(uow, ORG, now=NOW, rng=rng))
+            ctx = context_for(uow, ORG, strategy.needs(lead, POOL), [POOL], now=NOW, rng=rng)
+            choice = strategy.choose(lead, ctx)
             for key, value in choice.state_updates.items():
                 uow.set_state(key, value)
             if choice.owner_id is not None:
                 uow.add_lead(
-                    attrs.evolve(lead, status=LeadStatus.ASSIGNED, owner_id=choice.owner_id)
+                    attrs.evolve(
+                        lead, status=LeadStatus.ASSIGNED, owner_id=choice.owner_id, version=1
+                    )
                 )
                 assigned += 1
             uow.commit()
@@ -158,8 +166,9 @@ def assign_rate(quick: bool) -> dict[str, object]:
     )
     batch = new_leads(10_000_000, count)
     with store.unit_of_work() as uow:
-        ctx = StoreContext(uow, ORG, now=NOW, rng=random.Random(2))
         start = time.perf_counter()
+        needs = distribution_needs(batch, strategy, {POOL.id: POOL})
+        ctx = context_for(uow, ORG, needs, [POOL], now=NOW, rng=random.Random(2))
         plan = plan_distribution(batch, strategy, ctx)
         planned = time.perf_counter() - start
     assert len(plan.owners()) == count

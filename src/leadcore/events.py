@@ -7,11 +7,12 @@ reads new ones with ``events_since(position)`` and never misses one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
+from operator import attrgetter
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 import attrs
 from attrs import AttrsInstance
@@ -20,7 +21,7 @@ from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
 from leadcore.model import LeadStatus
 
-__all__ = ["Event", "EventKind", "FieldChange", "diff_fields"]
+__all__ = ["Event", "EventKind", "FieldChange", "creation_changes", "diff_fields"]
 
 
 class EventKind(LabelledEnum):
@@ -119,15 +120,68 @@ def diff_fields(before: AttrsInstance | None, after: AttrsInstance) -> tuple[Fie
     ``before`` may be None for a creation: then every field that differs from its default is
     reported with ``before=None``. Bookkeeping fields (``version``, ``updated_at``) are left out.
     """
-    changes = []
-    for name, default in _audited_fields(type(after)):
-        new = getattr(after, name)
-        if before is None:
-            if new != default:
-                changes.append(FieldChange(name, None, new))
-        elif getattr(before, name) != new:
-            changes.append(FieldChange(name, getattr(before, name), new))
-    return tuple(changes)
+    names, defaults, read = _audited(type(after))
+    new = read(after)
+    if before is None:
+        return tuple(
+            FieldChange(names[i], None, value)
+            for i, value in enumerate(new)
+            if value != defaults[i]
+        )
+    old = read(before)
+    return tuple(
+        FieldChange(names[i], old[i], value) for i, value in enumerate(new) if value != old[i]
+    )
+
+
+_CARRIED: Final = frozenset(
+    {
+        "id",
+        "pool_id",
+        "created_by",
+        "created_at",
+        "status",
+        "owner_id",
+        "department_id",
+        "assigned_at",
+    }
+)
+
+
+def creation_changes(after: AttrsInstance) -> tuple[FieldChange, ...]:
+    """What a creation event lists: every field set to something other than its default,
+    except those the event itself carries (id, pool, creator, time) and the ownership an
+    assignment event beside it records."""
+    names, defaults, read = _created(type(after))
+    return tuple(
+        FieldChange(names[i], None, value)
+        for i, value in enumerate(read(after))
+        if value != defaults[i]
+    )
+
+
+_Audit = tuple[tuple[str, ...], tuple[object, ...], Callable[[Any], tuple[object, ...]]]
+
+
+@cache
+def _audited(cls: type[AttrsInstance]) -> _Audit:
+    """The names, defaults and a one-call reader of the fields an audit reports (per class)."""
+    return _auditing(tuple((n, d) for n, d in _audited_fields(cls)))
+
+
+@cache
+def _created(cls: type[AttrsInstance]) -> _Audit:
+    """As :func:`_audited`, without the fields a creation event carries itself."""
+    return _auditing(tuple((n, d) for n, d in _audited_fields(cls) if n not in _CARRIED))
+
+
+def _auditing(fields: tuple[tuple[str, object], ...]) -> _Audit:
+    names = tuple(n for n, _ in fields)
+    getter = attrgetter(*names)
+    read: Callable[[Any], tuple[object, ...]] = (
+        getter if len(names) > 1 else (lambda record: (getter(record),))
+    )
+    return names, tuple(d for _, d in fields), read
 
 
 @cache

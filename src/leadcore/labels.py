@@ -5,11 +5,27 @@ from __future__ import annotations
 import re
 import warnings
 from enum import StrEnum
-from typing import Self
+from typing import Self, TypeVar
 
 __all__ = ["LabelledEnum", "rename_value"]
 
 _RENAMED: dict[type, dict[str, str]] = {}
+E = TypeVar("E", bound="LabelledEnum")
+
+
+_NAMES: dict[type, dict[str, LabelledEnum]] = {}
+
+
+def _names_of(cls: type[E]) -> dict[str, E]:
+    """Every member of ``cls`` by its value, name and labels, casefolded (built once)."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = {}
+        for member in cls:
+            for name in (member.label_en, member.label, member.name, member.value):
+                names[name.casefold()] = member
+        _NAMES[cls] = names
+    return names  # type: ignore[return-value]
 
 
 def rename_value(cls: type[LabelledEnum], old: str, new: str) -> None:
@@ -42,10 +58,9 @@ class LabelledEnum(StrEnum):
         if not isinstance(text, str):
             raise ValueError(f"{text!r} is not {cls.noun()}; expected one of: {cls.choices()}")
         wanted = text.strip().casefold()
-        for member in cls:
-            names = (member.value, member.name, member.label, member.label_en)
-            if wanted in (n.casefold() for n in names):
-                return member
+        found = _names_of(cls).get(wanted)
+        if found is not None:
+            return found
         renamed = _RENAMED.get(cls, {}).get(wanted)
         if renamed is not None:
             warnings.warn(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -54,8 +54,8 @@ class _Records:
         self.grants_by_user: dict[str, dict[str, None]] = {}
         self.grants_by_pair: dict[tuple[str, str], dict[str, None]] = {}
         self.active_by_user: dict[str, SortedList[tuple[datetime, str]]] = {}
-        self.ownership: dict[tuple[str, OwnershipChange], SortedList[tuple[datetime, int]]] = {}
-        self.ownership_pool: dict[tuple[str, OwnershipChange], dict[int, str]] = {}
+        # Per (user, change): record times in order, and each record's pool beside it.
+        self.ownership: dict[tuple[str, OwnershipChange], list[tuple[datetime, int, str]]] = {}
         self.last_ownership: dict[tuple[str, str, OwnershipChange], datetime] = {}
         self.away: dict[str, tuple[Away, ...]] = {}
         self.sequence = count(1)
@@ -141,8 +141,27 @@ class MemoryStore:
                 self._holder = None
 
 
+_LEAD_FIELDS = tuple(f.name for f in attrs.fields(Lead))
+_EVENT_FIELDS = tuple(f.name for f in attrs.fields(Event))
+
+
 def _versioned(record: Lead, version: int) -> Lead:
-    return record if record.version == version else attrs.evolve(record, version=version)
+    """``record`` at ``version`` (itself when it already is): built positionally, which is
+    several times cheaper than ``attrs.evolve`` on this hot path."""
+    if record.version == version:
+        return record
+    values = [getattr(record, name) for name in _LEAD_FIELDS]
+    values[-1] = version
+    return Lead(*values)
+
+
+def _positioned(event: Event, position: int) -> Event:
+    """``event`` at ``position`` (itself when it already is), built positionally."""
+    if event.position == position:
+        return event
+    values = [getattr(event, name) for name in _EVENT_FIELDS]
+    values[-1] = position
+    return Event(*values)
 
 
 class _MemoryUnitOfWork:
@@ -366,8 +385,9 @@ class _MemoryUnitOfWork:
         return found
 
     # --- events ------------------------------------------------------------------------------
-    def append_events(self, events: Sequence[Event]) -> list[Event]:
-        """See ``UnitOfWork.append_events``."""
+    def append_events(self, events: Sequence[Event]) -> list[int]:
+        """See ``UnitOfWork.append_events``. Events are kept as given and take their position
+        when first read (so the write path builds nothing)."""
         self._check_open()
         log = self._s._events
         by_lead = self._s._events_by_lead
@@ -382,30 +402,34 @@ class _MemoryUnitOfWork:
                     by_lead.pop(lead_id, None)
 
         self._will(undo)
-        recorded = []
+        log.extend(events)
         for offset, event in enumerate(events):
-            position = start + offset + 1
-            stored = event if event.position == position else attrs.evolve(event, position=position)
-            log.append(stored)
-            if stored.lead_id is not None:
-                by_lead.setdefault(stored.lead_id, []).append(position)
-            recorded.append(stored)
-        return recorded
+            if event.lead_id is not None:
+                by_lead.setdefault(event.lead_id, []).append(start + offset + 1)
+        return list(range(start + 1, start + 1 + len(events)))
+
+    def _read(self, position: int) -> Event:
+        """The event at ``position``, carrying it (built once, then kept)."""
+        log = self._s._events
+        event = log[position - 1]
+        if event.position != position:
+            event = log[position - 1] = _positioned(event, position)
+        return event
 
     def events_since(
         self, position: int = 0, *, lead_id: str | None = None, limit: int | None = None
     ) -> list[Event]:
         """See ``UnitOfWork.events_since``."""
         self._check_open()
-        log = self._s._events
+        size = len(self._s._events)
         start = max(position, 0)
         if lead_id is None:
-            end = None if limit is None else start + limit
-            return log[start:end]
+            end = size if limit is None else min(size, start + max(limit, 0))
+            return [self._read(p) for p in range(start + 1, end + 1)]
         positions = self._s._events_by_lead.get(lead_id, [])
         first = bisect_right(positions, start)
         chosen = positions[first:] if limit is None else positions[first : first + limit]
-        return [log[p - 1] for p in chosen]
+        return [self._read(p) for p in chosen]
 
     def last_position(self) -> int:
         """See ``UnitOfWork.last_position``."""
@@ -469,24 +493,22 @@ class _MemoryUnitOfWork:
         """See ``UnitOfWork.add_ownership_record``."""
         self._check_open()
         r = self._s.records
-        seq = next(r.sequence)
+        entry = (record.at, next(r.sequence), record.pool_id)
         key = (record.user_id, record.change)
         last_key = (record.user_id, record.lead_id, record.change)
         before = r.last_ownership.get(last_key)
 
         def undo() -> None:
-            times = r.ownership.get(key)
-            if times is not None:
-                times.discard((record.at, seq))
-            r.ownership_pool.get(key, {}).pop(seq, None)
+            times = r.ownership.get(key, [])
+            if entry in times:
+                times.remove(entry)
             if before is None:
                 r.last_ownership.pop(last_key, None)
             else:
                 r.last_ownership[last_key] = before
 
         self._will(undo)
-        r.ownership.setdefault(key, SortedList()).add((record.at, seq))
-        r.ownership_pool.setdefault(key, {})[seq] = record.pool_id
+        insort(r.ownership.setdefault(key, []), entry)  # records mostly arrive in time order
         if before is None or record.at > before:
             r.last_ownership[last_key] = record.at
 
@@ -506,12 +528,11 @@ class _MemoryUnitOfWork:
             times = r.ownership.get((user_id, change))
             if not times:
                 continue
-            start = times.bisect_left((since, 0))
+            start = bisect_left(times, (since,))
             if pool_id is None:
                 total += len(times) - start
             else:
-                pools = r.ownership_pool[(user_id, change)]
-                total += sum(1 for _, seq in times.islice(start) if pools[seq] == pool_id)
+                total += sum(1 for _, _, pool in times[start:] if pool == pool_id)
         return total
 
     def last_ownership(

@@ -34,8 +34,10 @@ def _buckets(lead: Lead) -> list[Bucket]:
     found: list[Bucket] = [_ALL, ("pool", lead.pool_id, lead.status)]
     if lead.owner_id is not None:
         found.append(("owner", lead.owner_id, lead.status))
-    found.extend(("collab", user) for user in lead.collaborators)
-    found.extend(("follow", user) for user in lead.followers)
+    if lead.collaborators:
+        found.extend(("collab", user) for user in lead.collaborators)
+    if lead.followers:
+        found.extend(("follow", user) for user in lead.followers)
     return found
 
 
@@ -197,9 +199,7 @@ def _insert(index: dict[Bucket, SortedList[SortKey]], bucket: Bucket, key: SortK
     keys = index.get(bucket)
     if keys is None:
         keys = index[bucket] = SortedList()
-    if (keys and not keys[-1] < key) and key in keys:
-        return  # already there: a retried change
-    keys.add(key)
+    keys.add(key)  # every change discards a lead's keys before it adds them again
 
 
 def _remove(index: dict[Bucket, SortedList[SortKey]], bucket: Bucket, key: SortKey) -> None:

@@ -137,8 +137,9 @@ class UnitOfWork(Protocol):
         ...
 
     # --- events (the audit trail and outbox) ---------------------------------------------------
-    def append_events(self, events: Sequence[Event]) -> list[Event]:
-        """Record events in order and return them with their new positions (last + 1, + 2, …)."""
+    def append_events(self, events: Sequence[Event]) -> list[int]:
+        """Record events in order and return their positions (last + 1, + 2, …); read back,
+        each event carries its position."""
         ...
 
     def events_since(

@@ -103,11 +103,11 @@ class StoreAgreement(RuleBasedStateMachine):
         """Append an event and set strategy state in one unit of work."""
 
         def work(uow: UnitOfWork) -> list[int]:
-            recorded = uow.append_events(
+            positions = uow.append_events(
                 [Event(EventKind.LEAD_EDITED, EPOCH, "u1", lead_id=lead_id)]
             )
             uow.set_state(key, value)
-            return [e.position for e in recorded]
+            return positions
 
         self._each(work)
         self.event_count += 1

@@ -274,11 +274,12 @@ class LeadStoreContract:
             data={"note": "退回"},
         )
         with store.unit_of_work() as uow:
-            (recorded,) = uow.append_events([event])
+            (position,) = uow.append_events([event])
             uow.commit()
-        assert attrs.evolve(recorded, position=0) == event
         with store.unit_of_work() as uow:
-            assert uow.events_since(0) == [recorded]
+            (recorded,) = uow.events_since(0)
+        assert recorded.position == position
+        assert attrs.evolve(recorded, position=0) == event
 
     # --- strategy state ------------------------------------------------------------------------
     def test_state_round_trips_and_none_removes(self) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
-from leadcore.events import Event, EventKind, diff_fields
+from leadcore.events import Event, EventKind, creation_changes
 from leadcore.intake import clean_lead_fields
 from leadcore.lifecycle import EVENT_OF
 from leadcore.model import Action, Lead, LeadStatus, Pool
@@ -23,7 +23,6 @@ from .common import EntryFacts, load_entry, ownership_changes, plan_entry, recei
 
 __all__ = ["Create"]
 
-_OWNERSHIP = frozenset({"status", "owner_id", "department_id", "assigned_at"})
 
 
 @attrs.frozen(slots=True)
@@ -107,7 +106,7 @@ class Create:
             facts.actor.id,
             lead_id=lead.id,
             pool_id=lead.pool_id,
-            changes=tuple(c for c in diff_fields(None, lead) if c.field not in _OWNERSHIP),
+            changes=creation_changes(lead),
         )
         events = [created]
         records = list(entry.records)
