@@ -165,8 +165,8 @@ def choice(cls: type[E], value: object, field: str) -> E:
         raise _bad(field, f"must be one of: {cls.choices()}")
     try:
         return cls.parse(value)
-    except ValueError as e:
-        raise _bad(field, str(e)) from None
+    except ValidationError as e:
+        raise _bad(field, e.problems[0].reason) from None
 
 
 def choices(cls: type[E], value: object, field: str) -> frozenset[E]:

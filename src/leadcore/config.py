@@ -32,7 +32,7 @@ T = TypeVar("T")
 def _structure_datetime(value: object, _: type) -> datetime:
     if isinstance(value, datetime):
         parsed = value
-    elif isinstance(value, str):
+    elif isinstance(value, str) and len(value) <= 64:
         parsed = datetime.fromisoformat(value)
     else:
         raise ValueError("expected an ISO 8601 date-time with a timezone")
@@ -69,10 +69,19 @@ def _structure_timedelta(value: object, _: type) -> timedelta:
         unknown = set(value) - allowed
         if unknown:
             raise ValueError(f"unknown unit(s) {sorted(unknown)}; use {sorted(allowed)}")
-        return timedelta(**{k: float(v) for k, v in value.items()})
+        return timedelta(**{k: _finite(v) for k, v in value.items()})
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
+        return timedelta(seconds=_finite(value))
     raise ValueError('expected seconds or units like {"hours": 2}')
+
+
+def _finite(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number, not {value!r}")
+    number = float(value)
+    if number != number or abs(number) > 1e12:
+        raise ValueError(f"expected a finite number of reasonable size, not {value!r}")
+    return number
 
 
 def _structure_money(value: object, _: type) -> Money:
@@ -164,19 +173,26 @@ def _problems(error: BaseException, path: str) -> list[FieldProblem]:
         return [FieldProblem(path, "is required")]
     if isinstance(error, ConfigError | ValidationError):
         return [FieldProblem(f"{path}.{p.field}", p.reason) for p in error.problems]
-    if isinstance(error, ValueError | TypeError):
+    if isinstance(error, ValueError | TypeError | AttributeError | OverflowError):
         return [FieldProblem(path, str(error) or type(error).__name__)]
-    raise error
+    return [FieldProblem(path, f"is not valid ({type(error).__name__})")]
 
 
 def structure(data: object, cls: type[T], *, path: str = "$") -> T:
-    """Build a ``cls`` from plain data; raise ``ConfigError`` naming every path at fault."""
+    """Build a ``cls`` from plain data; raise ``ConfigError`` naming every path at fault.
+
+    Only ``ConfigError`` comes out, whatever the data: a list where a table goes, numbers too
+    large for a float, data nested too deep."""
+    if hasattr(cls, "__attrs_attrs__") and not isinstance(data, Mapping | cls):
+        raise ConfigError(path, f"must be a table (mapping) of settings, not {type(data).__name__}")
     try:
         return make_converter().structure(data, cls)
     except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as e:
         problems = _problems(e, path)
     except (LeadcoreError, KeyError, ValueError, TypeError) as e:
         problems = _problems(e, path)
+    except (AttributeError, OverflowError, RecursionError, IndexError) as e:
+        problems = [FieldProblem(path, f"is not valid here ({type(e).__name__}: {e})")]
     raise ConfigError.from_problems(problems or [FieldProblem(path, "is not valid")])
 
 
@@ -195,19 +211,42 @@ def load_toml(text: str | Path, cls: type[T]) -> T:
     return structure(parse_toml(text), cls)
 
 
+_MAX_TEXT = 10_000_000
+
+
+def _read(text: str | Path, kind: str) -> str:
+    """The config text itself: a string, or a file's contents; ``ConfigError`` otherwise."""
+    if isinstance(text, Path):
+        try:
+            raw = text.read_text(encoding="utf-8")
+        except (OSError, UnicodeError) as e:
+            raise ConfigError(str(text), f"cannot read the {kind} file: {e}") from e
+    elif isinstance(text, str):
+        raw = text
+    else:
+        raise ConfigError("$", f"{kind} config must be text or a Path, not {type(text).__name__}")
+    if len(raw) > _MAX_TEXT:
+        raise ConfigError("$", f"{kind} config is too large (over {_MAX_TEXT} characters)")
+    return raw
+
+
 def parse_json(text: str | Path) -> Any:
     """Plain data from JSON text or a JSON file; ``ConfigError`` says where it is malformed."""
-    raw = text.read_text(encoding="utf-8") if isinstance(text, Path) else text
+    raw = _read(text, "JSON")
     try:
         return json.loads(raw)
     except json.JSONDecodeError as e:
         raise ConfigError(f"line {e.lineno} column {e.colno}", f"not valid JSON: {e.msg}") from e
+    except (ValueError, RecursionError) as e:  # numbers too long, nesting too deep
+        raise ConfigError("$", f"not usable JSON: {type(e).__name__}: {e}") from e
 
 
 def parse_toml(text: str | Path) -> dict[str, Any]:
     """Plain data from TOML text or a TOML file; ``ConfigError`` says where it is malformed."""
-    raw = text.read_text(encoding="utf-8") if isinstance(text, Path) else text
+    raw = _read(text, "TOML")
     try:
         return tomllib.loads(raw)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError("$", f"not valid TOML: {e}") from e
+    except (ValueError, RecursionError) as e:
+        raise ConfigError("$", f"not usable TOML: {type(e).__name__}: {e}") from e

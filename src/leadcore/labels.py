@@ -28,6 +28,16 @@ def _names_of(cls: type[E]) -> dict[str, E]:
     return names  # type: ignore[return-value]
 
 
+def _refusal(cls: type[LabelledEnum], text: object) -> ValueError:
+    from leadcore.errors import FieldProblem, ValidationError
+
+    shown = repr(text) if len(repr(text)) < 80 else repr(text)[:77] + "..."
+    message = f"{shown} is not {cls.noun()}; expected one of: {cls.choices()}"
+    error = ValidationError([FieldProblem("value", message)], subject="value")
+    error.args = (message,)  # read as the plain sentence where a caller quotes it
+    return error
+
+
 def rename_value(cls: type[LabelledEnum], old: str, new: str) -> None:
     """Let ``cls.parse`` still read ``old``, a value renamed to ``new`` (for one release)."""
     _RENAMED.setdefault(cls, {})[old.casefold()] = new
@@ -54,9 +64,9 @@ class LabelledEnum(StrEnum):
     def parse(cls, text: str) -> Self:
         """Find a member by value, name or either label (case-insensitive for ASCII); a value
         renamed in this release is still found, with a ``DeprecationWarning``. Raises
-        ``ValueError`` naming the allowed values otherwise."""
+        ``ValidationError`` (a ``ValueError``) naming the allowed values otherwise."""
         if not isinstance(text, str):
-            raise ValueError(f"{text!r} is not {cls.noun()}; expected one of: {cls.choices()}")
+            raise _refusal(cls, text)
         wanted = text.strip().casefold()
         found = _names_of(cls).get(wanted)
         if found is not None:
@@ -67,7 +77,7 @@ class LabelledEnum(StrEnum):
                 f"{cls.__name__} {text!r} is now {renamed!r}", DeprecationWarning, stacklevel=2
             )
             return next(m for m in cls if m.value == renamed)
-        raise ValueError(f"{text!r} is not {cls.noun()}; expected one of: {cls.choices()}")
+        raise _refusal(cls, text)
 
     @classmethod
     def choices(cls) -> str:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import attrs
 
+from leadcore import checks
 from leadcore.assignment import DECIDED_STATUSES, MemoryContext, Needs, Strategy
 from leadcore.errors import ConcurrencyConflict, NotFound, PermissionDenied
 from leadcore.events import Event, EventKind
@@ -93,7 +94,7 @@ class Reads:
     # --- people ------------------------------------------------------------------------------
     def actor(self, user_id: str) -> User:
         """The acting user: ``NotFound`` if unknown, ``PermissionDenied`` if deactivated."""
-        user = self.setup.org.user(user_id)
+        user = self.setup.org.user(checks.identifier(user_id, "actor_id"))
         if not user.active:
             raise PermissionDenied(user.id, "do anything", "", f"user {user.id} is inactive")
         return user
@@ -101,7 +102,7 @@ class Reads:
     def user_or_none(self, user_id: str) -> User | None:
         """The user, or None if the directory does not know them."""
         try:
-            return self.setup.org.user(user_id)
+            return self.setup.org.user(checks.identifier(user_id, "user_id"))
         except NotFound:
             return None
 
@@ -125,7 +126,7 @@ class Reads:
     # --- leads -------------------------------------------------------------------------------
     def pool(self, pool_id: str) -> Pool:
         """The pool; ``NotFound`` if there is none."""
-        return self._uow.get_pool(pool_id)
+        return self._uow.get_pool(checks.identifier(pool_id, "pool_id"))
 
     def subject(
         self,
@@ -142,7 +143,7 @@ class Reads:
         a member of a pool that allows claiming: the claim itself then says it was too late.
         """
         actor = self.actor(actor_id)
-        lead = self._uow.get_lead(lead_id)
+        lead = self._uow.get_lead(checks.identifier(lead_id, "lead_id"))
         pool = self._uow.get_pool(lead.pool_id)
         grants = tuple(self._uow.grants_of(actor.id, lead_id=lead.id, active_at=self.now))
         scope = self.setup.policy.view_scope(
@@ -152,6 +153,8 @@ class Reads:
         claimable = action is Action.CLAIM and pool.claim_enabled and pool.is_member(actor.id)
         if not visible and not claimable:
             raise NotFound("lead", lead_id)
+        if expected_version is not None:
+            checks.whole(expected_version, "expected_version", least=0, most=2**62)
         if visible and expected_version is not None and expected_version != lead.version:
             raise ConcurrencyConflict("lead", lead_id, expected_version, lead.version)
         return Subject(actor, lead, pool, self.now, grants, visible)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import strategies as st
 
 from leadcore.model import FollowUp, FollowUpMethod, Lead, LeadStatus, Pool
-from leadcore.storage.protocol import LeadOrder, LeadQuery
+from leadcore.query import LeadFilter, LeadOrder, LeadQuery
 
 __all__ = [
     "GRADES",
@@ -20,6 +20,7 @@ __all__ = [
     "USER_IDS",
     "follow_ups",
     "instants",
+    "lead_filters",
     "lead_lists",
     "lead_queries",
     "leads",
@@ -38,28 +39,41 @@ def instants(span_minutes: int = 60) -> st.SearchStrategy[datetime]:
     return st.integers(0, span_minutes).map(lambda m: EPOCH + timedelta(minutes=m))
 
 
+_STATUS = st.sampled_from(tuple(LeadStatus))
+_USER = st.sampled_from(USER_IDS)
+_LEAD_ID = st.text("abcdef0123", min_size=1, max_size=6)
+_POOL = st.sampled_from(POOL_IDS)
+_MINUTE = instants()
+_LATER = st.none() | instants(120)
+_NAME = st.sampled_from(("张三", "李四", "Ann Lee", ""))
+_COMPANY = st.sampled_from(("星河科技", "Acme Ltd", ""))
+_SOURCE = st.none() | st.sampled_from(SOURCES)
+_GRADE = st.none() | st.sampled_from(GRADES)
+_TWO_USERS = st.frozensets(_USER, max_size=2)
+_THREE_USERS = st.frozensets(_USER, max_size=3)
+
+
 @st.composite
 def leads(draw: st.DrawFn, *, lead_id: str | None = None) -> Lead:
     """A valid lead in any status, with owner, followers and due date consistent with it."""
-    status = draw(st.sampled_from(tuple(LeadStatus)))
-    lid = lead_id if lead_id is not None else draw(st.text("abcdef0123", min_size=1, max_size=6))
-    users = st.sampled_from(USER_IDS)
-    owner = None if status is LeadStatus.UNASSIGNED else draw(users)
-    collaborators = draw(st.frozensets(users, max_size=2)) if owner else frozenset()
+    status = draw(_STATUS)
+    lid = lead_id if lead_id is not None else draw(_LEAD_ID)
+    owner = None if status is LeadStatus.UNASSIGNED else draw(_USER)
+    collaborators = draw(_TWO_USERS) if owner else frozenset()
     return Lead(
         id=lid,
-        pool_id=draw(st.sampled_from(POOL_IDS)),
-        created_by=draw(users),
-        created_at=draw(instants()),
-        contact_name=draw(st.sampled_from(("张三", "李四", "Ann Lee", ""))),
-        company=draw(st.sampled_from(("星河科技", "Acme Ltd", ""))),
-        source=draw(st.none() | st.sampled_from(SOURCES)),
-        grade=draw(st.none() | st.sampled_from(GRADES)),
+        pool_id=draw(_POOL),
+        created_by=draw(_USER),
+        created_at=draw(_MINUTE),
+        contact_name=draw(_NAME),
+        company=draw(_COMPANY),
+        source=draw(_SOURCE),
+        grade=draw(_GRADE),
         status=status,
         owner_id=owner,
         collaborators=collaborators,
-        followers=draw(st.frozensets(users, max_size=3)),
-        next_due_at=draw(st.none() | instants(120)),
+        followers=draw(_THREE_USERS),
+        next_due_at=draw(_LATER),
         merged_into=f"{lid}-survivor" if status is LeadStatus.MERGED else None,
         converted_customer_id="cust-1" if status is LeadStatus.CONVERTED else None,
     )
@@ -72,6 +86,34 @@ def lead_lists(draw: st.DrawFn, *, max_size: int = 30) -> list[Lead]:
     return [draw(leads(lead_id=f"L{i}")) for i in range(size)]
 
 
+_USERS = st.sampled_from(USER_IDS)
+_STATUS_SETS = st.none() | st.frozensets(st.sampled_from(tuple(LeadStatus)), min_size=1)
+_POOL_SETS = st.frozensets(st.sampled_from(POOL_IDS), min_size=1)
+_ID_SETS = st.frozensets(st.sampled_from([f"L{i}" for i in range(12)]))
+_REACHES = st.one_of(
+    st.builds(lambda p, s: LeadFilter(pool_ids=p, statuses=s), _POOL_SETS, _STATUS_SETS),
+    st.builds(lambda u, s: LeadFilter(owner_id=u, statuses=s), _USERS, _STATUS_SETS),
+    st.builds(
+        lambda u, s: LeadFilter(owner_ids=u, statuses=s),
+        st.frozensets(_USERS, max_size=3),
+        _STATUS_SETS,
+    ),
+    st.builds(lambda u, s: LeadFilter(collaborator_id=u, statuses=s), _USERS, _STATUS_SETS),
+    st.builds(lambda u: LeadFilter(follower_id=u), _USERS),
+    st.builds(lambda i: LeadFilter(ids=i), _ID_SETS),
+    st.builds(lambda s: LeadFilter(statuses=s), _STATUS_SETS),
+)
+
+
+_REACH_LISTS = st.lists(_REACHES, max_size=3)
+
+
+def lead_filters() -> st.SearchStrategy[LeadFilter]:
+    """A reach as views build them: some pools, an owner or team, a collaborator, a follower
+    or single ids, with or without statuses."""
+    return _REACHES
+
+
 @st.composite
 def lead_queries(draw: st.DrawFn) -> LeadQuery:
     """Any query over the vocabulary used by :func:`leads`, including ordering and paging."""
@@ -81,7 +123,12 @@ def lead_queries(draw: st.DrawFn) -> LeadQuery:
     if draw(st.booleans()):
         after = (draw(instants(120)), draw(st.sampled_from(("L0", "L3", "L7", "L15", "zz"))))
     created_from = draw(maybe() | instants())
+    any_of = None
+    if draw(st.booleans()):
+        any_of = tuple(draw(_REACH_LISTS))
     return LeadQuery(
+        any_of=any_of,
+        pool_ids=draw(maybe() | st.frozensets(st.sampled_from(POOL_IDS), min_size=1)),
         ids=draw(maybe() | st.frozensets(st.sampled_from([f"L{i}" for i in range(40)]))),
         pool_id=draw(maybe() | st.sampled_from(POOL_IDS)),
         statuses=draw(maybe() | st.frozensets(st.sampled_from(tuple(LeadStatus)), min_size=1)),
