@@ -16,7 +16,7 @@ from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, LeadStatus
 
-__all__ = ["LeadFilter", "LeadOrder", "LeadQuery", "SortKey", "conjoin", "conjuncts"]
+__all__ = ["LeadFilter", "LeadOrder", "LeadQuery", "SortKey", "conjoin", "conjuncts", "implies"]
 
 SortKey: TypeAlias = tuple[datetime, str]
 """A lead's position in an ordering: the ordering's timestamp, then the lead id."""
@@ -214,6 +214,42 @@ def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
     return a if b is None else b if a is None else max(a, b)
 
 
+def _within(narrow: frozenset[str] | None, one: str | None, wide: frozenset[str]) -> bool:
+    if one is not None:
+        return one in wide
+    return narrow is not None and narrow <= wide
+
+
+def implies(base: LeadFilter, reach: LeadFilter) -> bool:
+    """Whether every lead ``base`` accepts is accepted by ``reach`` too (so, beside ``base``,
+    the reach narrows nothing)."""
+    if reach.ids is not None and not (base.ids is not None and base.ids <= reach.ids):
+        return False
+    if reach.pool_ids is not None and not _within(base.pool_ids, base.pool_id, reach.pool_ids):
+        return False
+    if reach.owner_ids is not None and not _within(base.owner_ids, base.owner_id, reach.owner_ids):
+        return False
+    if reach.statuses is not None and not (
+        base.statuses is not None and base.statuses <= reach.statuses
+    ):
+        return False
+    for name in _EQUALS:
+        wanted = getattr(reach, name)
+        if wanted is not None and getattr(base, name) != wanted:
+            return False
+    if reach.due_before is not None and not (
+        base.due_before is not None and base.due_before <= reach.due_before
+    ):
+        return False
+    if reach.created_before is not None and not (
+        base.created_before is not None and base.created_before <= reach.created_before
+    ):
+        return False
+    return reach.created_from is None or (
+        base.created_from is not None and base.created_from >= reach.created_from
+    )
+
+
 def conjuncts(query: LeadQuery) -> list[LeadFilter]:
     """The query's criteria as a disjunction of plain filters: its own criteria joined with
     each of ``any_of`` (contradictions dropped). A reach that adds nothing to the criteria makes
@@ -221,13 +257,13 @@ def conjuncts(query: LeadQuery) -> list[LeadFilter]:
     base = query.criteria()
     if query.any_of is None:
         return [base]
+    if any(implies(base, reach) for reach in query.any_of):
+        return [base]
     found: list[LeadFilter] = []
     for reach in query.any_of:
         both = conjoin(base, reach)
         if both is None:
             continue
-        if both == base:
-            return [base]
         if both not in found:
             found.append(both)
     return found

@@ -103,6 +103,10 @@ class MemoryStore:
     def __len__(self) -> int:
         return len(self.leads)
 
+    def _note_event(self, lead_id: str, position: int) -> None:
+        """Index an event's position under its lead."""
+        self._events_by_lead.setdefault(lead_id, []).append(position)
+
     def snapshot(self) -> tuple[object, ...]:
         """Everything the store holds — leads, pools, follow-ups, events, records and state — as
         one value to compare with ``==``: tests use it to prove a refused operation wrote
@@ -405,7 +409,7 @@ class _MemoryUnitOfWork:
         log.extend(events)
         for offset, event in enumerate(events):
             if event.lead_id is not None:
-                by_lead.setdefault(event.lead_id, []).append(start + offset + 1)
+                self._s._note_event(event.lead_id, start + offset + 1)
         return list(range(start + 1, start + 1 + len(events)))
 
     def _read(self, position: int) -> Event:
@@ -472,19 +476,24 @@ class _MemoryUnitOfWork:
         """See ``UnitOfWork.grants_of``."""
         self._check_open()
         records = self._s.records
-        if lead_id is not None:
-            ids: Iterable[str] = records.grants_by_pair.get((user_id, lead_id), {})
-        elif active_at is not None:
+        if active_at is not None:
+            # Expired grants sit before ``active_at`` in the expiry index: never read.
             keys = records.active_by_user.get(user_id)
             if not keys:
                 return []
             start = keys.bisect_right((active_at, "\U0010ffff"))
-            ids = [grant_id for _, grant_id in keys.islice(start)]
+            ids: Iterable[str] = [grant_id for _, grant_id in keys.islice(start)]
+        elif lead_id is not None:
+            ids = records.grants_by_pair.get((user_id, lead_id), {})
         else:
             ids = records.grants_by_user.get(user_id, {})
         found = [records.grants[i] for i in ids]
         if active_at is not None:
-            found = [g for g in found if g.is_active(active_at)]
+            found = [
+                g
+                for g in found
+                if g.is_active(active_at) and (lead_id is None or g.lead_id == lead_id)
+            ]
         found.sort(key=lambda g: (g.requested_at, g.id))
         return found
 
