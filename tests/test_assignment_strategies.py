@@ -9,7 +9,6 @@ import attrs
 import pytest
 
 from leadcore import (
-    ConfigError,
     Lead,
     LeadcoreError,
     LeadStatus,

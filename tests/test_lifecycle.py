@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import timedelta
 
 import pytest
@@ -152,7 +154,7 @@ def test_outcomes_record_reason_and_target() -> None:
 
 @given(leads(), st.sampled_from(tuple(Action)))
 def test_transition_follows_the_table_exactly(lead: Lead, action: Action) -> None:
-    arguments = {
+    arguments: dict[str, Any] = {
         "owner_id": "u9",
         "reason": "why",
         "pool_id": "pool-z",

@@ -8,7 +8,7 @@ from typing import Any
 from unittest.mock import patch
 
 from leadcore import LeadStore, MemoryStore
-from leadcore.storage import memory, memory_index
+from leadcore.storage import memory_index, memory_records
 from leadcore.testing import LeadStoreContract, StoreAgreement
 from leadcore.testing.contract_records import FaultPoints, InjectedFault
 
@@ -55,7 +55,7 @@ class TestMemoryStoreFailingInside(LeadStoreContract):
                     raise InjectedFault(name)
                 return result
 
-            return patch.object(target, name, failing)
+            return patch.object(target, name, failing)  # type: ignore[arg-type]
 
         class FailingDict(dict[str, dict[str, None]]):
             def setdefault(self, key: str, default: Any = None) -> Any:
@@ -79,6 +79,6 @@ class TestMemoryStoreFailingInside(LeadStoreContract):
             "delete_lead": lambda store: after_calls(memory_index, "_remove", 3),
             "append_events": lambda store: after_calls(store, "_note_event", 2),
             "put_grant": lambda store: after_calls(store.records, "index_grant", 1),  # type: ignore[attr-defined]
-            "add_ownership_record": lambda store: after_calls(memory, "insort", 1),
+            "add_ownership_record": lambda store: after_calls(memory_records, "insort", 1),
             "add_follow_up": follow_up_index,
         }

@@ -144,7 +144,15 @@ def test_only_leadcore_errors_escape_and_refusals_write_nothing(
     kwargs: dict[str, Any] = {}
     for name, parameter in signature.parameters.items():
         if parameter.kind is inspect.Parameter.VAR_KEYWORD:
-            extra = data.draw(st.dictionaries(st.sampled_from(["company", "colour", "phone", "name", "budget", "claim_enabled", "admins"]), JUNK, max_size=2))
+            extra = data.draw(
+                st.dictionaries(
+                    st.sampled_from(
+                        ["company", "colour", "phone", "name", "budget", "claim_enabled", "admins"]
+                    ),
+                    JUNK,
+                    max_size=2,
+                )
+            )
             kwargs.update(extra)
             continue
         if parameter.default is not inspect.Parameter.empty and data.draw(st.booleans()):
@@ -161,7 +169,9 @@ def test_only_leadcore_errors_escape_and_refusals_write_nothing(
         check_refusal(error)
         assert world.store.snapshot() == before, f"{method} wrote something and refused"
     except Exception as error:  # anything else is a bug
-        raise AssertionError(f"{method}{args}{kwargs} raised {type(error).__name__}: {error}") from error
+        raise AssertionError(
+            f"{method}{args}{kwargs} raised {type(error).__name__}: {error}"
+        ) from error
 
 
 LOADERS: dict[str, Callable[[Any], object]] = {
@@ -188,7 +198,9 @@ CONFIG_JUNK: st.SearchStrategy[Any] = st.one_of(
     st.just({"kind": "router", "rules": "x"}),
     st.recursive(
         st.none() | st.integers() | st.text(max_size=4),
-        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+        ),
         max_leaves=10,
     ),
 )
@@ -203,7 +215,9 @@ def test_config_loaders_raise_only_leadcore_errors(loader: str, data: Any) -> No
     except LeadcoreError as error:
         check_refusal(error)
     except Exception as error:
-        raise AssertionError(f"{loader}({data!r:.80}) raised {type(error).__name__}: {error}") from error
+        raise AssertionError(
+            f"{loader}({data!r:.80}) raised {type(error).__name__}: {error}"
+        ) from error
 
 
 def test_a_crafted_deep_cursor_is_refused_cleanly() -> None:
@@ -212,6 +226,3 @@ def test_a_crafted_deep_cursor_is_refused_cleanly() -> None:
         world.desk.leads("carol", view="pool", pool_id="east", cursor=_deep_cursor)
     with pytest.raises(ValidationError, match="cursor"):
         world.desk.leads("carol", cursor="e" * 10_000)
-
-
-

@@ -25,6 +25,7 @@ __all__ = [
     "flag",
     "hours",
     "identifier",
+    "identifier_list",
     "identifiers",
     "optional_aware",
     "optional_text",
@@ -115,6 +116,14 @@ def identifiers(value: object, field: str, *, allow_empty: bool = True) -> froze
     if not found and not allow_empty:
         raise _bad(field, "name at least one")
     return frozenset(found)
+
+
+def identifier_list(value: object, field: str) -> list[str]:
+    """Ids in the order given (a list, tuple…, never a single ``str``), repeats kept."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        shown = f"the string {value!r}" if isinstance(value, str) else type(value).__name__
+        raise _bad(field, f'must be a list of ids like ["L1", "L2"], not {shown}')
+    return [identifier(item, f"{field}[{i}]") for i, item in enumerate(value)]
 
 
 def flag(value: object, field: str) -> bool:

@@ -8,6 +8,7 @@ path at fault (``$.dimensions[2].weight``) and what would be right.
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
@@ -79,7 +80,7 @@ def _finite(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"expected a number, not {value!r}")
     number = float(value)
-    if number != number or abs(number) > 1e12:
+    if math.isnan(number) or abs(number) > 1e12:
         raise ValueError(f"expected a finite number of reasonable size, not {value!r}")
     return number
 

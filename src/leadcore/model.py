@@ -14,11 +14,23 @@ from typing import Final
 
 import attrs
 
+from leadcore.checks import text_problem
 from leadcore.currencies import ISO_4217
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
-from leadcore.labels import LabelledEnum, rename_value
-from leadcore.checks import text_problem
+from leadcore.vocabulary import (
+    DEFAULT_SALES_STAGES,
+    OPEN_STATUSES,
+    READ_ONLY_STATUSES,
+    Action,
+    AttachmentKind,
+    CompanySize,
+    Emotion,
+    FollowUpMethod,
+    LeadStatus,
+    Priority,
+    SourceChannel,
+)
 
 __all__ = [
     "DEFAULT_SALES_STAGES",
@@ -40,153 +52,6 @@ __all__ = [
     "SourceChannel",
 ]
 
-
-class LeadStatus(LabelledEnum):
-    """Where a lead stands in its lifecycle (see ``leadcore.lifecycle`` for the moves)."""
-
-    UNASSIGNED = "unassigned", "未分配", "Unassigned"
-    ASSIGNED = "assigned", "待跟进", "To follow up"
-    FOLLOWING = "following", "跟进中", "Following up"
-    CONVERTED = "converted", "已转化", "Converted"
-    INVALID = "invalid", "无效", "Invalid"
-    CLOSED_LOST = "closed_lost", "关闭", "Closed (lost)"
-    MERGED = "merged", "已合并", "Merged"
-
-
-OPEN_STATUSES: Final = frozenset({LeadStatus.ASSIGNED, LeadStatus.FOLLOWING})
-"""Statuses in which a lead is held by an owner and counts toward their load."""
-
-READ_ONLY_STATUSES: Final = frozenset({LeadStatus.CONVERTED, LeadStatus.MERGED})
-"""Statuses in which a lead may only be viewed."""
-
-
-class Action(LabelledEnum):
-    """Everything a user can do to a lead or pool; the unit of permissions and lifecycle."""
-
-    VIEW = "view", "查看", "View"
-    CREATE = "create", "新建", "Create"
-    EDIT = "edit", "编辑", "Edit"
-    DELETE = "delete", "删除", "Delete"
-    ASSIGN = "assign", "分配", "Assign"
-    CLAIM = "claim", "抢单", "Claim"
-    RECLAIM = "reclaim", "收回", "Reclaim"
-    RELEASE = "release", "释放", "Release"
-    RETURN = "return", "退回", "Return"
-    RECYCLE = "recycle", "回收", "Recycle"
-    CHANGE_OWNER = "change_owner", "更换负责人", "Change owner"
-    REASSIGN = "change_owner", "更换负责人", "Change owner"
-    """Deprecated alias of ``CHANGE_OWNER`` (kept for one release)."""
-    TRANSFER = "transfer", "转移", "Transfer"
-    FOLLOW_UP = "follow_up", "跟进", "Follow up"
-    CONVERT = "convert", "转化", "Convert"
-    INVALIDATE = "invalidate", "设为无效", "Invalidate"
-    CLOSE_LOST = "close_lost", "关闭", "Close as lost"
-    REOPEN = "reopen", "重新激活", "Reopen"
-    MERGE = "merge", "合并", "Merge"
-    MANAGE_COLLABORATORS = "manage_collaborators", "管理协作人", "Manage collaborators"
-    FOLLOW = "follow", "关注", "Follow"
-    RECORD_ACTIVITY = "record_activity", "记录行为", "Record activity"
-    ACCEPT_SQL = "accept_sql", "销售认可", "Accept as SQL"
-    CONFIGURE_POOL = "configure_pool", "线索池设置", "Configure pool"
-
-    def phrase(self, subject: str) -> str:
-        """The action as an English verb phrase on ``subject``: ``REASSIGN.phrase("lead 'L1'")``
-        is "change the owner of lead 'L1'"."""
-        return _ACTION_WORDING[self.value][0].format(subject)
-
-    @property
-    def past(self) -> str:
-        """What a lead is once the action is taken ("given a new owner", "closed as lost")."""
-        return _ACTION_WORDING[self.value][1]
-
-
-rename_value(Action, "reassign", Action.CHANGE_OWNER.value)
-
-_ACTION_WORDING: Final[dict[str, tuple[str, str]]] = {
-    "view": ("view {}", "viewed"),
-    "create": ("create leads in {}", "created"),
-    "edit": ("edit {}", "edited"),
-    "delete": ("delete {}", "deleted"),
-    "assign": ("assign {}", "assigned"),
-    "claim": ("claim {}", "claimed"),
-    "reclaim": ("reclaim {}", "reclaimed"),
-    "release": ("release {}", "released"),
-    "return": ("return {} to its pool", "returned"),
-    "recycle": ("recycle {}", "recycled"),
-    "change_owner": ("change the owner of {}", "given a new owner"),
-    "transfer": ("transfer {}", "transferred"),
-    "follow_up": ("follow up {}", "followed up"),
-    "convert": ("convert {}", "converted"),
-    "invalidate": ("invalidate {}", "invalidated"),
-    "close_lost": ("close {} as lost", "closed as lost"),
-    "reopen": ("reopen {}", "reopened"),
-    "merge": ("merge {}", "merged"),
-    "manage_collaborators": ("manage the collaborators of {}", "given collaborators"),
-    "follow": ("follow {}", "followed"),
-    "record_activity": ("record activity on {}", "given activity"),
-    "accept_sql": ("accept {} as sales-qualified", "accepted as sales-qualified"),
-    "configure_pool": ("configure {}", "configured"),
-}
-
-
-class SourceChannel(LabelledEnum):
-    """Well-known intake channels (来源). Pools may allow any string; these are the usual ones."""
-
-    WEB_FORM = "web_form", "官网表单", "Web form"
-    ADVERTISING = "advertising", "广告投放", "Advertising"
-    EVENT = "event", "展会活动", "Event / trade show"
-    REFERRAL = "referral", "客户推荐", "Referral"
-    PHONE = "phone", "电话咨询", "Phone inquiry"
-    SOCIAL = "social", "社交媒体", "Social media"
-    API_IMPORT = "api_import", "API导入", "API import"
-    OTHER = "other", "其他", "Other"
-
-
-class CompanySize(LabelledEnum):
-    """The prospect company's size band (企业规模)."""
-
-    MICRO = "micro", "微型", "Micro"
-    SMALL = "small", "小型", "Small"
-    MEDIUM = "medium", "中型", "Medium"
-    LARGE = "large", "大型", "Large"
-
-
-class FollowUpMethod(LabelledEnum):
-    """How a follow-up reached the prospect (跟进方式)."""
-
-    PHONE = "phone", "电话", "Phone"
-    EMAIL = "email", "邮件", "Email"
-    WECHAT = "wechat", "微信", "WeChat"
-    VISIT = "visit", "上门拜访", "Visit"
-    OTHER = "other", "其他", "Other"
-
-
-class Emotion(LabelledEnum):
-    """The prospect's mood in a follow-up (客户情绪标签)."""
-
-    POSITIVE = "positive", "积极", "Positive"
-    NEUTRAL = "neutral", "中立", "Neutral"
-    NEGATIVE = "negative", "消极", "Negative"
-
-
-class Priority(LabelledEnum):
-    """How pressing the customer's need is (需求优先级)."""
-
-    HIGH = "high", "高", "High"
-    MEDIUM = "medium", "中", "Medium"
-    LOW = "low", "低", "Low"
-
-
-class AttachmentKind(LabelledEnum):
-    """What an attachment reference points at (附件)."""
-
-    RECORDING = "recording", "录音", "Recording"
-    DOCUMENT = "document", "文档", "Document"
-    IMAGE = "image", "图片", "Image"
-
-
-DEFAULT_SALES_STAGES: Final = ("初步接触", "需求确认", "方案沟通", "意向跟进")
-"""The standard sales stages inside "following": first contact → needs → proposal → intent."""
 
 _MAX_AMOUNT: Final = Decimal("1e15")
 
@@ -246,9 +111,13 @@ def _freeze_roles(values: Mapping[str, str]) -> Mapping[str, str]:
     return frozen_mapping(values)
 
 
-def _frozen_ids(values: Iterable[str]) -> frozenset[str]:
+IdCollection = frozenset[str] | set[str] | list[str] | tuple[str, ...]
+"""Several ids: a set, list or tuple (never one string)."""
+
+
+def _frozen_ids(values: IdCollection) -> frozenset[str]:
     if isinstance(values, frozenset | str | bytes) or not isinstance(values, Iterable):
-        return values  # type: ignore[return-value]  # a str is refused by _ids_only, by name
+        return values  # type: ignore[return-value,unused-ignore]  # _ids_only refuses, by name
     return frozenset(values)
 
 
@@ -263,10 +132,6 @@ def _ids_only(_: object, attribute: attrs.Attribute[frozenset[str]], value: obje
                 )
             ]
         )
-
-
-def _ids(default: frozenset[str] = frozenset()) -> frozenset[str]:
-    return attrs.field(default=default, converter=_frozen_ids, validator=_ids_only)
 
 
 @attrs.frozen(slots=True)
@@ -301,11 +166,15 @@ class Lead:
     status: LeadStatus = LeadStatus.UNASSIGNED
     owner_id: str | None = None
     department_id: str | None = None
-    collaborators: frozenset[str] = _ids()
+    collaborators: frozenset[str] = attrs.field(
+        default=frozenset(), converter=_frozen_ids, validator=_ids_only
+    )
     collaborator_roles: Mapping[str, str] = attrs.field(
         default=EMPTY_ROLES, converter=_freeze_roles
     )
-    followers: frozenset[str] = _ids()
+    followers: frozenset[str] = attrs.field(
+        default=frozenset(), converter=_frozen_ids, validator=_ids_only
+    )
     stage: str | None = None
     score: float | None = None
     grade: str | None = None
@@ -358,9 +227,9 @@ class Lead:
         return self.status in READ_ONLY_STATUSES
 
 
-def _text_tuple(values: Iterable[str]) -> tuple[str, ...]:
+def _text_tuple(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     if isinstance(values, tuple | str | bytes) or not isinstance(values, Iterable):
-        return values  # type: ignore[return-value]  # refused by _texts_only, by name
+        return values  # type: ignore[return-value,unused-ignore]  # _texts_only refuses, by name
     return tuple(values)
 
 
@@ -394,8 +263,12 @@ class Pool:
     id: str
     name: str
     enabled: bool = True
-    admins: frozenset[str] = _ids()
-    members: frozenset[str] = _ids()
+    admins: frozenset[str] = attrs.field(
+        default=frozenset(), converter=_frozen_ids, validator=_ids_only
+    )
+    members: frozenset[str] = attrs.field(
+        default=frozenset(), converter=_frozen_ids, validator=_ids_only
+    )
     default_owner_id: str | None = None
     auto_assign: str | None = None
     reminder_hours: float | None = None
@@ -509,7 +382,9 @@ class FollowUp:
     emotion: Emotion | None = None
     priority: Priority | None = None
     attachments: tuple[Attachment, ...] = ()
-    mentions: frozenset[str] = _ids()
+    mentions: frozenset[str] = attrs.field(
+        default=frozenset(), converter=_frozen_ids, validator=_ids_only
+    )
     stage: str | None = None
 
     def __attrs_post_init__(self) -> None:

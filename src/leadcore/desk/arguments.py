@@ -3,13 +3,39 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal, TypeAlias, TypedDict
+from typing import TYPE_CHECKING, Literal, Required, TypeAlias, TypedDict
 
-from leadcore.model import CompanySize, CustomValue, Money, SourceChannel
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.model import (
+    Attachment,
+    CompanySize,
+    CustomValue,
+    Emotion,
+    FollowUpMethod,
+    LeadStatus,
+    Money,
+    Priority,
+    SourceChannel,
+)
+from leadcore.query import LeadOrder
 
-__all__ = ["CustomValues", "LeadFields", "OrderName", "PoolSettings", "UserIds", "ViewName"]
+if TYPE_CHECKING:
+    from leadcore.desk.views import View
+
+__all__ = [
+    "CustomValues",
+    "FollowUpFields",
+    "LeadFields",
+    "OrderName",
+    "PoolSettings",
+    "UserIds",
+    "ViewName",
+    "ViewOptions",
+    "refuse_unknown",
+]
 
 ViewName: TypeAlias = Literal["mine", "followed", "collaborating", "subordinates", "all", "pool"]
 """A view by its value (``View.MINE`` … are the members)."""
@@ -59,3 +85,53 @@ class PoolSettings(TypedDict, total=False):
     allowed_sources: tuple[str, ...] | list[str]
     free_create: bool
     sales_stages: tuple[str, ...] | list[str]
+
+
+class FollowUpFields(TypedDict, total=False):
+    """What a follow-up record holds (``method``, ``content`` and ``result`` are required)."""
+
+    method: Required[FollowUpMethod | str]
+    content: Required[str]
+    result: Required[str]
+    at: datetime | None
+    duration: timedelta | None
+    customer_needs: str | None
+    next_step: str | None
+    next_follow_up_at: datetime | None
+    emotion: Emotion | str | None
+    priority: Priority | str | None
+    attachments: list[Attachment] | tuple[Attachment, ...]
+    mentions: list[str] | tuple[str, ...] | frozenset[str] | set[str]
+    stage: str | None
+
+
+class ViewOptions(TypedDict, total=False):
+    """The options of a view's page: which view, filters, ordering and paging."""
+
+    view: View | ViewName
+    pool_id: str | None
+    statuses: (
+        list[LeadStatus | str]
+        | tuple[LeadStatus | str, ...]
+        | set[LeadStatus]
+        | frozenset[LeadStatus]
+        | None
+    )
+    source: SourceChannel | str | None
+    grade: str | None
+    created_from: datetime | None
+    created_before: datetime | None
+    order: LeadOrder | OrderName
+    cursor: str | None
+    offset: int
+    limit: int
+
+
+def refuse_unknown(options: Mapping[str, object], shape: type, what: str) -> None:
+    """Refuse keyword arguments the TypedDict ``shape`` does not name, naming each."""
+    unknown = sorted(set(options) - set(shape.__annotations__))
+    if unknown:
+        known = ", ".join(sorted(shape.__annotations__))
+        raise ValidationError(
+            [FieldProblem(name, f"is not {what} ({known})") for name in unknown], subject=what
+        )

@@ -9,37 +9,31 @@ the store.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
-from typing import Any, Unpack
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar, Unpack
 
 from leadcore import checks
 from leadcore.assignment import Strategy
 from leadcore.clock import Clock
 from leadcore.custom_fields import CustomFieldSet
-from leadcore.errors import FieldProblem, ValidationError
 from leadcore.events import Event
 from leadcore.ids import IdFactory, uuid4_ids
 from leadcore.intake import LeadRules
 from leadcore.model import (
     Action,
-    Attachment,
-    Emotion,
     FollowUp,
-    FollowUpMethod,
     Lead,
     Pool,
-    Priority,
 )
 from leadcore.org import OrgDirectory
 from leadcore.policy import Decision, Policy
-from leadcore.query import LeadOrder
 from leadcore.records import Away, Grant
 from leadcore.scoring import Readiness, ReadinessSignal, Score, Scorer
 from leadcore.storage.protocol import LeadStore
 
 from . import reading
-from .arguments import LeadFields, OrderName, PoolSettings, ViewName
+from .arguments import FollowUpFields, LeadFields, PoolSettings, ViewOptions, refuse_unknown
 from .plans.access import RequestAccess, approval, revocation
 from .plans.availability import SetAvailability
 from .plans.closing import Move
@@ -52,18 +46,14 @@ from .plans.pools import CreatePool, UpdatePool
 from .plans.scoring import AcceptSql, RecordActivity, Rescore
 from .plans.team import AddCollaborators, Follow, RemoveCollaborators
 from .plans.transferring import Transfer
+from .reads import Reads
 from .results import BatchResult, Page, PoolSummary
-from .runner import Runner
+from .runner import Operation, Runner
 from .setup import Setup
-from .views import View
 
 __all__ = ["LeadDesk"]
 
-
-def _ids_of(value: object, field: str) -> list[str]:
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise ValidationError([FieldProblem(field, "must be a list of lead ids, not one string")])
-    return [checks.identifier(v, f"{field}[{i}]") for i, v in enumerate(value)]
+T = TypeVar("T")
 
 
 class LeadDesk:
@@ -110,6 +100,25 @@ class LeadDesk:
             rng=rng if rng is not None else random.Random(),
         )
 
+    def _run(self, command: Callable[..., Operation[Any, T]], **arguments: Any) -> T:
+        """Build ``command`` with the desk's setup and run it through the runner."""
+        return self._runner.run(command(setup=self.setup, **arguments))
+
+    def _read(self, question: Callable[[Reads], T]) -> T:
+        return self._runner.read(question)
+
+    def _each(
+        self,
+        command: Callable[..., Operation[Any, Lead]],
+        lead_ids: Iterable[str],
+        **arguments: Any,
+    ) -> BatchResult:
+        """Run ``command`` for each lead, each in its own unit of work; a result per lead."""
+        return self._runner.run_each(
+            (lead_id, command(setup=self.setup, lead_id=lead_id, **arguments))
+            for lead_id in checks.identifier_list(lead_ids, "lead_ids")
+        )
+
     @property
     def org(self) -> OrgDirectory:
         """The org directory the desk asks about users and departments."""
@@ -129,19 +138,17 @@ class LeadDesk:
     def create_pool(self, actor_id: str, pool: Pool) -> Pool:
         """Add a pool (system admins only); its admins, members, default owner and strategy must
         exist. Raises ``AlreadyExists`` if the id is taken."""
-        return self._runner.run(CreatePool(setup=self.setup, actor_id=actor_id, pool=pool))
+        return self._run(CreatePool, actor_id=actor_id, pool=pool)
 
     def update_pool(self, actor_id: str, pool_id: str, **settings: Unpack[PoolSettings]) -> Pool:
         """Change a pool's settings (system admins only), audited field by field. Unknown
         settings and bad values raise ``ValidationError`` naming them; nothing changes."""
-        return self._runner.run(
-            UpdatePool(setup=self.setup, actor_id=actor_id, pool_id=pool_id, settings=settings)
-        )
+        return self._run(UpdatePool, actor_id=actor_id, pool_id=pool_id, settings=settings)
 
     def pool_summary(self, actor_id: str, pool_id: str) -> PoolSummary:
         """The pool's lead counts by status (线索数量), of the leads the actor may see; for the
         pool's members and admins."""
-        return self._runner.read(lambda reads: reading.pool_summary(reads, actor_id, pool_id))
+        return self._read(lambda reads: reading.pool_summary(reads, actor_id, pool_id))
 
     # --- records -----------------------------------------------------------------------------
     def create(
@@ -159,14 +166,12 @@ class LeadDesk:
         receive it must be eligible, or it waits unassigned with an event saying why. Raises
         ``ValidationError`` (every bad field at once), ``PermissionDenied``, ``NotFound``.
         """
-        return self._runner.run(
-            Create(
-                setup=self.setup,
-                actor_id=actor_id,
-                pool_id=pool_id,
-                fields=dict(fields),
-                custom_fields=custom_fields,
-            )
+        return self._run(
+            Create,
+            actor_id=actor_id,
+            pool_id=pool_id,
+            fields=dict(fields),
+            custom_fields=custom_fields,
         )
 
     def edit(
@@ -180,85 +185,41 @@ class LeadDesk:
     ) -> Lead:
         """Change a lead's details: only the fields given change; a custom field set to None is
         removed. Editing to the same values writes nothing and returns the lead as it is."""
-        return self._runner.run(
-            Edit(
-                setup=self.setup,
-                actor_id=actor_id,
-                lead_id=lead_id,
-                expected_version=expected_version,
-                fields=dict(fields),
-                custom_fields=custom_fields,
-            )
+        return self._run(
+            Edit,
+            actor_id=actor_id,
+            lead_id=lead_id,
+            expected_version=expected_version,
+            fields=dict(fields),
+            custom_fields=custom_fields,
         )
 
     def delete(self, actor_id: str, lead_id: str, *, expected_version: int | None = None) -> None:
         """Delete a lead and its follow-ups; the event keeps every field's last value."""
-        self._runner.run(
-            Delete(
-                setup=self.setup,
-                actor_id=actor_id,
-                lead_id=lead_id,
-                expected_version=expected_version,
-            )
-        )
+        self._run(Delete, actor_id=actor_id, lead_id=lead_id, expected_version=expected_version)
 
     def get(self, actor_id: str, lead_id: str) -> Lead:
         """The lead, if the actor may see it; ``NotFound`` otherwise, exactly as for a missing
         one."""
-        return self._runner.read(lambda reads: reading.get(reads, actor_id, lead_id))
+        return self._read(lambda reads: reading.get(reads, actor_id, lead_id))
 
     def get_many(self, actor_id: str, lead_ids: Iterable[str]) -> list[Lead]:
         """The leads among ``lead_ids`` the actor may see, in the order asked (missing ones and
         ones they may not see are left out alike)."""
-        return self._runner.read(lambda reads: reading.get_many(reads, actor_id, lead_ids))
+        return self._read(lambda reads: reading.get_many(reads, actor_id, lead_ids))
 
     # --- follow-ups --------------------------------------------------------------------------
-    def follow_up(
-        self,
-        actor_id: str,
-        lead_id: str,
-        *,
-        method: FollowUpMethod | str,
-        content: str,
-        result: str,
-        at: datetime | None = None,
-        duration: timedelta | None = None,
-        customer_needs: str | None = None,
-        next_step: str | None = None,
-        next_follow_up_at: datetime | None = None,
-        emotion: Emotion | str | None = None,
-        priority: Priority | str | None = None,
-        attachments: Iterable[Attachment] = (),
-        mentions: Iterable[str] = (),
-        stage: str | None = None,
-    ) -> FollowUp:
-        """Record a contact with the prospect (跟进). The lead moves to 跟进中, its next due date
-        becomes ``next_follow_up_at`` and ``stage`` (one of the pool's sales stages) is set.
-        ``at`` defaults to now and may not be in the future. Mentioned users must exist."""
-        return self._runner.run(
-            RecordFollowUp(
-                setup=self.setup,
-                actor_id=actor_id,
-                lead_id=lead_id,
-                method=method,
-                content=content,
-                result=result,
-                at=at,
-                duration=duration,
-                customer_needs=customer_needs,
-                next_step=next_step,
-                next_follow_up_at=next_follow_up_at,
-                emotion=emotion,
-                priority=priority,
-                attachments=attachments,
-                mentions=mentions,
-                stage=stage,
-            )
-        )
+    def follow_up(self, actor_id: str, lead_id: str, **record: Unpack[FollowUpFields]) -> FollowUp:
+        """Record a contact with the prospect (跟进): ``method``, ``content`` and ``result`` are
+        required. The lead moves to 跟进中, its next due date becomes ``next_follow_up_at`` and
+        ``stage`` (one of the pool's sales stages) is set. ``at`` defaults to now and may not be
+        in the future. Mentioned users must exist."""
+        refuse_unknown(record, FollowUpFields, "a follow-up field")
+        return self._run(RecordFollowUp, actor_id=actor_id, lead_id=lead_id, **record)
 
     def follow_ups(self, actor_id: str, lead_id: str) -> list[FollowUp]:
         """The lead's follow-up records, oldest first (for those who may see the lead)."""
-        return self._runner.read(lambda reads: reading.follow_ups(reads, actor_id, lead_id))
+        return self._read(lambda reads: reading.follow_ups(reads, actor_id, lead_id))
 
     # --- collaborators and followers ----------------------------------------------------------
     def add_collaborators(
@@ -266,29 +227,21 @@ class LeadDesk:
     ) -> Lead:
         """Add several collaborators at once (协作人), optionally with a named role such as
         ``"marketing_owner"`` whose rights the policy defines."""
-        return self._runner.run(
-            AddCollaborators(
-                setup=self.setup, actor_id=actor_id, lead_id=lead_id, user_ids=user_ids, role=role
-            )
+        return self._run(
+            AddCollaborators, actor_id=actor_id, lead_id=lead_id, user_ids=user_ids, role=role
         )
 
     def remove_collaborators(self, actor_id: str, lead_id: str, user_ids: Iterable[str]) -> Lead:
         """Remove several collaborators at once; their access to the lead ends with it."""
-        return self._runner.run(
-            RemoveCollaborators(
-                setup=self.setup, actor_id=actor_id, lead_id=lead_id, user_ids=user_ids
-            )
-        )
+        return self._run(RemoveCollaborators, actor_id=actor_id, lead_id=lead_id, user_ids=user_ids)
 
     def follow(self, actor_id: str, lead_id: str) -> Lead:
         """Watch a lead (关注): it shows in "leads I follow" while the actor may see it."""
-        return self._runner.run(Follow(setup=self.setup, actor_id=actor_id, lead_id=lead_id))
+        return self._run(Follow, actor_id=actor_id, lead_id=lead_id)
 
     def unfollow(self, actor_id: str, lead_id: str) -> Lead:
         """Stop watching a lead."""
-        return self._runner.run(
-            Follow(setup=self.setup, actor_id=actor_id, lead_id=lead_id, on=False)
-        )
+        return self._run(Follow, actor_id=actor_id, lead_id=lead_id, on=False)
 
     # --- ownership ---------------------------------------------------------------------------
     def assign(
@@ -301,37 +254,27 @@ class LeadDesk:
         expected_version: int | None = None,
     ) -> Lead:
         """Give an unassigned lead an owner (pool admins); the owner must be eligible."""
-        return self._runner.run(
-            Assign(
-                setup=self.setup,
-                actor_id=actor_id,
-                lead_id=lead_id,
-                owner_id=owner_id,
-                department_id=department_id,
-                expected_version=expected_version,
-            )
+        return self._run(
+            Assign,
+            actor_id=actor_id,
+            lead_id=lead_id,
+            owner_id=owner_id,
+            department_id=department_id,
+            expected_version=expected_version,
         )
 
     def batch_assign(self, actor_id: str, lead_ids: Iterable[str], owner_id: str) -> BatchResult:
         """Assign several leads to one owner; a result per lead, each lead's change atomic."""
-        return self._runner.run_each(
-            (
-                lead_id,
-                Assign(setup=self.setup, actor_id=actor_id, lead_id=lead_id, owner_id=owner_id),
-            )
-            for lead_id in _ids_of(lead_ids, "lead_ids")
-        )
+        return self._each(Assign, lead_ids, actor_id=actor_id, owner_id=owner_id)
 
     def claim(self, actor_id: str, lead_id: str) -> Lead:
         """Take an unassigned lead from a pool that allows claiming (抢单), within the pool's
         caps: open leads held, claims a day, and the cool-down on re-claiming a lead one gave
         back. Too late, it raises ``AlreadyClaimed``."""
-        return self._runner.run(Claim(setup=self.setup, actor_id=actor_id, lead_id=lead_id))
+        return self._run(Claim, actor_id=actor_id, lead_id=lead_id)
 
     def _give_back(self, actor_id: str, lead_id: str, move: Action, reason: str | None) -> Lead:
-        return self._runner.run(
-            GiveBack(setup=self.setup, actor_id=actor_id, lead_id=lead_id, move=move, reason=reason)
-        )
+        return self._run(GiveBack, actor_id=actor_id, lead_id=lead_id, move=move, reason=reason)
 
     def release(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
         """Give a lead back to the pool (释放; its owner or a pool admin)."""
@@ -349,19 +292,7 @@ class LeadDesk:
         self, actor_id: str, lead_ids: Iterable[str], *, reason: str | None = None
     ) -> BatchResult:
         """Take several held leads back into their pools (回收); a result per lead."""
-        return self._runner.run_each(
-            (
-                lead_id,
-                GiveBack(
-                    setup=self.setup,
-                    actor_id=actor_id,
-                    lead_id=lead_id,
-                    move=Action.RECYCLE,
-                    reason=reason,
-                ),
-            )
-            for lead_id in _ids_of(lead_ids, "lead_ids")
-        )
+        return self._each(GiveBack, lead_ids, actor_id=actor_id, move=Action.RECYCLE, reason=reason)
 
     def change_owner(
         self,
@@ -375,16 +306,14 @@ class LeadDesk:
     ) -> Lead:
         """Hand a lead to another owner (调整/更换负责人). The old owner becomes a collaborator;
         with ``move_follow_ups`` the old owner's follow-up records move to the new owner."""
-        return self._runner.run(
-            ChangeOwner(
-                setup=self.setup,
-                actor_id=actor_id,
-                lead_id=lead_id,
-                owner_id=new_owner_id,
-                department_id=department_id,
-                move_follow_ups=checks.flag(move_follow_ups, "move_follow_ups"),
-                reason=reason,
-            )
+        return self._run(
+            ChangeOwner,
+            actor_id=actor_id,
+            lead_id=lead_id,
+            owner_id=new_owner_id,
+            department_id=department_id,
+            move_follow_ups=checks.flag(move_follow_ups, "move_follow_ups"),
+            reason=reason,
         )
 
     def transfer(
@@ -392,29 +321,15 @@ class LeadDesk:
     ) -> Lead:
         """Move a lead to another pool (转移; admin of both pools). It arrives unassigned and
         the new pool's rules (default owner, auto-assign) apply as for a new lead."""
-        return self._runner.run(
-            Transfer(
-                setup=self.setup,
-                actor_id=actor_id,
-                lead_id=lead_id,
-                to_pool_id=to_pool_id,
-                reason=reason,
-            )
+        return self._run(
+            Transfer, actor_id=actor_id, lead_id=lead_id, to_pool_id=to_pool_id, reason=reason
         )
 
     def batch_transfer(
         self, actor_id: str, lead_ids: Iterable[str], to_pool_id: str
     ) -> BatchResult:
         """Transfer several leads to another pool; a result per lead."""
-        return self._runner.run_each(
-            (
-                lead_id,
-                Transfer(
-                    setup=self.setup, actor_id=actor_id, lead_id=lead_id, to_pool_id=to_pool_id
-                ),
-            )
-            for lead_id in _ids_of(lead_ids, "lead_ids")
-        )
+        return self._each(Transfer, lead_ids, actor_id=actor_id, to_pool_id=to_pool_id)
 
     # --- by strategy ---------------------------------------------------------------------------
     def auto_assign(
@@ -426,9 +341,7 @@ class LeadDesk:
         ``assigned`` event. Raises ``NoOwnerFound`` when the strategy declines (nothing is
         written, not even a cursor move), ``PermissionDenied`` unless the actor may assign.
         """
-        return self._runner.run(
-            AutoAssign(setup=self.setup, actor_id=actor_id, lead_id=lead_id, strategy=strategy)
-        )
+        return self._run(AutoAssign, actor_id=actor_id, lead_id=lead_id, strategy=strategy)
 
     def distribute(
         self, actor_id: str, lead_ids: Iterable[str], strategy: Strategy | str | None = None
@@ -436,13 +349,11 @@ class LeadDesk:
         """Distribute a batch (e.g. an import) across a team, fair by ``strategy``, in one unit
         of work, with a result per lead. Running it again is harmless: leads already assigned
         come back with a refusal."""
-        return self._runner.run(
-            Distribute(
-                setup=self.setup,
-                actor_id=actor_id,
-                lead_ids=tuple(_ids_of(lead_ids, "lead_ids")),
-                strategy=strategy,
-            )
+        return self._run(
+            Distribute,
+            actor_id=actor_id,
+            lead_ids=tuple(checks.identifier_list(lead_ids, "lead_ids")),
+            strategy=strategy,
         )
 
     def set_away(
@@ -454,9 +365,7 @@ class LeadDesk:
         """Record when ``user_id`` is away (休假) as ``(start, end[, note])`` periods; every
         hand-out skips them then. The user themself or a system admin may; the new periods
         replace the old ones."""
-        return self._runner.run(
-            SetAvailability(setup=self.setup, actor_id=actor_id, user_id=user_id, periods=periods)
-        )
+        return self._run(SetAvailability, actor_id=actor_id, user_id=user_id, periods=periods)
 
     # --- lifecycle -----------------------------------------------------------------------------
     def _move(
@@ -468,15 +377,13 @@ class LeadDesk:
         reason: str | None = None,
         customer_id: str | None = None,
     ) -> Lead:
-        return self._runner.run(
-            Move(
-                setup=self.setup,
-                actor_id=actor_id,
-                lead_id=lead_id,
-                move=move,
-                reason=reason,
-                customer_id=customer_id,
-            )
+        return self._run(
+            Move,
+            actor_id=actor_id,
+            lead_id=lead_id,
+            move=move,
+            reason=reason,
+            customer_id=customer_id,
         )
 
     def convert(self, actor_id: str, lead_id: str, customer_id: str) -> Lead:
@@ -509,35 +416,25 @@ class LeadDesk:
         """Record a prospect's behaviour (pricing-page visit, whitepaper download, …) and
         re-score the lead. ``at`` defaults to now and may not be in the future. Reaching the
         MQL threshold appends ``mql_reached`` after ``activity_recorded``."""
-        return self._runner.run(
-            RecordActivity(
-                setup=self.setup,
-                actor_id=actor_id,
-                lead_id=lead_id,
-                kind=kind,
-                at=at,
-                details=details,
-            )
+        return self._run(
+            RecordActivity, actor_id=actor_id, lead_id=lead_id, kind=kind, at=at, details=details
         )
 
     def accept_sql(self, actor_id: str, lead_id: str) -> Lead:
         """Sales accepts the lead (销售认可, SQL): ``sql_at`` is set once; accepting again
         changes nothing and writes nothing."""
-        return self._runner.run(AcceptSql(setup=self.setup, actor_id=actor_id, lead_id=lead_id))
+        return self._run(AcceptSql, actor_id=actor_id, lead_id=lead_id)
 
     def score(self, actor_id: str, lead_id: str) -> Score:
         """The lead's score now, with its breakdown (``str()`` renders the explain table).
         For those who may see the lead; ``ValidationError`` if this desk has no scorer."""
-        return self._runner.read(lambda reads: reading.lead_score(reads, actor_id, lead_id))
+        return self._read(lambda reads: reading.lead_score(reads, actor_id, lead_id))
 
     def rescore(self, actor_id: str, lead_ids: Iterable[str]) -> BatchResult:
         """Bring stored scores up to date (behaviour decays as time passes); a result per
         lead. Leads whose score and grade did not change are returned as they are."""
         self.setup.require_scorer()
-        return self._runner.run_each(
-            (lead_id, Rescore(setup=self.setup, actor_id=actor_id, lead_id=lead_id))
-            for lead_id in _ids_of(lead_ids, "lead_ids")
-        )
+        return self._each(Rescore, lead_ids, actor_id=actor_id)
 
     def readiness(
         self, actor_id: str, lead_id: str, *, signals: Iterable[ReadinessSignal | str] = ()
@@ -545,18 +442,16 @@ class LeadDesk:
         """Whether to suggest converting the lead (3 or more of the 5 signals), from its
         budget, stage, recorded activities and follow-ups, plus ``signals`` the host found
         itself. For those who may see the lead."""
-        return self._runner.read(
-            lambda reads: reading.lead_readiness(reads, actor_id, lead_id, signals)
-        )
+        return self._read(lambda reads: reading.lead_readiness(reads, actor_id, lead_id, signals))
 
     # --- permissions -------------------------------------------------------------------------
     def can(self, actor_id: str, action: Action | str, lead_id: str) -> Decision:
         """Whether the actor may take ``action`` on the lead now, and why (or why not)."""
-        return self._runner.read(lambda reads: reading.can(reads, actor_id, action, lead_id))
+        return self._read(lambda reads: reading.can(reads, actor_id, action, lead_id))
 
     def allowed_actions(self, actor_id: str, lead_id: str) -> tuple[Action, ...]:
         """Every action the actor may take on the lead now: the buttons a UI should show."""
-        return self._runner.read(lambda reads: reading.allowed_actions(reads, actor_id, lead_id))
+        return self._read(lambda reads: reading.allowed_actions(reads, actor_id, lead_id))
 
     def request_access(
         self,
@@ -568,15 +463,13 @@ class LeadDesk:
         actions: Iterable[Action] = (Action.VIEW,),
     ) -> Grant:
         """Ask for temporary access to a lead one cannot otherwise see; an approver must agree."""
-        return self._runner.run(
-            RequestAccess(
-                setup=self.setup,
-                actor_id=actor_id,
-                lead_id=lead_id,
-                reason=reason,
-                hours=hours,
-                actions=actions,
-            )
+        return self._run(
+            RequestAccess,
+            actor_id=actor_id,
+            lead_id=lead_id,
+            reason=reason,
+            hours=hours,
+            actions=actions,
         )
 
     def approve_access(self, actor_id: str, grantee_id: str, grant_id: str) -> Grant:
@@ -590,50 +483,22 @@ class LeadDesk:
 
     def grants(self, actor_id: str) -> list[Grant]:
         """The grants the actor holds or asked for, approved or not, expired or not."""
-        return self._runner.read(lambda reads: reading.grants(reads, actor_id))
+        return self._read(lambda reads: reading.grants(reads, actor_id))
 
     # --- reading -------------------------------------------------------------------------------
-    def leads(
-        self,
-        actor_id: str,
-        *,
-        view: View | ViewName = View.MINE,
-        pool_id: str | None = None,
-        statuses: Iterable[Any] | None = None,
-        source: str | None = None,
-        grade: str | None = None,
-        created_from: datetime | None = None,
-        created_before: datetime | None = None,
-        order: LeadOrder | OrderName = LeadOrder.CREATED_DESC,
-        cursor: str | None = None,
-        offset: int = 0,
-        limit: int = 50,
-    ) -> Page:
-        """One page of a view (我的线索, 我关注的线索, 我协作的线索, 我下属的线索, 全部线索, a
-        pool's leads), filtered, ordered and paged. Only leads the actor may see are returned.
+    def leads(self, actor_id: str, **options: Unpack[ViewOptions]) -> Page:
+        """One page of a view (``view``: 我的线索 ``mine`` by default, 我关注的线索, 我协作的线索,
+        我下属的线索, 全部线索, a pool's leads), filtered, ordered and paged. Only leads the actor
+        may see are returned.
 
         Filters take an enum member, its value or its label (``statuses=["待跟进"]``). Page
         with ``cursor`` (the previous page's ``next_cursor``) to stay correct while leads
-        change, or with ``offset``. The all-leads view is for those who see all leads.
+        change, or with ``offset``; ``limit`` is 50 unless given. The all-leads view is for
+        those who see all leads.
         """
-        return self._runner.read(
-            lambda reads: reading.page(
-                reads,
-                actor_id,
-                view=view,
-                pool_id=pool_id,
-                statuses=statuses,
-                source=source,
-                grade=grade,
-                created_from=created_from,
-                created_before=created_before,
-                order=order,
-                cursor=cursor,
-                offset=offset,
-                limit=limit,
-            )
-        )
+        refuse_unknown(options, ViewOptions, "a view option")
+        return self._read(lambda reads: reading.page(reads, actor_id, **options))
 
     def history(self, actor_id: str, lead_id: str) -> list[Event]:
         """The lead's audit trail, oldest first (for those who may see the lead)."""
-        return self._runner.read(lambda reads: reading.history(reads, actor_id, lead_id))
+        return self._read(lambda reads: reading.history(reads, actor_id, lead_id))

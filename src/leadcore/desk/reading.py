@@ -4,7 +4,7 @@ a lead the reader may not see is never shown, and reads as if it did not exist."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TypeVar
 
 import attrs
@@ -53,18 +53,12 @@ def get(reads: Reads, actor_id: str, lead_id: str) -> Lead:
 def get_many(reads: Reads, actor_id: str, lead_ids: object) -> list[Lead]:
     """The leads among ``lead_ids`` the actor may see, in the order asked (ids that do not
     exist and leads they may not see are left out alike)."""
-    wanted = list(dict.fromkeys(_id_list(lead_ids, "lead_ids")))
+    wanted = list(dict.fromkeys(checks.identifier_list(lead_ids, "lead_ids")))
     actor = reads.actor(actor_id)
     found = reads.uow.get_leads(wanted)
     pools = {p.id: p for p in reads.uow.list_pools()} if found else {}
     scope = reads.view_scope(actor, pools.values())
     return [found[i] for i in wanted if i in found and scope.covers(found[i])]
-
-
-def _id_list(value: object, field: str) -> list[str]:
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise ValidationError([FieldProblem(field, "must be a list of lead ids, not one string")])
-    return [checks.identifier(v, f"{field}[{i}]") for i, v in enumerate(value)]
 
 
 def history(reads: Reads, actor_id: str, lead_id: str) -> list[Event]:
@@ -160,17 +154,17 @@ def page(
     reads: Reads,
     actor_id: str,
     *,
-    view: object,
-    pool_id: object,
-    statuses: object,
-    source: object,
-    grade: object,
-    created_from: object,
-    created_before: object,
-    order: object,
-    cursor: object,
-    offset: object,
-    limit: object,
+    view: object = View.MINE,
+    pool_id: object = None,
+    statuses: object = None,
+    source: object = None,
+    grade: object = None,
+    created_from: object = None,
+    created_before: object = None,
+    order: object = LeadOrder.CREATED_DESC,
+    cursor: object = None,
+    offset: object = 0,
+    limit: object = 50,
 ) -> Page:
     """One page of a view, filtered, ordered and paged; only leads the actor may see."""
     took = _Collected()

@@ -53,7 +53,11 @@ def owner_problem(user_id: str, facts: OwnerFacts, pool: Pool) -> str | None:
     """:func:`owner_refusal` as a sentence about the user: "user 'zoe' is not eligible:
     inactive (deactivated)"."""
     refusal = owner_refusal(user_id, facts, pool)
-    return None if refusal is None else f"user {user_id!r} cannot receive leads of pool {pool.name}: {refusal}"
+    return (
+        None
+        if refusal is None
+        else f"user {user_id!r} cannot receive leads of pool {pool.name}: {refusal}"
+    )
 
 
 def _when(at: datetime) -> str:

@@ -18,8 +18,8 @@ from leadcore.model import Action, Lead, LeadStatus, Pool
 from leadcore.org import OrgDirectory, User
 from leadcore.policy.config import PermissionRule
 from leadcore.policy.roles import SYSTEM_ADMIN_ROLE, Role
-from leadcore.records import Grant
 from leadcore.query import LeadFilter
+from leadcore.records import Grant
 
 __all__ = ["Reach", "ViewScope", "view_scope"]
 

@@ -1,9 +1,9 @@
 """Storage: the ``LeadStore`` protocol and the stores leadcore ships."""
 
 from leadcore.jsonvalue import JSONValue
+from leadcore.query import LeadFilter, LeadOrder, LeadQuery, SortKey
 from leadcore.storage.memory import MemoryStore
 from leadcore.storage.protocol import LeadStore, UnitOfWork
-from leadcore.query import LeadFilter, LeadOrder, LeadQuery, SortKey
 
 __all__ = [
     "JSONValue",

@@ -14,71 +14,32 @@ from __future__ import annotations
 
 import json
 import threading
-from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from itertools import count
 from typing import cast
 
 import attrs
-from sortedcontainers import SortedList
 
 from leadcore.errors import (
     AlreadyExists,
     ConcurrencyConflict,
     DuplicateLead,
-    FieldProblem,
     LeadcoreError,
     NotFound,
-    ValidationError,
 )
 from leadcore.events import Event
 from leadcore.jsonvalue import JSONValue, dump_json
 from leadcore.model import FollowUp, Lead, LeadStatus, Pool
+from leadcore.query import LeadFilter, LeadQuery
 from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
 from leadcore.storage.memory_index import LeadIndex
-from leadcore.query import LeadFilter, LeadQuery
+from leadcore.storage.memory_records import RecordBook, Undo
 
 __all__ = ["MemoryStore"]
 
 _STATUSES = tuple(LeadStatus)
-_Undo = Callable[[], object]
-
-
-class _Records:
-    """Grants, ownership records and away periods, with the indexes their reads need."""
-
-    def __init__(self) -> None:
-        self.grants: dict[str, Grant] = {}
-        self.grants_by_user: dict[str, dict[str, None]] = {}
-        self.grants_by_pair: dict[tuple[str, str], dict[str, None]] = {}
-        self.active_by_user: dict[str, SortedList[tuple[datetime, str]]] = {}
-        # Per (user, change): record times in order, and each record's pool beside it.
-        self.ownership: dict[tuple[str, OwnershipChange], list[tuple[datetime, int, str]]] = {}
-        self.last_ownership: dict[tuple[str, str, OwnershipChange], datetime] = {}
-        self.away: dict[str, tuple[Away, ...]] = {}
-        self.sequence = count(1)
-
-    def index_grant(self, grant: Grant) -> None:
-        self.grants[grant.id] = grant
-        self.grants_by_user.setdefault(grant.grantee_id, {})[grant.id] = None
-        self.grants_by_pair.setdefault((grant.grantee_id, grant.lead_id), {})[grant.id] = None
-        if grant.expires_at is not None:
-            keys = self.active_by_user.setdefault(grant.grantee_id, SortedList())
-            key = (grant.expires_at, grant.id)
-            if key not in keys:
-                keys.add(key)
-
-    def unindex_grant(self, grant: Grant) -> None:
-        if self.grants.get(grant.id) is grant:
-            del self.grants[grant.id]
-        self.grants_by_user.get(grant.grantee_id, {}).pop(grant.id, None)
-        self.grants_by_pair.get((grant.grantee_id, grant.lead_id), {}).pop(grant.id, None)
-        if grant.expires_at is not None:
-            self.active_by_user.get(grant.grantee_id, SortedList()).discard(
-                (grant.expires_at, grant.id)
-            )
 
 
 class MemoryStore:
@@ -98,7 +59,7 @@ class MemoryStore:
         self._events: list[Event] = []
         self._events_by_lead: dict[str, list[int]] = {}
         self._state: dict[str, str] = {}
-        self.records = _Records()
+        self.records = RecordBook()
 
     def __len__(self) -> int:
         return len(self.leads)
@@ -173,14 +134,14 @@ class _MemoryUnitOfWork:
 
     def __init__(self, store: MemoryStore) -> None:
         self._s = store
-        self._undo: list[_Undo] = []
+        self._undo: list[Undo] = []
         self.open = True
 
     def _check_open(self) -> None:
         if not self.open:
             raise LeadcoreError("this unit of work has ended (committed or rolled back)")
 
-    def _will(self, undo: _Undo) -> None:
+    def _will(self, undo: Undo) -> None:
         """Register how to undo the write about to happen (before it happens)."""
         self._undo.append(undo)
 
@@ -227,14 +188,7 @@ class _MemoryUnitOfWork:
     ) -> dict[LeadStatus, int]:
         """See ``UnitOfWork.count_by_status``."""
         self._check_open()
-        base = _narrowed(_as_query(query), pool_id=pool_id, owner_id=owner_id)
-        counts: dict[LeadStatus, int] = {}
-        wanted = _STATUSES if base.statuses is None else tuple(base.statuses)
-        for status in wanted:
-            n = self._s.leads.count(attrs.evolve(base, statuses=frozenset({status})))
-            if n:
-                counts[status] = n
-        return counts
+        return self._s.leads.count_by_status(query, pool_id=pool_id, owner_id=owner_id)
 
     def open_counts(self, owner_ids: Collection[str]) -> dict[str, int]:
         """See ``UnitOfWork.open_counts``."""
@@ -440,86 +394,28 @@ class _MemoryUnitOfWork:
         self._check_open()
         return len(self._s._events)
 
-    # --- grants ------------------------------------------------------------------------------
+    # --- grants, ownership records, away periods --------------------------------------------
     def put_grant(self, grant: Grant) -> Grant:
         """See ``UnitOfWork.put_grant``."""
         self._check_open()
-        records = self._s.records
-        old = records.grants.get(grant.id)
-        if old is not None and (old.grantee_id, old.lead_id) != (grant.grantee_id, grant.lead_id):
-            raise ValidationError(
-                [FieldProblem("grant", f"grant {grant.id!r} belongs to another user or lead")]
-            )
-
-        def undo() -> None:
-            records.unindex_grant(grant)
-            if old is not None:
-                records.index_grant(old)
-
-        self._will(undo)
-        if old is not None:
-            records.unindex_grant(old)
-        records.index_grant(grant)
-        return grant
+        return self._s.records.put_grant(grant, self._will)
 
     def get_grant(self, grant_id: str) -> Grant:
         """See ``UnitOfWork.get_grant``."""
         self._check_open()
-        try:
-            return self._s.records.grants[grant_id]
-        except KeyError:
-            raise NotFound("grant", grant_id) from None
+        return self._s.records.get_grant(grant_id)
 
     def grants_of(
         self, user_id: str, *, lead_id: str | None = None, active_at: datetime | None = None
     ) -> list[Grant]:
         """See ``UnitOfWork.grants_of``."""
         self._check_open()
-        records = self._s.records
-        if active_at is not None:
-            # Expired grants sit before ``active_at`` in the expiry index: never read.
-            keys = records.active_by_user.get(user_id)
-            if not keys:
-                return []
-            start = keys.bisect_right((active_at, "\U0010ffff"))
-            ids: Iterable[str] = [grant_id for _, grant_id in keys.islice(start)]
-        elif lead_id is not None:
-            ids = records.grants_by_pair.get((user_id, lead_id), {})
-        else:
-            ids = records.grants_by_user.get(user_id, {})
-        found = [records.grants[i] for i in ids]
-        if active_at is not None:
-            found = [
-                g
-                for g in found
-                if g.is_active(active_at) and (lead_id is None or g.lead_id == lead_id)
-            ]
-        found.sort(key=lambda g: (g.requested_at, g.id))
-        return found
+        return self._s.records.grants_of(user_id, lead_id=lead_id, active_at=active_at)
 
-    # --- ownership records -------------------------------------------------------------------
     def add_ownership_record(self, record: OwnershipRecord) -> None:
         """See ``UnitOfWork.add_ownership_record``."""
         self._check_open()
-        r = self._s.records
-        entry = (record.at, next(r.sequence), record.pool_id)
-        key = (record.user_id, record.change)
-        last_key = (record.user_id, record.lead_id, record.change)
-        before = r.last_ownership.get(last_key)
-
-        def undo() -> None:
-            times = r.ownership.get(key, [])
-            if entry in times:
-                times.remove(entry)
-            if before is None:
-                r.last_ownership.pop(last_key, None)
-            else:
-                r.last_ownership[last_key] = before
-
-        self._will(undo)
-        insort(r.ownership.setdefault(key, []), entry)  # records mostly arrive in time order
-        if before is None or record.at > before:
-            r.last_ownership[last_key] = record.at
+        self._s.records.add_ownership(record, self._will)
 
     def count_ownership(
         self,
@@ -531,18 +427,7 @@ class _MemoryUnitOfWork:
     ) -> int:
         """See ``UnitOfWork.count_ownership``."""
         self._check_open()
-        r = self._s.records
-        total = 0
-        for change in changes:
-            times = r.ownership.get((user_id, change))
-            if not times:
-                continue
-            start = bisect_left(times, (since,))
-            if pool_id is None:
-                total += len(times) - start
-            else:
-                total += sum(1 for _, _, pool in times[start:] if pool == pool_id)
-        return total
+        return self._s.records.count_ownership(user_id, changes, since, pool_id)
 
     def last_ownership(
         self, user_id: str, lead_id: str, change: OwnershipChange
@@ -551,26 +436,10 @@ class _MemoryUnitOfWork:
         self._check_open()
         return self._s.records.last_ownership.get((user_id, lead_id, change))
 
-    # --- away periods ------------------------------------------------------------------------
     def set_away(self, user_id: str, periods: Sequence[Away]) -> None:
         """See ``UnitOfWork.set_away``."""
         self._check_open()
-        problems = [
-            FieldProblem(f"periods[{i}].user_id", f"is {p.user_id!r}, expected {user_id!r}")
-            for i, p in enumerate(periods)
-            if p.user_id != user_id
-        ]
-        if problems:
-            raise ValidationError(problems, subject="away periods")
-        away = self._s.records.away
-        before = away.get(user_id)
-        self._will(
-            lambda: away.pop(user_id, None) if before is None else away.update({user_id: before})
-        )
-        if periods:
-            away[user_id] = tuple(sorted(periods, key=lambda p: (p.start, p.end)))
-        else:
-            away.pop(user_id, None)
+        self._s.records.set_away(user_id, periods, self._will)
 
     def away_periods(self, user_ids: Collection[str]) -> dict[str, list[Away]]:
         """See ``UnitOfWork.away_periods``."""
@@ -622,23 +491,3 @@ class _MemoryUnitOfWork:
         while self._undo:
             self._undo.pop()()
         self.open = False
-
-
-def _as_query(criteria: LeadFilter | None) -> LeadQuery:
-    if criteria is None:
-        return LeadQuery()
-    if isinstance(criteria, LeadQuery):
-        return criteria.unpaged()
-    return LeadQuery(**{f.name: getattr(criteria, f.name) for f in attrs.fields(LeadFilter)})
-
-
-def _narrowed(query: LeadQuery, *, pool_id: str | None, owner_id: str | None) -> LeadQuery:
-    """``query`` limited to one pool and/or owner (a contradiction matches nothing)."""
-    changes: dict[str, object] = {}
-    for name, wanted in (("pool_id", pool_id), ("owner_id", owner_id)):
-        if wanted is None:
-            continue
-        if getattr(query, name) not in (None, wanted):
-            return attrs.evolve(query, ids=frozenset())
-        changes[name] = wanted
-    return attrs.evolve(query, **changes) if changes else query  # type: ignore[arg-type]

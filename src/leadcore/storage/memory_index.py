@@ -109,6 +109,19 @@ class LeadIndex:
                 return exact
         return sum(1 for _ in self._keys(plain))
 
+    def count_by_status(
+        self, query: LeadFilter | None, *, pool_id: str | None, owner_id: str | None
+    ) -> dict[LeadStatus, int]:
+        """Counts per status of the leads matching ``query`` (and one pool or owner)."""
+        base = _narrowed(_as_query(query), pool_id=pool_id, owner_id=owner_id)
+        counts: dict[LeadStatus, int] = {}
+        wanted = _STATUSES if base.statuses is None else tuple(base.statuses)
+        for status in wanted:
+            n = self.count(attrs.evolve(base, statuses=frozenset({status})))
+            if n:
+                counts[status] = n
+        return counts
+
     def open_count(self, owner_id: str) -> int:
         """How many open leads ``owner_id`` holds."""
         created = self._created
@@ -273,3 +286,23 @@ def _dedupe(keys: Iterator[SortKey]) -> Iterator[SortKey]:
         if key != last:
             yield key
             last = key
+
+
+def _as_query(criteria: LeadFilter | None) -> LeadQuery:
+    if criteria is None:
+        return LeadQuery()
+    if isinstance(criteria, LeadQuery):
+        return criteria.unpaged()
+    return LeadQuery(**{f.name: getattr(criteria, f.name) for f in attrs.fields(LeadFilter)})
+
+
+def _narrowed(query: LeadQuery, *, pool_id: str | None, owner_id: str | None) -> LeadQuery:
+    """``query`` limited to one pool and/or owner (a contradiction matches nothing)."""
+    changes: dict[str, object] = {}
+    for name, wanted in (("pool_id", pool_id), ("owner_id", owner_id)):
+        if wanted is None:
+            continue
+        if getattr(query, name) not in (None, wanted):
+            return attrs.evolve(query, ids=frozenset())
+        changes[name] = wanted
+    return attrs.evolve(query, **changes) if changes else query  # type: ignore[arg-type]

@@ -20,8 +20,8 @@ from typing import Protocol, runtime_checkable
 from leadcore.events import Event
 from leadcore.jsonvalue import JSONValue
 from leadcore.model import FollowUp, Lead, LeadStatus, Pool
-from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
 from leadcore.query import LeadFilter, LeadOrder, LeadQuery, SortKey
+from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
 
 __all__ = [
     "JSONValue",
@@ -231,6 +231,11 @@ class UnitOfWork(Protocol):
 @runtime_checkable
 class LeadStore(Protocol):
     """A place leads, pools, follow-ups, events, records and assignment state live."""
+
+    def snapshot(self) -> object:
+        """Everything the store holds as one value to compare with ``==`` (tests use it to
+        prove that a refused operation wrote nothing)."""
+        ...
 
     def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
         """Begin a unit of work. Leaving the ``with`` block without ``commit()`` rolls it back.

@@ -33,7 +33,9 @@ class InjectedFault(Exception):
 _Boom = InjectedFault
 
 
-def _grant(grant_id: str, user: str, lead: str, *, hours: float = 2, approved: bool = True) -> Grant:
+def _grant(
+    grant_id: str, user: str, lead: str, *, hours: float = 2, approved: bool = True
+) -> Grant:
     start = EPOCH
     return Grant(
         id=grant_id,
@@ -62,12 +64,14 @@ def store_contents(store: LeadStore) -> tuple[object, ...]:
             uow.events_since(0),
             [uow.grants_of(u) for u in users],
             [
-                uow.count_ownership(u, changes=tuple(OwnershipChange), since=EPOCH - timedelta(days=1))
+                uow.count_ownership(
+                    u, changes=tuple(OwnershipChange), since=EPOCH - timedelta(days=1)
+                )
                 for u in users
             ],
             uow.away_periods(users),
             uow.get_state("cursor"),
-            {s: n for s, n in uow.count_by_status().items()},
+            dict(uow.count_by_status()),
         )
 
 
@@ -94,7 +98,9 @@ class RecordStoreContract:
     # --- leads in bulk and by reach -------------------------------------------------------------
     def test_get_leads_iter_leads_and_open_counts(self) -> None:
         held = make_lead("L1", status=LeadStatus.ASSIGNED, owner_id="u1")
-        store = self._with(held, make_lead("L2"), make_lead("L3", status=LeadStatus.FOLLOWING, owner_id="u1"))
+        store = self._with(
+            held, make_lead("L2"), make_lead("L3", status=LeadStatus.FOLLOWING, owner_id="u1")
+        )
         with store.unit_of_work() as uow:
             assert set(uow.get_leads(["L1", "L2", "nope"])) == {"L1", "L2"}
             assert [lead.id for lead in uow.iter_leads(LeadQuery(limit=2))] == ["L1", "L2"]
@@ -105,9 +111,19 @@ class RecordStoreContract:
             make_lead("L1", pool_id="pool-a"),
             make_lead("L2", pool_id="pool-b", status=LeadStatus.ASSIGNED, owner_id="u1"),
             make_lead("L3", pool_id="pool-b"),
-            make_lead("L4", pool_id="pool-c", status=LeadStatus.ASSIGNED, owner_id="u2", collaborators={"u1"}),
+            make_lead(
+                "L4",
+                pool_id="pool-c",
+                status=LeadStatus.ASSIGNED,
+                owner_id="u2",
+                collaborators={"u1"},
+            ),
         )
-        reaches = (LeadFilter(owner_id="u1"), LeadFilter(collaborator_id="u1"), LeadFilter(pool_ids=frozenset({"pool-a"})))
+        reaches = (
+            LeadFilter(owner_id="u1"),
+            LeadFilter(collaborator_id="u1"),
+            LeadFilter(pool_ids=frozenset({"pool-a"})),
+        )
         with store.unit_of_work() as uow:
             found = uow.find_leads(LeadQuery(any_of=reaches))
             assert [lead.id for lead in found] == ["L1", "L2", "L4"]
@@ -147,7 +163,9 @@ class RecordStoreContract:
     def test_ownership_records_count_by_time_and_pool(self) -> None:
         store = self.make_store()
 
-        def record(hours: int, change: OwnershipChange, pool: str = "pool-a", lead: str = "L1") -> OwnershipRecord:
+        def record(
+            hours: int, change: OwnershipChange, pool: str = "pool-a", lead: str = "L1"
+        ) -> OwnershipRecord:
             return OwnershipRecord("u1", lead, pool, EPOCH + timedelta(hours=hours), change)
 
         with store.unit_of_work() as uow:
@@ -212,10 +230,23 @@ class RecordStoreContract:
             pytest.skip("this store names no fault points")
         writes: dict[str, Callable[[UnitOfWork], object]] = {
             "add_lead": lambda uow: uow.add_lead(
-                make_lead("L9", status=LeadStatus.ASSIGNED, owner_id="u1", collaborators={"u2"}, followers={"u3"}, next_due_at=EPOCH)
+                make_lead(
+                    "L9",
+                    status=LeadStatus.ASSIGNED,
+                    owner_id="u1",
+                    collaborators={"u2"},
+                    followers={"u3"},
+                    next_due_at=EPOCH,
+                )
             ),
             "save_lead": lambda uow: uow.save_lead(
-                make_lead("L1", pool_id="pool-b", status=LeadStatus.ASSIGNED, owner_id="u2", followers={"u1"}),
+                make_lead(
+                    "L1",
+                    pool_id="pool-b",
+                    status=LeadStatus.ASSIGNED,
+                    owner_id="u2",
+                    followers={"u1"},
+                ),
                 expected_version=1,
             ),
             "delete_lead": lambda uow: uow.delete_lead("L1", expected_version=1),
@@ -237,7 +268,14 @@ class RecordStoreContract:
 
     def _seed_everything(self) -> LeadStore:
         store = self._with(
-            make_lead("L1", status=LeadStatus.ASSIGNED, owner_id="u1", collaborators={"u2"}, followers={"u3"}, next_due_at=EPOCH),
+            make_lead(
+                "L1",
+                status=LeadStatus.ASSIGNED,
+                owner_id="u1",
+                collaborators={"u2"},
+                followers={"u3"},
+                next_due_at=EPOCH,
+            ),
             make_lead("L2"),
         )
         with store.unit_of_work() as uow:
@@ -245,7 +283,9 @@ class RecordStoreContract:
             uow.add_follow_up(make_follow_up("F1", "L1"))
             uow.append_events([Event(EventKind.LEAD_CREATED, EPOCH, "u1", lead_id="L1")])
             uow.put_grant(_grant("G1", "u1", "L1"))
-            uow.add_ownership_record(OwnershipRecord("u1", "L1", "pool-a", EPOCH, OwnershipChange.ASSIGNED))
+            uow.add_ownership_record(
+                OwnershipRecord("u1", "L1", "pool-a", EPOCH, OwnershipChange.ASSIGNED)
+            )
             uow.set_state("cursor", "u2")
             uow.commit()
         return store

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import attrs
-
 import pytest
 
 from leadcore import (
@@ -70,7 +69,12 @@ class OperationsCase(DeskCase):
         before = world.store.snapshot()
         with pytest.raises(ValidationError) as caught:
             world.desk.create(
-                "bob", "east", phone="12345", email="not-an-email", budget="lots", colour="red"
+                "bob",
+                "east",
+                phone="12345",
+                email="not-an-email",
+                budget="lots",
+                colour="red",  # type: ignore[call-arg]
             )
         assert set(caught.value.fields) == {"phone", "email", "budget", "colour", "contact_name"}
         assert world.store.snapshot() == before
@@ -381,7 +385,7 @@ class OperationsCase(DeskCase):
         assert event.kind is EventKind.POOL_CHANGED
         assert {c.field for c in event.changes} == {"claim_enabled", "reminder_hours"}
         with pytest.raises(ValidationError) as caught:
-            world.desk.update_pool("sysadmin", "east", colour="red", max_open_per_user=0)
+            world.desk.update_pool("sysadmin", "east", colour="red", max_open_per_user=0)  # type: ignore[call-arg]
         assert set(caught.value.fields) == {"colour"}
         with pytest.raises(ValidationError, match="max_open_per_user"):
             world.desk.update_pool("sysadmin", "east", max_open_per_user=0)

@@ -12,7 +12,6 @@ from leadcore import (
     FollowUpMethod,
     LeadDesk,
     NotFound,
-    PermissionDenied,
     Pool,
     ValidationError,
 )

@@ -12,9 +12,9 @@ from leadcore import LeadStatus, PermissionDenied, ValidationError, View
 from leadcore.testing.desk_case import DeskCase
 from leadcore.testing.world import T0, World, new_lead
 
-
 # The same property runs once per store the case is subclassed for.
 _per_store = settings(suppress_health_check=[HealthCheck.differing_executors])
+
 
 def fill(world: World, count: int) -> list[str]:
     """``count`` leads in the east pool, one a minute, alternating sources."""

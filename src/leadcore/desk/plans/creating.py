@@ -24,7 +24,6 @@ from .common import EntryFacts, load_entry, ownership_changes, plan_entry, recei
 __all__ = ["Create"]
 
 
-
 @attrs.frozen(slots=True)
 class CreateFacts:
     """The creator, the pool, the new lead's id and clean fields, and the pool's entry facts."""

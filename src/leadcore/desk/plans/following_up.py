@@ -45,9 +45,9 @@ class RecordFollowUp(LeadCommand):
     future; mentioned users must exist."""
 
     action: ClassVar[Action] = Action.FOLLOW_UP
-    method: object
-    content: object
-    result: object
+    method: object = None
+    content: object = None
+    result: object = None
     at: object = None
     duration: object = None
     customer_needs: object = None
@@ -99,6 +99,9 @@ class RecordFollowUp(LeadCommand):
         problems: list[FieldProblem] = []
 
         values: dict[str, object] = {}
+        for required in ("method", "content", "result"):
+            if getattr(self, required) is None:
+                problems.append(FieldProblem(required, "is required"))
         for name, clean in (
             ("method", lambda: checks.choice(FollowUpMethod, self.method, "method")),
             (
@@ -144,6 +147,8 @@ class RecordFollowUp(LeadCommand):
             ("mentions", lambda: checks.identifiers(self.mentions, "mentions")),
             ("stage", lambda: checks.optional_text(self.stage, "stage")),
         ):
+            if name in ("method", "content", "result") and getattr(self, name) is None:
+                continue
             try:
                 values[name] = clean()
             except ValidationError as e:
