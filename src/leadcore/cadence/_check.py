@@ -1,0 +1,127 @@
+"""Checking arguments and collecting problems: every bad value becomes a ``ValidationError``
+naming the argument or field and what would be right."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final, NoReturn
+
+from leadcore.errors import FieldProblem, ValidationError
+
+__all__ = [
+    "HORIZON_YEARS",
+    "MAX_HOURS",
+    "Problems",
+    "as_hours",
+    "aware",
+    "fail",
+    "join",
+    "prefixed",
+    "text_keyed",
+    "to_microseconds",
+]
+
+HORIZON_YEARS: Final = 100
+"""How far the calendar arithmetic looks: a deadline or a span past this many years is refused."""
+
+MAX_HOURS: Final = HORIZON_YEARS * 8766
+"""The most hours any deadline may add (100 years of round-the-clock hours)."""
+
+_US_PER_HOUR: Final = 3_600_000_000
+
+
+def fail(field: str, reason: str, *, subject: str = "input") -> NoReturn:
+    """Raise a ``ValidationError`` with one problem."""
+    raise ValidationError([FieldProblem(field, reason)], subject=subject)
+
+
+def join(path: str, key: str) -> str:
+    """``path.key``, or just ``key`` at the root; ``key`` may start with ``[`` for an index."""
+    if not path:
+        return key
+    if not key:
+        return path
+    return f"{path}{key}" if key.startswith("[") else f"{path}.{key}"
+
+
+def prefixed(path: str, problems: Iterable[FieldProblem]) -> list[FieldProblem]:
+    """The problems with ``path`` put in front of each field."""
+    return [FieldProblem(join(path, p.field), p.reason) for p in problems]
+
+
+class Problems:
+    """Collects problems; :meth:`raise_if_any` raises them together as one ``ValidationError``."""
+
+    def __init__(self, subject: str = "input") -> None:
+        self.found: list[FieldProblem] = []
+        self.subject = subject
+
+    def add(self, field: str, reason: str) -> None:
+        """Record that ``field`` is wrong and what would be right."""
+        self.found.append(FieldProblem(field, reason))
+
+    def extend(self, path: str, error: ValidationError) -> None:
+        """Record every problem of ``error``, its fields put under ``path``."""
+        self.found.extend(prefixed(path, error.problems))
+
+    def raise_if_any(self) -> None:
+        """Raise every problem found as one ``ValidationError``."""
+        if self.found:
+            raise ValidationError(self.found, subject=self.subject)
+
+
+def text_keyed(value: object, field: str, what: str) -> Mapping[str, object]:
+    """``value`` as a mapping with text keys, or a ``ValidationError`` naming ``field``."""
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        fail(field, f"must be a table (mapping) of {what}, not {type(value).__name__}")
+    return value
+
+
+def aware(value: object, field: str) -> datetime:
+    """``value`` in UTC; a ``ValidationError`` naming ``field`` unless it is a timezone-aware
+    datetime."""
+    if not isinstance(value, datetime):
+        fail(field, f"must be a timezone-aware datetime, not {type(value).__name__}")
+    try:
+        offset = value.utcoffset()
+        if offset is None:
+            fail(field, "must be timezone-aware (e.g. datetime(..., tzinfo=UTC))")
+        return value.astimezone(UTC)
+    except ValidationError:
+        raise
+    except Exception as e:  # a host's tzinfo may raise anything; it is still a bad argument
+        fail(field, f"has a time zone that cannot be read ({type(e).__name__}: {e})")
+
+
+def to_microseconds(value: object, field: str, *, max_hours: float = MAX_HOURS) -> int:
+    """A number of hours (int, float, Decimal, Fraction) or a ``timedelta`` as whole
+    microseconds; finite, not negative and at most ``max_hours``, else a ``ValidationError``
+    naming ``field``."""
+    if isinstance(value, timedelta):
+        if value < timedelta(0):
+            fail(field, f"must not be negative, not {value}")
+        if value > timedelta(hours=max_hours):
+            fail(field, f"must be at most {max_hours:g} hours, not {value}")
+        return value // timedelta(microseconds=1)
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | Fraction):
+        fail(field, f"must be a number of hours or a timedelta, not {type(value).__name__}")
+    try:
+        hours = float(value)
+    except (OverflowError, ValueError):
+        fail(field, f"must be a finite number of hours of at most {max_hours:g}, not {value}")
+    if not math.isfinite(hours):
+        fail(field, f"must be a finite number of hours, not {value}")
+    if hours < 0:
+        fail(field, f"must not be negative, not {value}")
+    if hours > max_hours:
+        fail(field, f"must be at most {max_hours:g} hours, not {value}")
+    return timedelta(hours=hours) // timedelta(microseconds=1)
+
+
+def as_hours(microseconds: int) -> float:
+    """Whole microseconds as hours."""
+    return microseconds / _US_PER_HOUR

@@ -1,0 +1,85 @@
+"""Reading attrs classes from plain data through their own field converters, so that Python
+construction and config loading check values in one place and name the same fields."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+from attrs import AttrsInstance
+
+from leadcore.cadence._check import Problems, fail, join, prefixed
+from leadcore.config import parse_json, parse_toml, structure
+from leadcore.errors import ConfigError, ValidationError
+
+__all__ = ["load", "read_attrs", "root_hook"]
+
+A = TypeVar("A", bound=AttrsInstance)
+T = TypeVar("T")
+
+
+def read_attrs(cls: type[A], data: object, path: str, *, what: str) -> A:
+    """A ``cls`` from a table of its settings, each passed through the field's converter;
+    every problem is collected and named under ``path`` (``""`` at the root)."""
+    if isinstance(data, cls):
+        return data
+    if not isinstance(data, Mapping) or not all(isinstance(k, str) for k in data):
+        fail(path, f"must be a table of {what} settings, not {type(data).__name__}")
+    fields = {a.name: a for a in attrs.fields(cls) if a.init}
+    problems = Problems(what)
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        field = fields.get(key)
+        if field is None:
+            problems.add(join(path, key), f"is not a {what} setting; known: {', '.join(fields)}")
+            continue
+        converter: Callable[[object], object] | None = field.converter
+        try:
+            kwargs[key] = converter(value) if converter is not None else value
+        except ValidationError as e:
+            problems.extend(path, e)
+    for name, field in fields.items():
+        if field.default is attrs.NOTHING and name not in data:
+            problems.add(join(path, name), "is required")
+    problems.raise_if_any()
+    try:
+        return cls(**kwargs)
+    except ValidationError as e:
+        raise ValidationError(prefixed(path, e.problems), subject=what) from None
+
+
+def root_hook(reader: Callable[[object, str], T]) -> Callable[[object, Any], T]:
+    """A cattrs structure hook reading with ``reader`` at the root path; a problem with the
+    whole value becomes a ``ValueError`` so that ``leadcore.config`` names it ``$``."""
+
+    def hook(data: object, _: Any) -> T:
+        try:
+            return reader(data, "")
+        except ValidationError as e:
+            whole = [p.reason for p in e.problems if not p.field]
+            if whole and len(whole) == len(e.problems):
+                raise ValueError("; ".join(whole)) from None
+            raise
+
+    return hook
+
+
+def load(text: object, cls: type[T], *, toml: bool) -> T:
+    """A ``cls`` from JSON or TOML text, or from a file given as a ``Path``: a
+    ``ValidationError`` naming ``text`` unless it is a str or Path, a ``ConfigError`` when the
+    file cannot be read or the data is wrong."""
+    if isinstance(text, Path):
+        try:
+            raw = text.read_text(encoding="utf-8")
+        except (OSError, UnicodeError) as e:
+            raise ConfigError(str(text), f"cannot be read: {e}") from e
+    elif isinstance(text, str):
+        raw = text
+    else:
+        fail(
+            "text",
+            f"must be {'TOML' if toml else 'JSON'} text or a Path, not {type(text).__name__}",
+        )
+    return structure(parse_toml(raw) if toml else parse_json(raw), cls)
