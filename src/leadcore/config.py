@@ -184,8 +184,6 @@ def structure(data: object, cls: type[T], *, path: str = "$") -> T:
 
     Only ``ConfigError`` comes out, whatever the data: a list where a table goes, numbers too
     large for a float, data nested too deep."""
-    if hasattr(cls, "__attrs_attrs__") and not isinstance(data, Mapping | cls):
-        raise ConfigError(path, f"must be a table (mapping) of settings, not {type(data).__name__}")
     try:
         return make_converter().structure(data, cls)
     except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as e:
@@ -193,7 +191,11 @@ def structure(data: object, cls: type[T], *, path: str = "$") -> T:
     except (LeadcoreError, KeyError, ValueError, TypeError) as e:
         problems = _problems(e, path)
     except (AttributeError, OverflowError, RecursionError, IndexError) as e:
-        problems = [FieldProblem(path, f"is not valid here ({type(e).__name__}: {e})")]
+        if hasattr(cls, "__attrs_attrs__") and not isinstance(data, Mapping):
+            shown = type(data).__name__
+            problems = [FieldProblem(path, f"must be a table (mapping) of settings, not {shown}")]
+        else:
+            problems = [FieldProblem(path, f"is not valid here ({type(e).__name__}: {e})")]
     raise ConfigError.from_problems(problems or [FieldProblem(path, "is not valid")])
 
 

@@ -159,13 +159,10 @@ class LeadDesk:
         custom_fields: Mapping[str, object] | None = None,
         **fields: Unpack[LeadFields],
     ) -> Lead:
-        """Create a lead in a pool and give it its first owner by the pool's rules.
-
-        Pool off: the creator owns it. On: the pool's default owner, else its auto-assign
-        strategy's choice, else nobody (unassigned) until a pool admin assigns it; whoever would
-        receive it must be eligible, or it waits unassigned with an event saying why. Raises
-        ``ValidationError`` (every bad field at once), ``PermissionDenied``, ``NotFound``.
-        """
+        """Create a lead in a pool and give it its first owner by the pool's rules. Pool off: the
+        creator owns it. On: the default owner, else the pool strategy's choice, else nobody (a
+        pool admin assigns it); an ineligible owner leaves it unassigned, with an event saying
+        why. ``ValidationError`` names every bad field at once."""
         return self._run(
             Create,
             actor_id=actor_id,
@@ -335,12 +332,9 @@ class LeadDesk:
     def auto_assign(
         self, actor_id: str, lead_id: str, strategy: Strategy | str | None = None
     ) -> Lead:
-        """Assign an unassigned lead by a strategy (by name, or the pool's own when None).
-
-        The choice's reason, the candidates it excluded and the tie-break go into the
-        ``assigned`` event. Raises ``NoOwnerFound`` when the strategy declines (nothing is
-        written, not even a cursor move), ``PermissionDenied`` unless the actor may assign.
-        """
+        """Assign an unassigned lead by a strategy (given, by name, or the pool's own); the
+        choice's reason, exclusions and tie-break go into the ``assigned`` event. A decline is
+        ``NoOwnerFound`` and writes nothing, not even a cursor move."""
         return self._run(AutoAssign, actor_id=actor_id, lead_id=lead_id, strategy=strategy)
 
     def distribute(
