@@ -1,9 +1,30 @@
 """The application service: ``LeadDesk``, the runner every operation goes through, and what
-operations return."""
+operations return. To add an operation of your own, write a command with ``load``, ``decide``
+and ``plan`` (``SubjectCommand`` does the first two for a single lead) and ``desk.run`` it."""
 
 from leadcore.desk.desk import LeadDesk
-from leadcore.desk.reads import context_for
+from leadcore.desk.outcome import Outcome
+from leadcore.desk.plans.common import LeadCommand, SubjectCommand
+from leadcore.desk.reads import Reads, Subject, context_for
 from leadcore.desk.results import BatchResult, LeadOutcome, Page, PoolSummary
+from leadcore.desk.runner import Operation, Runner
+from leadcore.desk.setup import Setup
 from leadcore.desk.views import View
 
-__all__ = ["BatchResult", "LeadDesk", "LeadOutcome", "Page", "PoolSummary", "View", "context_for"]
+__all__ = [
+    "BatchResult",
+    "LeadCommand",
+    "LeadDesk",
+    "LeadOutcome",
+    "Operation",
+    "Outcome",
+    "Page",
+    "PoolSummary",
+    "Reads",
+    "Runner",
+    "Setup",
+    "Subject",
+    "SubjectCommand",
+    "View",
+    "context_for",
+]

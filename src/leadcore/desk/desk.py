@@ -107,6 +107,11 @@ class LeadDesk:
     def _read(self, question: Callable[[Reads], T]) -> T:
         return self._runner.read(question)
 
+    def run(self, operation: Operation[Any, T]) -> T:
+        """Run an operation of your own (see the Design page) through the desk's runner: load,
+        decide, plan and write in one unit of work, like every built-in operation."""
+        return self._runner.run(operation)
+
     def _each(
         self,
         command: Callable[..., Operation[Any, Lead]],
@@ -415,27 +420,23 @@ class LeadDesk:
         )
 
     def accept_sql(self, actor_id: str, lead_id: str) -> Lead:
-        """Sales accepts the lead (销售认可, SQL): ``sql_at`` is set once; accepting again
-        changes nothing and writes nothing."""
+        """Sales accepts the lead (销售认可, SQL): ``sql_at`` is set once, and only once."""
         return self._run(AcceptSql, actor_id=actor_id, lead_id=lead_id)
 
     def score(self, actor_id: str, lead_id: str) -> Score:
-        """The lead's score now, with its breakdown (``str()`` renders the explain table).
-        For those who may see the lead; ``ValidationError`` if this desk has no scorer."""
+        """The lead's score now, with its breakdown (``str()`` renders the explain table)."""
         return self._read(lambda reads: reading.lead_score(reads, actor_id, lead_id))
 
     def rescore(self, actor_id: str, lead_ids: Iterable[str]) -> BatchResult:
-        """Bring stored scores up to date (behaviour decays as time passes); a result per
-        lead. Leads whose score and grade did not change are returned as they are."""
+        """Bring stored scores up to date (behaviour decays with time); a result per lead."""
         self.setup.require_scorer()
         return self._each(Rescore, lead_ids, actor_id=actor_id)
 
     def readiness(
         self, actor_id: str, lead_id: str, *, signals: Iterable[ReadinessSignal | str] = ()
     ) -> Readiness:
-        """Whether to suggest converting the lead (3 or more of the 5 signals), from its
-        budget, stage, recorded activities and follow-ups, plus ``signals`` the host found
-        itself. For those who may see the lead."""
+        """Whether to suggest converting the lead: 3 or more of the 5 signals, from its data,
+        activities and follow-ups plus ``signals`` the host found itself."""
         return self._read(lambda reads: reading.lead_readiness(reads, actor_id, lead_id, signals))
 
     # --- permissions -------------------------------------------------------------------------
