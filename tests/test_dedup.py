@@ -389,6 +389,12 @@ def test_a_key_reads_as_kind_and_value_and_parses_back() -> None:
     assert KeyKind.PHONE.label == "电话" and KeyKind.WECHAT.label == "微信"
 
 
+def test_a_key_checks_its_kind_and_value() -> None:
+    with pytest.raises(ValidationError) as caught:
+        DedupKey("phone", "")  # type: ignore[arg-type]
+    assert caught.value.fields == ("kind", "value")
+
+
 @pytest.mark.parametrize("text", ["phone", "fax:123", "phone:", ":x", 5])
 def test_parsing_a_bad_key_names_the_key(text: Any) -> None:
     with pytest.raises(ValidationError) as caught:
@@ -451,8 +457,10 @@ def test_normaliser_arguments_are_checked() -> None:
         Normaliser(rules={"phone": {}})  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         Normaliser(cache_size=-1)
-    with pytest.raises(ValidationError):
-        N.normalise("phone", "13800138000")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError) as caught:
+        N.normalise("fax", "13800138000")
+    assert caught.value.fields == ("kind",)
+    assert N.key("电话", "13800138000") == N.key(KeyKind.PHONE, "138 0013 8000")
     assert Normaliser.default() is Normaliser.default()
 
 
@@ -576,6 +584,9 @@ def test_masks_refuse_what_is_not_text(mask: Any) -> None:
 def test_mask_phone_with_an_unknown_region_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         mask_phone(MOBILE, region="XX")
+    with pytest.raises(ValidationError) as caught:
+        mask_phone(MOBILE, region=[])  # type: ignore[arg-type]
+    assert caught.value.fields == ("region",)
 
 
 def test_only_leadcore_errors_escape() -> None:

@@ -140,12 +140,31 @@ def test_extending_in_python() -> None:
         ('[fields]\nphone = ["custom_fields.not valid"]', "$.fields.phone[0]"),
         ('[fields]\nfax = ["phone"]', "$.fields['fax']"),
         ("[company", "$"),
+        ('[company]\nlegal_suffixes = "有限公司"', "$.company.legal_suffixes"),
+        ('[email]\nproviders = "gmail"', "$.email.providers"),
+        ("[[phone]]\ndefault_region = 'CN'", "$.phone"),
+        ('[company]\nregions = ["北京"]', "$.company.regions[0]"),
+        ('[company]\nregions = { add = ["北京"] }', "$.company.regions.add[0]"),
+        (
+            '[company]\nregions = { add = [{ name = "雄安", aliases = "雄安新区" }] }',
+            "$.company.regions.add[0].aliases",
+        ),
+        ('fields = "phone"', "$.fields"),
+        ('[fields]\n"电话" = "phone"', "$.fields.电话"),
     ],
 )
 def test_bad_config_names_the_path(toml: str, path: str) -> None:
     with pytest.raises(ConfigError) as caught:
         DedupRules.from_toml(toml)
     assert caught.value.path == path
+
+
+def test_plain_data_that_is_not_a_table() -> None:
+    cases: tuple[object, ...] = ([], "phone", 5, None)
+    for data in cases:
+        with pytest.raises(ConfigError) as caught:
+            DedupRules.from_dict(data)
+        assert caught.value.path == "$"
 
 
 def test_bad_json_says_where() -> None:

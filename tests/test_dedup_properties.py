@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from leadcore import LeadcoreError
+from leadcore import ConfigError, LeadcoreError
 from leadcore.dedup import (
     DedupKey,
     DedupRules,
@@ -345,6 +345,65 @@ def test_bad_records_raise_only_leadcore_errors(batch: Any) -> None:
             N.examine(record)
         except LeadcoreError:
             assert not isinstance(record, dict)
+
+
+config_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.text(max_size=5),
+        st.sampled_from(("add", "remove", "name")),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from(
+                ("add", "remove", "name", "aliases", "domains", "phone", "legal_suffixes", "x")
+            ),
+            inner,
+            max_size=3,
+        ),
+    ),
+    max_leaves=8,
+)
+config_data = st.one_of(
+    config_values,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "phone": st.dictionaries(
+                st.sampled_from(("default_region", "extension_markers", "dash_extension")),
+                config_values,
+                max_size=2,
+            ),
+            "email": st.dictionaries(
+                st.sampled_from(("providers", "placeholders")), config_values, max_size=2
+            ),
+            "company": st.dictionaries(
+                st.sampled_from(("legal_suffixes", "regions", "country_words", "placeholders")),
+                config_values,
+                max_size=2,
+            ),
+            "wechat": st.dictionaries(
+                st.sampled_from(("labels", "min_length")), config_values, max_size=2
+            ),
+            "fields": st.dictionaries(
+                st.sampled_from(("phone", "email", "电话", "fax")), config_values, max_size=2
+            ),
+        },
+    ),
+)
+
+
+@given(config_data)
+def test_bad_config_raises_only_config_errors(data: object) -> None:
+    try:
+        rules = DedupRules.from_dict(data)
+    except ConfigError:
+        return
+    assert DedupRules.from_dict(rules.to_dict()) == rules
+    Normaliser(rules).keys({"phone": "13800138000", "company": "北京星河科技有限公司"})
 
 
 # --- groups -----------------------------------------------------------------------------------

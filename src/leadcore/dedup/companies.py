@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Final
 
@@ -265,10 +265,15 @@ class _Table:
             for edge, by_length in buckets.items()
         }
 
-    def at_end(self, text: str) -> tuple[int, str] | None:
-        """The longest entry ending ``text`` (at a word boundary if it needs one): its length
-        and meaning."""
-        for length, entries in self.by_edge.get(text[-1], ()) if text else ():
+    def at_end(self, text: str, longest: int | None = None) -> tuple[int, str] | None:
+        """The longest entry ending ``text`` (at a word boundary if it needs one), no longer
+        than ``longest``: its length and meaning."""
+        candidates = self.by_edge.get(text[-1]) if text else None
+        if candidates is None:
+            return None
+        for length, entries in candidates:
+            if longest is not None and length > longest:
+                continue
             found = entries.get(text[-length:])
             if found is not None:
                 start = len(text) - length
@@ -277,23 +282,21 @@ class _Table:
                 return length, found[1]
         return None
 
-    def all_at_end(self, text: str) -> Iterator[tuple[int, str]]:
-        """Every entry ending ``text`` (at a word boundary if it needs one), longest first."""
-        for length, entries in self.by_edge.get(text[-1], ()) if text else ():
-            found = entries.get(text[-length:])
-            if found is not None:
-                start = len(text) - length
-                if not (found[0] and start > 0 and _is_latin(text[start - 1])):
-                    yield length, found[1]
-
-    def all_at_start(self, text: str) -> Iterator[tuple[int, str]]:
-        """Every entry starting ``text`` (at a word boundary if it needs one), longest first."""
-        for length, entries in self.by_edge.get(text[0], ()) if text else ():
+    def at_start(self, text: str, longest: int | None = None) -> tuple[int, str] | None:
+        """The longest entry starting ``text`` (at a word boundary if it needs one), no longer
+        than ``longest``."""
+        candidates = self.by_edge.get(text[0]) if text else None
+        if candidates is None:
+            return None
+        for length, entries in candidates:
+            if longest is not None and length > longest:
+                continue
             found = entries.get(text[:length])
-            if found is not None and not (
-                found[0] and length < len(text) and _is_latin(text[length])
-            ):
-                yield length, found[1]
+            if found is not None:
+                if found[0] and length < len(text) and _is_latin(text[length]):
+                    continue
+                return length, found[1]
+        return None
 
 
 class CompanyNormaliser:
@@ -430,19 +433,20 @@ class CompanyNormaliser:
                 just_cut = True
                 continue
             # A region before a legal form is taken off even when a bracket gave the region
-            # already (the first one found stays): the name must not end in one.
-            for length, found in self._trailing.all_at_end(text):
-                rest = text[:-length].rstrip()
-                if rest and (just_cut or self._suffix(rest)):
-                    region, text, just_cut = region or found, rest, False
+            # already (the first one found stays): the name must not end in one. The longest
+            # spelling that leaves a name counts.
+            longest = len(text) - 1
+            while (found := self._trailing.at_end(text, longest)) is not None:
+                rest = text[: -found[0]].rstrip()
+                if just_cut or self._suffix(rest):
+                    region, text, just_cut = region or found[1], rest, False
                     break
+                longest = found[0] - 1
             else:
                 break
         if region is None and text:
             # The longest spelling that leaves a name: 河北省省 is 省 in 河北, and so is 河北省.
-            for length, found in self._leading.all_at_start(text):
-                rest = text[length:].lstrip()
-                if rest:
-                    region, text = found, rest
-                    break
+            found = self._leading.at_start(text, len(text) - 1)
+            if found is not None:
+                region, text = found[1], text[found[0] :].lstrip()
         return region, text

@@ -17,7 +17,7 @@ import attrs
 from leadcore.config import structure, unstructure
 from leadcore.errors import ConfigError, FieldProblem
 
-__all__ = ["apply_edits", "renamed"]
+__all__ = ["apply_edits", "check_shape", "renamed"]
 
 _EDIT_KEYS = frozenset({"add", "remove"})
 
@@ -68,6 +68,33 @@ def apply_edits(
     return data
 
 
+def check_shape(data: object, cls: Any, path: str = "$") -> None:
+    """Raise ``ConfigError`` where ``data`` has the wrong shape for ``cls``: settings and
+    tables must be tables, lists must be lists (a string is not a list of its characters)."""
+    origin = get_origin(cls)
+    if attrs.has(cls):
+        if not isinstance(data, Mapping):
+            known = ", ".join(a.name for a in attrs.fields(cls))
+            raise ConfigError(path, f"must be a table of settings ({known})")
+        hints = get_type_hints(cls)
+        for key, value in data.items():
+            if key in hints:
+                check_shape(value, hints[key], f"{path}.{key}")
+    elif origin is tuple:
+        if not isinstance(data, list | tuple):
+            hint = "" if ".add[" in path else " (or a table with add and/or remove)"
+            raise ConfigError(path, f"must be a list{hint}")
+        element = get_args(cls)[0]
+        for i, item in enumerate(data):
+            check_shape(item, element, f"{path}[{i}]")
+    elif origin is not None and issubclass(origin, Mapping):
+        if not isinstance(data, Mapping):
+            raise ConfigError(path, "must be a table")
+        value_type = get_args(cls)[1]
+        for key, value in data.items():
+            check_shape(value, value_type, f"{path}.{key}")
+
+
 def _identity(item: object) -> object:
     if isinstance(item, Mapping):
         return item.get("name")
@@ -83,6 +110,7 @@ def _edit_list(
         if not isinstance(value, list | tuple):
             raise ConfigError(f"{path}.{name}", "must be a list")
     # Check the new items at their own path, then merge them in their plain form.
+    check_shape(list(added), tuple[element, ...], f"{path}.add")
     plain_added = unstructure(structure(list(added), tuple[element, ...], path=f"{path}.add"))
     kept = list(base)
     for i, item in enumerate(removed):

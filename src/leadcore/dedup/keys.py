@@ -35,6 +35,16 @@ class DedupKey:
     kind: KeyKind
     value: str
 
+    def __attrs_post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.kind, KeyKind):
+            choices = ", ".join(k.value for k in KeyKind)
+            problems.append(FieldProblem("kind", f"must be a KeyKind ({choices})"))
+        if not isinstance(self.value, str) or not self.value:
+            problems.append(FieldProblem("value", "must be non-empty text"))
+        if problems:
+            raise ValidationError(problems, subject="key")
+
     def __str__(self) -> str:
         return f"{self.kind.value}:{self.value}"
 

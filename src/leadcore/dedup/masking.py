@@ -51,13 +51,15 @@ def mask_phone(phone: str, *, region: str = "CN") -> str:
     Raises ``ValidationError`` if ``phone`` is not text, ``ConfigError`` for an unknown region.
     """
     text = _text(phone, "phone")
-    e164 = _phones(region.upper() if isinstance(region, str) else region).key_value(text)
+    if not isinstance(region, str):
+        raise ValidationError([FieldProblem("region", "must be a region code like 'CN'")])
+    e164 = _phones(region.strip().upper()).key_value(text)
     if e164 is None:
         return _mask_digits("".join(c for c in text if c.isdigit()))
     number = phonenumbers.parse(e164)
     national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     cc = number.country_code or 0
-    if phonenumbers.region_code_for_country_code(cc) == region.upper():
+    if phonenumbers.region_code_for_country_code(cc) == region.strip().upper():
         return _mask_digits("".join(c for c in national if c.isdigit()))
     nsn = phonenumbers.national_significant_number(number)
     return f"+{cc} {_mask_digits(nsn)}"

@@ -136,8 +136,11 @@ class Normaliser:
         """A WeChat id with case and spaces undone, or why it has no key."""
         return self.wechats.normalise(value)
 
-    def normalise(self, kind: KeyKind, value: object) -> Normalised:
-        """``value`` read as a ``kind`` of contact detail."""
+    def normalise(self, kind: KeyKind | str, value: object) -> Normalised:
+        """``value`` read as a ``kind`` of contact detail (a ``KeyKind``, or its value, name or
+        label: ``"phone"``, ``"电话"``); an unknown kind raises ``ValidationError``."""
+        if not isinstance(kind, KeyKind):
+            kind = _parse_kind(kind)
         if kind is KeyKind.PHONE:
             return self.phone(value)
         if kind is KeyKind.EMAIL:
@@ -148,7 +151,7 @@ class Normaliser:
             return self.wechat(value)
         raise ValidationError([FieldProblem("kind", "must be a KeyKind")])
 
-    def key(self, kind: KeyKind, value: object) -> DedupKey | None:
+    def key(self, kind: KeyKind | str, value: object) -> DedupKey | None:
         """The key of ``value`` read as a ``kind``, or ``None``."""
         return self.normalise(kind, value).key
 
@@ -221,6 +224,16 @@ class Normaliser:
         if isinstance(record, Mapping):
             return [(k, p, plain(record)) for k, p, _, plain in self._readers if k in kinds]
         raise _not_a_record(record)
+
+
+def _parse_kind(kind: object) -> KeyKind:
+    try:
+        if isinstance(kind, str):
+            return KeyKind.parse(kind)
+    except ValueError:
+        pass
+    choices = ", ".join(k.value for k in KeyKind)
+    raise ValidationError([FieldProblem("kind", f"{kind!r} is not a key kind ({choices})")])
 
 
 def _not_a_record(record: object) -> ValidationError:

@@ -16,7 +16,7 @@ import attrs
 
 from leadcore.config import parse_json, parse_toml, structure, unstructure
 from leadcore.dedup.companies import CompanyRules
-from leadcore.dedup.editing import apply_edits, renamed
+from leadcore.dedup.editing import apply_edits, check_shape, renamed
 from leadcore.dedup.emails import EmailRules
 from leadcore.dedup.keys import KeyKind
 from leadcore.dedup.phones import PhoneRules
@@ -122,6 +122,7 @@ class DedupRules:
         moves: dict[str, str] = {}
         edited = apply_edits(data, unstructure(cls()), cls, "$", moves)
         try:
+            check_shape(edited, cls)
             return structure(edited, cls)
         except ConfigError as e:
             raise renamed(e, moves) from None

@@ -64,10 +64,11 @@ def nfkc(text: str) -> str:
     """``text`` in Unicode NFKC form: full-width letters, digits and punctuation become their
     ordinary forms (``１３８`` → ``138``, ``（`` → ``(``); ASCII is returned as it is.
 
-    Full-width ASCII forms (the usual reason a Chinese string is not in NFKC) are mapped by a
-    table first, which is what NFKC does to them, so most names skip the full normalisation.
+    Text already in NFKC is returned at once; full-width ASCII forms (the usual reason a
+    Chinese string is not) are mapped by a table, which is what NFKC does to them, before the
+    full normalisation is tried.
     """
-    if text.isascii():
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text
     text = text.translate(_FULL_WIDTH)
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
