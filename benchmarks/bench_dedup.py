@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 
 import attrs
+import phonenumbers
 
 from leadcore import Lead
 from leadcore.dedup import (
@@ -30,7 +31,8 @@ from leadcore.dedup import (
     WechatRules,
     find_duplicate_groups,
 )
-from leadcore.dedup.regions import DEFAULT_COUNTRY_WORDS
+from leadcore.dedup.companies import DEFAULT_PLACEHOLDERS
+from leadcore.dedup.regions import DEFAULT_COUNTRY_WORDS, DEFAULT_REGIONS
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 FULL = 100_000
@@ -364,14 +366,34 @@ def _wechat_variant(wechat: str, rng: random.Random) -> str:
     return rng.choice([wechat.upper(), f"微信：{wechat}", f" {wechat} ", f"wx: {wechat}"])
 
 
+def _valid_number(text: str) -> bool:
+    """phonenumbers' own verdict (not leadcore's), so the data does not lean on the code under
+    test."""
+    try:
+        return bool(phonenumbers.is_valid_number(phonenumbers.parse(text, "CN")))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+_CJK_REGION_SPELLINGS = tuple(s for r in DEFAULT_REGIONS for s in r.spellings if not s.isascii())
+
+
+def _spells_a_region(trade: str) -> bool:
+    return trade.startswith(_CJK_REGION_SPELLINGS) or trade.endswith(_CJK_REGION_SPELLINGS)
+
+
 class _Generator:
-    """Unique people from one seeded random stream (unique by their leadcore keys, so two
-    entities never share a key by accident: every shared key in the data was planted)."""
+    """Unique people from one seeded random stream.
+
+    Identity is the generator's own, independent of leadcore: a company is its (region, trade
+    name, industry, script), a phone its digits, an email its (local part, domain), a WeChat
+    id its text. So a trap (the same trade name in another region or industry) stays in the
+    data even if leadcore would wrongly merge it, and precision can fall.
+    """
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
-        self.normaliser = Normaliser()
-        self.used: set[str] = set()
+        self.used: set[object] = set()
         self.companies: list[Company] = []
         self.traps = 0
 
@@ -406,14 +428,15 @@ class _Generator:
             self.traps += 1
         while True:
             company = self._trap(base) if base is not None else self._fresh_company()
-            found = self.normaliser.company(_company_text(company))
-            # Generated names must not spell a region or a placeholder by accident.
-            expected = None if company.region is None else REGIONS[company.region][0]
-            key = found.text
-            if key is not None and found.region == expected and key not in self.used:
-                self.used.add(key)
-                self.companies.append(company)
-                return company
+            identity = (company.region, company.trade.casefold(), company.industry, company.latin)
+            # A trade name must not spell a region (or be a placeholder) by accident.
+            if identity in self.used or _spells_a_region(company.trade):
+                continue
+            if company.trade in DEFAULT_PLACEHOLDERS:
+                continue
+            self.used.add(identity)
+            self.companies.append(company)
+            return company
 
     def phone(self) -> Phone:
         rng = self.rng
@@ -427,9 +450,8 @@ class _Generator:
                     str(rng.randint(2, 8)) + f"{rng.randrange(10 ** (length - 1)):0{length - 1}d}"
                 )
                 phone = Phone("landline", area + local, area)
-            key = self.normaliser.phones.key_value(_phone_canonical(phone))
-            if key is not None and key not in self.used:
-                self.used.add(key)
+            if phone.digits not in self.used and _valid_number(_phone_canonical(phone)):
+                self.used.add(phone.digits)
                 return phone
 
     def email(self, company: Company) -> tuple[str, str]:
@@ -592,8 +614,6 @@ def _alternation(words: Sequence[str]) -> str:
 
 
 def _pandas_phones(phone: Any) -> Any:
-    import phonenumbers
-
     metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
     assert metadata is not None and metadata.mobile and metadata.fixed_line
     mobile = metadata.mobile.national_number_pattern
