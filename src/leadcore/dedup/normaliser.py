@@ -1,0 +1,252 @@
+"""The :class:`Normaliser`: every duplicate key of a value or a whole record, from one set of
+rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
+from operator import attrgetter
+from pathlib import Path
+
+import attrs
+
+from leadcore.dedup.companies import CompanyNormaliser, NormalisedCompany
+from leadcore.dedup.emails import EmailNormaliser, NormalisedEmail
+from leadcore.dedup.keys import DedupKey, KeyKind
+from leadcore.dedup.phones import NormalisedPhone, PhoneNormaliser
+from leadcore.dedup.rules import CUSTOM_PREFIX, DedupRules
+from leadcore.dedup.wechat import NormalisedWechat, WechatNormaliser
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.model import Lead
+
+__all__ = ["Normaliser", "Record", "RecordKeys"]
+
+Record = Lead | Mapping[str, object]
+"""What keys are read from: a ``Lead``, or a plain mapping of field name to value (an import
+row). A mapping may hold a custom field as ``"custom_fields.x"`` or nest ``{"custom_fields":
+{"x": ...}}``."""
+
+Normalised = NormalisedPhone | NormalisedEmail | NormalisedCompany | NormalisedWechat
+"""What one value normalises to."""
+
+
+@attrs.frozen(slots=True)
+class RecordKeys:
+    """Every key of a record, and a problem for each filled-in field that gave none (so an
+    import can say "phone: is not a number in use in CN (+86)")."""
+
+    keys: tuple[DedupKey, ...]
+    problems: tuple[FieldProblem, ...] = ()
+
+
+def _lead_getter(path: str) -> Callable[[Lead], object]:
+    if path.startswith(CUSTOM_PREFIX):
+        name = path[len(CUSTOM_PREFIX) :]
+        return lambda lead: lead.custom_fields.get(name)
+    getter: Callable[[Lead], object] = attrgetter(path)
+    return getter
+
+
+def _mapping_getter(path: str) -> Callable[[Mapping[str, object]], object]:
+    if not path.startswith(CUSTOM_PREFIX):
+        return lambda record: record.get(path)
+    name = path[len(CUSTOM_PREFIX) :]
+
+    def custom(record: Mapping[str, object]) -> object:
+        if path in record:
+            return record[path]
+        nested = record.get("custom_fields")
+        return nested.get(name) if isinstance(nested, Mapping) else None
+
+    return custom
+
+
+_ALL_KINDS = frozenset(KeyKind)
+
+_Reader = tuple[KeyKind, str, Callable[[Lead], object], Callable[[Mapping[str, object]], object]]
+
+
+class Normaliser:
+    """Turns phones, emails, company names and WeChat ids into :class:`DedupKey` values.
+
+    Build it once from :class:`DedupRules` (or plain data with :meth:`from_dict`,
+    :meth:`from_json`, :meth:`from_toml`) and reuse it: it compiles the rule lists and keeps
+    bounded caches (``cache_size`` entries each for phone numbers that needed phonenumbers and
+    for company names). It is safe to share between threads.
+
+    Values are never an error: each method returns a result that either has a ``key`` or says
+    in ``reason`` why not (``None``, blank text, another type, over-long text or a lone
+    surrogate included). Only a record that is neither a ``Lead`` nor a mapping raises
+    ``ValidationError``.
+    """
+
+    __slots__ = ("_readers", "companies", "emails", "phones", "rules", "wechats")
+
+    def __init__(self, rules: DedupRules | None = None, *, cache_size: int = 8192) -> None:
+        if rules is not None and not isinstance(rules, DedupRules):
+            raise ValidationError([FieldProblem("rules", "must be DedupRules (or None)")])
+        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
+            raise ValidationError([FieldProblem("cache_size", "must be a whole number >= 0")])
+        self.rules = rules or DedupRules()
+        self.phones = PhoneNormaliser(self.rules.phone, cache_size=cache_size)
+        self.emails = EmailNormaliser(self.rules.email)
+        self.companies = CompanyNormaliser(self.rules.company, cache_size=cache_size)
+        self.wechats = WechatNormaliser(self.rules.wechat)
+        self._readers: tuple[_Reader, ...] = tuple(
+            (kind, path, _lead_getter(path), _mapping_getter(path))
+            for kind in KeyKind
+            for path in self.rules.fields.get(kind, ())
+        )
+
+    # --- construction ---------------------------------------------------------------------------
+    @classmethod
+    def default(cls) -> Normaliser:
+        """The normaliser with the default rules (one shared instance)."""
+        return _default()
+
+    @classmethod
+    def from_dict(cls, data: object) -> Normaliser:
+        """Build from plain rules data (see :meth:`DedupRules.from_dict`)."""
+        return cls(DedupRules.from_dict(data))
+
+    @classmethod
+    def from_json(cls, text: str | Path) -> Normaliser:
+        """Build from JSON rules text or a file."""
+        return cls(DedupRules.from_json(text))
+
+    @classmethod
+    def from_toml(cls, text: str | Path) -> Normaliser:
+        """Build from TOML rules text or a file."""
+        return cls(DedupRules.from_toml(text))
+
+    # --- one value ------------------------------------------------------------------------------
+    def phone(self, value: object) -> NormalisedPhone:
+        """A phone number as E.164 with its extension apart, or why it has no key."""
+        return self.phones.normalise(value)
+
+    def email(self, value: object) -> NormalisedEmail:
+        """An email address with case, spaces and provider spellings undone, or why not."""
+        return self.emails.normalise(value)
+
+    def company(self, value: object) -> NormalisedCompany:
+        """A company name as region and name, or why it has no key."""
+        return self.companies.normalise(value)
+
+    def wechat(self, value: object) -> NormalisedWechat:
+        """A WeChat id with case and spaces undone, or why it has no key."""
+        return self.wechats.normalise(value)
+
+    def normalise(self, kind: KeyKind | str, value: object) -> Normalised:
+        """``value`` read as a ``kind`` of contact detail (a ``KeyKind``, or its value, name or
+        label: ``"phone"``, ``"电话"``); an unknown kind raises ``ValidationError``."""
+        if not isinstance(kind, KeyKind):
+            kind = _parse_kind(kind)
+        if kind is KeyKind.PHONE:
+            return self.phone(value)
+        if kind is KeyKind.EMAIL:
+            return self.email(value)
+        if kind is KeyKind.COMPANY:
+            return self.company(value)
+        if kind is KeyKind.WECHAT:
+            return self.wechat(value)
+        raise ValidationError([FieldProblem("kind", "must be a KeyKind")])
+
+    def key(self, kind: KeyKind | str, value: object) -> DedupKey | None:
+        """The key of ``value`` read as a ``kind``, or ``None``."""
+        return self.normalise(kind, value).key
+
+    # --- whole records --------------------------------------------------------------------------
+    def keys(self, record: Record) -> tuple[DedupKey, ...]:
+        """Every key of a ``Lead`` or a plain mapping, in kind order, without repeats."""
+        return tuple(DedupKey.parse(text) for text in self.key_texts(record))
+
+    def examine(self, record: Record) -> RecordKeys:
+        """Every key of the record, with a problem for each filled-in field that gave none."""
+        found: dict[DedupKey, None] = {}
+        problems: list[FieldProblem] = []
+        for kind, path, value in self._values(record, _ALL_KINDS):
+            result = self.normalise(kind, value)
+            key = result.key
+            if key is not None:
+                found.setdefault(key)
+            elif not result.empty:
+                problems.append(FieldProblem(path, result.reason))
+        return RecordKeys(tuple(found), tuple(problems))
+
+    def key_texts(self, record: Record) -> tuple[str, ...]:
+        """The keys of a record as their text form (``phone:+8613800138000``), which a store
+        can index as one column; the fast path behind :meth:`keys`."""
+        return tuple(self.key_reader(KeyKind)(record))
+
+    def key_reader(self, kinds: Iterable[KeyKind]) -> Callable[[Record], list[str]]:
+        """A fast function giving a record's key texts, only of the given ``kinds`` (for
+        reading many records; :func:`~leadcore.dedup.groups.find_duplicate_groups` uses it)."""
+        wanted = frozenset(kinds)
+        functions: dict[KeyKind, Callable[[object], str | None]] = {
+            KeyKind.PHONE: self.phones.key_value,
+            KeyKind.EMAIL: self.emails.key_value,
+            KeyKind.COMPANY: self.companies.key_value,
+            KeyKind.WECHAT: self.wechats.key_value,
+        }
+        readers = [
+            (f"{kind.value}:", lead, plain, functions[kind])
+            for kind, _, lead, plain in self._readers
+            if kind in wanted
+        ]
+
+        def read(record: Record) -> list[str]:
+            out: list[str] = []
+            if isinstance(record, Lead):
+                for prefix, lead, _, key_value in readers:
+                    value = lead(record)
+                    if value is not None and (found := key_value(value)) is not None:
+                        text = prefix + found
+                        if text not in out:
+                            out.append(text)
+            elif isinstance(record, Mapping):
+                for prefix, _, plain, key_value in readers:
+                    value = plain(record)
+                    if value is not None and (found := key_value(value)) is not None:
+                        text = prefix + found
+                        if text not in out:
+                            out.append(text)
+            else:
+                raise _not_a_record(record)
+            return out
+
+        return read
+
+    def _values(
+        self, record: Record, kinds: Iterable[KeyKind]
+    ) -> list[tuple[KeyKind, str, object]]:
+        if isinstance(record, Lead):
+            return [(k, p, lead(record)) for k, p, lead, _ in self._readers if k in kinds]
+        if isinstance(record, Mapping):
+            return [(k, p, plain(record)) for k, p, _, plain in self._readers if k in kinds]
+        raise _not_a_record(record)
+
+
+def _parse_kind(kind: object) -> KeyKind:
+    try:
+        if isinstance(kind, str):
+            return KeyKind.parse(kind)
+    except ValueError:
+        pass
+    choices = ", ".join(k.value for k in KeyKind)
+    raise ValidationError([FieldProblem("kind", f"{kind!r} is not a key kind ({choices})")])
+
+
+def _not_a_record(record: object) -> ValidationError:
+    return ValidationError(
+        [
+            FieldProblem(
+                "record",
+                f"must be a Lead or a mapping of field name to value, not {type(record).__name__}",
+            )
+        ]
+    )
+
+
+@cache
+def _default() -> Normaliser:
+    return Normaliser()
