@@ -15,9 +15,11 @@ from leadcore import (
     AlreadyClaimed,
     EventKind,
     FollowUpMethod,
+    LeadDesk,
     LeadStatus,
     Money,
     NotFound,
+    OrgChart,
     PermissionDenied,
     Pool,
     RoundRobin,
@@ -25,7 +27,7 @@ from leadcore import (
     ValidationError,
 )
 from leadcore.storage import MemoryStore
-from leadcore.testing.world import EAST, World, make_world, new_lead
+from leadcore.testing.world import EAST, ORG, World, make_world, new_lead
 
 # --- A. silent misuse -------------------------------------------------------------------------
 
@@ -176,11 +178,9 @@ def test_a_removed_collaborator_loses_the_history_at_once(world: World) -> None:
 
 
 def test_a_deactivated_user_reads_nothing(world: World) -> None:
-    off = attrs.evolve(world.desk.org.user("carol"), active=False)
-    users = [u for u in world.desk.org.users.values() if u.id != "carol"]  # type: ignore[attr-defined]
-    from leadcore import LeadDesk, OrgChart
-
-    org = OrgChart(users=[*users, off], departments=world.desk.org.departments.values())  # type: ignore[attr-defined]
+    off = attrs.evolve(ORG.user("carol"), active=False)
+    users = [u for u in ORG.users.values() if u.id != "carol"]
+    org = OrgChart(users=[*users, off], departments=ORG.departments.values())
     desk = LeadDesk(world.store, world.clock, org)
     with pytest.raises(PermissionDenied, match="inactive"):
         desk.pool_summary("carol", "east")

@@ -173,7 +173,9 @@ def _problems(error: BaseException, path: str) -> list[FieldProblem]:
     if isinstance(error, KeyError):
         return [FieldProblem(path, "is required")]
     if isinstance(error, ConfigError | ValidationError):
-        return [FieldProblem(f"{path}.{p.field}", p.reason) for p in error.problems]
+        return [
+            FieldProblem(f"{path}.{p.field}" if p.field else path, p.reason) for p in error.problems
+        ]
     if isinstance(error, ValueError | TypeError | AttributeError | OverflowError):
         return [FieldProblem(path, str(error) or type(error).__name__)]
     return [FieldProblem(path, f"is not valid ({type(error).__name__})")]

@@ -33,7 +33,7 @@ def _refusal(cls: type[LabelledEnum], text: object) -> ValueError:
 
     shown = repr(text) if len(repr(text)) < 80 else repr(text)[:77] + "..."
     message = f"{shown} is not {cls.noun()}; expected one of: {cls.choices()}"
-    error = ValidationError([FieldProblem("value", message)], subject="value")
+    error = ValidationError([FieldProblem("", message)], subject="value")  # "": the value itself
     error.args = (message,)  # read as the plain sentence where a caller quotes it
     return error
 

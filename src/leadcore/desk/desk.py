@@ -17,6 +17,7 @@ from leadcore import checks
 from leadcore.assignment import Strategy
 from leadcore.clock import Clock
 from leadcore.custom_fields import CustomFieldSet
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.events import Event
 from leadcore.ids import IdFactory, uuid4_ids
 from leadcore.intake import LeadRules
@@ -110,6 +111,10 @@ class LeadDesk:
     def run(self, operation: Operation[Any, T]) -> T:
         """Run an operation of your own (see the Design page) through the desk's runner: load,
         decide, plan and write in one unit of work, like every built-in operation."""
+        if not isinstance(operation, Operation):
+            raise ValidationError(
+                [FieldProblem("operation", "must have load(reads), decide(facts), plan(facts)")]
+            )
         return self._runner.run(operation)
 
     def _each(
@@ -123,21 +128,6 @@ class LeadDesk:
             (lead_id, command(setup=self.setup, lead_id=lead_id, **arguments))
             for lead_id in checks.identifier_list(lead_ids, "lead_ids")
         )
-
-    @property
-    def org(self) -> OrgDirectory:
-        """The org directory the desk asks about users and departments."""
-        return self.setup.org
-
-    @property
-    def policy(self) -> Policy:
-        """The policy the desk decides by."""
-        return self.setup.policy
-
-    @property
-    def scorer(self) -> Scorer | None:
-        """The scorer that keeps scores current, if any."""
-        return self.setup.scorer
 
     # --- pools -------------------------------------------------------------------------------
     def create_pool(self, actor_id: str, pool: Pool) -> Pool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from leadcore.clock import Clock
 from leadcore.errors import LeadcoreError
@@ -47,6 +47,7 @@ T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
 
+@runtime_checkable
 class Operation(Protocol[F, T_co]):
     """A plan: ``load`` what it needs, ``decide`` whether it may go ahead (raise if not), and
     ``plan`` the outcome. ``decide`` and ``plan`` are pure functions of the loaded facts."""
