@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -127,11 +127,64 @@ def make_converter() -> cattrs.Converter:
     # Registered on the base class: cattrs' class dispatch then serves every LabelledEnum.
     converter.register_structure_hook(LabelledEnum, _structure_enum)
     converter.register_unstructure_hook(LabelledEnum, lambda e: e.value)
+    # Plain values are taken only as themselves: "1" is no number, 1 no text, "yes" no switch.
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(float, _structure_float)
+    # A string is never read as a collection of its characters: collections are read by
+    # cattrs' own hooks (of a copy made before this guard) once the value is not a string.
+    plain = converter.copy()
+    converter.register_structure_hook_factory(
+        _is_collection_type, lambda cls: _no_strings(plain.get_structure_hook(cls))
+    )
     # Sets become sorted lists, so the plain data is JSON-ready and the same on every run.
     converter.register_unstructure_hook_func(
         _is_set_type, lambda items: _sorted_plain([converter.unstructure(i) for i in items])
     )
     return converter
+
+
+def _structure_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, not {type(value).__name__}")
+    return value
+
+
+def _structure_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, not {value!r}")
+    return value
+
+
+def _structure_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number, not {value!r}")
+    return value
+
+
+def _structure_float(value: object, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number, not {value!r}")
+    return float(value)
+
+
+_COLLECTIONS = (tuple, list, set, frozenset)
+
+
+def _is_collection_type(cls: Any) -> bool:
+    return cls in _COLLECTIONS or get_origin(cls) in (*_COLLECTIONS, AbstractSet)
+
+
+def _no_strings(inner: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``inner`` (a collection hook), refusing a str, bytes or mapping first."""
+
+    def structure(value: object, target: Any) -> Any:
+        if isinstance(value, str | bytes | Mapping):
+            raise ValueError(f"expected a list, not {type(value).__name__}")
+        return inner(value, target)
+
+    return structure
 
 
 def _is_set_type(cls: Any) -> bool:
