@@ -24,8 +24,9 @@ import attrs
 
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead
-from leadcore.scoring.explain import render_table
 from leadcore.scoring.fields import as_number, read_field, resolve_field, value_keys
+from leadcore.scoring.grades import GradeScale
+from leadcore.scoring.table import render_table
 
 __all__ = [
     "DEFAULT_FIELDS",
@@ -186,11 +187,7 @@ class PredictiveModel:
         order = {f: i for i, f in enumerate(self.fields)}
         contributions.sort(key=lambda c: (-abs(c.delta), order[c.field]))
         probability = 1.0 / (1.0 + math.exp(-max(-700.0, min(700.0, z))))
-        grade = self.grades[-1][0]
-        for name, at_least in self.grades:
-            if probability >= at_least:
-                grade = name
-                break
+        grade = GradeScale.of(self.grades).grade_for(probability)
         return Prediction(probability, grade, z, prior, tuple(contributions))
 
     def to_dict(self) -> dict[str, Any]:
