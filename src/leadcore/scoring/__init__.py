@@ -7,14 +7,15 @@ and a ``now``.
 * :func:`apply_score`, :func:`crossed_into_mql`, :func:`accept_sql` — the MQL / SQL steps.
 * :func:`readiness` — suggest converting when 3 or more of five readiness signals hold.
 * :func:`fit_predictive` → :class:`PredictiveModel` — the learned grade: the probability that a
-  lead converts, from how leads with the same field values fared.
+  lead converts, from how leads with the same field values fared; :func:`fit_scoped` →
+  :class:`ScopedPredictiveModel` keeps one per pool (or team) beside the organisation's.
 
 Modules, from the bottom up (each imports only those above it):
 
 * ``rounding`` (6-decimal rounding) · ``table`` (text tables) · ``problems`` (config errors) ·
   ``fields`` (which lead fields are read, how values compare) · ``activity`` (``Activity``)
 * ``profile`` (dimensions) · ``behaviour`` (rules, ``Decay``) · ``grades`` (``Grade``, the
-  grading rule)
+  grading rule) · ``loading`` (dict / JSON / TOML with every junk input a ``ConfigError``)
 * ``sheet`` (``ScoreSheet``: a model as plain data) · ``explain`` (``Score``, ``Breakdown``)
 * ``scorer`` (``Scorer``, the fast path) · ``model`` (``ScoreModel``) · ``qualification``
   (MQL / SQL steps) · ``readiness`` · ``predictive`` (the learned grade) · ``examples``
@@ -27,9 +28,13 @@ from leadcore.scoring.grades import Grade, GradeScale
 from leadcore.scoring.model import ScoreModel
 from leadcore.scoring.predictive import (
     Contribution,
+    Outcome,
     Prediction,
     PredictiveModel,
+    ScopedPredictiveModel,
+    Tally,
     fit_predictive,
+    fit_scoped,
 )
 from leadcore.scoring.profile import Band, Dimension, ProfileCondition
 from leadcore.scoring.qualification import accept_sql, apply_score, crossed_into_mql
@@ -49,20 +54,24 @@ __all__ = [
     "Dimension",
     "Grade",
     "GradeScale",
+    "Outcome",
     "Part",
     "Prediction",
     "PredictiveModel",
     "ProfileCondition",
     "Readiness",
     "ReadinessSignal",
+    "ScopedPredictiveModel",
     "Score",
     "ScoreModel",
     "ScoreSheet",
     "Scorer",
+    "Tally",
     "Workings",
     "accept_sql",
     "apply_score",
     "crossed_into_mql",
     "fit_predictive",
+    "fit_scoped",
     "readiness",
 ]

@@ -14,9 +14,10 @@ from typing import Any
 
 import attrs
 
-from leadcore.config import load_json, load_toml, structure, unstructure
+from leadcore.config import unstructure
 from leadcore.scoring.behaviour import BehaviourRule, Decay
 from leadcore.scoring.grades import Grade, GradeScale, check_grades, default_grades
+from leadcore.scoring.loading import load_dict, load_json, load_toml
 from leadcore.scoring.problems import Problems
 from leadcore.scoring.profile import Dimension
 from leadcore.scoring.rounding import round6
@@ -24,6 +25,14 @@ from leadcore.scoring.scorer import Scorer
 from leadcore.scoring.sheet import ScoreSheet
 
 __all__ = ["ScoreModel"]
+
+_SHAPE: Any = {
+    "dimensions": [{"values": {}, "bands": [{}], "when": {"one_of": []}}],
+    "behaviour": [{"decay": {}}],
+    "decay": {},
+    "grades": [{}],
+}
+"""Where a score model's plain data holds tables ({}) and lists ([item])."""
 
 
 @attrs.frozen(slots=True)
@@ -138,17 +147,17 @@ class ScoreModel:
     @classmethod
     def from_dict(cls, data: object) -> ScoreModel:
         """Build from plain data; ``ConfigError`` names every path at fault."""
-        return structure(data, cls)
+        return load_dict(data, cls, _SHAPE)
 
     @classmethod
     def from_json(cls, text: str | Path) -> ScoreModel:
-        """Build from JSON text or a JSON file."""
-        return load_json(text, cls)
+        """Build from JSON text or a JSON file; ``ConfigError`` if it is malformed."""
+        return load_json(text, cls, _SHAPE)
 
     @classmethod
     def from_toml(cls, text: str | Path) -> ScoreModel:
-        """Build from TOML text or a TOML file."""
-        return load_toml(text, cls)
+        """Build from TOML text or a TOML file; ``ConfigError`` if it is malformed."""
+        return load_toml(text, cls, _SHAPE)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :meth:`from_dict` turns back into an equal model."""
