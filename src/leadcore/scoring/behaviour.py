@@ -25,11 +25,11 @@ from leadcore.scoring.problems import Problems
 __all__ = [
     "NO_DECAY",
     "BehaviourRule",
+    "BehaviourTally",
     "CompiledRule",
     "Decay",
     "DecayKind",
     "Fade",
-    "Tally",
     "compile_behaviour",
 ]
 
@@ -163,16 +163,20 @@ class CompiledRule:
     fade: Fade
 
 
-Tally = Callable[[Iterable[Activity], float, "list[int] | None"], tuple[list[float], float]]
+BehaviourTally = Callable[
+    [Iterable[Activity], float, "list[int] | None"], tuple[list[float], float]
+]
 """Compiled behaviour rules: ``tally(activities, now_ts, counts)`` gives, per rule in order, the
 points of the activities it scored after decay (before the cap), and the behaviour points with
 each kind capped (not yet rounded); given a ``counts`` list (one slot per rule), it also counts
 the activities each rule scored."""
 
 
-def compile_behaviour(rules: Sequence[BehaviourRule], default: Decay | None = None) -> Tally:
+def compile_behaviour(
+    rules: Sequence[BehaviourRule], default: Decay | None = None
+) -> BehaviourTally:
     """Compile ``rules`` (a rule without a decay of its own gets ``default``) into a
-    :data:`Tally`. An activity scores when a rule has its kind and it has happened by ``now``:
+    :data:`BehaviourTally`. An activity scores when a rule has its kind and it has happened by ``now``:
     a later one has not happened yet. A kind's decayed points together count up to its cap."""
     rule_for = {
         rule.kind: CompiledRule(order, rule.decay_with(default).fade(rule.points))

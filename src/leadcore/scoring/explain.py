@@ -19,9 +19,17 @@ from leadcore.scoring.activity import Activity
 from leadcore.scoring.behaviour import compile_behaviour
 from leadcore.scoring.fields import lead_getter, resolve_field
 from leadcore.scoring.sheet import ScoreSheet
-from leadcore.scoring.table import render_table
+from leadcore.scoring.table import render_table  # also importable from here, as before
 
-__all__ = ["Breakdown", "Part", "Score", "ScoreTotals", "Workings", "WorkingsData"]
+__all__ = [
+    "Breakdown",
+    "Part",
+    "Score",
+    "ScoreTotals",
+    "Workings",
+    "WorkingsData",
+    "render_table",
+]
 
 
 def _num(value: float) -> str:
