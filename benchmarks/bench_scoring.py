@@ -29,7 +29,7 @@ SIZES = (*CompanySize, None)
 
 
 def make_leads(count: int, seed: int = 1) -> list[Lead]:
-    """``count`` leads with the SPEC §7.1 fields filled in at random (fixed seed)."""
+    """``count`` leads with the example profile's fields filled in at random (fixed seed)."""
     rng = random.Random(seed)
     return [
         Lead(
@@ -136,7 +136,8 @@ def interleaved_best(fns: Sequence[Callable[[], object]], repeat: int) -> list[f
 
 
 def scoring_overhead(quick: bool) -> dict[str, object]:
-    """score_many over 100k leads (SPEC §7.1 + 5 behaviour rules) ÷ hand-written (≤ 2.0)."""
+    """score_many over 100k leads (the example profile + 5 behaviour rules) ÷ hand-written
+    (≤ 2.0)."""
     leads = make_leads(LEADS)
     activities = make_activities(leads)
     scorer = ScoreModel.from_dict(SPEC_7_1_WITH_BEHAVIOUR).compile()
@@ -164,7 +165,7 @@ def scoring_overhead(quick: bool) -> dict[str, object]:
 
 
 def scoring_rate(quick: bool) -> dict[str, object]:
-    """Leads scored per second with the SPEC §7.1 profile model (aim ≥ 200,000/s)."""
+    """Leads scored per second with the example profile model (aim ≥ 200,000/s)."""
     leads = make_leads(LEADS)
     scorer = ScoreModel.from_dict(SPEC_7_1).compile()
     (seconds,) = interleaved_best(

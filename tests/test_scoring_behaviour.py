@@ -13,8 +13,10 @@ from leadcore.scoring import (
     ActivityKind,
     BehaviourRule,
     Decay,
+    DecayKind,
     Grade,
     ScoreModel,
+    Scorer,
     accept_sql,
     apply_score,
     crossed_into_mql,
@@ -172,3 +174,29 @@ def test_default_model_decay_applies_unless_a_rule_has_its_own() -> None:
     assert model.decay_for(model.behaviour[0]) == Decay(half_life=timedelta(days=30))
     assert model.decay_for(model.behaviour[4]).lose == 1
     assert datetime(2026, 1, 1, tzinfo=UTC) < NOW
+
+
+def test_each_decay_kind_has_one_fade_function() -> None:
+    week = timedelta(days=7)
+    assert Decay().kind is DecayKind.NONE
+    assert Decay(half_life=week).kind is DecayKind.HALF_LIFE
+    assert Decay(lose=1, every=week).kind is DecayKind.LOSE_PER_PERIOD
+    seconds = week.total_seconds()
+    halving = Decay(half_life=week).fade(10)
+    assert [halving(n * seconds) for n in (0, 1, 2)] == pytest.approx([10.0, 5.0, 2.5])
+    losing = Decay(lose=1, every=week).fade(3)
+    assert [losing(n * seconds) for n in (0, 0.9, 1, 2.5, 3, 9)] == [3, 3, 2, 1, 0, 0]
+    assert Decay().fade(4)(10 * seconds) == 4
+    assert Decay(lose=1, every=week).describe() == "−1 per 7d idle"
+
+
+def test_a_scorer_compiles_a_model_or_its_sheet_alike() -> None:
+    model = ScoreModel.from_dict(SPEC_7_1_WITH_BEHAVIOUR)
+    lead = make_lead("L1", company_size=CompanySize.LARGE)
+    activities = [days_ago("pricing_page_visit", 3)]
+    scores = [
+        scorer.score(lead, activities, now=NOW)
+        for scorer in (model.compile(), Scorer(model), Scorer(model.sheet()))
+    ]
+    assert scores[0] == scores[1] == scores[2]
+    assert str(scores[0]) == str(scores[1])

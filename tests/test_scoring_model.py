@@ -1,12 +1,17 @@
-"""Score models: the SPEC §7.1 example as exact scores, config from data, errors naming paths."""
+"""Score models: the sources' profile example (company size 20%, industry 20%, urgency 30%,
+interaction 30%) as exact scores, config from data, errors naming paths."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from leadcore import CompanySize, ConfigError, Money
 from leadcore.scoring import Band, Dimension, ProfileCondition, ScoreModel
@@ -36,7 +41,7 @@ def spec_lead(size: CompanySize | None, industry: str, urgency: str, interaction
         (None, "零售", "", "", 1.0, "D"),
     ],
 )
-def test_spec_7_1_example_scores_exactly(
+def test_the_profile_example_scores_exactly(
     case: tuple[CompanySize | None, str, str, str, float, str],
 ) -> None:
     size, industry, urgency, interaction, expected, grade = case
@@ -195,3 +200,135 @@ def test_value_maps_read_multi_choice_and_booleans_in_custom_fields() -> None:
     assert scorer.score(lead, now=NOW).total == 10.0
     other = make_lead("L2", custom_fields={"products": ("erp",), "trial": False})
     assert scorer.score(other, now=NOW).total == 4.0
+
+
+def _junk_model(**changes: object) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(json.dumps(SPEC_7_1_WITH_BEHAVIOUR))
+    for path, value in changes.items():
+        target: Any = data
+        *steps, last = path.split("__")
+        for step in steps:
+            target = target[int(step)] if step.isdigit() else target[step]
+        if last.isdigit():
+            target[int(last)] = value
+        else:
+            target[last] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "words"),
+    [
+        ([], "$", "must be a table of settings, not a list"),
+        ("dimensions", "$", "must be a table of settings"),
+        (_junk_model(dimensions__0__weight=10**400), "$.dimensions[0].weight", "too large"),
+        (_junk_model(mql_at_least=-(10**400)), "$.mql_at_least", "too large"),
+        (_junk_model(dimensions__1__default=float("inf")), "$.dimensions[1].default", "finite"),
+        (_junk_model(dimensions={"a": 1}), "$.dimensions", "must be a list, not a table"),
+        (_junk_model(dimensions__0__values=["large"]), "$.dimensions[0].values", "table"),
+        (_junk_model(behaviour__0="pricing"), "$.behaviour[0]", "must be a table of settings"),
+        (_junk_model(decay={"half_life": {"days": 1e300}}), "$", "not a valid ScoreModel"),
+        (_junk_model(decay={"half_life": {"days": float("inf")}}), "$.decay.half_life.days", ""),
+        (
+            _junk_model(
+                dimensions__1={"field": "industry", "weight": 0.2, "when": {"one_of": "x"}}
+            ),
+            "$.dimensions[1].when.one_of",
+            "must be a list",
+        ),
+    ],
+)
+def test_junk_config_is_a_config_error_naming_the_path(data: object, path: str, words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        ScoreModel.from_dict(data)
+    assert caught.value.path == path
+    assert words in str(caught.value)
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for _ in range(depth):
+        data = {"x": data}
+    return data
+
+
+def test_deeply_nested_plain_data_is_refused_without_recursing() -> None:
+    data = _junk_model(dimensions__0__values=_nested(100_000))
+    with pytest.raises(ConfigError, match="nests more than 32 levels deep"):
+        ScoreModel.from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[]", "must be a table of settings"),
+        ('"x"', "must be a table of settings"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"dimensions": ' + "[" * 3000 + "]" * 3000 + "}", "nested too deeply"),
+        ('{"mql_at_least": ' + "9" * 5000 + "}", "not valid JSON"),
+        ('{"mql_at_least": Infinity}', "finite"),
+        ("{", "not valid JSON"),
+    ],
+)
+def test_junk_json_is_a_config_error(text: str, words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        ScoreModel.from_json(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("a = " + "[" * 100_000 + "]" * 100_000, "not valid TOML"),
+        ("mql_at_least = " + "9" * 5000, "not valid TOML"),
+        ("dimensions = 3", "must be a list"),
+    ],
+)
+def test_junk_toml_is_a_config_error(text: str, words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        ScoreModel.from_toml(text)
+
+
+def test_unreadable_files_and_wrong_types_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read the JSON file"):
+        ScoreModel.from_json(tmp_path / "missing.json")
+    with pytest.raises(ConfigError, match="cannot read the TOML file"):
+        ScoreModel.from_toml(tmp_path)
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"\xff\xfe{")
+    with pytest.raises(ConfigError, match="cannot read the JSON file"):
+        ScoreModel.from_json(bad)
+    with pytest.raises(ConfigError, match="must be JSON text or a Path"):
+        ScoreModel.from_json(None)  # type: ignore[arg-type]
+    good = tmp_path / "model.json"
+    good.write_text(json.dumps(SPEC_7_1), encoding="utf-8")
+    assert ScoreModel.from_json(good) == ScoreModel.from_dict(SPEC_7_1)
+
+
+JUNK = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(10**300, 10**400)
+    | st.floats()
+    | st.text(max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(("dimensions", "behaviour", "decay", "grades", "field", "weight", "x")),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=15,
+)
+
+
+@given(JUNK, st.sampled_from(("", "dimensions", "behaviour", "decay", "grades")))
+def test_any_junk_raises_only_config_errors(junk: object, where: str) -> None:
+    data: object = {**SPEC_7_1_WITH_BEHAVIOUR, where: junk} if where else junk
+    with contextlib.suppress(ConfigError):
+        ScoreModel.from_dict(data)
+    try:
+        ScoreModel.from_json(json.dumps(data, default=str))
+    except (ConfigError, ValueError) as e:
+        assert isinstance(e, ConfigError)

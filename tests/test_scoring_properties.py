@@ -115,6 +115,8 @@ def test_scores_stay_within_zero_and_max_and_parts_add_up(
     assert math.isclose(profile_parts, score.profile, abs_tol=1e-5)
     for part in parts:
         assert part.decay >= -1e-9 and part.capped >= -1e-9
+        if part.section == "profile":
+            assert part.points == part.weight * part.raw
     assert score.grade == model.grade_for(score.total)
     assert score.mql is (score.total >= (model.mql_at_least or 0))
 

@@ -4,25 +4,48 @@ Each :class:`BehaviourRule` gives ``points`` to every activity of its ``kind``; 
 points decay with its age at ``now`` (:class:`Decay`: a half-life, or points lost per idle
 period); a kind's decayed points together never exceed its ``cap``. Activities later than ``now``
 have not happened yet at ``now`` and are ignored, so a score can be replayed at any instant.
+
+Each rule lives in one place: the decay arithmetic in :meth:`Decay.fade`, which activities
+score and how the caps apply in :func:`compile_behaviour` — the scorer and a score's breakdown
+both run them.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
+from enum import Enum
 
 import attrs
 
+from leadcore.scoring.activity import Activity
 from leadcore.scoring.problems import Problems
 
-__all__ = ["BehaviourRule", "Decay", "DecayMode"]
+__all__ = [
+    "NO_DECAY",
+    "BehaviourRule",
+    "BehaviourTally",
+    "CompiledRule",
+    "Decay",
+    "DecayKind",
+    "Fade",
+    "compile_behaviour",
+]
 
-DecayMode = tuple[int, float, float]
-"""A compiled decay: ``(0, 0, 0)`` none; ``(1, k, 0)`` ``points·e^(−k·age)``; ``(2, lose, every)``
-``points − lose·⌊age/every⌋`` floored at 0 (ages in seconds)."""
+Fade = Callable[[float], float]
+"""An activity's points after ``age`` seconds (``age ≥ 0``)."""
 
 
-def _days(delta: timedelta) -> str:
+class DecayKind(Enum):
+    """How a :class:`Decay` fades points."""
+
+    NONE = "none"
+    HALF_LIFE = "half_life"
+    LOSE_PER_PERIOD = "lose_per_period"
+
+
+def _span(delta: timedelta) -> str:
     days = delta.total_seconds() / 86400
     return f"{days:g}d" if days >= 1 else f"{delta.total_seconds() / 3600:g}h"
 
@@ -51,36 +74,59 @@ class Decay:
             problems.add("every", 'must be a positive duration, e.g. {"days": 7}')
         problems.raise_if_any()
 
-    def mode(self) -> DecayMode:
-        """The compiled form used by the scorer."""
+    @property
+    def kind(self) -> DecayKind:
+        """Which way the points fade."""
         if self.half_life is not None:
-            return (1, math.log(2) / self.half_life.total_seconds(), 0.0)
-        if self.lose is not None and self.every is not None:
-            return (2, self.lose, self.every.total_seconds())
-        return (0, 0.0, 0.0)
+            return DecayKind.HALF_LIFE
+        if self.lose is not None:
+            return DecayKind.LOSE_PER_PERIOD
+        return DecayKind.NONE
+
+    def fade(self, points: float) -> Fade:
+        """The function giving ``points`` after an age in seconds: ``points·e^(−age·ln2/half_life)``
+        with a half-life; ``points − lose·⌊age/every⌋``, floored at 0, per idle period; else
+        ``points``. Made once per rule, called once per activity."""
+        kind = self.kind
+        if kind is DecayKind.HALF_LIFE:
+            assert self.half_life is not None
+            rate = math.log(2) / self.half_life.total_seconds()
+            exp = math.exp
+
+            def halving(age: float) -> float:
+                return points * exp(-rate * age)
+
+            return halving
+        if kind is DecayKind.LOSE_PER_PERIOD:
+            assert self.lose is not None and self.every is not None
+            lose = self.lose
+            every = self.every.total_seconds()
+
+            def losing(age: float) -> float:
+                left = points - lose * (age // every)
+                return left if left > 0 else 0.0
+
+            return losing
+
+        def steady(age: float) -> float:
+            return points
+
+        return steady
 
     def describe(self) -> str:
         """The decay in words."""
-        if self.half_life is not None:
-            return f"half-life {_days(self.half_life)}"
-        if self.lose is not None and self.every is not None:
-            return f"−{self.lose:g} per {_days(self.every)} idle"
+        kind = self.kind
+        if kind is DecayKind.HALF_LIFE:
+            assert self.half_life is not None
+            return f"half-life {_span(self.half_life)}"
+        if kind is DecayKind.LOSE_PER_PERIOD:
+            assert self.lose is not None and self.every is not None
+            return f"−{self.lose:g} per {_span(self.every)} idle"
         return "no decay"
 
 
 NO_DECAY = Decay()
-
-
-def decayed(points: float, mode: DecayMode, age: float) -> float:
-    """``points`` after ``age`` seconds under a compiled decay (the explain path; the scorer
-    inlines the same arithmetic)."""
-    kind, a, b = mode
-    if kind == 1:
-        return points * math.exp(-a * age)
-    if kind == 2:
-        left = points - a * (age // b)
-        return left if left > 0 else 0.0
-    return points
+"""No decay: an activity keeps its points."""
 
 
 @attrs.frozen(slots=True)
@@ -102,3 +148,61 @@ class BehaviourRule:
         problems.points("points", self.points)
         problems.points("cap", self.cap, positive=True)
         problems.raise_if_any()
+
+    def decay_with(self, default: Decay | None) -> Decay:
+        """The decay that applies: the rule's own, else ``default`` (the model's), else none."""
+        return self.decay or default or NO_DECAY
+
+
+@attrs.frozen(slots=True)
+class CompiledRule:
+    """A behaviour rule ready for the fast path: its place among the rules (``order``, so kinds
+    add up in the model's order) and the function giving an activity's points at an age."""
+
+    order: int
+    fade: Fade
+
+
+BehaviourTally = Callable[
+    [Iterable[Activity], float, "list[int] | None"], tuple[list[float], float]
+]
+"""Compiled behaviour rules: ``tally(activities, now_ts, counts)`` gives, per rule in order, the
+points of the activities it scored after decay (before the cap), and the behaviour points with
+each kind capped (not yet rounded); given a ``counts`` list (one slot per rule), it also counts
+the activities each rule scored."""
+
+
+def compile_behaviour(
+    rules: Sequence[BehaviourRule], default: Decay | None = None
+) -> BehaviourTally:
+    """Compile ``rules`` (a rule without a decay of its own gets ``default``) into a
+    :data:`BehaviourTally`. An activity scores when a rule has its kind and it has happened by ``now``:
+    a later one has not happened yet. A kind's decayed points together count up to its cap."""
+    rule_for = {
+        rule.kind: CompiledRule(order, rule.decay_with(default).fade(rule.points))
+        for order, rule in enumerate(rules)
+    }.get
+    caps = tuple(rule.cap for rule in rules)
+    size = len(caps)
+
+    def tally(
+        activities: Iterable[Activity], now_ts: float, counts: list[int] | None = None
+    ) -> tuple[list[float], float]:
+        kept = [0.0] * size
+        for activity in activities:
+            rule = rule_for(activity.kind)
+            if rule is None:
+                continue
+            age = now_ts - activity.timestamp
+            if age < 0:
+                continue
+            order = rule.order
+            if counts is not None:
+                counts[order] += 1
+            kept[order] += rule.fade(age)
+        points = 0.0
+        for have, cap in zip(kept, caps, strict=True):
+            points += have if have < cap else cap
+        return kept, points
+
+    return tally

@@ -1,4 +1,4 @@
-"""Ready-made score model configurations: the SPEC §7.1 example, and it with behaviour rules.
+"""Ready-made score model configurations: the sources' profile example, and it with behaviour.
 
 Plain data, exactly what a host would keep in JSON or TOML; build with
 ``ScoreModel.from_dict(SPEC_7_1)``. Urgency and interaction live in custom fields.
@@ -10,44 +10,34 @@ from typing import Any, Final
 
 __all__ = ["SPEC_7_1", "SPEC_7_1_WITH_BEHAVIOUR"]
 
+
+def _dimension(name: str, field: str, weight: float, **rule: Any) -> dict[str, Any]:
+    return {"name": name, "field": field, "weight": weight, **rule}
+
+
+def _grades(a: float, b: float, c: float) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "at_least": at_least}
+        for name, at_least in (("A", a), ("B", b), ("C", c), ("D", 0))
+    ]
+
+
 SPEC_7_1: Final[dict[str, Any]] = {
     "dimensions": [
-        {
-            "name": "公司规模 company size",
-            "field": "company_size",
-            "weight": 0.2,
-            "values": {"large": 10, "medium": 8},
-        },
-        {
-            "name": "行业 industry",
-            "field": "industry",
-            "weight": 0.2,
-            "values": {"制造业": 10, "SaaS": 10},
-            "default": 5,
-        },
-        {
-            "name": "需求紧迫性 urgency",
-            "field": "custom_fields.urgency",
-            "weight": 0.3,
-            "values": {"urgent": 10, "normal": 5},
-        },
-        {
-            "name": "互动记录 interaction",
-            "field": "custom_fields.interaction",
-            "weight": 0.3,
-            "values": {"high": 10, "low": 5},
-        },
+        _dimension("公司规模 company size", "company_size", 0.2, values={"large": 10, "medium": 8}),
+        _dimension("行业 industry", "industry", 0.2, values={"制造业": 10, "SaaS": 10}, default=5),
+        _dimension(
+            "需求紧迫性 urgency", "custom_fields.urgency", 0.3, values={"urgent": 10, "normal": 5}
+        ),
+        _dimension(
+            "互动记录 interaction", "custom_fields.interaction", 0.3, values={"high": 10, "low": 5}
+        ),
     ],
-    "grades": [
-        {"name": "A", "at_least": 8},
-        {"name": "B", "at_least": 6},
-        {"name": "C", "at_least": 4},
-        {"name": "D", "at_least": 0},
-    ],
+    "grades": _grades(8, 6, 4),
     "mql_at_least": 8,
 }
-"""SPEC §7.1: company size 20% (large 10, medium 8), industry 20% (target 10, other 5),
-urgency 30% (urgent 10, normal 5), interaction 30% (high 10, low 5). Profile 0..10."""
+"""Company size 20% (large 10, medium 8), industry 20% (target 10, other 5), urgency 30% (urgent
+10, normal 5), interaction 30% (high 10, low 5). Profile 0..10."""
 
 SPEC_7_1_WITH_BEHAVIOUR: Final[dict[str, Any]] = {
     "dimensions": SPEC_7_1["dimensions"],
@@ -64,14 +54,9 @@ SPEC_7_1_WITH_BEHAVIOUR: Final[dict[str, Any]] = {
         },
     ],
     "decay": {"half_life": {"days": 30}},
-    "grades": [
-        {"name": "A", "at_least": 30},
-        {"name": "B", "at_least": 20},
-        {"name": "C", "at_least": 10},
-        {"name": "D", "at_least": 0},
-    ],
+    "grades": _grades(30, 20, 10),
     "mql_at_least": 25,
 }
-"""The SPEC profile plus behaviour (SPEC §7.2): pricing-page visit high, whitepaper and webinar
-mid-high, form mid, email open mid; points halve every 30 days (email opens lose a point a
-week instead). Maximum 10 + 70 = 80; MQL from 25."""
+"""The profile example plus behaviour: pricing-page visit high, whitepaper and webinar mid-high,
+form mid, email open mid; points halve every 30 days (email opens lose a point a week instead).
+Maximum 10 + 70 = 80; MQL from 25."""

@@ -1,46 +1,35 @@
 """Scores and their explanations: which rule gave how many points, and what decay took away.
 
-A :class:`Score` remembers what it scored, so its :attr:`Score.breakdown` is worked out only
-when asked for; ``str(score)`` is the breakdown as a table (useful in a notebook).
+A :class:`Score` keeps its :class:`Workings` — the lead, its activities and the
+:class:`~leadcore.scoring.sheet.ScoreSheet` it was scored by, all plain data, not the scorer — so
+its :attr:`Score.breakdown` is put into words only when asked for, by the same functions that
+made the total; ``str(score)`` is the breakdown as a table (useful in a notebook).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
 import attrs
 
-if TYPE_CHECKING:
-    from leadcore.model import Lead
-    from leadcore.scoring.activity import Activity
-    from leadcore.scoring.scorer import Scorer
+from leadcore.model import Lead
+from leadcore.scoring.activity import Activity
+from leadcore.scoring.behaviour import compile_behaviour
+from leadcore.scoring.fields import lead_getter, resolve_field
+from leadcore.scoring.sheet import ScoreSheet
+from leadcore.scoring.table import render_table  # also importable from here, as before
 
-__all__ = ["Breakdown", "Part", "Score", "render_table"]
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: int = 1) -> str:
-    """A plain-text table; the last ``right`` columns are right-aligned (CJK-width aware)."""
-    widths = [_width(h) for h in headers]
-    for row in rows:
-        widths = [max(w, _width(c)) for w, c in zip(widths, row, strict=True)]
-    first_right = len(headers) - right
-
-    def line(cells: Sequence[str]) -> str:
-        out = []
-        for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
-            pad = " " * (width - _width(cell))
-            out.append(pad + cell if i >= first_right else cell + pad)
-        return "  ".join(out).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(headers), rule, *(line(r) for r in rows), rule])
+__all__ = [
+    "Breakdown",
+    "Part",
+    "Score",
+    "ScoreTotals",
+    "Workings",
+    "WorkingsData",
+    "render_table",
+]
 
 
 def _num(value: float) -> str:
@@ -79,11 +68,63 @@ class Part:
         return text
 
 
-@attrs.frozen(slots=True)
-class Breakdown:
-    """Every part of a score and the summary; ``str()`` renders it as a table."""
+class Workings(NamedTuple):
+    """What one score was worked out from: the ``sheet`` (the model as plain data), the
+    ``lead`` and its ``activities``.
 
-    parts: tuple[Part, ...]
+    The breakdown runs the very functions the scorer ran — each dimension's compiled function
+    and :func:`~leadcore.scoring.behaviour.compile_behaviour`'s tally — so its parts are the
+    numbers that made the total.
+    """
+
+    sheet: ScoreSheet
+    lead: Lead
+    activities: Sequence[Activity]
+
+    def parts(self, at: datetime) -> tuple[Part, ...]:
+        """One :class:`Part` per dimension, and per activity kind that scored at ``at``."""
+        parts: list[Part] = []
+        for dimension in self.sheet.dimensions:
+            value = lead_getter(resolve_field(dimension.field))(self.lead)
+            raw, matched = dimension.evaluate(value)
+            parts.append(
+                Part(
+                    "profile",
+                    dimension.title,
+                    matched,
+                    raw,
+                    weight=dimension.weight,
+                    points=dimension.compile()(self.lead),
+                )
+            )
+        now_ts = at.timestamp()
+        for rule in self.sheet.behaviour:
+            counts = [0]
+            (kept,), points = compile_behaviour((rule,))(self.activities, now_ts, counts)
+            (count,) = counts
+            if not count:
+                continue
+            raw = count * rule.points
+            parts.append(
+                Part(
+                    "behaviour",
+                    rule.kind,
+                    f"{count} × {rule.points:g} ({rule.decay_with(None).describe()}, "
+                    f"cap {rule.cap:g})",
+                    raw,
+                    decay=raw - kept,
+                    capped=kept - points,
+                    points=points,
+                )
+            )
+        return tuple(parts)
+
+
+@attrs.frozen(slots=True)
+class ScoreTotals:
+    """What a score comes to at ``at``: ``total`` = ``profile`` + ``behaviour`` (each rounded
+    to 6 decimals) out of ``max``, its ``grade`` and whether it makes the lead an ``mql``."""
+
     total: float
     max: float
     grade: str
@@ -91,6 +132,21 @@ class Breakdown:
     profile: float
     behaviour: float
     at: datetime
+
+    def summary(self) -> str:
+        """The totals in one line."""
+        return (
+            f"total {_num(self.total)} of {_num(self.max)} (profile {_num(self.profile)} + "
+            f"behaviour {_num(self.behaviour)}) → grade {self.grade}"
+            f"{', MQL' if self.mql else ', not MQL'} at {self.at.isoformat()}"
+        )
+
+
+@attrs.frozen(slots=True)
+class Breakdown(ScoreTotals):
+    """Every part of a score and its totals; ``str()`` renders it as a table."""
+
+    parts: tuple[Part, ...] = ()
 
     def rows(self) -> list[dict[str, object]]:
         """The parts as plain dicts (for a DataFrame or JSON)."""
@@ -99,42 +155,38 @@ class Breakdown:
     def __str__(self) -> str:
         rows = [[p.section, p.rule, p.matched, p.calculation(), _num(p.points)] for p in self.parts]
         table = render_table(("part", "rule", "matched", "calculation", "points"), rows, right=1)
-        summary = (
-            f"total {_num(self.total)} of {_num(self.max)} (profile {_num(self.profile)} + "
-            f"behaviour {_num(self.behaviour)}) → grade {self.grade}"
-            f"{', MQL' if self.mql else ', not MQL'} at {self.at.isoformat()}"
-        )
-        return f"{table}\n{summary}"
+        return f"{table}\n{self.summary()}"
+
+
+WorkingsData = tuple[ScoreSheet, Lead, Sequence[Activity]]
+""":class:`Workings` as a plain tuple, the way the scorer's fast path hands them over."""
 
 
 @attrs.frozen(slots=True)
-class Score:
-    """A lead's score at ``at``: ``total`` = ``profile`` + ``behaviour`` (each rounded to 6
-    decimals) out of ``max``, its ``grade`` and whether it makes the lead an ``mql``.
+class Score(ScoreTotals):
+    """A lead's score: its totals, and its ``breakdown`` part by part; ``str(score)`` is that
+    breakdown as a table. Two scores are equal when their totals are.
 
-    ``breakdown`` explains it part by part; ``str(score)`` is that breakdown as a table.
+    ``workings`` (a :class:`Workings`, or the same as a plain tuple) is what the score was
+    worked out from; a score built by hand has none and its breakdown no parts.
     """
 
-    total: float
-    max: float
-    grade: str
-    mql: bool
-    profile: float
-    behaviour: float
-    at: datetime
-    _source: tuple[Scorer, Lead, Sequence[Activity]] | None = attrs.field(
-        default=None, eq=False, repr=False
+    _workings: Workings | WorkingsData | None = attrs.field(
+        default=None, eq=False, repr=False, alias="workings"
     )
+
+    @property
+    def workings(self) -> Workings | None:
+        """What the score was worked out from, or ``None`` for a score built by hand."""
+        given = self._workings
+        return None if given is None else Workings._make(given)
 
     @property
     def breakdown(self) -> Breakdown:
         """Which rule gave how many points (and what decay and caps took away)."""
-        parts: tuple[Part, ...] = ()
-        if self._source is not None:
-            scorer, lead, activities = self._source
-            parts = scorer.parts(lead, activities, now=self.at)
+        workings = self.workings
+        parts = () if workings is None else workings.parts(self.at)
         return Breakdown(
-            parts,
             self.total,
             self.max,
             self.grade,
@@ -142,6 +194,7 @@ class Score:
             self.profile,
             self.behaviour,
             self.at,
+            parts,
         )
 
     def explain(self) -> str:

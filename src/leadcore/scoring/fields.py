@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 from operator import attrgetter
 from typing import Final
 
@@ -23,11 +23,15 @@ from leadcore.model import CompanySize, Lead, LeadStatus, Money
 __all__ = [
     "CUSTOM_PREFIX",
     "ENUM_FIELDS",
+    "MULTI_CHOICE",
     "NUMBER_FIELDS",
     "TEXT_FIELDS",
+    "FieldKind",
     "FieldRef",
     "as_number",
     "describe_value",
+    "is_multi_choice",
+    "items_of",
     "known_fields",
     "lead_getter",
     "read_field",
@@ -72,12 +76,22 @@ def known_fields() -> tuple[str, ...]:
     return tuple(sorted((*TEXT_FIELDS, *ENUM_FIELDS, *NUMBER_FIELDS)))
 
 
+class FieldKind(StrEnum):
+    """What a field path reads."""
+
+    TEXT = "text"
+    ENUM = "enum"
+    NUMBER = "number"
+    CUSTOM = "custom"
+
+
 @attrs.frozen(slots=True)
 class FieldRef:
-    """A checked field path: ``kind`` is ``"text"``, ``"enum"``, ``"number"`` or ``"custom"``."""
+    """A checked field path and what it reads (``kind``); ``name`` is the attribute or the
+    custom field's name, ``enum`` the enum of an enum field."""
 
     path: str
-    kind: str
+    kind: FieldKind
     name: str
     enum: type[LabelledEnum] | None = None
 
@@ -88,27 +102,27 @@ def resolve_field(path: str) -> FieldRef:
         name = path[len(CUSTOM_PREFIX) :]
         if not name.isidentifier():
             raise ValueError(f"{path!r}: a custom field is named like custom_fields.urgency")
-        return FieldRef(path, "custom", name)
+        return FieldRef(path, FieldKind.CUSTOM, name)
     if path in ENUM_FIELDS:
-        return FieldRef(path, "enum", path, ENUM_FIELDS[path])
+        return FieldRef(path, FieldKind.ENUM, path, ENUM_FIELDS[path])
     if path in NUMBER_FIELDS:
-        return FieldRef(path, "number", path)
+        return FieldRef(path, FieldKind.NUMBER, path)
     if path in TEXT_FIELDS:
-        return FieldRef(path, "text", path)
+        return FieldRef(path, FieldKind.TEXT, path)
     known = ", ".join(known_fields())
     raise ValueError(f"{path!r} is not a lead field; use one of: {known}, or custom_fields.<name>")
 
 
 def lead_getter(ref: FieldRef) -> Callable[[Lead], object]:
     """A fast function reading the field from a ``Lead`` (budget as its amount, a float)."""
-    if ref.kind == "custom":
+    if ref.kind is FieldKind.CUSTOM:
         name = ref.name
 
         def custom(lead: Lead) -> object:
             return lead.custom_fields.get(name)
 
         return custom
-    if ref.kind == "number":
+    if ref.kind is FieldKind.NUMBER:
 
         def budget(lead: Lead) -> object:
             money = lead.budget
@@ -167,13 +181,24 @@ def value_key(value: object) -> str | None:
     return str(value)
 
 
+MULTI_CHOICE: Final = (tuple, list, frozenset, set)
+"""The types of a multi-choice value: it matches through any of its items."""
+
+
+def is_multi_choice(value: object) -> bool:
+    """Whether a value holds several choices (a tuple, list or set)."""
+    return isinstance(value, MULTI_CHOICE)
+
+
+def items_of(value: object) -> tuple[object, ...]:
+    """A multi-choice value's items, or the value alone."""
+    return tuple(value) if isinstance(value, MULTI_CHOICE) else (value,)
+
+
 def value_keys(value: object) -> tuple[str, ...]:
-    """The keys of a value: none when missing, each item's for a multi-choice tuple."""
-    if isinstance(value, tuple | list | frozenset | set):
-        keys = (value_key(v) for v in value)
-        return tuple(k for k in keys if k is not None)
-    key = value_key(value)
-    return () if key is None else (key,)
+    """The keys of a value: none when missing, each item's for a multi-choice value."""
+    keys = (value_key(item) for item in items_of(value))
+    return tuple(k for k in keys if k is not None)
 
 
 def as_number(value: object) -> float | None:
@@ -195,6 +220,6 @@ def describe_value(value: object) -> str:
         return "(missing)"
     if isinstance(value, float):
         return _number_text(value)
-    if isinstance(value, tuple | list | frozenset | set):
-        return "[" + ", ".join(describe_value(v) for v in value) + "]"
+    if is_multi_choice(value):
+        return "[" + ", ".join(describe_value(v) for v in items_of(value)) + "]"
     return value_key(value) or "(missing)"

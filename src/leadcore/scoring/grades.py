@@ -1,40 +1,71 @@
-"""Grades (A/B/C/D, configurable), the MQL threshold, and the MQL / SQL steps on a lead.
+"""Grades (A/B/C/D, configurable) and the one rule that gives a number its grade.
 
-A grade applies from its ``at_least`` score upward until the next grade's threshold; the lowest
-grade starts at 0 so every score has one. A lead is an MQL (营销认可线索) while its score is at
-or above the model's ``mql_at_least``; *reaching* that the first time is what the desk announces
-(``EventKind.MQL_REACHED``) and stamps in ``Lead.mql_at``. Sales acceptance (SQL, 销售认可线索)
-is a recorded step: :func:`accept_sql`.
+A grade applies from its ``at_least`` upward until the next grade's threshold: grades run from
+the highest threshold down and a number gets the first grade whose threshold it reaches, or the
+lowest grade when it reaches none. A score model's lowest grade starts at 0 so every score has
+one; the learned grade uses the same rule on conversion probabilities.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 
 import attrs
 
-from leadcore.clock import ensure_aware
-from leadcore.model import Lead
-from leadcore.scoring.explain import Score
 from leadcore.scoring.problems import Problems
+from leadcore.scoring.rounding import round6
 
-__all__ = ["Grade", "accept_sql", "apply_score", "crossed_into_mql", "default_grades"]
+__all__ = ["Grade", "GradeScale", "check_grades", "default_grades"]
 
 
 @attrs.frozen(slots=True)
 class Grade:
-    """A grade ``name`` for scores at or above ``at_least``."""
+    """A grade for scores at or above a threshold."""
 
     name: str
+    """What the grade is called, e.g. ``A``."""
     at_least: float
+    """The lowest score with this grade."""
+
+
+@attrs.frozen(slots=True)
+class GradeScale:
+    """Grades from the highest threshold down (each below the one before), ready to grade many
+    numbers quickly."""
+
+    grades: tuple[Grade, ...]
+    _rising: tuple[float, ...] = attrs.field(init=False, eq=False, repr=False)
+    _names: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        lowest_first = self.grades[::-1]
+        object.__setattr__(self, "_rising", tuple(g.at_least for g in lowest_first))
+        object.__setattr__(self, "_names", tuple(g.name for g in lowest_first))
+
+    @classmethod
+    def of(cls, grades: Iterable[Grade | tuple[str, float]]) -> GradeScale:
+        """A scale from ``Grade`` objects or ``(name, at_least)`` pairs, highest first."""
+        return cls(tuple(_grade(given) for given in grades))
+
+    def grade_for(self, value: float) -> str:
+        """The first grade whose threshold ``value`` reaches, else the lowest grade."""
+        reached = bisect_right(self._rising, value) - 1
+        return self._names[reached if reached > 0 else 0]
+
+
+def _grade(given: Grade | tuple[str, float]) -> Grade:
+    if isinstance(given, Grade):
+        return given
+    name, at_least = given
+    return Grade(name, at_least)
 
 
 def default_grades(max_score: float) -> tuple[Grade, ...]:
     """A/B/C/D at 75%, 50%, 25% and 0% of the maximum score (used when a model names none)."""
     grades: list[Grade] = []
     for name, share in (("A", 0.75), ("B", 0.5), ("C", 0.25), ("D", 0.0)):
-        at_least = int(max_score * share * 1e6 + 0.5) / 1e6
+        at_least = round6(max_score * share)
         if grades and grades[-1].at_least == at_least:
             grades.pop()  # a tiny maximum: keep the lower of two grades that coincide
         grades.append(Grade(name, at_least))
@@ -78,34 +109,3 @@ def check_grades(
             "mql_at_least",
             f"no lead could become an MQL: {mql_at_least:g} is above the maximum {max_score:g}",
         )
-
-
-def crossed_into_mql(before: Score | None, after: Score) -> bool:
-    """Whether a re-score moved a lead into MQL: ``after`` is an MQL and ``before`` (the
-    previous score, or ``None`` for a lead never scored) was not."""
-    return after.mql and (before is None or not before.mql)
-
-
-def apply_score(lead: Lead, score: Score, *, now: datetime) -> tuple[Lead, bool]:
-    """The lead with ``score``, ``grade`` set and, on first reaching MQL, ``mql_at = now``;
-    and whether it reached MQL just now (the desk then emits ``EventKind.MQL_REACHED``).
-
-    ``mql_at`` records the first time only: a lead whose score later falls keeps it, and a
-    second crossing does not announce again.
-    """
-    reached = score.mql and lead.mql_at is None
-    mql_at = ensure_aware(now, "now") if reached else lead.mql_at
-    if lead.score == score.total and lead.grade == score.grade and not reached:
-        return lead, False
-    return attrs.evolve(lead, score=score.total, grade=score.grade, mql_at=mql_at), reached
-
-
-def accept_sql(lead: Lead, *, now: datetime) -> tuple[Lead, bool]:
-    """Sales accepts the lead (SQL): the lead with ``sql_at = now``, and whether this is new.
-
-    Accepting twice keeps the first ``sql_at`` and returns ``False``, so the desk emits
-    ``EventKind.SQL_ACCEPTED`` once. Permissions and read-only statuses are the desk's concern.
-    """
-    if lead.sql_at is not None:
-        return lead, False
-    return attrs.evolve(lead, sql_at=ensure_aware(now, "now")), True

@@ -10,24 +10,29 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
-from leadcore.config import load_json, load_toml, structure, unstructure
+from leadcore.config import unstructure
 from leadcore.scoring.behaviour import BehaviourRule, Decay
-from leadcore.scoring.grades import Grade, check_grades, default_grades
+from leadcore.scoring.grades import Grade, GradeScale, check_grades, default_grades
+from leadcore.scoring.loading import load_dict, load_json, load_toml
 from leadcore.scoring.problems import Problems
 from leadcore.scoring.profile import Dimension
-
-if TYPE_CHECKING:
-    from leadcore.scoring.scorer import Scorer
+from leadcore.scoring.rounding import round6
+from leadcore.scoring.scorer import Scorer
+from leadcore.scoring.sheet import ScoreSheet
 
 __all__ = ["ScoreModel"]
 
-
-def _round6(value: float) -> float:
-    return int(value * 1e6 + 0.5) / 1e6
+_SHAPE: Any = {
+    "dimensions": [{"values": {}, "bands": [{}], "when": {"one_of": []}}],
+    "behaviour": [{"decay": {}}],
+    "decay": {},
+    "grades": [{}],
+}
+"""Where a score model's plain data holds tables ({}) and lists ([item])."""
 
 
 @attrs.frozen(slots=True)
@@ -37,7 +42,7 @@ class ScoreModel:
     (default A/B/C/D at 75/50/25/0% of the maximum) and ``mql_at_least`` (default: the top
     grade's threshold).
 
-    Scale: each dimension gives points (0..10 in the SPEC example) times its weight, so the
+    Scale: each dimension gives points (0..10 in the shipped example) times its weight, so the
     profile score runs from 0 to the weighted maximum points (10 in the example); behaviour
     points add on top, each kind up to its cap. ``max_score`` is the sum of both maxima.
     """
@@ -101,7 +106,7 @@ class ScoreModel:
         total = 0.0
         for d in self.dimensions:
             total += d.weight * d.max_points
-        return _round6(total)
+        return round6(total)
 
     @property
     def max_behaviour(self) -> float:
@@ -109,44 +114,50 @@ class ScoreModel:
         total = 0.0
         for rule in self.behaviour:
             total += rule.cap
-        return _round6(total)
+        return round6(total)
 
     @property
     def max_score(self) -> float:
         """The highest total a lead can reach."""
-        return _round6(self.max_profile + self.max_behaviour)
+        return round6(self.max_profile + self.max_behaviour)
 
     def decay_for(self, rule: BehaviourRule) -> Decay:
         """The decay that applies to ``rule``: its own, else the model's, else none."""
-        return rule.decay or self.decay or Decay()
+        return rule.decay_with(self.decay)
 
     def grade_for(self, total: float) -> str:
         """The grade of a total score."""
-        for grade in self.grades:
-            if total >= grade.at_least:
-                return grade.name
-        return self.grades[-1].name
+        return GradeScale.of(self.grades).grade_for(total)
+
+    def sheet(self) -> ScoreSheet:
+        """The model as the scorer compiles it: each rule with its decay, grades filled in."""
+        assert self.mql_at_least is not None
+        return ScoreSheet(
+            dimensions=self.dimensions,
+            behaviour=tuple(attrs.evolve(r, decay=self.decay_for(r)) for r in self.behaviour),
+            grades=self.grades,
+            mql_at_least=self.mql_at_least,
+            max_score=self.max_score,
+        )
 
     def compile(self) -> Scorer:
         """Compile into a :class:`Scorer` of plain closures (do it once, score many)."""
-        from leadcore.scoring.scorer import Scorer
-
-        return Scorer(self)
+        return Scorer(self.sheet())
 
     @classmethod
     def from_dict(cls, data: object) -> ScoreModel:
         """Build from plain data; ``ConfigError`` names every path at fault."""
-        return structure(data, cls)
+        return load_dict(data, cls, _SHAPE)
 
     @classmethod
     def from_json(cls, text: str | Path) -> ScoreModel:
-        """Build from JSON text or a JSON file."""
-        return load_json(text, cls)
+        """Build from JSON text or a JSON file; ``ConfigError`` if it is malformed."""
+        return load_json(text, cls, _SHAPE)
 
     @classmethod
     def from_toml(cls, text: str | Path) -> ScoreModel:
-        """Build from TOML text or a TOML file."""
-        return load_toml(text, cls)
+        """Build from TOML text or a TOML file; ``ConfigError`` if it is malformed."""
+        return load_toml(text, cls, _SHAPE)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :meth:`from_dict` turns back into an equal model."""

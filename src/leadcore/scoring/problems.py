@@ -1,16 +1,17 @@
-"""Collecting configuration problems and raising them together as one ``ConfigError``."""
+"""Collecting problems with configuration or saved data, and raising them together."""
 
 from __future__ import annotations
 
 import math
 
-from leadcore.errors import ConfigError, FieldProblem
+from leadcore.errors import ConfigError, FieldProblem, ValidationError
 
 __all__ = ["Problems"]
 
 
 class Problems:
-    """A list of ``FieldProblem``; :meth:`raise_if_any` raises them as one ``ConfigError``."""
+    """A list of ``FieldProblem``; :meth:`raise_if_any` raises them as one ``ConfigError``,
+    :meth:`raise_invalid` as one ``ValidationError``."""
 
     def __init__(self) -> None:
         self.found: list[FieldProblem] = []
@@ -36,3 +37,8 @@ class Problems:
         """Raise every problem found as one ``ConfigError`` naming the first path."""
         if self.found:
             raise ConfigError.from_problems(self.found)
+
+    def raise_invalid(self, subject: str) -> None:
+        """Raise every problem found as one ``ValidationError`` about ``subject``."""
+        if self.found:
+            raise ValidationError(self.found, subject=subject)

@@ -1,4 +1,4 @@
-"""Profile (explicit) scoring: weighted dimensions over lead fields (SPEC §7.1).
+"""Profile (explicit) scoring: weighted dimensions over lead fields.
 
 A :class:`Dimension` reads one field and gives it points by one of three rules — a value map
 (``values``), numeric bands (``bands``) or a predicate (``when`` + ``points``) — with ``default``
@@ -11,12 +11,12 @@ import math
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import cast
 
 import attrs
 
 from leadcore.model import Lead
 from leadcore.scoring.fields import (
+    FieldKind,
     FieldRef,
     as_number,
     describe_value,
@@ -42,6 +42,13 @@ class Band:
 
     at_least: float
     points: float
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        if not isinstance(self.at_least, int | float) or not math.isfinite(self.at_least):
+            problems.add("at_least", "must be a finite number")
+        problems.points("points", self.points)
+        problems.raise_if_any()
 
 
 @attrs.frozen(slots=True)
@@ -210,21 +217,18 @@ class Dimension:
 
     def _check_bands(self, problems: Problems, ref: FieldRef | None) -> None:
         assert self.bands is not None
-        if ref is not None and ref.kind in ("text", "enum"):
+        if ref is not None and ref.kind in (FieldKind.TEXT, FieldKind.ENUM):
             problems.add("bands", f"need a number field; {self.field} is not a number (use values)")
         if not self.bands:
             problems.add("bands", "must list at least one band")
         previous = -math.inf
         for i, band in enumerate(self.bands):
-            if not math.isfinite(band.at_least):
-                problems.add(f"bands[{i}].at_least", "must be a finite number")
-            elif band.at_least <= previous:
+            if band.at_least <= previous:
                 problems.add(
                     f"bands[{i}].at_least",
                     f"bands must ascend: {band.at_least:g} is not above {previous:g}",
                 )
             previous = band.at_least
-            problems.points(f"bands[{i}].points", band.points)
 
     @property
     def title(self) -> str:
@@ -303,9 +307,9 @@ def _compile_values(
     weight: float,
     default: float,
 ) -> DimensionFn:
-    table = {key: weight * points for key, points in values.items()}
+    table: dict[object, float] = {key: weight * points for key, points in values.items()}
     lookup = table.get
-    if ref.kind == "enum":
+    if ref.kind is FieldKind.ENUM:
         name = ref.name
 
         def enum_value(lead: Lead) -> float:
@@ -313,10 +317,10 @@ def _compile_values(
             return default if member is None else lookup(member._value_, default)
 
         return enum_value
-    if ref.kind == "text":
+    if ref.kind is FieldKind.TEXT:
 
         def text_value(lead: Lead) -> float:
-            return lookup(cast(str, get(lead)), default)
+            return lookup(get(lead), default)
 
         return text_value
 

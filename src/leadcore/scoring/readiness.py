@@ -1,4 +1,4 @@
-"""Conversion readiness (SPEC §7.4): suggest converting when 3 or more of 5 signals hold.
+"""Conversion readiness: suggest converting when 3 or more of 5 signals hold.
 
 How each signal is detected from what the library knows (a host may also pass signals it has
 found itself, e.g. from a call transcript):
@@ -31,7 +31,7 @@ from leadcore.scoring.activity import Activity, ActivityKind
 __all__ = ["READY_AT", "Readiness", "ReadinessSignal", "readiness"]
 
 READY_AT: Final = 3
-"""How many signals suggest converting (SPEC §7.4)."""
+"""How many signals suggest converting: 3 of the 5."""
 
 
 class ReadinessSignal(LabelledEnum):
@@ -62,7 +62,7 @@ _BY_ACTIVITY: Final[Mapping[str, ReadinessSignal]] = MappingProxyType(
 
 @attrs.frozen(slots=True)
 class Readiness:
-    """Whether to suggest converting: ``held`` signals (in SPEC order), ``missing`` ones, and
+    """Whether to suggest converting: ``held`` signals (in the order of :class:`ReadinessSignal`), ``missing`` ones, and
     ``reasons`` saying why each held signal holds."""
 
     suggest_convert: bool
@@ -93,7 +93,7 @@ def readiness(
     ready_at: int = READY_AT,
 ) -> Readiness:
     """Which readiness signals hold for a lead, and whether to suggest converting
-    (``ready_at`` or more; 3 by SPEC §7.4). ``signals`` are ones the host found itself (enum
+    (``ready_at`` or more; 3 by default). ``signals`` are ones the host found itself (enum
     members, values or labels); a string naming no signal raises ``ValidationError``."""
     reasons: dict[ReadinessSignal, str] = {}
     for index, given in enumerate(signals):

@@ -1,62 +1,66 @@
-"""The compiled fast path: a score model turned once into plain closures and tables.
+"""The compiled fast path: a score sheet turned once into plain closures and tables.
 
 ``Scorer.score_many`` walks the leads calling those closures; no configuration is looked at per
-lead. The explain path (:meth:`Scorer.parts`) reads the model again, slowly and in words, and
-is only run when a breakdown is asked for.
+lead. Each :class:`~leadcore.scoring.explain.Score` keeps what it was worked out from
+(:class:`~leadcore.scoring.explain.Workings`, handed over as a plain tuple), which its breakdown
+puts into words when asked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from math import exp
+from typing import Protocol
 
 from leadcore.clock import ensure_aware
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead
 from leadcore.scoring.activity import Activity
-from leadcore.scoring.behaviour import decayed
+from leadcore.scoring.behaviour import compile_behaviour
 from leadcore.scoring.explain import Breakdown, Part, Score
-from leadcore.scoring.fields import lead_getter, resolve_field
-from leadcore.scoring.model import ScoreModel
+from leadcore.scoring.grades import GradeScale
+from leadcore.scoring.rounding import round6
+from leadcore.scoring.sheet import ScoreSheet
 
-__all__ = ["Scorer"]
+__all__ = ["Scorer", "SheetSource"]
 
 _NO_ACTIVITIES: tuple[Activity, ...] = ()
 
-_Rule = tuple[int, float, int, float, float, float]
-"""A compiled behaviour rule: (index in the model, points, decay mode, decay a, decay b, cap).
-The index comes first so that sorting a lead's kinds adds them up in the model's order."""
+
+class SheetSource(Protocol):
+    """Anything that describes itself as a score sheet — a ``ScoreModel``."""
+
+    def sheet(self) -> ScoreSheet:
+        """The score sheet to compile."""
+        ...
 
 
 class Scorer:
-    """A :class:`ScoreModel` compiled for speed; make it once with ``model.compile()``.
+    """A :class:`~leadcore.scoring.sheet.ScoreSheet` compiled for speed; make it once with
+    ``model.compile()``.
 
     ``score`` scores one lead at ``now``; ``score_many`` scores many (activities given per lead
     id); ``parts`` / ``explain`` say which rule gave how many points. Activities later than
     ``now`` are ignored (they have not happened yet at ``now``).
     """
 
-    __slots__ = ("_caps", "_dims", "_grades", "_mql", "_rules", "max", "model")
+    __slots__ = ("_dimensions", "_grades", "_tally", "max", "mql_at_least", "sheet")
 
-    def __init__(self, model: ScoreModel) -> None:
-        self.model = model
-        self.max = model.max_score
-        self._dims = tuple(d.compile() for d in model.dimensions)
-        rules: dict[str, _Rule] = {}
-        for i, rule in enumerate(model.behaviour):
-            mode, a, b = model.decay_for(rule).mode()
-            rules[rule.kind] = (i, rule.points, mode, a, b, rule.cap)
-        self._rules = rules
-        self._caps = tuple(rule.cap for rule in model.behaviour)
-        self._grades = tuple((g.at_least, g.name) for g in model.grades)
-        assert model.mql_at_least is not None
-        self._mql = model.mql_at_least
+    def __init__(self, sheet: ScoreSheet | SheetSource) -> None:
+        """Compile ``sheet`` (a ``ScoreSheet``, or a ``ScoreModel`` as ``Scorer(model)``)."""
+        if not isinstance(sheet, ScoreSheet):
+            sheet = sheet.sheet()
+        self.sheet = sheet
+        self.max = sheet.max_score
+        self.mql_at_least = sheet.mql_at_least
+        self._dimensions = tuple(d.compile() for d in sheet.dimensions)
+        self._tally = compile_behaviour(sheet.behaviour)
+        self._grades = GradeScale.of(sheet.grades)
 
     def __repr__(self) -> str:
         return (
-            f"<Scorer: {len(self._dims)} dimensions, {len(self._caps)} behaviour rules, "
-            f"max {self.max:g}>"
+            f"<Scorer: {len(self._dimensions)} dimensions, {len(self.sheet.behaviour)} "
+            f"behaviour rules, max {self.max:g}>"
         )
 
     def score(self, lead: Lead, activities: Sequence[Activity] = (), *, now: datetime) -> Score:
@@ -87,62 +91,40 @@ class Scorer:
         (missing ids have none). The fast path: only the compiled closures run per lead."""
         now = ensure_aware(now, "now")
         now_ts = now.timestamp()
-        dims = self._dims
-        grades = self._grades
-        mql = self._mql
+        sheet = self.sheet
+        dimensions = self._dimensions
+        tally = self._tally
+        grade_for = self._grades.grade_for
+        mql_at_least = self.mql_at_least
         top = self.max
-        rules = self._rules
         by_lead = activities_by_lead or {}
-        get_activities = by_lead.get
+        activities_of = by_lead.get
+        rounded = round6
+        new_score = Score
         out: list[Score] = []
         append = out.append
         for lead in leads:
             profile = 0.0
-            for dimension in dims:
+            for dimension in dimensions:
                 profile += dimension(lead)
-            profile = int(profile * 1e6 + 0.5) / 1e6
-            activities = get_activities(lead.id, _NO_ACTIVITIES) if by_lead else _NO_ACTIVITIES
-            behave = 0.0
+            profile = rounded(profile)
+            activities = activities_of(lead.id, _NO_ACTIVITIES) if by_lead else _NO_ACTIVITIES
+            behaviour = 0.0
             total = profile
             if activities:
-                sums: dict[_Rule, float] = {}
-                for activity in activities:
-                    rule = rules.get(activity.kind)
-                    if rule is None:
-                        continue
-                    age = now_ts - activity.timestamp
-                    if age < 0:
-                        continue
-                    points = rule[1]
-                    mode = rule[2]
-                    if mode == 1:
-                        points = points * exp(-rule[3] * age)
-                    elif mode == 2:
-                        points = points - rule[3] * (age // rule[4])
-                        if points <= 0:
-                            continue
-                    sums[rule] = sums.get(rule, 0.0) + points
-                if sums:
-                    for rule in sorted(sums) if len(sums) > 1 else sums:
-                        kept = sums[rule]
-                        cap = rule[5]
-                        behave += kept if kept < cap else cap
-                    behave = int(behave * 1e6 + 0.5) / 1e6
-                    total = int((profile + behave) * 1e6 + 0.5) / 1e6
-            for at_least, name in grades:
-                if total >= at_least:
-                    grade = name
-                    break
+                _, behaviour = tally(activities, now_ts, None)
+                behaviour = rounded(behaviour)
+                total = rounded(profile + behaviour)
             append(
-                Score(
+                new_score(
                     total,
                     top,
-                    grade,
-                    total >= mql,
+                    grade_for(total),
+                    total >= mql_at_least,
                     profile,
-                    behave,
+                    behaviour,
                     now,
-                    (self, lead, activities),
+                    (sheet, lead, activities),
                 )
             )
         return out
@@ -151,50 +133,8 @@ class Scorer:
         self, lead: Lead, activities: Sequence[Activity] = (), *, now: datetime
     ) -> tuple[Part, ...]:
         """The breakdown of a lead's score, one :class:`Part` per dimension and per activity
-        kind that scored (the explain path: slow, in words)."""
-        now = ensure_aware(now, "now")
-        now_ts = now.timestamp()
-        parts: list[Part] = []
-        for dimension in self.model.dimensions:
-            value = lead_getter(resolve_field(dimension.field))(lead)
-            raw, matched = dimension.evaluate(value)
-            parts.append(
-                Part(
-                    "profile",
-                    dimension.title,
-                    matched,
-                    raw,
-                    weight=dimension.weight,
-                    points=dimension.weight * raw,
-                )
-            )
-        for rule in self.model.behaviour:
-            decay = self.model.decay_for(rule)
-            mode = decay.mode()
-            count = 0
-            kept = 0.0
-            for activity in activities:
-                age = now_ts - activity.timestamp
-                if activity.kind != rule.kind or age < 0:
-                    continue
-                count += 1
-                kept += decayed(rule.points, mode, age)
-            if not count:
-                continue
-            raw = count * rule.points
-            points = min(kept, rule.cap)
-            parts.append(
-                Part(
-                    "behaviour",
-                    rule.kind,
-                    f"{count} × {rule.points:g} ({decay.describe()}, cap {rule.cap:g})",
-                    raw,
-                    decay=raw - kept,
-                    capped=kept - points,
-                    points=points,
-                )
-            )
-        return tuple(parts)
+        kind that scored."""
+        return self.explain(lead, activities, now=now).parts
 
     def explain(
         self, lead: Lead, activities: Sequence[Activity] = (), *, now: datetime

@@ -1,0 +1,117 @@
+"""Reading scoring configuration from plain data, JSON or TOML: any junk is a ``ConfigError``.
+
+The shared parser (``leadcore.config``) structures the data; before it runs, the data is checked
+for what would otherwise escape it as a bare Python error: a list where a table of settings goes
+(or a table where a list goes), nesting deeper than any configuration needs, an integer too large
+for a float (``10**400``) and a number that is not finite. Text that cannot be read or parsed
+(unreadable files, nesting too deep for the parser, integers of thousands of digits) is a
+``ConfigError`` too.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from leadcore.config import parse_json, parse_toml, structure
+from leadcore.errors import ConfigError, FieldProblem
+
+__all__ = ["MAX_DEPTH", "load_dict", "load_json", "load_toml", "plain_problems"]
+
+T = TypeVar("T")
+
+MAX_DEPTH: Final = 32
+"""How deeply configuration may nest; none needs more than a few levels."""
+
+_LARGEST: Final = sys.float_info.max
+
+
+def _what(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return f"{type(value).__name__} {value!r:.40}"
+
+
+def plain_problems(data: object, shape: Any, path: str = "$") -> list[FieldProblem]:
+    """What is wrong with plain data before it is structured. ``shape`` says where tables
+    (``{key: shape}``) and lists (``[item shape]``) go; ``None`` values are left to the
+    structuring, which knows which settings are optional."""
+    found: list[FieldProblem] = []
+    _check(data, shape, path, 0, found)
+    return found
+
+
+def _check(data: object, shape: Any, path: str, depth: int, found: list[FieldProblem]) -> None:
+    if depth > MAX_DEPTH:
+        found.append(FieldProblem(path, f"nests more than {MAX_DEPTH} levels deep"))
+        return
+    if data is None:
+        return
+    if isinstance(shape, dict) and not isinstance(data, Mapping):
+        found.append(FieldProblem(path, f"must be a table of settings, not {_what(data)}"))
+        return
+    if isinstance(shape, list) and not isinstance(data, list | tuple):
+        found.append(FieldProblem(path, f"must be a list, not {_what(data)}"))
+        return
+    if isinstance(data, Mapping):
+        inner = shape if isinstance(shape, dict) else {}
+        for key, value in data.items():
+            _check(value, inner.get(key), f"{path}.{key}", depth + 1, found)
+    elif isinstance(data, list | tuple):
+        item = shape[0] if isinstance(shape, list) else None
+        for i, value in enumerate(data):
+            _check(value, item, f"{path}[{i}]", depth + 1, found)
+    elif isinstance(data, int) and not isinstance(data, bool) and abs(data) > _LARGEST:
+        found.append(FieldProblem(path, "is too large a number"))
+    elif isinstance(data, float) and not (-_LARGEST <= data <= _LARGEST):
+        found.append(FieldProblem(path, "must be a finite number"))
+
+
+def load_dict(data: object, cls: type[T], shape: Any) -> T:
+    """Build a ``cls`` from plain data shaped like ``shape``; ``ConfigError`` names every path
+    at fault."""
+    problems = plain_problems(data, shape)
+    if problems:
+        raise ConfigError.from_problems(problems)
+    try:
+        return structure(data, cls)
+    except (ArithmeticError, AttributeError, RecursionError) as e:
+        # Raised inside the shared converter, which does not turn these into problems.
+        raise ConfigError("$", f"is not a valid {cls.__name__} ({e})") from e
+
+
+def _load_text(
+    source: object, cls: type[T], shape: Any, form: str, parse: Callable[[str], object]
+) -> T:
+    if isinstance(source, Path):
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeError) as e:
+            raise ConfigError(str(source), f"cannot read the {form} file: {e}") from e
+    elif isinstance(source, str):
+        text = source
+    else:
+        raise ConfigError("text", f"must be {form} text or a Path, not {type(source).__name__}")
+    try:
+        data = parse(text)
+    except ConfigError:
+        raise
+    except RecursionError as e:
+        raise ConfigError("$", f"not valid {form}: nested too deeply") from e
+    except ValueError as e:  # e.g. an integer of more digits than Python converts
+        raise ConfigError("$", f"not valid {form}: {e}") from e
+    return load_dict(data, cls, shape)
+
+
+def load_json(text: str | Path, cls: type[T], shape: Any) -> T:
+    """Build a ``cls`` from JSON text or a JSON file; ``ConfigError`` for anything wrong."""
+    return _load_text(text, cls, shape, "JSON", parse_json)
+
+
+def load_toml(text: str | Path, cls: type[T], shape: Any) -> T:
+    """Build a ``cls`` from TOML text or a TOML file; ``ConfigError`` for anything wrong."""
+    return _load_text(text, cls, shape, "TOML", parse_toml)
