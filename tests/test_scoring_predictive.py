@@ -25,7 +25,7 @@ from leadcore.scoring import (
     fit_predictive,
     fit_scoped,
 )
-from leadcore.scoring.predictive import HIGHEST, LOWEST, MISSING
+from leadcore.scoring.predictive_data import HIGHEST, LOWEST, MISSING
 from leadcore.testing import make_lead
 
 TAGS = "custom_fields.tags"

@@ -54,7 +54,7 @@ def test_intent_comes_from_the_intent_stage_and_hosts_may_pass_signals() -> None
     )
     assert result.suggest_convert
     assert not readiness(signals=[ReadinessSignal.DEMO_REQUESTED]).suggest_convert
-    with pytest.raises(ValueError, match="not a ReadinessSignal"):
+    with pytest.raises(ValueError, match="not a readiness signal"):
         readiness(signals=["liked our post"])
 
 

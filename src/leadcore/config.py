@@ -295,8 +295,10 @@ def parse_json(text: str | Path) -> Any:
         return json.loads(raw)
     except json.JSONDecodeError as e:
         raise ConfigError(f"line {e.lineno} column {e.colno}", f"not valid JSON: {e.msg}") from e
-    except (ValueError, RecursionError) as e:  # numbers too long, nesting too deep
-        raise ConfigError("$", f"not usable JSON: {type(e).__name__}: {e}") from e
+    except RecursionError as e:
+        raise ConfigError("$", "not valid JSON: nested too deeply") from e
+    except ValueError as e:  # e.g. an integer of more digits than Python converts
+        raise ConfigError("$", f"not valid JSON: {e}") from e
 
 
 def parse_toml(text: str | Path) -> dict[str, Any]:
@@ -306,5 +308,7 @@ def parse_toml(text: str | Path) -> dict[str, Any]:
         return tomllib.loads(raw)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError("$", f"not valid TOML: {e}") from e
-    except (ValueError, RecursionError) as e:
-        raise ConfigError("$", f"not usable TOML: {type(e).__name__}: {e}") from e
+    except RecursionError as e:
+        raise ConfigError("$", "not valid TOML: nested too deeply") from e
+    except ValueError as e:
+        raise ConfigError("$", f"not valid TOML: {e}") from e

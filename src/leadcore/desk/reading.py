@@ -259,7 +259,7 @@ def _grade(reads: Reads, value: object) -> str:
         raise ValidationError(
             [FieldProblem("grade", "this desk has no scorer, so leads have no grades to filter by")]
         )
-    names = [g.name for g in scorer.model.grades]
+    names = [g.name for g in scorer.sheet.grades]
     if text not in names:
         raise ValidationError(
             [FieldProblem("grade", f"{text!r} is not a grade; expected one of: {', '.join(names)}")]

@@ -18,7 +18,8 @@ Modules, from the bottom up (each imports only those above it):
   grading rule) · ``loading`` (dict / JSON / TOML with every junk input a ``ConfigError``)
 * ``sheet`` (``ScoreSheet``: a model as plain data) · ``explain`` (``Score``, ``Breakdown``)
 * ``scorer`` (``Scorer``, the fast path) · ``model`` (``ScoreModel``) · ``qualification``
-  (MQL / SQL steps) · ``readiness`` · ``predictive`` (the learned grade) · ``examples``
+  (MQL / SQL steps) · ``readiness`` · ``predictive_data`` → ``predictive`` → ``predictive_fit`` (the learned
+  grade: its data, the model, fitting) · ``examples``
 """
 
 from leadcore.scoring.activity import Activity, ActivityKind
@@ -31,11 +32,9 @@ from leadcore.scoring.predictive import (
     Outcome,
     Prediction,
     PredictiveModel,
-    ScopedPredictiveModel,
     Tally,
-    fit_predictive,
-    fit_scoped,
 )
+from leadcore.scoring.predictive_fit import ScopedPredictiveModel, fit_predictive, fit_scoped
 from leadcore.scoring.profile import Band, Dimension, ProfileCondition
 from leadcore.scoring.qualification import accept_sql, apply_score, crossed_into_mql
 from leadcore.scoring.readiness import Readiness, ReadinessSignal, readiness

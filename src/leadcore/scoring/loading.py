@@ -3,9 +3,8 @@
 The shared parser (``leadcore.config``) structures the data; before it runs, the data is checked
 for what would otherwise escape it as a bare Python error: a list where a table of settings goes
 (or a table where a list goes), nesting deeper than any configuration needs, an integer too large
-for a float (``10**400``) and a number that is not finite. Text that cannot be read or parsed
-(unreadable files, nesting too deep for the parser, integers of thousands of digits) is a
-``ConfigError`` too.
+for a float (``10**400``) and a number that is not finite. Reading the text is the shared
+parser's (``parse_json`` / ``parse_toml``), which makes unreadable text a ``ConfigError`` too.
 """
 
 from __future__ import annotations
@@ -85,33 +84,16 @@ def load_dict(data: object, cls: type[T], shape: Any) -> T:
 
 
 def _load_text(
-    source: object, cls: type[T], shape: Any, form: str, parse: Callable[[str], object]
+    source: str | Path, cls: type[T], shape: Any, parse: Callable[[str | Path], object]
 ) -> T:
-    if isinstance(source, Path):
-        try:
-            text = source.read_text(encoding="utf-8")
-        except (OSError, UnicodeError) as e:
-            raise ConfigError(str(source), f"cannot read the {form} file: {e}") from e
-    elif isinstance(source, str):
-        text = source
-    else:
-        raise ConfigError("text", f"must be {form} text or a Path, not {type(source).__name__}")
-    try:
-        data = parse(text)
-    except ConfigError:
-        raise
-    except RecursionError as e:
-        raise ConfigError("$", f"not valid {form}: nested too deeply") from e
-    except ValueError as e:  # e.g. an integer of more digits than Python converts
-        raise ConfigError("$", f"not valid {form}: {e}") from e
-    return load_dict(data, cls, shape)
+    return load_dict(parse(source), cls, shape)
 
 
 def load_json(text: str | Path, cls: type[T], shape: Any) -> T:
     """Build a ``cls`` from JSON text or a JSON file; ``ConfigError`` for anything wrong."""
-    return _load_text(text, cls, shape, "JSON", parse_json)
+    return _load_text(text, cls, shape, parse_json)
 
 
 def load_toml(text: str | Path, cls: type[T], shape: Any) -> T:
     """Build a ``cls`` from TOML text or a TOML file; ``ConfigError`` for anything wrong."""
-    return _load_text(text, cls, shape, "TOML", parse_toml)
+    return _load_text(text, cls, shape, parse_toml)
