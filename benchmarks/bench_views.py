@@ -99,6 +99,7 @@ def view_selective_scaling(quick: bool) -> dict[str, object]:
         for name, view in VIEWS.items():
             page = view(desk)
             assert len(page) == (0 if name == "member_who_sees_none" else 50), (name, len(page))
+
             def pages(d: LeadDesk = desk, v: Callable[[LeadDesk], Page] = view) -> None:
                 for _ in range(20):
                     v(d)

@@ -1,4 +1,4 @@
-"""Fairness and safety properties of assignment (SPEC §8), checked with hypothesis."""
+"""Fairness and safety properties of assignment, checked with hypothesis."""
 
 from __future__ import annotations
 

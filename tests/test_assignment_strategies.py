@@ -1,4 +1,4 @@
-"""Assignment strategies by example: each strategy, composition, contexts and reasons (SPEC §8)."""
+"""Assignment strategies by example: each strategy, composition, contexts and reasons."""
 
 from __future__ import annotations
 

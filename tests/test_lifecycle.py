@@ -25,7 +25,7 @@ from leadcore.testing.strategies import leads
 S, A = LeadStatus, Action
 LATER = EPOCH + timedelta(hours=1)
 
-# (from status, action, to status) — the moves SPEC §3 names, spelled out for a reviewer.
+# (from status, action, to status) — the moves of the lifecycle, spelled out for a reviewer.
 EXPECTED_MOVES = [
     (S.UNASSIGNED, A.ASSIGN, S.ASSIGNED),
     (S.UNASSIGNED, A.CLAIM, S.ASSIGNED),

@@ -1,4 +1,4 @@
-"""SPEC §5 as a table: each role × each action × each lead status → allowed or not, and why.
+"""The permission rules as a table: each role × each action × each lead status → allowed or not, and why.
 
 The expected table is written out here from the SPEC, independently of ``DEFAULT_CONFIG``, so a
 change to the default policy that breaks a SPEC rule fails this test.

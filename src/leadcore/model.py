@@ -249,7 +249,7 @@ def _texts_only(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: o
 
 @attrs.frozen(slots=True)
 class Pool:
-    """A lead pool (线索池) and all its settings (SPEC §2).
+    """A lead pool (线索池) and all its settings.
 
     ``enabled`` off: a new lead's owner is its creator. On: the default owner if set, else the
     auto-assign strategy's choice if set, else nobody (unassigned) until a pool admin assigns it.

@@ -1,4 +1,4 @@
-"""Concurrent use of one desk: two users claiming one lead must never both win (SPEC §8)."""
+"""Concurrent use of one desk: two users claiming one lead must never both win."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""LeadDesk operations: what each changes, who may do it, what it records (SPEC §2, §4)."""
+"""LeadDesk operations: what each changes, who may do it, what it records."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from leadcore.testing.world import EAST, NORTH, T0, new_lead
 class OperationsCase(DeskCase):
     """Every lead operation: what it changes, who may do it, what it records."""
 
-    # --- pool rules for a new lead (SPEC §2.1) ----------------------------------------------------
+    # --- pool rules for a new lead ----------------------------------------------------
 
     def test_pool_off_creator_owns(self) -> None:
         world = self.world()

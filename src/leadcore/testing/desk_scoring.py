@@ -1,4 +1,4 @@
-"""The desk keeps scores current (SPEC §7): on create, edit, follow-up and recorded activity;
+"""The desk keeps scores current: on create, edit, follow-up and recorded activity;
 MQL crossings are announced once; sales acceptance is a recorded step; grades are queryable."""
 
 from __future__ import annotations

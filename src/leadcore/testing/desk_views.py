@@ -1,4 +1,4 @@
-"""Views (SPEC §5.5): filters, ordering and paging that stay correct while leads change."""
+"""Views: filters, ordering and paging that stay correct while leads change."""
 
 from __future__ import annotations
 
