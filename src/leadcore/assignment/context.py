@@ -146,6 +146,9 @@ class MemoryContext:
         self.rng = rng
         self.pools: dict[str, Pool] = {p.id: p for p in pools}
         self.away_periods: list[Away] = list(away)
+        self._away_of: dict[str, list[Away]] = {}
+        for period in self.away_periods:
+            self._away_of.setdefault(period.user_id, []).append(period)
         self.history: dict[str, list[Lead]] = {}
         self.strict = strict
         for lead in history:
@@ -192,9 +195,10 @@ class MemoryContext:
 
     def away(self, user_id: str) -> Away | None:
         """See ``AssignmentContext.away``."""
-        return next(
-            (p for p in self.away_periods if p.user_id == user_id and p.covers(self.now)), None
-        )
+        periods = self._away_of.get(user_id)
+        if not periods:
+            return None
+        return next((p for p in periods if p.covers(self.now)), None)
 
     def track_record(self, user_id: str, field: str, value: str) -> TrackRecord:
         """See ``AssignmentContext.track_record``."""

@@ -128,7 +128,10 @@ class RoutingRule:
 
     def matches(self, lead: Lead) -> bool:
         """Whether every condition holds for ``lead``."""
-        return all(condition.matches(lead) for condition in self.when)
+        for condition in self.when:
+            if not condition.matches(lead):
+                return False
+        return True
 
     def describe(self) -> str:
         """The conditions as text, e.g. ``region=华东, score>=60`` (``always`` for none)."""
@@ -150,6 +153,9 @@ class Router:
     name: str = "router"
     kind: ClassVar[str] = "router"
     _unmatched: tuple[Mapping[str, str], ...] = attrs.field(init=False, repr=False, eq=False)
+    _last: tuple[Lead, tuple[int, Team | None, str]] | None = attrs.field(
+        init=False, repr=False, eq=False, default=None
+    )
 
     def __attrs_post_init__(self) -> None:
         if not self.name.strip() or ":" in self.name:
@@ -173,7 +179,18 @@ class Router:
 
     def _route(self, lead: Lead) -> tuple[int, Team | None, str]:
         """The first matching rule's index, its team and how it was reached (the default team
-        at index ``len(rules)``; no team when nothing matched and there is no default)."""
+        at index ``len(rules)``; no team when nothing matched and there is no default).
+
+        The last answer is kept for the same lead object: ``needs`` and then ``choose`` ask
+        the same question about one lead, and leads are immutable, so the answer holds."""
+        last = self._last
+        if last is not None and last[0] is lead:
+            return last[1]
+        found = self._first_match(lead)
+        object.__setattr__(self, "_last", (lead, found))
+        return found
+
+    def _first_match(self, lead: Lead) -> tuple[int, Team | None, str]:
         for index, rule in enumerate(self.rules):
             if rule.matches(lead):
                 label = f"team {rule.team}" if rule.team else f"rule {index + 1}'s users"

@@ -125,7 +125,12 @@ class LeadIndex:
     def open_count(self, owner_id: str) -> int:
         """How many open leads ``owner_id`` holds."""
         created = self._created
-        return sum(len(created.get(("owner", owner_id, s), ())) for s in _OPEN)
+        total = 0
+        for status in _OPEN:
+            bucket = created.get(("owner", owner_id, status))
+            if bucket is not None:
+                total += len(bucket)
+        return total
 
     def _keys(self, query: LeadQuery) -> Iterator[SortKey]:
         order = query.order
