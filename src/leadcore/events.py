@@ -121,16 +121,27 @@ def diff_fields(before: AttrsInstance | None, after: AttrsInstance) -> tuple[Fie
     reported with ``before=None``. Bookkeeping fields (``version``, ``updated_at``) are left out.
     """
     names, defaults, read = _audited(type(after))
-    new = read(after)
     if before is None:
-        return tuple(
-            FieldChange(names[i], None, value)
-            for i, value in enumerate(new)
-            if value != defaults[i]
-        )
-    old = read(before)
+        return _set_from_default(names, defaults, read(after))
+    # ``is`` first: most fields of a new version are the very objects of the old one.
     return tuple(
-        FieldChange(names[i], old[i], value) for i, value in enumerate(new) if value != old[i]
+        [
+            FieldChange(name, old, new)
+            for name, old, new in zip(names, read(before), read(after), strict=True)
+            if new is not old and new != old
+        ]
+    )
+
+
+def _set_from_default(
+    names: tuple[str, ...], defaults: tuple[object, ...], values: tuple[object, ...]
+) -> tuple[FieldChange, ...]:
+    return tuple(
+        [
+            FieldChange(name, None, value)
+            for name, default, value in zip(names, defaults, values, strict=True)
+            if value is not default and value != default
+        ]
     )
 
 
@@ -153,11 +164,7 @@ def creation_changes(after: AttrsInstance) -> tuple[FieldChange, ...]:
     except those the event itself carries (id, pool, creator, time) and the ownership an
     assignment event beside it records."""
     names, defaults, read = _created(type(after))
-    return tuple(
-        FieldChange(names[i], None, value)
-        for i, value in enumerate(read(after))
-        if value != defaults[i]
-    )
+    return _set_from_default(names, defaults, read(after))
 
 
 _Audit = tuple[tuple[str, ...], tuple[object, ...], Callable[[Any], tuple[object, ...]]]

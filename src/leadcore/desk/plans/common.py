@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 
 from leadcore.assignment import Choice, MemoryContext, Strategy
 from leadcore.events import Event, EventKind, FieldChange, diff_fields
 from leadcore.lifecycle import Step
-from leadcore.model import Action, Lead, Pool
+from leadcore.model import Action, Lead, LeadStatus, Pool
 from leadcore.org import User
 from leadcore.policy import OwnerFacts, owner_refusal
 from leadcore.records import OwnershipChange, OwnershipRecord
@@ -250,14 +250,18 @@ def received(user_id: str, lead: Lead, now: datetime, change: OwnershipChange) -
     return OwnershipRecord(user_id, lead.id, lead.pool_id, now, change)
 
 
-def ownership_changes(before: Lead | None, after: Lead) -> tuple[FieldChange, ...]:
-    """The ownership fields that differ (for an assignment event written beside a creation)."""
-    found = []
-    for name in ("status", "owner_id", "department_id", "assigned_at"):
-        old: Any = None if before is None else getattr(before, name)
-        new = getattr(after, name)
-        if before is None and name == "status":
-            old = type(new)("unassigned")
-        if old != new:
-            found.append(FieldChange(name, old, new))
-    return tuple(found)
+def first_ownership_changes(lead: Lead) -> tuple[FieldChange, ...]:
+    """The ownership a new lead was given, as changes from unassigned (for the assignment event
+    written beside its creation)."""
+    return (
+        FieldChange("status", LeadStatus.UNASSIGNED, lead.status),
+        *(
+            FieldChange(name, None, value)
+            for name, value in (
+                ("owner_id", lead.owner_id),
+                ("department_id", lead.department_id),
+                ("assigned_at", lead.assigned_at),
+            )
+            if value is not None
+        ),
+    )

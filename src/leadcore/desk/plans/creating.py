@@ -19,7 +19,7 @@ from leadcore.records import OwnershipChange
 from ..outcome import AddLead, Outcome
 from ..reads import Reads
 from ..setup import Setup
-from .common import EntryFacts, load_entry, ownership_changes, plan_entry, received, rescored
+from .common import EntryFacts, first_ownership_changes, load_entry, plan_entry, received, rescored
 
 __all__ = ["Create"]
 
@@ -117,7 +117,7 @@ class Create:
                     facts.actor.id,
                     lead_id=lead.id,
                     pool_id=lead.pool_id,
-                    changes=ownership_changes(None, lead),
+                    changes=first_ownership_changes(lead),
                     reason=entry.reason,
                     data=entry.data,
                 )
