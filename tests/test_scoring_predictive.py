@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from leadcore import LeadcoreError, ValidationError
 from leadcore.scoring import (
-    Outcome,
+    ConversionOutcome,
     PredictiveModel,
     ScopedPredictiveModel,
     fit_predictive,
@@ -108,9 +108,9 @@ def test_open_leads_stay_within_the_clamp_and_decided_ones_read_1_and_0() -> Non
     won = model.predict({"region": "edge", "status": "converted"})
     lost = model.predict({"region": "edge", "status": "closed_lost"})
     assert pending.probability == HIGHEST == 0.9999
-    assert pending.outcome is Outcome.PENDING and "kept within 0.01% … 99.99%" in pending.reason
-    assert (won.probability, won.outcome, won.grade) == (1.0, Outcome.CONVERTED, "A")
-    assert (lost.probability, lost.outcome, lost.grade) == (0.0, Outcome.LOST, "D")
+    assert pending.outcome is ConversionOutcome.PENDING and "kept within 0.01% … 99.99%" in pending.reason
+    assert (won.probability, won.outcome, won.grade) == (1.0, ConversionOutcome.CONVERTED, "A")
+    assert (lost.probability, lost.outcome, lost.grade) == (0.0, ConversionOutcome.LOST, "D")
     assert won.reason == "already converted: status = converted"
     assert lost.reason == "already lost: status = closed_lost"
     assert "probability 99.99%" in str(pending) and "already lost" in str(lost)
@@ -182,7 +182,7 @@ def test_an_open_leads_probability_is_strictly_between_0_and_1(
     prediction = fit(history, smoothing).predict(pending)
     assert 0 < prediction.probability < 1
     assert LOWEST <= prediction.probability <= HIGHEST
-    assert prediction.outcome is Outcome.PENDING
+    assert prediction.outcome is ConversionOutcome.PENDING
 
 
 @given(

@@ -29,7 +29,7 @@ from leadcore.scoring.grades import Grade, GradeScale
 from leadcore.scoring.model import ScoreModel
 from leadcore.scoring.predictive import (
     Contribution,
-    Outcome,
+    ConversionOutcome,
     Prediction,
     PredictiveModel,
     Tally,
@@ -53,7 +53,7 @@ __all__ = [
     "Dimension",
     "Grade",
     "GradeScale",
-    "Outcome",
+    "ConversionOutcome",
     "Part",
     "Prediction",
     "PredictiveModel",

@@ -6,7 +6,7 @@ predict` adds up each value's log-odds evidence on top of the base rate and turn
 conversion probability, with the contribution of every field value. Pure and deterministic:
 records are plain ``Lead`` objects or mappings, nothing random, no hidden state.
 
-* Outcome: a record is converted when its ``outcome`` field (``status`` by default) is
+* ConversionOutcome: a record is converted when its ``outcome`` field (``status`` by default) is
   ``converted``, lost when ``invalid`` or ``closed_lost``; other records (still open, merged)
   are pending and not learned from. A boolean outcome field counts as-is.
 * A multi-choice value (a tuple, list or set, e.g. tags) matches through any of its items: each
@@ -74,7 +74,7 @@ __all__ = [
     "NEGATIVE_OUTCOMES",
     "POSITIVE_OUTCOMES",
     "Contribution",
-    "Outcome",
+    "ConversionOutcome",
     "Prediction",
     "PredictiveModel",
     "Tally",
@@ -83,7 +83,7 @@ __all__ = [
 _UNSEEN: Final = Tally(0, 0)
 
 
-class Outcome(LabelledEnum):
+class ConversionOutcome(LabelledEnum):
     """Where a record stands: still open (learned about, not from), converted or lost."""
 
     PENDING = "pending", "未决", "Pending"
@@ -116,7 +116,7 @@ class Prediction:
     log_odds: float
     prior: float
     contributions: tuple[Contribution, ...]
-    outcome: Outcome = Outcome.PENDING
+    outcome: ConversionOutcome = ConversionOutcome.PENDING
     reason: str = ""
 
     def explain(self) -> str:
@@ -243,17 +243,17 @@ class PredictiveModel:
         """Whether the model has learned from both converted and lost leads."""
         return self.converted > 0 and self.lost > 0
 
-    def outcome_of(self, record: Record) -> Outcome:
+    def outcome_of(self, record: Record) -> ConversionOutcome:
         """Whether ``record`` is converted, lost or still pending, by its outcome field."""
         result = read_field(record, self.outcome)
         if isinstance(result, bool):
-            return Outcome.CONVERTED if result else Outcome.LOST
+            return ConversionOutcome.CONVERTED if result else ConversionOutcome.LOST
         text = None if result is None else str(getattr(result, "value", result))
         if text in self.positive:
-            return Outcome.CONVERTED
+            return ConversionOutcome.CONVERTED
         if text in self.negative:
-            return Outcome.LOST
-        return Outcome.PENDING
+            return ConversionOutcome.LOST
+        return ConversionOutcome.PENDING
 
     def keys_of(self, record: Record) -> list[tuple[str, tuple[str, ...]]]:
         """Per field, the keys ``record`` is counted under (one per multi-choice item)."""
@@ -286,14 +286,14 @@ class PredictiveModel:
         order = {f: i for i, f in enumerate(self.fields)}
         contributions.sort(key=lambda c: (-abs(c.delta), order[c.field], c.value))
         outcome = self.outcome_of(record)
-        if outcome is Outcome.PENDING:
+        if outcome is ConversionOutcome.PENDING:
             learned = _logistic(z)
             probability = min(max(learned, LOWEST), HIGHEST)
             reason = f"pending; learned from {self.converted} converted and {self.lost} lost"
             if probability != learned:
                 reason += ", kept within 0.01% … 99.99%"
         else:
-            probability = 1.0 if outcome is Outcome.CONVERTED else 0.0
+            probability = 1.0 if outcome is ConversionOutcome.CONVERTED else 0.0
             shown = describe_value(read_field(record, self.outcome))
             reason = f"already {outcome.label_en.lower()}: {self.outcome} = {shown}"
         grade = self._scale.grade_for(probability)

@@ -44,10 +44,10 @@ DEFAULT_FIELDS: Final = ("source", "industry", "region", "company_size", "decisi
 """The fields learned from when none are named."""
 
 POSITIVE_OUTCOMES: Final = frozenset({"converted"})
-"""Outcome values that count as converted."""
+"""ConversionOutcome values that count as converted."""
 
 NEGATIVE_OUTCOMES: Final = frozenset({"invalid", "closed_lost"})
-"""Outcome values that count as not converted."""
+"""ConversionOutcome values that count as not converted."""
 
 LEARNED_GRADES: Final = (("A", 0.5), ("B", 0.25), ("C", 0.1), ("D", 0.0))
 """Default learned grades by conversion probability: A ≥ 50%, B ≥ 25%, C ≥ 10%, else D."""

@@ -15,7 +15,7 @@ from leadcore.scoring.fields import (
     read_field,
     value_key,
 )
-from leadcore.scoring.predictive import Outcome, Prediction, PredictiveModel
+from leadcore.scoring.predictive import ConversionOutcome, Prediction, PredictiveModel
 from leadcore.scoring.predictive_data import (
     DEFAULT_FIELDS,
     LEARNED_GRADES,
@@ -39,8 +39,8 @@ def _decided(model: PredictiveModel, records: Iterable[Record]) -> Iterable[tupl
     for index, record in enumerate(records):
         check_record(record, f"records[{index}]")
         outcome = model.outcome_of(record)
-        if outcome is not Outcome.PENDING:
-            yield record, outcome is Outcome.CONVERTED
+        if outcome is not ConversionOutcome.PENDING:
+            yield record, outcome is ConversionOutcome.CONVERTED
 
 
 class FitOptions(TypedDict, total=False):
