@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, TypedDict, Unpack
 
 import attrs
 
@@ -149,19 +149,22 @@ def next_status(lead: Lead, action: Action) -> LeadStatus:
         ) from None
 
 
-def transition(
-    lead: Lead,
-    action: Action,
-    *,
-    at: datetime,
-    owner_id: str | None = None,
-    department_id: str | None = None,
-    reason: str | None = None,
-    pool_id: str | None = None,
-    merged_into: str | None = None,
-    customer_id: str | None = None,
-    changes: Mapping[str, Any] | None = None,
-) -> Lead:
+class Move(TypedDict, total=False):
+    """What an action needs beyond the lead and the time: the new owner (assign, claim, change
+    owner), a reason (return, invalidate, close as lost), the target pool (transfer), the
+    surviving lead (merge), the customer (convert), and any further field ``changes`` the
+    caller makes in the same step."""
+
+    owner_id: str | None
+    department_id: str | None
+    reason: str | None
+    pool_id: str | None
+    merged_into: str | None
+    customer_id: str | None
+    changes: Mapping[str, Any] | None
+
+
+def transition(lead: Lead, action: Action, *, at: datetime, **move: Unpack[Move]) -> Lead:
     """Return the lead as it is after ``action`` at time ``at``, with any further field
     ``changes`` the caller makes in the same step (one new version). Pure: the input is
     unchanged.
@@ -172,15 +175,7 @@ def transition(
     merge, ``customer_id`` for convert.
     """
     target = next_status(lead, action)
-    problems = _missing_arguments(
-        lead,
-        action,
-        owner_id=owner_id,
-        reason=reason,
-        pool_id=pool_id,
-        merged_into=merged_into,
-        customer_id=customer_id,
-    )
+    problems = _missing_arguments(lead, action, move)
     if problems:
         raise ValidationError(problems, subject=f"{action.value} of lead {lead.id!r}")
     moved: dict[str, Any] = {"updated_at": at}
@@ -190,22 +185,25 @@ def transition(
         moved.update(owner_id=None, department_id=None, assigned_at=None, next_due_at=None)
         moved.update(stage=None, lost_reason=None, invalid_reason=None)
     if action in _NEEDS_OWNER:
-        moved.update(owner_id=owner_id, department_id=department_id, assigned_at=at)
+        moved.update(
+            owner_id=move.get("owner_id"), department_id=move.get("department_id"), assigned_at=at
+        )
     match action:
         case _A.FOLLOW_UP:
             moved["last_followed_at"] = at
         case _A.TRANSFER:
-            moved["pool_id"] = pool_id
+            moved["pool_id"] = move.get("pool_id")
         case _A.INVALIDATE:
-            moved["invalid_reason"] = reason
+            moved["invalid_reason"] = move.get("reason")
         case _A.CLOSE_LOST:
-            moved["lost_reason"] = reason
+            moved["lost_reason"] = move.get("reason")
         case _A.MERGE:
-            moved["merged_into"] = merged_into
+            moved["merged_into"] = move.get("merged_into")
         case _A.CONVERT:
-            moved["converted_customer_id"] = customer_id
+            moved["converted_customer_id"] = move.get("customer_id")
         case _:
             pass
+    changes = move.get("changes")
     if changes:
         moved.update(changes)
     return attrs.evolve(lead, **moved)
@@ -225,33 +223,20 @@ def step(
     *,
     actor_id: str,
     at: datetime,
-    owner_id: str | None = None,
-    department_id: str | None = None,
-    reason: str | None = None,
-    pool_id: str | None = None,
-    merged_into: str | None = None,
-    customer_id: str | None = None,
-    changes: Mapping[str, Any] | None = None,
     data: Mapping[str, object] | None = None,
     audited: tuple[FieldChange, ...] | None = None,
+    **move: Unpack[Move],
 ) -> Step:
     """Take ``action`` on ``lead`` at ``at`` by ``actor_id``: the lead at its next version with
     the lifecycle's move and the caller's further ``changes``, and the ``EVENT_OF[action]``
     event with every changed field (or the ``audited`` changes given), the reason and ``data``.
 
     Raises like :func:`transition`."""
-    after = transition(
-        lead,
-        action,
-        at=at,
-        owner_id=owner_id,
-        department_id=department_id,
-        reason=reason,
-        pool_id=pool_id,
-        merged_into=merged_into,
-        customer_id=customer_id,
-        changes={"version": lead.version + 1, **(changes or {})},
-    )
+    versioned: Move = {
+        **move,
+        "changes": {"version": lead.version + 1, **(move.get("changes") or {})},
+    }
+    after = transition(lead, action, at=at, **versioned)
     event = Event(
         EVENT_OF[action],
         at,
@@ -259,32 +244,25 @@ def step(
         lead_id=after.id,
         pool_id=after.pool_id,
         changes=diff_fields(lead, after) if audited is None else audited,
-        reason=reason,
+        reason=move.get("reason"),
         data=data or {},
     )
     return Step(after, event)
 
 
-def _missing_arguments(
-    lead: Lead,
-    action: Action,
-    *,
-    owner_id: str | None,
-    reason: str | None,
-    pool_id: str | None,
-    merged_into: str | None,
-    customer_id: str | None,
-) -> list[FieldProblem]:
+def _missing_arguments(lead: Lead, action: Action, move: Move) -> list[FieldProblem]:
     problems = []
-    if action in _NEEDS_OWNER and not owner_id:
+    if action in _NEEDS_OWNER and not move.get("owner_id"):
         problems.append(FieldProblem("owner_id", f"{action.value} needs the new owner"))
+    reason = move.get("reason")
     if action in _NEEDS_REASON and not (reason and reason.strip()):
         problems.append(FieldProblem("reason", f"{action.value} needs a reason"))
+    pool_id = move.get("pool_id")
     if action is _A.TRANSFER and (not pool_id or pool_id == lead.pool_id):
         problems.append(FieldProblem("pool_id", "transfer needs a different target pool"))
-    if action is _A.MERGE and not merged_into:
+    if action is _A.MERGE and not move.get("merged_into"):
         problems.append(FieldProblem("merged_into", "merge needs the surviving lead's id"))
-    if action is _A.CONVERT and not customer_id:
+    if action is _A.CONVERT and not move.get("customer_id"):
         problems.append(FieldProblem("customer_id", "convert needs the customer's id"))
     return problems
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Unpack
 
 import attrs
 
 from leadcore import checks
 from leadcore.assignment import DECIDED_STATUSES, MemoryContext, Needs, Strategy
 from leadcore.errors import ConcurrencyConflict, NotFound, PermissionDenied
-from leadcore.events import Event, EventKind
+from leadcore.events import Event, EventKind, FieldChange
 from leadcore.ids import IdFactory, ResumableIds
-from leadcore.lifecycle import next_status
+from leadcore.lifecycle import Move, Step, next_status, step
 from leadcore.model import Action, FollowUp, Lead, Pool
 from leadcore.org import OrgDirectory, User
 from leadcore.policy import ClaimFacts, Decision, OwnerFacts, ViewScope
@@ -43,6 +44,26 @@ class Subject:
     now: datetime
     grants: tuple[Grant, ...] = ()
     visible: bool = True
+
+    def step(
+        self,
+        action: Action,
+        *,
+        data: Mapping[str, object] | None = None,
+        audited: tuple[FieldChange, ...] | None = None,
+        **move: Unpack[Move],
+    ) -> Step:
+        """This subject's lead after ``action`` by its actor now, with the event recording it
+        (see :func:`leadcore.lifecycle.step`)."""
+        return step(
+            self.lead,
+            action,
+            actor_id=self.actor.id,
+            at=self.now,
+            data=data,
+            audited=audited,
+            **move,
+        )
 
     def decide(self, setup: Setup, action: Action, *, claim: ClaimFacts | None = None) -> Decision:
         """The policy's decision on ``action`` for this subject."""

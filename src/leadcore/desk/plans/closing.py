@@ -7,7 +7,6 @@ from typing import ClassVar
 
 import attrs
 
-from leadcore.lifecycle import step
 from leadcore.model import Action, Lead
 
 from ..outcome import Outcome
@@ -33,11 +32,8 @@ class Move(SubjectCommand):
 
     def plan(self, facts: Subject) -> Outcome[Lead]:
         """The lead after the move, and its event."""
-        done = step(
-            facts.lead,
+        done = facts.step(
             self.move,
-            actor_id=facts.actor.id,
-            at=facts.now,
             reason=self.reason,
             customer_id=self.customer_id,
         )

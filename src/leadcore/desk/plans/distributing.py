@@ -17,7 +17,7 @@ from leadcore.assignment import (
     plan_distribution,
 )
 from leadcore.errors import LeadcoreError, NoOwnerFound
-from leadcore.lifecycle import Step, step
+from leadcore.lifecycle import Step
 from leadcore.model import Action, Lead, Pool
 from leadcore.org import User
 from leadcore.policy import OwnerFacts, owner_refusal
@@ -43,11 +43,8 @@ class ChoiceFacts:
 
 def assigned_by(choice: Choice, subject: Subject, owner: User) -> Step:
     """The lifecycle step of handing ``subject``'s lead to the strategy's pick."""
-    return step(
-        subject.lead,
+    return subject.step(
         Action.ASSIGN,
-        actor_id=subject.actor.id,
-        at=subject.now,
         owner_id=owner.id,
         department_id=owner.department_id,
         reason=choice.reason,

@@ -60,11 +60,8 @@ class Assign(LeadCommand):
         """The lead assigned, with the owner's receipt recorded."""
         s = facts.subject
         assert facts.owner.user is not None
-        done = step(
-            s.lead,
+        done = s.step(
             Action.ASSIGN,
-            actor_id=s.actor.id,
-            at=s.now,
             owner_id=self.owner_id,
             department_id=self.department_id or facts.owner.user.department_id,
             data={"rule": "manual"},
@@ -106,11 +103,8 @@ class Claim(LeadCommand):
         """The lead owned by the claimer, with the claim recorded (it counts toward the daily
         cap)."""
         s = facts.subject
-        done = step(
-            s.lead,
+        done = s.step(
             Action.CLAIM,
-            actor_id=s.actor.id,
-            at=s.now,
             owner_id=s.actor.id,
             department_id=s.actor.department_id,
         )
@@ -134,9 +128,7 @@ class GiveBack(SubjectCommand):
 
     def plan(self, facts: Subject) -> Outcome[Lead]:
         """The lead unassigned, with the previous owner's give-back recorded."""
-        done = step(
-            facts.lead, self.move, actor_id=facts.actor.id, at=facts.now, reason=self.reason
-        )
+        done = facts.step(self.move, reason=self.reason)
         records: tuple[RecordWrite, ...] = ()
         if facts.lead.owner_id is not None:
             records = (

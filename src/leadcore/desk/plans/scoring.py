@@ -11,7 +11,6 @@ from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.events import EventKind
 from leadcore.jsonvalue import dump_json
-from leadcore.lifecycle import step
 from leadcore.model import Action, Lead
 from leadcore.scoring import Activity
 from leadcore.scoring import accept_sql as accepted_as_sql
@@ -54,7 +53,7 @@ class RecordActivity(ScoredCommand):
         activity = Activity(kind, when, lead_id=s.lead.id, data=self.details or {})
         data = activity_event_data(activity)
         checks_json(data)
-        done = step(s.lead, Action.RECORD_ACTIVITY, actor_id=s.actor.id, at=s.now, data=data)
+        done = s.step(Action.RECORD_ACTIVITY, data=data)
         done, mql = rescored_step(self.setup, facts, done, activity)
         return Outcome.of_step(done, s.lead.version, *mql)
 
@@ -77,11 +76,8 @@ class AcceptSql(ScoredCommand):
         accepted, changed = accepted_as_sql(s.lead, now=s.now)
         if not changed:
             return Outcome(s.lead)
-        done = step(
-            s.lead,
+        done = s.step(
             Action.ACCEPT_SQL,
-            actor_id=s.actor.id,
-            at=s.now,
             changes={"sql_at": accepted.sql_at},
         )
         return Outcome.of_step(done, s.lead.version)
@@ -97,7 +93,7 @@ class Rescore(ScoredCommand):
         """The lead with its new score and a ``score_changed`` event; nothing when unchanged."""
         s = facts.subject
         self.setup.require_scorer()
-        done = step(s.lead, Action.RECORD_ACTIVITY, actor_id=s.actor.id, at=s.now)
+        done = s.step(Action.RECORD_ACTIVITY)
         scored, mql = rescored_step(self.setup, facts, done)
         if (scored.lead.score, scored.lead.grade, scored.lead.mql_at) == (
             s.lead.score,

@@ -9,7 +9,6 @@ import attrs
 
 from leadcore import checks
 from leadcore.errors import FieldProblem, NotFound, ValidationError
-from leadcore.lifecycle import step
 from leadcore.model import Action, Lead
 
 from ..outcome import Outcome
@@ -58,11 +57,8 @@ class AddCollaborators(SubjectCommand):
                 roles.pop(user_id, None)
             else:
                 roles[user_id] = role
-        done = step(
-            facts.lead,
+        done = facts.step(
             Action.MANAGE_COLLABORATORS,
-            actor_id=facts.actor.id,
-            at=facts.now,
             changes={
                 "collaborators": facts.lead.collaborators | wanted,
                 "collaborator_roles": roles,
@@ -82,11 +78,8 @@ class RemoveCollaborators(SubjectCommand):
         """The lead without those collaborators (or their roles)."""
         gone = checks.identifiers(self.user_ids, "user_ids", allow_empty=False)
         roles = {u: r for u, r in facts.lead.collaborator_roles.items() if u not in gone}
-        done = step(
-            facts.lead,
+        done = facts.step(
             Action.MANAGE_COLLABORATORS,
-            actor_id=facts.actor.id,
-            at=facts.now,
             changes={"collaborators": facts.lead.collaborators - gone, "collaborator_roles": roles},
         )
         return Outcome.of_step(done, facts.lead.version)
@@ -104,11 +97,8 @@ class Follow(SubjectCommand):
         """The lead with the actor added to or removed from its followers."""
         me = frozenset({facts.actor.id})
         followers = facts.lead.followers | me if self.on else facts.lead.followers - me
-        done = step(
-            facts.lead,
+        done = facts.step(
             Action.FOLLOW,
-            actor_id=facts.actor.id,
-            at=facts.now,
             changes={"followers": followers, "updated_at": facts.lead.updated_at},
         )
         return Outcome.of_step(done, facts.lead.version)

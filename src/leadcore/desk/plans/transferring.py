@@ -81,11 +81,8 @@ class Transfer(LeadCommand):
     def plan(self, facts: TransferFacts) -> Outcome[Lead]:
         """The lead in the target pool, unassigned or handed out by the target's rules."""
         s = facts.subject
-        moved = step(
-            s.lead,
+        moved = s.step(
             Action.TRANSFER,
-            actor_id=s.actor.id,
-            at=s.now,
             pool_id=facts.target.id,
             reason=self.reason,
             data={"from_pool": s.pool.id, "to_pool": facts.target.id},
