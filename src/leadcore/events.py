@@ -19,7 +19,7 @@ from attrs import AttrsInstance
 
 from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
-from leadcore.model import LeadStatus
+from leadcore.model import Lead, LeadStatus
 
 __all__ = ["Event", "EventKind", "FieldChange", "creation_changes", "diff_fields"]
 
@@ -93,6 +93,30 @@ class Event:
     reason: str | None = None
     data: Mapping[str, object] = attrs.field(default=_EMPTY, converter=_freeze)
     position: int = 0
+
+    @classmethod
+    def about(
+        cls,
+        lead: Lead,
+        kind: EventKind,
+        at: datetime,
+        actor_id: str,
+        *,
+        changes: tuple[FieldChange, ...] = (),
+        reason: str | None = None,
+        data: Mapping[str, object] = _EMPTY,
+    ) -> Event:
+        """An event about ``lead``: its id and pool filled in."""
+        return cls(
+            kind,
+            at,
+            actor_id,
+            lead_id=lead.id,
+            pool_id=lead.pool_id,
+            changes=changes,
+            reason=reason,
+            data=data,
+        )
 
     def change(self, field: str) -> FieldChange | None:
         """The change to ``field`` in this event, or None if it did not change."""

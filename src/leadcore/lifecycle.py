@@ -237,12 +237,11 @@ def step(
         "changes": {"version": lead.version + 1, **(move.get("changes") or {})},
     }
     after = transition(lead, action, at=at, **versioned)
-    event = Event(
+    event = Event.about(
+        after,
         EVENT_OF[action],
         at,
         actor_id,
-        lead_id=after.id,
-        pool_id=after.pool_id,
         changes=diff_fields(lead, after) if audited is None else audited,
         reason=move.get("reason"),
         data=data or {},

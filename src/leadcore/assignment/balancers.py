@@ -52,6 +52,10 @@ def _tie_break(value: TieBreak | str) -> TieBreak:
     return value if isinstance(value, TieBreak) else TieBreak.parse(value)
 
 
+def _not_whole(value: object, least: int) -> bool:
+    return isinstance(value, bool) or not isinstance(value, int) or value < least
+
+
 def _check_common(
     name: str,
     users: Sequence[str],
@@ -69,13 +73,9 @@ def _check_common(
     problems.extend(
         FieldProblem(f"capacity[{u}]", f"must be a whole number >= 0, not {cap!r}")
         for u, cap in capacity.items()
-        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0
+        if _not_whole(cap, 0)
     )
-    if default_capacity is not None and (
-        isinstance(default_capacity, bool)
-        or not isinstance(default_capacity, int)
-        or default_capacity < 0
-    ):
+    if default_capacity is not None and _not_whole(default_capacity, 0):
         problems.append(
             FieldProblem(
                 "default_capacity", f"must be a whole number >= 0, not {default_capacity!r}"
@@ -84,17 +84,24 @@ def _check_common(
     return problems
 
 
-def _raise(name: str, problems: list[FieldProblem]) -> None:
-    if problems:
-        raise ValidationError(problems, subject=f"strategy {name!r}")
-
-
 class _Leaf:
     """Shared ``choose``: pick among the strategy's own users, else the lead's pool members."""
 
     __slots__ = ()
     name: str
     users: tuple[str, ...]
+    capacity: Mapping[str, int]
+    default_capacity: int | None
+
+    def __attrs_post_init__(self) -> None:
+        problems = _check_common(self.name, self.users, self.capacity, self.default_capacity)
+        problems.extend(self._own_problems())
+        if problems:
+            raise ValidationError(problems, subject=f"strategy {self.name!r}")
+
+    def _own_problems(self) -> list[FieldProblem]:
+        """What is wrong with the settings only this kind of strategy has."""
+        return []
 
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         raise NotImplementedError  # pragma: no cover
@@ -126,11 +133,6 @@ class RoundRobin(_Leaf):
     capacity: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_freeze_ints)
     default_capacity: int | None = None
     kind: ClassVar[str] = "round_robin"
-
-    def __attrs_post_init__(self) -> None:
-        _raise(
-            self.name, _check_common(self.name, self.users, self.capacity, self.default_capacity)
-        )
 
     def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
         """The team and its cursor."""
@@ -193,18 +195,15 @@ class WeightedRoundRobin(_Leaf):
     tie_break: TieBreak = attrs.field(default=TieBreak.RANDOM, converter=_tie_break)
     kind: ClassVar[str] = "weighted_round_robin"
 
-    def __attrs_post_init__(self) -> None:
-        problems = _check_common(self.name, self.users, self.capacity, self.default_capacity)
-        problems.extend(
+    def _own_problems(self) -> list[FieldProblem]:
+        problems = [
             FieldProblem(f"weights[{u}]", f"must be a whole number >= 0, not {w!r}")
             for u, w in self.weights.items()
-            if isinstance(w, bool) or not isinstance(w, int) or w < 0
-        )
-        if isinstance(self.default_weight, bool) or not (
-            isinstance(self.default_weight, int) and self.default_weight >= 0
-        ):
+            if _not_whole(w, 0)
+        ]
+        if _not_whole(self.default_weight, 0):
             problems.append(FieldProblem("default_weight", "must be a whole number >= 0"))
-        _raise(self.name, problems)
+        return problems
 
     def weight(self, user_id: str) -> int:
         """The user's weight."""
@@ -273,11 +272,6 @@ class LeastLoaded(_Leaf):
     tie_break: TieBreak = attrs.field(default=TieBreak.RANDOM, converter=_tie_break)
     kind: ClassVar[str] = "least_loaded"
 
-    def __attrs_post_init__(self) -> None:
-        _raise(
-            self.name, _check_common(self.name, self.users, self.capacity, self.default_capacity)
-        )
-
     def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
         """The team (with loads) and its tie-break bookkeeping."""
         return Needs(team.users, {state_key(self.name, team.scope, "served")})
@@ -333,8 +327,8 @@ class PerformanceBased(_Leaf):
     tie_break: TieBreak = attrs.field(default=TieBreak.RANDOM, converter=_tie_break)
     kind: ClassVar[str] = "performance"
 
-    def __attrs_post_init__(self) -> None:
-        problems = _check_common(self.name, self.users, self.capacity, self.default_capacity)
+    def _own_problems(self) -> list[FieldProblem]:
+        problems = []
         if self.dimension not in LEAD_FIELDS and not self.dimension.startswith("custom."):
             problems.append(
                 FieldProblem(
@@ -343,11 +337,9 @@ class PerformanceBased(_Leaf):
                     f"{', '.join((*LEAD_FIELDS, 'custom.<name>'))}",
                 )
             )
-        if isinstance(self.min_sample, bool) or not (
-            isinstance(self.min_sample, int) and self.min_sample >= 1
-        ):
+        if _not_whole(self.min_sample, 1):
             problems.append(FieldProblem("min_sample", "must be a whole number >= 1"))
-        _raise(self.name, problems)
+        return problems
 
     def _fall_back(
         self, lead: Lead, ctx: AssignmentContext, team: Team, why: str, excluded: dict[str, str]

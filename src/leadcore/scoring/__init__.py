@@ -32,8 +32,8 @@ from leadcore.scoring.predictive import (
     ConversionOutcome,
     Prediction,
     PredictiveModel,
-    Tally,
 )
+from leadcore.scoring.predictive_data import Tally
 from leadcore.scoring.predictive_fit import ScopedPredictiveModel, fit_predictive, fit_scoped
 from leadcore.scoring.profile import Band, Dimension, ProfileCondition
 from leadcore.scoring.qualification import accept_sql, apply_score, crossed_into_mql
@@ -48,12 +48,12 @@ __all__ = [
     "BehaviourRule",
     "Breakdown",
     "Contribution",
+    "ConversionOutcome",
     "Decay",
     "DecayKind",
     "Dimension",
     "Grade",
     "GradeScale",
-    "ConversionOutcome",
     "Part",
     "Prediction",
     "PredictiveModel",

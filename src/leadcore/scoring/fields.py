@@ -43,21 +43,13 @@ __all__ = [
 CUSTOM_PREFIX: Final = "custom_fields."
 """The prefix of a custom field path: ``custom_fields.urgency``."""
 
-TEXT_FIELDS: Final = (
-    "contact_name",
-    "company",
-    "phone",
-    "email",
-    "wechat",
-    "source",
-    "industry",
-    "region",
-    "decision_maker_title",
-    "stage",
-    "pool_id",
-    "department_id",
-    "owner_id",
-    "created_by",
+_NOT_READ: Final = frozenset({"id", "grade"})  # identity, and the score's own output
+
+TEXT_FIELDS: Final = tuple(
+    f.name
+    for f in attrs.fields(Lead)
+    # annotations are text here (postponed evaluation in the model)
+    if str(f.type) in ("str", "str | None") and f.name not in _NOT_READ
 )
 """Lead fields holding text (or nothing)."""
 

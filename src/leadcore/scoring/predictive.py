@@ -6,7 +6,7 @@ predict` adds up each value's log-odds evidence on top of the base rate and turn
 conversion probability, with the contribution of every field value. Pure and deterministic:
 records are plain ``Lead`` objects or mappings, nothing random, no hidden state.
 
-* ConversionOutcome: a record is converted when its ``outcome`` field (``status`` by default) is
+* Outcome: a record is converted when its ``outcome`` field (``status`` by default) is
   ``converted``, lost when ``invalid`` or ``closed_lost``; other records (still open, merged)
   are pending and not learned from. A boolean outcome field counts as-is.
 * A multi-choice value (a tuple, list or set, e.g. tags) matches through any of its items: each
@@ -42,11 +42,9 @@ from leadcore.scoring.fields import (
 )
 from leadcore.scoring.grades import GradeScale
 from leadcore.scoring.predictive_data import (
-    DEFAULT_FIELDS,
     HIGHEST,
     LEARNED_GRADES,
     LOWEST,
-    MAX_COUNT,
     MAX_SMOOTHING,
     MISSING,
     NEGATIVE_OUTCOMES,
@@ -65,19 +63,10 @@ from leadcore.scoring.predictive_data import (
 from leadcore.scoring.table import render_table
 
 __all__ = [
-    "DEFAULT_FIELDS",
-    "HIGHEST",
-    "LEARNED_GRADES",
-    "LOWEST",
-    "MAX_COUNT",
-    "MAX_SMOOTHING",
-    "NEGATIVE_OUTCOMES",
-    "POSITIVE_OUTCOMES",
     "Contribution",
     "ConversionOutcome",
     "Prediction",
     "PredictiveModel",
-    "Tally",
 ]
 
 _UNSEEN: Final = Tally(0, 0)

@@ -60,14 +60,6 @@ class LeadStoreContract(RecordStoreContract):
         """Return a new, empty store for one test."""
         raise NotImplementedError("subclass LeadStoreContract and implement make_store()")
 
-    def _seeded(self, *leads: Lead) -> LeadStore:
-        store = self.make_store()
-        with store.unit_of_work() as uow:
-            for lead in leads:
-                uow.add_lead(lead)
-            uow.commit()
-        return store
-
     # --- leads: create, read, update, delete ---------------------------------------------------
     def test_add_then_get_returns_the_lead_at_version_1(self) -> None:
         lead = make_lead("L1", contact_name="张三", phone="13800138000")

@@ -16,7 +16,7 @@ from leadcore.model import Lead, LeadStatus
 from leadcore.query import LeadFilter, LeadQuery
 from leadcore.records import Away, Grant, GrantStatus, OwnershipChange, OwnershipRecord
 from leadcore.storage.protocol import LeadStore, UnitOfWork
-from leadcore.testing.factories import EPOCH, make_follow_up, make_lead, make_pool
+from leadcore.testing.factories import EPOCH, make_follow_up, make_lead, make_pool, make_team_lead
 
 __all__ = ["FaultPoints", "InjectedFault", "RecordStoreContract", "store_contents"]
 
@@ -87,7 +87,7 @@ class RecordStoreContract:
         """How to make each write fail inside this store (none: those checks are skipped)."""
         return {}
 
-    def _with(self, *leads: Lead) -> LeadStore:
+    def _seeded(self, *leads: Lead) -> LeadStore:
         store = self.make_store()
         with store.unit_of_work() as uow:
             for lead in leads:
@@ -98,7 +98,7 @@ class RecordStoreContract:
     # --- leads in bulk and by reach -------------------------------------------------------------
     def test_get_leads_iter_leads_and_open_counts(self) -> None:
         held = make_lead("L1", status=LeadStatus.ASSIGNED, owner_id="u1")
-        store = self._with(
+        store = self._seeded(
             held, make_lead("L2"), make_lead("L3", status=LeadStatus.FOLLOWING, owner_id="u1")
         )
         with store.unit_of_work() as uow:
@@ -107,7 +107,7 @@ class RecordStoreContract:
             assert uow.open_counts(["u1", "u9"]) == {"u1": 2, "u9": 0}
 
     def test_a_query_with_reaches_returns_what_any_reach_accepts(self) -> None:
-        store = self._with(
+        store = self._seeded(
             make_lead("L1", pool_id="pool-a"),
             make_lead("L2", pool_id="pool-b", status=LeadStatus.ASSIGNED, owner_id="u1"),
             make_lead("L3", pool_id="pool-b"),
@@ -207,7 +207,7 @@ class RecordStoreContract:
 
     # --- savepoints --------------------------------------------------------------------------------
     def test_a_savepoint_undoes_only_its_own_writes(self) -> None:
-        store = self._with(make_lead("L1"))
+        store = self._seeded(make_lead("L1"))
         with store.unit_of_work() as uow:
             uow.add_lead(make_lead("L2"))
             with pytest.raises(_Boom), uow.savepoint():
@@ -229,16 +229,7 @@ class RecordStoreContract:
         if not points:
             pytest.skip("this store names no fault points")
         writes: dict[str, Callable[[UnitOfWork], object]] = {
-            "add_lead": lambda uow: uow.add_lead(
-                make_lead(
-                    "L9",
-                    status=LeadStatus.ASSIGNED,
-                    owner_id="u1",
-                    collaborators={"u2"},
-                    followers={"u3"},
-                    next_due_at=EPOCH,
-                )
-            ),
+            "add_lead": lambda uow: uow.add_lead(make_team_lead("L9")),
             "save_lead": lambda uow: uow.save_lead(
                 make_lead(
                     "L1",
@@ -267,15 +258,8 @@ class RecordStoreContract:
             assert store_contents(store) == before, f"a failure inside {write} left a trace"
 
     def _seed_everything(self) -> LeadStore:
-        store = self._with(
-            make_lead(
-                "L1",
-                status=LeadStatus.ASSIGNED,
-                owner_id="u1",
-                collaborators={"u2"},
-                followers={"u3"},
-                next_due_at=EPOCH,
-            ),
+        store = self._seeded(
+            make_team_lead("L1"),
             make_lead("L2"),
         )
         with store.unit_of_work() as uow:

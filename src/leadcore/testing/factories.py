@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from leadcore.model import FollowUp, FollowUpMethod, Lead, Pool
+from leadcore.model import FollowUp, FollowUpMethod, Lead, LeadStatus, Pool
 
-__all__ = ["EPOCH", "make_follow_up", "make_lead", "make_pool"]
+__all__ = ["EPOCH", "make_follow_up", "make_lead", "make_pool", "make_team_lead"]
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 """The instant factories use unless told otherwise: 2026-01-01T00:00Z."""
@@ -17,6 +17,19 @@ def make_lead(lead_id: str, **fields: Any) -> Lead:
     """An unassigned lead in pool ``pool-a`` created by ``u1`` at ``EPOCH``, with ``fields`` applied."""
     defaults: dict[str, Any] = {"pool_id": "pool-a", "created_by": "u1", "created_at": EPOCH}
     return Lead(id=lead_id, **{**defaults, **fields})
+
+
+def make_team_lead(lead_id: str, **fields: Any) -> Lead:
+    """A lead that touches every index: owned by ``u1``, with collaborator ``u2``, follower
+    ``u3`` and a follow-up due at ``EPOCH``; ``fields`` applied."""
+    team: dict[str, Any] = {
+        "status": LeadStatus.ASSIGNED,
+        "owner_id": "u1",
+        "collaborators": {"u2"},
+        "followers": {"u3"},
+        "next_due_at": EPOCH,
+    }
+    return make_lead(lead_id, **{**team, **fields})
 
 
 def make_pool(pool_id: str, **fields: Any) -> Pool:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import attrs
 
@@ -11,8 +11,8 @@ from leadcore import checks
 from leadcore.errors import NotFound
 from leadcore.events import Event, EventKind
 from leadcore.model import Action, Lead, Pool
-from leadcore.org import User
-from leadcore.policy import approve_grant, request_grant, revoke_grant
+from leadcore.org import OrgDirectory, User
+from leadcore.policy import GrantApprovers, approve_grant, request_grant, revoke_grant
 from leadcore.records import Grant
 
 from ..outcome import Outcome, PutGrant
@@ -74,19 +74,32 @@ class RequestAccess:
             grantable=config.grantable_actions,
             max_duration=timedelta(hours=config.max_grant_hours),
         )
-        event = Event(
+        event = Event.about(
+            facts.lead,
             EventKind.GRANT_REQUESTED,
             facts.now,
             facts.actor.id,
-            lead_id=facts.lead.id,
-            pool_id=facts.lead.pool_id,
             reason=reason,
             data={"grant_id": grant.id},
         )
         return Outcome(grant, records=(PutGrant(grant),), events=(event,))
 
 
-Update = Callable[[Setup, Grant, GrantFacts], Grant]
+class GrantUpdate(Protocol):
+    """How a stored grant changes (``approve_grant`` or ``revoke_grant``)."""
+
+    def __call__(
+        self,
+        grant: Grant,
+        actor: User,
+        /,
+        *,
+        lead: Lead,
+        pool: Pool,
+        org: OrgDirectory,
+        policy: GrantApprovers,
+        now: datetime,
+    ) -> Grant: ...
 
 
 @attrs.frozen(kw_only=True)
@@ -98,7 +111,7 @@ class ChangeGrant:
     grantee_id: str
     grant_id: str
     kind: EventKind
-    update: Update
+    update: GrantUpdate
 
     def load(self, reads: Reads) -> GrantFacts:
         """The actor, the grant (of ``grantee_id``), its lead and pool."""
@@ -118,40 +131,23 @@ class ChangeGrant:
     def plan(self, facts: GrantFacts) -> Outcome[Grant]:
         """The grant changed and its event."""
         assert facts.grant is not None
-        new = self.update(self.setup, facts.grant, facts)
-        event = Event(
+        new = self.update(
+            facts.grant,
+            facts.actor,
+            lead=facts.lead,
+            pool=facts.pool,
+            org=self.setup.org,
+            policy=self.setup.policy,
+            now=facts.now,
+        )
+        event = Event.about(
+            facts.lead,
             self.kind,
             facts.now,
             facts.actor.id,
-            lead_id=facts.lead.id,
-            pool_id=facts.lead.pool_id,
             data={"grant_id": new.id, "grantee": new.grantee_id},
         )
         return Outcome(new, records=(PutGrant(new),), events=(event,))
-
-
-def _approve(setup: Setup, grant: Grant, facts: GrantFacts) -> Grant:
-    return approve_grant(
-        grant,
-        facts.actor,
-        lead=facts.lead,
-        pool=facts.pool,
-        org=setup.org,
-        policy=setup.policy,
-        now=facts.now,
-    )
-
-
-def _revoke(setup: Setup, grant: Grant, facts: GrantFacts) -> Grant:
-    return revoke_grant(
-        grant,
-        facts.actor,
-        lead=facts.lead,
-        pool=facts.pool,
-        org=setup.org,
-        policy=setup.policy,
-        now=facts.now,
-    )
 
 
 def approval(setup: Setup, actor_id: str, grantee_id: str, grant_id: str) -> ChangeGrant:
@@ -163,7 +159,7 @@ def approval(setup: Setup, actor_id: str, grantee_id: str, grant_id: str) -> Cha
         grantee_id=grantee_id,
         grant_id=grant_id,
         kind=EventKind.GRANT_APPROVED,
-        update=_approve,
+        update=approve_grant,
     )
 
 
@@ -175,5 +171,5 @@ def revocation(setup: Setup, actor_id: str, grantee_id: str, grant_id: str) -> C
         grantee_id=grantee_id,
         grant_id=grant_id,
         kind=EventKind.GRANT_REVOKED,
-        update=_revoke,
+        update=revoke_grant,
     )

@@ -134,12 +134,11 @@ def rescored(
     scored, reached = apply_score(lead, score, now=now)
     if not reached:
         return scored, ()
-    event = Event(
+    event = Event.about(
+        lead,
         EventKind.MQL_REACHED,
         now,
         actor_id,
-        lead_id=lead.id,
-        pool_id=lead.pool_id,
         reason=f"score {score.total:g} reached the MQL threshold (grade {score.grade})",
         data={"score": score.total, "grade": score.grade},
     )

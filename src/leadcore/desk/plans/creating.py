@@ -99,24 +99,22 @@ class Create:
                 assigned_at=facts.now,
             )
         lead, scored_events = rescored(self.setup, lead, (), actor_id=facts.actor.id, now=facts.now)
-        created = Event(
+        created = Event.about(
+            lead,
             EVENT_OF[Action.CREATE],
             facts.now,
             facts.actor.id,
-            lead_id=lead.id,
-            pool_id=lead.pool_id,
             changes=creation_changes(lead),
         )
         events = [created]
         records = list(entry.records)
         if entry.owner_id is not None:
             events.append(
-                Event(
+                Event.about(
+                    lead,
                     EventKind.ASSIGNED,
                     facts.now,
                     facts.actor.id,
-                    lead_id=lead.id,
-                    pool_id=lead.pool_id,
                     changes=first_ownership_changes(lead),
                     reason=entry.reason,
                     data=entry.data,
@@ -126,12 +124,11 @@ class Create:
                 records.append(received(entry.owner_id, lead, facts.now, OwnershipChange.ASSIGNED))
         elif entry.data.get("rule") != "none":
             events.append(
-                Event(
+                Event.about(
+                    lead,
                     EventKind.NO_OWNER_FOUND,
                     facts.now,
                     facts.actor.id,
-                    lead_id=lead.id,
-                    pool_id=lead.pool_id,
                     reason=entry.reason,
                     data=entry.data,
                 )

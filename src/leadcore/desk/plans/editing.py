@@ -85,12 +85,11 @@ class Delete(SubjectCommand):
         """The lead removed, and an event listing what it held."""
         lead = facts.lead
         gone = tuple(FieldChange(c.field, c.after, None) for c in diff_fields(None, lead))
-        event = Event(
+        event = Event.about(
+            lead,
             EVENT_OF[Action.DELETE],
             facts.now,
             facts.actor.id,
-            lead_id=lead.id,
-            pool_id=lead.pool_id,
             changes=gone,
         )
         return Outcome(None, (DeleteLead(lead.id, lead.version),), (event,))
