@@ -13,7 +13,10 @@ import pytest
 from leadcore import (
     Action,
     AlreadyClaimed,
+    CustomField,
+    CustomFieldSet,
     EventKind,
+    FieldType,
     FollowUpMethod,
     LeadDesk,
     LeadStatus,
@@ -109,6 +112,10 @@ def test_text_refuses_broken_unicode_and_control_characters(world: World) -> Non
     assert record.content == "第一行\n\t第二行"  # long text keeps newlines and tabs
     with pytest.raises(ValidationError, match="content"):
         world.desk.follow_up("bob", lead_id, method="phone", content="a\x00b", result="x")
+    notes = CustomFieldSet([CustomField("note", FieldType.TEXT)])
+    assert notes.validate({"note": "第一行\n第二行"}) == {"note": "第一行\n第二行"}
+    with pytest.raises(ValidationError, match=r"custom_fields\.note.*surrogate"):
+        notes.validate({"note": "a\udcff"})
 
 
 def test_a_phone_extension_is_kept(world: World) -> None:

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 import attrs
 
+from leadcore.checks import text_problem
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import CustomValue
@@ -51,15 +52,11 @@ class CustomField:
         """Return ``value`` as this field's type; raise ValueError saying what would be right."""
         match self.type:
             case FieldType.TEXT:
-                if isinstance(value, str):
-                    return value
-                raise ValueError("must be text")
+                return _text(value)
             case FieldType.NUMBER:
                 return _number(value)
             case FieldType.BOOLEAN:
-                if isinstance(value, bool):
-                    return value
-                raise ValueError("must be true or false")
+                return _switch(value)
             case FieldType.DATE:
                 return _date(value)
             case FieldType.CHOICE:
@@ -77,6 +74,21 @@ class CustomField:
                     )
                 return tuple(str(v) for v in dict.fromkeys(chosen))
         raise AssertionError(self.type)  # pragma: no cover - enum is exhaustive
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    problem = text_problem(value, long=True)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _switch(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
 
 
 def _number(value: object) -> int | Decimal:

@@ -10,6 +10,7 @@ import pytest
 from leadcore import (
     EventKind,
     FollowUpMethod,
+    Lead,
     LeadDesk,
     NotFound,
     Pool,
@@ -49,6 +50,17 @@ MODEL = ScoreModel.from_dict(
 )
 
 
+def _large_manufacturer(desk: LeadDesk) -> Lead:
+    return desk.create(
+        "admin",
+        "p",
+        contact_name="王磊",
+        phone="13800138000",
+        company_size="large",
+        industry="制造业",
+    )
+
+
 class ScoringCase(DeskCase):
     """The desk keeps scores current: on create, edit, follow-up and recorded activity."""
 
@@ -62,28 +74,14 @@ class ScoringCase(DeskCase):
 
     def test_a_new_lead_is_scored_and_graded(self) -> None:
         desk, _ = self.scoring_desk()
-        lead = desk.create(
-            "admin",
-            "p",
-            contact_name="王磊",
-            phone="13800138000",
-            company_size="large",
-            industry="制造业",
-        )
+        lead = _large_manufacturer(desk)
         assert (lead.score, lead.grade, lead.mql_at) == (10.0, "B", None)
         created = desk.history("bob", lead.id)[0]
         assert created.change("grade") is not None
 
     def test_activity_raises_the_score_and_mql_is_announced_once(self) -> None:
         desk, clock = self.scoring_desk()
-        lead = desk.create(
-            "admin",
-            "p",
-            contact_name="王磊",
-            phone="13800138000",
-            company_size="large",
-            industry="制造业",
-        )
+        lead = _large_manufacturer(desk)
         after_one = desk.record_activity("bob", lead.id, "pricing_page_visit")
         assert after_one.score == 14.0 and after_one.mql_at is None
         clock.advance(minutes=5)
