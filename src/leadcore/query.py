@@ -16,7 +16,16 @@ from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, LeadStatus
 
-__all__ = ["LeadFilter", "LeadOrder", "LeadQuery", "SortKey", "conjoin", "conjuncts", "implies"]
+__all__ = [
+    "Conjunct",
+    "LeadFilter",
+    "LeadOrder",
+    "LeadQuery",
+    "SortKey",
+    "conjoin",
+    "conjuncts",
+    "implies",
+]
 
 SortKey: TypeAlias = tuple[datetime, str]
 """A lead's position in an ordering: the ordering's timestamp, then the lead id."""
@@ -178,16 +187,22 @@ class LeadQuery(LeadFilter):
 
 
 _SETS = ("ids", "pool_ids", "owner_ids")
-_EQUALS = ("pool_id", "owner_id", "follower_id", "collaborator_id", "source", "grade")
+_SINGLE = ("pool_id", "owner_id", "source", "grade")  # a lead has one value: two differ → none
+_MEMBERS = ("follower_id", "collaborator_id")  # a lead has many: two differ → both must hold
+_EQUALS = (*_SINGLE, *_MEMBERS)
 
 
 def conjoin(first: LeadFilter, second: LeadFilter) -> LeadFilter | None:
     """One filter accepting exactly the leads both accept, or None when no lead can (the two
-    contradict each other, e.g. two different owners)."""
+    contradict each other, e.g. two different owners). Raises ``ValueError`` when the two name
+    different followers (or collaborators): a lead may have both, but one filter names one —
+    :func:`conjuncts` handles that case."""
     merged: dict[str, object] = {}
     for name in _EQUALS:
         a, b = getattr(first, name), getattr(second, name)
         if a is not None and b is not None and a != b:
+            if name in _MEMBERS:
+                raise ValueError(f"two different {name}s cannot be one filter's")
             return None
         merged[name] = a if a is not None else b
     for name in (*_SETS, "statuses"):
@@ -250,20 +265,42 @@ def implies(base: LeadFilter, reach: LeadFilter) -> bool:
     )
 
 
-def conjuncts(query: LeadQuery) -> list[LeadFilter]:
-    """The query's criteria as a disjunction of plain filters: its own criteria joined with
-    each of ``any_of`` (contradictions dropped). A reach that adds nothing to the criteria makes
-    the whole disjunction just the criteria."""
+@attrs.frozen(slots=True)
+class Conjunct:
+    """One branch of a query's disjunction: ``index`` to find candidates by, and ``also``, a
+    further filter each candidate must pass when the branch cannot be one filter (the query and
+    a reach naming different followers or collaborators)."""
+
+    index: LeadFilter
+    also: LeadFilter | None = None
+
+    def accepts(self, lead: Lead) -> bool:
+        """Whether ``lead`` belongs to this branch."""
+        return self.index.accepts(lead) and (self.also is None or self.also.accepts(lead))
+
+
+def conjuncts(query: LeadQuery) -> list[Conjunct]:
+    """The query's criteria as a disjunction of branches: its own criteria joined with each of
+    ``any_of`` (contradictions dropped). A reach that adds nothing to the criteria makes the
+    whole disjunction just the criteria."""
     base = query.criteria()
     if query.any_of is None:
-        return [base]
+        return [Conjunct(base)]
     if any(implies(base, reach) for reach in query.any_of):
-        return [base]
-    found: list[LeadFilter] = []
+        return [Conjunct(base)]
+    found: list[Conjunct] = []
     for reach in query.any_of:
-        both = conjoin(base, reach)
+        clashing = {
+            name: None
+            for name in _MEMBERS
+            if getattr(base, name) is not None
+            and getattr(reach, name) is not None
+            and getattr(base, name) != getattr(reach, name)
+        }
+        both = conjoin(base, attrs.evolve(reach, **clashing) if clashing else reach)
         if both is None:
             continue
-        if both not in found:
-            found.append(both)
+        branch = Conjunct(both, reach if clashing else None)
+        if branch not in found:
+            found.append(branch)
     return found

@@ -185,13 +185,17 @@ class Policy:
 
     def _refusal(self, action: Action, status: LeadStatus | None, held: frozenset[Role]) -> str:
         """Why not: who could, under this policy (so the user knows whom to ask)."""
-        who = sorted(
-            {
-                r.role.label_en.lower()
-                for r in self._by_action[action]
-                if r.statuses is None or status in r.statuses
-            },
-        )
+        who = [
+            r.someone
+            for r in sorted(
+                {
+                    r.role
+                    for r in self._by_action[action]
+                    if r.statuses is None or status in r.statuses
+                },
+                key=list(Role).index,
+            )
+        ]
         what = action.phrase("a lead" if status is None else f"a lead in status {status.value!r}")
         if action in POOL_ACTIONS:
             what = action.phrase("this pool")
@@ -229,7 +233,7 @@ class Policy:
             return Decision(
                 True, Action.VIEW, f"{best.label_en.lower()} approves access to this lead"
             )
-        who = _either(sorted(r.label_en.lower() for r in self.config.approvers))
+        who = _either([r.someone for r in sorted(self.config.approvers, key=list(Role).index)])
         return Decision(False, Action.VIEW, f"only {who} may approve access to this lead")
 
     def may_manage_availability(self, actor: User, user_id: str) -> Decision:

@@ -24,6 +24,17 @@ class Role(LabelledEnum):
     MEMBER = "member", "线索池成员", "Pool member"
     EVERYONE = "everyone", "所有人", "Everyone"
 
+    @property
+    def someone(self) -> str:
+        """Someone holding the role, in words: "the owner", "a pool admin", "everyone"."""
+        if self is Role.EVERYONE:
+            return "everyone"
+        if self is Role.OWNER:
+            return "the owner"
+        if self is Role.MANAGER:
+            return "the owner's manager"
+        return "a " + self.label_en.lower()
+
 
 class DataScope(LabelledEnum):
     """How far a user's view reaches (查看范围), and the role that gives each reach."""

@@ -20,7 +20,7 @@ import attrs
 from sortedcontainers import SortedList
 
 from leadcore.model import OPEN_STATUSES, Lead, LeadStatus
-from leadcore.query import LeadFilter, LeadOrder, LeadQuery, SortKey, conjuncts
+from leadcore.query import Conjunct, LeadFilter, LeadOrder, LeadQuery, SortKey, conjuncts
 
 __all__ = ["LeadIndex"]
 
@@ -103,8 +103,8 @@ class LeadIndex:
         """How many leads match ``query``'s criteria (ordering and paging ignored)."""
         plain = query.unpaged()
         parts = conjuncts(plain)
-        if len(parts) == 1 and not self._walk_only:
-            exact = self._exact_size(parts[0])
+        if len(parts) == 1 and parts[0].also is None and not self._walk_only:
+            exact = self._exact_size(parts[0].index)
             if exact is not None:
                 return exact
         return sum(1 for _ in self._keys(plain))
@@ -141,8 +141,9 @@ class LeadIndex:
             return streams[0]
         return _dedupe(heapq.merge(*streams, reverse=order.descending))
 
-    def _conjunct_keys(self, part: LeadFilter, query: LeadQuery) -> Iterator[SortKey]:
+    def _conjunct_keys(self, branch: Conjunct, query: LeadQuery) -> Iterator[SortKey]:
         order = query.order
+        part = branch.index
         lists = self._smallest_source(part, order)
         descending = order.descending
         after = query.after
@@ -152,7 +153,7 @@ class LeadIndex:
             iters[0] if len(iters) == 1 else heapq.merge(*iters, reverse=descending)
         )
         leads = self.leads
-        accepts: Callable[[Lead], bool] = part.accepts
+        accepts: Callable[[Lead], bool] = part.accepts if branch.also is None else branch.accepts
         return (key for key in merged if accepts(leads[key[1]]))
 
     def _index_of(self, order: LeadOrder) -> dict[Bucket, SortedList[SortKey]]:

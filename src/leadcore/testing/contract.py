@@ -34,7 +34,7 @@ from leadcore.errors import (
 from leadcore.events import Event, EventKind
 from leadcore.lifecycle import transition
 from leadcore.model import Action, Lead, LeadStatus
-from leadcore.storage.protocol import LeadOrder, LeadQuery, LeadStore
+from leadcore.storage.protocol import LeadFilter, LeadOrder, LeadQuery, LeadStore
 from leadcore.testing.contract_records import RecordStoreContract
 from leadcore.testing.factories import EPOCH, make_follow_up, make_lead, make_pool
 from leadcore.testing.strategies import follow_ups, lead_lists, lead_queries
@@ -302,6 +302,15 @@ class LeadStoreContract(RecordStoreContract):
             assert uow.get_state("k") == [1, 2]
 
     # --- queries -------------------------------------------------------------------------------
+    def test_a_reach_naming_another_follower_still_finds_a_lead_with_both(self) -> None:
+        store = self._seeded(make_lead("L1", followers={"u1", "u2"}), make_lead("L2"))
+        both = LeadQuery(follower_id="u2", any_of=(LeadFilter(follower_id="u1"),))
+        team = LeadQuery(collaborator_id="u9", any_of=(LeadFilter(follower_id="u1"),))
+        with store.unit_of_work() as uow:
+            assert [lead.id for lead in uow.find_leads(both)] == ["L1"]
+            assert uow.count_leads(both) == 1
+            assert uow.find_leads(team) == [] and uow.count_leads(team) == 0
+
     @_per_store
     @given(lead_lists(), lead_queries())
     def test_queries_agree_with_brute_force(self, leads: list[Lead], query: LeadQuery) -> None:
