@@ -17,6 +17,7 @@ from typing import Any, Final
 import attrs
 from attrs import AttrsInstance
 
+from leadcore.export import EVENT_COLUMNS, Labels, Record, event_repr
 from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, LeadStatus
@@ -133,6 +134,13 @@ class Event:
             return None
         assert isinstance(c.before, LeadStatus) and isinstance(c.after, LeadStatus)
         return c.before, c.after
+
+    def to_record(self, labels: Labels | None = None) -> Record:
+        """The event as one plain, JSON-ready ``dict`` (keys: ``leadcore.export.EVENT_COLUMNS``)."""
+        return EVENT_COLUMNS.record(self, labels)
+
+    def __repr__(self) -> str:
+        return event_repr(self)
 
 
 _NOT_AUDITED: Final = frozenset({"version", "updated_at"})

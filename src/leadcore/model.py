@@ -17,6 +17,7 @@ import attrs
 from leadcore.checks import text_problem
 from leadcore.currencies import ISO_4217
 from leadcore.errors import FieldProblem, ValidationError
+from leadcore.export import FOLLOW_UP_COLUMNS, LEAD_COLUMNS, Labels, Record, lead_repr
 from leadcore.frozen import frozen_mapping
 from leadcore.vocabulary import (
     DEFAULT_SALES_STAGES,
@@ -226,6 +227,13 @@ class Lead:
         """True for converted and merged leads, which may only be viewed."""
         return self.status in READ_ONLY_STATUSES
 
+    def to_record(self, labels: Labels | None = None) -> Record:
+        """The lead as one plain, JSON-ready ``dict`` (keys: ``leadcore.export.LEAD_COLUMNS``)."""
+        return LEAD_COLUMNS.record(self, labels)
+
+    def __repr__(self) -> str:
+        return lead_repr(self)
+
 
 def _text_tuple(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     if isinstance(values, tuple | str | bytes) or not isinstance(values, Iterable):
@@ -405,3 +413,8 @@ class FollowUp:
             raise ValidationError(problems, subject="follow-up")
         if self.owner_id is None:
             object.__setattr__(self, "owner_id", self.author_id)
+
+    def to_record(self, labels: Labels | None = None) -> Record:
+        """The follow-up as one plain, JSON-ready ``dict`` (keys:
+        ``leadcore.export.FOLLOW_UP_COLUMNS``)."""
+        return FOLLOW_UP_COLUMNS.record(self, labels)

@@ -6,13 +6,22 @@ from leadcore.desk.desk import LeadDesk
 from leadcore.desk.outcome import Outcome
 from leadcore.desk.plans.common import LeadCommand, SubjectCommand
 from leadcore.desk.reads import Reads, Subject, context_for
-from leadcore.desk.results import BatchResult, LeadOutcome, Page, PoolSummary
+from leadcore.desk.results import (
+    BatchResult,
+    FollowUps,
+    History,
+    LeadOutcome,
+    Page,
+    PoolSummary,
+)
 from leadcore.desk.runner import Operation, Runner
 from leadcore.desk.setup import Setup
 from leadcore.desk.views import View
 
 __all__ = [
     "BatchResult",
+    "FollowUps",
+    "History",
     "LeadCommand",
     "LeadDesk",
     "LeadOutcome",

@@ -18,7 +18,6 @@ from leadcore.assignment import Strategy
 from leadcore.clock import Clock
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.errors import FieldProblem, ValidationError
-from leadcore.events import Event
 from leadcore.ids import IdFactory, uuid4_ids
 from leadcore.intake import LeadRules
 from leadcore.model import (
@@ -48,7 +47,7 @@ from .plans.scoring import AcceptSql, RecordActivity, Rescore
 from .plans.team import AddCollaborators, Follow, RemoveCollaborators
 from .plans.transferring import Transfer
 from .reads import Reads
-from .results import BatchResult, Page, PoolSummary
+from .results import BatchResult, FollowUps, History, Page, PoolSummary
 from .runner import Operation, Runner
 from .setup import Setup
 
@@ -209,9 +208,11 @@ class LeadDesk:
         refuse_unknown(record, FollowUpFields, "a follow-up field")
         return self._run(RecordFollowUp, actor_id=actor_id, lead_id=lead_id, **record)
 
-    def follow_ups(self, actor_id: str, lead_id: str) -> list[FollowUp]:
-        """The lead's follow-up records, oldest first (for those who may see the lead)."""
-        return self._read(lambda reads: reading.follow_ups(reads, actor_id, lead_id))
+    def follow_ups(self, actor_id: str, lead_id: str) -> FollowUps:
+        """The lead's follow-up records, oldest first (for those who may see the lead): a
+        sequence that exports (``to_records()``) and prints as a table."""
+        records = self._read(lambda reads: reading.follow_ups(reads, actor_id, lead_id))
+        return FollowUps(records, lead_id=checks.identifier(lead_id, "lead_id"))
 
     # --- collaborators and followers ----------------------------------------------------------
     def add_collaborators(
@@ -484,6 +485,8 @@ class LeadDesk:
         refuse_unknown(options, ViewOptions, "a view option")
         return self._read(lambda reads: reading.page(reads, actor_id, **options))
 
-    def history(self, actor_id: str, lead_id: str) -> list[Event]:
-        """The lead's audit trail, oldest first (for those who may see the lead)."""
-        return self._read(lambda reads: reading.history(reads, actor_id, lead_id))
+    def history(self, actor_id: str, lead_id: str) -> History:
+        """The lead's audit trail, oldest first (for those who may see the lead): a sequence of
+        events that exports (``to_records()``) and prints as a table."""
+        events = self._read(lambda reads: reading.history(reads, actor_id, lead_id))
+        return History(events, lead_id=checks.identifier(lead_id, "lead_id"))

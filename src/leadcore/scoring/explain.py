@@ -8,12 +8,14 @@ made the total; ``str(score)`` is the breakdown as a table (useful in a notebook
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, ClassVar, Final, NamedTuple
 
 import attrs
 
+from leadcore.export import Column, Columns, Exportable, Labels
+from leadcore.labels import LabelledEnum
 from leadcore.model import Lead
 from leadcore.scoring.activity import Activity
 from leadcore.scoring.behaviour import compile_behaviour
@@ -22,6 +24,7 @@ from leadcore.scoring.sheet import ScoreSheet
 from leadcore.scoring.table import render_table  # also importable from here, as before
 
 __all__ = [
+    "PART_COLUMNS",
     "Breakdown",
     "Part",
     "Score",
@@ -66,6 +69,32 @@ class Part:
         if self.capped:
             text += f" − {self.capped:.2f} over cap"
         return text
+
+
+class _Section(LabelledEnum):
+    PROFILE = "profile", "画像", "Profile"
+    BEHAVIOUR = "behaviour", "行为", "Behaviour"
+
+
+def _section(part: Any) -> object:
+    return next((s for s in _Section if s.value == part.section), part.section)
+
+
+PART_COLUMNS: Final = Columns(
+    (
+        Column("section", "部分", "Part", get=_section),
+        Column("rule", "规则", "Rule"),
+        Column("matched", "匹配", "Matched"),
+        Column("raw", "原始分", "Raw points", kind="number"),
+        Column("weight", "权重", "Weight", kind="number"),
+        Column("decay", "衰减", "Decay", kind="number"),
+        Column("capped", "超上限", "Over cap", kind="number"),
+        Column("points", "得分", "Points", kind="number", show=lambda v, _: _num(v)),
+        Column("calculation", "计算", "Calculation", get=lambda p: p.calculation()),
+    ),
+    brief=("section", "rule", "matched", "calculation", "points"),
+)
+"""A score breakdown's record per rule: the part's fields and its calculation in words."""
 
 
 class Workings(NamedTuple):
@@ -143,19 +172,22 @@ class ScoreTotals:
 
 
 @attrs.frozen(slots=True)
-class Breakdown(ScoreTotals):
-    """Every part of a score and its totals; ``str()`` renders it as a table."""
+class Breakdown(ScoreTotals, Exportable):
+    """Every part of a score and its totals; ``str()`` renders it as a table, ``to_records()``
+    gives a record per rule (keys: ``PART_COLUMNS``)."""
 
+    _export: ClassVar[Columns] = PART_COLUMNS
     parts: tuple[Part, ...] = ()
 
     def rows(self) -> list[dict[str, object]]:
-        """The parts as plain dicts (for a DataFrame or JSON)."""
+        """The parts as plain dicts of their fields (``to_records()`` is JSON-ready)."""
         return [attrs.asdict(p) for p in self.parts]
 
-    def __str__(self) -> str:
-        rows = [[p.section, p.rule, p.matched, p.calculation(), _num(p.points)] for p in self.parts]
-        table = render_table(("part", "rule", "matched", "calculation", "points"), rows, right=1)
-        return f"{table}\n{self.summary()}"
+    def _export_items(self) -> Iterable[object]:
+        return self.parts
+
+    def _export_summary(self, labels: Labels) -> str:
+        return self.summary()
 
 
 WorkingsData = tuple[ScoreSheet, Lead, Sequence[Activity]]
@@ -163,7 +195,7 @@ WorkingsData = tuple[ScoreSheet, Lead, Sequence[Activity]]
 
 
 @attrs.frozen(slots=True)
-class Score(ScoreTotals):
+class Score(ScoreTotals, Exportable):
     """A lead's score: its totals, and its ``breakdown`` part by part; ``str(score)`` is that
     breakdown as a table. Two scores are equal when their totals are.
 
@@ -171,6 +203,7 @@ class Score(ScoreTotals):
     worked out from; a score built by hand has none and its breakdown no parts.
     """
 
+    _export: ClassVar[Columns] = PART_COLUMNS
     _workings: Workings | WorkingsData | None = attrs.field(
         default=None, eq=False, repr=False, alias="workings"
     )
@@ -197,9 +230,12 @@ class Score(ScoreTotals):
             parts,
         )
 
+    def _export_items(self) -> Iterable[object]:
+        return self.breakdown.parts
+
+    def _export_summary(self, labels: Labels) -> str:
+        return self.summary()
+
     def explain(self) -> str:
         """The breakdown as a readable table."""
         return str(self.breakdown)
-
-    def __str__(self) -> str:
-        return self.explain()

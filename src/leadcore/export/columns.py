@@ -1,0 +1,237 @@
+"""Declaring an export once — its columns — and getting records, DataFrames and tables from it.
+
+A :class:`Column` says where a value comes from (a dotted attribute path, or a function), its
+stable ``key`` and its Chinese and English titles. :class:`Columns` turns items into records
+(``dict``s keyed by the column keys, values JSON-ready), a pandas DataFrame, a terminal table or
+an HTML table. :class:`Exportable` gives a result type all of these from one ``_export``
+declaration — the way every result (pages, histories, batches, breakdowns, later reports) plugs
+in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+
+import attrs
+
+from leadcore.errors import LeadcoreError
+from leadcore.jsonvalue import JSONValue
+from leadcore.table import render_html_table, render_table
+
+from .settings import Labels, resolve_labels
+from .values import cell, plain
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["Column", "Columns", "Exportable", "Kind", "MissingExtra", "Record"]
+
+Record = dict[str, JSONValue]
+"""One exported row: column key → JSON-ready value."""
+
+Kind = Literal["text", "number", "decimal", "time", "flag", "list", "data"]
+"""What a column holds: text, a number, an exact decimal as text, an ISO time, a bool, a list
+(sets sorted), or nested data (an object or a list of objects)."""
+
+CELL_WIDTH: Final = 40
+"""The widest a terminal table cell gets before it is cut with ``…``."""
+
+_NUMERIC: Final = frozenset({"number", "decimal"})
+
+
+class MissingExtra(LeadcoreError, ImportError):
+    """An optional dependency is not installed; the message names the extra that brings it."""
+
+    def __init__(self, feature: str, package: str, extra: str) -> None:
+        self.feature = feature
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs {package}, which is not installed; install the {extra!r} extra: "
+            f"pip install 'leadcore[{extra}]'"
+        )
+
+
+def _pandas() -> Any:
+    try:
+        import pandas
+    except ImportError as e:
+        raise MissingExtra("to_dataframe()", "pandas", "pandas") from e
+    return pandas
+
+
+@attrs.frozen(slots=True)
+class Column:
+    """One exported column: its stable ``key``, its Chinese and English titles, where the value
+    comes from (``path``, a dotted attribute path, default the key; or ``get``, a function of
+    the item) and its ``kind``. ``show`` (optional) writes a table cell from the raw value."""
+
+    key: str
+    zh: str
+    en: str
+    path: str | None = None
+    kind: Kind = "text"
+    get: Callable[[Any], object] | None = attrs.field(default=None, eq=False)
+    show: Callable[[Any, Labels], str] | None = attrs.field(default=None, eq=False)
+
+    def read(self, item: object) -> object:
+        """The raw value of this column for ``item`` (None along a path through None)."""
+        if self.get is not None:
+            return self.get(item)
+        value: object = item
+        for name in (self.path or self.key).split("."):
+            if value is None:
+                return None
+            value = getattr(value, name)
+        return value
+
+    def title(self, labels: Labels) -> str:
+        """The column's heading: its key, Chinese or English title."""
+        return self.zh if labels == "zh" else self.en if labels == "en" else self.key
+
+    def text(self, item: object, labels: Labels) -> str:
+        """The table cell for ``item``."""
+        value = self.read(item)
+        return self.show(value, labels) if self.show is not None else cell(value, labels)
+
+
+@attrs.frozen(slots=True)
+class Columns:
+    """The columns of one kind of record, in order, and the ``brief`` keys a table shows."""
+
+    columns: tuple[Column, ...]
+    brief: tuple[str, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        keys = [c.key for c in self.columns]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"column keys repeat: {keys}")
+        unknown = set(self.brief) - set(keys)
+        if unknown:
+            raise ValueError(f"brief names unknown columns: {sorted(unknown)}")
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every column's key, in order: the keys of each record."""
+        return tuple(c.key for c in self.columns)
+
+    def titles(self, labels: Labels | None = None) -> dict[str, str]:
+        """Column key → heading in the label setting (to rename a DataFrame's columns)."""
+        chosen = resolve_labels(labels)
+        return {c.key: c.title(chosen) for c in self.columns}
+
+    def record(self, item: object, labels: Labels | None = None) -> Record:
+        """``item`` as one record: every column, JSON-ready."""
+        chosen = resolve_labels(labels)
+        return {c.key: plain(c.read(item), chosen) for c in self.columns}
+
+    def records(self, items: Iterable[object], labels: Labels | None = None) -> list[Record]:
+        """A record per item, in order."""
+        chosen = resolve_labels(labels)
+        return [self.record(item, chosen) for item in items]
+
+    def dataframe(
+        self, items: Iterable[object], labels: Labels | None = None, *, titles: bool = False
+    ) -> pandas.DataFrame:
+        """The records as a pandas DataFrame (``MissingExtra`` without pandas): a column per
+        key — times as timezone-aware datetimes, exact decimals as ``Decimal`` — or per title
+        when ``titles``."""
+        pd = _pandas()
+        chosen = resolve_labels(labels)
+        frame = pd.DataFrame.from_records(self.records(items, chosen), columns=list(self.keys))
+        for column in self.columns:
+            if column.kind == "time":
+                frame[column.key] = pd.to_datetime(frame[column.key], utc=True, format="ISO8601")
+            elif column.kind == "decimal":
+                frame[column.key] = frame[column.key].map(_decimal, na_action="ignore")
+        return frame.rename(columns=self.titles(chosen)) if titles else frame
+
+    def _shown(self, keys: Sequence[str] | None) -> list[Column]:
+        wanted = keys or self.brief or self.keys
+        by_key = {c.key: c for c in self.columns}
+        return [by_key[k] for k in wanted]
+
+    def _grid(
+        self, items: Iterable[object], labels: Labels | None, keys: Sequence[str] | None
+    ) -> tuple[list[str], list[list[str]], list[int]]:
+        chosen = resolve_labels(labels)
+        shown = self._shown(keys)
+        rows = [[c.text(item, chosen) for c in shown] for item in items]
+        right = [i for i, c in enumerate(shown) if c.kind in _NUMERIC]
+        return [c.title(chosen) for c in shown], rows, right
+
+    def table(
+        self,
+        items: Iterable[object],
+        labels: Labels | None = None,
+        *,
+        keys: Sequence[str] | None = None,
+    ) -> str:
+        """A terminal table of ``keys`` (default the brief columns), numbers right-aligned."""
+        headers, rows, right = self._grid(items, labels, keys)
+        return render_table(headers, rows, right, max_width=CELL_WIDTH)
+
+    def html(
+        self,
+        items: Iterable[object],
+        labels: Labels | None = None,
+        *,
+        keys: Sequence[str] | None = None,
+        caption: str | None = None,
+    ) -> str:
+        """An HTML table of ``keys`` (default the brief columns), every text escaped."""
+        headers, rows, right = self._grid(items, labels, keys)
+        return render_html_table(headers, rows, right, caption=caption)
+
+
+def _decimal(value: object) -> Decimal:
+    return Decimal(str(value))
+
+
+class Exportable:
+    """Records, a DataFrame, a terminal table (``str()``) and a notebook table
+    (``_repr_html_``) for a result type, from its ``_export`` columns and its items (by
+    default, what iterating it gives)."""
+
+    __slots__ = ()
+    _export: ClassVar[Columns]
+
+    def _export_items(self) -> Iterable[object]:
+        """The items that become rows (default: iterating the result)."""
+        if isinstance(self, Iterable):
+            return self
+        raise TypeError(f"{type(self).__name__} does not iterate; give it _export_items()")
+
+    def _export_summary(self, labels: Labels) -> str:
+        """A line said under the table (default: none)."""
+        return ""
+
+    def to_records(self, labels: Labels | None = None) -> list[Record]:
+        """A record (plain ``dict``, JSON-ready) per row; keys are the documented column keys,
+        enums written by ``labels`` (default: ``leadcore.export.get_labels()``)."""
+        return self._export.records(self._export_items(), labels)
+
+    def to_dataframe(
+        self, labels: Labels | None = None, *, titles: bool = False
+    ) -> pandas.DataFrame:
+        """The records as a pandas DataFrame (needs the ``pandas`` extra; ``MissingExtra``
+        otherwise); ``titles`` names the columns by their titles in ``labels``."""
+        return self._export.dataframe(self._export_items(), labels, titles=titles)
+
+    def table(self, labels: Labels | None = None) -> str:
+        """A terminal table of the main columns, with a line of summary under it."""
+        chosen = resolve_labels(labels)
+        text = self._export.table(self._export_items(), chosen)
+        summary = self._export_summary(chosen)
+        return f"{text}\n{summary}" if summary else text
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def _repr_html_(self) -> str:
+        """The table as HTML, for notebooks (every value escaped)."""
+        chosen = resolve_labels(None)
+        summary = self._export_summary(chosen)
+        return self._export.html(self._export_items(), chosen, caption=summary or None)

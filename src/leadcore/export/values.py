@@ -1,0 +1,127 @@
+"""Turning any value a record holds into JSON-ready data, and into a table cell's text.
+
+The rules, one per kind of value (record → table cell):
+
+- None → ``None`` → empty.
+- text, whole numbers → as they are; a bool → ``true``/``false`` in a record, and 是/否 or
+  yes/no in a Chinese or English cell.
+- float → as it is, NaN and infinities as ``None`` → at most 2 decimals.
+- ``Decimal`` (money amounts) → exact text, ``"1000.00"``, never a float.
+- a labelled enum → its value, Chinese or English label, by the label setting; another enum →
+  its value.
+- datetime, date, time → ISO 8601 text → ``2026-03-02 09:00`` (the offset added unless UTC).
+- timedelta → seconds, a number → ``1:30:00``.
+- set → a sorted list → sorted and comma-separated; list, tuple → a list → comma-separated.
+- mapping → an object → ``key: value`` pairs; an attrs record → an object of its fields →
+  ``field: value`` pairs (or its own ``str()``).
+- anything else → ``str(value)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Set
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
+from typing import Final
+
+from leadcore.jsonvalue import JSONValue
+from leadcore.labels import LabelledEnum
+
+from .settings import Labels
+
+__all__ = ["cell", "enum_text", "plain"]
+
+_MAX_DEPTH: Final = 20
+_FLAGS: Final[dict[Labels, tuple[str, str]]] = {
+    "value": ("true", "false"),
+    "zh": ("是", "否"),
+    "en": ("yes", "no"),
+}
+
+
+def enum_text(member: Enum, labels: Labels) -> str:
+    """An enum member by the label setting: its value, its Chinese or its English label."""
+    if isinstance(member, LabelledEnum):
+        if labels == "zh":
+            return member.label
+        if labels == "en":
+            return member.label_en
+    return str(member.value)
+
+
+def plain(value: object, labels: Labels = "value", _depth: int = 0) -> JSONValue:
+    """``value`` as JSON-ready data (``json.dumps`` takes it as is)."""
+    if isinstance(value, Enum):
+        return enum_text(value, labels)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return format(value, "f") if value.is_finite() else None
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if _depth >= _MAX_DEPTH:
+        return str(value)
+    deeper = _depth + 1
+    if isinstance(value, Mapping):
+        return {_key(k, labels): plain(v, labels, deeper) for k, v in value.items()}
+    if isinstance(value, Set):
+        items = [plain(v, labels, deeper) for v in value]
+        return sorted(items, key=lambda v: (type(v).__name__, str(v)))
+    if isinstance(value, list | tuple):
+        return [plain(v, labels, deeper) for v in value]
+    names = _field_names(value)
+    if names is not None:
+        return {name: plain(getattr(value, name, None), labels, deeper) for name in names}
+    return str(value)
+
+
+def _field_names(value: object) -> tuple[str, ...] | None:
+    """The field names of an attrs record, or None for anything else."""
+    fields = getattr(type(value), "__attrs_attrs__", None)
+    return None if fields is None else tuple(f.name for f in fields)
+
+
+def _key(key: object, labels: Labels) -> str:
+    shown = plain(key, labels)
+    return shown if isinstance(shown, str) else str(shown)
+
+
+def cell(value: object, labels: Labels = "value", _depth: int = 0) -> str:
+    """``value`` as the text of one table cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        yes, no = _FLAGS[labels]
+        return yes if value else no
+    if isinstance(value, Enum):
+        return enum_text(value, labels)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") if math.isfinite(value) else str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M" + (" %z" if value.utcoffset() else ""))
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if _depth >= _MAX_DEPTH:
+        return str(value)
+    deeper = _depth + 1
+    if isinstance(value, Mapping):
+        return ", ".join(f"{cell(k, labels)}: {cell(v, labels, deeper)}" for k, v in value.items())
+    if isinstance(value, Set):
+        return ", ".join(sorted(cell(v, labels, deeper) for v in value))
+    if isinstance(value, list | tuple):
+        return ", ".join(cell(v, labels, deeper) for v in value)
+    names = _field_names(value)
+    if names is not None and type(value).__str__ is object.__str__:
+        shown = ((name, getattr(value, name, None)) for name in names)
+        return ", ".join(f"{name}: {cell(v, labels, deeper)}" for name, v in shown if v is not None)
+    return str(value)
