@@ -18,6 +18,8 @@ Everything a host needs is re-exported here; the submodules hold the details:
   (on ``dateutil.rrule``) and weekly schedules.
 * ``leadcore.dedup`` — normalised duplicate keys (phone, email, company, WeChat), duplicate
   groups and masked display of someone else's contact.
+* ``leadcore.export`` — records (``to_records()``), DataFrames and tables of leads, events,
+  follow-ups and every desk result, with labels in Chinese or English (``set_labels``).
 * ``leadcore.storage`` — the ``LeadStore`` protocol and ``MemoryStore``;
   ``leadcore.testing`` has the contract suites for a host's own store.
 * ``leadcore.events``, ``leadcore.records``, ``leadcore.org``, ``leadcore.clock``,
@@ -77,6 +79,8 @@ from leadcore.dedup import (
 )
 from leadcore.desk import (
     BatchResult,
+    FollowUps,
+    History,
     LeadDesk,
     LeadOutcome,
     Operation,
@@ -103,6 +107,7 @@ from leadcore.errors import (
     ValidationError,
 )
 from leadcore.events import Event, EventKind, FieldChange, diff_fields
+from leadcore.export import MissingExtra, get_labels, set_labels
 from leadcore.ids import CounterIds, IdFactory, counter_ids, uuid4_ids
 from leadcore.intake import LeadRules, normalise_email, normalise_phone
 from leadcore.lifecycle import EVENT_OF, TRANSITIONS, allowed_actions, next_status, step, transition
@@ -225,10 +230,12 @@ __all__ = [
     "FixedClock",
     "FollowUp",
     "FollowUpMethod",
+    "FollowUps",
     "Grade",
     "GradeScale",
     "Grant",
     "GrantStatus",
+    "History",
     "IdFactory",
     "InvalidTransition",
     "JSONValue",
@@ -246,6 +253,7 @@ __all__ = [
     "LeastLoaded",
     "MemoryContext",
     "MemoryStore",
+    "MissingExtra",
     "Money",
     "Needs",
     "NoOwnerFound",
@@ -316,6 +324,7 @@ __all__ = [
     "find_duplicate_groups",
     "fit_predictive",
     "fit_scoped",
+    "get_labels",
     "load_strategies",
     "mask_email",
     "mask_phone",
@@ -324,6 +333,7 @@ __all__ = [
     "normalise_phone",
     "plan_distribution",
     "readiness",
+    "set_labels",
     "step",
     "transition",
     "uuid4_ids",

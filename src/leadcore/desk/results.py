@@ -141,12 +141,14 @@ class Page(Exportable):
         more = self.next_cursor is not None
         if labels == "zh":
             return f"{len(self.leads)} 条线索；" + ("还有下一页" if more else "最后一页")
-        return f"{len(self.leads)} leads; " + ("more: pass next_cursor" if more else "last page")
+        count = f"{len(self.leads)} lead{'' if len(self.leads) == 1 else 's'}"
+        return f"{count}; " + ("more: pass next_cursor" if more else "last page")
 
     def __repr__(self) -> str:
         listed = f": {id_list(self.ids)}" if self.leads else ""
         more = "more" if self.next_cursor is not None else "last page"
-        return f"<Page {len(self.leads)} leads{listed} · {more}>"
+        count = f"{len(self.leads)} lead{'' if len(self.leads) == 1 else 's'}"
+        return f"<Page {count}{listed} · {more}>"
 
 
 class _Listed(Sequence[T], Exportable):
@@ -155,7 +157,7 @@ class _Listed(Sequence[T], Exportable):
     did."""
 
     __slots__ = ("_items", "lead_id")
-    _noun: ClassVar[tuple[str, str]]
+    _noun: ClassVar[tuple[str, str, str]]
 
     def __init__(self, items: Iterable[T], *, lead_id: str) -> None:
         self._items: tuple[T, ...] = tuple(items)
@@ -185,14 +187,17 @@ class _Listed(Sequence[T], Exportable):
 
     __hash__ = None  # type: ignore[assignment]  # equal to lists, so unhashable like them
 
+    def _counted(self) -> str:
+        _, one, many = self._noun
+        return f"{len(self)} {one if len(self) == 1 else many}"
+
     def _export_summary(self, labels: Labels) -> str:
-        zh, en = self._noun
         if labels == "zh":
-            return f"线索 {short(self.lead_id)} 的 {len(self)} 条{zh}"
-        return f"{len(self)} {en} of lead {short(self.lead_id)}"
+            return f"线索 {short(self.lead_id)} 的 {len(self)} 条{self._noun[0]}"
+        return f"{self._counted()} of lead {short(self.lead_id)}"
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} of lead {short(self.lead_id)}: {len(self)} {self._noun[1]}>"
+        return f"<{type(self).__name__} of lead {short(self.lead_id)}: {self._counted()}>"
 
 
 class History(_Listed[Event]):
@@ -201,7 +206,7 @@ class History(_Listed[Event]):
 
     __slots__ = ()
     _export: ClassVar[Columns] = EVENT_COLUMNS
-    _noun: ClassVar[tuple[str, str]] = ("记录", "events")
+    _noun: ClassVar[tuple[str, str, str]] = ("记录", "event", "events")
 
 
 class FollowUps(_Listed[FollowUp]):
@@ -210,7 +215,7 @@ class FollowUps(_Listed[FollowUp]):
 
     __slots__ = ()
     _export: ClassVar[Columns] = FOLLOW_UP_COLUMNS
-    _noun: ClassVar[tuple[str, str]] = ("跟进记录", "follow-ups")
+    _noun: ClassVar[tuple[str, str, str]] = ("跟进记录", "follow-up", "follow-ups")
 
 
 @attrs.frozen(slots=True)
