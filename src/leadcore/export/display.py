@@ -21,7 +21,7 @@ REPR_WIDTH: Final = 120
 """The widest (in terminal columns) a repr made here gets."""
 
 _TEXT: Final = 16
-_ID: Final = 16
+_ID: Final = 12
 
 
 def short(value: object, width: int = _TEXT) -> str:

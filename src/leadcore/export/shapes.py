@@ -73,9 +73,7 @@ collaborator roles as objects)."""
 
 
 def _changes_text(changes: Any, labels: Labels) -> str:
-    """``status: unassigned → assigned; owner_id: – → bob`` (fields only when many)."""
-    if len(changes) > 3:
-        return ", ".join(c.field for c in changes)
+    """``status: unassigned → assigned; owner_id: – → bob`` (a table cuts it to fit)."""
     return "; ".join(
         f"{c.field}: {cell(c.before, labels) or '–'} → {cell(c.after, labels) or '–'}"
         for c in changes
