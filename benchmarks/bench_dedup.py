@@ -722,7 +722,7 @@ def dedup_vs_pandas(quick: bool) -> dict[str, object]:
     pandas computing the same keys with vectorised string operations plus ``duplicated``
     (target <= 1.5); also leadcore's rows per second (a rule-based key manages ~43k)."""
     try:
-        import pandas as pd  # type: ignore[import-untyped]
+        import pandas as pd
     except ImportError:
         return {"value": None, "unit": "ratio", "skipped": "pandas is not installed"}
     size = QUICK if quick else FULL
