@@ -44,6 +44,7 @@ __all__ = [
     "Emotion",
     "FollowUp",
     "FollowUpMethod",
+    "IdCollection",
     "Lead",
     "LeadStatus",
     "Money",

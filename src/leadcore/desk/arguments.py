@@ -15,6 +15,7 @@ from leadcore.model import (
     CustomValue,
     Emotion,
     FollowUpMethod,
+    IdCollection,
     LeadStatus,
     Money,
     Priority,
@@ -31,7 +32,6 @@ __all__ = [
     "LeadFields",
     "OrderName",
     "PoolSettings",
-    "UserIds",
     "ViewName",
     "ViewOptions",
     "refuse_unknown",
@@ -43,8 +43,6 @@ ViewName: TypeAlias = Literal["mine", "followed", "collaborating", "subordinates
 OrderName: TypeAlias = Literal["created", "created_desc", "due"]
 """An ordering by its value (``LeadOrder.CREATED`` … are the members)."""
 
-UserIds: TypeAlias = "frozenset[str] | set[str] | list[str] | tuple[str, ...]"
-"""Several user ids (a collection; never one string)."""
 
 CustomValues: TypeAlias = "dict[str, CustomValue | date | float | list[str] | None]"
 """Custom field values by name (None removes one on edit)."""
@@ -72,8 +70,8 @@ class PoolSettings(TypedDict, total=False):
 
     name: str
     enabled: bool
-    admins: UserIds
-    members: UserIds
+    admins: IdCollection
+    members: IdCollection
     default_owner_id: str | None
     auto_assign: str | None
     reminder_hours: float | None

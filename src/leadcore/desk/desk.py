@@ -21,12 +21,7 @@ from leadcore.errors import FieldProblem, ValidationError
 from leadcore.events import Event
 from leadcore.ids import IdFactory, uuid4_ids
 from leadcore.intake import LeadRules
-from leadcore.model import (
-    Action,
-    FollowUp,
-    Lead,
-    Pool,
-)
+from leadcore.model import Action, FollowUp, IdCollection, Lead, Pool
 from leadcore.org import OrgDirectory
 from leadcore.policy import Decision, Policy
 from leadcore.records import Away, Grant
@@ -195,7 +190,7 @@ class LeadDesk:
         one."""
         return self._read(lambda reads: reading.get(reads, actor_id, lead_id))
 
-    def get_many(self, actor_id: str, lead_ids: Iterable[str]) -> list[Lead]:
+    def get_many(self, actor_id: str, lead_ids: IdCollection) -> list[Lead]:
         """The leads among ``lead_ids`` the actor may see, in the order asked (missing ones and
         ones they may not see are left out alike)."""
         return self._read(lambda reads: reading.get_many(reads, actor_id, lead_ids))
@@ -215,7 +210,7 @@ class LeadDesk:
 
     # --- collaborators and followers ----------------------------------------------------------
     def add_collaborators(
-        self, actor_id: str, lead_id: str, user_ids: Iterable[str], *, role: str | None = None
+        self, actor_id: str, lead_id: str, user_ids: IdCollection, *, role: str | None = None
     ) -> Lead:
         """Add several collaborators at once (协作人), optionally with a named role such as
         ``"marketing_owner"`` whose rights the policy defines."""
@@ -223,7 +218,7 @@ class LeadDesk:
             AddCollaborators, actor_id=actor_id, lead_id=lead_id, user_ids=user_ids, role=role
         )
 
-    def remove_collaborators(self, actor_id: str, lead_id: str, user_ids: Iterable[str]) -> Lead:
+    def remove_collaborators(self, actor_id: str, lead_id: str, user_ids: IdCollection) -> Lead:
         """Remove several collaborators at once; their access to the lead ends with it."""
         return self._run(RemoveCollaborators, actor_id=actor_id, lead_id=lead_id, user_ids=user_ids)
 
@@ -255,7 +250,7 @@ class LeadDesk:
             expected_version=expected_version,
         )
 
-    def batch_assign(self, actor_id: str, lead_ids: Iterable[str], owner_id: str) -> BatchResult:
+    def batch_assign(self, actor_id: str, lead_ids: IdCollection, owner_id: str) -> BatchResult:
         """Assign several leads to one owner; a result per lead, each lead's change atomic."""
         return self._each(Assign, lead_ids, actor_id=actor_id, owner_id=owner_id)
 
@@ -281,7 +276,7 @@ class LeadDesk:
         return self._give_back(actor_id, lead_id, Action.RECLAIM, reason)
 
     def batch_recycle(
-        self, actor_id: str, lead_ids: Iterable[str], *, reason: str | None = None
+        self, actor_id: str, lead_ids: IdCollection, *, reason: str | None = None
     ) -> BatchResult:
         """Take several held leads back into their pools (回收); a result per lead."""
         return self._each(GiveBack, lead_ids, actor_id=actor_id, move=Action.RECYCLE, reason=reason)
@@ -317,9 +312,7 @@ class LeadDesk:
             Transfer, actor_id=actor_id, lead_id=lead_id, to_pool_id=to_pool_id, reason=reason
         )
 
-    def batch_transfer(
-        self, actor_id: str, lead_ids: Iterable[str], to_pool_id: str
-    ) -> BatchResult:
+    def batch_transfer(self, actor_id: str, lead_ids: IdCollection, to_pool_id: str) -> BatchResult:
         """Transfer several leads to another pool; a result per lead."""
         return self._each(Transfer, lead_ids, actor_id=actor_id, to_pool_id=to_pool_id)
 
@@ -333,7 +326,7 @@ class LeadDesk:
         return self._run(AutoAssign, actor_id=actor_id, lead_id=lead_id, strategy=strategy)
 
     def distribute(
-        self, actor_id: str, lead_ids: Iterable[str], strategy: Strategy | str | None = None
+        self, actor_id: str, lead_ids: IdCollection, strategy: Strategy | str | None = None
     ) -> BatchResult:
         """Distribute a batch (e.g. an import) across a team, fair by ``strategy``, in one unit
         of work, with a result per lead. Running it again is harmless: leads already assigned
@@ -417,7 +410,7 @@ class LeadDesk:
         """The lead's score now, with its breakdown (``str()`` renders the explain table)."""
         return self._read(lambda reads: reading.lead_score(reads, actor_id, lead_id))
 
-    def rescore(self, actor_id: str, lead_ids: Iterable[str]) -> BatchResult:
+    def rescore(self, actor_id: str, lead_ids: IdCollection) -> BatchResult:
         """Bring stored scores up to date (behaviour decays with time); a result per lead."""
         self.setup.require_scorer()
         return self._each(Rescore, lead_ids, actor_id=actor_id)
