@@ -25,6 +25,9 @@ Everything a host needs is re-exported here; the submodules hold the details:
   the org directory, time, ids, configuration and the errors (all ``LeadcoreError``).
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from leadcore.assignment import (
     AssignmentContext,
     Chain,
@@ -168,6 +171,12 @@ from leadcore.scoring import (
     readiness,
 )
 from leadcore.storage import JSONValue, LeadStore, MemoryStore, UnitOfWork
+
+try:
+    __version__ = _version("leadcore")
+    """The installed distribution's version (from the package metadata)."""
+except PackageNotFoundError:  # pragma: no cover - running from a source tree never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "DEFAULT_SALES_STAGES",
