@@ -18,7 +18,7 @@ from leadcore.assignment import Strategy
 from leadcore.clock import Clock
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.errors import FieldProblem, ValidationError
-from leadcore.events import Event
+from leadcore.events import Event, EventKind
 from leadcore.ids import IdFactory, uuid4_ids
 from leadcore.intake import LeadRules
 from leadcore.model import Action, FollowUp, IdCollection, Lead, Pool
@@ -30,7 +30,7 @@ from leadcore.storage.protocol import LeadStore
 
 from . import reading
 from .arguments import FollowUpFields, LeadFields, PoolSettings, ViewOptions, refuse_unknown
-from .plans.access import RequestAccess, approval, revocation
+from .plans.access import ChangeGrant, RequestAccess
 from .plans.availability import SetAvailability
 from .plans.closing import Move
 from .plans.creating import Create
@@ -453,11 +453,23 @@ class LeadDesk:
     def approve_access(self, actor_id: str, grantee_id: str, grant_id: str) -> Grant:
         """Approve a pending grant (who may approve is policy: by default the lead's owner, a
         pool admin or a system admin). Raises ``PermissionDenied`` with the reason otherwise."""
-        return self._runner.run(approval(self.setup, actor_id, grantee_id, grant_id))
+        return self._run(
+            ChangeGrant,
+            actor_id=actor_id,
+            grantee_id=grantee_id,
+            grant_id=grant_id,
+            kind=EventKind.GRANT_APPROVED,
+        )
 
     def revoke_access(self, actor_id: str, grantee_id: str, grant_id: str) -> Grant:
         """End a grant before it expires (its grantee, or anyone who may approve it)."""
-        return self._runner.run(revocation(self.setup, actor_id, grantee_id, grant_id))
+        return self._run(
+            ChangeGrant,
+            actor_id=actor_id,
+            grantee_id=grantee_id,
+            grant_id=grant_id,
+            kind=EventKind.GRANT_REVOKED,
+        )
 
     def grants(self, actor_id: str) -> list[Grant]:
         """The grants the actor holds or asked for, approved or not, expired or not."""
