@@ -31,7 +31,9 @@ from leadcore import (
     load_strategies,
 )
 from leadcore.assignment import build_strategy
+from leadcore.cadence import Cadence, CadencePlan, Schedule, SlaClock, WorkingCalendar
 from leadcore.config import structure
+from leadcore.dedup import DedupRules, Normaliser
 from leadcore.scoring import PredictiveModel, ScoreModel
 from leadcore.testing.world import T0, World, make_world, new_lead
 
@@ -185,6 +187,19 @@ LOADERS: dict[str, Callable[[Any], object]] = {
     "load_strategies": load_strategies,
     "build_strategy": build_strategy,
     "structure(Pool)": lambda data: structure(data, Pool),
+    **{
+        f"{cls.__name__}.{how}": getattr(cls, how)
+        for cls in (
+            Cadence,
+            CadencePlan,
+            WorkingCalendar,
+            Schedule,
+            SlaClock,
+            DedupRules,
+            Normaliser,
+        )
+        for how in ("from_dict", "from_json", "from_toml")
+    },
 }
 
 CONFIG_JUNK: st.SearchStrategy[Any] = st.one_of(
