@@ -13,6 +13,7 @@ LABELS=en``); the default is Chinese.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from leadcore import (
@@ -76,12 +77,10 @@ SCORING = ScoreModel.from_toml(
 )
 """How web leads are scored: who they are (profile) and what they do (behaviour)."""
 
-ENGLISH = False
 
-
-def label(member: LabelledEnum) -> str:
-    """A status, action or event kind in the chosen language."""
-    return member.label_en if ENGLISH else member.label
+def labeller(english: bool) -> Callable[[LabelledEnum], str]:
+    """How statuses, actions and event kinds are shown: in English or in Chinese."""
+    return (lambda member: member.label_en) if english else (lambda member: member.label)
 
 
 def build_desk() -> tuple[LeadDesk, FixedClock]:
@@ -116,10 +115,9 @@ def build_desk() -> tuple[LeadDesk, FixedClock]:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the day and print what happened."""
-    global ENGLISH
     parser = argparse.ArgumentParser(description="A day in a lead pool.")
     parser.add_argument("--labels", choices=("zh", "en"), default="zh", help="label language")
-    ENGLISH = parser.parse_args(argv).labels == "en"
+    label = labeller(parser.parse_args(argv).labels == "en")
     desk, clock = build_desk()
     desk.create_pool(
         "root",
