@@ -12,6 +12,7 @@ from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import (
     Attachment,
     CompanySize,
+    ConversionGate,
     CustomValue,
     Emotion,
     FollowUpMethod,
@@ -83,6 +84,8 @@ class PoolSettings(TypedDict, total=False):
     allowed_sources: tuple[str, ...] | list[str]
     free_create: bool
     sales_stages: tuple[str, ...] | list[str]
+    conversion_gate: ConversionGate | str
+    reopen_hours: float | None
 
 
 class FollowUpFields(TypedDict, total=False):

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, Unpack
 from leadcore import checks
 from leadcore.assignment import Strategy
 from leadcore.clock import Clock
+from leadcore.conversion import ConversionMapping, ConversionSetup, CustomerDirectory
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.events import Event, EventKind
@@ -30,6 +31,7 @@ from leadcore.storage.protocol import LeadStore
 
 from . import reading
 from .arguments import FollowUpFields, LeadFields, PoolSettings, ViewOptions, refuse_unknown
+from .converting import ConversionMethods
 from .plans.access import ChangeGrant, RequestAccess
 from .plans.availability import SetAvailability
 from .plans.closing import Move
@@ -52,7 +54,7 @@ __all__ = ["LeadDesk"]
 T = TypeVar("T")
 
 
-class LeadDesk:
+class LeadDesk(ConversionMethods):
     """Every lead operation, checked against the policy, atomic, and recorded as events.
 
     ``store`` holds the data, ``clock`` tells the time, ``org`` knows users and departments.
@@ -61,7 +63,8 @@ class LeadDesk:
     ``rules`` and ``custom_fields`` validate lead input. ``strategies`` are the auto-assign
     strategies pools name in ``Pool.auto_assign``; ``rng`` is their random source. ``scorer``
     (a compiled ``ScoreModel``) keeps each lead's score, grade and MQL mark current on create,
-    edit, follow-up and recorded activity.
+    edit, follow-up and recorded activity. ``directory`` holds the host's customers (a
+    ``MemoryCustomerDirectory`` unless given) and ``mapping`` says how leads convert into them.
     """
 
     def __init__(
@@ -77,6 +80,8 @@ class LeadDesk:
         strategies: Mapping[str, Strategy] | None = None,
         rng: random.Random | None = None,
         scorer: Scorer | None = None,
+        directory: CustomerDirectory | None = None,
+        mapping: ConversionMapping | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -87,6 +92,7 @@ class LeadDesk:
             custom_fields=custom_fields if custom_fields is not None else CustomFieldSet(),
             strategies=dict(strategies or {}),
             scorer=scorer,
+            conversion=ConversionSetup.of(directory, mapping),
         )
         self._runner = Runner(
             store,
@@ -350,40 +356,16 @@ class LeadDesk:
         return self._run(SetAvailability, actor_id=actor_id, user_id=user_id, periods=periods)
 
     # --- lifecycle -----------------------------------------------------------------------------
-    def _move(
-        self,
-        actor_id: str,
-        lead_id: str,
-        move: Action,
-        *,
-        reason: str | None = None,
-        customer_id: str | None = None,
-    ) -> Lead:
-        return self._run(
-            Move,
-            actor_id=actor_id,
-            lead_id=lead_id,
-            move=move,
-            reason=reason,
-            customer_id=customer_id,
-        )
-
-    def convert(self, actor_id: str, lead_id: str, customer_id: str) -> Lead:
-        """Mark the lead converted into the host's customer ``customer_id`` (转化; read-only
-        after)."""
-        return self._move(actor_id, lead_id, Action.CONVERT, customer_id=customer_id)
+    def _move(self, actor_id: str, lead_id: str, move: Action, reason: str) -> Lead:
+        return self._run(Move, actor_id=actor_id, lead_id=lead_id, move=move, reason=reason)
 
     def invalidate(self, actor_id: str, lead_id: str, reason: str) -> Lead:
         """Mark the lead invalid (无效) with a reason."""
-        return self._move(actor_id, lead_id, Action.INVALIDATE, reason=reason)
+        return self._move(actor_id, lead_id, Action.INVALIDATE, reason)
 
     def close_lost(self, actor_id: str, lead_id: str, reason: str) -> Lead:
         """Close the lead as lost (关闭) with the lost reason (丢失原因)."""
-        return self._move(actor_id, lead_id, Action.CLOSE_LOST, reason=reason)
-
-    def reopen(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
-        """Bring an invalid or lost lead back to its pool, unassigned."""
-        return self._move(actor_id, lead_id, Action.REOPEN, reason=reason)
+        return self._move(actor_id, lead_id, Action.CLOSE_LOST, reason)
 
     # --- scoring -------------------------------------------------------------------------------
     def record_activity(

@@ -122,7 +122,7 @@ def operation(world: World, actor: str, action: Action, lead: Lead) -> Callable[
         Action.FOLLOW_UP: lambda: desk.follow_up(
             actor, lead_id, method=FollowUpMethod.PHONE, content="电话沟通", result="有兴趣"
         ),
-        Action.CONVERT: lambda: desk.convert(actor, lead_id, "C9"),
+        Action.CONVERT: lambda: desk.convert(actor, lead_id),
         Action.INVALIDATE: lambda: desk.invalidate(actor, lead_id, "空号"),
         Action.CLOSE_LOST: lambda: desk.close_lost(actor, lead_id, "预算不足"),
         Action.REOPEN: lambda: desk.reopen(actor, lead_id),
