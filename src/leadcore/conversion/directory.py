@@ -47,8 +47,8 @@ class CustomerDirectory(Protocol):
     def find(self, keys: Iterable[DedupKey]) -> list[CustomerMatch]:
         """Every customer holding one of ``keys`` (normalised company name, phone or email, as
         ``leadcore.dedup.Normaliser`` makes them), on itself or on one of its contacts: one
-        match per customer and key, ordered by customer id then key. No keys, or none held,
-        give ``[]``."""
+        match per customer and key, naming the contact when one holds it (the first by id),
+        ordered by customer id then key. No keys, or none held, give ``[]``."""
         ...
 
     def contacts(self, customer_id: str) -> list[Contact]:

@@ -27,6 +27,12 @@ from .records import (
 __all__ = ["MemoryCustomerDirectory"]
 
 
+def _by_contact(entry: tuple[str, str | None]) -> tuple[str, bool, str]:
+    """Contacts first (the most specific holder of a key), in id order, then the customer."""
+    customer_id, contact_id = entry
+    return customer_id, contact_id is None, contact_id or ""
+
+
 class MemoryCustomerDirectory:
     """Customers, contacts and deals in memory, following the ``CustomerDirectory`` contract.
 
@@ -40,7 +46,7 @@ class MemoryCustomerDirectory:
             raise ValidationError([FieldProblem("normaliser", "must be a Normaliser or None")])
         self.normaliser = normaliser or Normaliser.default()
         self._lock = threading.RLock()
-        self._ids = count(1)
+        self._counters: dict[str, count[int]] = {}
         self._customers: dict[str, Customer] = {}
         self._contacts: dict[str, Contact] = {}
         self._deals: dict[str, Deal] = {}
@@ -105,10 +111,8 @@ class MemoryCustomerDirectory:
         with self._lock:
             best: dict[tuple[str, DedupKey], str | None] = {}
             for key in keys:
-                for customer_id, contact_id in self._index.get(key, ()):
-                    slot = (customer_id, key)
-                    if slot not in best or contact_id is None:
-                        best[slot] = contact_id
+                for customer_id, contact_id in sorted(self._index.get(key, ()), key=_by_contact):
+                    best.setdefault((customer_id, key), contact_id)
             matches = []
             for (customer_id, key), contact_id in best.items():
                 customer = self._customers[customer_id]
@@ -235,9 +239,11 @@ class MemoryCustomerDirectory:
 
     # --- inside ------------------------------------------------------------------------------------
     def _new(self, prefix: str) -> str:
+        counter = self._counters.setdefault(prefix, count(1))
+        taken = {"C": self._customers, "P": self._contacts, "D": self._deals}[prefix]
         while True:
-            made = f"{prefix}{next(self._ids)}"
-            if made not in self._customers and made not in self._contacts:
+            made = f"{prefix}{next(counter)}"
+            if made not in taken:
                 return made
 
     def _put_customer(self, customer: Customer) -> None:

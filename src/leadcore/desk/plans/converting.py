@@ -147,7 +147,7 @@ class PrepareConversion(LeadCommand):
         gated = subject.pool.conversion_gate is ConversionGate.READY
         conversion = self.setup.conversion
         doing = f"converting lead {lead.id!r}"
-        matches = tuple(conversion.matches(lead)) if customer_id is None else ()
+        matches = tuple(conversion.matches(lead))
         target = None
         if customer_id is not None:
             target = _ask(doing, "customer", lambda: conversion.directory.customer(customer_id))
@@ -178,7 +178,7 @@ class PrepareConversion(LeadCommand):
                 raise PermissionDenied(s.actor.id, Action.CONVERT, f"lead {s.lead.id!r}", refusal)
         if self.customer_owner_id is not None:
             self._check_new_owner(facts)
-        if facts.target is None and facts.matches:
+        if facts.target is None and facts.matches and self.customer_id is None:
             raise DuplicateCustomer(s.lead.id, facts.matches)
 
     def _check_new_owner(self, facts: ConversionFacts) -> None:
