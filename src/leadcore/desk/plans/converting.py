@@ -147,14 +147,19 @@ class PrepareConversion(LeadCommand):
         gated = subject.pool.conversion_gate is ConversionGate.READY
         conversion = self.setup.conversion
         doing = f"converting lead {lead.id!r}"
-        matches = tuple(conversion.matches(lead))
+        number = 1 + sum(e.kind is EventKind.CONVERTED for e in reads.events_of(lead.id))
+        # A customer an earlier, interrupted attempt of this very conversion made is its own,
+        # not a duplicate: the retry carries on with it.
+        key = conversion_key(lead.id, number)
+        ours = directory_call(doing, "bound", object, lambda: conversion.directory.bound(key))
+        own = ours.id if isinstance(ours, Customer) else None
+        matches = tuple(m for m in conversion.matches(lead) if m.customer_id != own)
         target = None
         if customer_id is not None:
             target = _ask(doing, "customer", lambda: conversion.directory.customer(customer_id))
         elif self.link_matches and len({m.customer_id for m in matches}) == 1:
             only = matches[0].customer_id
             target = _ask(doing, "customer", lambda: conversion.directory.customer(only))
-        number = 1 + sum(e.kind is EventKind.CONVERTED for e in reads.events_of(lead.id))
         return ConversionFacts(
             subject,
             tuple(reads.follow_ups(lead.id)),
