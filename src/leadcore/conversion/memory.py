@@ -4,7 +4,7 @@ own. Thread-safe; customers are found by the same normalised keys intake uses.""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from itertools import count
 
 import attrs
@@ -240,7 +240,12 @@ class MemoryCustomerDirectory:
     # --- inside ------------------------------------------------------------------------------------
     def _new(self, prefix: str) -> str:
         counter = self._counters.setdefault(prefix, count(1))
-        taken = {"C": self._customers, "P": self._contacts, "D": self._deals}[prefix]
+        kinds: dict[str, Container[str]] = {
+            "C": self._customers,
+            "P": self._contacts,
+            "D": self._deals,
+        }
+        taken = kinds[prefix]
         while True:
             made = f"{prefix}{next(counter)}"
             if made not in taken:

@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Final
 
 from leadcore.labels import LabelledEnum
-from leadcore.model import Money
+from leadcore.model import Money, SourceChannel
 
 from .records import FieldValue
 
@@ -33,16 +33,27 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _label(value: object) -> FieldValue:
+def _member(value: object) -> LabelledEnum | None:
+    """The enum member behind ``value``: itself, or a source channel given by its value (a
+    lead's ``source`` is plain text, since pools may allow sources of their own)."""
     if isinstance(value, LabelledEnum):
-        return value.label
-    return _text(value)
+        return value
+    if isinstance(value, str):
+        try:
+            return SourceChannel.parse(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _label(value: object) -> FieldValue:
+    member = _member(value)
+    return _text(value) if member is None else member.label
 
 
 def _label_en(value: object) -> FieldValue:
-    if isinstance(value, LabelledEnum):
-        return value.label_en
-    return _text(value)
+    member = _member(value)
+    return _text(value) if member is None else member.label_en
 
 
 def _amount(value: object) -> FieldValue:
@@ -81,5 +92,5 @@ BUILT_IN_TRANSFORMS: Final[Mapping[str, Transform]] = MappingProxyType(
     }
 )
 """Transforms every mapping knows: ``text`` (plain text; an enum's value), ``label`` and
-``label_en`` (an enum's Chinese or English label: 大型, Large), ``amount`` (a budget's number
+``label_en`` (an enum's Chinese or English label: 大型, Large; a source channel's: 展会活动), ``amount`` (a budget's number
 without its currency), ``date`` (a time's date), ``upper`` and ``lower``."""

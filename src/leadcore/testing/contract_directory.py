@@ -40,7 +40,7 @@ from leadcore.model import Attachment, AttachmentKind, Money
 from leadcore.testing.factories import EPOCH
 from leadcore.testing.faults import FaultyDirectory, Moment
 
-__all__ = ["CustomerDirectoryContract"]
+__all__ = ["FAULT_POINTS", "CustomerDirectoryContract"]
 
 _NORMALISER = Normaliser.default()
 
@@ -83,9 +83,13 @@ def _request(key: str = "L1", *, link_to: str | None = None) -> ConversionReques
     )
 
 
-_FAULT_POINTS = [
-    (step, moment) for step in STEPS if step != "link_customer" for moment in ("before", "after")
-]
+MOMENTS: tuple[Moment, ...] = ("before", "after")
+
+FAULT_POINTS: tuple[tuple[str, Moment], ...] = tuple(
+    (step, moment) for step in STEPS if step != "link_customer" for moment in MOMENTS
+)
+"""Every (call, moment) of a conversion to a new customer with a contact, a deal, follow-ups
+and a collaborator."""
 
 
 class CustomerDirectoryContract:
@@ -217,7 +221,7 @@ class CustomerDirectoryContract:
     # --- a whole conversion, interrupted ------------------------------------------------------
     def fault_points(self) -> list[tuple[str, Moment]]:
         """The (call, before/after) points a fault is injected at; override to narrow."""
-        return list(_FAULT_POINTS)
+        return list(FAULT_POINTS)
 
     def test_a_conversion_interrupted_at_any_call_converges_when_run_again(self) -> None:
         for step, moment in self.fault_points():
