@@ -16,6 +16,9 @@ Everything a host needs is re-exported here; the submodules hold the details:
   chains, batch distribution; pure, with their facts handed in.
 * ``leadcore.cadence`` — working calendars, business hours, SLA clocks, follow-up cadences
   (on ``dateutil.rrule``) and weekly schedules.
+* ``leadcore.conversion`` — converting leads into the host's customers, contacts and deals:
+  the ``CustomerDirectory`` protocol (``MemoryCustomerDirectory`` by default), field mappings
+  as data (``ConversionMapping``), idempotent by the conversion key so a retry is safe.
 * ``leadcore.dedup`` — normalised duplicate keys (phone, email, company, WeChat), duplicate
   groups and masked display of someone else's contact.
 * ``leadcore.storage`` — the ``LeadStore`` protocol and ``MemoryStore``;
@@ -67,6 +70,18 @@ from leadcore.cadence import (
     elapsed,
 )
 from leadcore.clock import Clock, FixedClock, SystemClock
+from leadcore.conversion import (
+    ConversionMapping,
+    ConversionReadiness,
+    ConversionResult,
+    Customer,
+    CustomerDirectory,
+    CustomerMatch,
+    DirectoryConflict,
+    DirectoryFailed,
+    DuplicateCustomer,
+    MemoryCustomerDirectory,
+)
 from leadcore.custom_fields import CustomField, CustomFieldSet, FieldType
 from leadcore.dedup import (
     DedupKey,
@@ -117,6 +132,7 @@ from leadcore.model import (
     Attachment,
     AttachmentKind,
     CompanySize,
+    ConversionGate,
     CustomValue,
     Emotion,
     FollowUp,
@@ -207,11 +223,18 @@ __all__ = [
     "CompanySize",
     "ConcurrencyConflict",
     "ConfigError",
+    "ConversionGate",
+    "ConversionMapping",
     "ConversionOutcome",
+    "ConversionReadiness",
+    "ConversionResult",
     "CounterIds",
     "CustomField",
     "CustomFieldSet",
     "CustomValue",
+    "Customer",
+    "CustomerDirectory",
+    "CustomerMatch",
     "DataScope",
     "Decay",
     "DecayKind",
@@ -220,8 +243,11 @@ __all__ = [
     "DedupRules",
     "Department",
     "Dimension",
+    "DirectoryConflict",
+    "DirectoryFailed",
     "DistributionPlan",
     "DueDate",
+    "DuplicateCustomer",
     "DuplicateGroup",
     "DuplicateLead",
     "Emotion",
@@ -254,6 +280,7 @@ __all__ = [
     "LeadcoreError",
     "LeastLoaded",
     "MemoryContext",
+    "MemoryCustomerDirectory",
     "MemoryStore",
     "Money",
     "Needs",
