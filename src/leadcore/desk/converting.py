@@ -63,7 +63,8 @@ class ConversionMethods:
 
         New customer: the mapped fields plus ``customer_fields`` (customer-only fields); a
         match with an existing customer by normalised name, phone or email raises
-        ``DuplicateCustomer`` naming it. Both ways: a contact from the lead's person (or the
+        ``DuplicateCustomer`` naming it. ``contact_fields`` and ``deal_fields`` add to the
+        contact's and the deal's mapped fields. Both ways: a contact from the lead's person (or the
         linked customer's contact with the same phone or email), a deal when ``deal`` or
         ``deal_fields``, the follow-ups and their attachments carried across, the lead's
         owner added as collaborator when the customer is someone else's. A pool admin may

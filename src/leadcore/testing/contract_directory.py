@@ -84,6 +84,7 @@ def _request(key: str = "L1", *, link_to: str | None = None) -> ConversionReques
 
 
 MOMENTS: tuple[Moment, ...] = ("before", "after")
+"""Both moments a fault strikes at."""
 
 FAULT_POINTS: tuple[tuple[str, Moment], ...] = tuple(
     (step, moment) for step in STEPS if step != "link_customer" for moment in MOMENTS

@@ -181,7 +181,7 @@ class PrepareConversion(LeadCommand):
             refusal = gate_refusal(s.pool, s.lead, ready)
             if refusal is not None:
                 raise PermissionDenied(s.actor.id, Action.CONVERT, f"lead {s.lead.id!r}", refusal)
-        if self.customer_owner_id is not None:
+        if self.customer_owner_id is not None and self.customer_owner_id != s.lead.owner_id:
             self._check_new_owner(facts)
         if facts.target is None and facts.matches and self.customer_id is None:
             raise DuplicateCustomer(s.lead.id, facts.matches)
