@@ -1,9 +1,10 @@
 # Two commands set everything up on a fresh machine with only Python:
-#   make demo   — create .venv, install leadcore, run the end-to-end example
+#   make demo   — create .venv, install leadcore, run the end-to-end example (LABELS=en for English)
 #   make test   — create .venv, install dev extras, run ruff, mypy --strict and pytest (docs included)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+LABELS ?= zh
 
 .PHONY: demo test bench bench-quick clean
 
@@ -20,7 +21,7 @@ $(VENV)/.dev: $(PY) pyproject.toml
 	touch $@
 
 demo: $(VENV)/.runtime
-	$(PY) examples/quickstart.py
+	$(PY) examples/quickstart.py --labels $(LABELS)
 
 test: $(VENV)/.dev
 	$(PY) -m ruff check src tests benchmarks examples

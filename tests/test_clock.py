@@ -14,8 +14,6 @@ from leadcore import (
 )
 from leadcore.testing import EPOCH
 
-# --- events -----------------------------------------------------------------------------------
-
 
 def test_fixed_clock_moves_only_when_told() -> None:
     clock = FixedClock(datetime(2026, 1, 1, 8, tzinfo=timezone(timedelta(hours=8))))

@@ -22,8 +22,6 @@ from leadcore.config import load_json, load_toml, structure, unstructure
 from leadcore.testing import EPOCH
 from leadcore.testing.strategies import pools
 
-# --- events -----------------------------------------------------------------------------------
-
 
 def test_pool_from_plain_data_with_chinese_enum_labels() -> None:
     pool = structure(
@@ -76,9 +74,6 @@ def test_json_and_toml_loading(tmp_path: Path) -> None:
         load_json("{", Pool)
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_toml("= 1", Pool)
-
-
-# --- custom fields ----------------------------------------------------------------------------
 
 
 def test_bad_declarations_are_config_errors() -> None:

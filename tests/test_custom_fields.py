@@ -16,9 +16,6 @@ from leadcore import (
     ValidationError,
 )
 
-# --- events -----------------------------------------------------------------------------------
-
-
 FIELDS = CustomFieldSet(
     [
         CustomField("urgency", FieldType.CHOICE, required=True, options=("urgent", "normal")),
@@ -87,6 +84,3 @@ def test_any_number_input_is_accepted_or_refused_cleanly(value: object) -> None:
         assert e.fields == ("custom_fields.n",)
     else:
         assert value is None or value == "" or isinstance(clean["n"], int | Decimal)
-
-
-# --- org chart --------------------------------------------------------------------------------

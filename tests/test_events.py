@@ -15,8 +15,6 @@ from leadcore import (
 )
 from leadcore.testing import EPOCH, make_lead
 
-# --- events -----------------------------------------------------------------------------------
-
 
 def test_diff_reports_each_changed_field_with_before_and_after() -> None:
     before = make_lead("L1", version=3)
@@ -50,9 +48,6 @@ def test_event_status_change_and_frozen_data() -> None:
     with pytest.raises(TypeError):
         event.data["k"] = 2  # type: ignore[index]
     assert EventKind.ASSIGNED.label == "分配"
-
-
-# --- config -----------------------------------------------------------------------------------
 
 
 def test_records_are_immutable() -> None:

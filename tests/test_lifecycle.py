@@ -50,9 +50,12 @@ def test_spec_moves(before: LeadStatus, action: Action, after: LeadStatus) -> No
     assert TRANSITIONS[before][action] is after
 
 
-@pytest.mark.parametrize("status", [S.CONVERTED, S.MERGED])
-def test_converted_and_merged_are_read_only(status: LeadStatus) -> None:
-    assert allowed_actions(status) == {A.VIEW}
+def test_converted_and_merged_are_read_only() -> None:
+    assert allowed_actions(S.MERGED) == {A.VIEW}
+    # A conversion made by mistake can be reopened; nothing else changes a converted lead.
+    assert allowed_actions(S.CONVERTED) == {A.VIEW, A.REOPEN}
+    reopened = transition(_lead_in(S.CONVERTED), A.REOPEN, at=LATER)
+    assert (reopened.status, reopened.converted_customer_id) == (S.FOLLOWING, None)
 
 
 def _lead_in(status: LeadStatus) -> Lead:
@@ -69,7 +72,7 @@ def test_refusal_names_status_action_and_what_is_allowed() -> None:
     with pytest.raises(InvalidTransition) as caught:
         transition(_lead_in(S.CONVERTED), A.EDIT, at=LATER)
     error = caught.value
-    assert (error.status, error.action, error.allowed) == ("converted", "edit", ("view",))
+    assert (error.status, error.action, error.allowed) == ("converted", "edit", ("view", "reopen"))
     assert "'converted'" in str(error) and "edit" in str(error) and "L1" in str(error)
 
 

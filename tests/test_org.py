@@ -12,8 +12,6 @@ from leadcore import (
     ValidationError,
 )
 
-# --- events -----------------------------------------------------------------------------------
-
 
 def make_org() -> OrgChart:
     return OrgChart(
@@ -62,4 +60,7 @@ def test_org_chart_refuses_cycles_and_unknown_parents() -> None:
     }
 
 
-# --- clocks -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("users", ["carol", None, {"a": User("a")}, [User("a"), "bob"]])
+def test_an_org_chart_of_anything_but_users_is_refused_by_name(users: object) -> None:
+    with pytest.raises(ValidationError, match="users"):
+        OrgChart(users=users)  # type: ignore[arg-type]

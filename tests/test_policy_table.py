@@ -26,7 +26,8 @@ ANY = set(S)
 # role → action → statuses in which the role may take it (before the lifecycle is asked).
 SPEC_TABLE: Mapping[str, Mapping[Action, set[LeadStatus]]] = {
     # §5.2: pool admins assign, delete, edit, view unassigned leads; follow up, release, adjust,
-    # reclaim assigned ones; they also transfer, recycle, reopen and invalidate junk.
+    # reclaim assigned ones; they also transfer, recycle, reopen and invalidate junk, convert
+    # held leads (a batch, or with a new customer owner) and reopen a mistaken conversion.
     "pool_admin": {
         A.VIEW: ANY,
         A.FOLLOW: ANY - {S.CONVERTED, S.MERGED},
@@ -41,7 +42,8 @@ SPEC_TABLE: Mapping[str, Mapping[Action, set[LeadStatus]]] = {
         A.CHANGE_OWNER: HELD,
         A.RECLAIM: HELD,
         A.RECYCLE: HELD,
-        A.REOPEN: CLOSED,
+        A.REOPEN: CLOSED | {S.CONVERTED},
+        A.CONVERT: HELD,
         A.RECORD_ACTIVITY: UNASSIGNED | HELD,
     },
     # §5.3: the owner edits, follows up, converts, invalidates, closes, releases/returns and

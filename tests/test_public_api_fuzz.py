@@ -31,7 +31,10 @@ from leadcore import (
     load_strategies,
 )
 from leadcore.assignment import build_strategy
+from leadcore.cadence import Cadence, CadencePlan, Schedule, SlaClock, WorkingCalendar
 from leadcore.config import structure
+from leadcore.conversion import ConversionMapping
+from leadcore.dedup import DedupRules, Normaliser
 from leadcore.scoring import PredictiveModel, ScoreModel
 from leadcore.testing.world import T0, World, make_world, new_lead
 
@@ -93,6 +96,10 @@ PLAUSIBLE: dict[str, st.SearchStrategy[Any]] = {
     "offset": st.sampled_from([0, 3]),
     "periods": st.just([(T0, T0 + timedelta(hours=2))]),
     "pool": st.just(Pool(id="p-new", name="新池")),
+    "customer_fields": st.sampled_from([{"客户等级": "A"}, {"": 1}, {"x": object()}]),
+    "customer_owner_id": USERS,
+    "deal": st.booleans(),
+    "signals": st.lists(st.sampled_from(["demo_requested", "申请演示", "nope"]), max_size=2),
 }
 
 
@@ -185,6 +192,20 @@ LOADERS: dict[str, Callable[[Any], object]] = {
     "load_strategies": load_strategies,
     "build_strategy": build_strategy,
     "structure(Pool)": lambda data: structure(data, Pool),
+    **{
+        f"{cls.__name__}.{how}": getattr(cls, how)
+        for cls in (
+            Cadence,
+            CadencePlan,
+            WorkingCalendar,
+            Schedule,
+            SlaClock,
+            DedupRules,
+            Normaliser,
+            ConversionMapping,
+        )
+        for how in ("from_dict", "from_json", "from_toml")
+    },
 }
 
 CONFIG_JUNK: st.SearchStrategy[Any] = st.one_of(
@@ -196,6 +217,8 @@ CONFIG_JUNK: st.SearchStrategy[Any] = st.one_of(
     st.just({"dimensions": [{"field": "industry", "weight": 10**400, "values": {"a": 1}}]}),
     st.just({"fields": ["source"], "converted": float("inf"), "lost": 1, "counts": {}}),
     st.just({"kind": "router", "rules": "x"}),
+    st.just({"customer": {"fields": [{"from": "budget", "to": "x", "bands": [{"below": "x"}]}]}}),
+    st.just({"deal": {"fields": [{"from": "industry", "to": "y", "values": {"a": [1]}}]}}),
     st.recursive(
         st.none() | st.integers() | st.text(max_size=4),
         lambda inner: (

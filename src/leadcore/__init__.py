@@ -16,6 +16,9 @@ Everything a host needs is re-exported here; the submodules hold the details:
   chains, batch distribution; pure, with their facts handed in.
 * ``leadcore.cadence`` — working calendars, business hours, SLA clocks, follow-up cadences
   (on ``dateutil.rrule``) and weekly schedules.
+* ``leadcore.conversion`` — converting leads into the host's customers, contacts and deals:
+  the ``CustomerDirectory`` protocol (``MemoryCustomerDirectory`` by default), field mappings
+  as data (``ConversionMapping``), idempotent by the conversion key so a retry is safe.
 * ``leadcore.dedup`` — normalised duplicate keys (phone, email, company, WeChat), duplicate
   groups and masked display of someone else's contact.
 * ``leadcore.export`` — records (``to_records()``), DataFrames and tables of leads, events,
@@ -26,6 +29,9 @@ Everything a host needs is re-exported here; the submodules hold the details:
   ``leadcore.ids``, ``leadcore.config``, ``leadcore.errors`` — audit events, stored records,
   the org directory, time, ids, configuration and the errors (all ``LeadcoreError``).
 """
+
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
 
 from leadcore.assignment import (
     AssignmentContext,
@@ -66,6 +72,18 @@ from leadcore.cadence import (
     elapsed,
 )
 from leadcore.clock import Clock, FixedClock, SystemClock
+from leadcore.conversion import (
+    ConversionMapping,
+    ConversionReadiness,
+    ConversionResult,
+    Customer,
+    CustomerDirectory,
+    CustomerMatch,
+    DirectoryConflict,
+    DirectoryFailed,
+    DuplicateCustomer,
+    MemoryCustomerDirectory,
+)
 from leadcore.custom_fields import CustomField, CustomFieldSet, FieldType
 from leadcore.dedup import (
     DedupKey,
@@ -119,6 +137,7 @@ from leadcore.model import (
     Attachment,
     AttachmentKind,
     CompanySize,
+    ConversionGate,
     CustomValue,
     Emotion,
     FollowUp,
@@ -174,6 +193,12 @@ from leadcore.scoring import (
 )
 from leadcore.storage import JSONValue, LeadStore, MemoryStore, UnitOfWork
 
+try:
+    __version__ = _version("leadcore")
+    """The installed distribution's version (from the package metadata)."""
+except PackageNotFoundError:  # pragma: no cover - running from a source tree never installed
+    __version__ = "0+unknown"
+
 __all__ = [
     "DEFAULT_SALES_STAGES",
     "EVENT_OF",
@@ -203,11 +228,18 @@ __all__ = [
     "CompanySize",
     "ConcurrencyConflict",
     "ConfigError",
+    "ConversionGate",
+    "ConversionMapping",
     "ConversionOutcome",
+    "ConversionReadiness",
+    "ConversionResult",
     "CounterIds",
     "CustomField",
     "CustomFieldSet",
     "CustomValue",
+    "Customer",
+    "CustomerDirectory",
+    "CustomerMatch",
     "DataScope",
     "Decay",
     "DecayKind",
@@ -216,8 +248,11 @@ __all__ = [
     "DedupRules",
     "Department",
     "Dimension",
+    "DirectoryConflict",
+    "DirectoryFailed",
     "DistributionPlan",
     "DueDate",
+    "DuplicateCustomer",
     "DuplicateGroup",
     "DuplicateLead",
     "Emotion",
@@ -252,6 +287,7 @@ __all__ = [
     "LeadcoreError",
     "LeastLoaded",
     "MemoryContext",
+    "MemoryCustomerDirectory",
     "MemoryStore",
     "MissingExtra",
     "Money",

@@ -2,7 +2,7 @@
 
 ``TRANSITIONS[status][action]`` is the status a lead moves to when ``action`` is taken from
 ``status``; an action missing from a status's row is refused with ``InvalidTransition``.
-Converted and merged leads allow nothing but viewing. ``EVENT_OF[action]`` is the event the
+Merged leads allow nothing but viewing; converted ones only viewing and reopening. ``EVENT_OF[action]`` is the event the
 action writes: ``step`` returns the lead after the action together with that event, so the
 domain, not the caller, decides what is recorded.
 """
@@ -94,7 +94,9 @@ TRANSITIONS: Final[Mapping[LeadStatus, Mapping[Action, LeadStatus]]] = MappingPr
         _S.FOLLOWING: MappingProxyType(_open_row(_S.FOLLOWING)),
         _S.INVALID: MappingProxyType(_closed_row(_S.INVALID)),
         _S.CLOSED_LOST: MappingProxyType(_closed_row(_S.CLOSED_LOST)),
-        _S.CONVERTED: MappingProxyType({_A.VIEW: _S.CONVERTED}),
+        # A conversion made by mistake is reopened back to following up (or to what it was:
+        # the reopen plan restores "to follow up" when the lead had not been followed up).
+        _S.CONVERTED: MappingProxyType({_A.VIEW: _S.CONVERTED, _A.REOPEN: _S.FOLLOWING}),
         _S.MERGED: MappingProxyType({_A.VIEW: _S.MERGED}),
     }
 )
@@ -201,6 +203,8 @@ def transition(lead: Lead, action: Action, *, at: datetime, **move: Unpack[Move]
             moved["merged_into"] = move.get("merged_into")
         case _A.CONVERT:
             moved["converted_customer_id"] = move.get("customer_id")
+        case _A.REOPEN if lead.status is _S.CONVERTED:
+            moved["converted_customer_id"] = None
         case _:
             pass
     changes = move.get("changes")

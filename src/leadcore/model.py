@@ -19,6 +19,7 @@ from leadcore.currencies import ISO_4217
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.export import FOLLOW_UP_COLUMNS, LEAD_COLUMNS, Labels, Record, lead_repr
 from leadcore.frozen import frozen_mapping
+from leadcore.labels import LabelledEnum
 from leadcore.vocabulary import (
     DEFAULT_SALES_STAGES,
     OPEN_STATUSES,
@@ -41,10 +42,12 @@ __all__ = [
     "Attachment",
     "AttachmentKind",
     "CompanySize",
+    "ConversionGate",
     "CustomValue",
     "Emotion",
     "FollowUp",
     "FollowUpMethod",
+    "IdCollection",
     "Lead",
     "LeadStatus",
     "Money",
@@ -255,6 +258,24 @@ def _texts_only(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: o
         )
 
 
+class ConversionGate(LabelledEnum):
+    """Which leads of a pool may be converted: any, only ready ones (3 of the 5 readiness
+    signals), or only those sales accepted (SQL)."""
+
+    ANY = "any", "不限", "Any lead"
+    READY = "ready", "满足转化条件", "Ready leads only"
+    SQL = "sql", "销售认可线索", "Sales-accepted (SQL) leads only"
+
+
+def _gate(value: object) -> object:
+    if isinstance(value, str) and not isinstance(value, ConversionGate):
+        try:
+            return ConversionGate.parse(value)
+        except ValueError:
+            return value  # _pool_problems refuses it, by name
+    return value
+
+
 @attrs.frozen(slots=True)
 class Pool:
     """A lead pool (线索池) and all its settings.
@@ -266,6 +287,8 @@ class Pool:
     leads, claim at most ``max_claims_per_day`` a day, and not re-claim a lead they released
     within ``claim_cooldown_hours``. ``reminder_hours`` (超时提醒) and ``recycle_hours`` (自动回收)
     count from hand-out while a lead is not followed up. ``auto_assign`` names a strategy.
+    ``conversion_gate`` says which leads may be converted; a pool admin may reopen a lead
+    converted by mistake within ``reopen_hours`` of its conversion (any time when None).
     """
 
     id: str
@@ -292,6 +315,8 @@ class Pool:
     sales_stages: tuple[str, ...] = attrs.field(
         default=DEFAULT_SALES_STAGES, converter=_text_tuple, validator=_texts_only
     )
+    conversion_gate: ConversionGate = attrs.field(default=ConversionGate.ANY, converter=_gate)
+    reopen_hours: float | None = None
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -309,7 +334,7 @@ class Pool:
 
 
 _POOL_SWITCHES: Final = ("enabled", "claim_enabled", "free_create")
-_POOL_HOURS: Final = ("reminder_hours", "recycle_hours", "claim_cooldown_hours")
+_POOL_HOURS: Final = ("reminder_hours", "recycle_hours", "claim_cooldown_hours", "reopen_hours")
 _POOL_CAPS: Final = ("max_open_per_user", "max_claims_per_day")
 _MAX_HOURS: Final = 24 * 366 * 10
 
@@ -353,6 +378,10 @@ def _pool_problems(pool: Pool) -> list[FieldProblem]:
         value = getattr(pool, field)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             problems.append(FieldProblem(field, "must be a non-blank id or None"))
+    if not isinstance(pool.conversion_gate, ConversionGate):
+        problems.append(
+            FieldProblem("conversion_gate", f"must be one of: {ConversionGate.choices()}")
+        )
     if len(set(pool.sales_stages)) != len(pool.sales_stages):
         problems.append(FieldProblem("sales_stages", "must not repeat a stage"))
     return problems

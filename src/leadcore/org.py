@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
@@ -93,14 +93,24 @@ class OrgChart:
         self._users: dict[str, User] = {}
         self._departments: dict[str, Department] = {}
         problems: list[FieldProblem] = []
-        for u in users:
-            if u.id in self._users:
+        users = _listed(users, "users", problems)
+        departments = _listed(departments, "departments", problems)
+        for i, u in enumerate(users):
+            if not isinstance(u, User):
+                problems.append(FieldProblem(f"users[{i}]", f"must be a User, not {_kind(u)}"))
+            elif u.id in self._users:
                 problems.append(FieldProblem(f"users[{u.id}]", "repeats a user id"))
-            self._users[u.id] = u
-        for d in departments:
-            if d.id in self._departments:
+            else:
+                self._users[u.id] = u
+        for i, d in enumerate(departments):
+            if not isinstance(d, Department):
+                problems.append(
+                    FieldProblem(f"departments[{i}]", f"must be a Department, not {_kind(d)}")
+                )
+            elif d.id in self._departments:
                 problems.append(FieldProblem(f"departments[{d.id}]", "repeats a department id"))
-            self._departments[d.id] = d
+            else:
+                self._departments[d.id] = d
         problems.extend(self._check_tree())
         if problems:
             raise ValidationError(problems, subject="org chart")
@@ -188,3 +198,14 @@ class OrgChart:
         result = frozenset(found)
         self._subordinates_cache[user_id] = result
         return result
+
+
+def _listed(values: object, field: str, problems: list[FieldProblem]) -> list[Any]:
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        problems.append(FieldProblem(field, f"must be a list, not {_kind(values)}"))
+        return []
+    return list(values)
+
+
+def _kind(value: object) -> str:
+    return type(value).__name__

@@ -18,7 +18,7 @@ import attrs
 from leadcore.jsonvalue import JSONValue
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, Pool
-from leadcore.policy.ownership import OwnerFacts, owner_refusal
+from leadcore.policy.ownership import refusal_of
 
 from .choice import Choice, Team, decline
 from .context import AssignmentContext
@@ -96,12 +96,13 @@ def screen(
     excluded: dict[str, str] = {}
     for uid in users:
         user = ctx.user(uid)
-        facts = OwnerFacts(
+        refusal = refusal_of(
+            uid,
             user,
             ctx.open_count(uid) if count_loads and user is not None else None,
             ctx.away(uid) if user is not None else None,
+            pool,
         )
-        refusal = owner_refusal(uid, facts, pool)
         if refusal is None:
             kept.append(uid)
         else:

@@ -12,9 +12,11 @@ from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import (
     Attachment,
     CompanySize,
+    ConversionGate,
     CustomValue,
     Emotion,
     FollowUpMethod,
+    IdCollection,
     LeadStatus,
     Money,
     Priority,
@@ -31,7 +33,6 @@ __all__ = [
     "LeadFields",
     "OrderName",
     "PoolSettings",
-    "UserIds",
     "ViewName",
     "ViewOptions",
     "refuse_unknown",
@@ -43,8 +44,6 @@ ViewName: TypeAlias = Literal["mine", "followed", "collaborating", "subordinates
 OrderName: TypeAlias = Literal["created", "created_desc", "due"]
 """An ordering by its value (``LeadOrder.CREATED`` … are the members)."""
 
-UserIds: TypeAlias = "frozenset[str] | set[str] | list[str] | tuple[str, ...]"
-"""Several user ids (a collection; never one string)."""
 
 CustomValues: TypeAlias = "dict[str, CustomValue | date | float | list[str] | None]"
 """Custom field values by name (None removes one on edit)."""
@@ -72,8 +71,8 @@ class PoolSettings(TypedDict, total=False):
 
     name: str
     enabled: bool
-    admins: UserIds
-    members: UserIds
+    admins: IdCollection
+    members: IdCollection
     default_owner_id: str | None
     auto_assign: str | None
     reminder_hours: float | None
@@ -85,6 +84,8 @@ class PoolSettings(TypedDict, total=False):
     allowed_sources: tuple[str, ...] | list[str]
     free_create: bool
     sales_stages: tuple[str, ...] | list[str]
+    conversion_gate: ConversionGate | str
+    reopen_hours: float | None
 
 
 class FollowUpFields(TypedDict, total=False):

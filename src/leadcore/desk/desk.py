@@ -16,16 +16,13 @@ from typing import Any, TypeVar, Unpack
 from leadcore import checks
 from leadcore.assignment import Strategy
 from leadcore.clock import Clock
+from leadcore.conversion import ConversionMapping, ConversionSetup, CustomerDirectory
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.errors import FieldProblem, ValidationError
+from leadcore.events import EventKind
 from leadcore.ids import IdFactory, uuid4_ids
 from leadcore.intake import LeadRules
-from leadcore.model import (
-    Action,
-    FollowUp,
-    Lead,
-    Pool,
-)
+from leadcore.model import Action, FollowUp, IdCollection, Lead, Pool
 from leadcore.org import OrgDirectory
 from leadcore.policy import Decision, Policy
 from leadcore.records import Away, Grant
@@ -34,7 +31,8 @@ from leadcore.storage.protocol import LeadStore
 
 from . import reading
 from .arguments import FollowUpFields, LeadFields, PoolSettings, ViewOptions, refuse_unknown
-from .plans.access import RequestAccess, approval, revocation
+from .converting import ConversionMethods
+from .plans.access import ChangeGrant, RequestAccess
 from .plans.availability import SetAvailability
 from .plans.closing import Move
 from .plans.creating import Create
@@ -56,7 +54,7 @@ __all__ = ["LeadDesk"]
 T = TypeVar("T")
 
 
-class LeadDesk:
+class LeadDesk(ConversionMethods):
     """Every lead operation, checked against the policy, atomic, and recorded as events.
 
     ``store`` holds the data, ``clock`` tells the time, ``org`` knows users and departments.
@@ -65,7 +63,8 @@ class LeadDesk:
     ``rules`` and ``custom_fields`` validate lead input. ``strategies`` are the auto-assign
     strategies pools name in ``Pool.auto_assign``; ``rng`` is their random source. ``scorer``
     (a compiled ``ScoreModel``) keeps each lead's score, grade and MQL mark current on create,
-    edit, follow-up and recorded activity.
+    edit, follow-up and recorded activity. ``directory`` holds the host's customers (a
+    ``MemoryCustomerDirectory`` unless given) and ``mapping`` says how leads convert into them.
     """
 
     def __init__(
@@ -81,6 +80,8 @@ class LeadDesk:
         strategies: Mapping[str, Strategy] | None = None,
         rng: random.Random | None = None,
         scorer: Scorer | None = None,
+        directory: CustomerDirectory | None = None,
+        mapping: ConversionMapping | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -91,6 +92,7 @@ class LeadDesk:
             custom_fields=custom_fields if custom_fields is not None else CustomFieldSet(),
             strategies=dict(strategies or {}),
             scorer=scorer,
+            conversion=ConversionSetup.of(directory, mapping),
         )
         self._runner = Runner(
             store,
@@ -194,7 +196,7 @@ class LeadDesk:
         one."""
         return self._read(lambda reads: reading.get(reads, actor_id, lead_id))
 
-    def get_many(self, actor_id: str, lead_ids: Iterable[str]) -> list[Lead]:
+    def get_many(self, actor_id: str, lead_ids: IdCollection) -> list[Lead]:
         """The leads among ``lead_ids`` the actor may see, in the order asked (missing ones and
         ones they may not see are left out alike)."""
         return self._read(lambda reads: reading.get_many(reads, actor_id, lead_ids))
@@ -216,7 +218,7 @@ class LeadDesk:
 
     # --- collaborators and followers ----------------------------------------------------------
     def add_collaborators(
-        self, actor_id: str, lead_id: str, user_ids: Iterable[str], *, role: str | None = None
+        self, actor_id: str, lead_id: str, user_ids: IdCollection, *, role: str | None = None
     ) -> Lead:
         """Add several collaborators at once (协作人), optionally with a named role such as
         ``"marketing_owner"`` whose rights the policy defines."""
@@ -224,7 +226,7 @@ class LeadDesk:
             AddCollaborators, actor_id=actor_id, lead_id=lead_id, user_ids=user_ids, role=role
         )
 
-    def remove_collaborators(self, actor_id: str, lead_id: str, user_ids: Iterable[str]) -> Lead:
+    def remove_collaborators(self, actor_id: str, lead_id: str, user_ids: IdCollection) -> Lead:
         """Remove several collaborators at once; their access to the lead ends with it."""
         return self._run(RemoveCollaborators, actor_id=actor_id, lead_id=lead_id, user_ids=user_ids)
 
@@ -256,7 +258,7 @@ class LeadDesk:
             expected_version=expected_version,
         )
 
-    def batch_assign(self, actor_id: str, lead_ids: Iterable[str], owner_id: str) -> BatchResult:
+    def batch_assign(self, actor_id: str, lead_ids: IdCollection, owner_id: str) -> BatchResult:
         """Assign several leads to one owner; a result per lead, each lead's change atomic."""
         return self._each(Assign, lead_ids, actor_id=actor_id, owner_id=owner_id)
 
@@ -282,7 +284,7 @@ class LeadDesk:
         return self._give_back(actor_id, lead_id, Action.RECLAIM, reason)
 
     def batch_recycle(
-        self, actor_id: str, lead_ids: Iterable[str], *, reason: str | None = None
+        self, actor_id: str, lead_ids: IdCollection, *, reason: str | None = None
     ) -> BatchResult:
         """Take several held leads back into their pools (回收); a result per lead."""
         return self._each(GiveBack, lead_ids, actor_id=actor_id, move=Action.RECYCLE, reason=reason)
@@ -318,9 +320,7 @@ class LeadDesk:
             Transfer, actor_id=actor_id, lead_id=lead_id, to_pool_id=to_pool_id, reason=reason
         )
 
-    def batch_transfer(
-        self, actor_id: str, lead_ids: Iterable[str], to_pool_id: str
-    ) -> BatchResult:
+    def batch_transfer(self, actor_id: str, lead_ids: IdCollection, to_pool_id: str) -> BatchResult:
         """Transfer several leads to another pool; a result per lead."""
         return self._each(Transfer, lead_ids, actor_id=actor_id, to_pool_id=to_pool_id)
 
@@ -334,7 +334,7 @@ class LeadDesk:
         return self._run(AutoAssign, actor_id=actor_id, lead_id=lead_id, strategy=strategy)
 
     def distribute(
-        self, actor_id: str, lead_ids: Iterable[str], strategy: Strategy | str | None = None
+        self, actor_id: str, lead_ids: IdCollection, strategy: Strategy | str | None = None
     ) -> BatchResult:
         """Distribute a batch (e.g. an import) across a team, fair by ``strategy``, in one unit
         of work, with a result per lead. Running it again is harmless: leads already assigned
@@ -358,40 +358,16 @@ class LeadDesk:
         return self._run(SetAvailability, actor_id=actor_id, user_id=user_id, periods=periods)
 
     # --- lifecycle -----------------------------------------------------------------------------
-    def _move(
-        self,
-        actor_id: str,
-        lead_id: str,
-        move: Action,
-        *,
-        reason: str | None = None,
-        customer_id: str | None = None,
-    ) -> Lead:
-        return self._run(
-            Move,
-            actor_id=actor_id,
-            lead_id=lead_id,
-            move=move,
-            reason=reason,
-            customer_id=customer_id,
-        )
-
-    def convert(self, actor_id: str, lead_id: str, customer_id: str) -> Lead:
-        """Mark the lead converted into the host's customer ``customer_id`` (转化; read-only
-        after)."""
-        return self._move(actor_id, lead_id, Action.CONVERT, customer_id=customer_id)
+    def _move(self, actor_id: str, lead_id: str, move: Action, reason: str) -> Lead:
+        return self._run(Move, actor_id=actor_id, lead_id=lead_id, move=move, reason=reason)
 
     def invalidate(self, actor_id: str, lead_id: str, reason: str) -> Lead:
         """Mark the lead invalid (无效) with a reason."""
-        return self._move(actor_id, lead_id, Action.INVALIDATE, reason=reason)
+        return self._move(actor_id, lead_id, Action.INVALIDATE, reason)
 
     def close_lost(self, actor_id: str, lead_id: str, reason: str) -> Lead:
         """Close the lead as lost (关闭) with the lost reason (丢失原因)."""
-        return self._move(actor_id, lead_id, Action.CLOSE_LOST, reason=reason)
-
-    def reopen(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
-        """Bring an invalid or lost lead back to its pool, unassigned."""
-        return self._move(actor_id, lead_id, Action.REOPEN, reason=reason)
+        return self._move(actor_id, lead_id, Action.CLOSE_LOST, reason)
 
     # --- scoring -------------------------------------------------------------------------------
     def record_activity(
@@ -418,7 +394,7 @@ class LeadDesk:
         """The lead's score now, with its breakdown (``str()`` renders the explain table)."""
         return self._read(lambda reads: reading.lead_score(reads, actor_id, lead_id))
 
-    def rescore(self, actor_id: str, lead_ids: Iterable[str]) -> BatchResult:
+    def rescore(self, actor_id: str, lead_ids: IdCollection) -> BatchResult:
         """Bring stored scores up to date (behaviour decays with time); a result per lead."""
         self.setup.require_scorer()
         return self._each(Rescore, lead_ids, actor_id=actor_id)
@@ -461,11 +437,23 @@ class LeadDesk:
     def approve_access(self, actor_id: str, grantee_id: str, grant_id: str) -> Grant:
         """Approve a pending grant (who may approve is policy: by default the lead's owner, a
         pool admin or a system admin). Raises ``PermissionDenied`` with the reason otherwise."""
-        return self._runner.run(approval(self.setup, actor_id, grantee_id, grant_id))
+        return self._run(
+            ChangeGrant,
+            actor_id=actor_id,
+            grantee_id=grantee_id,
+            grant_id=grant_id,
+            kind=EventKind.GRANT_APPROVED,
+        )
 
     def revoke_access(self, actor_id: str, grantee_id: str, grant_id: str) -> Grant:
         """End a grant before it expires (its grantee, or anyone who may approve it)."""
-        return self._runner.run(revocation(self.setup, actor_id, grantee_id, grant_id))
+        return self._run(
+            ChangeGrant,
+            actor_id=actor_id,
+            grantee_id=grantee_id,
+            grant_id=grant_id,
+            kind=EventKind.GRANT_REVOKED,
+        )
 
     def grants(self, actor_id: str) -> list[Grant]:
         """The grants the actor holds or asked for, approved or not, expired or not."""

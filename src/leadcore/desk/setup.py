@@ -1,5 +1,6 @@
 """The rules a desk applies, as one value handed to every plan: the policy, the org directory,
-entry rules and custom fields, the auto-assign strategies and the scorer."""
+entry rules and custom fields, the auto-assign strategies, the scorer and what conversion
+uses (the customer directory and the field mapping)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Mapping
 import attrs
 
 from leadcore.assignment import Strategy
+from leadcore.conversion import ConversionSetup
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.intake import LeadRules
@@ -22,7 +24,8 @@ __all__ = ["Setup"]
 @attrs.frozen(slots=True)
 class Setup:
     """What a plan may consult besides the facts it loaded. ``strategies`` are the auto-assign
-    strategies pools name in ``Pool.auto_assign``; ``scorer`` keeps scores current when set."""
+    strategies pools name in ``Pool.auto_assign``; ``scorer`` keeps scores current when set;
+    ``conversion`` holds the customer directory and the field mapping."""
 
     org: OrgDirectory
     policy: Policy
@@ -30,6 +33,7 @@ class Setup:
     custom_fields: CustomFieldSet
     strategies: Mapping[str, Strategy]
     scorer: Scorer | None = None
+    conversion: ConversionSetup = attrs.field(factory=ConversionSetup)
 
     def pool_strategy(self, pool: Pool) -> Strategy | None:
         """The strategy ``pool.auto_assign`` names (None when it names none); ``ConfigError``

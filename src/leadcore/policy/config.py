@@ -116,6 +116,10 @@ DEFAULT_CONFIG: Final = PolicyConfig(
             Role.POOL_ADMIN, _CLOSED, _A.VIEW, _A.EDIT, _A.DELETE, _A.REOPEN, _A.MERGE, _A.FOLLOW
         ),
         _rule(Role.POOL_ADMIN, READ_ONLY_STATUSES, _A.VIEW),
+        # Pool admins may convert held leads (e.g. a batch, or with a new customer owner) and
+        # reopen a lead converted by mistake.
+        _rule(Role.POOL_ADMIN, _HELD, _A.CONVERT),
+        _rule(Role.POOL_ADMIN, frozenset({LeadStatus.CONVERTED}), _A.REOPEN),
         # The owner works the lead.
         _rule(
             Role.OWNER,

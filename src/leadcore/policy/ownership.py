@@ -16,7 +16,7 @@ from leadcore.model import Pool
 from leadcore.org import User
 from leadcore.records import Away
 
-__all__ = ["OwnerFacts", "owner_problem", "owner_refusal"]
+__all__ = ["OwnerFacts", "owner_problem", "owner_refusal", "refusal_of"]
 
 
 @attrs.frozen(slots=True)
@@ -33,19 +33,26 @@ class OwnerFacts:
 def owner_refusal(user_id: str, facts: OwnerFacts, pool: Pool) -> str | None:
     """Why ``user_id`` may not receive a lead of ``pool`` (a reason without the user's name,
     e.g. "inactive (deactivated)"), or None when they may."""
-    user = facts.user
+    return refusal_of(user_id, facts.user, facts.open_count, facts.away, pool)
+
+
+def refusal_of(
+    user_id: str, user: User | None, open_count: int | None, away: Away | None, pool: Pool
+) -> str | None:
+    """:func:`owner_refusal` from the facts themselves (for screening many candidates without
+    building an ``OwnerFacts`` each)."""
     if user is None:
         return "unknown user"
     if not user.active:
         return "inactive (deactivated)"
     if not pool.is_member(user_id):
         return f"not a member of pool {pool.name}"
-    if facts.away is not None:
-        note = f" ({facts.away.note})" if facts.away.note else ""
-        return f"away until {_when(facts.away.end)}{note}"
+    if away is not None:
+        note = f" ({away.note})" if away.note else ""
+        return f"away until {_when(away.end)}{note}"
     cap = pool.max_open_per_user
-    if cap is not None and facts.open_count is not None and facts.open_count >= cap:
-        return f"over the pool's cap: {facts.open_count} open, pool {pool.name} allows {cap}"
+    if cap is not None and open_count is not None and open_count >= cap:
+        return f"over the pool's cap: {open_count} open, pool {pool.name} allows {cap}"
     return None
 
 

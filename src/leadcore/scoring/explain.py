@@ -167,7 +167,7 @@ class ScoreTotals:
         return (
             f"total {_num(self.total)} of {_num(self.max)} (profile {_num(self.profile)} + "
             f"behaviour {_num(self.behaviour)}) → grade {self.grade}"
-            f"{', MQL' if self.mql else ', not MQL'} at {self.at.isoformat()}"
+            f"{', MQL' if self.mql else ', not MQL'} (scored at {self.at.isoformat()})"
         )
 
 

@@ -78,7 +78,7 @@ class MemoryStore:
                 tuple(sorted(self.leads.leads.items())),
                 tuple(sorted(self._pools.items())),
                 tuple(sorted(self._follow_ups.items())),
-                tuple(self._events),
+                tuple(_positioned(e, i) for i, e in enumerate(self._events, 1)),
                 tuple(sorted(self._state.items())),
                 tuple(sorted(r.grants.items())),
                 tuple(sorted((k, tuple(v)) for k, v in r.ownership.items())),

@@ -11,13 +11,16 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import attrs
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from leadcore import (
     Action,
     AlreadyClaimed,
+    EventKind,
     FollowUpMethod,
+    GrantStatus,
     InvalidTransition,
     Lead,
     LeadQuery,
@@ -119,7 +122,7 @@ def operation(world: World, actor: str, action: Action, lead: Lead) -> Callable[
         Action.FOLLOW_UP: lambda: desk.follow_up(
             actor, lead_id, method=FollowUpMethod.PHONE, content="电话沟通", result="有兴趣"
         ),
-        Action.CONVERT: lambda: desk.convert(actor, lead_id, "C9"),
+        Action.CONVERT: lambda: desk.convert(actor, lead_id),
         Action.INVALIDATE: lambda: desk.invalidate(actor, lead_id, "空号"),
         Action.CLOSE_LOST: lambda: desk.close_lost(actor, lead_id, "预算不足"),
         Action.REOPEN: lambda: desk.reopen(actor, lead_id),
@@ -249,6 +252,30 @@ class PropertiesCase(DeskCase):
         if view is View.MINE:
             mine = [lead for lead in everything if lead.owner_id == actor]
             assert {lead.id for lead in seen} == {lead.id for lead in mine}
+
+    def test_a_revoked_grant_ends_access_at_once_and_only_the_right_people_revoke(self) -> None:
+        world = self.world()
+        lead_id = world.desk.create("carol", "east", contact_name="王磊", phone="13800138000").id
+        world.desk.assign("carol", lead_id, "bob")
+        first = world.desk.request_access("erin", lead_id, reason="核对客户信息", hours=4)
+        world.desk.approve_access("carol", "erin", first.id)
+        assert world.desk.can("erin", Action.VIEW, lead_id)
+        before = world.store.snapshot()
+        with pytest.raises(PermissionDenied, match="revoke"):
+            world.desk.revoke_access("dave", "erin", first.id)  # a fellow rep may not
+        with pytest.raises(NotFound):
+            world.desk.revoke_access("carol", "bob", first.id)  # not bob's grant
+        assert world.store.snapshot() == before
+        revoked = world.desk.revoke_access("carol", "erin", first.id)  # the pool admin may
+        assert revoked.status is GrantStatus.REVOKED and revoked.expires_at == world.clock.now()
+        assert not world.desk.can("erin", Action.VIEW, lead_id)
+        with pytest.raises(ValidationError, match="already revoked"):
+            world.desk.revoke_access("erin", "erin", first.id)
+        second = world.desk.request_access("erin", lead_id, reason="再次核对", hours=1)
+        world.desk.approve_access("bob", "erin", second.id)  # the owner approves too
+        assert world.desk.revoke_access("erin", "erin", second.id).status is GrantStatus.REVOKED
+        kinds = [e.kind for e in world.desk.history("carol", lead_id)]
+        assert kinds.count(EventKind.GRANT_REVOKED) == 2
 
     def test_a_grant_gives_access_until_it_expires_and_nothing_after(self) -> None:
         world = self.world()

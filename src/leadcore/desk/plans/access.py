@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Literal
 
 import attrs
 
@@ -11,15 +11,15 @@ from leadcore import checks
 from leadcore.errors import NotFound
 from leadcore.events import Event, EventKind
 from leadcore.model import Action, Lead, Pool
-from leadcore.org import OrgDirectory, User
-from leadcore.policy import GrantApprovers, approve_grant, request_grant, revoke_grant
+from leadcore.org import User
+from leadcore.policy import approve_grant, request_grant, revoke_grant
 from leadcore.records import Grant
 
 from ..outcome import Outcome, PutGrant
 from ..reads import Reads
 from ..setup import Setup
 
-__all__ = ["ChangeGrant", "RequestAccess", "approval", "revocation"]
+__all__ = ["ChangeGrant", "RequestAccess"]
 
 
 @attrs.frozen(slots=True)
@@ -85,33 +85,17 @@ class RequestAccess:
         return Outcome(grant, records=(PutGrant(grant),), events=(event,))
 
 
-class GrantUpdate(Protocol):
-    """How a stored grant changes (``approve_grant`` or ``revoke_grant``)."""
-
-    def __call__(
-        self,
-        grant: Grant,
-        actor: User,
-        /,
-        *,
-        lead: Lead,
-        pool: Pool,
-        org: OrgDirectory,
-        policy: GrantApprovers,
-        now: datetime,
-    ) -> Grant: ...
-
-
 @attrs.frozen(kw_only=True)
 class ChangeGrant:
-    """Change a stored grant (approve or revoke it) and record the change."""
+    """Approve a pending grant (``GRANT_APPROVED``: who may is policy, by default the lead's
+    owner, a pool admin or a system admin) or end one before it expires (``GRANT_REVOKED``: its
+    grantee, or anyone who may approve it), and record the change."""
 
     setup: Setup
     actor_id: str
     grantee_id: str
     grant_id: str
-    kind: EventKind
-    update: GrantUpdate
+    kind: Literal[EventKind.GRANT_APPROVED, EventKind.GRANT_REVOKED]
 
     def load(self, reads: Reads) -> GrantFacts:
         """The actor, the grant (of ``grantee_id``), its lead and pool."""
@@ -131,7 +115,8 @@ class ChangeGrant:
     def plan(self, facts: GrantFacts) -> Outcome[Grant]:
         """The grant changed and its event."""
         assert facts.grant is not None
-        new = self.update(
+        update = approve_grant if self.kind is EventKind.GRANT_APPROVED else revoke_grant
+        new = update(
             facts.grant,
             facts.actor,
             lead=facts.lead,
@@ -148,28 +133,3 @@ class ChangeGrant:
             data={"grant_id": new.id, "grantee": new.grantee_id},
         )
         return Outcome(new, records=(PutGrant(new),), events=(event,))
-
-
-def approval(setup: Setup, actor_id: str, grantee_id: str, grant_id: str) -> ChangeGrant:
-    """Approve a pending grant (who may is policy: by default the lead's owner, a pool admin or
-    a system admin)."""
-    return ChangeGrant(
-        setup=setup,
-        actor_id=actor_id,
-        grantee_id=grantee_id,
-        grant_id=grant_id,
-        kind=EventKind.GRANT_APPROVED,
-        update=approve_grant,
-    )
-
-
-def revocation(setup: Setup, actor_id: str, grantee_id: str, grant_id: str) -> ChangeGrant:
-    """End a grant before it expires (its grantee, or anyone who may approve it)."""
-    return ChangeGrant(
-        setup=setup,
-        actor_id=actor_id,
-        grantee_id=grantee_id,
-        grant_id=grant_id,
-        kind=EventKind.GRANT_REVOKED,
-        update=revoke_grant,
-    )

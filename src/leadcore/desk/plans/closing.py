@@ -1,5 +1,5 @@
-"""Lifecycle moves that decide a lead's fate: convert (转化), invalidate (设为无效), close as
-lost (关闭), and reopen an invalid or lost lead."""
+"""Lifecycle moves that decide a lead's fate: invalidate (设为无效) and close as lost (关闭).
+Converting and reopening are in ``converting``."""
 
 from __future__ import annotations
 
@@ -18,13 +18,11 @@ __all__ = ["Move"]
 
 @attrs.frozen(kw_only=True)
 class Move(SubjectCommand):
-    """Take lifecycle action ``move`` (convert, invalidate, close as lost, reopen) with its
-    ``reason``, or the customer a conversion points at."""
+    """Take lifecycle action ``move`` (invalidate, close as lost) with its ``reason``."""
 
-    action: ClassVar[Action] = Action.CONVERT
+    action: ClassVar[Action] = Action.INVALIDATE
     move: Action
     reason: str | None = None
-    customer_id: str | None = None
 
     def decide(self, facts: Subject) -> None:
         """Lifecycle and policy allow this move."""
@@ -32,9 +30,5 @@ class Move(SubjectCommand):
 
     def plan(self, facts: Subject) -> Outcome[Lead]:
         """The lead after the move, and its event."""
-        done = facts.step(
-            self.move,
-            reason=self.reason,
-            customer_id=self.customer_id,
-        )
+        done = facts.step(self.move, reason=self.reason)
         return Outcome.of_step(done, facts.lead.version)

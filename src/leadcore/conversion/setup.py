@@ -1,0 +1,87 @@
+"""What a desk converts with: the customer directory, the field mapping and the normaliser
+that makes the keys customers are found by; and what one conversion returns."""
+
+from __future__ import annotations
+
+import attrs
+
+from leadcore.dedup import Normaliser, Record
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.model import Lead
+
+from .directory import CustomerDirectory
+from .execute import directory_call
+from .loading import ConversionMapping
+from .memory import MemoryCustomerDirectory
+from .records import CustomerMatch
+from .request import ConversionReceipt
+
+__all__ = ["ConversionResult", "ConversionSetup"]
+
+
+@attrs.frozen(slots=True)
+class ConversionSetup:
+    """The desk's ``directory`` (a ``MemoryCustomerDirectory`` unless given), its ``mapping``
+    (copying nothing unless given) and the ``normaliser`` of the duplicate keys (the
+    directory's own when it has one, else the default rules)."""
+
+    directory: CustomerDirectory = attrs.field(factory=MemoryCustomerDirectory)
+    mapping: ConversionMapping = attrs.field(factory=ConversionMapping)
+    normaliser: Normaliser = attrs.field(factory=Normaliser.default)
+
+    @classmethod
+    def of(
+        cls, directory: CustomerDirectory | None, mapping: ConversionMapping | None
+    ) -> ConversionSetup:
+        """The setup for ``LeadDesk(directory=..., mapping=...)``, both checked."""
+        problems: list[FieldProblem] = []
+        if directory is not None and not isinstance(directory, CustomerDirectory):
+            problems.append(
+                FieldProblem("directory", "must implement CustomerDirectory (or be None)")
+            )
+        if mapping is not None and not isinstance(mapping, ConversionMapping):
+            problems.append(FieldProblem("mapping", "must be a ConversionMapping (or None)"))
+        if problems:
+            raise ValidationError(problems)
+        chosen = directory if directory is not None else MemoryCustomerDirectory()
+        own = getattr(chosen, "normaliser", None)
+        return cls(
+            chosen,
+            mapping if mapping is not None else ConversionMapping(),
+            own if isinstance(own, Normaliser) else Normaliser.default(),
+        )
+
+    def matches(self, record: Record) -> list[CustomerMatch]:
+        """The existing customers holding one of ``record``'s duplicate keys (a ``Lead`` or a
+        mapping of lead fields, as intake reads them): "this phone already belongs to customer
+        X, owned by Y". ``DirectoryFailed`` if the directory fails."""
+        keys = self.normaliser.keys(record)
+        if not keys:
+            return []
+        return directory_call(
+            "looking for customers", "find", list, lambda: self.directory.find(keys)
+        )
+
+
+@attrs.frozen(slots=True)
+class ConversionResult:
+    """A converted lead (read-only now, pointing at its customer) and the ``receipt`` of what
+    the directory made or linked."""
+
+    lead: Lead
+    receipt: ConversionReceipt
+
+    @property
+    def customer_id(self) -> str:
+        """The customer the lead converted into."""
+        return self.receipt.customer.id
+
+    @property
+    def contact_id(self) -> str | None:
+        """The contact created or associated (None when the lead names no person)."""
+        return self.receipt.contact_id
+
+    @property
+    def deal_id(self) -> str | None:
+        """The deal created, if one was asked for."""
+        return None if self.receipt.deal is None else self.receipt.deal.id

@@ -1,0 +1,251 @@
+"""Conversion on the desk, on every store: new and existing customers, duplicates, the pool's
+gate, a new customer owner, batches, a directory failing at each call, two conversions at
+once, and reopening."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from leadcore.conversion import (
+    ConversionMapping,
+    DirectoryFailed,
+    DuplicateCustomer,
+    MemoryCustomerDirectory,
+)
+from leadcore.conversion.examples import SEED_MAPPING
+from leadcore.errors import (
+    ConcurrencyConflict,
+    InvalidTransition,
+    LeadcoreError,
+    PermissionDenied,
+    ValidationError,
+)
+from leadcore.events import EventKind
+from leadcore.model import Attachment, AttachmentKind, LeadStatus
+from leadcore.testing.contract_directory import FAULT_POINTS
+from leadcore.testing.desk_case import DeskCase
+from leadcore.testing.faults import FaultyDirectory
+from leadcore.testing.world import World, new_lead
+
+__all__ = ["ConversionCase"]
+
+
+class ConversionCase(DeskCase):
+    """Converting leads into the host's customers through the desk's directory."""
+
+    def converting_world(self, **options: Any) -> tuple[World, MemoryCustomerDirectory]:
+        """A world whose desk converts with the seed's mapping into a memory directory."""
+        directory = MemoryCustomerDirectory()
+        world = self.world(
+            directory=options.pop("directory", directory),
+            mapping=ConversionMapping.from_toml(SEED_MAPPING),
+            **options,
+        )
+        return world, directory
+
+    def held_lead(self, world: World, owner: str = "bob", **fields: Any) -> str:
+        """A lead in pool east held by ``owner``, from 星河科技 unless told otherwise."""
+        details = {"company": "北京星河科技有限公司", "industry": "制造业", **fields}
+        lead_id = new_lead(world, **details)
+        world.desk.assign("carol", lead_id, owner)
+        return lead_id
+
+    def test_a_new_customer_gets_the_mapped_fields_a_contact_a_deal_and_the_history(
+        self,
+    ) -> None:
+        world, directory = self.converting_world()
+        lead_id = self.held_lead(world, budget="200000", decision_maker_title="采购总监")
+        world.desk.follow_up(
+            "bob",
+            lead_id,
+            method="phone",
+            content="确认需求",
+            result="有意向",
+            attachments=[Attachment(AttachmentKind.RECORDING, "rec-1")],
+        )
+        done = world.desk.convert("bob", lead_id, customer_fields={"客户等级": "A"}, deal=True)
+        customer = directory.customer(done.customer_id)
+        assert dict(customer.fields) == {
+            "所属行业": "制造业",
+            "预算区间": "10万-50万",
+            "关键人职务": "采购总监",
+            "客户等级": "A",
+        }
+        assert (customer.name, customer.owner_id) == ("北京星河科技有限公司", "bob")
+        [contact] = directory.contacts(customer.id)
+        assert (contact.name, contact.title, contact.fields["职务"]) == (
+            "王磊",
+            "采购总监",
+            "采购总监",
+        )
+        [deal] = directory.deals(customer.id)
+        assert (deal.contact_id, deal.fields["预计金额"]) == (contact.id, done.lead.budget.amount)  # type: ignore[union-attr]
+        [carried] = directory.history(customer.id)
+        assert [a.ref for a in carried.attachments] == ["rec-1"]
+        assert (done.lead.status, done.lead.converted_customer_id) == (
+            LeadStatus.CONVERTED,
+            customer.id,
+        )
+        event = world.desk.history("bob", lead_id)[-1]
+        assert event.kind is EventKind.CONVERTED
+        assert event.data["customer"] == "created" and event.data["deal_id"] == deal.id
+        assert event.data["attachments"] == ["rec-1"]
+        with pytest.raises(InvalidTransition):
+            world.desk.edit("bob", lead_id, company="改名")
+        assert world.desk.get("bob", lead_id).status is LeadStatus.CONVERTED
+
+    def test_a_required_field_left_empty_refuses_and_names_it(self) -> None:
+        world, directory = self.converting_world()
+        lead_id = self.held_lead(world, industry=None)
+        before = world.store.snapshot()
+        with pytest.raises(ValidationError) as caught:
+            world.desk.convert("bob", lead_id)
+        assert caught.value.fields == ("customer.所属行业",)
+        assert "customer_fields" in str(caught.value)
+        assert world.store.snapshot() == before and directory.customers() == []
+        done = world.desk.convert("bob", lead_id, customer_fields={"所属行业": "零售"})
+        assert directory.customer(done.customer_id).fields["所属行业"] == "零售"
+
+    def test_a_matching_customer_is_named_and_linking_to_it_carries_everything(self) -> None:
+        world, directory = self.converting_world()
+        first = world.desk.convert("bob", self.held_lead(world))
+        other = self.held_lead(world, owner="dave", company="星河（北京）科技有限公司")
+        world.desk.follow_up("dave", other, method="visit", content="上门拜访", result="签约意向")
+        with pytest.raises(DuplicateCustomer) as caught:
+            world.desk.convert("dave", other)
+        assert caught.value.matches[0].customer_id == first.customer_id
+        assert "owned by bob" in str(caught.value)
+        linked = world.desk.convert("dave", other, first.customer_id)
+        assert linked.customer_id == first.customer_id
+        assert linked.receipt.customer_created is False
+        assert linked.contact_id == first.contact_id, "the contact with the same phone"
+        assert [f.lead_id for f in directory.history(first.customer_id)] == [other]
+        assert "dave" in directory.customer(first.customer_id).collaborators
+        assert len(directory.customers()) == 1
+
+    def test_converting_twice_is_refused(self) -> None:
+        world, directory = self.converting_world()
+        lead_id = self.held_lead(world)
+        world.desk.convert("bob", lead_id)
+        with pytest.raises(InvalidTransition):
+            world.desk.convert("bob", lead_id)
+        assert len(directory.customers()) == 1
+
+    def test_a_directory_failing_at_any_call_leaves_the_lead_unconverted_until_retried(
+        self,
+    ) -> None:
+        memory = MemoryCustomerDirectory()
+        faulty = FaultyDirectory(memory)
+        world, _ = self.converting_world(directory=faulty)
+        for i, (step, moment) in enumerate(FAULT_POINTS):
+            lead_id = self.held_lead(
+                world, owner="carol", company=f"星河{i}号科技有限公司", phone=f"1390013{i:04d}"
+            )
+            world.desk.follow_up("carol", lead_id, method="phone", content="沟通", result="好")
+            before = world.desk.get("carol", lead_id)
+            faulty.arm(step, moment)
+            owner = "dave" if step == "add_collaborators" else None
+            with pytest.raises(DirectoryFailed):
+                world.desk.convert("carol", lead_id, deal=True, customer_owner_id=owner)
+            assert world.desk.get("carol", lead_id) == before, (step, moment)
+            done = world.desk.convert("carol", lead_id, deal=True, customer_owner_id=owner)
+            customer = faulty.bound(lead_id)
+            assert customer is not None and customer.id == done.customer_id
+            assert len(faulty.contacts(customer.id)) == len(faulty.deals(customer.id)) == 1
+            assert len(faulty.history(customer.id)) == 1
+        assert len(memory.customers()) == len(FAULT_POINTS)
+
+    def test_the_pool_gate_lets_only_ready_or_sql_leads_convert(self) -> None:
+        world, _ = self.converting_world()
+        world.desk.update_pool("sysadmin", "east", conversion_gate="ready")
+        lead_id = self.held_lead(world, budget="50000")
+        check = world.desk.conversion_readiness("bob", lead_id)
+        assert not check.allowed and "missing" in check.reason
+        with pytest.raises(PermissionDenied, match="only ready leads"):
+            world.desk.convert("bob", lead_id)
+        signals = ["demo_requested", "contract_inquiry"]
+        assert world.desk.conversion_readiness("bob", lead_id, signals=signals).allowed
+        assert (
+            world.desk.convert("bob", lead_id, signals=signals).lead.status is LeadStatus.CONVERTED
+        )
+        world.desk.update_pool("sysadmin", "east", conversion_gate="sql")
+        other = self.held_lead(world, company="上海云图信息技术有限公司", phone="13900139000")
+        with pytest.raises(PermissionDenied, match="SQL"):
+            world.desk.convert("bob", other)
+        world.desk.accept_sql("bob", other)
+        assert world.desk.convert("bob", other).lead.status is LeadStatus.CONVERTED
+
+    def test_a_pool_admin_gives_the_customer_an_owner_and_converts_a_batch(self) -> None:
+        world, directory = self.converting_world()
+        lead_id = self.held_lead(world)
+        with pytest.raises(PermissionDenied, match="pool admin"):
+            world.desk.convert("bob", lead_id, customer_owner_id="dave")
+        done = world.desk.convert("carol", lead_id, customer_owner_id="dave")
+        customer = directory.customer(done.customer_id)
+        assert customer.owner_id == "dave" and customer.collaborators == {"bob"}
+        fresh = self.held_lead(world, company="上海云图信息技术有限公司", phone="13900139000")
+        again = self.held_lead(world, company="星河（北京）科技有限公司", phone="13700137000")
+        result = world.desk.convert_batch("carol", [fresh, again, lead_id, "L404"])
+        assert result.succeeded == (fresh,)
+        assert isinstance(result.failed[again], DuplicateCustomer)
+        assert isinstance(result.failed[lead_id], InvalidTransition)
+        linked = world.desk.convert_batch("carol", [again], link_matches=True)
+        assert linked.outcomes[0].unwrap().converted_customer_id == customer.id
+
+    def test_two_conversions_of_one_lead_at_once_make_one_customer(self) -> None:
+        world, directory = self.converting_world()
+        lead_id = self.held_lead(world)
+        start = threading.Barrier(2)
+        results: list[object] = []
+
+        def convert(actor: str) -> None:
+            start.wait()
+            try:
+                results.append(world.desk.convert(actor, lead_id))
+            except LeadcoreError as e:
+                results.append(e)
+
+        threads = [threading.Thread(target=convert, args=(a,)) for a in ("bob", "carol")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        losses = [r for r in results if isinstance(r, LeadcoreError)]
+        assert len(results) == 2 and len(losses) == 1, results
+        assert isinstance(losses[0], ConcurrencyConflict | InvalidTransition)
+        assert len(directory.customers()) == 1
+        kinds = [e.kind for e in world.desk.history("bob", lead_id)]
+        assert kinds.count(EventKind.CONVERTED) == 1
+
+    def test_reopen_restores_the_status_and_keeps_the_conversion_in_the_history(self) -> None:
+        world, directory = self.converting_world()
+        world.desk.update_pool("sysadmin", "east", reopen_hours=24)
+        lead_id = self.held_lead(world)
+        world.desk.follow_up("bob", lead_id, method="phone", content="沟通", result="好")
+        first = world.desk.convert("bob", lead_id)
+        with pytest.raises(PermissionDenied):
+            world.desk.reopen("bob", lead_id)
+        reopened = world.desk.reopen("carol", lead_id, reason="转化错了")
+        assert (reopened.status, reopened.owner_id) == (LeadStatus.FOLLOWING, "bob")
+        assert reopened.converted_customer_id is None
+        events = world.desk.history("bob", lead_id)
+        assert [e.kind for e in events][-2:] == [EventKind.CONVERTED, EventKind.REOPENED]
+        assert events[-1].data["customer_id"] == first.customer_id
+        assert events[-1].reason == "转化错了"
+        again = world.desk.convert("bob", lead_id, first.customer_id)
+        assert again.receipt.key == f"{lead_id}~2" and again.customer_id == first.customer_id
+        world.clock.advance(hours=25)
+        with pytest.raises(PermissionDenied, match="24 hours"):
+            world.desk.reopen("carol", lead_id)
+        assert len(directory.customers()) == 1
+
+    def test_customer_matches_answer_the_entry_check(self) -> None:
+        world, _ = self.converting_world()
+        world.desk.convert("bob", self.held_lead(world))
+        [match] = world.desk.customer_matches("dave", phone="138-0013-8000")
+        assert str(match).startswith("phone +8613800138000 already belongs to customer")
+        assert "owned by bob" in str(match)
+        assert world.desk.customer_matches("dave", phone="13900139000") == []
