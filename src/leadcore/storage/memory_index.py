@@ -277,12 +277,12 @@ def _slice(
             top = after
         start = 0 if lower is None else keys.bisect_left(lower)
         end = len(keys) if top is None else keys.bisect_left(top)
-        return keys.islice(start, end, reverse=True)
+        return iter(keys.islice(start, end, reverse=True))
     start = 0 if lower is None else keys.bisect_left(lower)
     if after is not None:
         start = max(start, keys.bisect_right(after))
     end = len(keys) if upper is None else keys.bisect_left(upper)
-    return keys.islice(start, end)
+    return iter(keys.islice(start, end))
 
 
 def _dedupe(keys: Iterator[SortKey]) -> Iterator[SortKey]:
