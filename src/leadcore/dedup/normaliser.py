@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from operator import attrgetter
-from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -15,6 +15,7 @@ from leadcore.dedup.emails import EmailNormaliser, NormalisedEmail
 from leadcore.dedup.keys import DedupKey, KeyKind
 from leadcore.dedup.phones import NormalisedPhone, PhoneNormaliser
 from leadcore.dedup.rules import CUSTOM_PREFIX, DedupRules
+from leadcore.dedup.rules_base import FromConfig
 from leadcore.dedup.wechat import NormalisedWechat, WechatNormaliser
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead
@@ -66,7 +67,7 @@ _ALL_KINDS = frozenset(KeyKind)
 _Reader = tuple[KeyKind, str, Callable[[Lead], object], Callable[[Mapping[str, object]], object]]
 
 
-class Normaliser:
+class Normaliser(FromConfig):
     """Turns phones, emails, company names and WeChat ids into :class:`DedupKey` values.
 
     Build it once from :class:`DedupRules` (or plain data with :meth:`from_dict`,
@@ -108,16 +109,6 @@ class Normaliser:
     def from_dict(cls, data: object) -> Normaliser:
         """Build from plain rules data (see :meth:`DedupRules.from_dict`)."""
         return cls(DedupRules.from_dict(data))
-
-    @classmethod
-    def from_json(cls, text: str | Path) -> Normaliser:
-        """Build from JSON rules text or a file."""
-        return cls(DedupRules.from_json(text))
-
-    @classmethod
-    def from_toml(cls, text: str | Path) -> Normaliser:
-        """Build from TOML rules text or a file."""
-        return cls(DedupRules.from_toml(text))
 
     # --- one value ------------------------------------------------------------------------------
     def phone(self, value: object) -> NormalisedPhone:
@@ -194,24 +185,24 @@ class Normaliser:
             if kind in wanted
         ]
 
+        lead_readers = [(prefix, lead, key_value) for prefix, lead, _, key_value in readers]
+        plain_readers = [(prefix, plain, key_value) for prefix, _, plain, key_value in readers]
+
         def read(record: Record) -> list[str]:
-            out: list[str] = []
+            chosen: list[tuple[str, Callable[[Any], object], Callable[[object], str | None]]]
             if isinstance(record, Lead):
-                for prefix, lead, _, key_value in readers:
-                    value = lead(record)
-                    if value is not None and (found := key_value(value)) is not None:
-                        text = prefix + found
-                        if text not in out:
-                            out.append(text)
+                chosen = lead_readers
             elif isinstance(record, Mapping):
-                for prefix, _, plain, key_value in readers:
-                    value = plain(record)
-                    if value is not None and (found := key_value(value)) is not None:
-                        text = prefix + found
-                        if text not in out:
-                            out.append(text)
+                chosen = plain_readers
             else:
                 raise _not_a_record(record)
+            out: list[str] = []
+            for prefix, get, key_value in chosen:
+                value = get(record)
+                if value is not None and (found := key_value(value)) is not None:
+                    text = prefix + found
+                    if text not in out:
+                        out.append(text)
             return out
 
         return read
