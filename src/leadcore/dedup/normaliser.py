@@ -169,6 +169,11 @@ class Normaliser(FromConfig):
         can index as one column; the fast path behind :meth:`keys`."""
         return tuple(self.key_reader(KeyKind)(record))
 
+    def key_source(self, lead: Lead) -> tuple[object, ...]:
+        """The values of the lead fields keys are read from, in one tuple: two versions of a
+        lead with equal sources have equal keys (a store re-reads keys only when it changed)."""
+        return tuple([get(lead) for _, _, get, _ in self._readers])
+
     def key_reader(self, kinds: Iterable[KeyKind]) -> Callable[[Record], list[str]]:
         """A fast function giving a record's key texts, only of the given ``kinds`` (for
         reading many records; :func:`~leadcore.dedup.groups.find_duplicate_groups` uses it)."""
