@@ -17,6 +17,7 @@ from leadcore import checks
 from leadcore.assignment import Strategy
 from leadcore.clock import Clock
 from leadcore.custom_fields import CustomFieldSet
+from leadcore.dedup import DuplicatePolicies, DuplicatePolicy
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.events import Event
 from leadcore.ids import IdFactory, uuid4_ids
@@ -40,6 +41,7 @@ from .plans.availability import SetAvailability
 from .plans.closing import Move
 from .plans.creating import Create
 from .plans.distributing import AutoAssign, Distribute
+from .plans.duplicates import Attached, duplicate_error
 from .plans.editing import Delete, Edit
 from .plans.following_up import RecordFollowUp
 from .plans.ownership import Assign, ChangeOwner, Claim, GiveBack
@@ -66,7 +68,10 @@ class LeadDesk:
     ``rules`` and ``custom_fields`` validate lead input. ``strategies`` are the auto-assign
     strategies pools name in ``Pool.auto_assign``; ``rng`` is their random source. ``scorer``
     (a compiled ``ScoreModel``) keeps each lead's score, grade and MQL mark current on create,
-    edit, follow-up and recorded activity.
+    edit, follow-up and recorded activity. ``duplicates`` is what each pool does with a new
+    lead that matches an existing one (a ``DuplicatePolicy`` for every pool, or
+    ``DuplicatePolicies`` per pool; no check unless given); keys are read with the store's
+    ``normaliser``.
     """
 
     def __init__(
@@ -82,6 +87,7 @@ class LeadDesk:
         strategies: Mapping[str, Strategy] | None = None,
         rng: random.Random | None = None,
         scorer: Scorer | None = None,
+        duplicates: DuplicatePolicies | DuplicatePolicy | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -92,6 +98,8 @@ class LeadDesk:
             custom_fields=custom_fields if custom_fields is not None else CustomFieldSet(),
             strategies=dict(strategies or {}),
             scorer=scorer,
+            normaliser=store.normaliser,
+            duplicates=_policies(duplicates),
         )
         self._runner = Runner(
             store,
@@ -157,14 +165,24 @@ class LeadDesk:
         """Create a lead in a pool and give it its first owner by the pool's rules. Pool off: the
         creator owns it. On: the default owner, else the pool strategy's choice, else nobody (a
         pool admin assigns it); an ineligible owner leaves it unassigned, with an event saying
-        why. ``ValidationError`` names every bad field at once."""
-        return self._run(
+        why. ``ValidationError`` names every bad field at once.
+
+        The pool's duplicate policy applies: under ``reject`` a match raises ``DuplicateLead``
+        (nothing is written); under ``flag`` the lead is created with a
+        ``duplicate_suspected`` event; under ``attach`` no lead is created, the details are
+        added to the existing lead as an activity, and ``DuplicateLead`` with ``attached``
+        set says so. A match the actor may not view is named only by its owner and the
+        matching detail masked."""
+        made = self._run(
             Create,
             actor_id=actor_id,
             pool_id=pool_id,
             fields=dict(fields),
             custom_fields=custom_fields,
         )
+        if isinstance(made, Attached):
+            raise duplicate_error(made.match, attached=True)
+        return made
 
     def edit(
         self,
@@ -487,3 +505,16 @@ class LeadDesk:
     def history(self, actor_id: str, lead_id: str) -> list[Event]:
         """The lead's audit trail, oldest first (for those who may see the lead)."""
         return self._read(lambda reads: reading.history(reads, actor_id, lead_id))
+
+
+def _policies(given: object) -> DuplicatePolicies:
+    """The duplicate policies a desk was given (one policy applies to every pool)."""
+    if given is None:
+        return DuplicatePolicies()
+    if isinstance(given, DuplicatePolicy):
+        return DuplicatePolicies.everywhere(given)
+    if isinstance(given, DuplicatePolicies):
+        return given
+    raise ValidationError(
+        [FieldProblem("duplicates", "must be a DuplicatePolicy, DuplicatePolicies or None")]
+    )

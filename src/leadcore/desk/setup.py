@@ -9,6 +9,7 @@ import attrs
 
 from leadcore.assignment import Strategy
 from leadcore.custom_fields import CustomFieldSet
+from leadcore.dedup import DuplicatePolicies, Normaliser
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.intake import LeadRules
 from leadcore.model import Pool
@@ -22,7 +23,9 @@ __all__ = ["Setup"]
 @attrs.frozen(slots=True)
 class Setup:
     """What a plan may consult besides the facts it loaded. ``strategies`` are the auto-assign
-    strategies pools name in ``Pool.auto_assign``; ``scorer`` keeps scores current when set."""
+    strategies pools name in ``Pool.auto_assign``; ``scorer`` keeps scores current when set.
+    ``normaliser`` reads duplicate keys (with the store's own rules); ``duplicates`` holds each
+    pool's duplicate policy."""
 
     org: OrgDirectory
     policy: Policy
@@ -30,6 +33,8 @@ class Setup:
     custom_fields: CustomFieldSet
     strategies: Mapping[str, Strategy]
     scorer: Scorer | None = None
+    normaliser: Normaliser = attrs.field(factory=Normaliser.default)
+    duplicates: DuplicatePolicies = attrs.field(factory=DuplicatePolicies)
 
     def pool_strategy(self, pool: Pool) -> Strategy | None:
         """The strategy ``pool.auto_assign`` names (None when it names none); ``ConfigError``
