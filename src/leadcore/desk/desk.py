@@ -36,12 +36,11 @@ from leadcore.storage.protocol import LeadStore
 
 from . import reading
 from .arguments import FollowUpFields, LeadFields, PoolSettings, ViewOptions, refuse_unknown
+from .intake import IntakeMethods, policies
 from .plans.access import RequestAccess, approval, revocation
 from .plans.availability import SetAvailability
 from .plans.closing import Move
-from .plans.creating import Create
 from .plans.distributing import AutoAssign, Distribute
-from .plans.duplicates import Attached, duplicate_error
 from .plans.editing import Delete, Edit
 from .plans.following_up import RecordFollowUp
 from .plans.ownership import Assign, ChangeOwner, Claim, GiveBack
@@ -59,7 +58,7 @@ __all__ = ["LeadDesk"]
 T = TypeVar("T")
 
 
-class LeadDesk:
+class LeadDesk(IntakeMethods):
     """Every lead operation, checked against the policy, atomic, and recorded as events.
 
     ``store`` holds the data, ``clock`` tells the time, ``org`` knows users and departments.
@@ -99,7 +98,7 @@ class LeadDesk:
             strategies=dict(strategies or {}),
             scorer=scorer,
             normaliser=store.normaliser,
-            duplicates=_policies(duplicates),
+            duplicates=policies(duplicates),
         )
         self._runner = Runner(
             store,
@@ -154,36 +153,6 @@ class LeadDesk:
         return self._read(lambda reads: reading.pool_summary(reads, actor_id, pool_id))
 
     # --- records -----------------------------------------------------------------------------
-    def create(
-        self,
-        actor_id: str,
-        pool_id: str,
-        *,
-        custom_fields: Mapping[str, object] | None = None,
-        **fields: Unpack[LeadFields],
-    ) -> Lead:
-        """Create a lead in a pool and give it its first owner by the pool's rules. Pool off: the
-        creator owns it. On: the default owner, else the pool strategy's choice, else nobody (a
-        pool admin assigns it); an ineligible owner leaves it unassigned, with an event saying
-        why. ``ValidationError`` names every bad field at once.
-
-        The pool's duplicate policy applies: under ``reject`` a match raises ``DuplicateLead``
-        (nothing is written); under ``flag`` the lead is created with a
-        ``duplicate_suspected`` event; under ``attach`` no lead is created, the details are
-        added to the existing lead as an activity, and ``DuplicateLead`` with ``attached``
-        set says so. A match the actor may not view is named only by its owner and the
-        matching detail masked."""
-        made = self._run(
-            Create,
-            actor_id=actor_id,
-            pool_id=pool_id,
-            fields=dict(fields),
-            custom_fields=custom_fields,
-        )
-        if isinstance(made, Attached):
-            raise duplicate_error(made.match, attached=True)
-        return made
-
     def edit(
         self,
         actor_id: str,
@@ -505,16 +474,3 @@ class LeadDesk:
     def history(self, actor_id: str, lead_id: str) -> list[Event]:
         """The lead's audit trail, oldest first (for those who may see the lead)."""
         return self._read(lambda reads: reading.history(reads, actor_id, lead_id))
-
-
-def _policies(given: object) -> DuplicatePolicies:
-    """The duplicate policies a desk was given (one policy applies to every pool)."""
-    if given is None:
-        return DuplicatePolicies()
-    if isinstance(given, DuplicatePolicy):
-        return DuplicatePolicies.everywhere(given)
-    if isinstance(given, DuplicatePolicies):
-        return given
-    raise ValidationError(
-        [FieldProblem("duplicates", "must be a DuplicatePolicy, DuplicatePolicies or None")]
-    )

@@ -184,7 +184,7 @@ def activity_for(
 ) -> Event:
     """The ``activity_recorded`` event adding a duplicate entry's details to ``existing``
     (activity ``duplicate_entry``; scorers may give it points like any activity)."""
-    details = {name: _plain(value) for name, value in fields.items() if value not in (None, "")}
+    details = {name: _plain(value) for name, value in fields.items() if value or value == 0}
     details["matched_key"] = str(key)
     details["origin"] = origin
     return Event(
