@@ -81,7 +81,17 @@ class Normaliser(FromConfig):
     ``ValidationError``.
     """
 
-    __slots__ = ("_readers", "companies", "emails", "phones", "rules", "wechats")
+    __slots__ = (
+        "_all",
+        "_readers",
+        "_recent",
+        "_recent_size",
+        "companies",
+        "emails",
+        "phones",
+        "rules",
+        "wechats",
+    )
 
     def __init__(self, rules: DedupRules | None = None, *, cache_size: int = 8192) -> None:
         if rules is not None and not isinstance(rules, DedupRules):
@@ -98,6 +108,9 @@ class Normaliser(FromConfig):
             for kind in KeyKind
             for path in self.rules.fields.get(kind, ())
         )
+        self._all = self.key_reader(KeyKind)
+        self._recent: dict[tuple[object, ...], tuple[str, ...]] = {}
+        self._recent_size = max(cache_size // 4, 0)
 
     # --- construction ---------------------------------------------------------------------------
     @classmethod
@@ -166,8 +179,23 @@ class Normaliser(FromConfig):
 
     def key_texts(self, record: Record) -> tuple[str, ...]:
         """The keys of a record as their text form (``phone:+8613800138000``), which a store
-        can index as one column; the fast path behind :meth:`keys`."""
-        return tuple(self.key_reader(KeyKind)(record))
+        can index as one column; the fast path behind :meth:`keys`. A lead's keys are kept
+        for its recently seen field values, so reading them again (a plan, then the store) is
+        almost free."""
+        if isinstance(record, Lead) and self._recent_size:
+            source = self.key_source(record)
+            try:
+                found = self._recent.get(source)
+            except TypeError:  # an unhashable custom value: read it afresh
+                return tuple(self._all(record))
+            if found is None:
+                found = tuple(self._all(record))
+                recent = self._recent
+                if len(recent) >= self._recent_size:
+                    recent.pop(next(iter(recent)))
+                recent[source] = found
+            return found
+        return tuple(self._all(record))
 
     def key_source(self, lead: Lead) -> tuple[object, ...]:
         """The values of the lead fields keys are read from, in one tuple: two versions of a

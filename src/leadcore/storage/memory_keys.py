@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from leadcore.checks import identifier_list
-from leadcore.dedup import DedupKey, KeyKind, Normaliser
+from leadcore.dedup import DedupKey, Normaliser
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead
 
@@ -24,7 +24,7 @@ class KeyIndex:
 
     def __init__(self, normaliser: Normaliser) -> None:
         self.normaliser = normaliser
-        self._read = normaliser.key_reader(KeyKind)
+        self._read = normaliser.key_texts
         self._source = normaliser.key_source
         self.by_key: dict[str, dict[str, None]] = {}
         self.by_lead: dict[str, tuple[str, ...]] = {}
@@ -32,7 +32,7 @@ class KeyIndex:
     def add(self, lead: Lead) -> None:
         """Index ``lead``'s keys (replacing whatever its id had)."""
         self.discard(lead.id)
-        texts = tuple(self._read(lead))
+        texts = self._read(lead)
         if not texts:
             return
         self.by_lead[lead.id] = texts

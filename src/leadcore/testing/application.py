@@ -8,14 +8,15 @@ Subclass in a pytest module and say how to make a fresh, empty store::
         def make_store(self) -> MyStore:
             return MyStore(...)
 
-pytest then runs every desk test (operations, views, assignment, scoring, concurrency and the
-permission properties) against a desk over ``MyStore``.
+pytest then runs every desk test (operations, views, assignment, scoring, concurrency, the
+permission properties, duplicates and imports) against a desk over ``MyStore``.
 """
 
 from __future__ import annotations
 
 from leadcore.testing.desk_assignment import AssignmentCase
 from leadcore.testing.desk_concurrency import ConcurrencyCase
+from leadcore.testing.desk_intake import IntakeCase
 from leadcore.testing.desk_operations import OperationsCase
 from leadcore.testing.desk_properties import PropertiesCase
 from leadcore.testing.desk_scoring import ScoringCase
@@ -25,6 +26,12 @@ __all__ = ["DeskApplicationCase"]
 
 
 class DeskApplicationCase(
-    OperationsCase, ViewsCase, AssignmentCase, ScoringCase, ConcurrencyCase, PropertiesCase
+    OperationsCase,
+    ViewsCase,
+    AssignmentCase,
+    ScoringCase,
+    ConcurrencyCase,
+    PropertiesCase,
+    IntakeCase,
 ):
     """Subclass with ``make_store`` returning a fresh, empty store; pytest runs the tests."""

@@ -4,7 +4,7 @@ detail masked (``138****8000``), never by its id or content."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 import attrs
@@ -14,6 +14,7 @@ from leadcore.errors import DuplicateLead
 from leadcore.events import Event, EventKind
 from leadcore.model import Lead, LeadStatus
 from leadcore.org import User
+from leadcore.policy import ViewScope
 
 from ..reads import Reads
 
@@ -100,10 +101,12 @@ def find_matches(
     pool_id: str,
     scope_value: object,
     exclude: Iterable[str] = (),
+    scope: Callable[[], ViewScope] | None = None,
 ) -> tuple[Found, ...]:
     """The leads in ``policy``'s scope sharing one of ``keys``, oldest first, one match per
     lead (named by its first shared key), each shown as ``actor`` may see it. Leads in
-    ``exclude`` (and what was merged into them) are left out."""
+    ``exclude`` (and what was merged into them) are left out. ``scope`` gives the actor's
+    view scope over every pool when a caller asks many times (an import's chunk)."""
     wanted = [k for k in keys if k.kind in policy.kinds]
     if not wanted:
         return ()
@@ -129,12 +132,13 @@ def find_matches(
             chosen.setdefault(lead.id, (lead, key))
     if not chosen:
         return ()
-    pools = {p.id: p for p in reads.uow.list_pools()}
-    scope = reads.view_scope(
-        actor, [pools[i] for i in {lead.pool_id for lead, _ in chosen.values()} if i in pools]
-    )
+    if scope is not None:
+        seen = scope()
+    else:
+        pool_ids = {lead.pool_id for lead, _ in chosen.values()}
+        seen = reads.view_scope(actor, [p for p in reads.uow.list_pools() if p.id in pool_ids])
     ordered = sorted(chosen.values(), key=lambda pair: (pair[0].created_at, pair[0].id))
-    return tuple(Found(lead, _match(lead, key, scope.covers(lead))) for lead, key in ordered)
+    return tuple(Found(lead, _match(lead, key, seen.covers(lead))) for lead, key in ordered)
 
 
 def _match(lead: Lead, key: DedupKey, visible: bool) -> DuplicateMatch:

@@ -30,7 +30,7 @@ from leadcore.intake import clean_lead_fields
 from leadcore.lifecycle import EVENT_OF
 from leadcore.model import Action, Lead, LeadStatus, Pool
 from leadcore.org import User
-from leadcore.policy import OwnerFacts, owner_refusal
+from leadcore.policy import OwnerFacts, ViewScope, owner_refusal
 from leadcore.records import OwnershipChange
 
 from ..outcome import AddLead, Outcome, RecordWrite
@@ -76,6 +76,7 @@ class _Row:
     lead: Lead | None = None
     fields: Mapping[str, Any] = attrs.field(factory=dict)
     matches: tuple[_Match, ...] = ()
+    texts: tuple[str, ...] = ()
 
 
 @attrs.frozen(slots=True)
@@ -87,6 +88,13 @@ class _Context:
     pool: Pool
     policy: DuplicatePolicy
     local: Mapping[str, _Match]
+    seen: list[ViewScope] = attrs.field(factory=list)
+
+    def scope(self) -> ViewScope:
+        """The importer's view scope over every pool, read once per chunk."""
+        if not self.seen:
+            self.seen.append(self.reads.view_scope(self.actor))
+        return self.seen[0]
 
 
 @attrs.frozen(slots=True)
@@ -127,7 +135,7 @@ class ImportChunk:
             row = self._row(context, number, raw)
             loaded.append(row)
             if row.lead is not None and (not row.matches or policy.action is DuplicateAction.FLAG):
-                for text in self.setup.normaliser.key_texts(row.lead):
+                for text in row.texts:
                     local.setdefault(text, _local(row, text))
         return ChunkFacts(actor, pool, reads.now, policy, owner_id, owner, tuple(loaded))
 
@@ -165,17 +173,13 @@ class ImportChunk:
             return _Row(number, values, e.problems)
         if not policy.checks:
             return _Row(number, values, lead=lead, fields=clean)
-        return _Row(
-            number,
-            values,
-            lead=lead,
-            fields=clean,
-            matches=self._matches(context, lead),
-        )
+        texts = self.setup.normaliser.key_texts(lead)
+        matches = self._matches(context, lead, texts) if texts else ()
+        return _Row(number, values, lead=lead, fields=clean, matches=matches, texts=texts)
 
-    def _matches(self, context: _Context, lead: Lead) -> tuple[_Match, ...]:
+    def _matches(self, context: _Context, lead: Lead, texts: tuple[str, ...]) -> tuple[_Match, ...]:
         reads, actor, policy, local = context.reads, context.actor, context.policy, context.local
-        keys = self.setup.normaliser.keys(lead)
+        keys = [DedupKey.parse(text) for text in texts]
         scope_value = policy.scope_value(lead)
         found: dict[str, _Match] = {}
         for key in keys:
@@ -188,7 +192,13 @@ class ImportChunk:
             ):
                 found.setdefault(earlier.lead_id, attrs.evolve(earlier, key=key))
         stored = find_matches(
-            reads, actor, keys, policy, pool_id=lead.pool_id, scope_value=scope_value
+            reads,
+            actor,
+            keys,
+            policy,
+            pool_id=lead.pool_id,
+            scope_value=scope_value,
+            scope=context.scope,
         )
         for hit in stored:
             row = self.earlier.get(hit.lead.id)
