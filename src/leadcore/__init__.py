@@ -17,7 +17,9 @@ Everything a host needs is re-exported here; the submodules hold the details:
 * ``leadcore.cadence`` — working calendars, business hours, SLA clocks, follow-up cadences
   (on ``dateutil.rrule``) and weekly schedules.
 * ``leadcore.dedup`` — normalised duplicate keys (phone, email, company, WeChat), duplicate
-  groups and masked display of someone else's contact.
+  groups, masked display of someone else's contact, and each pool's duplicate policy.
+* ``leadcore.importing`` — import rows from dicts or CSV (UTF-8, BOM, GBK), column mapping,
+  and the report accounting for every row (``LeadDesk.import_leads`` runs it).
 * ``leadcore.storage`` — the ``LeadStore`` protocol and ``MemoryStore``;
   ``leadcore.testing`` has the contract suites for a host's own store.
 * ``leadcore.events``, ``leadcore.records``, ``leadcore.org``, ``leadcore.clock``,
@@ -68,7 +70,11 @@ from leadcore.custom_fields import CustomField, CustomFieldSet, FieldType
 from leadcore.dedup import (
     DedupKey,
     DedupRules,
+    DuplicateAction,
     DuplicateGroup,
+    DuplicatePolicies,
+    DuplicatePolicy,
+    DuplicateScope,
     KeyKind,
     Normaliser,
     find_duplicate_groups,
@@ -104,6 +110,7 @@ from leadcore.errors import (
 )
 from leadcore.events import Event, EventKind, FieldChange, diff_fields
 from leadcore.ids import CounterIds, IdFactory, counter_ids, uuid4_ids
+from leadcore.importing import ColumnMapping, ImportReport, RowResult, RowStatus
 from leadcore.intake import LeadRules, normalise_email, normalise_phone
 from leadcore.lifecycle import EVENT_OF, TRANSITIONS, allowed_actions, next_status, step, transition
 from leadcore.model import (
@@ -195,6 +202,7 @@ __all__ = [
     "ClaimFacts",
     "Clock",
     "ClockKind",
+    "ColumnMapping",
     "CompanySize",
     "ConcurrencyConflict",
     "ConfigError",
@@ -213,8 +221,12 @@ __all__ = [
     "Dimension",
     "DistributionPlan",
     "DueDate",
+    "DuplicateAction",
     "DuplicateGroup",
     "DuplicateLead",
+    "DuplicatePolicies",
+    "DuplicatePolicy",
+    "DuplicateScope",
     "Emotion",
     "Event",
     "EventKind",
@@ -230,6 +242,7 @@ __all__ = [
     "Grant",
     "GrantStatus",
     "IdFactory",
+    "ImportReport",
     "InvalidTransition",
     "JSONValue",
     "KeyKind",
@@ -279,6 +292,8 @@ __all__ = [
     "RouteCondition",
     "Router",
     "RoutingRule",
+    "RowResult",
+    "RowStatus",
     "Runner",
     "Schedule",
     "ScopedPredictiveModel",

@@ -146,6 +146,8 @@ class ImportChunk:
             problem = FieldProblem("row", f"must be a mapping of column to value, not {shown}")
             return _Row(number, {"value": raw}, (problem,))
         values = dict(raw)
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
+            return _Row(number, values, (FieldProblem("row", "is empty"),))
         converted = self.mapping.convert(raw, self.setup.custom_fields)
         try:
             clean = clean_lead_fields(
@@ -419,7 +421,9 @@ def run_import(
     results: list[RowResult] = []
     earlier: dict[str, int] = {}
     counts = dict.fromkeys(RowStatus, 0)
-    for chunk in _chunks(read_rows(rows, encoding=encoding), size):
+    # The whole source is read first, so one that cannot be read fails before any chunk lands.
+    source = list(read_rows(rows, encoding=encoding))
+    for chunk in _chunks(source, size):
         done = runner.run(
             ImportChunk(
                 setup=setup,
@@ -448,6 +452,10 @@ def run_import(
 
 
 def _chunks(rows: Iterable[SourceRow], size: int) -> Iterable[tuple[SourceRow, ...]]:
+    """The rows in chunks of ``size`` (one empty chunk for no rows, so the importer and the
+    pool are still checked)."""
     iterator = iter(rows)
+    chunk = tuple(islice(iterator, size))
+    yield chunk
     while chunk := tuple(islice(iterator, size)):
         yield chunk
