@@ -4,9 +4,10 @@ it to the runner, like every other desk method."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar, Unpack
 
+from leadcore import checks
 from leadcore.dedup import DuplicatePolicies, DuplicatePolicy
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.importing import ColumnMapping, ImportReport
@@ -16,6 +17,8 @@ from .arguments import LeadFields
 from .plans.creating import Create
 from .plans.duplicates import Attached, duplicate_error
 from .plans.importing import ImportProgress, run_import
+from .plans.merging import Merge, SurvivorRule, Unmerge
+from .plans.suggestions import DismissSuggestion, MergeSuggestion, merge_suggestions
 from .reads import Reads
 from .runner import Operation, Runner
 from .setup import Setup
@@ -114,3 +117,42 @@ class IntakeMethods:
             chunk_size=chunk_size,
             progress=progress,
         )
+
+    # --- duplicates and merging ----------------------------------------------------------------
+    def merge_suggestions(self, actor_id: str, pool_id: str) -> list[MergeSuggestion]:
+        """The pool's open leads that share a company, phone, email or WeChat id, grouped with
+        the reason, among those the actor may see and merge; dismissed groups are left out.
+        Accept one with :meth:`merge`, or :meth:`dismiss_suggestion`."""
+        return self._read(lambda reads: merge_suggestions(reads, actor_id, pool_id))
+
+    def dismiss_suggestion(self, actor_id: str, pool_id: str, lead_ids: Iterable[str]) -> None:
+        """Remember that these leads are not duplicates: they are not suggested together
+        again (the actor must be allowed to merge each)."""
+        self._run(DismissSuggestion, actor_id=actor_id, pool_id=pool_id, lead_ids=lead_ids)
+
+    def merge(
+        self,
+        actor_id: str,
+        lead_ids: Iterable[str],
+        *,
+        survivor_id: str | None = None,
+        rule: SurvivorRule | None = None,
+    ) -> Lead:
+        """Merge duplicates into one lead (pool admins and system admins), in one unit of work.
+        The survivor is ``survivor_id``, else the first by ``rule`` (default: the lead followed
+        up most recently). Its empty fields are filled from the others, their collaborators,
+        followers and follow-ups move to it, and the others become read-only ``merged`` leads
+        pointing at it. Returns the survivor; :meth:`unmerge` undoes it."""
+        return self._run(
+            Merge,
+            actor_id=actor_id,
+            lead_ids=tuple(checks.identifier_list(lead_ids, "lead_ids")),
+            survivor_id=survivor_id,
+            rule=rule,
+        )
+
+    def unmerge(self, actor_id: str, lead_id: str) -> Lead:
+        """Undo the latest merge into ``lead_id`` (the survivor or one it merged): the merged
+        leads, the survivor's filled fields and the follow-ups are restored exactly; what was
+        changed since the merge keeps the change. Returns the survivor."""
+        return self._run(Unmerge, actor_id=actor_id, lead_id=lead_id)
