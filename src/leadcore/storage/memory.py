@@ -83,7 +83,8 @@ class MemoryStore:
                 tuple(sorted(self.leads.keys.by_lead.items())),
                 tuple(sorted(self._pools.items())),
                 tuple(sorted(self._follow_ups.items())),
-                tuple(self._events),
+                # Events take their position when first read; a read must not change this.
+                tuple(_positioned(e, n) for n, e in enumerate(self._events, 1)),
                 tuple(sorted(self._state.items())),
                 tuple(sorted(r.grants.items())),
                 tuple(sorted((k, tuple(v)) for k, v in r.ownership.items())),

@@ -9,7 +9,7 @@ Subclass in a pytest module and say how to make a fresh, empty store::
             return MyStore(...)
 
 pytest then runs every desk test (operations, views, assignment, scoring, concurrency, the
-permission properties, duplicates and imports) against a desk over ``MyStore``.
+permission properties, duplicates, imports and merging) against a desk over ``MyStore``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 from leadcore.testing.desk_assignment import AssignmentCase
 from leadcore.testing.desk_concurrency import ConcurrencyCase
 from leadcore.testing.desk_intake import IntakeCase
+from leadcore.testing.desk_merging import MergingCase
 from leadcore.testing.desk_operations import OperationsCase
 from leadcore.testing.desk_properties import PropertiesCase
 from leadcore.testing.desk_scoring import ScoringCase
@@ -33,5 +34,6 @@ class DeskApplicationCase(
     ConcurrencyCase,
     PropertiesCase,
     IntakeCase,
+    MergingCase,
 ):
     """Subclass with ``make_store`` returning a fresh, empty store; pytest runs the tests."""
