@@ -8,7 +8,7 @@ from typing import Any
 from unittest.mock import patch
 
 from leadcore import LeadStore, MemoryStore
-from leadcore.storage import memory_index, memory_records
+from leadcore.storage import memory_follow_ups, memory_index, memory_keys, memory_records
 from leadcore.testing import LeadStoreContract, StoreAgreement
 from leadcore.testing.contract_records import FaultPoints, InjectedFault
 
@@ -78,7 +78,10 @@ class TestMemoryStoreFailingInside(LeadStoreContract):
             "save_lead": lambda store: after_calls(memory_index, "_insert", 2),
             "delete_lead": lambda store: after_calls(memory_index, "_remove", 3),
             "append_events": lambda store: after_calls(store, "_note_event", 2),
-            "put_grant": lambda store: after_calls(store.records, "index_grant", 1),  # type: ignore[attr-defined]
+            "put_grant": lambda store: after_calls(store.records, "index_grant", 1),  # type: ignore[attr-defined,unused-ignore]
             "add_ownership_record": lambda store: after_calls(memory_records, "insort", 1),
             "add_follow_up": follow_up_index,
+            "move_follow_up": lambda store: after_calls(memory_follow_ups, "_unfile", 1),
+            "add_lead_keys": lambda store: after_calls(memory_keys, "_link", 2),
+            "save_lead_keys": lambda store: after_calls(memory_keys, "_link", 2),
         }

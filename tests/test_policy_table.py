@@ -75,8 +75,14 @@ SPEC_TABLE: Mapping[str, Mapping[Action, set[LeadStatus]]] = {
     "manager": {A.VIEW: ANY - UNASSIGNED, A.FOLLOW: ANY - UNASSIGNED},
     # Members of a claim pool see and claim what waits unassigned (抢单).
     "member": {A.VIEW: UNASSIGNED, A.FOLLOW: UNASSIGNED, A.CLAIM: UNASSIGNED},
-    # System admins see everything (audits) and record behaviour (integrations) but work no leads.
-    "system_admin": {A.VIEW: ANY, A.FOLLOW: ANY, A.RECORD_ACTIVITY: ANY},
+    # System admins see everything (audits), record behaviour (integrations) and merge
+    # duplicates (data clean-up), but work no leads.
+    "system_admin": {
+        A.VIEW: ANY,
+        A.FOLLOW: ANY,
+        A.RECORD_ACTIVITY: ANY,
+        A.MERGE: UNASSIGNED | HELD | CLOSED,
+    },
     # An unrelated user (another department) may do nothing to the lead.
     "outsider": {},
 }

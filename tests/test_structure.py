@@ -104,6 +104,7 @@ WRITES = {
     "commit",
     "save_pool",
     "add_pool",
+    "move_follow_up",
 }
 WRITERS = {"leadcore.desk.runner"}
 

@@ -20,9 +20,11 @@ Everything a host needs is re-exported here; the submodules hold the details:
   the ``CustomerDirectory`` protocol (``MemoryCustomerDirectory`` by default), field mappings
   as data (``ConversionMapping``), idempotent by the conversion key so a retry is safe.
 * ``leadcore.dedup`` — normalised duplicate keys (phone, email, company, WeChat), duplicate
-  groups and masked display of someone else's contact.
+  groups, masked display of someone else's contact, and each pool's duplicate policy.
 * ``leadcore.export`` — records (``to_records()``), DataFrames and tables of leads, events,
   follow-ups and every desk result, with labels in Chinese or English (``set_labels``).
+* ``leadcore.importing`` — import rows from dicts or CSV (UTF-8, BOM, GBK), column mapping,
+  and the report accounting for every row (``LeadDesk.import_leads`` runs it).
 * ``leadcore.storage`` — the ``LeadStore`` protocol and ``MemoryStore``;
   ``leadcore.testing`` has the contract suites for a host's own store.
 * ``leadcore.events``, ``leadcore.records``, ``leadcore.org``, ``leadcore.clock``,
@@ -88,7 +90,11 @@ from leadcore.custom_fields import CustomField, CustomFieldSet, FieldType
 from leadcore.dedup import (
     DedupKey,
     DedupRules,
+    DuplicateAction,
     DuplicateGroup,
+    DuplicatePolicies,
+    DuplicatePolicy,
+    DuplicateScope,
     KeyKind,
     Normaliser,
     find_duplicate_groups,
@@ -127,6 +133,7 @@ from leadcore.errors import (
 from leadcore.events import Event, EventKind, FieldChange, diff_fields
 from leadcore.export import MissingExtra, get_labels, set_labels
 from leadcore.ids import CounterIds, IdFactory, counter_ids, uuid4_ids
+from leadcore.importing import ColumnMapping, ImportReport, RowResult, RowStatus
 from leadcore.intake import LeadRules, normalise_email, normalise_phone
 from leadcore.lifecycle import EVENT_OF, TRANSITIONS, allowed_actions, next_status, step, transition
 from leadcore.model import (
@@ -225,6 +232,7 @@ __all__ = [
     "ClaimFacts",
     "Clock",
     "ClockKind",
+    "ColumnMapping",
     "CompanySize",
     "ConcurrencyConflict",
     "ConfigError",
@@ -252,9 +260,13 @@ __all__ = [
     "DirectoryFailed",
     "DistributionPlan",
     "DueDate",
+    "DuplicateAction",
     "DuplicateCustomer",
     "DuplicateGroup",
     "DuplicateLead",
+    "DuplicatePolicies",
+    "DuplicatePolicy",
+    "DuplicateScope",
     "Emotion",
     "Event",
     "EventKind",
@@ -272,6 +284,7 @@ __all__ = [
     "GrantStatus",
     "History",
     "IdFactory",
+    "ImportReport",
     "InvalidTransition",
     "JSONValue",
     "KeyKind",
@@ -323,6 +336,8 @@ __all__ = [
     "RouteCondition",
     "Router",
     "RoutingRule",
+    "RowResult",
+    "RowStatus",
     "Runner",
     "Schedule",
     "ScopedPredictiveModel",

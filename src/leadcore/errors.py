@@ -174,15 +174,37 @@ class AlreadyExists(LeadcoreError, ValueError):
 
 
 class DuplicateLead(AlreadyExists):
-    """Raised when a lead with the same id, or (on dedup checks) the same phone, email or
-    company, already exists; ``existing_id`` names the lead that is already there."""
+    """Raised when a lead with the same id, or (on dedup checks) the same phone, email,
+    company or WeChat id, already exists; ``existing_id`` names the lead that is already there.
 
-    def __init__(self, field: str, value: str, existing_id: str) -> None:
+    When the actor may not view that lead, ``existing_id`` is None and the error says only
+    whose it is (``owner_id``) and the matching detail masked (``value``: ``138****8000``).
+    ``attached`` is True when the pool's duplicate policy added the new details to the
+    existing lead as an activity instead of creating a lead (that write has landed).
+    ``match`` carries the full match description when a dedup check raised it."""
+
+    def __init__(
+        self,
+        field: str,
+        value: str,
+        existing_id: str | None,
+        *,
+        owner_id: str | None = None,
+        attached: bool = False,
+        match: object = None,
+    ) -> None:
         self.field = field
         self.value = value
         self.existing_id = existing_id
-        LeadcoreError.__init__(
-            self, f"a lead with {field} {value!r} already exists: {existing_id!r}"
-        )
+        self.owner_id = owner_id
+        self.attached = attached
+        self.match = match
+        if existing_id is None:
+            whose = f"owned by {owner_id}" if owner_id else "unassigned"
+            found = f"a lead with {field} {value} already exists ({whose}; you may not view it)"
+        else:
+            found = f"a lead with {field} {value!r} already exists: {existing_id!r}"
+        done = "; the new details were added to it as an activity" if attached else ""
+        LeadcoreError.__init__(self, found + done)
         self.kind = "lead"
-        self.id = existing_id
+        self.id = existing_id or ""

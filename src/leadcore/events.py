@@ -46,6 +46,14 @@ class EventKind(LabelledEnum):
     CLOSED_LOST = "closed_lost", "关闭", "Closed as lost"
     REOPENED = "reopened", "重新激活", "Reopened"
     MERGED = "merged", "合并", "Merged"
+    UNMERGED = "unmerged", "撤销合并", "Merge undone"
+    DUPLICATE_SUSPECTED = "duplicate_suspected", "疑似重复", "Suspected duplicate"
+    MERGE_SUGGESTION_DISMISSED = (
+        "merge_suggestion_dismissed",
+        "忽略合并建议",
+        "Merge suggestion dismissed",
+    )
+    LEADS_IMPORTED = "leads_imported", "批量导入", "Leads imported"
     COLLABORATORS_CHANGED = "collaborators_changed", "协作人变更", "Collaborators changed"
     FOLLOWERS_CHANGED = "followers_changed", "关注变更", "Followers changed"
     ACTIVITY_RECORDED = "activity_recorded", "行为记录", "Activity recorded"

@@ -31,14 +31,20 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 
-from leadcore.dedup.keys import DedupKey, KeyKind
+from leadcore.dedup.keys import KeyKind
 from leadcore.dedup.regions import DEFAULT_COUNTRY_WORDS, DEFAULT_REGIONS, Region
-from leadcore.dedup.rules_base import ExtendableRules, check_texts, raise_problems, to_tuple
-from leadcore.dedup.text import EMPTY, clean_text, nfkc
+from leadcore.dedup.rules_base import (
+    ExtendableRules,
+    KeyedResult,
+    check_texts,
+    raise_problems,
+    to_tuple,
+)
+from leadcore.dedup.text import clean_text, nfkc
 from leadcore.errors import FieldProblem
 
 __all__ = [
@@ -210,24 +216,15 @@ class CompanyRules(ExtendableRules):
 
 
 @attrs.frozen(slots=True)
-class NormalisedCompany:
+class NormalisedCompany(KeyedResult):
     """A company name read: its ``region`` (``北京``, or ``None``) and ``name`` (trade name and
     industry word, ``星河科技``) when it gives a key, otherwise the ``reason`` it does not
     (``"is empty"`` when there was nothing to read)."""
 
+    key_kind: ClassVar[KeyKind] = KeyKind.COMPANY
     region: str | None
     name: str | None
     reason: str = ""
-
-    @property
-    def valid(self) -> bool:
-        """Whether the name gives a key."""
-        return self.name is not None
-
-    @property
-    def empty(self) -> bool:
-        """Whether there was no name at all (``None`` or blank)."""
-        return self.reason == EMPTY
 
     @property
     def text(self) -> str | None:
@@ -237,10 +234,9 @@ class NormalisedCompany:
         return self.name if self.region is None else f"{self.region}/{self.name}"
 
     @property
-    def key(self) -> DedupKey | None:
-        """The duplicate key, or ``None``."""
-        text = self.text
-        return None if text is None else DedupKey(KeyKind.COMPANY, text)
+    def key_value(self) -> str | None:
+        """See :attr:`text`."""
+        return self.text
 
 
 _Read = tuple[str | None, str | None, str | None, str]

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 
-from leadcore.dedup.keys import DedupKey, KeyKind
-from leadcore.dedup.rules_base import ExtendableRules, check_texts, raise_problems, to_tuple
-from leadcore.dedup.text import EMPTY, clean_text, nfkc
+from leadcore.dedup.keys import KeyKind
+from leadcore.dedup.rules_base import (
+    ExtendableRules,
+    KeyedResult,
+    check_texts,
+    raise_problems,
+    to_tuple,
+)
+from leadcore.dedup.text import clean_text, nfkc
 from leadcore.errors import FieldProblem
 
 __all__ = [
@@ -131,27 +137,18 @@ class EmailRules(ExtendableRules):
 
 
 @attrs.frozen(slots=True)
-class NormalisedEmail:
+class NormalisedEmail(KeyedResult):
     """An email address read: ``address`` (the key value) when it is usable, otherwise the
     ``reason`` it gives no key (``"is empty"`` when there was nothing to read)."""
 
+    key_kind: ClassVar[KeyKind] = KeyKind.EMAIL
     address: str | None
     reason: str = ""
 
     @property
-    def valid(self) -> bool:
-        """Whether the address is usable (and so has a key)."""
-        return self.address is not None
-
-    @property
-    def empty(self) -> bool:
-        """Whether there was no address at all (``None`` or blank)."""
-        return self.reason == EMPTY
-
-    @property
-    def key(self) -> DedupKey | None:
-        """The duplicate key, or ``None``."""
-        return None if self.address is None else DedupKey(KeyKind.EMAIL, self.address)
+    def key_value(self) -> str | None:
+        """The address."""
+        return self.address
 
 
 class EmailNormaliser:

@@ -6,7 +6,7 @@ whose it is, and see the matching detail masked, never the lead itself.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import phonenumbers
 
@@ -53,7 +53,12 @@ def mask_phone(phone: str, *, region: str = "CN") -> str:
     text = _text(phone, "phone")
     if not isinstance(region, str):
         raise ValidationError([FieldProblem("region", "must be a region code like 'CN'")])
-    e164 = _phones(region.strip().upper()).key_value(text)
+    return _masked_phone(text, region.strip().upper())
+
+
+@lru_cache(maxsize=4096)
+def _masked_phone(text: str, region: str) -> str:
+    e164 = _phones(region).key_value(text)
     if e164 is None:
         return _mask_digits("".join(c for c in text if c.isdigit()))
     number = phonenumbers.parse(e164)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from operator import attrgetter
-from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -15,6 +15,7 @@ from leadcore.dedup.emails import EmailNormaliser, NormalisedEmail
 from leadcore.dedup.keys import DedupKey, KeyKind
 from leadcore.dedup.phones import NormalisedPhone, PhoneNormaliser
 from leadcore.dedup.rules import CUSTOM_PREFIX, DedupRules
+from leadcore.dedup.rules_base import FromConfig
 from leadcore.dedup.wechat import NormalisedWechat, WechatNormaliser
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead
@@ -66,7 +67,7 @@ _ALL_KINDS = frozenset(KeyKind)
 _Reader = tuple[KeyKind, str, Callable[[Lead], object], Callable[[Mapping[str, object]], object]]
 
 
-class Normaliser:
+class Normaliser(FromConfig):
     """Turns phones, emails, company names and WeChat ids into :class:`DedupKey` values.
 
     Build it once from :class:`DedupRules` (or plain data with :meth:`from_dict`,
@@ -80,7 +81,17 @@ class Normaliser:
     ``ValidationError``.
     """
 
-    __slots__ = ("_readers", "companies", "emails", "phones", "rules", "wechats")
+    __slots__ = (
+        "_all",
+        "_readers",
+        "_recent",
+        "_recent_size",
+        "companies",
+        "emails",
+        "phones",
+        "rules",
+        "wechats",
+    )
 
     def __init__(self, rules: DedupRules | None = None, *, cache_size: int = 8192) -> None:
         if rules is not None and not isinstance(rules, DedupRules):
@@ -97,6 +108,9 @@ class Normaliser:
             for kind in KeyKind
             for path in self.rules.fields.get(kind, ())
         )
+        self._all = self.key_reader(KeyKind)
+        self._recent: dict[tuple[object, ...], tuple[str, ...]] = {}
+        self._recent_size = max(cache_size // 4, 0)
 
     # --- construction ---------------------------------------------------------------------------
     @classmethod
@@ -108,16 +122,6 @@ class Normaliser:
     def from_dict(cls, data: object) -> Normaliser:
         """Build from plain rules data (see :meth:`DedupRules.from_dict`)."""
         return cls(DedupRules.from_dict(data))
-
-    @classmethod
-    def from_json(cls, text: str | Path) -> Normaliser:
-        """Build from JSON rules text or a file."""
-        return cls(DedupRules.from_json(text))
-
-    @classmethod
-    def from_toml(cls, text: str | Path) -> Normaliser:
-        """Build from TOML rules text or a file."""
-        return cls(DedupRules.from_toml(text))
 
     # --- one value ------------------------------------------------------------------------------
     def phone(self, value: object) -> NormalisedPhone:
@@ -175,8 +179,28 @@ class Normaliser:
 
     def key_texts(self, record: Record) -> tuple[str, ...]:
         """The keys of a record as their text form (``phone:+8613800138000``), which a store
-        can index as one column; the fast path behind :meth:`keys`."""
-        return tuple(self.key_reader(KeyKind)(record))
+        can index as one column; the fast path behind :meth:`keys`. A lead's keys are kept
+        for its recently seen field values, so reading them again (a plan, then the store) is
+        almost free."""
+        if isinstance(record, Lead) and self._recent_size:
+            source = self.key_source(record)
+            try:
+                found = self._recent.get(source)
+            except TypeError:  # an unhashable custom value: read it afresh
+                return tuple(self._all(record))
+            if found is None:
+                found = tuple(self._all(record))
+                recent = self._recent
+                if len(recent) >= self._recent_size:
+                    recent.pop(next(iter(recent)))
+                recent[source] = found
+            return found
+        return tuple(self._all(record))
+
+    def key_source(self, lead: Lead) -> tuple[object, ...]:
+        """The values of the lead fields keys are read from, in one tuple: two versions of a
+        lead with equal sources have equal keys (a store re-reads keys only when it changed)."""
+        return tuple([get(lead) for _, _, get, _ in self._readers])
 
     def key_reader(self, kinds: Iterable[KeyKind]) -> Callable[[Record], list[str]]:
         """A fast function giving a record's key texts, only of the given ``kinds`` (for
@@ -194,24 +218,24 @@ class Normaliser:
             if kind in wanted
         ]
 
+        lead_readers = [(prefix, lead, key_value) for prefix, lead, _, key_value in readers]
+        plain_readers = [(prefix, plain, key_value) for prefix, _, plain, key_value in readers]
+
         def read(record: Record) -> list[str]:
-            out: list[str] = []
+            chosen: list[tuple[str, Callable[[Any], object], Callable[[object], str | None]]]
             if isinstance(record, Lead):
-                for prefix, lead, _, key_value in readers:
-                    value = lead(record)
-                    if value is not None and (found := key_value(value)) is not None:
-                        text = prefix + found
-                        if text not in out:
-                            out.append(text)
+                chosen = lead_readers
             elif isinstance(record, Mapping):
-                for prefix, _, plain, key_value in readers:
-                    value = plain(record)
-                    if value is not None and (found := key_value(value)) is not None:
-                        text = prefix + found
-                        if text not in out:
-                            out.append(text)
+                chosen = plain_readers
             else:
                 raise _not_a_record(record)
+            out: list[str] = []
+            for prefix, get, key_value in chosen:
+                value = get(record)
+                if value is not None and (found := key_value(value)) is not None:
+                    text = prefix + found
+                    if text not in out:
+                        out.append(text)
             return out
 
         return read

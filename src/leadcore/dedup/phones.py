@@ -19,15 +19,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import attrs
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
 
-from leadcore.dedup.keys import DedupKey, KeyKind
-from leadcore.dedup.rules_base import ExtendableRules, check_texts, raise_problems, to_tuple
-from leadcore.dedup.text import EMPTY, clean_text, nfkc
+from leadcore.dedup.keys import KeyKind
+from leadcore.dedup.rules_base import (
+    ExtendableRules,
+    KeyedResult,
+    check_texts,
+    raise_problems,
+    to_tuple,
+)
+from leadcore.dedup.text import clean_text, nfkc
 from leadcore.errors import FieldProblem
 
 __all__ = ["DEFAULT_EXTENSION_MARKERS", "NormalisedPhone", "PhoneNormaliser", "PhoneRules"]
@@ -92,29 +98,20 @@ class PhoneRules(ExtendableRules):
 
 
 @attrs.frozen(slots=True)
-class NormalisedPhone:
+class NormalisedPhone(KeyedResult):
     """A phone number read: ``e164`` (``+8613800138000``) when it is valid, the ``extension``
     if one was given, and otherwise the ``reason`` it gives no key (``"is empty"`` when there
     was nothing to read)."""
 
+    key_kind: ClassVar[KeyKind] = KeyKind.PHONE
     e164: str | None
     extension: str | None = None
     reason: str = ""
 
     @property
-    def valid(self) -> bool:
-        """Whether the number is valid (and so has a key)."""
-        return self.e164 is not None
-
-    @property
-    def empty(self) -> bool:
-        """Whether there was no number at all (``None`` or blank)."""
-        return self.reason == EMPTY
-
-    @property
-    def key(self) -> DedupKey | None:
-        """The duplicate key, or ``None`` for an invalid or empty number."""
-        return None if self.e164 is None else DedupKey(KeyKind.PHONE, self.e164)
+    def key_value(self) -> str | None:
+        """The E.164 number (the extension is never part of the key)."""
+        return self.e164
 
 
 _Parsed = tuple[str | None, str | None, str]

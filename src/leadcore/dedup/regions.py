@@ -42,100 +42,102 @@ class Region:
         return (self.name, *self.aliases)
 
 
-def _r(name: str, *aliases: str) -> Region:
-    return Region(name, aliases)
+def _table(text: str) -> tuple[Region, ...]:
+    """Regions from a table: one a line, the name first, then its aliases, split by ``|``."""
+    regions = []
+    for line in text.strip().splitlines():
+        name, *aliases = (part.strip() for part in line.split("|"))
+        regions.append(Region(name, tuple(aliases)))
+    return tuple(regions)
 
 
-_MUNICIPALITIES = (
-    _r("北京", "北京市", "Beijing", "Peking"),
-    _r("上海", "上海市", "Shanghai"),
-    _r("天津", "天津市", "Tianjin"),
-    _r("重庆", "重庆市", "重慶", "Chongqing"),
-)
-_PROVINCES = (
-    _r("河北", "河北省", "Hebei"),
-    _r("山西", "山西省", "Shanxi"),
-    _r("辽宁", "辽宁省", "遼寧", "Liaoning"),
-    _r("吉林", "吉林省", "吉林市", "Jilin"),
-    _r("黑龙江", "黑龙江省", "黑龍江", "Heilongjiang"),
-    _r("江苏", "江苏省", "江蘇", "Jiangsu"),
-    _r("浙江", "浙江省", "Zhejiang"),
-    _r("安徽", "安徽省", "Anhui"),
-    _r("福建", "福建省", "Fujian"),
-    _r("江西", "江西省", "Jiangxi"),
-    _r("山东", "山东省", "山東", "Shandong"),
-    _r("河南", "河南省", "Henan"),
-    _r("湖北", "湖北省", "Hubei"),
-    _r("湖南", "湖南省", "Hunan"),
-    _r("广东", "广东省", "廣東", "Guangdong"),
-    _r("海南", "海南省", "Hainan"),
-    _r("四川", "四川省", "Sichuan"),
-    _r("贵州", "贵州省", "貴州", "Guizhou"),
-    _r("云南", "云南省", "雲南", "Yunnan"),
-    _r("陕西", "陕西省", "陝西", "Shaanxi"),
-    _r("甘肃", "甘肃省", "甘肅", "Gansu"),
-    _r("青海", "青海省", "Qinghai"),
-    _r("台湾", "台湾省", "臺灣", "台灣", "Taiwan"),
-    _r("内蒙古", "内蒙古自治区", "內蒙古", "Inner Mongolia", "Nei Mongol"),
-    _r("广西", "广西壮族自治区", "广西自治区", "廣西", "Guangxi"),
-    _r("西藏", "西藏自治区", "Tibet", "Xizang"),
-    _r("宁夏", "宁夏回族自治区", "宁夏自治区", "寧夏", "Ningxia"),
-    _r("新疆", "新疆维吾尔自治区", "新疆自治区", "Xinjiang"),
-    _r("香港", "香港特别行政区", "香港特區", "Hong Kong", "Hongkong"),
-    _r("澳门", "澳门特别行政区", "澳門", "Macau", "Macao"),
-)
-_CITIES = (
-    _r("广州", "广州市", "廣州", "Guangzhou", "Canton"),
-    _r("深圳", "深圳市", "Shenzhen"),
-    _r("杭州", "杭州市", "Hangzhou"),
-    _r("南京", "南京市", "Nanjing"),
-    _r("苏州", "苏州市", "蘇州", "Suzhou"),
-    _r("成都", "成都市", "Chengdu"),
-    _r("武汉", "武汉市", "武漢", "Wuhan"),
-    _r("西安", "西安市", "Xi'an"),
-    _r("长沙", "长沙市", "長沙", "Changsha"),
-    _r("郑州", "郑州市", "鄭州", "Zhengzhou"),
-    _r("济南", "济南市", "濟南", "Jinan"),
-    _r("青岛", "青岛市", "青島", "Qingdao"),
-    _r("沈阳", "沈阳市", "瀋陽", "Shenyang"),
-    _r("大连", "大连市", "大連", "Dalian"),
-    _r("长春", "长春市", "長春", "Changchun"),
-    _r("哈尔滨", "哈尔滨市", "哈爾濱", "Harbin"),
-    _r("石家庄", "石家庄市", "Shijiazhuang"),
-    _r("太原", "太原市", "Taiyuan"),
-    _r("呼和浩特", "呼和浩特市", "Hohhot"),
-    _r("合肥", "合肥市", "Hefei"),
-    _r("福州", "福州市", "Fuzhou"),
-    _r("厦门", "厦门市", "廈門", "Xiamen"),
-    _r("南昌", "南昌市", "Nanchang"),
-    _r("南宁", "南宁市", "南寧", "Nanning"),
-    _r("海口", "海口市", "Haikou"),
-    _r("三亚", "三亚市", "三亞", "Sanya"),
-    _r("贵阳", "贵阳市", "貴陽", "Guiyang"),
-    _r("昆明", "昆明市", "Kunming"),
-    _r("拉萨", "拉萨市", "Lhasa"),
-    _r("兰州", "兰州市", "蘭州", "Lanzhou"),
-    _r("西宁", "西宁市", "Xining"),
-    _r("银川", "银川市", "Yinchuan"),
-    _r("乌鲁木齐", "乌鲁木齐市", "Urumqi"),
-    _r("宁波", "宁波市", "Ningbo"),
-    _r("无锡", "无锡市", "無錫", "Wuxi"),
-    _r("佛山", "佛山市", "Foshan"),
-    _r("东莞", "东莞市", "Dongguan"),
-    _r("珠海", "珠海市", "Zhuhai"),
-    _r("温州", "温州市", "Wenzhou"),
-    _r("常州", "常州市", "Changzhou"),
-    _r("南通", "南通市", "Nantong"),
-    _r("烟台", "烟台市", "Yantai"),
-    _r("泉州", "泉州市", "Quanzhou"),
-    _r("徐州", "徐州市", "Xuzhou"),
-    _r("嘉兴", "嘉兴市", "Jiaxing"),
-    _r("绍兴", "绍兴市", "Shaoxing"),
-    _r("金华", "金华市", "Jinhua"),
-    _r("惠州", "惠州市", "Huizhou"),
-)
+# Municipalities, then provinces, autonomous regions, the SARs and Taiwan, then major cities.
+_REGION_TABLE: Final = """
+北京 | 北京市 | Beijing | Peking
+上海 | 上海市 | Shanghai
+天津 | 天津市 | Tianjin
+重庆 | 重庆市 | 重慶 | Chongqing
+河北 | 河北省 | Hebei
+山西 | 山西省 | Shanxi
+辽宁 | 辽宁省 | 遼寧 | Liaoning
+吉林 | 吉林省 | 吉林市 | Jilin
+黑龙江 | 黑龙江省 | 黑龍江 | Heilongjiang
+江苏 | 江苏省 | 江蘇 | Jiangsu
+浙江 | 浙江省 | Zhejiang
+安徽 | 安徽省 | Anhui
+福建 | 福建省 | Fujian
+江西 | 江西省 | Jiangxi
+山东 | 山东省 | 山東 | Shandong
+河南 | 河南省 | Henan
+湖北 | 湖北省 | Hubei
+湖南 | 湖南省 | Hunan
+广东 | 广东省 | 廣東 | Guangdong
+海南 | 海南省 | Hainan
+四川 | 四川省 | Sichuan
+贵州 | 贵州省 | 貴州 | Guizhou
+云南 | 云南省 | 雲南 | Yunnan
+陕西 | 陕西省 | 陝西 | Shaanxi
+甘肃 | 甘肃省 | 甘肅 | Gansu
+青海 | 青海省 | Qinghai
+台湾 | 台湾省 | 臺灣 | 台灣 | Taiwan
+内蒙古 | 内蒙古自治区 | 內蒙古 | Inner Mongolia | Nei Mongol
+广西 | 广西壮族自治区 | 广西自治区 | 廣西 | Guangxi
+西藏 | 西藏自治区 | Tibet | Xizang
+宁夏 | 宁夏回族自治区 | 宁夏自治区 | 寧夏 | Ningxia
+新疆 | 新疆维吾尔自治区 | 新疆自治区 | Xinjiang
+香港 | 香港特别行政区 | 香港特區 | Hong Kong | Hongkong
+澳门 | 澳门特别行政区 | 澳門 | Macau | Macao
+广州 | 广州市 | 廣州 | Guangzhou | Canton
+深圳 | 深圳市 | Shenzhen
+杭州 | 杭州市 | Hangzhou
+南京 | 南京市 | Nanjing
+苏州 | 苏州市 | 蘇州 | Suzhou
+成都 | 成都市 | Chengdu
+武汉 | 武汉市 | 武漢 | Wuhan
+西安 | 西安市 | Xi'an
+长沙 | 长沙市 | 長沙 | Changsha
+郑州 | 郑州市 | 鄭州 | Zhengzhou
+济南 | 济南市 | 濟南 | Jinan
+青岛 | 青岛市 | 青島 | Qingdao
+沈阳 | 沈阳市 | 瀋陽 | Shenyang
+大连 | 大连市 | 大連 | Dalian
+长春 | 长春市 | 長春 | Changchun
+哈尔滨 | 哈尔滨市 | 哈爾濱 | Harbin
+石家庄 | 石家庄市 | Shijiazhuang
+太原 | 太原市 | Taiyuan
+呼和浩特 | 呼和浩特市 | Hohhot
+合肥 | 合肥市 | Hefei
+福州 | 福州市 | Fuzhou
+厦门 | 厦门市 | 廈門 | Xiamen
+南昌 | 南昌市 | Nanchang
+南宁 | 南宁市 | 南寧 | Nanning
+海口 | 海口市 | Haikou
+三亚 | 三亚市 | 三亞 | Sanya
+贵阳 | 贵阳市 | 貴陽 | Guiyang
+昆明 | 昆明市 | Kunming
+拉萨 | 拉萨市 | Lhasa
+兰州 | 兰州市 | 蘭州 | Lanzhou
+西宁 | 西宁市 | Xining
+银川 | 银川市 | Yinchuan
+乌鲁木齐 | 乌鲁木齐市 | Urumqi
+宁波 | 宁波市 | Ningbo
+无锡 | 无锡市 | 無錫 | Wuxi
+佛山 | 佛山市 | Foshan
+东莞 | 东莞市 | Dongguan
+珠海 | 珠海市 | Zhuhai
+温州 | 温州市 | Wenzhou
+常州 | 常州市 | Changzhou
+南通 | 南通市 | Nantong
+烟台 | 烟台市 | Yantai
+泉州 | 泉州市 | Quanzhou
+徐州 | 徐州市 | Xuzhou
+嘉兴 | 嘉兴市 | Jiaxing
+绍兴 | 绍兴市 | Shaoxing
+金华 | 金华市 | Jinhua
+惠州 | 惠州市 | Huizhou
+"""
 
-DEFAULT_REGIONS: Final[tuple[Region, ...]] = (*_MUNICIPALITIES, *_PROVINCES, *_CITIES)
+DEFAULT_REGIONS: Final[tuple[Region, ...]] = _table(_REGION_TABLE)
 """Provinces, municipalities, autonomous regions, SARs, Taiwan and major cities."""
 
 DEFAULT_COUNTRY_WORDS: Final = (

@@ -9,18 +9,17 @@ path (``$.company.regions[3].name``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Final
 
 import attrs
 
-from leadcore.config import parse_json, parse_toml, structure, unstructure
+from leadcore.config import structure, unstructure
 from leadcore.dedup.companies import CompanyRules
 from leadcore.dedup.editing import apply_edits, check_shape, renamed
 from leadcore.dedup.emails import EmailRules
 from leadcore.dedup.keys import KeyKind
 from leadcore.dedup.phones import PhoneRules
-from leadcore.dedup.rules_base import raise_problems, to_tuple
+from leadcore.dedup.rules_base import FromConfig, raise_problems, to_tuple
 from leadcore.dedup.wechat import WechatRules
 from leadcore.errors import ConfigError, FieldProblem
 from leadcore.frozen import frozen_mapping
@@ -71,7 +70,7 @@ def _fields(value: object) -> object:
 
 
 @attrs.frozen(slots=True)
-class DedupRules:
+class DedupRules(FromConfig):
     """Everything that decides duplicate keys: one rule value per kind of key, and ``fields``,
     which record fields each kind is read from (a lead's custom field is
     ``custom_fields.<name>``). A kind left out of ``fields`` keeps its default field; give it
@@ -126,16 +125,6 @@ class DedupRules:
             return structure(edited, cls)
         except ConfigError as e:
             raise renamed(e, moves) from None
-
-    @classmethod
-    def from_json(cls, text: str | Path) -> DedupRules:
-        """Build from JSON text or a JSON file."""
-        return cls.from_dict(parse_json(text))
-
-    @classmethod
-    def from_toml(cls, text: str | Path) -> DedupRules:
-        """Build from TOML text or a TOML file."""
-        return cls.from_dict(parse_toml(text))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (every list in full) that :meth:`from_dict` turns back into equal rules."""

@@ -8,13 +8,19 @@ does not matter. Text that cannot be an id (``同手机``, ``无``) is flagged, 
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 
-from leadcore.dedup.keys import DedupKey, KeyKind
-from leadcore.dedup.rules_base import ExtendableRules, check_texts, raise_problems, to_tuple
-from leadcore.dedup.text import EMPTY, clean_text, nfkc
+from leadcore.dedup.keys import KeyKind
+from leadcore.dedup.rules_base import (
+    ExtendableRules,
+    KeyedResult,
+    check_texts,
+    raise_problems,
+    to_tuple,
+)
+from leadcore.dedup.text import clean_text, nfkc
 from leadcore.errors import FieldProblem
 
 __all__ = ["NormalisedWechat", "WechatNormaliser", "WechatRules"]
@@ -59,27 +65,18 @@ class WechatRules(ExtendableRules):
 
 
 @attrs.frozen(slots=True)
-class NormalisedWechat:
+class NormalisedWechat(KeyedResult):
     """A WeChat id read: ``id`` (the key value) when it is usable, otherwise the ``reason`` it
     gives no key (``"is empty"`` when there was nothing to read)."""
 
+    key_kind: ClassVar[KeyKind] = KeyKind.WECHAT
     id: str | None
     reason: str = ""
 
     @property
-    def valid(self) -> bool:
-        """Whether the id is usable (and so has a key)."""
-        return self.id is not None
-
-    @property
-    def empty(self) -> bool:
-        """Whether there was no id at all (``None`` or blank)."""
-        return self.reason == EMPTY
-
-    @property
-    def key(self) -> DedupKey | None:
-        """The duplicate key, or ``None``."""
-        return None if self.id is None else DedupKey(KeyKind.WECHAT, self.id)
+    def key_value(self) -> str | None:
+        """The id."""
+        return self.id
 
 
 class WechatNormaliser:

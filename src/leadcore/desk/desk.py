@@ -18,6 +18,7 @@ from leadcore.assignment import Strategy
 from leadcore.clock import Clock
 from leadcore.conversion import ConversionMapping, ConversionSetup, CustomerDirectory
 from leadcore.custom_fields import CustomFieldSet
+from leadcore.dedup import DuplicatePolicies, DuplicatePolicy
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.events import EventKind
 from leadcore.ids import IdFactory, uuid4_ids
@@ -32,10 +33,10 @@ from leadcore.storage.protocol import LeadStore
 from . import reading
 from .arguments import FollowUpFields, LeadFields, PoolSettings, ViewOptions, refuse_unknown
 from .converting import ConversionMethods
+from .intake import IntakeMethods, policies
 from .plans.access import ChangeGrant, RequestAccess
 from .plans.availability import SetAvailability
 from .plans.closing import Move
-from .plans.creating import Create
 from .plans.distributing import AutoAssign, Distribute
 from .plans.editing import Delete, Edit
 from .plans.following_up import RecordFollowUp
@@ -54,7 +55,7 @@ __all__ = ["LeadDesk"]
 T = TypeVar("T")
 
 
-class LeadDesk(ConversionMethods):
+class LeadDesk(IntakeMethods, ConversionMethods):
     """Every lead operation, checked against the policy, atomic, and recorded as events.
 
     ``store`` holds the data, ``clock`` tells the time, ``org`` knows users and departments.
@@ -63,8 +64,11 @@ class LeadDesk(ConversionMethods):
     ``rules`` and ``custom_fields`` validate lead input. ``strategies`` are the auto-assign
     strategies pools name in ``Pool.auto_assign``; ``rng`` is their random source. ``scorer``
     (a compiled ``ScoreModel``) keeps each lead's score, grade and MQL mark current on create,
-    edit, follow-up and recorded activity. ``directory`` holds the host's customers (a
-    ``MemoryCustomerDirectory`` unless given) and ``mapping`` says how leads convert into them.
+    edit, follow-up and recorded activity. ``duplicates`` is what each pool does with a new
+    lead that matches an existing one (a ``DuplicatePolicy`` for every pool, or
+    ``DuplicatePolicies`` per pool; no check unless given); keys are read with the store's
+    ``normaliser``. ``directory`` holds the host's customers (a ``MemoryCustomerDirectory``
+    unless given) and ``mapping`` says how leads convert into them.
     """
 
     def __init__(
@@ -82,6 +86,7 @@ class LeadDesk(ConversionMethods):
         scorer: Scorer | None = None,
         directory: CustomerDirectory | None = None,
         mapping: ConversionMapping | None = None,
+        duplicates: DuplicatePolicies | DuplicatePolicy | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -93,6 +98,8 @@ class LeadDesk(ConversionMethods):
             strategies=dict(strategies or {}),
             scorer=scorer,
             conversion=ConversionSetup.of(directory, mapping),
+            normaliser=store.normaliser,
+            duplicates=policies(duplicates),
         )
         self._runner = Runner(
             store,
@@ -147,26 +154,6 @@ class LeadDesk(ConversionMethods):
         return self._read(lambda reads: reading.pool_summary(reads, actor_id, pool_id))
 
     # --- records -----------------------------------------------------------------------------
-    def create(
-        self,
-        actor_id: str,
-        pool_id: str,
-        *,
-        custom_fields: Mapping[str, object] | None = None,
-        **fields: Unpack[LeadFields],
-    ) -> Lead:
-        """Create a lead in a pool and give it its first owner by the pool's rules. Pool off: the
-        creator owns it. On: the default owner, else the pool strategy's choice, else nobody (a
-        pool admin assigns it); an ineligible owner leaves it unassigned, with an event saying
-        why. ``ValidationError`` names every bad field at once."""
-        return self._run(
-            Create,
-            actor_id=actor_id,
-            pool_id=pool_id,
-            fields=dict(fields),
-            custom_fields=custom_fields,
-        )
-
     def edit(
         self,
         actor_id: str,

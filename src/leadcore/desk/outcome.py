@@ -23,6 +23,7 @@ __all__ = [
     "AddPool",
     "DeleteLead",
     "LeadWrite",
+    "MoveFollowUp",
     "Outcome",
     "PutGrant",
     "RecordWrite",
@@ -79,6 +80,14 @@ class SaveFollowUp:
 
 
 @attrs.frozen(slots=True)
+class MoveFollowUp:
+    """Move a stored follow-up record to another lead (merge and unmerge)."""
+
+    follow_up_id: str
+    lead_id: str
+
+
+@attrs.frozen(slots=True)
 class PutGrant:
     """Store a grant, replacing the one with its id."""
 
@@ -119,6 +128,7 @@ class SavePool:
 RecordWrite = (
     AddFollowUp
     | SaveFollowUp
+    | MoveFollowUp
     | PutGrant
     | OwnershipRecord
     | SetAway

@@ -17,7 +17,7 @@ from leadcore.errors import (
     PermissionDenied,
     ValidationError,
 )
-from leadcore.events import Event
+from leadcore.events import Event, EventKind
 from leadcore.model import Action, FollowUp, Lead, LeadStatus, SourceChannel
 from leadcore.policy import POOL_ACTIONS, Decision
 from leadcore.query import LeadOrder, LeadQuery
@@ -62,9 +62,27 @@ def get_many(reads: Reads, actor_id: str, lead_ids: object) -> list[Lead]:
 
 
 def history(reads: Reads, actor_id: str, lead_id: str) -> list[Event]:
-    """The lead's audit trail, oldest first."""
+    """The lead's audit trail, oldest first, with the trails of the leads merged into it
+    (while they stay merged): a merge moves the history onto the survivor."""
     subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"))
-    return reads.events_of(subject.lead.id)
+    events = reads.events_of(subject.lead.id)
+    merged = [
+        str(i) for e in events if e.kind is EventKind.MERGED for i in _as_list(e.data.get("merged"))
+    ]
+    still = [
+        lead.id
+        for lead in reads.uow.get_leads(merged).values()
+        if lead.merged_into == subject.lead.id
+    ]
+    if not still:
+        return events
+    found = {e.position: e for lead in still for e in reads.events_of(lead)}
+    found.update({e.position: e for e in events})
+    return [found[p] for p in sorted(found)]
+
+
+def _as_list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list | tuple) else []
 
 
 def follow_ups(reads: Reads, actor_id: str, lead_id: str) -> list[FollowUp]:

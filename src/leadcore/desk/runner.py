@@ -28,6 +28,7 @@ from .outcome import (
     AddLead,
     AddPool,
     DeleteLead,
+    MoveFollowUp,
     Outcome,
     PutGrant,
     SaveFollowUp,
@@ -156,6 +157,8 @@ def apply(uow: UnitOfWork, outcome: Outcome[object]) -> None:
                 uow.add_follow_up(follow_up)
             case SaveFollowUp(follow_up):
                 uow.save_follow_up(follow_up)
+            case MoveFollowUp(follow_up_id, lead_id):
+                uow.move_follow_up(follow_up_id, lead_id)
             case PutGrant(grant):
                 uow.put_grant(grant)
             case OwnershipRecord():

@@ -11,6 +11,7 @@ import attrs
 from leadcore.assignment import Strategy
 from leadcore.conversion import ConversionSetup
 from leadcore.custom_fields import CustomFieldSet
+from leadcore.dedup import DuplicatePolicies, Normaliser
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.intake import LeadRules
 from leadcore.model import Pool
@@ -25,7 +26,9 @@ __all__ = ["Setup"]
 class Setup:
     """What a plan may consult besides the facts it loaded. ``strategies`` are the auto-assign
     strategies pools name in ``Pool.auto_assign``; ``scorer`` keeps scores current when set;
-    ``conversion`` holds the customer directory and the field mapping."""
+    ``conversion`` holds the customer directory and the field mapping; ``normaliser`` reads
+    duplicate keys (with the store's own rules); ``duplicates`` holds each pool's duplicate
+    policy."""
 
     org: OrgDirectory
     policy: Policy
@@ -34,6 +37,8 @@ class Setup:
     strategies: Mapping[str, Strategy]
     scorer: Scorer | None = None
     conversion: ConversionSetup = attrs.field(factory=ConversionSetup)
+    normaliser: Normaliser = attrs.field(factory=Normaliser.default)
+    duplicates: DuplicatePolicies = attrs.field(factory=DuplicatePolicies)
 
     def pool_strategy(self, pool: Pool) -> Strategy | None:
         """The strategy ``pool.auto_assign`` names (None when it names none); ``ConfigError``

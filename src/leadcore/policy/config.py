@@ -84,7 +84,7 @@ DEFAULT_CONFIG: Final = PolicyConfig(
         # Everyone creates leads, unless the pool forbids free creation; its admins always may.
         _rule(Role.EVERYONE, None, _A.CREATE, switch="free_create"),
         _rule(Role.POOL_ADMIN, None, _A.CREATE),
-        _rule(Role.SYSTEM_ADMIN, None, _A.CREATE, _A.CONFIGURE_POOL, _A.VIEW, _A.FOLLOW),
+        _rule(Role.SYSTEM_ADMIN, None, _A.CREATE, _A.CONFIGURE_POOL, _A.VIEW, _A.FOLLOW, _A.MERGE),
         # Pool admins run the pool: they assign, delete and edit what waits unassigned, and
         # follow up, release, change the owner of or reclaim what is held.
         _rule(

@@ -22,6 +22,7 @@ from typing import cast
 
 import attrs
 
+from leadcore.dedup import Normaliser
 from leadcore.errors import (
     AlreadyExists,
     ConcurrencyConflict,
@@ -34,6 +35,7 @@ from leadcore.jsonvalue import JSONValue, dump_json
 from leadcore.model import FollowUp, Lead, LeadStatus, Pool
 from leadcore.query import LeadFilter, LeadQuery
 from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
+from leadcore.storage.memory_follow_ups import FollowUpMethods
 from leadcore.storage.memory_index import LeadIndex
 from leadcore.storage.memory_records import RecordBook, Undo
 
@@ -46,13 +48,15 @@ class MemoryStore:
     """An in-memory ``LeadStore``: fast, indexed, thread-safe; data lives as long as the object.
 
     ``walk_only=True`` makes every query walk the whole ordering instead of choosing the
-    smallest index (same answers, slower: the contract suite runs both ways).
+    smallest index (same answers, slower: the contract suite runs both ways). ``normaliser``
+    reads the duplicate keys the store indexes (``Normaliser.default()`` unless given).
     """
 
-    def __init__(self, *, walk_only: bool = False) -> None:
+    def __init__(self, *, walk_only: bool = False, normaliser: Normaliser | None = None) -> None:
         self._lock = threading.Lock()
         self._holder: int | None = None
-        self.leads = LeadIndex(walk_only=walk_only)
+        self.leads = LeadIndex(walk_only=walk_only, normaliser=normaliser)
+        self.normaliser = self.leads.keys.normaliser
         self._pools: dict[str, Pool] = {}
         self._follow_ups: dict[str, FollowUp] = {}
         self._follow_ups_by_lead: dict[str, dict[str, None]] = {}
@@ -76,9 +80,11 @@ class MemoryStore:
             r = self.records
             return (
                 tuple(sorted(self.leads.leads.items())),
+                tuple(sorted(self.leads.keys.by_lead.items())),
                 tuple(sorted(self._pools.items())),
                 tuple(sorted(self._follow_ups.items())),
-                tuple(_positioned(e, i) for i, e in enumerate(self._events, 1)),
+                # Events take their position when first read; a read must not change this.
+                tuple(_positioned(e, n) for n, e in enumerate(self._events, 1)),
                 tuple(sorted(self._state.items())),
                 tuple(sorted(r.grants.items())),
                 tuple(sorted((k, tuple(v)) for k, v in r.ownership.items())),
@@ -129,8 +135,10 @@ def _positioned(event: Event, position: int) -> Event:
     return Event(*values)
 
 
-class _MemoryUnitOfWork:
+class _MemoryUnitOfWork(FollowUpMethods):
     """A unit of work on a ``MemoryStore``; see ``leadcore.storage.UnitOfWork``."""
+
+    _s: MemoryStore
 
     def __init__(self, store: MemoryStore) -> None:
         self._s = store
@@ -292,55 +300,6 @@ class _MemoryUnitOfWork:
         self._will(lambda: pools.__setitem__(old.id, old))
         pools[pool.id] = new
         return new
-
-    # --- follow-ups --------------------------------------------------------------------------
-    def add_follow_up(self, follow_up: FollowUp) -> FollowUp:
-        """See ``UnitOfWork.add_follow_up``."""
-        self._check_open()
-        s = self._s
-        if follow_up.lead_id not in s.leads.leads:
-            raise NotFound("lead", follow_up.lead_id)
-        if follow_up.id in s._follow_ups:
-            raise AlreadyExists("follow-up", follow_up.id)
-
-        def undo() -> None:
-            s._follow_ups.pop(follow_up.id, None)
-            ids = s._follow_ups_by_lead.get(follow_up.lead_id, {})
-            ids.pop(follow_up.id, None)
-            if not ids:
-                s._follow_ups_by_lead.pop(follow_up.lead_id, None)
-
-        self._will(undo)
-        s._follow_ups[follow_up.id] = follow_up
-        s._follow_ups_by_lead.setdefault(follow_up.lead_id, {})[follow_up.id] = None
-        return follow_up
-
-    def save_follow_up(self, follow_up: FollowUp) -> FollowUp:
-        """See ``UnitOfWork.save_follow_up``."""
-        self._check_open()
-        records = self._s._follow_ups
-        old = records.get(follow_up.id)
-        if old is None or old.lead_id != follow_up.lead_id:
-            raise NotFound("follow-up", follow_up.id)
-        self._will(lambda: records.__setitem__(old.id, old))
-        records[follow_up.id] = follow_up
-        return follow_up
-
-    def get_follow_up(self, follow_up_id: str) -> FollowUp:
-        """See ``UnitOfWork.get_follow_up``."""
-        self._check_open()
-        try:
-            return self._s._follow_ups[follow_up_id]
-        except KeyError:
-            raise NotFound("follow-up", follow_up_id) from None
-
-    def follow_ups(self, lead_id: str) -> list[FollowUp]:
-        """See ``UnitOfWork.follow_ups``."""
-        self._check_open()
-        s = self._s
-        found = [s._follow_ups[i] for i in s._follow_ups_by_lead.get(lead_id, ())]
-        found.sort(key=lambda f: (f.at, f.id))
-        return found
 
     # --- events ------------------------------------------------------------------------------
     def append_events(self, events: Sequence[Event]) -> list[int]:

@@ -19,8 +19,10 @@ from typing import Final
 import attrs
 from sortedcontainers import SortedList
 
+from leadcore.dedup import Normaliser
 from leadcore.model import OPEN_STATUSES, Lead, LeadStatus
 from leadcore.query import Conjunct, LeadFilter, LeadOrder, LeadQuery, SortKey, conjuncts
+from leadcore.storage.memory_keys import KeyIndex
 
 __all__ = ["LeadIndex"]
 
@@ -45,8 +47,9 @@ class LeadIndex:
     """Leads by id plus ordered per-bucket keys; see the module docstring. Not thread-safe on
     its own: ``MemoryStore`` holds its lock around every use."""
 
-    def __init__(self, *, walk_only: bool = False) -> None:
+    def __init__(self, *, walk_only: bool = False, normaliser: Normaliser | None = None) -> None:
         self.leads: dict[str, Lead] = {}
+        self.keys = KeyIndex(normaliser if normaliser is not None else Normaliser.default())
         self._walk_only = walk_only
         self._created: dict[Bucket, SortedList[SortKey]] = {}
         self._due: dict[Bucket, SortedList[SortKey]] = {}
@@ -56,8 +59,9 @@ class LeadIndex:
         return len(self.leads)
 
     # --- changes -----------------------------------------------------------------------------
-    def add(self, lead: Lead) -> None:
-        """Index ``lead`` (its id must not be indexed yet, or be indexed as this same lead)."""
+    def add(self, lead: Lead, *, keys: bool = True) -> None:
+        """Index ``lead`` (its id must not be indexed yet, or be indexed as this same lead);
+        ``keys=False`` leaves its duplicate keys as they are."""
         self.leads[lead.id] = lead
         self._pools[lead.pool_id] = self._pools.get(lead.pool_id, 0) + 1
         created = (lead.created_at, lead.id)
@@ -66,9 +70,14 @@ class LeadIndex:
             _insert(self._created, bucket, created)
             if due is not None:
                 _insert(self._due, bucket, due)
+        if keys:
+            self.keys.add(lead)
 
-    def discard(self, lead: Lead) -> None:
-        """Remove ``lead``'s entries wherever they are (missing ones are skipped)."""
+    def discard(self, lead: Lead, *, keys: bool = True) -> None:
+        """Remove ``lead``'s entries wherever they are (missing ones are skipped);
+        ``keys=False`` leaves its duplicate keys as they are."""
+        if keys:
+            self.keys.discard(lead.id)
         if self.leads.get(lead.id) is lead:
             del self.leads[lead.id]
             left = self._pools.get(lead.pool_id, 1) - 1
@@ -84,9 +93,11 @@ class LeadIndex:
                 _remove(self._due, bucket, due)
 
     def replace(self, old: Lead, new: Lead) -> None:
-        """Re-index a lead that changed from ``old`` to ``new``."""
-        self.discard(old)
-        self.add(new)
+        """Re-index a lead that changed from ``old`` to ``new`` (its keys are read again only
+        when a field they come from changed)."""
+        keys = not self.keys.unchanged(old, new)
+        self.discard(old, keys=keys)
+        self.add(new, keys=keys)
 
     # --- reading -----------------------------------------------------------------------------
     def stream(self, query: LeadQuery) -> Iterator[Lead]:
@@ -278,12 +289,12 @@ def _slice(
             top = after
         start = 0 if lower is None else keys.bisect_left(lower)
         end = len(keys) if top is None else keys.bisect_left(top)
-        return keys.islice(start, end, reverse=True)
+        return iter(keys.islice(start, end, reverse=True))
     start = 0 if lower is None else keys.bisect_left(lower)
     if after is not None:
         start = max(start, keys.bisect_right(after))
     end = len(keys) if upper is None else keys.bisect_left(upper)
-    return keys.islice(start, end)
+    return iter(keys.islice(start, end))
 
 
 def _dedupe(keys: Iterator[SortKey]) -> Iterator[SortKey]:

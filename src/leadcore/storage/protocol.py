@@ -7,7 +7,9 @@ serialisable: a store runs them one at a time or detects the overlap (``Concurre
 Saves carry the version they read; a stale one raises ``ConcurrencyConflict``.
 
 Besides leads, pools, follow-ups and events, a store keeps typed records (temporary grants,
-ownership records, away periods) and a small key-value state for assignment cursors.
+ownership records, away periods), a small key-value state for assignment cursors, and a
+duplicate-key index: every lead's keys, read with the store's ``normaliser`` whenever the lead
+is added or saved, found again by key in one lookup.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from leadcore.dedup import DedupKey, Normaliser
 from leadcore.events import Event
 from leadcore.jsonvalue import JSONValue
 from leadcore.model import FollowUp, Lead, LeadStatus, Pool
@@ -136,6 +139,26 @@ class UnitOfWork(Protocol):
         """The lead's follow-ups, oldest first (by ``at``, then id); ``[]`` for none or no lead."""
         ...
 
+    def move_follow_up(self, follow_up_id: str, lead_id: str) -> FollowUp:
+        """Move a follow-up record to another lead (a merge moves them to the surviving lead,
+        an unmerge moves them back) and return it as stored; everything else about it stays.
+        Raises ``NotFound`` if the follow-up or the lead does not exist."""
+        ...
+
+    # --- the duplicate-key index ---------------------------------------------------------------
+    def leads_by_key(self, keys: Iterable[DedupKey]) -> dict[DedupKey, tuple[str, ...]]:
+        """For each of ``keys``, the ids of the stored leads with that key, in id order; a key
+        no lead has is absent. A lead's keys are the store normaliser's ``keys(lead)`` as of
+        its last add or save (merged leads keep theirs; a deleted lead has none). Each key is
+        one lookup, however many leads are stored. Raises ``ValidationError`` if ``keys`` is
+        not a collection of ``DedupKey``."""
+        ...
+
+    def keys_of(self, lead_ids: Iterable[str]) -> dict[str, tuple[DedupKey, ...]]:
+        """The indexed keys of each of these leads, in the normaliser's order; leads that do
+        not exist or have no keys are absent."""
+        ...
+
     # --- events (the audit trail and outbox) ---------------------------------------------------
     def append_events(self, events: Sequence[Event]) -> list[int]:
         """Record events in order and return their positions (last + 1, + 2, …); read back,
@@ -231,6 +254,12 @@ class UnitOfWork(Protocol):
 @runtime_checkable
 class LeadStore(Protocol):
     """A place leads, pools, follow-ups, events, records and assignment state live."""
+
+    @property
+    def normaliser(self) -> Normaliser:
+        """The rules the duplicate-key index reads keys with (a desk over the store reads new
+        leads' keys with the same rules, so they match)."""
+        ...
 
     def snapshot(self) -> object:
         """Everything the store holds as one value to compare with ``==`` (tests use it to

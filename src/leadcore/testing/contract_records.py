@@ -10,6 +10,7 @@ from datetime import timedelta
 import attrs
 import pytest
 
+from leadcore.dedup import DedupKey, KeyKind
 from leadcore.errors import NotFound, ValidationError
 from leadcore.events import Event, EventKind
 from leadcore.model import Lead, LeadStatus
@@ -22,8 +23,10 @@ __all__ = ["FaultPoints", "InjectedFault", "RecordStoreContract", "store_content
 
 FaultPoints = Mapping[str, Callable[[LeadStore], AbstractContextManager[None]]]
 """Per store write (``"add_lead"``, ``"save_lead"``, ``"delete_lead"``, ``"append_events"``,
-``"put_grant"``, ``"add_ownership_record"``, ``"add_follow_up"``): a context manager making that
-write fail *inside* the store, after it has begun changing things."""
+``"put_grant"``, ``"add_ownership_record"``, ``"add_follow_up"``, ``"move_follow_up"``, and
+``"add_lead_keys"`` / ``"save_lead_keys"``: adding or saving a lead whose duplicate keys are
+being indexed): a context manager making that write fail *inside* the store, after it has
+begun changing things."""
 
 
 class InjectedFault(Exception):
@@ -72,7 +75,12 @@ def store_contents(store: LeadStore) -> tuple[object, ...]:
             uow.away_periods(users),
             uow.get_state("cursor"),
             dict(uow.count_by_status()),
+            uow.keys_of(["L1", "L2", "L9"]),
+            uow.leads_by_key([DedupKey(KeyKind.PHONE, p) for p in _CONTRACT_PHONES]),
         )
+
+
+_CONTRACT_PHONES = ("+8613800138000", "+8613700137000", "+8613900139000")
 
 
 class RecordStoreContract:
@@ -249,6 +257,14 @@ class RecordStoreContract:
                 OwnershipRecord("u1", "L1", "pool-a", EPOCH, OwnershipChange.CLAIMED)
             ),
             "add_follow_up": lambda uow: uow.add_follow_up(make_follow_up("F2", "L1")),
+            "move_follow_up": lambda uow: uow.move_follow_up("F1", "L2"),
+            "add_lead_keys": lambda uow: uow.add_lead(
+                make_lead("L9", phone="+8613900139000", email="li@163.com", wechat="li_88")
+            ),
+            "save_lead_keys": lambda uow: uow.save_lead(
+                make_lead("L2", phone="+8613900139000", email="li@163.com", wechat="li_88"),
+                expected_version=1,
+            ),
         }
         for write, inject in points.items():
             store = self._seed_everything()
@@ -259,8 +275,8 @@ class RecordStoreContract:
 
     def _seed_everything(self) -> LeadStore:
         store = self._seeded(
-            make_team_lead("L1"),
-            make_lead("L2"),
+            make_team_lead("L1", phone="+8613800138000"),
+            make_lead("L2", phone="+8613700137000", email="wang@qq.com"),
         )
         with store.unit_of_work() as uow:
             uow.add_pool(make_pool("pool-a"))

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from leadcore.dedup import DuplicateAction, DuplicatePolicy
 from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
 from leadcore.events import Event, EventKind, creation_changes
 from leadcore.intake import clean_lead_fields
@@ -20,6 +21,7 @@ from ..outcome import AddLead, Outcome
 from ..reads import Reads
 from ..setup import Setup
 from .common import EntryFacts, first_ownership_changes, load_entry, plan_entry, received, rescored
+from .duplicates import Attached, Found, activity_for, duplicate_error, find_matches, flag_event
 
 __all__ = ["Create"]
 
@@ -33,7 +35,9 @@ class CreateFacts:
     now: datetime
     lead_id: str
     fields: Mapping[str, Any]
-    entry: EntryFacts
+    entry: EntryFacts | None
+    policy: DuplicatePolicy = attrs.field(factory=DuplicatePolicy)
+    found: tuple[Found, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -61,14 +65,29 @@ class Create:
         if clean.get("stage") is not None:
             raise ValidationError([FieldProblem("stage", "a new lead has no sales stage yet")])
         clean.pop("stage", None)
+        policy = self.setup.duplicates.for_pool(pool.id)
+        found: tuple[Found, ...] = ()
+        if policy.checks:
+            found = find_matches(
+                reads,
+                actor,
+                self.setup.normaliser.keys(clean),
+                policy,
+                pool_id=pool.id,
+                scope_value=policy.scope_value(clean),
+            )
+        if found and policy.action is not DuplicateAction.FLAG:
+            return CreateFacts(actor, pool, reads.now, "", clean, None, policy, found)
         lead_id = reads.new_id("lead")
         entry = load_entry(
             reads, actor, lambda: _new_lead(lead_id, pool, actor, reads.now, clean), pool
         )
-        return CreateFacts(actor, pool, reads.now, lead_id, clean, entry)
+        return CreateFacts(actor, pool, reads.now, lead_id, clean, entry, policy, found)
 
     def decide(self, facts: CreateFacts) -> None:
-        """Anyone may create, unless the pool forbids free creation (its admins always may)."""
+        """Anyone may create, unless the pool forbids free creation (its admins always may).
+        Under a ``reject`` duplicate policy a match raises ``DuplicateLead`` naming it (masked
+        when the creator may not view it)."""
         decision = self.setup.policy.decide(
             facts.actor, Action.CREATE, None, facts.pool, org=self.setup.org, now=facts.now
         )
@@ -76,10 +95,21 @@ class Create:
             raise PermissionDenied(
                 facts.actor.id, Action.CREATE, f"pool {facts.pool.id!r}", decision.reason
             )
+        if facts.found and facts.policy.action is DuplicateAction.REJECT:
+            raise duplicate_error(facts.found[0].match)
 
-    def plan(self, facts: CreateFacts) -> Outcome[Lead]:
+    def plan(self, facts: CreateFacts) -> Outcome[Lead | Attached]:
         """The lead, owned by whoever the pool's rules give it to (or waiting unassigned), with
-        a creation event and an assignment event, or one saying why nobody got it."""
+        a creation event and an assignment event, or one saying why nobody got it. Under a
+        ``flag`` policy a match adds a ``duplicate_suspected`` event; under ``attach`` no lead
+        is made and the details become an activity on the oldest match."""
+        if facts.found and facts.policy.action is DuplicateAction.ATTACH:
+            first = facts.found[0]
+            event = activity_for(
+                first.lead, facts.fields, first.match.key, actor_id=facts.actor.id, now=facts.now
+            )
+            return Outcome(Attached(first.match), events=(event,))
+        assert facts.entry is not None
         entry = plan_entry(facts.entry, facts.actor)
         if entry.owner_id is None:
             lead = facts.entry.lead or _new_lead(
@@ -133,6 +163,9 @@ class Create:
                     data=entry.data,
                 )
             )
+        if facts.found:
+            matches = [f.match for f in facts.found]
+            events.append(flag_event(lead, matches, actor_id=facts.actor.id, now=facts.now))
         return Outcome(lead, (AddLead(lead),), (*events, *scored_events), tuple(records))
 
 

@@ -180,17 +180,29 @@ class Distribute:
         events = []
         records: list[RecordWrite] = []
         planning = PlanningContext(facts.context) if facts.context is not None else None
-        for pool_id, subjects in ready.items():
+        for pool_id, everyone in ready.items():
             chosen = facts.strategies[pool_id]
             assert isinstance(chosen, Strategy) and planning is not None
+            subjects, copies = _copies(self.setup, everyone)
             plan = plan_distribution([s.lead for s in subjects], chosen, planning)
-            for subject, choice in zip(subjects, plan.choices, strict=True):
+            choices = dict(zip([s.lead.id for s in subjects], plan.choices, strict=True))
+            for subject, first_id, key in copies:
+                first = choices[first_id]
+                reason = f"the same person as {first_id} ({key}) goes to the same owner"
+                choices[subject.lead.id] = attrs.evolve(first, reason=reason, state_updates={})
+            copied = {subject.lead.id for subject, _, _ in copies}
+            extra: dict[str, int] = {}
+            for subject in everyone:
+                choice = choices[subject.lead.id]
                 lead_id = subject.lead.id
+                more = extra.get(choice.owner_id or "", 0) + (lead_id in copied)
                 refusal = (
                     None
                     if choice.owner_id is None
-                    else _planned_refusal(choice, planning, subject.pool)
+                    else _planned_refusal(choice, planning, subject.pool, more)
                 )
+                if lead_id in copied and choice.owner_id is not None and refusal is None:
+                    extra[choice.owner_id] = more
                 if choice.owner_id is None or refusal is not None:
                     reason = choice.reason if refusal is None else refusal
                     error = NoOwnerFound(lead_id, choice.strategy, reason, choice.excluded)
@@ -210,12 +222,44 @@ class Distribute:
         return Outcome(BatchResult(ordered), tuple(saves), tuple(events), tuple(records))
 
 
-def _planned_refusal(choice: Choice, planning: PlanningContext, pool: Pool) -> str | None:
+def _copies(
+    setup: Setup, subjects: list[Subject]
+) -> tuple[list[Subject], list[tuple[Subject, str, str]]]:
+    """The batch's first lead of each person (by the keys the pool's duplicate policy checks),
+    and every other copy with the first one's id and the key they share: a batch never hands
+    two copies of one person to two reps. A pool that checks no duplicates has no copies."""
+    policy = setup.duplicates.for_pool(subjects[0].pool.id) if subjects else None
+    if policy is None or not policy.checks:
+        return subjects, []
+    kinds = {f"{kind.value}:" for kind in policy.kinds}
+    first_of: dict[str, str] = {}
+    firsts: list[Subject] = []
+    copies: list[tuple[Subject, str, str]] = []
+    for subject in subjects:
+        texts = [
+            t for t in setup.normaliser.key_texts(subject.lead) if t[: t.index(":") + 1] in kinds
+        ]
+        earlier = next(((first_of[t], t) for t in texts if t in first_of), None)
+        if earlier is None:
+            firsts.append(subject)
+            target = subject.lead.id
+        else:
+            copies.append((subject, earlier[0], earlier[1]))
+            target = earlier[0]
+        for text in texts:
+            first_of.setdefault(text, target)
+    return firsts, copies
+
+
+def _planned_refusal(
+    choice: Choice, planning: PlanningContext, pool: Pool, copies: int = 0
+) -> str | None:
     assert choice.owner_id is not None
-    # The planning context already counts this choice's lead, so the load before it is one less.
+    # The planning context already counts this choice's lead, so the load before it is one less;
+    # copies of one person handed to the same owner come on top (the context does not see them).
     facts = OwnerFacts(
         planning.user(choice.owner_id),
-        planning.open_count(choice.owner_id) - 1,
+        planning.open_count(choice.owner_id) - 1 + copies,
         planning.away(choice.owner_id),
     )
     return owner_refusal(choice.owner_id, facts, pool)

@@ -1,0 +1,461 @@
+"""Importing leads (批量导入) in chunks, each chunk one plan and one unit of work.
+
+A chunk plan converts and cleans every row (a bad row is *rejected* with every problem and
+nothing else happens to it), reads its duplicate keys, and looks for matches: first among the
+rows of this chunk that will be created, then through the store's key index (which holds the
+rows of earlier chunks too). By the pool's duplicate policy a matching row is a *duplicate*
+(reject, attach: its details become an activity on the match) or is created and flagged. The
+rows created get their first owner by the pool's rule for a batch: the creator when the pool
+is off, its default owner when it has one (while they stay eligible), otherwise they wait
+unassigned for ``distribute``. The per-row cost is a fraction of a single create's: the actor,
+pool, permission and owner are read once per chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+import attrs
+
+from leadcore import checks
+from leadcore.dedup import DedupKey, DuplicateAction, DuplicatePolicy, mask_key
+from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
+from leadcore.events import Event, EventKind, creation_changes
+from leadcore.importing import ColumnMapping, ImportReport, RowResult, RowStatus, read_rows
+from leadcore.importing.source import SourceRow
+from leadcore.intake import clean_lead_fields
+from leadcore.lifecycle import EVENT_OF
+from leadcore.model import Action, Lead, LeadStatus, Pool
+from leadcore.org import User
+from leadcore.policy import OwnerFacts, ViewScope, owner_refusal
+from leadcore.records import OwnershipChange
+
+from ..outcome import AddLead, Outcome, RecordWrite
+from ..reads import Reads
+from ..runner import Runner
+from ..setup import Setup
+from .common import first_ownership_changes, received, rescored
+from .duplicates import DuplicateMatch, activity_for, find_matches, flag_event
+
+__all__ = ["ImportChunk", "ImportProgress", "run_import"]
+
+
+@attrs.frozen(slots=True)
+class ImportProgress:
+    """How far an import has got: rows read so far and what became of them."""
+
+    rows_read: int
+    created: int
+    duplicates: int
+    rejected: int
+
+
+@attrs.frozen(slots=True)
+class _Match:
+    """A row's match: a stored lead (``lead``) or an earlier row of this chunk (``row``)."""
+
+    key: DedupKey
+    lead_id: str
+    visible: bool
+    owner_id: str | None
+    pool_id: str
+    in_file_row: int | None
+    lead: Lead | None = None
+
+
+@attrs.frozen(slots=True)
+class _Row:
+    """One row as loaded: rejected (``problems``), or a lead to create, with its matches."""
+
+    row: int
+    values: Mapping[str, object]
+    problems: tuple[FieldProblem, ...] = ()
+    lead: Lead | None = None
+    fields: Mapping[str, Any] = attrs.field(factory=dict)
+    matches: tuple[_Match, ...] = ()
+    texts: tuple[str, ...] = ()
+
+
+@attrs.frozen(slots=True)
+class _Context:
+    """What loading one row needs besides the row."""
+
+    reads: Reads
+    actor: User
+    pool: Pool
+    policy: DuplicatePolicy
+    local: Mapping[str, _Match]
+    seen: list[ViewScope] = attrs.field(factory=list)
+
+    def scope(self) -> ViewScope:
+        """The importer's view scope over every pool, read once per chunk."""
+        if not self.seen:
+            self.seen.append(self.reads.view_scope(self.actor))
+        return self.seen[0]
+
+
+@attrs.frozen(slots=True)
+class ChunkFacts:
+    """The importer, the pool and its policy, the would-be owner, and every row as loaded."""
+
+    actor: User
+    pool: Pool
+    now: datetime
+    policy: DuplicatePolicy
+    owner_id: str | None
+    owner: OwnerFacts | None
+    rows: tuple[_Row, ...]
+
+
+@attrs.frozen(kw_only=True)
+class ImportChunk:
+    """Import one chunk of rows into a pool (see the module docstring). ``earlier`` maps the
+    leads earlier chunks of the same import created to their row numbers."""
+
+    setup: Setup
+    actor_id: str
+    pool_id: str
+    rows: tuple[SourceRow, ...]
+    mapping: ColumnMapping
+    earlier: Mapping[str, int] = attrs.field(factory=dict)
+
+    def load(self, reads: Reads) -> ChunkFacts:
+        """The importer and pool, each row converted, cleaned and matched."""
+        actor = reads.actor(self.actor_id)
+        pool = reads.pool(self.pool_id)
+        policy = self.setup.duplicates.for_pool(pool.id)
+        owner_id, owner = _would_be_owner(reads, actor, pool)
+        local: dict[str, _Match] = {}
+        loaded = []
+        context = _Context(reads, actor, pool, policy, local)
+        for number, raw in self.rows:
+            row = self._row(context, number, raw)
+            loaded.append(row)
+            if row.lead is not None and (not row.matches or policy.action is DuplicateAction.FLAG):
+                for text in row.texts:
+                    local.setdefault(text, _local(row, text))
+        return ChunkFacts(actor, pool, reads.now, policy, owner_id, owner, tuple(loaded))
+
+    def _row(self, context: _Context, number: int, raw: object) -> _Row:
+        reads, actor, pool, policy = context.reads, context.actor, context.pool, context.policy
+        if not isinstance(raw, Mapping):
+            shown = type(raw).__name__
+            problem = FieldProblem("row", f"must be a mapping of column to value, not {shown}")
+            return _Row(number, {"value": raw}, (problem,))
+        values = dict(raw)
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
+            return _Row(number, values, (FieldProblem("row", "is empty"),))
+        converted = self.mapping.convert(raw, self.setup.custom_fields)
+        try:
+            clean = clean_lead_fields(
+                converted.fields,
+                rules=self.setup.rules,
+                pool=pool,
+                custom_fields=self.setup.custom_fields,
+                custom_values=converted.custom,
+            )
+        except ValidationError as e:
+            return _Row(number, values, (*converted.problems, *e.problems))
+        if converted.problems:
+            return _Row(number, values, converted.problems)
+        try:
+            lead = Lead(
+                id=reads.new_id("lead"),
+                pool_id=pool.id,
+                created_by=actor.id,
+                created_at=reads.now,
+                updated_at=reads.now,
+                version=1,
+                **clean,
+            )
+        except ValidationError as e:
+            return _Row(number, values, e.problems)
+        if not policy.checks:
+            return _Row(number, values, lead=lead, fields=clean)
+        texts = self.setup.normaliser.key_texts(lead)
+        matches = self._matches(context, lead, texts) if texts else ()
+        return _Row(number, values, lead=lead, fields=clean, matches=matches, texts=texts)
+
+    def _matches(self, context: _Context, lead: Lead, texts: tuple[str, ...]) -> tuple[_Match, ...]:
+        reads, actor, policy, local = context.reads, context.actor, context.policy, context.local
+        keys = [DedupKey.parse(text) for text in texts]
+        scope_value = policy.scope_value(lead)
+        found: dict[str, _Match] = {}
+        for key in keys:
+            earlier = local.get(str(key))
+            if (
+                earlier is not None
+                and earlier.lead is not None
+                and key.kind in policy.kinds
+                and policy.counts(earlier.lead, lead.pool_id, scope_value)
+            ):
+                found.setdefault(earlier.lead_id, attrs.evolve(earlier, key=key))
+        stored = find_matches(
+            reads,
+            actor,
+            keys,
+            policy,
+            pool_id=lead.pool_id,
+            scope_value=scope_value,
+            scope=context.scope,
+        )
+        for hit in stored:
+            row = self.earlier.get(hit.lead.id)
+            found.setdefault(
+                hit.lead.id,
+                _Match(
+                    hit.match.key,
+                    hit.lead.id,
+                    hit.match.visible or row is not None,
+                    hit.lead.owner_id,
+                    hit.lead.pool_id,
+                    row,
+                    hit.lead,
+                ),
+            )
+        return tuple(found.values())
+
+    def decide(self, facts: ChunkFacts) -> None:
+        """The importer may create leads in the pool (as for a single create)."""
+        decision = self.setup.policy.decide(
+            facts.actor, Action.CREATE, None, facts.pool, org=self.setup.org, now=facts.now
+        )
+        if not decision.allowed:
+            raise PermissionDenied(
+                facts.actor.id, Action.CREATE, f"pool {facts.pool.id!r}", decision.reason
+            )
+
+    def plan(self, facts: ChunkFacts) -> Outcome[list[RowResult]]:
+        """The leads to add with their events, the activities attached, and a result per row."""
+        results: list[RowResult] = []
+        writes: list[AddLead] = []
+        events: list[Event] = []
+        records: list[RecordWrite] = []
+        owners = _Owners(facts)
+        attach = facts.policy.action is DuplicateAction.ATTACH
+        for row in facts.rows:
+            if row.lead is None:
+                results.append(
+                    RowResult(row.row, RowStatus.REJECTED, problems=row.problems, values=row.values)
+                )
+                continue
+            if row.matches and facts.policy.action is not DuplicateAction.FLAG:
+                first = row.matches[0]
+                if attach:
+                    events.append(_attached(first, row, facts))
+                results.append(_duplicate(row, first, attached=attach))
+                continue
+            lead = owners.give(row.lead)
+            lead, scored = rescored(self.setup, lead, (), actor_id=facts.actor.id, now=facts.now)
+            writes.append(AddLead(lead))
+            events.extend(_created(lead, facts, owners))
+            events.extend(scored)
+            if lead.owner_id is not None and owners.records:
+                records.append(received(lead.owner_id, lead, facts.now, OwnershipChange.ASSIGNED))
+            suspected: tuple[str, ...] = ()
+            if row.matches:
+                suspected = tuple(m.lead_id if m.visible else mask_key(m.key) for m in row.matches)
+                events.append(
+                    flag_event(
+                        lead,
+                        [_shown(m) for m in row.matches],
+                        actor_id=facts.actor.id,
+                        now=facts.now,
+                    )
+                )
+            results.append(
+                RowResult(row.row, RowStatus.CREATED, lead_id=lead.id, suspected=suspected)
+            )
+        events.append(_summary(facts, results))
+        return Outcome(results, tuple(writes), tuple(events), tuple(records))
+
+
+def _local(row: _Row, text: str) -> _Match:
+    assert row.lead is not None
+    key = DedupKey.parse(text)
+    return _Match(key, row.lead.id, True, None, row.lead.pool_id, row.row, row.lead)
+
+
+def _shown(match: _Match) -> DuplicateMatch:
+    masked = mask_key(match.key)
+    if match.visible:
+        return DuplicateMatch(match.key, masked, match.owner_id, True, match.lead_id, match.pool_id)
+    return DuplicateMatch(match.key, masked, match.owner_id, False)
+
+
+def _attached(match: _Match, row: _Row, facts: ChunkFacts) -> Event:
+    assert match.lead is not None
+    return activity_for(
+        match.lead, row.fields, match.key, actor_id=facts.actor.id, now=facts.now, origin="import"
+    )
+
+
+def _duplicate(row: _Row, match: _Match, *, attached: bool) -> RowResult:
+    return RowResult(
+        row.row,
+        RowStatus.DUPLICATE,
+        duplicate_of=match.lead_id if match.visible else None,
+        key=str(match.key) if match.visible else None,
+        masked=mask_key(match.key),
+        owner_id=match.owner_id,
+        in_file_row=match.in_file_row,
+        attached=attached,
+        values=row.values,
+    )
+
+
+def _would_be_owner(reads: Reads, actor: User, pool: Pool) -> tuple[str | None, OwnerFacts | None]:
+    if not pool.enabled:
+        return actor.id, attrs.evolve(reads.owner_facts(actor.id, pool), away=None)
+    if pool.default_owner_id is not None:
+        return pool.default_owner_id, reads.owner_facts(pool.default_owner_id, pool)
+    return None, None
+
+
+class _Owners:
+    """The pool's batch rule for a first owner, counting what this chunk hands out."""
+
+    def __init__(self, facts: ChunkFacts) -> None:
+        self.owner_id = facts.owner_id
+        self.facts = facts.owner
+        self.pool = facts.pool
+        self.now = facts.now
+        self.records = facts.pool.enabled
+        self.reason = (
+            "pool is off: the creator owns the lead"
+            if not facts.pool.enabled
+            else "the pool's default owner"
+        )
+        self.rule = "creator" if not facts.pool.enabled else "default_owner"
+        self.given = 0
+        self.user = None if facts.owner is None else facts.owner.user
+
+    def give(self, lead: Lead) -> Lead:
+        """``lead`` with the owner the rule gives it, if they may take one more."""
+        if self.owner_id is None or self.facts is None or self.user is None:
+            return lead
+        facts = self.facts
+        if facts.open_count is not None:
+            facts = attrs.evolve(facts, open_count=facts.open_count + self.given)
+        if owner_refusal(self.owner_id, facts, self.pool) is not None:
+            return lead
+        self.given += 1
+        return attrs.evolve(
+            lead,
+            status=LeadStatus.ASSIGNED,
+            owner_id=self.owner_id,
+            department_id=self.user.department_id,
+            assigned_at=self.now,
+        )
+
+
+def _created(lead: Lead, facts: ChunkFacts, owners: _Owners) -> list[Event]:
+    events = [
+        Event(
+            EVENT_OF[Action.CREATE],
+            facts.now,
+            facts.actor.id,
+            lead_id=lead.id,
+            pool_id=lead.pool_id,
+            changes=creation_changes(lead),
+            data={"origin": "import"},
+        )
+    ]
+    if lead.owner_id is not None:
+        events.append(
+            Event(
+                EventKind.ASSIGNED,
+                facts.now,
+                facts.actor.id,
+                lead_id=lead.id,
+                pool_id=lead.pool_id,
+                changes=first_ownership_changes(lead),
+                reason=owners.reason,
+                data={"rule": owners.rule},
+            )
+        )
+    return events
+
+
+def _summary(facts: ChunkFacts, results: list[RowResult]) -> Event:
+    counts = {status.value: 0 for status in RowStatus}
+    for r in results:
+        counts[r.status.value] += 1
+    first = results[0].row if results else 0
+    last = results[-1].row if results else 0
+    return Event(
+        EventKind.LEADS_IMPORTED,
+        facts.now,
+        facts.actor.id,
+        pool_id=facts.pool.id,
+        reason=f"rows {first}–{last}: {counts['created']} created, "
+        f"{counts['duplicate']} duplicates, {counts['rejected']} rejected",
+        data={"rows": len(results), **counts},
+    )
+
+
+def run_import(
+    runner: Runner,
+    setup: Setup,
+    actor_id: str,
+    pool_id: str,
+    rows: object,
+    *,
+    mapping: ColumnMapping | Mapping[str, str | None] | None,
+    encoding: str,
+    chunk_size: int,
+    progress: Callable[[ImportProgress], object] | None,
+) -> ImportReport:
+    """Import ``rows`` chunk by chunk (see ``LeadDesk.import_leads``)."""
+    chosen = mapping if isinstance(mapping, ColumnMapping) else ColumnMapping(mapping)
+    size = checks.whole(chunk_size, "chunk_size", least=1, most=100_000)
+    if progress is not None and not callable(progress):
+        raise ValidationError(
+            [FieldProblem("progress", "must be a function taking an ImportProgress")]
+        )
+    checks.identifier(actor_id, "actor_id")
+    checks.identifier(pool_id, "pool_id")
+    results: list[RowResult] = []
+    earlier: dict[str, int] = {}
+    counts = dict.fromkeys(RowStatus, 0)
+    # The whole source is read first, so one that cannot be read fails before any chunk lands.
+    source = list(read_rows(rows, encoding=encoding))
+    for chunk in _chunks(source, size):
+        done = runner.run(
+            ImportChunk(
+                setup=setup,
+                actor_id=actor_id,
+                pool_id=pool_id,
+                rows=chunk,
+                mapping=chosen,
+                earlier=earlier,
+            )
+        )
+        for r in done:
+            counts[r.status] += 1
+            if r.lead_id is not None:
+                earlier[r.lead_id] = r.row
+        results.extend(done)
+        if progress is not None:
+            progress(
+                ImportProgress(
+                    len(results),
+                    counts[RowStatus.CREATED],
+                    counts[RowStatus.DUPLICATE],
+                    counts[RowStatus.REJECTED],
+                )
+            )
+    return ImportReport(pool_id, tuple(results))
+
+
+def _chunks(rows: Iterable[SourceRow], size: int) -> Iterable[tuple[SourceRow, ...]]:
+    """The rows in chunks of ``size`` (one empty chunk for no rows, so the importer and the
+    pool are still checked)."""
+    iterator = iter(rows)
+    chunk = tuple(islice(iterator, size))
+    yield chunk
+    while chunk := tuple(islice(iterator, size)):
+        yield chunk

@@ -1,0 +1,25 @@
+"""Importing leads (批量导入): rows from dicts or a CSV file, mapped to lead fields, converted,
+and accounted for one by one. Pure: reading, mapping and reporting; the desk runs the import.
+
+* :func:`read_rows` — rows from dicts, or a CSV in UTF-8 (with or without BOM) or GBK.
+* :class:`ColumnMapping` — which column holds which field; common Chinese and English headers
+  are recognised without one.
+* :class:`ImportReport` / :class:`RowResult` / :class:`RowStatus` — created, duplicate or
+  rejected, for every row; ``to_csv`` writes the rows to fix back out.
+"""
+
+from leadcore.importing.mapping import DEFAULT_HEADERS, ColumnMapping, ConvertedRow
+from leadcore.importing.report import ImportReport, RowResult, RowStatus
+from leadcore.importing.source import ENCODINGS, SourceRow, read_rows
+
+__all__ = [
+    "DEFAULT_HEADERS",
+    "ENCODINGS",
+    "ColumnMapping",
+    "ConvertedRow",
+    "ImportReport",
+    "RowResult",
+    "RowStatus",
+    "SourceRow",
+    "read_rows",
+]

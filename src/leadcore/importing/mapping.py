@@ -1,0 +1,195 @@
+"""Which column of an import holds which lead field, and turning a row's text into field values.
+
+A :class:`ColumnMapping` maps column headers to lead fields (``phone``) or custom fields
+(``custom_fields.product_line``); a header mapped to ``None`` is ignored on purpose. Without
+one, the common headers are recognised in Chinese and English (姓名, 公司, 手机, 邮箱, 微信 …).
+Text is converted by the target's type: blank cells are empty, custom dates are read with
+python-dateutil (``2026-03-05``, ``2026/3/5``, ``2026年3月5日``), yes/no as 是/否, true/false,
+1/0, multiple choices split on commas. Anything that cannot be converted is a problem of that
+row, named by its field; nothing here raises for a bad row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Final
+
+import attrs
+from dateutil import parser as date_parser
+
+from leadcore.custom_fields import CustomFieldSet, FieldType
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.frozen import frozen_mapping
+from leadcore.intake import EDITABLE_FIELDS
+
+__all__ = ["DEFAULT_HEADERS", "ColumnMapping", "ConvertedRow"]
+
+CUSTOM: Final = "custom_fields."
+IMPORTABLE: Final = frozenset(EDITABLE_FIELDS - {"stage"})
+"""The lead fields an import may fill (a new lead has no sales stage)."""
+
+DEFAULT_HEADERS: Final[Mapping[str, tuple[str, ...]]] = frozen_mapping(
+    {
+        "contact_name": ("contact_name", "姓名", "联系人", "客户姓名", "name", "contact"),
+        "company": ("company", "公司", "公司名称", "企业名称", "单位", "company name"),
+        "phone": ("phone", "电话", "手机", "手机号", "手机号码", "联系电话", "mobile", "tel"),
+        "email": ("email", "邮箱", "电子邮箱", "电子邮件", "e-mail", "mail"),
+        "wechat": ("wechat", "微信", "微信号", "weixin"),
+        "source": ("source", "来源", "线索来源", "channel"),
+        "industry": ("industry", "行业", "所属行业"),
+        "region": ("region", "地区", "区域", "省份", "城市"),
+        "company_size": ("company_size", "规模", "公司规模", "企业规模", "size"),
+        "budget": ("budget", "预算"),
+        "decision_maker_title": ("decision_maker_title", "职位", "职务", "title"),
+    }
+)
+"""The headers each lead field is recognised by when no mapping is given (case ignored)."""
+
+_BY_HEADER: Final = {h.casefold(): f for f, headers in DEFAULT_HEADERS.items() for h in headers}
+_YES: Final = frozenset({"是", "yes", "y", "true", "1", "有", "对"})
+_NO: Final = frozenset({"否", "no", "n", "false", "0", "无", "不"})
+_SPLIT: Final = re.compile(r"\s*[,，;；、|]\s*")
+_CN_DATE: Final = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*$")
+_MAX_CELL: Final = 100_000
+
+
+@attrs.frozen(slots=True)
+class ConvertedRow:
+    """A row turned into lead ``fields`` and ``custom`` field values, with a problem for each
+    cell that could not be converted."""
+
+    fields: dict[str, object]
+    custom: dict[str, object]
+    problems: tuple[FieldProblem, ...] = ()
+
+
+def _target_problem(header: str, target: object) -> FieldProblem | None:
+    if target is None:
+        return None
+    if isinstance(target, str):
+        if target in IMPORTABLE:
+            return None
+        if target.startswith(CUSTOM) and target[len(CUSTOM) :].isidentifier():
+            return None
+    known = ", ".join(sorted(IMPORTABLE))
+    return FieldProblem(
+        f"mapping[{header!r}]",
+        f"{target!r} is not a lead field ({known}), custom_fields.<name> or None",
+    )
+
+
+class ColumnMapping:
+    """Column headers to lead fields; see the module docstring."""
+
+    __slots__ = ("columns", "recognise")
+
+    def __init__(self, columns: Mapping[str, str | None] | None = None) -> None:
+        if columns is not None and not isinstance(columns, Mapping):
+            raise ValidationError(
+                [FieldProblem("mapping", "must map column headers to lead field names")],
+                subject="import",
+            )
+        problems = []
+        clean: dict[str, str | None] = {}
+        for header, target in (columns or {}).items():
+            if not isinstance(header, str) or not header.strip():
+                problems.append(FieldProblem("mapping", f"{header!r} is not a column header"))
+                continue
+            problem = _target_problem(header, target)
+            if problem is not None:
+                problems.append(problem)
+            clean[header.strip()] = target
+        targets = [t for t in clean.values() if t is not None]
+        for target in sorted({t for t in targets if targets.count(t) > 1}):
+            problems.append(FieldProblem("mapping", f"more than one column maps to {target!r}"))
+        if problems:
+            raise ValidationError(problems, subject="column mapping")
+        self.columns: Mapping[str, str | None] = frozen_mapping(clean)
+        self.recognise = columns is None
+
+    def target(self, header: str) -> str | None:
+        """The field a column fills (None: the column is not imported)."""
+        if header in self.columns:
+            return self.columns[header]
+        if self.recognise:
+            return _BY_HEADER.get(header.strip().casefold())
+        return None
+
+    def convert(self, row: object, custom_fields: CustomFieldSet) -> ConvertedRow:
+        """The row's values by field, converted by each field's type (see the module
+        docstring); a row that is not a mapping is one problem."""
+        if not isinstance(row, Mapping):
+            shown = type(row).__name__
+            return ConvertedRow(
+                {}, {}, (FieldProblem("row", f"must be a mapping of column to value, not {shown}"),)
+            )
+        fields: dict[str, object] = {}
+        custom: dict[str, object] = {}
+        problems: list[FieldProblem] = []
+        for header, value in row.items():
+            if not isinstance(header, str):
+                problems.append(FieldProblem("row", f"column {header!r} is not a header (text)"))
+                continue
+            target = self.target(header)
+            if target is None:
+                continue
+            if isinstance(value, str) and len(value) > _MAX_CELL:
+                problems.append(FieldProblem(target, f"is longer than {_MAX_CELL} characters"))
+                continue
+            if target.startswith(CUSTOM):
+                name = target[len(CUSTOM) :]
+                declared = custom_fields.fields.get(name)
+                try:
+                    converted = _custom(value, declared.type if declared else None)
+                except ValueError as e:
+                    problems.append(FieldProblem(target, str(e)))
+                    continue
+                if converted is not None:
+                    custom[name] = converted
+                continue
+            fields[target] = _plain(target, value)
+        return ConvertedRow(fields, custom, tuple(problems))
+
+
+def _plain(field: str, value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip()
+        return text or None
+    if field in ("phone", "wechat") and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _custom(value: object, kind: FieldType | None) -> object:
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    if kind is FieldType.DATE:
+        return _date(text)
+    if kind is FieldType.BOOLEAN:
+        folded = text.casefold()
+        if folded in _YES:
+            return True
+        if folded in _NO:
+            return False
+        raise ValueError(f"{text[:40]!r} is not yes or no (是/否, true/false, 1/0)")
+    if kind is FieldType.MULTI_CHOICE:
+        return tuple(part for part in _SPLIT.split(text) if part)
+    return text
+
+
+def _date(text: str) -> date:
+    chinese = _CN_DATE.match(text)
+    try:
+        if chinese:
+            return date(int(chinese[1]), int(chinese[2]), int(chinese[3]))
+        parsed: datetime = date_parser.parse(text, yearfirst=True)
+    except (ValueError, OverflowError, TypeError):
+        raise ValueError(f"{text[:40]!r} is not a date like 2026-03-05") from None
+    if parsed.time() != datetime.min.time():
+        raise ValueError(f"{text[:40]!r} has a time; give the date alone")
+    return parsed.date()

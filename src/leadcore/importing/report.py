@@ -1,0 +1,180 @@
+"""The import report: what became of every input row, and the rows to fix written back as CSV.
+
+Every row read is exactly one of: **created** (with the new lead's id; ``suspected`` lists the
+keys it shares with existing leads under a ``flag`` policy), **duplicate** (of an existing lead,
+named by id when the importer may view it and otherwise by owner and masked detail, with the
+key, and ``in_file_row`` when the match came from an earlier row of the same import;
+``attached`` when the details were added to it), or **rejected** (with every field's problem).
+So ``created + duplicates + rejected == rows_read``, always.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable, Mapping
+from typing import IO, Final
+
+import attrs
+
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.frozen import frozen_mapping
+from leadcore.labels import LabelledEnum
+
+__all__ = ["ImportReport", "RowResult", "RowStatus"]
+
+
+class RowStatus(LabelledEnum):
+    """What became of one input row."""
+
+    CREATED = "created", "已创建", "Created"
+    DUPLICATE = "duplicate", "重复", "Duplicate"
+    REJECTED = "rejected", "已拒绝", "Rejected"
+
+
+def _values(values: Mapping[str, object]) -> Mapping[str, object]:
+    return frozen_mapping(values)
+
+
+@attrs.frozen(slots=True)
+class RowResult:
+    """One input row's outcome (see the module docstring). ``values`` keeps the row as read
+    for rows that were not created, so they can be exported and fixed."""
+
+    row: int
+    status: RowStatus
+    lead_id: str | None = None
+    duplicate_of: str | None = None
+    key: str | None = None
+    masked: str | None = None
+    owner_id: str | None = None
+    in_file_row: int | None = None
+    attached: bool = False
+    suspected: tuple[str, ...] = ()
+    problems: tuple[FieldProblem, ...] = ()
+    values: Mapping[str, object] = attrs.field(factory=dict, converter=_values)
+
+    def describe(self) -> str:
+        """The outcome in words, e.g. ``row 7: duplicate of L3 (phone 138****8000)``."""
+        if self.status is RowStatus.CREATED:
+            flagged = (
+                f" (suspected duplicate: {', '.join(self.suspected)})" if self.suspected else ""
+            )
+            return f"row {self.row}: created {self.lead_id}{flagged}"
+        if self.status is RowStatus.DUPLICATE:
+            of = self.duplicate_of or f"a lead owned by {self.owner_id or 'nobody'}"
+            where = f", row {self.in_file_row} of this file" if self.in_file_row else ""
+            done = "; details attached" if self.attached else ""
+            return f"row {self.row}: duplicate of {of} ({self.masked}{where}){done}"
+        return f"row {self.row}: rejected: " + "; ".join(str(p) for p in self.problems)
+
+
+_EXTRA: Final = ("row", "status", "duplicate_of", "owner", "key", "in_file_row", "errors")
+
+
+@attrs.frozen(slots=True)
+class ImportReport:
+    """Every input row's :class:`RowResult`, in input order, with the counts."""
+
+    pool_id: str
+    rows: tuple[RowResult, ...]
+
+    @property
+    def rows_read(self) -> int:
+        """How many rows were read."""
+        return len(self.rows)
+
+    def _of(self, status: RowStatus) -> tuple[RowResult, ...]:
+        return tuple(r for r in self.rows if r.status is status)
+
+    @property
+    def created(self) -> tuple[RowResult, ...]:
+        """The rows that became leads."""
+        return self._of(RowStatus.CREATED)
+
+    @property
+    def duplicates(self) -> tuple[RowResult, ...]:
+        """The rows that matched an existing lead (or an earlier row) and were not created."""
+        return self._of(RowStatus.DUPLICATE)
+
+    @property
+    def rejected(self) -> tuple[RowResult, ...]:
+        """The rows refused, with their problems."""
+        return self._of(RowStatus.REJECTED)
+
+    @property
+    def created_ids(self) -> tuple[str, ...]:
+        """The ids of the new leads, in input order (hand them to ``distribute``)."""
+        return tuple(r.lead_id for r in self.created if r.lead_id is not None)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """``{"rows_read", "created", "duplicates", "rejected"}``."""
+        return {
+            "rows_read": self.rows_read,
+            "created": len(self.created),
+            "duplicates": len(self.duplicates),
+            "rejected": len(self.rejected),
+        }
+
+    @property
+    def balanced(self) -> bool:
+        """Whether created + duplicates + rejected == rows read (always true)."""
+        c = self.counts
+        return c["created"] + c["duplicates"] + c["rejected"] == c["rows_read"]
+
+    def to_csv(self, target: os.PathLike[str] | IO[str] | None = None) -> str:
+        """The rejected and duplicate rows as CSV (UTF-8 with a byte-order mark when written
+        to a path, so spreadsheets open it right): the columns as read, then ``row``,
+        ``status``, ``duplicate_of``, ``owner``, ``key`` (masked when hidden),
+        ``in_file_row`` and ``errors``. Returns the text, and writes it to ``target`` if given."""
+        chosen = [r for r in self.rows if r.status is not RowStatus.CREATED]
+        columns = list(dict.fromkeys(h for r in chosen for h in r.values if h not in _EXTRA))
+        out = io.StringIO(newline="")
+        writer = csv.writer(out)
+        writer.writerow([*columns, *_EXTRA])
+        for r in chosen:
+            writer.writerow(
+                [
+                    *(_cell(r.values.get(c)) for c in columns),
+                    r.row,
+                    r.status.value,
+                    r.duplicate_of or "",
+                    r.owner_id or "",
+                    r.key or r.masked or "",
+                    r.in_file_row or "",
+                    "; ".join(str(p) for p in r.problems),
+                ]
+            )
+        text = out.getvalue()
+        if target is not None:
+            _write(text, target)
+        return text
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else repr(value)
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _write(text: str, target: os.PathLike[str] | IO[str]) -> None:
+    if isinstance(target, os.PathLike):
+        try:
+            with open(target, "w", encoding="utf-8-sig", newline="") as handle:
+                handle.write(text)
+        except OSError as e:
+            raise ValidationError(
+                [FieldProblem("target", f"cannot write {os.fspath(target)!r}: {e.strerror}")]
+            ) from None
+        return
+    if not hasattr(target, "write"):
+        raise ValidationError([FieldProblem("target", "must be a path or a text file")])
+    target.write(text)
+
+
+def results_of(rows: Iterable[RowResult]) -> tuple[RowResult, ...]:
+    """The results in row order (chunks report in order already; this keeps it so)."""
+    return tuple(sorted(rows, key=lambda r: r.row))

@@ -1,0 +1,186 @@
+"""The desk's merge behaviour, on any store: suggestions and dismissals, merge (survivor,
+filled fields, moved follow-ups and people, read-only merged leads, who may), unmerge, and the
+property that unmerge after merge gives back the leads and their follow-ups exactly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from leadcore.dedup import DuplicateAction, DuplicatePolicy
+from leadcore.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from leadcore.events import EventKind
+from leadcore.model import Lead, LeadStatus, Pool
+from leadcore.testing.desk_case import DeskCase
+from leadcore.testing.world import World
+
+__all__ = ["MergingCase"]
+
+_per_store = settings(
+    suppress_health_check=[HealthCheck.differing_executors, HealthCheck.function_scoped_fixture],
+    max_examples=20,
+)
+
+
+def _plain(lead: Lead) -> Lead:
+    return attrs.evolve(lead, version=0, updated_at=None)
+
+
+class MergingCase(DeskCase):
+    """Merge suggestions, merge and unmerge through the desk."""
+
+    def _pair(self, world: World) -> tuple[str, str]:
+        first = world.desk.create(
+            "carol",
+            "east",
+            contact_name="王磊",
+            phone="13800138000",
+            company="北京星河科技有限公司",
+        ).id
+        second = world.desk.create(
+            "carol", "east", contact_name="王", phone="+86 138-0013-8000", email="wl@qq.com"
+        ).id
+        return first, second
+
+    def test_suggestions_group_open_leads_with_the_reason_and_remember_dismissals(self) -> None:
+        world = self.world()
+        first, second = self._pair(world)
+        third = world.desk.create(
+            "carol", "east", contact_name="李", company="星河（北京）科技有限公司", wechat="li_88"
+        ).id
+        (suggestion,) = world.desk.merge_suggestions("carol", "east")
+        assert suggestion.lead_ids == (first, second, third)
+        assert "share phone:+8613800138000" in suggestion.reason
+        assert world.desk.merge_suggestions("bob", "east") == []
+        with pytest.raises(PermissionDenied):
+            world.desk.dismiss_suggestion("bob", "east", [first, second])
+        world.desk.dismiss_suggestion("carol", "east", [first, second, third])
+        assert world.desk.merge_suggestions("carol", "east") == []
+        fourth = world.desk.create("carol", "east", contact_name="王", phone="13800138000").id
+        (again,) = world.desk.merge_suggestions("carol", "east")
+        assert fourth in again.lead_ids
+
+    def test_merge_keeps_the_latest_followed_up_and_fills_it_in(self) -> None:
+        world = self.world()
+        first, second = self._pair(world)
+        world.desk.assign("carol", second, "bob")
+        world.desk.follow_up("bob", second, method="phone", content="聊过", result="有意向")
+        world.desk.follow("dave", first)
+        survivor = world.desk.merge("carol", [first, second])
+        assert survivor.id == second
+        assert survivor.company == "北京星河科技有限公司" and survivor.email == "wl@qq.com"
+        assert "dave" in survivor.followers
+        merged = world.desk.get("carol", first)
+        assert merged.status is LeadStatus.MERGED and merged.merged_into == second
+        with pytest.raises(InvalidTransition):
+            world.desk.edit("carol", first, company="x")
+        kinds = [e.kind for e in world.desk.history("carol", second)]
+        assert kinds.count(EventKind.MERGED) == 2 and kinds.count(EventKind.LEAD_CREATED) == 2
+        plan = next(
+            e
+            for e in world.desk.history("carol", second)
+            if e.lead_id == second and e.kind is EventKind.MERGED
+        )
+        assert plan.data["filled"] == {"company": first}
+
+    def test_only_pool_and_system_admins_merge(self) -> None:
+        world = self.world()
+        first, second = self._pair(world)
+        world.desk.assign("carol", first, "bob")
+        world.desk.assign("carol", second, "bob")
+        before = world.store.snapshot()
+        with pytest.raises(PermissionDenied):
+            world.desk.merge("bob", [first, second])
+        with pytest.raises(NotFound):
+            world.desk.merge("erin", [first, second])
+        for bad in ([first], [first, first], "L1"):
+            with pytest.raises(ValidationError):
+                world.desk.merge("carol", bad)
+        with pytest.raises(ValidationError):
+            world.desk.merge("carol", [first, second], survivor_id="L404")
+        assert world.store.snapshot() == before
+        assert world.desk.merge("sysadmin", [first, second], survivor_id=first).id == first
+
+    def test_unmerge_needs_a_merge(self) -> None:
+        world = self.world()
+        first, _ = self._pair(world)
+        with pytest.raises(ValidationError):
+            world.desk.unmerge("carol", first)
+
+    @_per_store
+    @given(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "company": st.sampled_from(["", "北京星河科技有限公司", "上海云帆"]),
+                    "email": st.sampled_from([None, "a@qq.com", "b@163.com"]),
+                    "industry": st.sampled_from([None, "软件", "制造"]),
+                    "owner": st.sampled_from([None, "bob", "dave"]),
+                    "follow_ups": st.integers(0, 2),
+                    "follower": st.sampled_from([None, "carol", "sysadmin"]),
+                }
+            ),
+            min_size=2,
+            max_size=4,
+        ),
+        st.data(),
+    )
+    def test_unmerge_after_merge_gives_back_the_leads_and_follow_ups(
+        self, specs: list[dict[str, Any]], data: st.DataObject
+    ) -> None:
+        world = self.world(Pool(id="crm", name="无上限线索池", admins={"carol"}))
+        ids = []
+        for n, spec in enumerate(specs):
+            lead_id = world.desk.create(
+                "carol",
+                "crm",
+                contact_name=f"客户{n}",
+                phone="13800138000",
+                company=spec["company"],
+                email=spec["email"],
+                industry=spec["industry"],
+            ).id
+            if spec["owner"]:
+                world.desk.assign("carol", lead_id, spec["owner"])
+                for k in range(spec["follow_ups"]):
+                    world.desk.follow_up(
+                        spec["owner"], lead_id, method="phone", content=f"第{k}次", result="跟进中"
+                    )
+            if spec["follower"]:
+                world.desk.follow(spec["follower"], lead_id)
+            ids.append(lead_id)
+        leads = {i: world.desk.get("carol", i) for i in ids}
+        follow_ups = {i: world.desk.follow_ups("carol", i) for i in ids}
+        events = {e.position for i in ids for e in world.desk.history("carol", i)}
+        survivor_id = data.draw(st.sampled_from([None, *ids]))
+        survivor = world.desk.merge("carol", ids, survivor_id=survivor_id)
+        kept = {f.id for f in world.desk.follow_ups("carol", survivor.id)}
+        assert kept == {f.id for fs in follow_ups.values() for f in fs}
+        assert events <= {e.position for e in world.desk.history("carol", survivor.id)}
+        world.desk.unmerge("carol", survivor.id)
+        for i in ids:
+            assert _plain(world.desk.get("carol", i)) == _plain(leads[i])
+            assert world.desk.follow_ups("carol", i) == follow_ups[i]
+
+    def test_distribution_never_hands_two_copies_of_one_person_to_two_reps(self) -> None:
+        pool = Pool(id="team", name="电销池", admins={"admin"}, auto_assign="rr")
+        world = self.world(pool, duplicates=DuplicatePolicy(action=DuplicateAction.FLAG))
+        ids = [
+            world.desk.create("admin", "team", contact_name="张三", phone="13800138000").id,
+            world.desk.create("admin", "team", contact_name="李四", phone="13900139000").id,
+            world.desk.create("admin", "team", contact_name="张三", phone="+86 138 0013 8000").id,
+            world.desk.create("admin", "team", contact_name="王五", phone="13700137000").id,
+        ]
+        for lead_id in ids:
+            world.desk.release("admin", lead_id) if world.desk.get(
+                "admin", lead_id
+            ).owner_id else None
+        result = world.desk.distribute("admin", ids, "rr")
+        owners = {o.lead_id: o.lead.owner_id for o in result.outcomes if o.lead is not None}
+        assert len(owners) == 4
+        assert owners[ids[0]] == owners[ids[2]]
+        assert len({owners[ids[0]], owners[ids[1]], owners[ids[3]]}) == 3

@@ -1,0 +1,73 @@
+"""The duplicate policy: its settings as config, and which stored leads count as matches."""
+
+from __future__ import annotations
+
+import pytest
+
+from leadcore.dedup import (
+    DuplicateAction,
+    DuplicatePolicies,
+    DuplicatePolicy,
+    DuplicateScope,
+    KeyKind,
+)
+from leadcore.errors import ConfigError
+from leadcore.model import LeadStatus
+from leadcore.testing.factories import make_lead
+
+
+def test_policies_load_from_toml_and_round_trip() -> None:
+    policies = DuplicatePolicies.from_toml(
+        """
+[default]
+action = "flag"
+
+[pools.east]
+action = "reject"
+scope = "field"
+field = "custom_fields.product_line"
+kinds = ["phone", "email"]
+"""
+    )
+    east = policies.for_pool("east")
+    assert east.action is DuplicateAction.REJECT and east.kinds == (KeyKind.PHONE, KeyKind.EMAIL)
+    assert policies.for_pool("north").action is DuplicateAction.FLAG
+    assert DuplicatePolicies.from_dict(policies.to_dict()) == policies
+    assert DuplicatePolicies.from_json('{"default": {"action": "attach"}}').default.checks
+
+
+@pytest.mark.parametrize(
+    ("config", "path"),
+    [
+        ({"default": {"action": "drop"}}, "$.default.action"),
+        ({"pools": {"east": {"scope": "field"}}}, "$.pools['east'].field"),
+        ({"pools": {"east": {"field": "industry"}}}, "$.pools['east'].field"),
+        ({"default": {"kinds": "phone"}}, "$.default.kinds"),
+        ({"default": {"kinds": ["fax"]}}, "$.default.kinds"),
+        ({"defaults": {}}, "$"),
+        ([], "$"),
+    ],
+)
+def test_bad_config_names_the_path(config: object, path: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        DuplicatePolicies.from_dict(config)
+    assert caught.value.path.startswith(path)
+
+
+def test_which_stored_leads_count() -> None:
+    stored = make_lead("L1", pool_id="east", industry="软件", custom_fields={"line": "A"})
+    lost = make_lead("L2", pool_id="east", status=LeadStatus.CLOSED_LOST, owner_id=None)
+    everywhere = DuplicatePolicy(action=DuplicateAction.REJECT)
+    assert everywhere.counts(stored, "north", None) and everywhere.counts(lost, "north", None)
+    assert not DuplicatePolicy(include_closed=False).counts(lost, "east", None)
+    pool = DuplicatePolicy(scope=DuplicateScope.POOL)
+    assert pool.counts(stored, "east", None) and not pool.counts(stored, "north", None)
+    line = DuplicatePolicy(scope=DuplicateScope.FIELD, field="custom_fields.line")
+    assert line.scope_value({"custom_fields": {"line": "A"}}) == "A"
+    assert line.counts(stored, "north", "a ") and not line.counts(stored, "north", "B")
+    industry = DuplicatePolicy(scope=DuplicateScope.FIELD, field="industry")
+    assert industry.counts(stored, "x", "软件") and not industry.counts(stored, "x", None)
+    assert (
+        not DuplicatePolicy().checks
+        and not DuplicatePolicy(action=DuplicateAction.FLAG, kinds=[]).checks
+    )
