@@ -128,10 +128,7 @@ class RoutingRule:
 
     def matches(self, lead: Lead) -> bool:
         """Whether every condition holds for ``lead``."""
-        for condition in self.when:
-            if not condition.matches(lead):
-                return False
-        return True
+        return all(condition.matches(lead) for condition in self.when)
 
     def describe(self) -> str:
         """The conditions as text, e.g. ``region=华东, score>=60`` (``always`` for none)."""
