@@ -81,4 +81,10 @@ class TestMemoryStoreFailingInside(LeadStoreContract):
             "put_grant": lambda store: after_calls(store.records, "index_grant", 1),  # type: ignore[attr-defined]
             "add_ownership_record": lambda store: after_calls(memory_records, "insort", 1),
             "add_follow_up": follow_up_index,
+            "set_sweep_at": lambda store: after_calls(store.sweeps, "_put", 1),  # type: ignore[attr-defined]
+            "save_follow_up": lambda store: after_calls(
+                store.follow_up_times,  # type: ignore[attr-defined]
+                "_index",
+                1,
+            ),
         }

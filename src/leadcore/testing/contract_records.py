@@ -260,6 +260,8 @@ class RecordStoreContract:
             "add_follow_up": lambda uow: uow.add_follow_up(make_follow_up("F2", "L1")),
         }
         for write, inject in points.items():
+            if write not in writes:
+                continue  # checked by the contract part that owns the write
             store = self._seed_everything()
             before = store_contents(store)
             with pytest.raises(_Boom), store.unit_of_work() as uow, inject(store):
