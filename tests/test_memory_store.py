@@ -78,13 +78,9 @@ class TestMemoryStoreFailingInside(LeadStoreContract):
             "save_lead": lambda store: after_calls(memory_index, "_insert", 2),
             "delete_lead": lambda store: after_calls(memory_index, "_remove", 3),
             "append_events": lambda store: after_calls(store, "_note_event", 2),
-            "put_grant": lambda store: after_calls(store.records, "index_grant", 1),  # type: ignore[attr-defined]
+            "put_grant": lambda store: after_calls(store.records, "index_grant", 1),
             "add_ownership_record": lambda store: after_calls(memory_records, "insort", 1),
             "add_follow_up": follow_up_index,
-            "set_sweep_at": lambda store: after_calls(store.sweeps, "_put", 1),  # type: ignore[attr-defined]
-            "save_follow_up": lambda store: after_calls(
-                store.follow_up_times,  # type: ignore[attr-defined]
-                "_index",
-                1,
-            ),
+            "set_sweep_at": lambda store: after_calls(store.sweeps, "_put", 1),
+            "save_follow_up": lambda store: after_calls(store.follow_up_times, "_index", 1),
         }
