@@ -1,5 +1,5 @@
 """The rules a desk applies, as one value handed to every plan: the policy, the org directory,
-entry rules and custom fields, the auto-assign strategies and the scorer."""
+entry rules and custom fields, the auto-assign strategies, the scorer and the SLA policies."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from leadcore.model import Pool
 from leadcore.org import OrgDirectory
 from leadcore.policy import Policy
 from leadcore.scoring import Scorer
+from leadcore.sla import PoolSla, SlaPolicy, effective_policy
 
 __all__ = ["Setup"]
 
@@ -30,6 +31,7 @@ class Setup:
     custom_fields: CustomFieldSet
     strategies: Mapping[str, Strategy]
     scorer: Scorer | None = None
+    sla_policies: Mapping[str, SlaPolicy] = attrs.field(factory=dict)
 
     def pool_strategy(self, pool: Pool) -> Strategy | None:
         """The strategy ``pool.auto_assign`` names (None when it names none); ``ConfigError``
@@ -44,6 +46,20 @@ class Setup:
                 f"(known: {', '.join(self.strategies) or 'none'})",
             )
         return strategy
+
+    def sla_of(self, pool: Pool) -> PoolSla:
+        """The time-keeping ``pool`` runs on: the policy it names plus its own hours;
+        ``ConfigError`` if it names a policy this desk was not given."""
+        policy = None
+        if pool.sla_policy is not None:
+            policy = self.sla_policies.get(pool.sla_policy)
+            if policy is None:
+                raise ConfigError(
+                    f"pools[{pool.id}].sla_policy",
+                    f"names SLA policy {pool.sla_policy!r}, which this desk was not given "
+                    f"(known: {', '.join(sorted(self.sla_policies)) or 'none'})",
+                )
+        return effective_policy(pool, policy)
 
     def strategy_named(self, pool: Pool, strategy: Strategy | str | None) -> Strategy:
         """The strategy to use: the one given, the one named, or the pool's own."""
