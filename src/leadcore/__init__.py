@@ -16,6 +16,8 @@ Everything a host needs is re-exported here; the submodules hold the details:
   chains, batch distribution; pure, with their facts handed in.
 * ``leadcore.cadence`` — working calendars, business hours, SLA clocks, follow-up cadences
   (on ``dateutil.rrule``) and weekly schedules.
+* ``leadcore.sla`` — pools that keep time: SLA policies (recycle rules, escalation ladder,
+  clock, cadences), each lead's SLA period and time left; the desk's ``sweep`` runs them.
 * ``leadcore.dedup`` — normalised duplicate keys (phone, email, company, WeChat), duplicate
   groups and masked display of someone else's contact.
 * ``leadcore.storage`` — the ``LeadStore`` protocol and ``MemoryStore``;
@@ -85,6 +87,7 @@ from leadcore.desk import (
     PoolSummary,
     Reads,
     Runner,
+    SweepSummary,
     View,
     context_for,
 )
@@ -97,6 +100,7 @@ from leadcore.errors import (
     FieldProblem,
     InvalidTransition,
     LeadcoreError,
+    LimitReached,
     NoOwnerFound,
     NotFound,
     PermissionDenied,
@@ -125,7 +129,7 @@ from leadcore.model import (
     Priority,
     SourceChannel,
 )
-from leadcore.org import Department, OrgChart, OrgDirectory, User
+from leadcore.org import Department, ManagerDirectory, OrgChart, OrgDirectory, User
 from leadcore.policy import (
     ClaimFacts,
     DataScope,
@@ -167,6 +171,21 @@ from leadcore.scoring import (
     fit_scoped,
     readiness,
 )
+from leadcore.sla import (
+    AllOf,
+    AnyOf,
+    Audience,
+    Due,
+    Elapsed,
+    FieldIn,
+    LadderStep,
+    RecycleRule,
+    Since,
+    SlaPolicy,
+    StepAction,
+    StepKind,
+    TimeLeft,
+)
 from leadcore.storage import JSONValue, LeadStore, MemoryStore, UnitOfWork
 
 __all__ = [
@@ -178,11 +197,14 @@ __all__ = [
     "Action",
     "Activity",
     "ActivityKind",
+    "AllOf",
     "AlreadyClaimed",
     "AlreadyExists",
+    "AnyOf",
     "AssignmentContext",
     "Attachment",
     "AttachmentKind",
+    "Audience",
     "Away",
     "Band",
     "BatchResult",
@@ -212,14 +234,17 @@ __all__ = [
     "Department",
     "Dimension",
     "DistributionPlan",
+    "Due",
     "DueDate",
     "DuplicateGroup",
     "DuplicateLead",
+    "Elapsed",
     "Emotion",
     "Event",
     "EventKind",
     "Every",
     "FieldChange",
+    "FieldIn",
     "FieldProblem",
     "FieldType",
     "FixedClock",
@@ -233,6 +258,7 @@ __all__ = [
     "InvalidTransition",
     "JSONValue",
     "KeyKind",
+    "LadderStep",
     "Lead",
     "LeadDesk",
     "LeadFilter",
@@ -244,6 +270,8 @@ __all__ = [
     "LeadStore",
     "LeadcoreError",
     "LeastLoaded",
+    "LimitReached",
+    "ManagerDirectory",
     "MemoryContext",
     "MemoryStore",
     "Money",
@@ -274,6 +302,7 @@ __all__ = [
     "Readiness",
     "ReadinessSignal",
     "Reads",
+    "RecycleRule",
     "Role",
     "RoundRobin",
     "RouteCondition",
@@ -286,14 +315,20 @@ __all__ = [
     "ScoreModel",
     "ScoreSheet",
     "Scorer",
+    "Since",
     "SlaClock",
+    "SlaPolicy",
     "SortKey",
     "SourceChannel",
     "Span",
+    "StepAction",
+    "StepKind",
     "Strategy",
+    "SweepSummary",
     "SystemClock",
     "Team",
     "TieBreak",
+    "TimeLeft",
     "UnitOfWork",
     "User",
     "ValidationError",

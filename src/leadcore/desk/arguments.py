@@ -85,6 +85,10 @@ class PoolSettings(TypedDict, total=False):
     allowed_sources: tuple[str, ...] | list[str]
     free_create: bool
     sales_stages: tuple[str, ...] | list[str]
+    recycle_warning_hours: float | None
+    claim_lock_hours: float | None
+    max_opens_per_day: int | None
+    sla_policy: str | None
 
 
 class FollowUpFields(TypedDict, total=False):

@@ -31,10 +31,12 @@ from leadcore.org import OrgDirectory
 from leadcore.policy import Decision, Policy
 from leadcore.records import Away, Grant
 from leadcore.scoring import Readiness, ReadinessSignal, Score, Scorer
+from leadcore.sla import SlaPolicy
 from leadcore.storage.protocol import LeadStore
 
 from . import reading
 from .arguments import FollowUpFields, LeadFields, PoolSettings, ViewOptions, refuse_unknown
+from .desk_times import TimeKeeping
 from .plans.access import RequestAccess, approval, revocation
 from .plans.availability import SetAvailability
 from .plans.closing import Move
@@ -57,7 +59,7 @@ __all__ = ["LeadDesk"]
 T = TypeVar("T")
 
 
-class LeadDesk:
+class LeadDesk(TimeKeeping):
     """Every lead operation, checked against the policy, atomic, and recorded as events.
 
     ``store`` holds the data, ``clock`` tells the time, ``org`` knows users and departments.
@@ -66,7 +68,8 @@ class LeadDesk:
     ``rules`` and ``custom_fields`` validate lead input. ``strategies`` are the auto-assign
     strategies pools name in ``Pool.auto_assign``; ``rng`` is their random source. ``scorer``
     (a compiled ``ScoreModel``) keeps each lead's score, grade and MQL mark current on create,
-    edit, follow-up and recorded activity.
+    edit, follow-up and recorded activity. ``sla_policies`` are the SLA policies pools name in
+    ``Pool.sla_policy`` (recycle rules, escalation ladder, clock, cadences).
     """
 
     def __init__(
@@ -82,6 +85,7 @@ class LeadDesk:
         strategies: Mapping[str, Strategy] | None = None,
         rng: random.Random | None = None,
         scorer: Scorer | None = None,
+        sla_policies: Mapping[str, SlaPolicy] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -92,6 +96,7 @@ class LeadDesk:
             custom_fields=custom_fields if custom_fields is not None else CustomFieldSet(),
             strategies=dict(strategies or {}),
             scorer=scorer,
+            sla_policies=dict(sla_policies or {}),
         )
         self._runner = Runner(
             store,

@@ -20,6 +20,16 @@ from leadcore.sla import PoolSla, SlaPolicy, effective_policy
 __all__ = ["Setup"]
 
 
+def _policies(value: object) -> Mapping[str, SlaPolicy]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and k.strip() and isinstance(v, SlaPolicy) for k, v in value.items()
+    ):
+        raise ValidationError(
+            [FieldProblem("sla_policies", "must map policy names to SlaPolicy values")]
+        )
+    return dict(value)
+
+
 @attrs.frozen(slots=True)
 class Setup:
     """What a plan may consult besides the facts it loaded. ``strategies`` are the auto-assign
@@ -31,7 +41,7 @@ class Setup:
     custom_fields: CustomFieldSet
     strategies: Mapping[str, Strategy]
     scorer: Scorer | None = None
-    sla_policies: Mapping[str, SlaPolicy] = attrs.field(factory=dict)
+    sla_policies: Mapping[str, SlaPolicy] = attrs.field(factory=dict, converter=_policies)
 
     def pool_strategy(self, pool: Pool) -> Strategy | None:
         """The strategy ``pool.auto_assign`` names (None when it names none); ``ConfigError``
