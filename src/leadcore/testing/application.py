@@ -9,7 +9,7 @@ Subclass in a pytest module and say how to make a fresh, empty store::
             return MyStore(...)
 
 pytest then runs every desk test (operations, views, assignment, scoring, concurrency and the
-permission properties) against a desk over ``MyStore``.
+permission properties, the pools' clocks and the sweep) against a desk over ``MyStore``.
 """
 
 from __future__ import annotations
@@ -19,12 +19,19 @@ from leadcore.testing.desk_concurrency import ConcurrencyCase
 from leadcore.testing.desk_operations import OperationsCase
 from leadcore.testing.desk_properties import PropertiesCase
 from leadcore.testing.desk_scoring import ScoringCase
+from leadcore.testing.desk_sla import SlaCase
 from leadcore.testing.desk_views import ViewsCase
 
 __all__ = ["DeskApplicationCase"]
 
 
 class DeskApplicationCase(
-    OperationsCase, ViewsCase, AssignmentCase, ScoringCase, ConcurrencyCase, PropertiesCase
+    OperationsCase,
+    ViewsCase,
+    AssignmentCase,
+    ScoringCase,
+    ConcurrencyCase,
+    PropertiesCase,
+    SlaCase,
 ):
     """Subclass with ``make_store`` returning a fresh, empty store; pytest runs the tests."""
