@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from leadcore.testing.desk_assignment import AssignmentCase
 from leadcore.testing.desk_concurrency import ConcurrencyCase
+from leadcore.testing.desk_followups import FollowUpCase
 from leadcore.testing.desk_operations import OperationsCase
 from leadcore.testing.desk_properties import PropertiesCase
 from leadcore.testing.desk_scoring import ScoringCase
@@ -33,5 +34,6 @@ class DeskApplicationCase(
     ConcurrencyCase,
     PropertiesCase,
     SlaCase,
+    FollowUpCase,
 ):
     """Subclass with ``make_store`` returning a fresh, empty store; pytest runs the tests."""
