@@ -182,6 +182,7 @@ class SweepLead:
                 "rule": due.name,
                 "key": due.key,
                 "due_at": due.at.isoformat(),
+                "period_start": marks["sla_period"].isoformat(),
                 "previous_owner_id": owner,
                 "recipients": list(users),
                 "automatic": True,
