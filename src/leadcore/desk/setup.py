@@ -10,6 +10,7 @@ import attrs
 from leadcore.assignment import Strategy
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
+from leadcore.frozen import frozen_mapping
 from leadcore.intake import LeadRules
 from leadcore.model import Pool
 from leadcore.org import OrgDirectory
@@ -27,7 +28,7 @@ def _policies(value: object) -> Mapping[str, SlaPolicy]:
         raise ValidationError(
             [FieldProblem("sla_policies", "must map policy names to SlaPolicy values")]
         )
-    return dict(value)
+    return frozen_mapping(dict(value))
 
 
 @attrs.frozen(slots=True)
@@ -42,6 +43,9 @@ class Setup:
     strategies: Mapping[str, Strategy]
     scorer: Scorer | None = None
     sla_policies: Mapping[str, SlaPolicy] = attrs.field(factory=dict, converter=_policies)
+    _sla_cache: dict[tuple[object, ...], PoolSla] = attrs.field(
+        factory=dict, init=False, eq=False, repr=False
+    )
 
     def pool_strategy(self, pool: Pool) -> Strategy | None:
         """The strategy ``pool.auto_assign`` names (None when it names none); ``ConfigError``
@@ -60,6 +64,10 @@ class Setup:
     def sla_of(self, pool: Pool) -> PoolSla:
         """The time-keeping ``pool`` runs on: the policy it names plus its own hours;
         ``ConfigError`` if it names a policy this desk was not given."""
+        key = (pool.reminder_hours, pool.recycle_hours, pool.recycle_warning_hours, pool.sla_policy)
+        found = self._sla_cache.get(key)
+        if found is not None:
+            return found
         policy = None
         if pool.sla_policy is not None:
             policy = self.sla_policies.get(pool.sla_policy)
@@ -69,7 +77,8 @@ class Setup:
                     f"names SLA policy {pool.sla_policy!r}, which this desk was not given "
                     f"(known: {', '.join(sorted(self.sla_policies)) or 'none'})",
                 )
-        return effective_policy(pool, policy)
+        found = self._sla_cache[key] = effective_policy(pool, policy)
+        return found
 
     def strategy_named(self, pool: Pool, strategy: Strategy | str | None) -> Strategy:
         """The strategy to use: the one given, the one named, or the pool's own."""
