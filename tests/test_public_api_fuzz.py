@@ -26,6 +26,7 @@ from leadcore import (
     MemoryStore,
     Policy,
     Pool,
+    SlaPolicy,
     ValidationError,
     View,
     load_strategies,
@@ -185,6 +186,9 @@ LOADERS: dict[str, Callable[[Any], object]] = {
     "load_strategies": load_strategies,
     "build_strategy": build_strategy,
     "structure(Pool)": lambda data: structure(data, Pool),
+    "SlaPolicy.from_dict": SlaPolicy.from_dict,
+    "SlaPolicy.from_json": SlaPolicy.from_json,
+    "SlaPolicy.from_toml": SlaPolicy.from_toml,
 }
 
 CONFIG_JUNK: st.SearchStrategy[Any] = st.one_of(
@@ -196,6 +200,8 @@ CONFIG_JUNK: st.SearchStrategy[Any] = st.one_of(
     st.just({"dimensions": [{"field": "industry", "weight": 10**400, "values": {"a": 1}}]}),
     st.just({"fields": ["source"], "converted": float("inf"), "lost": 1, "counts": {}}),
     st.just({"kind": "router", "rules": "x"}),
+    st.just({"rules": [{"name": "r", "when": {"all": [{"since": "created", "days": 1e308}]}}]}),
+    st.just({"ladder": [{"name": "x", "hours": 2, "notify": [None]}], "clock": "wall"}),
     st.recursive(
         st.none() | st.integers() | st.text(max_size=4),
         lambda inner: (
