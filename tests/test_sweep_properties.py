@@ -4,7 +4,6 @@ sweeping threads as from one; and cadences never due before the follow-up."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -15,7 +14,7 @@ from leadcore import EventKind, LeadStatus, MemoryStore
 from leadcore.cadence import Cadence, CadencePlan
 from leadcore.model import FollowUpMethod, Pool
 from leadcore.sla import SlaPolicy
-from leadcore.testing.desk_sla import SLA_POOL, sla_events
+from leadcore.testing.desk_sla import SLA_POOL, sla_events, sweep_in_threads
 from leadcore.testing.world import T0, World, make_world, new_lead
 
 few = settings(max_examples=25, deadline=None)
@@ -101,27 +100,7 @@ def test_two_threads_sweeping_emit_what_one_does(handouts: list[int], sweeps: li
     def run(threads: int) -> Counter[tuple[str, str | None, str, str]]:
         world = make_world(MemoryStore(), SLA_POOL)
         play(world, handouts, [], [])
-        gate = threading.Barrier(threads)
-        failures: list[BaseException] = []
-
-        def sweeper() -> None:
-            try:
-                gate.wait()
-                for hour in sorted(sweeps):
-                    world.desk.sweep(at(hour))
-            except BaseException as e:
-                failures.append(e)
-
-        workers = [threading.Thread(target=sweeper) for _ in range(threads)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-        assert not failures
-        return Counter(
-            (e.kind.value, e.lead_id, str(e.data["key"]), str(e.data["due_at"]))
-            for e in sla_events(world)
-        )
+        return sweep_in_threads(world, [at(h) for h in sorted(sweeps)], threads)
 
     assert run(2) == run(1)
 

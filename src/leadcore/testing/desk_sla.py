@@ -17,7 +17,7 @@ from leadcore.sla.conditions import AllOf, Elapsed, FieldIn, Since
 from leadcore.testing.desk_case import DeskCase
 from leadcore.testing.world import T0, World, new_lead
 
-__all__ = ["SLA_POOL", "SlaCase", "sla_events"]
+__all__ = ["SLA_POOL", "SlaCase", "sla_events", "sweep_in_threads"]
 
 SLA_POOL = Pool(
     id="sla",
@@ -264,33 +264,42 @@ class SlaCase(DeskCase):
         assert world.desk.sweep(at(34)).looked_at == 1
 
     def test_two_threads_sweeping_at_once_emit_what_one_sweep_does(self) -> None:
-        def run(threads: int) -> Counter[tuple[str, str | None, str]]:
+        def run(threads: int) -> Counter[tuple[str, str | None, str, str]]:
             world = self.world(SLA_POOL)
             for i in range(12):
                 lead_id = new_lead(world, "carol", pool="sla")
                 world.desk.assign("carol", lead_id, ("bob", "dave")[i % 2])
                 world.clock.advance(hours=5)
-            gate = threading.Barrier(threads)
-            errors: list[BaseException] = []
-
-            def sweeper() -> None:
-                try:
-                    gate.wait()
-                    for hours in (30, 60, 90, 120):
-                        world.desk.sweep(at(hours))
-                except BaseException as e:  # a bug: reported below
-                    errors.append(e)
-
-            workers = [threading.Thread(target=sweeper) for _ in range(threads)]
-            for worker in workers:
-                worker.start()
-            for worker in workers:
-                worker.join()
-            assert not errors
-            return Counter(
-                (e.kind.value, e.lead_id, str(e.data.get("key"))) for e in sla_events(world)
-            )
+            return sweep_in_threads(world, [at(h) for h in (30, 60, 90, 120)], threads)
 
         alone = run(1)
         assert sum(alone.values()) > 12
         assert run(2) == alone
+
+
+def sweep_in_threads(
+    world: World, times: list[datetime], threads: int
+) -> Counter[tuple[str, str | None, str, str]]:
+    """Sweep ``world`` at each of ``times`` from ``threads`` threads at once; the sweep's
+    events as a multiset of (kind, lead, step key, due time)."""
+    gate = threading.Barrier(threads)
+    failures: list[BaseException] = []
+
+    def sweeper() -> None:
+        try:
+            gate.wait()
+            for when in times:
+                world.desk.sweep(when)
+        except BaseException as e:  # a bug: reported below
+            failures.append(e)
+
+    workers = [threading.Thread(target=sweeper) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not failures, failures
+    return Counter(
+        (e.kind.value, e.lead_id, str(e.data.get("key")), str(e.data.get("due_at")))
+        for e in sla_events(world)
+    )
