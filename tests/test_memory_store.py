@@ -84,4 +84,6 @@ class TestMemoryStoreFailingInside(LeadStoreContract):
             "move_follow_up": lambda store: after_calls(memory_follow_ups, "_unfile", 1),
             "add_lead_keys": lambda store: after_calls(memory_keys, "_link", 2),
             "save_lead_keys": lambda store: after_calls(memory_keys, "_link", 2),
+            "set_sweep_at": lambda store: after_calls(store.sweeps, "_put", 1),
+            "save_follow_up": lambda store: after_calls(store.follow_up_times, "_index", 1),
         }

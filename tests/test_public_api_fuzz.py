@@ -26,6 +26,7 @@ from leadcore import (
     MemoryStore,
     Policy,
     Pool,
+    SlaPolicy,
     ValidationError,
     View,
     load_strategies,
@@ -206,6 +207,9 @@ LOADERS: dict[str, Callable[[Any], object]] = {
         )
         for how in ("from_dict", "from_json", "from_toml")
     },
+    "SlaPolicy.from_dict": SlaPolicy.from_dict,
+    "SlaPolicy.from_json": SlaPolicy.from_json,
+    "SlaPolicy.from_toml": SlaPolicy.from_toml,
 }
 
 CONFIG_JUNK: st.SearchStrategy[Any] = st.one_of(
@@ -219,6 +223,8 @@ CONFIG_JUNK: st.SearchStrategy[Any] = st.one_of(
     st.just({"kind": "router", "rules": "x"}),
     st.just({"customer": {"fields": [{"from": "budget", "to": "x", "bands": [{"below": "x"}]}]}}),
     st.just({"deal": {"fields": [{"from": "industry", "to": "y", "values": {"a": [1]}}]}}),
+    st.just({"rules": [{"name": "r", "when": {"all": [{"since": "created", "days": 1e308}]}}]}),
+    st.just({"ladder": [{"name": "x", "hours": 2, "notify": [None]}], "clock": "wall"}),
     st.recursive(
         st.none() | st.integers() | st.text(max_size=4),
         lambda inner: (

@@ -81,7 +81,14 @@ def depends_on(name: str, prefix: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "calculator", ["leadcore.assignment", "leadcore.scoring", "leadcore.policy"]
+    "calculator",
+    [
+        "leadcore.assignment",
+        "leadcore.scoring",
+        "leadcore.policy",
+        "leadcore.sla",
+        "leadcore.cadence",
+    ],
 )
 def test_calculators_take_their_facts_handed_in(calculator: str) -> None:
     for name in MODULES:

@@ -19,6 +19,8 @@ Everything a host needs is re-exported here; the submodules hold the details:
 * ``leadcore.conversion`` — converting leads into the host's customers, contacts and deals:
   the ``CustomerDirectory`` protocol (``MemoryCustomerDirectory`` by default), field mappings
   as data (``ConversionMapping``), idempotent by the conversion key so a retry is safe.
+* ``leadcore.sla`` — pools that keep time: SLA policies (recycle rules, escalation ladder,
+  clock, cadences), each lead's SLA period and time left; the desk's ``sweep`` runs them.
 * ``leadcore.dedup`` — normalised duplicate keys (phone, email, company, WeChat), duplicate
   groups, masked display of someone else's contact, and each pool's duplicate policy.
 * ``leadcore.export`` — records (``to_records()``), DataFrames and tables of leads, events,
@@ -113,6 +115,7 @@ from leadcore.desk import (
     PoolSummary,
     Reads,
     Runner,
+    SweepSummary,
     View,
     context_for,
 )
@@ -125,6 +128,7 @@ from leadcore.errors import (
     FieldProblem,
     InvalidTransition,
     LeadcoreError,
+    LimitReached,
     NoOwnerFound,
     NotFound,
     PermissionDenied,
@@ -156,7 +160,7 @@ from leadcore.model import (
     Priority,
     SourceChannel,
 )
-from leadcore.org import Department, OrgChart, OrgDirectory, User
+from leadcore.org import Department, ManagerDirectory, OrgChart, OrgDirectory, User
 from leadcore.policy import (
     ClaimFacts,
     DataScope,
@@ -198,6 +202,21 @@ from leadcore.scoring import (
     fit_scoped,
     readiness,
 )
+from leadcore.sla import (
+    AllOf,
+    AnyOf,
+    Audience,
+    Due,
+    Elapsed,
+    FieldIn,
+    LadderStep,
+    RecycleRule,
+    Since,
+    SlaPolicy,
+    StepAction,
+    StepKind,
+    TimeLeft,
+)
 from leadcore.storage import JSONValue, LeadStore, MemoryStore, UnitOfWork
 
 try:
@@ -215,11 +234,14 @@ __all__ = [
     "Action",
     "Activity",
     "ActivityKind",
+    "AllOf",
     "AlreadyClaimed",
     "AlreadyExists",
+    "AnyOf",
     "AssignmentContext",
     "Attachment",
     "AttachmentKind",
+    "Audience",
     "Away",
     "Band",
     "BatchResult",
@@ -259,6 +281,7 @@ __all__ = [
     "DirectoryConflict",
     "DirectoryFailed",
     "DistributionPlan",
+    "Due",
     "DueDate",
     "DuplicateAction",
     "DuplicateCustomer",
@@ -267,11 +290,13 @@ __all__ = [
     "DuplicatePolicies",
     "DuplicatePolicy",
     "DuplicateScope",
+    "Elapsed",
     "Emotion",
     "Event",
     "EventKind",
     "Every",
     "FieldChange",
+    "FieldIn",
     "FieldProblem",
     "FieldType",
     "FixedClock",
@@ -288,6 +313,7 @@ __all__ = [
     "InvalidTransition",
     "JSONValue",
     "KeyKind",
+    "LadderStep",
     "Lead",
     "LeadDesk",
     "LeadFilter",
@@ -299,6 +325,8 @@ __all__ = [
     "LeadStore",
     "LeadcoreError",
     "LeastLoaded",
+    "LimitReached",
+    "ManagerDirectory",
     "MemoryContext",
     "MemoryCustomerDirectory",
     "MemoryStore",
@@ -331,6 +359,7 @@ __all__ = [
     "Readiness",
     "ReadinessSignal",
     "Reads",
+    "RecycleRule",
     "Role",
     "RoundRobin",
     "RouteCondition",
@@ -345,14 +374,20 @@ __all__ = [
     "ScoreModel",
     "ScoreSheet",
     "Scorer",
+    "Since",
     "SlaClock",
+    "SlaPolicy",
     "SortKey",
     "SourceChannel",
     "Span",
+    "StepAction",
+    "StepKind",
     "Strategy",
+    "SweepSummary",
     "SystemClock",
     "Team",
     "TieBreak",
+    "TimeLeft",
     "UnitOfWork",
     "User",
     "ValidationError",

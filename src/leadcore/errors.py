@@ -8,6 +8,7 @@ what would be right.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
 import attrs
 
@@ -20,6 +21,7 @@ __all__ = [
     "FieldProblem",
     "InvalidTransition",
     "LeadcoreError",
+    "LimitReached",
     "NotFound",
     "PermissionDenied",
     "ValidationError",
@@ -114,6 +116,30 @@ class PermissionDenied(LeadcoreError, PermissionError):
         phrase = getattr(action, "phrase", None)
         what = phrase(subject) if callable(phrase) else f"{action} {subject}".strip()
         super().__init__(f"{actor_id} may not {what}: {reason}")
+
+
+class LimitReached(PermissionDenied):
+    """Raised when a daily limit is used up (e.g. pool leads opened in detail): ``count`` of
+    ``limit`` used, and when it resets (``resets_at``)."""
+
+    def __init__(
+        self,
+        actor_id: str,
+        action: object,
+        subject: str,
+        *,
+        count: int,
+        limit: int,
+        resets_at: datetime,
+    ) -> None:
+        self.count = count
+        self.limit = limit
+        self.resets_at = resets_at
+        reason = (
+            f"{actor_id} has used {count} of {limit} today; the limit resets at "
+            f"{resets_at:%Y-%m-%d %H:%M} UTC"
+        )
+        super().__init__(actor_id, action, subject, reason)
 
 
 class InvalidTransition(LeadcoreError, ValueError):

@@ -66,6 +66,10 @@ class EventKind(LabelledEnum):
     POOL_CREATED = "pool_created", "新建线索池", "Pool created"
     POOL_CHANGED = "pool_changed", "线索池设置变更", "Pool settings changed"
     AVAILABILITY_CHANGED = "availability_changed", "休假/可用状态变更", "Availability changed"
+    SLA_REMINDED = "sla_reminded", "超时提醒", "Follow-up overdue: reminded"
+    RECYCLE_WARNED = "recycle_warned", "回收预警", "Warned before recycling"
+    LEAD_PROTECTED = "lead_protected", "保护线索", "Protected from recycling"
+    MENTIONED = "mentioned", "@提及", "Mentioned in a follow-up"
 
 
 @attrs.frozen(slots=True)

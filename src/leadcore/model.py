@@ -143,6 +143,10 @@ class Lead:
     """A prospect not yet verified (线索), with its owner, status and timestamps.
 
     ``version`` is the number the store gave this version (0 before it is first stored).
+    Time-keeping: ``stage_changed_at`` is when the sales stage last changed, ``first_followed_at``
+    when the lead was first followed up (its response time), ``protected_until`` when an
+    admin's protection from recycling ends, and ``sla_steps`` the reminder, warning and
+    escalation steps already emitted in the SLA period that began at ``sla_period``.
     ``collaborator_roles`` gives some collaborators a named role with its own rights (e.g.
     ``"marketing_owner"`` for a 市场 co-owner beside the 销售 owner); plain collaborators have none.
     Invariants: an unassigned lead has no owner; an assigned or following lead has one; a merged
@@ -192,6 +196,11 @@ class Lead:
     invalid_reason: str | None = None
     merged_into: str | None = None
     converted_customer_id: str | None = None
+    stage_changed_at: datetime | None = None
+    first_followed_at: datetime | None = None
+    protected_until: datetime | None = None
+    sla_period: datetime | None = None
+    sla_steps: tuple[str, ...] = ()
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -286,7 +295,12 @@ class Pool:
     Claiming (抢单), when ``claim_enabled``: a member may hold at most ``max_open_per_user`` open
     leads, claim at most ``max_claims_per_day`` a day, and not re-claim a lead they released
     within ``claim_cooldown_hours``. ``reminder_hours`` (超时提醒) and ``recycle_hours`` (自动回收)
-    count from hand-out while a lead is not followed up. ``auto_assign`` names a strategy.
+    count from hand-out (or the last follow-up) while a lead is not followed up, and
+    ``recycle_warning_hours`` warns that many hours before the recycle. ``auto_assign`` names a
+    strategy; ``sla_policy`` names the desk's SLA policy (recycle rules, escalation ladder,
+    clock, cadences). ``claim_lock_hours`` keeps members from claiming a lead for that long
+    after it arrives in the pool (新线索保护期); ``max_opens_per_day`` caps how many of the
+    pool's waiting leads a member may open in detail a day (anti-scraping).
     ``conversion_gate`` says which leads may be converted; a pool admin may reopen a lead
     converted by mistake within ``reopen_hours`` of its conversion (any time when None).
     """
@@ -317,6 +331,10 @@ class Pool:
     )
     conversion_gate: ConversionGate = attrs.field(default=ConversionGate.ANY, converter=_gate)
     reopen_hours: float | None = None
+    recycle_warning_hours: float | None = None
+    claim_lock_hours: float | None = None
+    max_opens_per_day: int | None = None
+    sla_policy: str | None = None
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -334,8 +352,15 @@ class Pool:
 
 
 _POOL_SWITCHES: Final = ("enabled", "claim_enabled", "free_create")
-_POOL_HOURS: Final = ("reminder_hours", "recycle_hours", "claim_cooldown_hours", "reopen_hours")
-_POOL_CAPS: Final = ("max_open_per_user", "max_claims_per_day")
+_POOL_HOURS: Final = (
+    "reminder_hours",
+    "recycle_hours",
+    "claim_cooldown_hours",
+    "reopen_hours",
+    "recycle_warning_hours",
+    "claim_lock_hours",
+)
+_POOL_CAPS: Final = ("max_open_per_user", "max_claims_per_day", "max_opens_per_day")
 _MAX_HOURS: Final = 24 * 366 * 10
 
 
@@ -374,7 +399,18 @@ def _pool_problems(pool: Pool) -> list[FieldProblem]:
             problems.append(FieldProblem(field, f"must be a whole number or None, not {cap!r}"))
         elif not 1 <= cap <= 1_000_000:
             problems.append(FieldProblem(field, "must be between 1 and 1000000 (or None: no cap)"))
-    for field in ("default_owner_id", "auto_assign"):
+    warn, recycle = pool.recycle_warning_hours, pool.recycle_hours
+    if isinstance(warn, int | float) and not isinstance(warn, bool) and warn > 0:
+        if not isinstance(recycle, int | float) or isinstance(recycle, bool):
+            problems.append(FieldProblem("recycle_warning_hours", "needs recycle_hours set"))
+        elif 0 < recycle <= _MAX_HOURS and warn >= recycle:
+            problems.append(
+                FieldProblem(
+                    "recycle_warning_hours",
+                    f"must be less than recycle_hours ({recycle:g}), not {warn:g}",
+                )
+            )
+    for field in ("default_owner_id", "auto_assign", "sla_policy"):
         value = getattr(pool, field)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             problems.append(FieldProblem(field, "must be a non-blank id or None"))

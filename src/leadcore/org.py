@@ -9,7 +9,7 @@ import attrs
 
 from leadcore.errors import FieldProblem, NotFound, ValidationError
 
-__all__ = ["Department", "OrgChart", "OrgDirectory", "User"]
+__all__ = ["Department", "ManagerDirectory", "OrgChart", "OrgDirectory", "User"]
 
 
 GLOBAL_ROLES: Final = frozenset({"system_admin"})
@@ -79,6 +79,17 @@ class OrgDirectory(Protocol):
     def subordinates(self, user_id: str) -> frozenset[str]:
         """Ids of the users in every department the user manages and all departments below them,
         the user excluded; empty for someone who manages nothing or an unknown user."""
+        ...
+
+
+@runtime_checkable
+class ManagerDirectory(Protocol):
+    """An org directory that also knows each user's manager (escalation steps notify them)."""
+
+    def manager_of(self, user_id: str) -> str | None:
+        """The user's manager: the manager of their department, or of the nearest department
+        above it with a manager other than the user; None when there is none or the user is
+        unknown."""
         ...
 
 
@@ -175,6 +186,17 @@ class OrgChart:
             return self._departments[department_id]
         except KeyError:
             raise NotFound("department", department_id) from None
+
+    def manager_of(self, user_id: str) -> str | None:
+        """See ``ManagerDirectory.manager_of``."""
+        user = self._users.get(user_id)
+        department = None if user is None else user.department_id
+        while department is not None and department in self._departments:
+            found = self._departments[department]
+            if found.manager_id is not None and found.manager_id != user_id:
+                return found.manager_id
+            department = found.parent_id
+        return None
 
     def subordinates(self, user_id: str) -> frozenset[str]:
         """Users in the departments ``user_id`` manages and all departments below, minus the user."""

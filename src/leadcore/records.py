@@ -86,6 +86,7 @@ class OwnershipChange(LabelledEnum):
     CLAIMED = "claimed", "抢单", "Claimed"
     ASSIGNED = "assigned", "分配", "Assigned"
     RELEASED = "released", "交还", "Given back"
+    OPENED = "opened", "查看池中线索", "Opened from the pool"
 
 
 RECEIVED: Final = frozenset({OwnershipChange.CLAIMED, OwnershipChange.ASSIGNED})
@@ -95,7 +96,9 @@ RECEIVED: Final = frozenset({OwnershipChange.CLAIMED, OwnershipChange.ASSIGNED})
 @attrs.frozen(slots=True)
 class OwnershipRecord:
     """A user received a lead (claimed or was assigned it) or gave it back (released, returned,
-    reclaimed, recycled), at ``at``. Claim limits, re-claim cool-downs and quotas count these."""
+    reclaimed, recycled), at ``at``. Claim limits, re-claim cool-downs and quotas count these.
+    ``OPENED`` records a member opening one of the pool's waiting leads in detail (the daily
+    browsing limit counts them)."""
 
     user_id: str
     lead_id: str

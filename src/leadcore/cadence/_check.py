@@ -8,9 +8,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, NoReturn
+from typing import Final, NoReturn, TypeVar
 
 from leadcore.errors import FieldProblem, ValidationError
+from leadcore.labels import LabelledEnum
 
 __all__ = [
     "HORIZON_YEARS",
@@ -20,6 +21,7 @@ __all__ = [
     "aware",
     "fail",
     "join",
+    "member",
     "prefixed",
     "text_keyed",
     "to_microseconds",
@@ -32,6 +34,8 @@ MAX_HOURS: Final = HORIZON_YEARS * 8766
 """The most hours any deadline may add (100 years of round-the-clock hours)."""
 
 _US_PER_HOUR: Final = 3_600_000_000
+
+E = TypeVar("E", bound=LabelledEnum)
 
 
 def fail(field: str, reason: str, *, subject: str = "input") -> NoReturn:
@@ -125,3 +129,17 @@ def to_microseconds(value: object, field: str, *, max_hours: float = MAX_HOURS) 
 def as_hours(microseconds: int) -> float:
     """Whole microseconds as hours."""
     return microseconds / _US_PER_HOUR
+
+
+def member(cls: type[E], value: object, field: str, what: str) -> E:
+    """``value`` as a member of ``cls`` (the member itself, its value, name or a label); else a
+    ``ValidationError`` naming ``field`` and listing the values (``what``: "a follow-up
+    method")."""
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, str):
+        try:
+            return cls.parse(value)
+        except ValueError:
+            pass
+    fail(field, f"{value!r} is not {what}; use {', '.join(m.value for m in cls)}")

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import attrs
 from attrs import AttrsInstance
 
 from leadcore.cadence._check import Problems, fail, join, prefixed
-from leadcore.config import parse_json, parse_toml, structure
+from leadcore.config import parse_json, parse_toml, structure, unstructure
 from leadcore.errors import ConfigError, ValidationError
 
-__all__ = ["load", "read_attrs", "root_hook"]
+__all__ = ["Loadable", "load", "read_attrs", "root_hook"]
 
 A = TypeVar("A", bound=AttrsInstance)
 T = TypeVar("T")
@@ -83,3 +83,30 @@ def load(text: object, cls: type[T], *, toml: bool) -> T:
             f"must be {'TOML' if toml else 'JSON'} text or a Path, not {type(text).__name__}",
         )
     return structure(parse_toml(raw) if toml else parse_json(raw), cls)
+
+
+class Loadable:
+    """``from_dict`` / ``from_json`` / ``from_toml`` and ``to_dict`` for a class the project's
+    converter knows (its hooks are registered in ``leadcore.cadence.loading`` or beside it).
+    Mixed into attrs classes with slots; it adds no attributes."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Build from plain data; ``ConfigError`` names every path at fault."""
+        return structure(data, cls)
+
+    @classmethod
+    def from_json(cls, text: str | Path) -> Self:
+        """Build from JSON text or a JSON file."""
+        return load(text, cls, toml=False)
+
+    @classmethod
+    def from_toml(cls, text: str | Path) -> Self:
+        """Build from TOML text or a TOML file."""
+        return load(text, cls, toml=True)
+
+    def to_dict(self) -> Any:
+        """Plain data that :meth:`from_dict` turns back into an equal value."""
+        return unstructure(self)

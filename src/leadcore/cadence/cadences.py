@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from typing import Any, Final
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
 from leadcore.cadence._check import Problems, aware, fail, join
-from leadcore.cadence._reading import load, read_attrs
+from leadcore.cadence._reading import Loadable, read_attrs
 from leadcore.cadence.calendar import WorkingCalendar
 from leadcore.cadence.days import Weekday, parse_days
 from leadcore.cadence.rrules import FREQUENCIES, Recurrence, parse_rrule
 from leadcore.cadence.spans import parse_time
 from leadcore.cadence.zones import check_zone, local_wall, to_utc, zone
-from leadcore.config import structure, unstructure
 from leadcore.errors import ConfigError, ValidationError
 
 __all__ = ["Cadence", "Every", "read_cadence"]
@@ -103,7 +101,7 @@ def _label(value: str | None) -> str | None:
 
 
 @attrs.frozen(slots=True)
-class Cadence:
+class Cadence(Loadable):
     """How soon to follow up again: ``rrule``, an RFC 5545 recurrence rule started at the
     follow-up (``FREQ=WEEKLY;BYDAY=MO,TH``: the next Monday or Thursday, at the follow-up's
     time of day unless BYHOUR says), or ``every``, a fixed gap (:class:`Every`); exactly one.
@@ -220,26 +218,6 @@ class Cadence:
         if self.label is not None:
             return self.label
         return f"every {self.every}" if self.every is not None else str(self.rrule)
-
-    @classmethod
-    def from_dict(cls, data: object) -> Cadence:
-        """Build from plain data (see :func:`read_cadence`); ``ConfigError`` names the path."""
-        return structure(data, cls)
-
-    @classmethod
-    def from_json(cls, text: str | Path) -> Cadence:
-        """Build from JSON text or a JSON file."""
-        return load(text, cls, toml=False)
-
-    @classmethod
-    def from_toml(cls, text: str | Path) -> Cadence:
-        """Build from TOML text or a TOML file."""
-        return load(text, cls, toml=True)
-
-    def to_dict(self) -> Any:
-        """Plain data that :meth:`from_dict` turns back into an equal cadence: the rule text
-        alone when there is no label, else a table."""
-        return unstructure(self)
 
 
 def _at(at: time | str | None) -> str:

@@ -7,18 +7,16 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from itertools import pairwise
-from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from leadcore.cadence._check import HORIZON_YEARS, Problems, aware, fail, join, text_keyed
-from leadcore.cadence._reading import load, read_attrs
+from leadcore.cadence._reading import Loadable, read_attrs
 from leadcore.cadence.days import Weekday, format_days, parse_days
 from leadcore.cadence.spans import Span, parse_spans
 from leadcore.cadence.zones import check_zone, next_clock_change, to_utc, zone
-from leadcore.config import structure, unstructure
 from leadcore.errors import ValidationError
 from leadcore.frozen import frozen_mapping
 
@@ -285,7 +283,7 @@ def limit_after(day: date) -> date:
 
 
 @attrs.frozen(slots=True)
-class WorkingCalendar:
+class WorkingCalendar(Loadable):
     """When people work, in a time zone: ``weekly`` working hours (weekday → spans, several a
     day, each ending by 24:00), ``holidays`` (dates with no working hours) and ``makeup``
     working days (调休: dates that are working days whatever their weekday, with their own
@@ -394,26 +392,6 @@ class WorkingCalendar:
         if self.makeup:
             extras.append(f"{len(self.makeup)} make-up day{'s' if len(self.makeup) != 1 else ''}")
         return f"{text} ({', '.join(extras)})" if extras else text
-
-    @classmethod
-    def from_dict(cls, data: object) -> WorkingCalendar:
-        """Build from plain data; ``ConfigError`` names every path at fault."""
-        return structure(data, cls)
-
-    @classmethod
-    def from_json(cls, text: str | Path) -> WorkingCalendar:
-        """Build from JSON text or a JSON file."""
-        return load(text, cls, toml=False)
-
-    @classmethod
-    def from_toml(cls, text: str | Path) -> WorkingCalendar:
-        """Build from TOML text or a TOML file."""
-        return load(text, cls, toml=True)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data that :meth:`from_dict` turns back into an equal calendar."""
-        data: dict[str, Any] = unstructure(self)
-        return data
 
 
 def read_calendar(value: object, path: str) -> WorkingCalendar:

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import attrs
 
-from leadcore.cadence._check import Problems, aware, fail, join, text_keyed
-from leadcore.cadence._reading import load
+from leadcore.cadence._check import Problems, aware, fail, join, member, text_keyed
+from leadcore.cadence._reading import Loadable
 from leadcore.cadence.cadences import Cadence, read_cadence
 from leadcore.cadence.calendar import WorkingCalendar, read_calendar
 from leadcore.cadence.zones import check_zone
-from leadcore.config import structure, unstructure
 from leadcore.errors import ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
@@ -92,17 +90,7 @@ def _by_grade(value: Mapping[str, CadenceInput]) -> Mapping[str, Cadence]:
 
 
 def _method(value: object, field: str) -> FollowUpMethod:
-    if isinstance(value, FollowUpMethod):
-        return value
-    if isinstance(value, str):
-        try:
-            return FollowUpMethod.parse(value)
-        except ValueError:
-            pass
-    fail(
-        field,
-        f"{value!r} is not a follow-up method; use {', '.join(m.value for m in FollowUpMethod)}",
-    )
+    return member(FollowUpMethod, value, field, "a follow-up method")
 
 
 def _by_method(value: Mapping[Any, CadenceInput]) -> Mapping[FollowUpMethod, Cadence]:
@@ -153,7 +141,7 @@ def _calendar(value: WorkingCalendar | Mapping[str, Any] | None) -> WorkingCalen
 
 
 @attrs.frozen(slots=True)
-class CadencePlan:
+class CadencePlan(Loadable):
     """Which cadence applies after a follow-up, and so when the next one is due.
 
     Precedence — the first that has a cadence decides:
@@ -280,23 +268,3 @@ class CadencePlan:
             grade=grade,
             stage=follow_up.stage if stage is None else stage,
         )
-
-    @classmethod
-    def from_dict(cls, data: object) -> CadencePlan:
-        """Build from plain data; ``ConfigError`` names every path at fault."""
-        return structure(data, cls)
-
-    @classmethod
-    def from_json(cls, text: str | Path) -> CadencePlan:
-        """Build from JSON text or a JSON file."""
-        return load(text, cls, toml=False)
-
-    @classmethod
-    def from_toml(cls, text: str | Path) -> CadencePlan:
-        """Build from TOML text or a TOML file."""
-        return load(text, cls, toml=True)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data that :meth:`from_dict` turns back into an equal plan."""
-        data: dict[str, Any] = unstructure(self)
-        return data

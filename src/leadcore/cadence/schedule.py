@@ -6,18 +6,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any, Final
 
 import attrs
 
 from leadcore.cadence._check import Problems, aware, fail, join
-from leadcore.cadence._reading import load, read_attrs
+from leadcore.cadence._reading import Loadable, read_attrs
 from leadcore.cadence.calendar import WorkingCalendar
 from leadcore.cadence.days import Weekday, format_days, parse_days
 from leadcore.cadence.spans import Span, parse_span, parse_time
 from leadcore.cadence.zones import check_zone, to_utc, zone
-from leadcore.config import structure, unstructure
 from leadcore.errors import ValidationError
 
 __all__ = ["Schedule", "Window", "read_schedule", "read_window"]
@@ -109,7 +107,7 @@ def _timezone(value: str) -> str:
 
 
 @attrs.frozen(slots=True)
-class Schedule:
+class Schedule(Loadable):
     """A weekly schedule: open during any of its ``windows``, read on the wall clock of
     ``timezone``; closed otherwise (always, with no windows)."""
 
@@ -186,26 +184,6 @@ class Schedule:
             for days, spans in groups.items()
         )
         return f"{text or 'never'} {self.timezone}"
-
-    @classmethod
-    def from_dict(cls, data: object) -> Schedule:
-        """Build from plain data; ``ConfigError`` names every path at fault."""
-        return structure(data, cls)
-
-    @classmethod
-    def from_json(cls, text: str | Path) -> Schedule:
-        """Build from JSON text or a JSON file."""
-        return load(text, cls, toml=False)
-
-    @classmethod
-    def from_toml(cls, text: str | Path) -> Schedule:
-        """Build from TOML text or a TOML file."""
-        return load(text, cls, toml=True)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data that :meth:`from_dict` turns back into an equal schedule."""
-        data: dict[str, Any] = unstructure(self)
-        return data
 
 
 def read_schedule(value: object, path: str) -> Schedule:

@@ -4,16 +4,14 @@ in business hours of a working calendar."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import attrs
 
-from leadcore.cadence._check import Problems, as_hours, aware, fail, to_microseconds
-from leadcore.cadence._reading import load
+from leadcore.cadence._check import Problems, as_hours, aware, fail, member, to_microseconds
+from leadcore.cadence._reading import Loadable
 from leadcore.cadence.business import add_business_hours, business_hours_between
 from leadcore.cadence.calendar import WorkingCalendar, read_calendar
-from leadcore.config import structure, unstructure
 from leadcore.labels import LabelledEnum
 
 __all__ = ["ClockKind", "SlaClock", "deadline", "elapsed"]
@@ -27,14 +25,7 @@ class ClockKind(LabelledEnum):
 
 
 def _kind(value: object, field: str = "kind") -> ClockKind:
-    if isinstance(value, ClockKind):
-        return value
-    if isinstance(value, str):
-        try:
-            return ClockKind.parse(value)
-        except ValueError:
-            pass
-    fail(field, f"must be one of: {', '.join(k.value for k in ClockKind)}, not {value!r}")
+    return member(ClockKind, value, field, "a clock kind")
 
 
 def _calendar_for(kind: ClockKind, calendar: object) -> WorkingCalendar | None:
@@ -90,7 +81,7 @@ def _clock_calendar(value: WorkingCalendar | dict[str, Any] | None) -> WorkingCa
 
 
 @attrs.frozen(slots=True)
-class SlaClock:
+class SlaClock(Loadable):
     """A pool's choice of clock for its SLA hours (reminder, recycle): ``kind`` wall or
     business, and the ``calendar`` a business-hour clock counts in."""
 
@@ -127,23 +118,3 @@ class SlaClock:
         if self.kind is ClockKind.WALL or self.calendar is None:
             return "wall clock"
         return f"business hours ({self.calendar.describe()})"
-
-    @classmethod
-    def from_dict(cls, data: object) -> SlaClock:
-        """Build from plain data; ``ConfigError`` names every path at fault."""
-        return structure(data, cls)
-
-    @classmethod
-    def from_json(cls, text: str | Path) -> SlaClock:
-        """Build from JSON text or a JSON file."""
-        return load(text, cls, toml=False)
-
-    @classmethod
-    def from_toml(cls, text: str | Path) -> SlaClock:
-        """Build from TOML text or a TOML file."""
-        return load(text, cls, toml=True)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data that :meth:`from_dict` turns back into an equal clock."""
-        data: dict[str, Any] = unstructure(self)
-        return data

@@ -5,6 +5,7 @@ and ``plan`` (``SubjectCommand`` does the first two for a single lead) and ``des
 from leadcore.desk.desk import LeadDesk
 from leadcore.desk.outcome import Outcome
 from leadcore.desk.plans.common import LeadCommand, SubjectCommand
+from leadcore.desk.plans.sweeping import SweepSummary
 from leadcore.desk.reads import Reads, Subject, context_for
 from leadcore.desk.results import (
     BatchResult,
@@ -34,6 +35,7 @@ __all__ = [
     "Setup",
     "Subject",
     "SubjectCommand",
+    "SweepSummary",
     "View",
     "context_for",
 ]

@@ -86,6 +86,10 @@ class PoolSettings(TypedDict, total=False):
     sales_stages: tuple[str, ...] | list[str]
     conversion_gate: ConversionGate | str
     reopen_hours: float | None
+    recycle_warning_hours: float | None
+    claim_lock_hours: float | None
+    max_opens_per_day: int | None
+    sla_policy: str | None
 
 
 class FollowUpFields(TypedDict, total=False):

@@ -28,11 +28,13 @@ from leadcore.org import OrgDirectory
 from leadcore.policy import Decision, Policy
 from leadcore.records import Away, Grant
 from leadcore.scoring import Readiness, ReadinessSignal, Score, Scorer
+from leadcore.sla import SlaPolicy
 from leadcore.storage.protocol import LeadStore
 
 from . import reading
 from .arguments import FollowUpFields, LeadFields, PoolSettings, ViewOptions, refuse_unknown
 from .converting import ConversionMethods
+from .desk_times import TimeKeeping
 from .intake import IntakeMethods, policies
 from .plans.access import ChangeGrant, RequestAccess
 from .plans.availability import SetAvailability
@@ -55,7 +57,7 @@ __all__ = ["LeadDesk"]
 T = TypeVar("T")
 
 
-class LeadDesk(IntakeMethods, ConversionMethods):
+class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
     """Every lead operation, checked against the policy, atomic, and recorded as events.
 
     ``store`` holds the data, ``clock`` tells the time, ``org`` knows users and departments.
@@ -69,6 +71,8 @@ class LeadDesk(IntakeMethods, ConversionMethods):
     ``DuplicatePolicies`` per pool; no check unless given); keys are read with the store's
     ``normaliser``. ``directory`` holds the host's customers (a ``MemoryCustomerDirectory``
     unless given) and ``mapping`` says how leads convert into them.
+    ``sla_policies`` are the SLA policies pools name in ``Pool.sla_policy`` (recycle rules,
+    escalation ladder, clock, cadences).
     """
 
     def __init__(
@@ -87,6 +91,7 @@ class LeadDesk(IntakeMethods, ConversionMethods):
         directory: CustomerDirectory | None = None,
         mapping: ConversionMapping | None = None,
         duplicates: DuplicatePolicies | DuplicatePolicy | None = None,
+        sla_policies: Mapping[str, SlaPolicy] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -100,6 +105,7 @@ class LeadDesk(IntakeMethods, ConversionMethods):
             conversion=ConversionSetup.of(directory, mapping),
             normaliser=store.normaliser,
             duplicates=policies(duplicates),
+            sla_policies=dict(sla_policies or {}),
         )
         self._runner = Runner(
             store,

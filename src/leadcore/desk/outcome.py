@@ -7,6 +7,7 @@ outcome into store writes, so a reader sees every effect of an operation in one 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Generic, TypeVar
 
 import attrs
@@ -32,6 +33,7 @@ __all__ = [
     "SavePool",
     "SetAway",
     "SetState",
+    "SetSweepAt",
 ]
 
 T_co = TypeVar("T_co", covariant=True)
@@ -111,6 +113,16 @@ class SetState:
 
 
 @attrs.frozen(slots=True)
+class SetSweepAt:
+    """Set when the sweep next looks at a lead (None: never, until it changes). The runner
+    writes one for every lead an outcome adds or saves; a plan writes its own for a lead it
+    looked at and left as it was."""
+
+    lead_id: str
+    at: datetime | None
+
+
+@attrs.frozen(slots=True)
 class AddPool:
     """Store a new pool."""
 
@@ -135,6 +147,7 @@ RecordWrite = (
     | SetState
     | AddPool
     | SavePool
+    | SetSweepAt
 )
 """A write of anything but a lead."""
 

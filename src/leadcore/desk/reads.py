@@ -217,9 +217,15 @@ class Reads:
 
     # --- claims ------------------------------------------------------------------------------
     def claim_facts(self, actor: User, lead: Lead) -> ClaimFacts:
-        """The counts the claim caps are decided on."""
+        """The counts the claim caps are decided on (and, for a pool with a new-lead lock, when
+        the lead arrived in it: its latest transfer, else its creation)."""
         day = self.now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        arrived = None
+        if self._uow.get_pool(lead.pool_id).claim_lock_hours is not None:
+            moves = [e.at for e in self.events_of(lead.id) if e.kind is EventKind.TRANSFERRED]
+            arrived = max(moves, default=lead.created_at)
         return ClaimFacts(
+            arrived_at=arrived,
             open_count=self._uow.open_counts([actor.id])[actor.id],
             claims_today=self._uow.count_ownership(
                 actor.id, changes=(OwnershipChange.CLAIMED,), since=day

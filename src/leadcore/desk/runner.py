@@ -3,7 +3,8 @@
 In one unit of work: **load** what the plan needs (``Reads``), **decide** (lifecycle and
 policy, pure: a refusal raises before anything is written), **plan** (pure: an ``Outcome``),
 then save each lead with the version it was read at, write the other records, append the
-events, and commit. A refusal or a failure anywhere leaves the store as it was.
+events, keep the due-time index (when the sweep next looks at each lead written, from its pool's
+SLA rules), and commit. A refusal or a failure anywhere leaves the store as it was.
 
 Single operations, batches (a unit of work and a result per lead) and many plans in one unit of
 work (each in a savepoint, for imports and sweeps) all run here. This module and the stores are
@@ -21,6 +22,7 @@ from leadcore.errors import LeadcoreError
 from leadcore.ids import IdFactory
 from leadcore.model import Lead
 from leadcore.records import OwnershipRecord
+from leadcore.sla import next_check
 from leadcore.storage.protocol import LeadStore, UnitOfWork
 
 from .outcome import (
@@ -36,6 +38,7 @@ from .outcome import (
     SavePool,
     SetAway,
     SetState,
+    SetSweepAt,
 )
 from .reads import Reads
 from .results import BatchResult, LeadOutcome
@@ -138,7 +141,29 @@ class Runner:
         operation.decide(facts)
         outcome = operation.plan(facts)
         apply(uow, outcome)
+        self._keep_sweep_times(uow, outcome)
         return outcome.value
+
+    def _keep_sweep_times(self, uow: UnitOfWork, outcome: Outcome[object]) -> None:
+        """Key each lead the outcome added or saved (its last version) in the due-time index,
+        unless the outcome set its time itself: a lead's next sweep time follows from the lead
+        and its pool's SLA rules alone, so no plan can forget it."""
+        written: dict[str, Lead] = {}
+        for write in outcome.leads:
+            match write:
+                case AddLead(lead) | SaveLead(lead, _):
+                    written[lead.id] = lead
+                case DeleteLead(lead_id, _):
+                    written.pop(lead_id, None)
+        if not written:
+            return
+        for record in outcome.records:
+            if isinstance(record, SetSweepAt):
+                written.pop(record.lead_id, None)
+        for lead in written.values():
+            uow.set_sweep_at(
+                lead.id, next_check(lead, self.setup.sla_of(uow.get_pool(lead.pool_id)))
+            )
 
 
 def apply(uow: UnitOfWork, outcome: Outcome[object]) -> None:
@@ -171,5 +196,7 @@ def apply(uow: UnitOfWork, outcome: Outcome[object]) -> None:
                 uow.add_pool(pool)
             case SavePool(pool, expected):
                 uow.save_pool(pool, expected_version=expected)
+            case SetSweepAt(lead_id, at):
+                uow.set_sweep_at(lead_id, at)
     if outcome.events:
         uow.append_events(outcome.events)

@@ -1,6 +1,6 @@
 """The rules a desk applies, as one value handed to every plan: the policy, the org directory,
-entry rules and custom fields, the auto-assign strategies, the scorer and what conversion
-uses (the customer directory and the field mapping)."""
+entry rules and custom fields, the auto-assign strategies, the scorer, what conversion uses
+(the customer directory and the field mapping) and the SLA policies."""
 
 from __future__ import annotations
 
@@ -13,13 +13,25 @@ from leadcore.conversion import ConversionSetup
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.dedup import DuplicatePolicies, Normaliser
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
+from leadcore.frozen import frozen_mapping
 from leadcore.intake import LeadRules
 from leadcore.model import Pool
 from leadcore.org import OrgDirectory
 from leadcore.policy import Policy
 from leadcore.scoring import Scorer
+from leadcore.sla import PoolSla, SlaPolicy, effective_policy
 
 __all__ = ["Setup"]
+
+
+def _policies(value: object) -> Mapping[str, SlaPolicy]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and k.strip() and isinstance(v, SlaPolicy) for k, v in value.items()
+    ):
+        raise ValidationError(
+            [FieldProblem("sla_policies", "must map policy names to SlaPolicy values")]
+        )
+    return frozen_mapping(dict(value))
 
 
 @attrs.frozen(slots=True)
@@ -39,6 +51,10 @@ class Setup:
     conversion: ConversionSetup = attrs.field(factory=ConversionSetup)
     normaliser: Normaliser = attrs.field(factory=Normaliser.default)
     duplicates: DuplicatePolicies = attrs.field(factory=DuplicatePolicies)
+    sla_policies: Mapping[str, SlaPolicy] = attrs.field(factory=dict, converter=_policies)
+    _sla_cache: dict[tuple[object, ...], PoolSla] = attrs.field(
+        factory=dict, init=False, eq=False, repr=False
+    )
 
     def pool_strategy(self, pool: Pool) -> Strategy | None:
         """The strategy ``pool.auto_assign`` names (None when it names none); ``ConfigError``
@@ -53,6 +69,25 @@ class Setup:
                 f"(known: {', '.join(self.strategies) or 'none'})",
             )
         return strategy
+
+    def sla_of(self, pool: Pool) -> PoolSla:
+        """The time-keeping ``pool`` runs on: the policy it names plus its own hours;
+        ``ConfigError`` if it names a policy this desk was not given."""
+        key = (pool.reminder_hours, pool.recycle_hours, pool.recycle_warning_hours, pool.sla_policy)
+        found = self._sla_cache.get(key)
+        if found is not None:
+            return found
+        policy = None
+        if pool.sla_policy is not None:
+            policy = self.sla_policies.get(pool.sla_policy)
+            if policy is None:
+                raise ConfigError(
+                    f"pools[{pool.id}].sla_policy",
+                    f"names SLA policy {pool.sla_policy!r}, which this desk was not given "
+                    f"(known: {', '.join(sorted(self.sla_policies)) or 'none'})",
+                )
+        found = self._sla_cache[key] = effective_policy(pool, policy)
+        return found
 
     def strategy_named(self, pool: Pool, strategy: Strategy | str | None) -> Strategy:
         """The strategy to use: the one given, the one named, or the pool's own."""

@@ -1,8 +1,9 @@
 """The claim rule (抢单) beyond the roles: a pool's caps on claims, decided from plain facts.
 
 The policy's rules say who may claim at all (members of a pool that allows claiming); this
-module adds the pool's limits: the open-lead cap every owner is held to, claims per day, and the
-cool-down before re-claiming a lead one gave back.
+module adds the pool's limits: the open-lead cap every owner is held to, claims per day, the
+lock on newly arrived leads (measured from their arrival in the pool, not from their last
+edit), and the cool-down before re-claiming a lead one gave back.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ __all__ = ["ClaimFacts", "claim_refusal"]
 @attrs.frozen(slots=True)
 class ClaimFacts:
     """What the claim caps need: the claimer's open leads now, their claims since the start of
-    today (UTC), and when they last gave this lead back (None if never)."""
+    today (UTC), when they last gave this lead back (None if never), and when the lead arrived
+    in its pool (created in it or transferred to it; None when the pool has no new-lead lock)."""
 
     open_count: int
     claims_today: int
     last_given_back_at: datetime | None = None
+    arrived_at: datetime | None = None
 
 
 def claim_refusal(
@@ -41,6 +44,13 @@ def claim_refusal(
         return (
             f"{actor.id} has claimed {facts.claims_today} leads today; "
             f"pool {pool.name} allows {per_day} a day"
+        )
+    lock, arrived = pool.claim_lock_hours, facts.arrived_at
+    if lock is not None and arrived is not None and now < arrived + timedelta(hours=lock):
+        opens = arrived + timedelta(hours=lock)
+        return (
+            f"lead {lead.id} arrived in pool {pool.name} at {arrived:%Y-%m-%d %H:%M}; members "
+            f"may claim it from {opens:%Y-%m-%d %H:%M} ({lock:g} h new-lead lock)"
         )
     cooldown = pool.claim_cooldown_hours
     given_back = facts.last_given_back_at

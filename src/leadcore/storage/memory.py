@@ -7,8 +7,8 @@ at once are simply ordered. Writes apply in place, and each registers how to und
 the store itself) replays the undo log backwards and leaves the store exactly as it was.
 
 Leads are indexed by ``LeadIndex`` (ordered keys per pool/status, owner/status, collaborator,
-follower), grants by user, lead and expiry, ownership records by user and time.
-"""
+follower), grants by user, lead and expiry, ownership records by user and time, follow-ups and
+sweep times by time."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
 from leadcore.storage.memory_follow_ups import FollowUpMethods
 from leadcore.storage.memory_index import LeadIndex
 from leadcore.storage.memory_records import RecordBook, Undo
+from leadcore.storage.memory_times import FollowUpTimes, SweepIndex, TimeIndexReads
 
 __all__ = ["MemoryStore"]
 
@@ -64,6 +65,7 @@ class MemoryStore:
         self._events_by_lead: dict[str, list[int]] = {}
         self._state: dict[str, str] = {}
         self.records = RecordBook()
+        self.sweeps, self.follow_up_times = SweepIndex(), FollowUpTimes()
 
     def __len__(self) -> int:
         return len(self.leads)
@@ -90,6 +92,7 @@ class MemoryStore:
                 tuple(sorted((k, tuple(v)) for k, v in r.ownership.items())),
                 tuple(sorted(r.last_ownership.items())),
                 tuple(sorted(r.away.items())),
+                tuple(self.sweeps.order),
             )
 
     @contextmanager
@@ -135,13 +138,13 @@ def _positioned(event: Event, position: int) -> Event:
     return Event(*values)
 
 
-class _MemoryUnitOfWork(FollowUpMethods):
+class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     """A unit of work on a ``MemoryStore``; see ``leadcore.storage.UnitOfWork``."""
 
     _s: MemoryStore
 
     def __init__(self, store: MemoryStore) -> None:
-        self._s = store
+        self._s = self._times = store
         self._undo: list[Undo] = []
         self.open = True
 
@@ -256,6 +259,8 @@ class _MemoryUnitOfWork(FollowUpMethods):
                     s._follow_ups[f.id] = f
 
         self._will(undo)
+        s.follow_up_times.remove(removed, self._will)
+        s.sweeps.set(lead_id, None, self._will)
         s.leads.discard(old)
         s._follow_ups_by_lead.pop(lead_id, None)
         for i in follow_up_ids:

@@ -15,6 +15,7 @@ from leadcore.errors import AlreadyExists, NotFound
 from leadcore.model import FollowUp
 from leadcore.storage.memory_index import LeadIndex
 from leadcore.storage.memory_records import Undo
+from leadcore.storage.memory_times import FollowUpTimes
 
 __all__ = ["FollowUpMethods"]
 
@@ -25,6 +26,7 @@ class _Holds(Protocol):
     leads: LeadIndex
     _follow_ups: dict[str, FollowUp]
     _follow_ups_by_lead: dict[str, dict[str, None]]
+    follow_up_times: FollowUpTimes
 
 
 class FollowUpMethods:
@@ -55,6 +57,7 @@ class FollowUpMethods:
                 s._follow_ups_by_lead.pop(follow_up.lead_id, None)
 
         self._will(undo)
+        s.follow_up_times.add(follow_up, self._will)
         s._follow_ups[follow_up.id] = follow_up
         s._follow_ups_by_lead.setdefault(follow_up.lead_id, {})[follow_up.id] = None
         return follow_up
@@ -67,6 +70,7 @@ class FollowUpMethods:
         if old is None or old.lead_id != follow_up.lead_id:
             raise NotFound("follow-up", follow_up.id)
         self._will(lambda: records.__setitem__(old.id, old))
+        self._s.follow_up_times.replace(old, follow_up, self._will)
         records[follow_up.id] = follow_up
         return follow_up
 

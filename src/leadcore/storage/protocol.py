@@ -159,6 +159,38 @@ class UnitOfWork(Protocol):
         not exist or have no keys are absent."""
         ...
 
+    def find_follow_ups(
+        self,
+        *,
+        author_id: str | None = None,
+        since: datetime | None = None,
+        before: datetime | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int | None = None,
+    ) -> list[FollowUp]:
+        """Follow-ups by ``author_id`` (default: anyone) made at or after ``since`` and before
+        ``before``, oldest first (by ``at``, then id), starting past the ``(at, id)`` key
+        ``after``, at most ``limit``; ``[]`` when none. Costs follow the answer, not the store."""
+        ...
+
+    # --- the due-time index (when the sweep next looks at a lead) -------------------------------
+    def set_sweep_at(self, lead_id: str, at: datetime | None) -> None:
+        """Record when the sweep should next look at the lead (None: never, until it changes);
+        setting the time it already has writes nothing. Raises ``NotFound`` if no lead has the
+        id. Deleting a lead removes its entry."""
+        ...
+
+    def sweep_at(self, lead_id: str) -> datetime | None:
+        """When the sweep should next look at the lead; None if never, or if there is no lead."""
+        ...
+
+    def due_for_sweep(
+        self, until: datetime, *, limit: int | None = None
+    ) -> list[tuple[datetime, str]]:
+        """``(time, lead id)`` of each lead whose sweep time is at or before ``until``, earliest
+        first (ties by id), at most ``limit``. Costs follow the leads due, not the store."""
+        ...
+
     # --- events (the audit trail and outbox) ---------------------------------------------------
     def append_events(self, events: Sequence[Event]) -> list[int]:
         """Record events in order and return their positions (last + 1, + 2, …); read back,

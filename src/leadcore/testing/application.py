@@ -9,8 +9,8 @@ Subclass in a pytest module and say how to make a fresh, empty store::
             return MyStore(...)
 
 pytest then runs every desk test (operations, views, assignment, scoring, conversion,
-concurrency, the permission properties, duplicates, imports and merging) against a desk over
-``MyStore``.
+concurrency, the permission properties, duplicates, imports and merging, the pools' clocks and
+the sweep) against a desk over ``MyStore``.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from __future__ import annotations
 from leadcore.testing.desk_assignment import AssignmentCase
 from leadcore.testing.desk_concurrency import ConcurrencyCase
 from leadcore.testing.desk_conversion import ConversionCase
+from leadcore.testing.desk_followups import FollowUpCase
 from leadcore.testing.desk_intake import IntakeCase
 from leadcore.testing.desk_merging import MergingCase
 from leadcore.testing.desk_operations import OperationsCase
 from leadcore.testing.desk_properties import PropertiesCase
 from leadcore.testing.desk_scoring import ScoringCase
+from leadcore.testing.desk_sla import SlaCase
 from leadcore.testing.desk_views import ViewsCase
 
 __all__ = ["DeskApplicationCase"]
@@ -38,5 +40,7 @@ class DeskApplicationCase(
     PropertiesCase,
     IntakeCase,
     MergingCase,
+    SlaCase,
+    FollowUpCase,
 ):
     """Subclass with ``make_store`` returning a fresh, empty store; pytest runs the tests."""

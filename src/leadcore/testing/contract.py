@@ -37,6 +37,7 @@ from leadcore.model import Action, Lead, LeadStatus
 from leadcore.storage.protocol import LeadFilter, LeadOrder, LeadQuery, LeadStore
 from leadcore.testing.contract_keys import KeyIndexContract
 from leadcore.testing.contract_records import RecordStoreContract
+from leadcore.testing.contract_times import TimeIndexContract
 from leadcore.testing.factories import EPOCH, make_follow_up, make_lead, make_pool
 from leadcore.testing.strategies import follow_ups, lead_lists, lead_queries
 from leadcore.testing.strategies import leads as any_lead
@@ -53,7 +54,7 @@ class _Boom(Exception):
     """Raised on purpose in the middle of a unit of work."""
 
 
-class LeadStoreContract(RecordStoreContract, KeyIndexContract):
+class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract):
     """Subclass with ``make_store`` returning a fresh, empty store; pytest runs the tests (and
     override ``fault_points`` to check that a failure inside each write leaves no trace)."""
 

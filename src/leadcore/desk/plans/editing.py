@@ -59,6 +59,8 @@ class Edit(ScoredCommand):
                 ]
             )
         changes: dict[str, Any] = dict(clean)
+        if "stage" in changes and changes["stage"] != lead.stage:
+            changes["stage_changed_at"] = s.now
         if customs is not None:
             merged = {**lead.custom_fields, **clean.get("custom_fields", {})}
             for name, value in customs.items():

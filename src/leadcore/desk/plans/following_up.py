@@ -9,7 +9,9 @@ from typing import ClassVar
 import attrs
 
 from leadcore import checks
+from leadcore.cadence import CadencePlan, DueDate
 from leadcore.errors import FieldProblem, NotFound, ValidationError
+from leadcore.events import Event, EventKind
 from leadcore.lifecycle import step
 from leadcore.model import (
     Action,
@@ -17,6 +19,7 @@ from leadcore.model import (
     Emotion,
     FollowUp,
     FollowUpMethod,
+    Lead,
     Priority,
 )
 
@@ -40,9 +43,11 @@ class FollowUpFacts:
 @attrs.frozen(kw_only=True)
 class RecordFollowUp(LeadCommand):
     """Record one contact with the prospect. Required: ``method``, ``content``, ``result``.
-    The lead moves to 跟进中, its next due date becomes ``next_follow_up_at`` and its sales
-    ``stage`` (one of the pool's) is set when given. ``at`` (default: now) may not be in the
-    future; mentioned users must exist."""
+    The lead moves to 跟进中 and its SLA clock restarts; its next due date becomes
+    ``next_follow_up_at``, else the date the pool's cadence gives; its sales ``stage`` (one of
+    the pool's) is set when given. ``at`` (default: now) may not be in the future; mentioned
+    users must exist and are notified (a ``mentioned`` event), which grants them nothing. The
+    first follow-up records the lead's response time."""
 
     action: ClassVar[Action] = Action.FOLLOW_UP
     method: object = None
@@ -72,25 +77,41 @@ class RecordFollowUp(LeadCommand):
         s = facts.scored.subject
         record = self._record(facts)
         lead = s.lead
+        stage = record.stage if record.stage is not None else lead.stage
+        changes: dict[str, object] = {
+            "updated_at": s.now,
+            "last_followed_at": max(record.at, lead.last_followed_at or record.at),
+            "next_due_at": record.next_follow_up_at,
+            "stage": stage,
+            "first_followed_at": min(record.at, lead.first_followed_at or record.at),
+        }
+        if stage != lead.stage:
+            changes["stage_changed_at"] = record.at
+        data: dict[str, object] = {
+            "follow_up_id": record.id,
+            "method": record.method.value,
+            "mentions": sorted(record.mentions),
+        }
+        if lead.first_followed_at is None:
+            waited = max(record.at - lead.created_at, timedelta(0))
+            data["response_seconds"] = waited // timedelta(seconds=1)
+        due = _cadence_due(self.setup.sla_of(s.pool).cadence, record, lead.grade, stage)
+        if record.next_follow_up_at is None and due is not None:
+            changes["next_due_at"] = due.at
+            data["next_due"] = {"at": due.at.isoformat(), "reason": due.reason}
         done = step(
             lead,
             Action.FOLLOW_UP,
             actor_id=s.actor.id,
             at=record.at,
-            changes={
-                "updated_at": s.now,
-                "last_followed_at": max(record.at, lead.last_followed_at or record.at),
-                "next_due_at": record.next_follow_up_at,
-                "stage": record.stage if record.stage is not None else lead.stage,
-            },
-            data={
-                "follow_up_id": record.id,
-                "method": record.method.value,
-                "mentions": sorted(record.mentions),
-            },
+            changes=changes,
+            data=data,
         )
         done, mql = rescored_step(self.setup, facts.scored, done)
-        saved = Outcome.of_step(done, lead.version, *mql, records=(AddFollowUp(record),))
+        mentioned = _mentioned(record, lead, s.actor.id, s.now)
+        saved = Outcome.of_step(
+            done, lead.version, *mql, *mentioned, records=(AddFollowUp(record),)
+        )
         return saved.with_value(record)
 
     def _record(self, facts: FollowUpFacts) -> FollowUp:
@@ -181,6 +202,32 @@ class RecordFollowUp(LeadCommand):
             author_id=s.actor.id,
             **values,  # type: ignore[arg-type]
         )
+
+
+def _cadence_due(
+    plan: CadencePlan | None, record: FollowUp, grade: str | None, stage: str | None
+) -> DueDate | None:
+    """The pool's cadence for the next follow-up (a stage the plan does not list counts as
+    none)."""
+    if plan is None:
+        return None
+    known = stage if stage is None or not plan.stages or stage in plan.stages else None
+    return plan.due_after(record, grade=grade, stage=known)
+
+
+def _mentioned(record: FollowUp, lead: Lead, actor_id: str, now: datetime) -> tuple[Event, ...]:
+    """The notice to the users @-mentioned in the record (it grants them nothing)."""
+    if not record.mentions:
+        return ()
+    event = Event(
+        EventKind.MENTIONED,
+        now,
+        actor_id,
+        lead_id=lead.id,
+        pool_id=lead.pool_id,
+        data={"follow_up_id": record.id, "recipients": sorted(record.mentions)},
+    )
+    return (event,)
 
 
 def _known(command: RecordFollowUp, user_id: str) -> bool:

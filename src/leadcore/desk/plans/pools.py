@@ -34,7 +34,7 @@ class PoolFacts:
 
 def pool_reference_problems(setup: Setup, pool: Pool) -> list[FieldProblem]:
     """Every reference in ``pool`` that does not hold: unknown admins or members, a default
-    owner who may not own its leads, a strategy this desk does not have."""
+    owner who may not own its leads, a strategy or SLA policy this desk does not have."""
     problems = []
     for field in ("admins", "members"):
         for user_id in sorted(getattr(pool, field)):
@@ -58,6 +58,13 @@ def pool_reference_problems(setup: Setup, pool: Pool) -> list[FieldProblem]:
         problems.append(
             FieldProblem(
                 "auto_assign", f"no strategy {pool.auto_assign!r} on this desk (known: {known})"
+            )
+        )
+    if pool.sla_policy is not None and pool.sla_policy not in setup.sla_policies:
+        known = ", ".join(sorted(setup.sla_policies)) or "none"
+        problems.append(
+            FieldProblem(
+                "sla_policy", f"no SLA policy {pool.sla_policy!r} on this desk (known: {known})"
             )
         )
     return problems
