@@ -88,6 +88,9 @@ def depends_on(name: str, prefix: str) -> set[str]:
         "leadcore.policy",
         "leadcore.sla",
         "leadcore.cadence",
+        "leadcore.dedup",
+        "leadcore.conversion",
+        "leadcore.export",
     ],
 )
 def test_calculators_take_their_facts_handed_in(calculator: str) -> None:

@@ -34,7 +34,7 @@ from leadcore.storage.protocol import LeadStore
 from . import reading
 from .arguments import FollowUpFields, LeadFields, PoolSettings, ViewOptions, refuse_unknown
 from .converting import ConversionMethods
-from .desk_times import TimeKeeping
+from .timekeeping import TimeKeeping
 from .intake import IntakeMethods, policies
 from .plans.access import ChangeGrant, RequestAccess
 from .plans.availability import SetAvailability
