@@ -34,7 +34,6 @@ from leadcore.storage.protocol import LeadStore
 from . import reading
 from .arguments import FollowUpFields, LeadFields, PoolSettings, ViewOptions, refuse_unknown
 from .converting import ConversionMethods
-from .timekeeping import TimeKeeping
 from .intake import IntakeMethods, policies
 from .plans.access import ChangeGrant, RequestAccess
 from .plans.availability import SetAvailability
@@ -51,6 +50,7 @@ from .reads import Reads
 from .results import BatchResult, FollowUps, History, Page, PoolSummary
 from .runner import Operation, Runner
 from .setup import Setup
+from .timekeeping import TimeKeeping
 
 __all__ = ["LeadDesk"]
 

@@ -22,7 +22,7 @@ from leadcore.model import Action, FollowUp, Lead, LeadStatus, SourceChannel
 from leadcore.policy import POOL_ACTIONS, Decision
 from leadcore.query import LeadOrder, LeadQuery
 from leadcore.records import Grant
-from leadcore.scoring import Readiness, ReadinessSignal, Score, readiness
+from leadcore.scoring import Readiness, ReadinessSignal, Score
 
 from .reads import Reads, Subject
 from .results import Page, PoolSummary
@@ -102,15 +102,7 @@ def lead_readiness(reads: Reads, actor_id: str, lead_id: str, signals: object) -
     """Whether to suggest converting the lead (3 or more of the 5 signals)."""
     given = checks.choices(ReadinessSignal, signals, "signals")
     subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"))
-    stages = subject.pool.sales_stages
-    return readiness(
-        subject.lead,
-        reads.activities(subject.lead),
-        reads.follow_ups(subject.lead.id),
-        signals=sorted(given),
-        now=reads.now,
-        intent_stage=stages[-1] if stages else "",
-    )
+    return reads.readiness(subject, given)
 
 
 def _decide(reads: Reads, subject: Subject, action: Action) -> Decision:

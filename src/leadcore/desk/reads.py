@@ -25,7 +25,7 @@ from leadcore.org import OrgDirectory, User
 from leadcore.policy import ClaimFacts, Decision, OwnerFacts, ViewScope
 from leadcore.query import LeadQuery
 from leadcore.records import RECEIVED, Away, Grant, OwnershipChange
-from leadcore.scoring import Activity
+from leadcore.scoring import Activity, Readiness, ReadinessSignal, readiness
 from leadcore.storage.protocol import UnitOfWork
 
 from .setup import Setup
@@ -191,6 +191,19 @@ class Reads:
     def follow_ups(self, lead_id: str) -> list[FollowUp]:
         """The lead's follow-up records, oldest first."""
         return self._uow.follow_ups(lead_id)
+
+    def readiness(self, subject: Subject, signals: Iterable[ReadinessSignal]) -> Readiness:
+        """The 3-of-5 readiness of the subject's lead, from its data, activities and follow-ups
+        plus the ``signals`` the host found itself."""
+        stages = subject.pool.sales_stages
+        return readiness(
+            subject.lead,
+            self.activities(subject.lead),
+            self.follow_ups(subject.lead.id),
+            signals=sorted(signals),
+            now=self.now,
+            intent_stage=stages[-1] if stages else "",
+        )
 
     def events_of(self, lead_id: str) -> list[Event]:
         """The lead's events, oldest first."""

@@ -45,7 +45,6 @@ __all__ = [
     "Prepared",
     "Reopen",
     "conversion_readiness",
-    "lead_readiness_of",
 ]
 
 T = TypeVar("T")
@@ -57,29 +56,13 @@ _WHICH = {
 }
 
 
-def lead_readiness_of(
-    reads: Reads, subject: Subject, signals: frozenset[ReadinessSignal]
-) -> Readiness:
-    """The 3-of-5 readiness of the subject's lead, from its data, activities and follow-ups
-    plus the host's ``signals``."""
-    stages = subject.pool.sales_stages
-    return readiness(
-        subject.lead,
-        reads.activities(subject.lead),
-        reads.follow_ups(subject.lead.id),
-        signals=sorted(signals),
-        now=reads.now,
-        intent_stage=stages[-1] if stages else "",
-    )
-
-
 def conversion_readiness(
     reads: Reads, actor_id: str, lead_id: str, signals: object
 ) -> ConversionReadiness:
     """Whether the lead may be converted now under its pool's gate, and its readiness."""
     given = checks.choices(ReadinessSignal, signals, "signals")
     subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"))
-    ready = lead_readiness_of(reads, subject, given)
+    ready = reads.readiness(subject, given)
     gate = subject.pool.conversion_gate
     refusal = gate_refusal(subject.pool, subject.lead, ready)
     if refusal is None:
@@ -163,7 +146,7 @@ class PrepareConversion(LeadCommand):
         return ConversionFacts(
             subject,
             tuple(reads.follow_ups(lead.id)),
-            lead_readiness_of(reads, subject, signals) if gated else None,
+            reads.readiness(subject, signals) if gated else None,
             matches,
             target,
             None if owner_id is None else reads.user_or_none(owner_id),
