@@ -25,7 +25,7 @@ from leadcore.errors import ConfigError, FieldProblem, LeadcoreError, Validation
 from leadcore.labels import LabelledEnum
 from leadcore.model import Money
 
-__all__ = ["load_json", "load_toml", "make_converter", "structure", "unstructure"]
+__all__ = ["kind_of", "load_json", "load_toml", "make_converter", "structure", "unstructure"]
 
 T = TypeVar("T")
 
@@ -286,6 +286,15 @@ def _read(text: str | Path, kind: str) -> str:
     if len(raw) > _MAX_TEXT:
         raise ConfigError("$", f"{kind} config is too large (over {_MAX_TEXT} characters)")
     return raw
+
+
+def kind_of(value: object) -> str:
+    """What a config value is, for a message: "a table", "a list", or its type and value."""
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return f"{type(value).__name__} {value!r:.40}"
 
 
 def parse_json(text: str | Path) -> Any:

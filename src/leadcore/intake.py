@@ -24,6 +24,7 @@ from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import CompanySize, Money, Pool, SourceChannel
 
 __all__ = [
+    "DETAIL_FIELDS",
     "EDITABLE_FIELDS",
     "LeadRules",
     "clean_lead_fields",
@@ -31,22 +32,22 @@ __all__ = [
     "normalise_phone",
 ]
 
-EDITABLE_FIELDS: Final = frozenset(
-    {
-        "contact_name",
-        "company",
-        "phone",
-        "email",
-        "wechat",
-        "source",
-        "industry",
-        "region",
-        "company_size",
-        "budget",
-        "decision_maker_title",
-        "stage",
-    }
+DETAIL_FIELDS: Final = (
+    "contact_name",
+    "company",
+    "phone",
+    "email",
+    "wechat",
+    "source",
+    "industry",
+    "region",
+    "company_size",
+    "budget",
+    "decision_maker_title",
 )
+"""The lead's own details (who, which company, how to reach them, its profile), in form order."""
+
+EDITABLE_FIELDS: Final = frozenset((*DETAIL_FIELDS, "stage"))
 """The lead fields a user may set on create and change on edit (custom fields aside)."""
 
 _TEXT_FIELDS: Final = (

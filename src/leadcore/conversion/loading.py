@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import attrs
 
-from leadcore.config import parse_json, parse_toml, structure
+from leadcore.config import kind_of, parse_json, parse_toml, structure
 from leadcore.currencies import ISO_4217
 from leadcore.errors import ConfigError, FieldProblem
 
@@ -48,7 +48,9 @@ class ConversionMapping:
         known = _transforms(transforms)
         problems: list[FieldProblem] = []
         if not isinstance(data, Mapping):
-            raise ConfigError("$", f"must be a table with {', '.join(TARGETS)}, not {_what(data)}")
+            raise ConfigError(
+                "$", f"must be a table with {', '.join(TARGETS)}, not {kind_of(data)}"
+            )
         for key in data:
             if key not in TARGETS:
                 problems.append(
@@ -89,17 +91,9 @@ def _transforms(extra: Mapping[str, Transform] | None) -> Mapping[str, Transform
     return {**BUILT_IN_TRANSFORMS, **extra}
 
 
-def _what(value: object) -> str:
-    if isinstance(value, Mapping):
-        return "a table"
-    if isinstance(value, list | tuple):
-        return "a list"
-    return f"{type(value).__name__} {value!r:.40}"
-
-
 def _table(data: object, path: str, keys: tuple[str, ...], problems: list[FieldProblem]) -> bool:
     if not isinstance(data, Mapping):
-        problems.append(FieldProblem(path, f"must be a table of settings, not {_what(data)}"))
+        problems.append(FieldProblem(path, f"must be a table of settings, not {kind_of(data)}"))
         return False
     for key in data:
         if key not in keys:
@@ -112,7 +106,7 @@ def _table(data: object, path: str, keys: tuple[str, ...], problems: list[FieldP
 def _text(value: object, path: str, problems: list[FieldProblem]) -> str | None:
     if isinstance(value, str) and value.strip() and len(value) <= 200 and value.isprintable():
         return value.strip()
-    problems.append(FieldProblem(path, f"must be a non-blank name, not {_what(value)}"))
+    problems.append(FieldProblem(path, f"must be a non-blank name, not {kind_of(value)}"))
     return None
 
 
@@ -128,7 +122,7 @@ def _target(
     rules: list[FieldRule] = []
     fields = data.get("fields", [])
     if not isinstance(fields, list | tuple):
-        problems.append(FieldProblem(f"{path}.fields", f"must be a list, not {_what(fields)}"))
+        problems.append(FieldProblem(f"{path}.fields", f"must be a list, not {kind_of(fields)}"))
         fields = []
     seen: dict[str, int] = {}
     for i, item in enumerate(fields):
@@ -147,7 +141,7 @@ def _target(
     required_data = data.get("required", [])
     required: list[str] = []
     if not isinstance(required_data, list | tuple):
-        shown = _what(required_data)
+        shown = kind_of(required_data)
         problems.append(FieldProblem(f"{path}.required", f"must be a list of names, not {shown}"))
     else:
         for i, name in enumerate(required_data):
@@ -214,7 +208,7 @@ def _value(value: object, path: str, problems: list[FieldProblem]) -> FieldValue
     if isinstance(value, _PLAIN) and not (isinstance(value, str) and len(value) > 10_000):
         return value
     problems.append(
-        FieldProblem(path, f"must be text, a number, true/false or a date, not {_what(value)}")
+        FieldProblem(path, f"must be text, a number, true/false or a date, not {kind_of(value)}")
     )
     return None
 
@@ -226,7 +220,7 @@ def _values(
         return None
     if not isinstance(data, Mapping) or not data:
         problems.append(
-            FieldProblem(path, f"must be a non-empty table of value → value, not {_what(data)}")
+            FieldProblem(path, f"must be a non-empty table of value → value, not {kind_of(data)}")
         )
         return None
     table: dict[str, FieldValue] = {}
@@ -241,7 +235,9 @@ def _bands(data: object, path: str, problems: list[FieldProblem]) -> tuple[Band,
     if data is None:
         return ()
     if not isinstance(data, list | tuple) or not data:
-        problems.append(FieldProblem(path, f"must be a non-empty list of bands, not {_what(data)}"))
+        problems.append(
+            FieldProblem(path, f"must be a non-empty list of bands, not {kind_of(data)}")
+        )
         return ()
     bands: list[Band] = []
     last: Decimal | None = None

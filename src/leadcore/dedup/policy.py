@@ -17,7 +17,7 @@ import attrs
 
 from leadcore.config import structure, unstructure
 from leadcore.dedup.keys import KeyKind
-from leadcore.dedup.rules import CUSTOM_PREFIX, RECORD_FIELDS
+from leadcore.dedup.rules import CUSTOM_PREFIX, RECORD_FIELDS, is_record_field
 from leadcore.dedup.rules_base import FromConfig, raise_problems, to_tuple
 from leadcore.errors import ConfigError, FieldProblem
 from leadcore.frozen import frozen_mapping
@@ -84,7 +84,7 @@ class DuplicatePolicy:
         if not isinstance(self.scope, DuplicateScope):
             choices = ", ".join(s.value for s in DuplicateScope)
             problems.append(FieldProblem("scope", f"must be one of: {choices}"))
-        if self.scope is DuplicateScope.FIELD and not _is_field(self.field):
+        if self.scope is DuplicateScope.FIELD and not is_record_field(self.field):
             known = ", ".join(RECORD_FIELDS)
             problems.append(
                 FieldProblem(
@@ -137,14 +137,6 @@ def _normal(value: object) -> object:
     if isinstance(value, str):
         return value.strip().casefold() or None
     return value
-
-
-def _is_field(name: object) -> bool:
-    if not isinstance(name, str):
-        return False
-    if name.startswith(CUSTOM_PREFIX):
-        return name[len(CUSTOM_PREFIX) :].isidentifier()
-    return name in RECORD_FIELDS
 
 
 def _pools(value: object) -> object:

@@ -24,7 +24,7 @@ from leadcore.dedup.wechat import WechatRules
 from leadcore.errors import ConfigError, FieldProblem
 from leadcore.frozen import frozen_mapping
 
-__all__ = ["CUSTOM_PREFIX", "DEFAULT_FIELDS", "RECORD_FIELDS", "DedupRules"]
+__all__ = ["CUSTOM_PREFIX", "DEFAULT_FIELDS", "RECORD_FIELDS", "DedupRules", "is_record_field"]
 
 CUSTOM_PREFIX: Final = "custom_fields."
 """A custom field is read as ``custom_fields.<name>``."""
@@ -105,7 +105,7 @@ class DedupRules(FromConfig):
                     )
                     continue
                 for i, name in enumerate(names):
-                    if not _is_field(name):
+                    if not is_record_field(name):
                         known = ", ".join(RECORD_FIELDS)
                         problems.append(
                             FieldProblem(
@@ -132,7 +132,8 @@ class DedupRules(FromConfig):
         return data
 
 
-def _is_field(name: object) -> bool:
+def is_record_field(name: object) -> bool:
+    """Whether ``name`` is a field a rule may read: a known one, or ``custom_fields.<name>``."""
     if not isinstance(name, str):
         return False
     if name.startswith(CUSTOM_PREFIX):

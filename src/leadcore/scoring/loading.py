@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from leadcore.config import parse_json, parse_toml, structure
+from leadcore.config import kind_of, parse_json, parse_toml, structure
 from leadcore.errors import ConfigError, FieldProblem
 
 __all__ = ["MAX_DEPTH", "load_dict", "load_json", "load_toml", "plain_problems"]
@@ -25,14 +25,6 @@ MAX_DEPTH: Final = 32
 """How deeply configuration may nest; none needs more than a few levels."""
 
 _LARGEST: Final = sys.float_info.max
-
-
-def _what(value: object) -> str:
-    if isinstance(value, Mapping):
-        return "a table"
-    if isinstance(value, list | tuple):
-        return "a list"
-    return f"{type(value).__name__} {value!r:.40}"
 
 
 def plain_problems(data: object, shape: Any, path: str = "$") -> list[FieldProblem]:
@@ -51,10 +43,10 @@ def _check(data: object, shape: Any, path: str, depth: int, found: list[FieldPro
     if data is None:
         return
     if isinstance(shape, dict) and not isinstance(data, Mapping):
-        found.append(FieldProblem(path, f"must be a table of settings, not {_what(data)}"))
+        found.append(FieldProblem(path, f"must be a table of settings, not {kind_of(data)}"))
         return
     if isinstance(shape, list) and not isinstance(data, list | tuple):
-        found.append(FieldProblem(path, f"must be a list, not {_what(data)}"))
+        found.append(FieldProblem(path, f"must be a list, not {kind_of(data)}"))
         return
     if isinstance(data, Mapping):
         inner = shape if isinstance(shape, dict) else {}

@@ -17,7 +17,7 @@ from leadcore.dedup import DedupKey
 from leadcore.errors import NotFound, ValidationError
 from leadcore.model import Lead, LeadStatus
 from leadcore.storage.protocol import LeadStore
-from leadcore.testing.factories import make_follow_up, make_lead
+from leadcore.testing.factories import make_follow_up, make_lead, stored
 
 __all__ = ["KeyIndexContract"]
 
@@ -57,12 +57,7 @@ class KeyIndexContract:
         raise NotImplementedError("subclass the contract and implement make_store()")
 
     def _stored(self, *leads: Lead) -> LeadStore:
-        store = self.make_store()
-        with store.unit_of_work() as uow:
-            for lead in leads:
-                uow.add_lead(lead)
-            uow.commit()
-        return store
+        return stored(self.make_store(), *leads)
 
     def _key(self, store: LeadStore, kind: str, value: str) -> DedupKey:
         key = store.normaliser.key(kind, value)

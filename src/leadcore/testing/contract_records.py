@@ -17,7 +17,14 @@ from leadcore.model import Lead, LeadStatus
 from leadcore.query import LeadFilter, LeadQuery
 from leadcore.records import Away, Grant, GrantStatus, OwnershipChange, OwnershipRecord
 from leadcore.storage.protocol import LeadStore, UnitOfWork
-from leadcore.testing.factories import EPOCH, make_follow_up, make_lead, make_pool, make_team_lead
+from leadcore.testing.factories import (
+    EPOCH,
+    make_follow_up,
+    make_lead,
+    make_pool,
+    make_team_lead,
+    stored,
+)
 
 __all__ = ["FaultPoints", "InjectedFault", "RecordStoreContract", "store_contents"]
 
@@ -96,12 +103,7 @@ class RecordStoreContract:
         return {}
 
     def _seeded(self, *leads: Lead) -> LeadStore:
-        store = self.make_store()
-        with store.unit_of_work() as uow:
-            for lead in leads:
-                uow.add_lead(lead)
-            uow.commit()
-        return store
+        return stored(self.make_store(), *leads)
 
     # --- leads in bulk and by reach -------------------------------------------------------------
     def test_get_leads_iter_leads_and_open_counts(self) -> None:

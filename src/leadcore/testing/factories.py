@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from leadcore.model import FollowUp, FollowUpMethod, Lead, LeadStatus, Pool
+from leadcore.storage.protocol import LeadStore
 
-__all__ = ["EPOCH", "make_follow_up", "make_lead", "make_pool", "make_team_lead"]
+__all__ = ["EPOCH", "make_follow_up", "make_lead", "make_pool", "make_team_lead", "stored"]
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 """The instant factories use unless told otherwise: 2026-01-01T00:00Z."""
@@ -47,3 +48,12 @@ def make_follow_up(follow_up_id: str, lead_id: str, **fields: Any) -> FollowUp:
         "result": "有意向",
     }
     return FollowUp(id=follow_up_id, lead_id=lead_id, **{**defaults, **fields})
+
+
+def stored(store: LeadStore, *leads: Lead) -> LeadStore:
+    """``store`` with ``leads`` added in one unit of work (each at version 1)."""
+    with store.unit_of_work() as uow:
+        for lead in leads:
+            uow.add_lead(lead)
+        uow.commit()
+    return store

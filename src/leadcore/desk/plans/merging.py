@@ -21,6 +21,7 @@ import attrs
 from leadcore import checks
 from leadcore.errors import FieldProblem, InvalidTransition, PermissionDenied, ValidationError
 from leadcore.events import Event, EventKind, FieldChange, diff_fields
+from leadcore.intake import DETAIL_FIELDS
 from leadcore.lifecycle import step
 from leadcore.model import Action, FollowUp, Lead, Pool
 
@@ -30,19 +31,7 @@ from ..setup import Setup
 
 __all__ = ["LatestFollowUp", "Merge", "MergeFacts", "SurvivorRule", "Unmerge"]
 
-FILLED: tuple[str, ...] = (
-    "contact_name",
-    "company",
-    "phone",
-    "email",
-    "wechat",
-    "source",
-    "industry",
-    "region",
-    "company_size",
-    "budget",
-    "decision_maker_title",
-)
+FILLED: tuple[str, ...] = DETAIL_FIELDS
 """The fields a merge fills on the survivor when they are empty there."""
 
 _MAX_LEADS = 50
