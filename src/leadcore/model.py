@@ -139,6 +139,8 @@ class Lead:
     """A prospect not yet verified (线索), with its owner, status and timestamps.
 
     ``version`` is the number the store gave this version (0 before it is first stored).
+    ``probability`` is the learned grade's conversion probability (kept by a desk with a
+    predictor: strictly between 0 and 1 while pending, 1 converted, 0 lost or invalid).
     ``collaborator_roles`` gives some collaborators a named role with its own rights (e.g.
     ``"marketing_owner"`` for a 市场 co-owner beside the 销售 owner); plain collaborators have none.
     Invariants: an unassigned lead has no owner; an assigned or following lead has one; a merged
@@ -178,6 +180,7 @@ class Lead:
     stage: str | None = None
     score: float | None = None
     grade: str | None = None
+    probability: float | None = None
     mql_at: datetime | None = None
     sql_at: datetime | None = None
     assigned_at: datetime | None = None
@@ -209,6 +212,11 @@ class Lead:
             problems.append(
                 FieldProblem("collaborator_roles", f"names non-collaborators: {sorted(stray)}")
             )
+        p = self.probability
+        if p is not None and (
+            isinstance(p, bool) or not isinstance(p, float | int) or not 0 <= p <= 1
+        ):
+            problems.append(FieldProblem("probability", f"must be from 0 to 1 or None, not {p!r}"))
         if self.status is LeadStatus.CONVERTED and self.converted_customer_id is None:
             problems.append(
                 FieldProblem("converted_customer_id", "a converted lead names its customer")
@@ -258,6 +266,10 @@ class Pool:
     leads, claim at most ``max_claims_per_day`` a day, and not re-claim a lead they released
     within ``claim_cooldown_hours``. ``reminder_hours`` (超时提醒) and ``recycle_hours`` (自动回收)
     count from hand-out while a lead is not followed up. ``auto_assign`` names a strategy.
+    ``quota_policy`` names the desk's quota policy (leads a member may receive per day, week or
+    month); ``conditions`` name the desk's conditions re-evaluated on every later change of a
+    lead (return it to the pool, close it); ``due_date_field`` names a date field (a lead
+    field such as ``mql_at`` or ``custom.<name>``) the next follow-up due date is taken from.
     """
 
     id: str
@@ -284,6 +296,11 @@ class Pool:
     sales_stages: tuple[str, ...] = attrs.field(
         default=DEFAULT_SALES_STAGES, converter=_text_tuple, validator=_texts_only
     )
+    quota_policy: str | None = None
+    conditions: tuple[str, ...] = attrs.field(
+        default=(), converter=_text_tuple, validator=_texts_only
+    )
+    due_date_field: str | None = None
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -341,12 +358,14 @@ def _pool_problems(pool: Pool) -> list[FieldProblem]:
             problems.append(FieldProblem(field, f"must be a whole number or None, not {cap!r}"))
         elif not 1 <= cap <= 1_000_000:
             problems.append(FieldProblem(field, "must be between 1 and 1000000 (or None: no cap)"))
-    for field in ("default_owner_id", "auto_assign"):
+    for field in ("default_owner_id", "auto_assign", "quota_policy", "due_date_field"):
         value = getattr(pool, field)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             problems.append(FieldProblem(field, "must be a non-blank id or None"))
     if len(set(pool.sales_stages)) != len(pool.sales_stages):
         problems.append(FieldProblem("sales_stages", "must not repeat a stage"))
+    if len(set(pool.conditions)) != len(pool.conditions):
+        problems.append(FieldProblem("conditions", "must not name a condition twice"))
     return problems
 
 

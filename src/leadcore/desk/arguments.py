@@ -85,6 +85,9 @@ class PoolSettings(TypedDict, total=False):
     allowed_sources: tuple[str, ...] | list[str]
     free_create: bool
     sales_stages: tuple[str, ...] | list[str]
+    quota_policy: str | None
+    conditions: tuple[str, ...] | list[str]
+    due_date_field: str | None
 
 
 class FollowUpFields(TypedDict, total=False):

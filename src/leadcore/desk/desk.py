@@ -1,10 +1,6 @@
-"""``LeadDesk``: the application service a host calls, one method per lead operation.
-
-Each write method builds its plan (``leadcore.desk.plans``) and hands it to the runner, which
-loads, decides, plans and writes in one unit of work. Each read method asks ``reading``
-through the runner. Nothing else happens here: follow any call from its method to its plan to
-the store.
-"""
+"""``LeadDesk``: the application service a host calls, one method per lead operation. Each
+write method hands its plan (``leadcore.desk.plans``) to the runner; each read method asks
+``reading`` through it. Follow any call from its method to its plan to the store."""
 
 from __future__ import annotations
 
@@ -16,21 +12,17 @@ from typing import Any, TypeVar, Unpack
 from leadcore import checks
 from leadcore.assignment import Strategy
 from leadcore.clock import Clock
+from leadcore.conditions import LeadCondition
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.events import Event
 from leadcore.ids import IdFactory, uuid4_ids
 from leadcore.intake import LeadRules
-from leadcore.model import (
-    Action,
-    FollowUp,
-    Lead,
-    Pool,
-)
+from leadcore.model import Action, FollowUp, Lead, Pool
 from leadcore.org import OrgDirectory
-from leadcore.policy import Decision, Policy
+from leadcore.policy import Decision, Policy, QuotaPolicy
 from leadcore.records import Away, Grant
-from leadcore.scoring import Readiness, ReadinessSignal, Score, Scorer
+from leadcore.scoring import Predictor, Readiness, ReadinessSignal, Score, Scorer
 from leadcore.storage.protocol import LeadStore
 
 from . import reading
@@ -42,6 +34,7 @@ from .plans.creating import Create
 from .plans.distributing import AutoAssign, Distribute
 from .plans.editing import Delete, Edit
 from .plans.following_up import RecordFollowUp
+from .plans.learned import Repredict
 from .plans.ownership import Assign, ChangeOwner, Claim, GiveBack
 from .plans.pools import CreatePool, UpdatePool
 from .plans.scoring import AcceptSql, RecordActivity, Rescore
@@ -50,7 +43,7 @@ from .plans.transferring import Transfer
 from .reads import Reads
 from .results import BatchResult, Page, PoolSummary
 from .runner import Operation, Runner
-from .setup import Setup
+from .setup import Setup, checked_mapping, checked_predictor
 
 __all__ = ["LeadDesk"]
 
@@ -66,7 +59,9 @@ class LeadDesk:
     ``rules`` and ``custom_fields`` validate lead input. ``strategies`` are the auto-assign
     strategies pools name in ``Pool.auto_assign``; ``rng`` is their random source. ``scorer``
     (a compiled ``ScoreModel``) keeps each lead's score, grade and MQL mark current on create,
-    edit, follow-up and recorded activity.
+    edit, follow-up and recorded activity. Pools name ``quota_policies`` and ``conditions``;
+    ``predictor`` (a fitted learned grade) keeps each lead's ``probability`` current, learning
+    from every lead decided with no refit.
     """
 
     def __init__(
@@ -82,6 +77,9 @@ class LeadDesk:
         strategies: Mapping[str, Strategy] | None = None,
         rng: random.Random | None = None,
         scorer: Scorer | None = None,
+        quota_policies: Mapping[str, QuotaPolicy] | None = None,
+        conditions: Mapping[str, LeadCondition] | None = None,
+        predictor: Predictor | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -92,6 +90,9 @@ class LeadDesk:
             custom_fields=custom_fields if custom_fields is not None else CustomFieldSet(),
             strategies=dict(strategies or {}),
             scorer=scorer,
+            quota_policies=checked_mapping(quota_policies, QuotaPolicy, "quota_policies"),
+            conditions=checked_mapping(conditions, LeadCondition, "conditions"),
+            predictor=checked_predictor(predictor),
         )
         self._runner = Runner(
             store,
@@ -106,7 +107,7 @@ class LeadDesk:
         return self._runner.run(command(setup=self.setup, **arguments))
 
     def _read(self, question: Callable[[Reads], T]) -> T:
-        return self._runner.read(question)
+        return self._runner.read(question)  # a read-only unit of work
 
     def run(self, operation: Operation[Any, T]) -> T:
         """Run an operation of your own (see the Design page) through the desk's runner: load,
@@ -152,18 +153,21 @@ class LeadDesk:
         pool_id: str,
         *,
         custom_fields: Mapping[str, object] | None = None,
+        owner_id: str | None = None,
         **fields: Unpack[LeadFields],
     ) -> Lead:
         """Create a lead in a pool and give it its first owner by the pool's rules. Pool off: the
         creator owns it. On: the default owner, else the pool strategy's choice, else nobody (a
         pool admin assigns it); an ineligible owner leaves it unassigned, with an event saying
-        why. ``ValidationError`` names every bad field at once."""
+        why. ``owner_id``: whoever may assign the pool's leads creates it assigned to that user,
+        who must be eligible as for ``assign``. ``ValidationError`` names every bad field."""
         return self._run(
             Create,
             actor_id=actor_id,
             pool_id=pool_id,
             fields=dict(fields),
             custom_fields=custom_fields,
+            owner_id=owner_id,
         )
 
     def edit(
@@ -421,6 +425,12 @@ class LeadDesk:
         """Bring stored scores up to date (behaviour decays with time); a result per lead."""
         self.setup.require_scorer()
         return self._each(Rescore, lead_ids, actor_id=actor_id)
+
+    def repredict(self, actor_id: str, lead_ids: Iterable[str]) -> BatchResult:
+        """Bring stored learned probabilities up to date with the live model (other leads'
+        outcomes move them), e.g. nightly; a result per lead."""
+        self.setup.require_predictor()
+        return self._each(Repredict, lead_ids, actor_id=actor_id)
 
     def readiness(
         self, actor_id: str, lead_id: str, *, signals: Iterable[ReadinessSignal | str] = ()

@@ -58,6 +58,7 @@ def _pick_refusal(choice: Choice, context: MemoryContext, pool: Pool) -> str | N
         context.user(choice.owner_id),
         context.open_count(choice.owner_id),
         context.away(choice.owner_id),
+        context.quota(choice.owner_id, pool.id),
     )
     return owner_refusal(choice.owner_id, facts, pool)
 
@@ -212,11 +213,13 @@ class Distribute:
 
 def _planned_refusal(choice: Choice, planning: PlanningContext, pool: Pool) -> str | None:
     assert choice.owner_id is not None
-    # The planning context already counts this choice's lead, so the load before it is one less.
+    # The planning context already counts this choice's lead, so the load and the quotas
+    # before it are one less.
     facts = OwnerFacts(
         planning.user(choice.owner_id),
         planning.open_count(choice.owner_id) - 1,
         planning.away(choice.owner_id),
+        tuple(use.plus(-1) for use in planning.quota(choice.owner_id, pool.id)),
     )
     return owner_refusal(choice.owner_id, facts, pool)
 
@@ -236,5 +239,6 @@ def _merged(first: MemoryContext | None, second: MemoryContext) -> MemoryContext
             lead for leads in (*first.history.values(), *second.history.values()) for lead in leads
         ],
         unknown_users=first.unknown_users | second.unknown_users,
+        quotas={**first.quotas, **second.quotas},
         strict=True,
     )

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import attrs
 
+from leadcore.custom_fields import FieldType
 from leadcore.errors import FieldProblem, NotFound, PermissionDenied, ValidationError
 from leadcore.events import Event, EventKind, diff_fields
 from leadcore.model import Action, Pool
@@ -17,6 +18,7 @@ from leadcore.policy import OwnerFacts, owner_refusal
 from ..outcome import AddPool, Outcome, SavePool
 from ..reads import Reads
 from ..setup import Setup
+from .reactions import due_date_problem
 
 __all__ = ["CreatePool", "UpdatePool", "pool_reference_problems"]
 
@@ -60,6 +62,36 @@ def pool_reference_problems(setup: Setup, pool: Pool) -> list[FieldProblem]:
                 "auto_assign", f"no strategy {pool.auto_assign!r} on this desk (known: {known})"
             )
         )
+    problems.extend(_named_problems(setup, pool))
+    return problems
+
+
+def _named_problems(setup: Setup, pool: Pool) -> list[FieldProblem]:
+    """The quota policy, conditions and due-date field a pool names that this desk lacks."""
+    problems = []
+    if pool.quota_policy is not None and pool.quota_policy not in setup.quota_policies:
+        known = ", ".join(sorted(setup.quota_policies)) or "none"
+        problems.append(
+            FieldProblem(
+                "quota_policy",
+                f"no quota policy {pool.quota_policy!r} on this desk (known: {known})",
+            )
+        )
+    for name in pool.conditions:
+        if name not in setup.conditions:
+            known = ", ".join(sorted(setup.conditions)) or "none"
+            problems.append(
+                FieldProblem("conditions", f"no condition {name!r} on this desk (known: {known})")
+            )
+    if pool.due_date_field is not None:
+        dates = [
+            name
+            for name, field in setup.custom_fields.fields.items()
+            if field.type is FieldType.DATE
+        ]
+        problem = due_date_problem(pool.due_date_field, dates)
+        if problem is not None:
+            problems.append(FieldProblem("due_date_field", problem))
     return problems
 
 
