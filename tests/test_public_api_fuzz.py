@@ -31,7 +31,9 @@ from leadcore import (
     load_strategies,
 )
 from leadcore.assignment import build_strategy
+from leadcore.conditions import load_conditions
 from leadcore.config import structure
+from leadcore.policy import QuotaPolicy, load_quota_policies
 from leadcore.scoring import PredictiveModel, ScoreModel
 from leadcore.testing.world import T0, World, make_world, new_lead
 
@@ -185,6 +187,9 @@ LOADERS: dict[str, Callable[[Any], object]] = {
     "load_strategies": load_strategies,
     "build_strategy": build_strategy,
     "structure(Pool)": lambda data: structure(data, Pool),
+    "load_quota_policies": load_quota_policies,
+    "QuotaPolicy.from_dict": QuotaPolicy.from_dict,
+    "load_conditions": load_conditions,
 }
 
 CONFIG_JUNK: st.SearchStrategy[Any] = st.one_of(

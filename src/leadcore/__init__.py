@@ -9,7 +9,9 @@ Everything a host needs is re-exported here; the submodules hold the details:
   (statuses, actions, channels) with Chinese and English labels.
 * ``leadcore.lifecycle`` — the status machine and the event each action writes.
 * ``leadcore.policy`` — roles, permission rules as data, who may see a lead (view scopes),
-  who may own one, the claim rule, temporary grants.
+  who may own one, the claim rule, quotas over time windows, temporary grants.
+* ``leadcore.conditions`` — conditions pools react to on later edits (return to the pool,
+  close, invalidate).
 * ``leadcore.scoring`` — profile and behaviour scores, grades, MQL/SQL, readiness, the learned
   grade, explanations.
 * ``leadcore.assignment`` — round robin, weighted, least loaded, rule routing, performance,
@@ -38,6 +40,7 @@ from leadcore.assignment import (
     RouteCondition,
     Router,
     RoutingRule,
+    Scheduled,
     Strategy,
     Team,
     TieBreak,
@@ -64,6 +67,7 @@ from leadcore.cadence import (
     elapsed,
 )
 from leadcore.clock import Clock, FixedClock, SystemClock
+from leadcore.conditions import ConditionAction, FieldTest, LeadCondition, load_conditions
 from leadcore.custom_fields import CustomField, CustomFieldSet, FieldType
 from leadcore.dedup import (
     DedupKey,
@@ -134,9 +138,14 @@ from leadcore.policy import (
     PermissionRule,
     Policy,
     PolicyConfig,
+    Quota,
+    QuotaPeriod,
+    QuotaPolicy,
+    QuotaUse,
     Reach,
     Role,
     ViewScope,
+    load_quota_policies,
 )
 from leadcore.query import LeadFilter, LeadOrder, LeadQuery, SortKey
 from leadcore.records import Away, Grant, GrantStatus, OwnershipChange, OwnershipRecord
@@ -154,6 +163,7 @@ from leadcore.scoring import (
     GradeScale,
     Prediction,
     PredictiveModel,
+    Predictor,
     ProfileCondition,
     Readiness,
     ReadinessSignal,
@@ -197,6 +207,7 @@ __all__ = [
     "ClockKind",
     "CompanySize",
     "ConcurrencyConflict",
+    "ConditionAction",
     "ConfigError",
     "ConversionOutcome",
     "CounterIds",
@@ -221,6 +232,7 @@ __all__ = [
     "Every",
     "FieldChange",
     "FieldProblem",
+    "FieldTest",
     "FieldType",
     "FixedClock",
     "FollowUp",
@@ -234,6 +246,7 @@ __all__ = [
     "JSONValue",
     "KeyKind",
     "Lead",
+    "LeadCondition",
     "LeadDesk",
     "LeadFilter",
     "LeadOrder",
@@ -268,8 +281,13 @@ __all__ = [
     "PoolSummary",
     "Prediction",
     "PredictiveModel",
+    "Predictor",
     "Priority",
     "ProfileCondition",
+    "Quota",
+    "QuotaPeriod",
+    "QuotaPolicy",
+    "QuotaUse",
     "Reach",
     "Readiness",
     "ReadinessSignal",
@@ -281,6 +299,7 @@ __all__ = [
     "RoutingRule",
     "Runner",
     "Schedule",
+    "Scheduled",
     "ScopedPredictiveModel",
     "Score",
     "ScoreModel",
@@ -316,6 +335,8 @@ __all__ = [
     "find_duplicate_groups",
     "fit_predictive",
     "fit_scoped",
+    "load_conditions",
+    "load_quota_policies",
     "load_strategies",
     "mask_email",
     "mask_phone",

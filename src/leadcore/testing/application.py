@@ -8,8 +8,9 @@ Subclass in a pytest module and say how to make a fresh, empty store::
         def make_store(self) -> MyStore:
             return MyStore(...)
 
-pytest then runs every desk test (operations, views, assignment, scoring, concurrency and the
-permission properties) against a desk over ``MyStore``.
+pytest then runs every desk test (operations, views, assignment, scoring, concurrency, the
+permission properties, quotas and schedules, and what follows from any change: conditions,
+due dates, the learned grade) against a desk over ``MyStore``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from __future__ import annotations
 from leadcore.testing.desk_assignment import AssignmentCase
 from leadcore.testing.desk_concurrency import ConcurrencyCase
 from leadcore.testing.desk_operations import OperationsCase
+from leadcore.testing.desk_peers import PeersCase
 from leadcore.testing.desk_properties import PropertiesCase
+from leadcore.testing.desk_reactions import ReactionsCase
 from leadcore.testing.desk_scoring import ScoringCase
 from leadcore.testing.desk_views import ViewsCase
 
@@ -25,6 +28,13 @@ __all__ = ["DeskApplicationCase"]
 
 
 class DeskApplicationCase(
-    OperationsCase, ViewsCase, AssignmentCase, ScoringCase, ConcurrencyCase, PropertiesCase
+    OperationsCase,
+    ViewsCase,
+    AssignmentCase,
+    ScoringCase,
+    ConcurrencyCase,
+    PropertiesCase,
+    PeersCase,
+    ReactionsCase,
 ):
     """Subclass with ``make_store`` returning a fresh, empty store; pytest runs the tests."""

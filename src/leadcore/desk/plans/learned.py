@@ -147,15 +147,17 @@ class Repredict(LeadCommand):
         return PredictFacts(subject, Learning.start(reads).model)
 
     def decide(self, facts: PredictFacts) -> None:
-        """See :meth:`LeadCommand.require`."""
-        self.require(facts.subject)
+        """Whoever may record activity on the lead; a read-only (converted, merged) lead is
+        left as it is."""
+        if not facts.subject.lead.is_read_only:
+            self.require(facts.subject)
 
     def plan(self, facts: PredictFacts) -> Outcome[Lead]:
         """The lead with its new probability and a ``probability_changed`` event; nothing
         when it is unchanged."""
         s = facts.subject
         probability = round6(facts.model.predict(s.lead).probability)
-        if probability == s.lead.probability:
+        if probability == s.lead.probability or s.lead.is_read_only:
             return Outcome(s.lead)
         done = s.step(Action.RECORD_ACTIVITY, changes={"probability": probability})
         event = attrs.evolve(done.event, kind=EventKind.PROBABILITY_CHANGED)
