@@ -208,7 +208,7 @@ def test_bad_policies_name_the_path_at_fault(data: object, path: str, reason: st
 
 def test_quotas_built_in_code_are_checked_too() -> None:
     with pytest.raises(ValidationError, match="limit"):
-        Quota(True, "day")  # type: ignore[arg-type]
+        Quota(True, "day")
     with pytest.raises(ValidationError, match="period"):
         Quota(3, 7)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="users"):
