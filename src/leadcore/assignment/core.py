@@ -101,8 +101,9 @@ def screen(
             user,
             ctx.open_count(uid) if count_loads and user is not None else None,
             ctx.away(uid) if user is not None else None,
-            ctx.quota(uid, pool_id) if quotas and user is not None else (),
         )
+        if quotas and user is not None:
+            facts = OwnerFacts(facts.user, facts.open_count, facts.away, ctx.quota(uid, pool_id))
         refusal = owner_refusal(uid, facts, pool)
         if refusal is None:
             kept.append(uid)

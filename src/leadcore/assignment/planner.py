@@ -43,6 +43,7 @@ class PlanningContext:
         self.loads: dict[str, int] = {}
         self.overlay: dict[str, JSONValue] = {}
         self.received: dict[tuple[str, str], int] = {}
+        self._quota_pools: dict[str, bool] = {}
         self._users: dict[str, User | None] = {}
         self._away: dict[str, Away | None] = {}
         self._members: dict[str, tuple[str, ...]] = {}
@@ -112,8 +113,19 @@ class PlanningContext:
         owner = choice.owner_id
         if owner is not None:
             self.loads[owner] = self.open_count(owner) + 1
-            if pool_id is not None:
+            counted = self._quota_pools.get(pool_id) if pool_id is not None else False
+            if counted is None and pool_id is not None:
+                counted = self._has_quotas(pool_id)
+            if counted and pool_id is not None:
                 self.received[owner, pool_id] = self.received.get((owner, pool_id), 0) + 1
+
+    def _has_quotas(self, pool_id: str) -> bool:
+        """Whether the pool names a quota policy (known once per pool)."""
+        found = self._quota_pools.get(pool_id)
+        if found is None:
+            pool = self.base.pool(pool_id)
+            found = self._quota_pools[pool_id] = pool is not None and pool.quota_policy is not None
+        return found
 
 
 @attrs.frozen(slots=True)

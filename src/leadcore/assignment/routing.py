@@ -215,7 +215,9 @@ class Router:
                 label = f"team {rule.team}" if rule.team else f"rule {index + 1}'s users"
                 scope = f"{lead.pool_id}/{rule.team or f'rule{index + 1}'}"
                 head = f"rule {rule.describe()} → {label}"
-                return index, Team(rule.users, scope, label), "; ".join([*skipped, head])
+                if skipped:
+                    head = "; ".join([*skipped, head])
+                return index, Team(rule.users, scope, label), head
         index = len(self.rules)
         if not self.default:
             none = "router: no rule matched and there is no default"

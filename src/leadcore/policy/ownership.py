@@ -50,9 +50,10 @@ def owner_refusal(user_id: str, facts: OwnerFacts, pool: Pool) -> str | None:
     cap = pool.max_open_per_user
     if cap is not None and facts.open_count is not None and facts.open_count >= cap:
         return f"over the pool's cap: {facts.open_count} open, pool {pool.name} allows {cap}"
-    for use in facts.quotas:
-        if use.reached:
-            return use.refusal()
+    if facts.quotas:
+        for use in facts.quotas:
+            if use.reached:
+                return use.refusal()
     return None
 
 

@@ -60,8 +60,8 @@ def react(reads: Reads, outcome: Outcome[T]) -> Outcome[T]:
     outcome itself when nothing does."""
     reaction = _Reaction(reads, outcome)
     writes = [reaction.follow(write) for write in outcome.leads]
-    if reaction.learning is not None:
-        reaction.records.extend(reaction.learning.writes())
+    if reaction.learned is not None:
+        reaction.records.extend(reaction.learned.writes())
     if not reaction.replaced and len(reaction.records) == len(outcome.records):
         return outcome
     value: T = _value(outcome.value, reaction.replaced)  # type: ignore[assignment]
@@ -78,7 +78,14 @@ class _Reaction:
         self.records: list[RecordWrite] = list(outcome.records)
         self.replaced: dict[int, Lead] = {}
         self.pools: dict[str, Pool] = {}
-        self.learning = Learning.start(reads) if reads.setup.predictor is not None else None
+        self.learned: Learning | None = None  # read from the store when first needed
+
+    @property
+    def learning(self) -> Learning | None:
+        """The live learned grade (None when the desk has no predictor)."""
+        if self.learned is None and self.reads.setup.predictor is not None:
+            self.learned = Learning.start(self.reads)
+        return self.learned
 
     def follow(self, write: LeadWrite) -> LeadWrite:
         """``write`` with its lead as it follows from the pool's rules."""
@@ -89,15 +96,16 @@ class _Reaction:
         if pool is None:
             pool = self.pools[lead.pool_id] = self.reads.pool(lead.pool_id)
         conditions = self.reads.setup.conditions_of(pool) if pool.conditions else ()
-        if pool.due_date_field is None and not conditions and self.learning is None:
+        learning = self.learning
+        if pool.due_date_field is None and not conditions and learning is None:
             return write
         before = self.reads.uow.get_lead(lead.id) if isinstance(write, SaveLead) else None
         after = _with_due_date(lead, pool.due_date_field)
         _amend(self.events, lead, after, pick=0)
         for condition in conditions:
             after = self.fire(condition, before, after)
-        if self.learning is not None:
-            learned = self.learning.learn(before, after)
+        if learning is not None:
+            learned = learning.learn(before, after)
             _amend(self.events, after, learned, pick=-1)
             after = learned
         if after is lead:
