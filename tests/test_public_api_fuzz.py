@@ -33,9 +33,11 @@ from leadcore import (
 )
 from leadcore.assignment import build_strategy
 from leadcore.cadence import Cadence, CadencePlan, Schedule, SlaClock, WorkingCalendar
+from leadcore.conditions import load_conditions
 from leadcore.config import structure
 from leadcore.conversion import ConversionMapping
 from leadcore.dedup import DedupRules, Normaliser
+from leadcore.policy import QuotaPolicy, load_quota_policies
 from leadcore.scoring import PredictiveModel, ScoreModel
 from leadcore.testing.world import T0, World, make_world, new_lead
 
@@ -210,6 +212,9 @@ LOADERS: dict[str, Callable[[Any], object]] = {
     "SlaPolicy.from_dict": SlaPolicy.from_dict,
     "SlaPolicy.from_json": SlaPolicy.from_json,
     "SlaPolicy.from_toml": SlaPolicy.from_toml,
+    "load_quota_policies": load_quota_policies,
+    "QuotaPolicy.from_dict": QuotaPolicy.from_dict,
+    "load_conditions": load_conditions,
 }
 
 CONFIG_JUNK: st.SearchStrategy[Any] = st.one_of(

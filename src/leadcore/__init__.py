@@ -9,7 +9,9 @@ Everything a host needs is re-exported here; the submodules hold the details:
   (statuses, actions, channels) with Chinese and English labels.
 * ``leadcore.lifecycle`` — the status machine and the event each action writes.
 * ``leadcore.policy`` — roles, permission rules as data, who may see a lead (view scopes),
-  who may own one, the claim rule, temporary grants.
+  who may own one, the claim rule, quotas over time windows, temporary grants.
+* ``leadcore.conditions`` — conditions pools react to on later edits (return to the pool,
+  close, invalidate).
 * ``leadcore.scoring`` — profile and behaviour scores, grades, MQL/SQL, readiness, the learned
   grade, explanations.
 * ``leadcore.assignment`` — round robin, weighted, least loaded, rule routing, performance,
@@ -50,6 +52,7 @@ from leadcore.assignment import (
     RouteCondition,
     Router,
     RoutingRule,
+    Scheduled,
     Strategy,
     Team,
     TieBreak,
@@ -76,6 +79,7 @@ from leadcore.cadence import (
     elapsed,
 )
 from leadcore.clock import Clock, FixedClock, SystemClock
+from leadcore.conditions import ConditionAction, FieldTest, LeadCondition, load_conditions
 from leadcore.conversion import (
     ConversionMapping,
     ConversionReadiness,
@@ -169,9 +173,14 @@ from leadcore.policy import (
     PermissionRule,
     Policy,
     PolicyConfig,
+    Quota,
+    QuotaPeriod,
+    QuotaPolicy,
+    QuotaUse,
     Reach,
     Role,
     ViewScope,
+    load_quota_policies,
 )
 from leadcore.query import LeadFilter, LeadOrder, LeadQuery, SortKey
 from leadcore.records import Away, Grant, GrantStatus, OwnershipChange, OwnershipRecord
@@ -189,6 +198,7 @@ from leadcore.scoring import (
     GradeScale,
     Prediction,
     PredictiveModel,
+    Predictor,
     ProfileCondition,
     Readiness,
     ReadinessSignal,
@@ -257,6 +267,7 @@ __all__ = [
     "ColumnMapping",
     "CompanySize",
     "ConcurrencyConflict",
+    "ConditionAction",
     "ConfigError",
     "ConversionGate",
     "ConversionMapping",
@@ -298,6 +309,7 @@ __all__ = [
     "FieldChange",
     "FieldIn",
     "FieldProblem",
+    "FieldTest",
     "FieldType",
     "FixedClock",
     "FollowUp",
@@ -315,6 +327,7 @@ __all__ = [
     "KeyKind",
     "LadderStep",
     "Lead",
+    "LeadCondition",
     "LeadDesk",
     "LeadFilter",
     "LeadOrder",
@@ -353,8 +366,13 @@ __all__ = [
     "PoolSummary",
     "Prediction",
     "PredictiveModel",
+    "Predictor",
     "Priority",
     "ProfileCondition",
+    "Quota",
+    "QuotaPeriod",
+    "QuotaPolicy",
+    "QuotaUse",
     "Reach",
     "Readiness",
     "ReadinessSignal",
@@ -369,6 +387,7 @@ __all__ = [
     "RowStatus",
     "Runner",
     "Schedule",
+    "Scheduled",
     "ScopedPredictiveModel",
     "Score",
     "ScoreModel",
@@ -411,6 +430,8 @@ __all__ = [
     "fit_predictive",
     "fit_scoped",
     "get_labels",
+    "load_conditions",
+    "load_quota_policies",
     "load_strategies",
     "mask_email",
     "mask_phone",

@@ -58,6 +58,7 @@ class EventKind(LabelledEnum):
     FOLLOWERS_CHANGED = "followers_changed", "关注变更", "Followers changed"
     ACTIVITY_RECORDED = "activity_recorded", "行为记录", "Activity recorded"
     SCORE_CHANGED = "score_changed", "评分变更", "Score changed"
+    PROBABILITY_CHANGED = "probability_changed", "转化概率变更", "Conversion probability changed"
     MQL_REACHED = "mql_reached", "成为营销认可线索", "Became MQL"
     SQL_ACCEPTED = "sql_accepted", "销售认可", "Accepted by sales (SQL)"
     GRANT_REQUESTED = "grant_requested", "申请临时查看权限", "Temporary access requested"

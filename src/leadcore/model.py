@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
 
 import attrs
 
 from leadcore.checks import text_problem
-from leadcore.currencies import ISO_4217
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.export import FOLLOW_UP_COLUMNS, LEAD_COLUMNS, Labels, Record, lead_repr
 from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
+from leadcore.money import Money
 from leadcore.vocabulary import (
     DEFAULT_SALES_STAGES,
     OPEN_STATUSES,
@@ -55,47 +55,6 @@ __all__ = [
     "Priority",
     "SourceChannel",
 ]
-
-
-_MAX_AMOUNT: Final = Decimal("1e15")
-
-
-def _to_decimal(value: Decimal | int | str) -> Decimal:
-    if isinstance(value, float | bool) or not isinstance(value, Decimal | int | str):
-        raise ValidationError(
-            [FieldProblem("amount", f"must be Decimal, int or str, not {type(value).__name__}")]
-        )
-    try:
-        amount = Decimal(value.strip() if isinstance(value, str) else value)
-    except (InvalidOperation, TypeError, ValueError) as e:
-        raise ValidationError(
-            [FieldProblem("amount", f"{value!r} is not a number (e.g. '1000.00')")]
-        ) from e
-    if not amount.is_finite():
-        raise ValidationError([FieldProblem("amount", "must be a finite number")])
-    if amount < 0:
-        raise ValidationError([FieldProblem("amount", f"must not be negative, not {amount}")])
-    if amount >= _MAX_AMOUNT:
-        raise ValidationError([FieldProblem("amount", "must be below 10^15")])
-    return amount
-
-
-@attrs.frozen(slots=True)
-class Money:
-    """A non-negative amount in an ISO 4217 currency; ``Decimal`` inside, never float.
-    ``Money("1000")`` is CNY 1000."""
-
-    amount: Decimal = attrs.field(converter=_to_decimal)
-    currency: str = "CNY"
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.currency, str) or self.currency not in ISO_4217:
-            raise ValidationError(
-                [FieldProblem("currency", f"{self.currency!r} is not an ISO 4217 code like 'CNY'")]
-            )
-
-    def __str__(self) -> str:
-        return f"{self.currency} {self.amount}"
 
 
 CustomValue = str | int | Decimal | bool | date | tuple[str, ...]
@@ -147,6 +106,8 @@ class Lead:
     when the lead was first followed up (its response time), ``protected_until`` when an
     admin's protection from recycling ends, and ``sla_steps`` the reminder, warning and
     escalation steps already emitted in the SLA period that began at ``sla_period``.
+    ``probability`` is the learned grade's conversion probability (kept by a desk with a
+    predictor: strictly between 0 and 1 while pending, 1 converted, 0 lost or invalid).
     ``collaborator_roles`` gives some collaborators a named role with its own rights (e.g.
     ``"marketing_owner"`` for a 市场 co-owner beside the 销售 owner); plain collaborators have none.
     Invariants: an unassigned lead has no owner; an assigned or following lead has one; a merged
@@ -186,6 +147,7 @@ class Lead:
     stage: str | None = None
     score: float | None = None
     grade: str | None = None
+    probability: float | None = None
     mql_at: datetime | None = None
     sql_at: datetime | None = None
     assigned_at: datetime | None = None
@@ -222,6 +184,11 @@ class Lead:
             problems.append(
                 FieldProblem("collaborator_roles", f"names non-collaborators: {sorted(stray)}")
             )
+        p = self.probability
+        if p is not None and (
+            isinstance(p, bool) or not isinstance(p, float | int) or not 0 <= p <= 1
+        ):
+            problems.append(FieldProblem("probability", f"must be from 0 to 1 or None, not {p!r}"))
         if self.status is LeadStatus.CONVERTED and self.converted_customer_id is None:
             problems.append(
                 FieldProblem("converted_customer_id", "a converted lead names its customer")
@@ -303,6 +270,10 @@ class Pool:
     pool's waiting leads a member may open in detail a day (anti-scraping).
     ``conversion_gate`` says which leads may be converted; a pool admin may reopen a lead
     converted by mistake within ``reopen_hours`` of its conversion (any time when None).
+    ``quota_policy`` names the desk's quota policy (leads a member may receive per day, week or
+    month); ``conditions`` name the desk's conditions re-evaluated on every later change of a
+    lead (return it to the pool, close it); ``due_date_field`` names a date field (a lead
+    field such as ``mql_at`` or ``custom.<name>``) the next follow-up due date is taken from.
     """
 
     id: str
@@ -335,6 +306,11 @@ class Pool:
     claim_lock_hours: float | None = None
     max_opens_per_day: int | None = None
     sla_policy: str | None = None
+    quota_policy: str | None = None
+    conditions: tuple[str, ...] = attrs.field(
+        default=(), converter=_text_tuple, validator=_texts_only
+    )
+    due_date_field: str | None = None
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -410,7 +386,13 @@ def _pool_problems(pool: Pool) -> list[FieldProblem]:
                     f"must be less than recycle_hours ({recycle:g}), not {warn:g}",
                 )
             )
-    for field in ("default_owner_id", "auto_assign", "sla_policy"):
+    for field in (
+        "default_owner_id",
+        "auto_assign",
+        "sla_policy",
+        "quota_policy",
+        "due_date_field",
+    ):
         value = getattr(pool, field)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             problems.append(FieldProblem(field, "must be a non-blank id or None"))
@@ -420,6 +402,8 @@ def _pool_problems(pool: Pool) -> list[FieldProblem]:
         )
     if len(set(pool.sales_stages)) != len(pool.sales_stages):
         problems.append(FieldProblem("sales_stages", "must not repeat a stage"))
+    if len(set(pool.conditions)) != len(pool.conditions):
+        problems.append(FieldProblem("conditions", "must not name a condition twice"))
     return problems
 
 

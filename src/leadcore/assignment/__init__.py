@@ -31,6 +31,7 @@ from leadcore.assignment.planner import (
     plan_distribution,
 )
 from leadcore.assignment.routing import Chain, RouteCondition, Router, RoutingRule
+from leadcore.assignment.schedules import Scheduled
 from leadcore.records import Away
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "RouteCondition",
     "Router",
     "RoutingRule",
+    "Scheduled",
     "Strategy",
     "Team",
     "TieBreak",

@@ -19,23 +19,25 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
+from leadcore.cadence import Schedule
 from leadcore.config import parse_json, parse_toml
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 
 from .balancers import LeastLoaded, PerformanceBased, RoundRobin, WeightedRoundRobin
 from .core import Strategy, TieBreak
 from .routing import Chain, RouteCondition, Router, RoutingRule
+from .schedules import Scheduled, as_schedule
 
 __all__ = ["KINDS", "build_strategy", "load_strategies"]
 
-_LEAF_KEYS: Final = ("kind", "name", "users", "capacity", "default_capacity")
+_LEAF_KEYS: Final = ("kind", "name", "users", "capacity", "default_capacity", "schedule")
 _KEYS: Final[dict[str, tuple[str, ...]]] = {
     "round_robin": _LEAF_KEYS,
     "weighted_round_robin": (*_LEAF_KEYS, "weights", "default_weight", "tie_break"),
     "least_loaded": (*_LEAF_KEYS, "tie_break"),
     "performance": (*_LEAF_KEYS, "tie_break", "dimension", "min_sample", "fallback"),
-    "router": ("kind", "name", "teams", "rules", "default", "then"),
-    "chain": ("kind", "name", "steps"),
+    "router": ("kind", "name", "teams", "rules", "default", "then", "schedule"),
+    "chain": ("kind", "name", "steps", "schedule"),
 }
 KINDS: Final = tuple(_KEYS)
 """The strategy kinds ``build_strategy`` knows."""
@@ -153,8 +155,14 @@ class _Reader:
                 fields.update(self.router_parts(spec, path))
             except _Bad:
                 failed = True
+        schedule = None
+        if "schedule" in spec:
+            try:
+                schedule = self.schedule(spec["schedule"], f"{path}.schedule")
+            except _Bad:
+                failed = True
         for key, value in spec.items():
-            if key in ("kind", "name", "teams", "rules", "default") or key not in known:
+            if key in ("kind", "name", "teams", "rules", "default", "schedule") or key not in known:
                 continue
             try:
                 fields[key] = readers[key](value, f"{path}.{key}")
@@ -162,7 +170,15 @@ class _Reader:
                 failed = True
         if failed:
             raise _Bad(path)
-        return self.construct(kind, fields, path)
+        built = self.construct(kind, fields, path)
+        return built if schedule is None else Scheduled(built, schedule)
+
+    def schedule(self, value: object, path: str) -> Schedule:
+        try:
+            return as_schedule(value, path)  # type: ignore[arg-type]
+        except ValidationError as e:
+            self.problems.extend(e.problems)
+            raise _Bad(path) from None
 
     def construct(self, kind: str, fields: dict[str, object], path: str) -> Strategy:
         classes: dict[str, Callable[..., Strategy]] = {
@@ -237,8 +253,16 @@ class _Reader:
         spec = self.table(raw, path, "when / team / users")
         failed = False
         for key in spec:
-            if key not in ("when", "team", "users"):
-                self.bad(f"{path}.{key}", "is not a rule setting; known: when, team, users")
+            if key not in ("when", "team", "users", "schedule"):
+                self.bad(
+                    f"{path}.{key}", "is not a rule setting; known: when, team, users, schedule"
+                )
+                failed = True
+        schedule = None
+        if "schedule" in spec:
+            try:
+                schedule = self.schedule(spec["schedule"], f"{path}.schedule")
+            except _Bad:
                 failed = True
         conditions: list[RouteCondition] = []
         when = self.table(spec.get("when", {}), f"{path}.when", "lead field → value(s)")
@@ -263,7 +287,7 @@ class _Reader:
         if failed:
             raise _Bad(path)
         try:
-            return RoutingRule(tuple(conditions), users, name)
+            return RoutingRule(tuple(conditions), users, name, schedule)
         except ValidationError as e:
             for p in e.problems:
                 self.problems.append(FieldProblem(f"{path}.{p.field}", p.reason))

@@ -37,7 +37,8 @@ def state_key(strategy: str, scope: str, part: str) -> str:
     """The store state key a strategy keeps ``part`` under: ``assign:{strategy}:{scope}:{part}``.
 
     ``scope`` is the pool id, or ``{pool}/{team}`` for a team picked by a router, so each team
-    has its own cursor. These are the only keys of the store's key-value state."""
+    has its own cursor. Besides these, the store's key-value state holds only the desk's live
+    learned grade (``learned:model``)."""
     return f"assign:{strategy}:{scope}:{part}"
 
 

@@ -20,6 +20,7 @@ from leadcore.errors import LeadcoreError
 from leadcore.jsonvalue import JSONValue
 from leadcore.model import Lead, LeadStatus, Pool
 from leadcore.org import User
+from leadcore.policy.quotas import QuotaUse
 from leadcore.records import Away
 
 from .choice import Choice
@@ -107,6 +108,11 @@ class AssignmentContext(Protocol):
         """The user's past outcomes on decided leads whose ``field`` has ``value``."""
         ...
 
+    def quota(self, user_id: str, pool_id: str) -> tuple[QuotaUse, ...]:
+        """Where the user stands against the quotas of the pool's quota policy (none without
+        one)."""
+        ...
+
 
 class MemoryContext:
     """An in-memory :class:`AssignmentContext`: the facts a decision reads, handed in.
@@ -117,6 +123,10 @@ class MemoryContext:
     every user here, sorted. ``history`` is past leads for track records. :meth:`apply`
     records a choice (its state updates, one more open lead for its owner), so a run of choices
     behaves as the store would.
+
+    ``quotas`` gives, per ``(user id, pool id)``, where the user stands against that pool's
+    quotas (:class:`~leadcore.policy.QuotaUse`, as the desk loads them); :meth:`apply` with the
+    lead's pool counts the lead toward them.
 
     ``strict`` (what the desk uses) makes reading a user or a state key that was not handed in
     an error instead of "unknown": a strategy whose ``needs`` missed something fails loudly.
@@ -134,6 +144,7 @@ class MemoryContext:
         away: Iterable[Away] = (),
         history: Iterable[Lead] = (),
         unknown_users: Iterable[str] = (),
+        quotas: Mapping[tuple[str, str], Iterable[QuotaUse]] | None = None,
         strict: bool = False,
     ) -> None:
         self.users: dict[str, User] = {
@@ -150,6 +161,9 @@ class MemoryContext:
         for period in self.away_periods:
             self._away_of.setdefault(period.user_id, []).append(period)
         self.history: dict[str, list[Lead]] = {}
+        self.quotas: dict[tuple[str, str], tuple[QuotaUse, ...]] = {
+            key: tuple(uses) for key, uses in (quotas or {}).items()
+        }
         self.strict = strict
         for lead in history:
             if lead.owner_id is not None:
@@ -204,9 +218,24 @@ class MemoryContext:
         """See ``AssignmentContext.track_record``."""
         return track_record_of(self.history.get(user_id, ()), field, value)
 
-    def apply(self, choice: Choice) -> None:
-        """Record ``choice`` as the desk would: write its state, count the lead to its owner."""
+    def quota(self, user_id: str, pool_id: str) -> tuple[QuotaUse, ...]:
+        """See ``AssignmentContext.quota``."""
+        found = self.quotas.get((user_id, pool_id))
+        if found is not None:
+            return found
+        pool = self.pools.get(pool_id)
+        if self.strict and pool is not None and pool.quota_policy is not None:
+            raise self._undeclared(f"the quotas of {user_id!r} in pool {pool_id!r}")
+        return ()
+
+    def apply(self, choice: Choice, pool_id: str | None = None) -> None:
+        """Record ``choice`` as the desk would: write its state, count the lead to its owner
+        (and, given the lead's ``pool_id``, toward their quotas there)."""
         for key, value in choice.state_updates.items():
             self.data[key] = value
-        if choice.owner_id is not None:
-            self.loads[choice.owner_id] = self.loads.get(choice.owner_id, 0) + 1
+        owner = choice.owner_id
+        if owner is not None:
+            self.loads[owner] = self.loads.get(owner, 0) + 1
+            uses = self.quotas.get((owner, pool_id)) if pool_id is not None else None
+            if uses and pool_id is not None:
+                self.quotas[owner, pool_id] = tuple(use.plus(1) for use in uses)

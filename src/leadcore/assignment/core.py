@@ -88,10 +88,11 @@ def screen(
     users: Sequence[str], ctx: AssignmentContext, pool_id: str
 ) -> tuple[list[str], dict[str, str]]:
     """Split candidates into those who may own a lead of the pool and those who may not, with
-    why (unknown, inactive, not a member, away, at the pool's open-lead cap): the one
-    owner-eligibility rule every hand-out obeys."""
+    why (unknown, inactive, not a member, away, at the pool's open-lead cap or at a quota): the
+    one owner-eligibility rule every hand-out obeys."""
     pool = ctx.pool(pool_id) or Pool(id=pool_id, name=pool_id)
     count_loads = pool.max_open_per_user is not None
+    quotas = pool.quota_policy is not None
     kept: list[str] = []
     excluded: dict[str, str] = {}
     for uid in users:
@@ -102,6 +103,7 @@ def screen(
             ctx.open_count(uid) if count_loads and user is not None else None,
             ctx.away(uid) if user is not None else None,
             pool,
+            quotas=ctx.quota(uid, pool_id) if quotas and user is not None else (),
         )
         if refusal is None:
             kept.append(uid)

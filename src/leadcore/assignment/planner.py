@@ -19,6 +19,7 @@ import attrs
 from leadcore.jsonvalue import JSONValue
 from leadcore.model import Lead, LeadStatus, Pool
 from leadcore.org import User
+from leadcore.policy.quotas import QuotaUse
 from leadcore.records import Away
 
 from .choice import Choice
@@ -41,6 +42,8 @@ class PlanningContext:
         self.base = base
         self.loads: dict[str, int] = {}
         self.overlay: dict[str, JSONValue] = {}
+        self.received: dict[tuple[str, str], int] = {}
+        self._quota_pools: dict[str, bool] = {}
         self._users: dict[str, User | None] = {}
         self._away: dict[str, Away | None] = {}
         self._members: dict[str, tuple[str, ...]] = {}
@@ -97,11 +100,32 @@ class PlanningContext:
         """See ``AssignmentContext.track_record``."""
         return self.base.track_record(user_id, field, value)
 
-    def apply(self, choice: Choice) -> None:
-        """Record ``choice``: overlay its state updates, count its lead to its owner."""
+    def quota(self, user_id: str, pool_id: str) -> tuple[QuotaUse, ...]:
+        """The base standing plus the leads of the pool planned for the user so far."""
+        uses = self.base.quota(user_id, pool_id)
+        planned = self.received.get((user_id, pool_id), 0)
+        return tuple(use.plus(planned) for use in uses) if planned and uses else uses
+
+    def apply(self, choice: Choice, pool_id: str | None = None) -> None:
+        """Record ``choice``: overlay its state updates, count its lead to its owner (and,
+        given the lead's ``pool_id``, toward their quotas there)."""
         self.overlay.update(choice.state_updates)
-        if choice.owner_id is not None:
-            self.loads[choice.owner_id] = self.open_count(choice.owner_id) + 1
+        owner = choice.owner_id
+        if owner is not None:
+            self.loads[owner] = self.open_count(owner) + 1
+            counted = self._quota_pools.get(pool_id) if pool_id is not None else False
+            if counted is None and pool_id is not None:
+                counted = self._has_quotas(pool_id)
+            if counted and pool_id is not None:
+                self.received[owner, pool_id] = self.received.get((owner, pool_id), 0) + 1
+
+    def _has_quotas(self, pool_id: str) -> bool:
+        """Whether the pool names a quota policy (known once per pool)."""
+        found = self._quota_pools.get(pool_id)
+        if found is None:
+            pool = self.base.pool(pool_id)
+            found = self._quota_pools[pool_id] = pool is not None and pool.quota_policy is not None
+        return found
 
 
 @attrs.frozen(slots=True)
@@ -173,7 +197,7 @@ def plan_distribution(
             )
         else:
             choice = strategy.choose(lead, planning)
-            planning.apply(choice)
+            planning.apply(choice, lead.pool_id)
         seen.add(lead.id)
         choices.append(choice)
     return DistributionPlan(tuple(lead_ids), tuple(choices), dict(planning.overlay))

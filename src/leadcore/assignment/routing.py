@@ -10,6 +10,7 @@ from typing import ClassVar
 
 import attrs
 
+from leadcore.cadence import Schedule
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead, Pool
 
@@ -111,17 +112,25 @@ class RouteCondition:
 class RoutingRule:
     """If the lead passes every condition in ``when`` (none: always), it goes to ``users``.
 
-    ``team`` names the user list in reasons and scopes the balancer's state (its own cursor)."""
+    ``team`` names the user list in reasons and scopes the balancer's state (its own cursor).
+    With a ``schedule``, the rule is active only in its windows: outside them it is skipped
+    (the next rule is tried) and its users are excluded with the reason."""
 
     when: tuple[RouteCondition, ...] = attrs.field(converter=_conditions)
     users: tuple[str, ...] = attrs.field(converter=_unique)
     team: str | None = None
+    schedule: Schedule | None = None
     _text: str = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if not self.users:
             raise ValidationError(
                 [FieldProblem("users", "a rule must send leads to at least one user")],
+                subject="rule",
+            )
+        if self.schedule is not None and not isinstance(self.schedule, Schedule):
+            raise ValidationError(
+                [FieldProblem("schedule", "must be a Schedule (or None: always active)")],
                 subject="rule",
             )
         object.__setattr__(self, "_text", ", ".join(c.describe() for c in self.when) or "always")
@@ -156,6 +165,7 @@ class Router:
     _last: tuple[Lead, tuple[int, Team | None, str]] | None = attrs.field(
         init=False, repr=False, eq=False, default=None
     )
+    _scheduled: bool = attrs.field(init=False, repr=False, eq=False, default=False)
 
     def __attrs_post_init__(self) -> None:
         if not self.name.strip() or ":" in self.name:
@@ -176,6 +186,7 @@ class Router:
                         found[uid] = why
             unmatched.append(MappingProxyType(found))
         object.__setattr__(self, "_unmatched", tuple(unmatched))
+        object.__setattr__(self, "_scheduled", any(r.schedule is not None for r in self.rules))
 
     def _route(self, lead: Lead) -> tuple[int, Team | None, str]:
         """The first matching rule's index, its team and how it was reached (the default team
@@ -190,20 +201,53 @@ class Router:
         object.__setattr__(self, "_last", (lead, found))
         return found
 
-    def _first_match(self, lead: Lead) -> tuple[int, Team | None, str]:
+    def _first_match(
+        self, lead: Lead, skip: Callable[[RoutingRule], str | None] | None = None
+    ) -> tuple[int, Team | None, str]:
+        """The first matching rule not skipped (``skip`` says why a rule is off, or None)."""
+        skipped = []
         for index, rule in enumerate(self.rules):
             if rule.matches(lead):
+                why = None if skip is None or rule.schedule is None else skip(rule)
+                if why is not None:
+                    skipped.append(f"rule {rule.describe()} is off ({why})")
+                    continue
                 label = f"team {rule.team}" if rule.team else f"rule {index + 1}'s users"
                 scope = f"{lead.pool_id}/{rule.team or f'rule{index + 1}'}"
-                return index, Team(rule.users, scope, label), f"rule {rule.describe()} → {label}"
+                head = f"rule {rule.describe()} → {label}"
+                if skipped:
+                    head = "; ".join([*skipped, head])
+                return index, Team(rule.users, scope, label), head
         index = len(self.rules)
         if not self.default:
-            return index, None, "router: no rule matched and there is no default"
+            none = "router: no rule matched and there is no default"
+            return index, None, "; ".join([*skipped, none])
         team = Team(self.default, f"{lead.pool_id}/default", "the default team")
-        return index, team, "no rule matched → the default team"
+        return index, team, "; ".join([*skipped, "no rule matched → the default team"])
+
+    def _teams(self, lead: Lead) -> list[Team]:
+        """Every team a choice for ``lead`` may go to, whatever the time: each matching rule's
+        up to the first without a schedule (else the default team)."""
+        found = []
+        for index, rule in enumerate(self.rules):
+            if rule.matches(lead):
+                found.append(
+                    Team(rule.users, f"{lead.pool_id}/{rule.team or f'rule{index + 1}'}", "")
+                )
+                if rule.schedule is None:
+                    return found
+        if self.default:
+            found.append(Team(self.default, f"{lead.pool_id}/default", ""))
+        return found
 
     def needs(self, lead: Lead, pool: Pool | None) -> Needs:
-        """What the matching rule's team and ``then`` will read."""
+        """What the matching rule's team and ``then`` will read (with scheduled rules: what
+        any team the lead may go to at any time reads)."""
+        if self._scheduled:
+            found = Needs()
+            for possible in self._teams(lead):
+                found = found | self.then.needs_among(lead, pool, possible)
+            return found
         _, team, _ = self._route(lead)
         return Needs() if team is None else self.then.needs_among(lead, pool, team)
 
@@ -212,12 +256,19 @@ class Router:
         return self.needs(lead, pool)
 
     def choose(self, lead: Lead, ctx: AssignmentContext) -> Choice:
-        """Route ``lead`` to the first matching rule's team and let ``then`` pick a member."""
-        index, team, head = self._route(lead)
+        """Route ``lead`` to the first matching rule's team that is not off (outside its
+        schedule) and let ``then`` pick a member."""
+        unmatched: Mapping[str, str]
+        if self._scheduled:
+            index, team, head = self._first_match(lead, lambda r: _why_off(r, ctx))
+            unmatched = self._excluded(lead, index, team, ctx)
+        else:
+            index, team, head = self._route(lead)
+            unmatched = self._unmatched[index]
         if team is None:
-            return decline(self.name, head, None, self._unmatched[index])
+            return decline(self.name, head, None, unmatched)
         choice = self.then.choose_among(lead, ctx, team)
-        excluded = dict(self._unmatched[index])
+        excluded = dict(unmatched)
         excluded.update(choice.excluded)
         return Choice(
             choice.owner_id,
@@ -232,6 +283,26 @@ class Router:
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         """Same as :meth:`choose`: a router's rules pick the team, whatever team it is given."""
         return self.choose(lead, ctx)
+
+    def _excluded(
+        self, lead: Lead, index: int, team: Team | None, ctx: AssignmentContext
+    ) -> dict[str, str]:
+        """The users of the rules before ``index`` (each did not match, or was off) who are
+        not in the chosen ``team``, with why."""
+        keep = set(team.users) if team is not None else set()
+        found: dict[str, str] = {}
+        for rule in self.rules[:index]:
+            why = _why_off(rule, ctx) if rule.matches(lead) else None
+            reason = f"rule {rule.describe()} {'is off: ' + why if why else 'did not match'}"
+            for uid in rule.users:
+                if uid not in keep and uid not in found:
+                    found[uid] = reason
+        return found
+
+
+def _why_off(rule: RoutingRule, ctx: AssignmentContext) -> str | None:
+    """Why ``rule`` is off at the decision's time (outside its schedule), or None."""
+    return None if rule.schedule is None else rule.schedule.why_closed(ctx.now)
 
 
 @attrs.frozen(slots=True)

@@ -90,6 +90,9 @@ class PoolSettings(TypedDict, total=False):
     claim_lock_hours: float | None
     max_opens_per_day: int | None
     sla_policy: str | None
+    quota_policy: str | None
+    conditions: tuple[str, ...] | list[str]
+    due_date_field: str | None
 
 
 class FollowUpFields(TypedDict, total=False):

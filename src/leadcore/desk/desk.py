@@ -1,10 +1,6 @@
-"""``LeadDesk``: the application service a host calls, one method per lead operation.
-
-Each write method builds its plan (``leadcore.desk.plans``) and hands it to the runner, which
-loads, decides, plans and writes in one unit of work. Each read method asks ``reading``
-through the runner. Nothing else happens here: follow any call from its method to its plan to
-the store.
-"""
+"""``LeadDesk``: the application service a host calls, one method per lead operation. Each
+write method hands its plan (``leadcore.desk.plans``) to the runner; each read method asks
+``reading`` through it. Follow any call from its method to its plan to the store."""
 
 from __future__ import annotations
 
@@ -16,6 +12,7 @@ from typing import Any, TypeVar, Unpack
 from leadcore import checks
 from leadcore.assignment import Strategy
 from leadcore.clock import Clock
+from leadcore.conditions import LeadCondition
 from leadcore.conversion import ConversionMapping, ConversionSetup, CustomerDirectory
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.dedup import DuplicatePolicies, DuplicatePolicy
@@ -25,9 +22,9 @@ from leadcore.ids import IdFactory, uuid4_ids
 from leadcore.intake import LeadRules
 from leadcore.model import Action, FollowUp, IdCollection, Lead, Pool
 from leadcore.org import OrgDirectory
-from leadcore.policy import Decision, Policy
+from leadcore.policy import Decision, Policy, QuotaPolicy
 from leadcore.records import Away, Grant
-from leadcore.scoring import Readiness, ReadinessSignal, Score, Scorer
+from leadcore.scoring import Predictor, Readiness, ReadinessSignal, Score, Scorer
 from leadcore.sla import SlaPolicy
 from leadcore.storage.protocol import LeadStore
 
@@ -41,6 +38,7 @@ from .plans.closing import Move
 from .plans.distributing import AutoAssign, Distribute
 from .plans.editing import Delete, Edit
 from .plans.following_up import RecordFollowUp
+from .plans.learned import Repredict
 from .plans.ownership import Assign, ChangeOwner, Claim, GiveBack
 from .plans.pools import CreatePool, UpdatePool
 from .plans.scoring import AcceptSql, RecordActivity, Rescore
@@ -49,7 +47,7 @@ from .plans.transferring import Transfer
 from .reads import Reads
 from .results import BatchResult, FollowUps, History, Page, PoolSummary
 from .runner import Operation, Runner
-from .setup import Setup
+from .setup import Setup, checked_mapping, checked_predictor
 from .timekeeping import TimeKeeping
 
 __all__ = ["LeadDesk"]
@@ -73,6 +71,8 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
     unless given) and ``mapping`` says how leads convert into them.
     ``sla_policies`` are the SLA policies pools name in ``Pool.sla_policy`` (recycle rules,
     escalation ladder, clock, cadences).
+    Pools name ``quota_policies`` and ``conditions``; ``predictor`` (a fitted learned grade)
+    keeps each lead's ``probability`` current, learning from every lead decided with no refit.
     """
 
     def __init__(
@@ -92,6 +92,9 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         mapping: ConversionMapping | None = None,
         duplicates: DuplicatePolicies | DuplicatePolicy | None = None,
         sla_policies: Mapping[str, SlaPolicy] | None = None,
+        quota_policies: Mapping[str, QuotaPolicy] | None = None,
+        conditions: Mapping[str, LeadCondition] | None = None,
+        predictor: Predictor | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -106,6 +109,9 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
             normaliser=store.normaliser,
             duplicates=policies(duplicates),
             sla_policies=dict(sla_policies or {}),
+            quota_policies=checked_mapping(quota_policies, QuotaPolicy, "quota_policies"),
+            conditions=checked_mapping(conditions, LeadCondition, "conditions"),
+            predictor=checked_predictor(predictor),
         )
         self._runner = Runner(
             store,
@@ -120,7 +126,7 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         return self._runner.run(command(setup=self.setup, **arguments))
 
     def _read(self, question: Callable[[Reads], T]) -> T:
-        return self._runner.read(question)
+        return self._runner.read(question)  # a read-only unit of work
 
     def run(self, operation: Operation[Any, T]) -> T:
         """Run an operation of your own (see the Design page) through the desk's runner: load,
@@ -391,6 +397,12 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         """Bring stored scores up to date (behaviour decays with time); a result per lead."""
         self.setup.require_scorer()
         return self._each(Rescore, lead_ids, actor_id=actor_id)
+
+    def repredict(self, actor_id: str, lead_ids: Iterable[str]) -> BatchResult:
+        """Bring stored learned probabilities up to date with the live model (other leads'
+        outcomes move them), e.g. nightly; a result per lead."""
+        self.setup.require_predictor()
+        return self._each(Repredict, lead_ids, actor_id=actor_id)
 
     def readiness(
         self, actor_id: str, lead_id: str, *, signals: Iterable[ReadinessSignal | str] = ()

@@ -59,12 +59,15 @@ class IntakeMethods:
         pool_id: str,
         *,
         custom_fields: Mapping[str, object] | None = None,
+        owner_id: str | None = None,
         **fields: Unpack[LeadFields],
     ) -> Lead:
         """Create a lead in a pool and give it its first owner by the pool's rules. Pool off: the
         creator owns it. On: the default owner, else the pool strategy's choice, else nobody (a
         pool admin assigns it); an ineligible owner leaves it unassigned, with an event saying
-        why. ``ValidationError`` names every bad field at once.
+        why. With ``owner_id``, whoever may assign the pool's leads creates it assigned to that
+        user, who must be eligible as for ``assign``. ``ValidationError`` names every bad field
+        at once.
 
         The pool's duplicate policy applies: under ``reject`` a match raises ``DuplicateLead``
         (nothing is written); under ``flag`` the lead is created with a
@@ -78,6 +81,7 @@ class IntakeMethods:
             pool_id=pool_id,
             fields=dict(fields),
             custom_fields=custom_fields,
+            owner_id=owner_id,
         )
         if isinstance(made, Attached):
             raise duplicate_error(made.match, attached=True)

@@ -8,7 +8,7 @@ and nothing that writes. A lead the actor may not see is reported exactly as a m
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Unpack
 
@@ -22,7 +22,7 @@ from leadcore.ids import IdFactory, ResumableIds
 from leadcore.lifecycle import Move, Step, next_status, step
 from leadcore.model import Action, FollowUp, Lead, Pool
 from leadcore.org import OrgDirectory, User
-from leadcore.policy import ClaimFacts, Decision, OwnerFacts, ViewScope
+from leadcore.policy import ClaimFacts, Decision, OwnerFacts, QuotaPolicy, QuotaUse, ViewScope
 from leadcore.query import LeadQuery
 from leadcore.records import RECEIVED, Away, Grant, OwnershipChange
 from leadcore.scoring import Activity, Readiness, ReadinessSignal, readiness
@@ -137,7 +137,12 @@ class Reads:
             if pool.max_open_per_user is not None
             else None
         )
-        return OwnerFacts(user, loads, self.away_now(user_id))
+        return OwnerFacts(user, loads, self.away_now(user_id), self.quota_uses(user_id, pool))
+
+    def quota_uses(self, user_id: str, pool: Pool) -> tuple[QuotaUse, ...]:
+        """Where ``user_id`` stands against the quotas of ``pool``'s quota policy now (none
+        without one), counted from the store in this unit of work."""
+        return quota_uses(self._uow, self.setup.quota_policy_of(pool), user_id, pool, self.now)
 
     def away_now(self, user_id: str) -> Away | None:
         """The away period covering now for the user, if any."""
@@ -233,8 +238,9 @@ class Reads:
         """The counts the claim caps are decided on (and, for a pool with a new-lead lock, when
         the lead arrived in it: its latest transfer, else its creation)."""
         day = self.now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        pool = self._uow.get_pool(lead.pool_id)
         arrived = None
-        if self._uow.get_pool(lead.pool_id).claim_lock_hours is not None:
+        if pool.claim_lock_hours is not None:
             moves = [e.at for e in self.events_of(lead.id) if e.kind is EventKind.TRANSFERRED]
             arrived = max(moves, default=lead.created_at)
         return ClaimFacts(
@@ -246,6 +252,7 @@ class Reads:
             last_given_back_at=self._uow.last_ownership(
                 actor.id, lead.id, OwnershipChange.RELEASED
             ),
+            quotas=self.quota_uses(actor.id, pool),
         )
 
     def received_since(self, user_id: str, since: datetime) -> int:
@@ -265,7 +272,15 @@ class Reads:
 
     def context_for(self, needs: Needs, pools: Iterable[Pool]) -> MemoryContext:
         """A strict ``MemoryContext`` holding exactly ``needs`` (see :func:`context_for`)."""
-        return context_for(self._uow, self.setup.org, needs, pools, now=self.now, rng=self.rng)
+        return context_for(
+            self._uow,
+            self.setup.org,
+            needs,
+            pools,
+            now=self.now,
+            rng=self.rng,
+            quota_policies=self.setup.quota_policy_of,
+        )
 
     # --- ids ---------------------------------------------------------------------------------
     def new_id(self, kind: str) -> str:
@@ -300,11 +315,14 @@ def context_for(
     *,
     now: datetime,
     rng: random.Random,
+    quota_policies: Callable[[Pool], QuotaPolicy | None] | None = None,
 ) -> MemoryContext:
     """The facts a strategy declared in ``needs``, read from ``uow`` and ``org`` before the
     decision, as a strict ``MemoryContext``: the candidate users (unknown ones noted as such),
-    their open-lead counts and away periods, the state keys, and their decided leads when the
-    strategy reads track records. Write the ``Choice``'s state updates back yourself."""
+    their open-lead counts and away periods, the state keys, their decided leads when the
+    strategy reads track records, and — for pools whose quota policy ``quota_policies`` gives —
+    where each candidate stands against its quotas. Write the ``Choice``'s state updates back
+    yourself."""
     known: list[User] = []
     unknown: list[str] = []
     for user_id in sorted(needs.users):
@@ -319,6 +337,14 @@ def context_for(
     history: list[Lead] = []
     if needs.history and ids:
         history = uow.find_leads(LeadQuery(owner_ids=frozenset(ids), statuses=DECIDED_STATUSES))
+    pools = list(pools)
+    quotas: dict[tuple[str, str], tuple[QuotaUse, ...]] = {}
+    if quota_policies is not None:
+        for pool in pools:
+            policy = quota_policies(pool)
+            if policy is not None:
+                for user_id in ids:
+                    quotas[user_id, pool.id] = quota_uses(uow, policy, user_id, pool, now)
     return MemoryContext(
         known,
         loads,
@@ -329,5 +355,20 @@ def context_for(
         away=away,
         history=history,
         unknown_users=unknown,
+        quotas=quotas,
         strict=True,
+    )
+
+
+def quota_uses(
+    uow: UnitOfWork, policy: QuotaPolicy | None, user_id: str, pool: Pool, now: datetime
+) -> tuple[QuotaUse, ...]:
+    """Where ``user_id`` stands against ``policy``'s quotas in ``pool`` at ``now``: the leads
+    they received there (assigned or claimed) since each window began, counted in ``uow``."""
+    if policy is None:
+        return ()
+    return policy.standing(
+        user_id,
+        now,
+        lambda since: uow.count_ownership(user_id, changes=RECEIVED, since=since, pool_id=pool.id),
     )

@@ -2,9 +2,11 @@
 
 In one unit of work: **load** what the plan needs (``Reads``), **decide** (lifecycle and
 policy, pure: a refusal raises before anything is written), **plan** (pure: an ``Outcome``),
-then save each lead with the version it was read at, write the other records, append the
-events, keep the due-time index (when the sweep next looks at each lead written, from its pool's
-SLA rules), and commit. A refusal or a failure anywhere leaves the store as it was.
+add what follows from any change to a lead (``plans.reactions``: a due date taken from a field,
+the pool's conditions, the learned grade), then save each lead with the version it was read
+at, write the other records, append the events, keep the due-time index (when the sweep next
+looks at each lead written, from its pool's SLA rules), and commit. A refusal or a failure
+anywhere leaves the store as it was.
 
 Single operations, batches (a unit of work and a result per lead) and many plans in one unit of
 work (each in a savepoint, for imports and sweeps) all run here. This module and the stores are
@@ -40,6 +42,7 @@ from .outcome import (
     SetState,
     SetSweepAt,
 )
+from .plans.reactions import react
 from .reads import Reads
 from .results import BatchResult, LeadOutcome
 from .setup import Setup
@@ -139,7 +142,7 @@ class Runner:
     def _run_in(self, reads: Reads, uow: UnitOfWork, operation: Operation[F, T]) -> T:
         facts = operation.load(reads)
         operation.decide(facts)
-        outcome = operation.plan(facts)
+        outcome = react(reads, operation.plan(facts))
         apply(uow, outcome)
         self._keep_sweep_times(uow, outcome)
         return outcome.value

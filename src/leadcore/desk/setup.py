@@ -1,14 +1,17 @@
 """The rules a desk applies, as one value handed to every plan: the policy, the org directory,
 entry rules and custom fields, the auto-assign strategies, the scorer, what conversion uses
-(the customer directory and the field mapping) and the SLA policies."""
+(the customer directory and the field mapping), the SLA policies, the quota policies, the
+conditions pools react to and the learned grade."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 import attrs
 
 from leadcore.assignment import Strategy
+from leadcore.conditions import LeadCondition
 from leadcore.conversion import ConversionSetup
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.dedup import DuplicatePolicies, Normaliser
@@ -17,11 +20,52 @@ from leadcore.frozen import frozen_mapping
 from leadcore.intake import LeadRules
 from leadcore.model import Pool
 from leadcore.org import OrgDirectory
-from leadcore.policy import Policy
-from leadcore.scoring import Scorer
+from leadcore.policy import Policy, QuotaPolicy
+from leadcore.scoring import Predictor, Scorer
 from leadcore.sla import PoolSla, SlaPolicy, effective_policy
 
-__all__ = ["Setup"]
+__all__ = ["Setup", "checked_mapping", "checked_predictor"]
+
+V = TypeVar("V")
+
+
+def checked_mapping(value: Mapping[str, V] | None, kind: type[V], name: str) -> dict[str, V]:
+    """``value`` as a dict of named ``kind`` values; ``ValidationError`` naming each wrong one."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            [
+                FieldProblem(
+                    name, f"must map a name to a {kind.__name__}, not {type(value).__name__}"
+                )
+            ]
+        )
+    problems = [
+        FieldProblem(f"{name}.{key}", f"must be a {kind.__name__}, not {type(item).__name__}")
+        for key, item in value.items()
+        if not isinstance(key, str) or not isinstance(item, kind)
+    ]
+    if problems:
+        raise ValidationError(problems)
+    return dict(value)
+
+
+def checked_predictor(
+    value: Predictor | None,
+) -> Predictor | None:
+    """``value`` if it is a fitted learned grade (or None); ``ValidationError`` otherwise."""
+    if value is None or isinstance(value, Predictor):
+        return value
+    raise ValidationError(
+        [
+            FieldProblem(
+                "predictor",
+                f"must be a PredictiveModel or ScopedPredictiveModel (fit_predictive, "
+                f"fit_scoped), not {type(value).__name__}",
+            )
+        ]
+    )
 
 
 def _policies(value: object) -> Mapping[str, SlaPolicy]:
@@ -40,7 +84,9 @@ class Setup:
     strategies pools name in ``Pool.auto_assign``; ``scorer`` keeps scores current when set;
     ``conversion`` holds the customer directory and the field mapping; ``normaliser`` reads
     duplicate keys (with the store's own rules); ``duplicates`` holds each pool's duplicate
-    policy."""
+    policy;
+    ``quota_policies`` and ``conditions`` are what pools name in ``Pool.quota_policy`` and
+    ``Pool.conditions``; ``predictor`` is the learned grade the desk starts from."""
 
     org: OrgDirectory
     policy: Policy
@@ -55,6 +101,38 @@ class Setup:
     _sla_cache: dict[tuple[object, ...], PoolSla] = attrs.field(
         factory=dict, init=False, eq=False, repr=False
     )
+    quota_policies: Mapping[str, QuotaPolicy] = attrs.field(factory=dict)
+    conditions: Mapping[str, LeadCondition] = attrs.field(factory=dict)
+    predictor: Predictor | None = None
+
+    def quota_policy_of(self, pool: Pool) -> QuotaPolicy | None:
+        """The quota policy ``pool.quota_policy`` names (None when it names none);
+        ``ConfigError`` if this desk was not given it."""
+        if pool.quota_policy is None:
+            return None
+        found = self.quota_policies.get(pool.quota_policy)
+        if found is None:
+            raise ConfigError(
+                f"pools[{pool.id}].quota_policy",
+                f"names quota policy {pool.quota_policy!r}, which this desk was not given "
+                f"(known: {', '.join(sorted(self.quota_policies)) or 'none'})",
+            )
+        return found
+
+    def conditions_of(self, pool: Pool) -> tuple[LeadCondition, ...]:
+        """The conditions ``pool.conditions`` names, in order; ``ConfigError`` for one this
+        desk was not given."""
+        found = []
+        for name in pool.conditions:
+            condition = self.conditions.get(name)
+            if condition is None:
+                raise ConfigError(
+                    f"pools[{pool.id}].conditions",
+                    f"names condition {name!r}, which this desk was not given "
+                    f"(known: {', '.join(sorted(self.conditions)) or 'none'})",
+                )
+            found.append(condition)
+        return tuple(found)
 
     def pool_strategy(self, pool: Pool) -> Strategy | None:
         """The strategy ``pool.auto_assign`` names (None when it names none); ``ConfigError``
@@ -115,6 +193,18 @@ class Setup:
                 [FieldProblem("strategy", "must be a Strategy, a strategy's name, or None")]
             )
         return strategy
+
+    def require_predictor(self) -> Predictor:
+        """The learned grade; ``ValidationError`` when this desk has none."""
+        if self.predictor is None:
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        "predictor", "this desk has no learned grade; pass LeadDesk(predictor=...)"
+                    )
+                ]
+            )
+        return self.predictor
 
     def require_scorer(self) -> Scorer:
         """The scorer; ``ValidationError`` when this desk has none."""

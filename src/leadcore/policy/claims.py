@@ -15,6 +15,7 @@ import attrs
 from leadcore.model import Lead, Pool
 from leadcore.org import User
 from leadcore.policy.ownership import OwnerFacts, owner_refusal
+from leadcore.policy.quotas import QuotaUse
 
 __all__ = ["ClaimFacts", "claim_refusal"]
 
@@ -22,13 +23,15 @@ __all__ = ["ClaimFacts", "claim_refusal"]
 @attrs.frozen(slots=True)
 class ClaimFacts:
     """What the claim caps need: the claimer's open leads now, their claims since the start of
-    today (UTC), when they last gave this lead back (None if never), and when the lead arrived
-    in its pool (created in it or transferred to it; None when the pool has no new-lead lock)."""
+    today (UTC), when they last gave this lead back (None if never), when the lead arrived in
+    its pool (created in it or transferred to it; None when the pool has no new-lead lock), and
+    where they stand against the pool's quotas."""
 
     open_count: int
     claims_today: int
     last_given_back_at: datetime | None = None
     arrived_at: datetime | None = None
+    quotas: tuple[QuotaUse, ...] = ()
 
 
 def claim_refusal(
@@ -36,7 +39,9 @@ def claim_refusal(
 ) -> str | None:
     """Why ``actor`` may not claim ``lead`` within ``pool``'s caps, or None when they may. The
     first limit broken gives the reason."""
-    refusal = owner_refusal(actor.id, OwnerFacts(actor, facts.open_count), pool)
+    refusal = owner_refusal(
+        actor.id, OwnerFacts(actor, facts.open_count, quotas=facts.quotas), pool
+    )
     if refusal is not None:
         return refusal
     per_day = pool.max_claims_per_day

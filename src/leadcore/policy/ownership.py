@@ -2,7 +2,8 @@
 auto-assign, claim, change owner, transfer and their batch forms).
 
 A user may receive a lead in a pool when they exist, are active, belong to the pool, are not
-away, and hold fewer open leads than the pool's ``max_open_per_user`` (库容). A lead is never
+away, hold fewer open leads than the pool's ``max_open_per_user`` (库容), and have not reached a
+quota of the pool's quota policy (leads received per day, week or month). A lead is never
 handed to anyone else; a user removed from a pool keeps the leads they hold but receives none.
 """
 
@@ -14,6 +15,7 @@ import attrs
 
 from leadcore.model import Pool
 from leadcore.org import User
+from leadcore.policy.quotas import QuotaUse
 from leadcore.records import Away
 
 __all__ = ["OwnerFacts", "owner_problem", "owner_refusal", "refusal_of"]
@@ -22,22 +24,30 @@ __all__ = ["OwnerFacts", "owner_problem", "owner_refusal", "refusal_of"]
 @attrs.frozen(slots=True)
 class OwnerFacts:
     """What the rule needs to know about a would-be owner: the user (None when the directory
-    does not know them), their open leads now (None when not counted) and the away period
-    covering now (None when they are in)."""
+    does not know them), their open leads now (None when not counted), the away period
+    covering now (None when they are in) and where they stand against each quota binding them
+    in the pool (none when the pool has no quota policy)."""
 
     user: User | None
     open_count: int | None = None
     away: Away | None = None
+    quotas: tuple[QuotaUse, ...] = ()
 
 
 def owner_refusal(user_id: str, facts: OwnerFacts, pool: Pool) -> str | None:
     """Why ``user_id`` may not receive a lead of ``pool`` (a reason without the user's name,
     e.g. "inactive (deactivated)"), or None when they may."""
-    return refusal_of(user_id, facts.user, facts.open_count, facts.away, pool)
+    return refusal_of(user_id, facts.user, facts.open_count, facts.away, pool, quotas=facts.quotas)
 
 
 def refusal_of(
-    user_id: str, user: User | None, open_count: int | None, away: Away | None, pool: Pool
+    user_id: str,
+    user: User | None,
+    open_count: int | None,
+    away: Away | None,
+    pool: Pool,
+    *,
+    quotas: tuple[QuotaUse, ...] = (),
 ) -> str | None:
     """:func:`owner_refusal` from the facts themselves (for screening many candidates without
     building an ``OwnerFacts`` each)."""
@@ -53,6 +63,9 @@ def refusal_of(
     cap = pool.max_open_per_user
     if cap is not None and open_count is not None and open_count >= cap:
         return f"over the pool's cap: {open_count} open, pool {pool.name} allows {cap}"
+    for use in quotas:
+        if use.reached:
+            return use.refusal()
     return None
 
 

@@ -34,7 +34,12 @@ from leadcore.scoring.predictive import (
     PredictiveModel,
 )
 from leadcore.scoring.predictive_data import Tally
-from leadcore.scoring.predictive_fit import ScopedPredictiveModel, fit_predictive, fit_scoped
+from leadcore.scoring.predictive_fit import (
+    Predictor,
+    ScopedPredictiveModel,
+    fit_predictive,
+    fit_scoped,
+)
 from leadcore.scoring.profile import Band, Dimension, ProfileCondition
 from leadcore.scoring.qualification import accept_sql, apply_score, crossed_into_mql
 from leadcore.scoring.readiness import Readiness, ReadinessSignal, readiness
@@ -57,6 +62,7 @@ __all__ = [
     "Part",
     "Prediction",
     "PredictiveModel",
+    "Predictor",
     "ProfileCondition",
     "Readiness",
     "ReadinessSignal",

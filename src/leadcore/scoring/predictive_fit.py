@@ -27,7 +27,7 @@ from leadcore.scoring.predictive_data import (
     show,
 )
 
-__all__ = ["FitOptions", "ScopedPredictiveModel", "fit_predictive", "fit_scoped"]
+__all__ = ["FitOptions", "Predictor", "ScopedPredictiveModel", "fit_predictive", "fit_scoped"]
 
 
 def _blank(model: PredictiveModel) -> PredictiveModel:
@@ -244,3 +244,7 @@ def fit_scoped(
     blank = _blank(organisation)
     scopes = {scope: blank._recounted(decided, 1) for scope, decided in by_scope.items()}
     return attrs.evolve(container, scopes=scopes)
+
+
+Predictor = PredictiveModel | ScopedPredictiveModel
+"""A fitted learned grade: one organisation-wide model, or one per scope beside it."""

@@ -10,7 +10,8 @@ Subclass in a pytest module and say how to make a fresh, empty store::
 
 pytest then runs every desk test (operations, views, assignment, scoring, conversion,
 concurrency, the permission properties, duplicates, imports and merging, the pools' clocks and
-the sweep) against a desk over ``MyStore``.
+the sweep, quotas and schedules, and what follows from any change: conditions, due dates, the
+learned grade) against a desk over ``MyStore``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from leadcore.testing.desk_followups import FollowUpCase
 from leadcore.testing.desk_intake import IntakeCase
 from leadcore.testing.desk_merging import MergingCase
 from leadcore.testing.desk_operations import OperationsCase
+from leadcore.testing.desk_peers import PeersCase
 from leadcore.testing.desk_properties import PropertiesCase
+from leadcore.testing.desk_reactions import ReactionsCase
 from leadcore.testing.desk_scoring import ScoringCase
 from leadcore.testing.desk_sla import SlaCase
 from leadcore.testing.desk_views import ViewsCase
@@ -42,5 +45,7 @@ class DeskApplicationCase(
     MergingCase,
     SlaCase,
     FollowUpCase,
+    PeersCase,
+    ReactionsCase,
 ):
     """Subclass with ``make_store`` returning a fresh, empty store; pytest runs the tests."""

@@ -166,7 +166,7 @@ def load_entry(reads: Reads, actor: User, lead: Callable[[], Lead], pool: Pool) 
     called only when the pool's strategy must see it)."""
     if not pool.enabled:
         facts = reads.owner_facts(actor.id, pool)
-        return EntryFacts(pool, creator=attrs.evolve(facts, away=None))
+        return EntryFacts(pool, creator=attrs.evolve(facts, away=None, quotas=()))
     if pool.default_owner_id is not None:
         return EntryFacts(pool, default_owner=reads.owner_facts(pool.default_owner_id, pool))
     strategy = reads.setup.pool_strategy(pool)
@@ -222,6 +222,7 @@ def plan_entry(facts: EntryFacts, actor: User) -> Entry:
         facts.context.user(choice.owner_id),
         facts.context.open_count(choice.owner_id),
         facts.context.away(choice.owner_id),
+        facts.context.quota(choice.owner_id, pool.id),
     )
     refusal = owner_refusal(choice.owner_id, owner, pool)
     if refusal is not None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from leadcore import checks
 from leadcore.dedup import DuplicateAction, DuplicatePolicy
 from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
 from leadcore.events import Event, EventKind, creation_changes
@@ -15,12 +16,21 @@ from leadcore.intake import clean_lead_fields
 from leadcore.lifecycle import EVENT_OF
 from leadcore.model import Action, Lead, LeadStatus, Pool
 from leadcore.org import User
+from leadcore.policy import OwnerFacts, owner_problem
 from leadcore.records import OwnershipChange
 
 from ..outcome import AddLead, Outcome
 from ..reads import Reads
 from ..setup import Setup
-from .common import EntryFacts, first_ownership_changes, load_entry, plan_entry, received, rescored
+from .common import (
+    Entry,
+    EntryFacts,
+    first_ownership_changes,
+    load_entry,
+    plan_entry,
+    received,
+    rescored,
+)
 from .duplicates import Attached, Found, activity_for, duplicate_error, find_matches, flag_event
 
 __all__ = ["Create"]
@@ -38,17 +48,20 @@ class CreateFacts:
     entry: EntryFacts | None
     policy: DuplicatePolicy = attrs.field(factory=DuplicatePolicy)
     found: tuple[Found, ...] = ()
+    owner: OwnerFacts | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Create:
-    """Create a lead in a pool from host-given ``fields`` and ``custom_fields``."""
+    """Create a lead in a pool from host-given ``fields`` and ``custom_fields``; with
+    ``owner_id``, assigned straight to that user (by someone who may assign the pool's leads)."""
 
     setup: Setup
     actor_id: str
     pool_id: str
     fields: Mapping[str, object]
     custom_fields: Mapping[str, object] | None = None
+    owner_id: str | None = None
 
     def load(self, reads: Reads) -> CreateFacts:
         """The creator and pool, the fields cleaned (every bad one reported at once), and what
@@ -79,6 +92,11 @@ class Create:
         if found and policy.action is not DuplicateAction.FLAG:
             return CreateFacts(actor, pool, reads.now, "", clean, None, policy, found)
         lead_id = reads.new_id("lead")
+        if self.owner_id is not None:
+            owner = reads.owner_facts(checks.identifier(self.owner_id, "owner_id"), pool)
+            return CreateFacts(
+                actor, pool, reads.now, lead_id, clean, EntryFacts(pool), policy, found, owner
+            )
         entry = load_entry(
             reads, actor, lambda: _new_lead(lead_id, pool, actor, reads.now, clean), pool
         )
@@ -97,6 +115,26 @@ class Create:
             )
         if facts.found and facts.policy.action is DuplicateAction.REJECT:
             raise duplicate_error(facts.found[0].match)
+        if self.owner_id is not None and facts.owner is not None:
+            self._require_assign(facts, self.owner_id, facts.owner)
+
+    def _require_assign(self, facts: CreateFacts, owner_id: str, owner: OwnerFacts) -> None:
+        """The creator may assign the new lead (as a pool admin may an unassigned one), and
+        the owner may receive it."""
+        waiting = _new_lead(facts.lead_id, facts.pool, facts.actor, facts.now, facts.fields)
+        decision = self.setup.policy.decide(
+            facts.actor, Action.ASSIGN, waiting, facts.pool, org=self.setup.org, now=facts.now
+        )
+        if not decision.allowed:
+            raise PermissionDenied(
+                facts.actor.id,
+                Action.ASSIGN,
+                f"a new lead of pool {facts.pool.id!r}",
+                decision.reason,
+            )
+        refusal = owner_problem(owner_id, owner, facts.pool)
+        if refusal is not None:
+            raise ValidationError([FieldProblem("owner_id", refusal)])
 
     def plan(self, facts: CreateFacts) -> Outcome[Lead | Attached]:
         """The lead, owned by whoever the pool's rules give it to (or waiting unassigned), with
@@ -110,7 +148,12 @@ class Create:
             )
             return Outcome(Attached(first.match), events=(event,))
         assert facts.entry is not None
-        entry = plan_entry(facts.entry, facts.actor)
+        if facts.owner is not None and self.owner_id is not None:
+            entry = Entry(
+                self.owner_id, f"created assigned by {facts.actor.id}", {"rule": "manual"}
+            )
+        else:
+            entry = plan_entry(facts.entry, facts.actor)
         if entry.owner_id is None:
             lead = facts.entry.lead or _new_lead(
                 facts.lead_id, facts.pool, facts.actor, facts.now, facts.fields

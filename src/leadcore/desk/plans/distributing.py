@@ -58,6 +58,7 @@ def _pick_refusal(choice: Choice, context: MemoryContext, pool: Pool) -> str | N
         context.user(choice.owner_id),
         context.open_count(choice.owner_id),
         context.away(choice.owner_id),
+        context.quota(choice.owner_id, pool.id),
     )
     return owner_refusal(choice.owner_id, facts, pool)
 
@@ -255,12 +256,14 @@ def _planned_refusal(
     choice: Choice, planning: PlanningContext, pool: Pool, copies: int = 0
 ) -> str | None:
     assert choice.owner_id is not None
-    # The planning context already counts this choice's lead, so the load before it is one less;
-    # copies of one person handed to the same owner come on top (the context does not see them).
+    # The planning context already counts this choice's lead, so the load and the quotas
+    # before it are one less; copies of one person handed to the same owner come on top (the
+    # context does not see them).
     facts = OwnerFacts(
         planning.user(choice.owner_id),
         planning.open_count(choice.owner_id) - 1 + copies,
         planning.away(choice.owner_id),
+        tuple(use.plus(-1) for use in planning.quota(choice.owner_id, pool.id)),
     )
     return owner_refusal(choice.owner_id, facts, pool)
 
@@ -280,5 +283,6 @@ def _merged(first: MemoryContext | None, second: MemoryContext) -> MemoryContext
             lead for leads in (*first.history.values(), *second.history.values()) for lead in leads
         ],
         unknown_users=first.unknown_users | second.unknown_users,
+        quotas={**first.quotas, **second.quotas},
         strict=True,
     )

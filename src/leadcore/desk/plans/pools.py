@@ -8,6 +8,7 @@ from datetime import datetime
 
 import attrs
 
+from leadcore.custom_fields import FieldType
 from leadcore.errors import FieldProblem, NotFound, PermissionDenied, ValidationError
 from leadcore.events import Event, EventKind, diff_fields
 from leadcore.model import Action, Pool
@@ -17,6 +18,7 @@ from leadcore.policy import OwnerFacts, owner_refusal
 from ..outcome import AddPool, Outcome, SavePool
 from ..reads import Reads
 from ..setup import Setup
+from .reactions import due_date_problem
 
 __all__ = ["CreatePool", "UpdatePool", "pool_reference_problems"]
 
@@ -53,20 +55,27 @@ def pool_reference_problems(setup: Setup, pool: Pool) -> list[FieldProblem]:
             problems.append(
                 FieldProblem("default_owner_id", f"cannot own the pool's leads: {refusal}")
             )
-    if pool.auto_assign is not None and pool.auto_assign not in setup.strategies:
-        known = ", ".join(sorted(setup.strategies)) or "none"
-        problems.append(
-            FieldProblem(
-                "auto_assign", f"no strategy {pool.auto_assign!r} on this desk (known: {known})"
+    named: list[tuple[str, str | None, Mapping[str, object], str]] = [
+        ("auto_assign", pool.auto_assign, setup.strategies, "strategy"),
+        ("sla_policy", pool.sla_policy, setup.sla_policies, "SLA policy"),
+        ("quota_policy", pool.quota_policy, setup.quota_policies, "quota policy"),
+        *(("conditions", name, setup.conditions, "condition") for name in pool.conditions),
+    ]
+    for field, name, known, what in named:
+        if name is not None and name not in known:
+            listed = ", ".join(sorted(known)) or "none"
+            problems.append(
+                FieldProblem(field, f"no {what} {name!r} on this desk (known: {listed})")
             )
-        )
-    if pool.sla_policy is not None and pool.sla_policy not in setup.sla_policies:
-        known = ", ".join(sorted(setup.sla_policies)) or "none"
-        problems.append(
-            FieldProblem(
-                "sla_policy", f"no SLA policy {pool.sla_policy!r} on this desk (known: {known})"
-            )
-        )
+    if pool.due_date_field is not None:
+        dates = [
+            name
+            for name, field in setup.custom_fields.fields.items()
+            if field.type is FieldType.DATE
+        ]
+        problem = due_date_problem(pool.due_date_field, dates)
+        if problem is not None:
+            problems.append(FieldProblem("due_date_field", problem))
     return problems
 
 
