@@ -90,6 +90,7 @@ from leadcore.conversion import (
     DirectoryConflict,
     DirectoryFailed,
     DuplicateCustomer,
+    ExistingCustomer,
     MemoryCustomerDirectory,
 )
 from leadcore.custom_fields import CustomField, CustomFieldSet, FieldType
@@ -306,6 +307,7 @@ __all__ = [
     "Event",
     "EventKind",
     "Every",
+    "ExistingCustomer",
     "FieldChange",
     "FieldIn",
     "FieldProblem",

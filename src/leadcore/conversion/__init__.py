@@ -16,7 +16,12 @@ The desk's ``convert``, ``convert_batch``, ``conversion_readiness``, ``customer_
 """
 
 from leadcore.conversion.directory import CustomerDirectory
-from leadcore.conversion.errors import DirectoryConflict, DirectoryFailed, DuplicateCustomer
+from leadcore.conversion.errors import (
+    DirectoryConflict,
+    DirectoryFailed,
+    DuplicateCustomer,
+    ExistingCustomer,
+)
 from leadcore.conversion.execute import STEPS, execute
 from leadcore.conversion.gate import ConversionReadiness, gate_refusal
 from leadcore.conversion.loading import ConversionMapping
@@ -66,6 +71,7 @@ __all__ = [
     "DirectoryConflict",
     "DirectoryFailed",
     "DuplicateCustomer",
+    "ExistingCustomer",
     "FieldRule",
     "FieldValue",
     "MemoryCustomerDirectory",

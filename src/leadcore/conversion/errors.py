@@ -9,7 +9,7 @@ from leadcore.errors import AlreadyExists, LeadcoreError
 
 from .records import CustomerMatch
 
-__all__ = ["DirectoryConflict", "DirectoryFailed", "DuplicateCustomer"]
+__all__ = ["DirectoryConflict", "DirectoryFailed", "DuplicateCustomer", "ExistingCustomer"]
 
 
 class DuplicateCustomer(AlreadyExists):
@@ -57,3 +57,20 @@ class DirectoryFailed(LeadcoreError, RuntimeError):
             f"the customer directory failed at {call} while {doing} "
             f"({type(error).__name__}: {error}); nothing was marked, and retrying is safe"
         )
+
+
+class ExistingCustomer(AlreadyExists):
+    """Raised when a new lead's details already belong to an existing customer (the intake
+    duplicate check, under a ``reject`` or ``attach`` policy, looks at the customer directory
+    too): "phone +8613800138000 already belongs to customer 星河科技 (C1), owned by bob".
+    ``matches`` lists each customer found."""
+
+    def __init__(self, matches: Sequence[CustomerMatch]) -> None:
+        self.matches = tuple(matches)
+        listed = "; ".join(str(m) for m in self.matches)
+        LeadcoreError.__init__(
+            self,
+            f"not created: {listed}; add the details on the customer's side instead",
+        )
+        self.kind = "customer"
+        self.id = self.matches[0].customer_id if self.matches else ""

@@ -13,9 +13,11 @@ from leadcore.conversion import (
     ConversionMapping,
     DirectoryFailed,
     DuplicateCustomer,
+    ExistingCustomer,
     MemoryCustomerDirectory,
 )
 from leadcore.conversion.examples import SEED_MAPPING
+from leadcore.dedup import DuplicateAction, DuplicatePolicy
 from leadcore.errors import (
     ConcurrencyConflict,
     InvalidTransition,
@@ -24,6 +26,7 @@ from leadcore.errors import (
     ValidationError,
 )
 from leadcore.events import EventKind
+from leadcore.importing import RowStatus
 from leadcore.model import Attachment, AttachmentKind, LeadStatus
 from leadcore.testing.contract_directory import FAULT_POINTS
 from leadcore.testing.desk_case import DeskCase
@@ -249,3 +252,37 @@ class ConversionCase(DeskCase):
         assert str(match).startswith("phone +8613800138000 already belongs to customer")
         assert "owned by bob" in str(match)
         assert world.desk.customer_matches("dave", phone="13900139000") == []
+
+    def test_the_intake_duplicate_check_looks_at_existing_customers_too(self) -> None:
+        directory = MemoryCustomerDirectory()
+        customer = directory.add_customer(
+            "北京星河科技有限公司", owner_id="bob", phone="13800138000"
+        )
+        reject = DuplicatePolicy(action=DuplicateAction.REJECT)
+        world, _ = self.converting_world(directory=directory, duplicates=reject)
+        before = world.store.snapshot()
+        with pytest.raises(ExistingCustomer) as caught:
+            world.desk.create("dave", "east", contact_name="王磊", phone="138-0013-8000")
+        message = str(caught.value)
+        assert f"already belongs to customer 北京星河科技有限公司 ({customer.id})" in message
+        assert "owned by bob" in message and caught.value.id == customer.id
+        assert world.store.snapshot() == before
+        waiting = world.desk.leads("carol", view="pool", pool_id="east").ids
+        report = world.desk.import_leads(
+            "carol", "east", [{"contact_name": "王磊", "phone": "13800138000"}]
+        )
+        [row] = report.rows
+        assert row.status is RowStatus.DUPLICATE and row.duplicate_of == f"customer {customer.id}"
+        assert report.balanced and report.created_ids == ()
+        assert world.desk.leads("carol", view="pool", pool_id="east").ids == waiting
+        flag = DuplicatePolicy(action=DuplicateAction.FLAG)
+        flagged, _ = self.converting_world(directory=directory, duplicates=flag)
+        lead = flagged.desk.create("dave", "east", contact_name="王磊", phone="13800138000")
+        [suspected] = [
+            e
+            for e in flagged.desk.history("carol", lead.id)
+            if e.kind is EventKind.DUPLICATE_SUSPECTED
+        ]
+        assert suspected.data["customers"] == [customer.id] and "owned by bob" in (
+            suspected.reason or ""
+        )

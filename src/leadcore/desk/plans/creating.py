@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from leadcore import checks
+from leadcore.conversion import CustomerMatch, ExistingCustomer
 from leadcore.dedup import DuplicateAction, DuplicatePolicy
 from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
 from leadcore.events import Event, EventKind, creation_changes
@@ -49,6 +50,7 @@ class CreateFacts:
     policy: DuplicatePolicy = attrs.field(factory=DuplicatePolicy)
     found: tuple[Found, ...] = ()
     owner: OwnerFacts | None = None
+    customers: tuple[CustomerMatch, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -89,18 +91,35 @@ class Create:
                 pool_id=pool.id,
                 scope_value=policy.scope_value(clean),
             )
-        if found and policy.action is not DuplicateAction.FLAG:
-            return CreateFacts(actor, pool, reads.now, "", clean, None, policy, found)
+        customers: tuple[CustomerMatch, ...] = ()
+        if policy.checks and not found:
+            # With no lead to match, the details may belong to a customer already.
+            customers = tuple(self.setup.conversion.matches(clean))
+        if (found or customers) and policy.action is not DuplicateAction.FLAG:
+            return CreateFacts(
+                actor, pool, reads.now, "", clean, None, policy, found, customers=customers
+            )
         lead_id = reads.new_id("lead")
         if self.owner_id is not None:
             owner = reads.owner_facts(checks.identifier(self.owner_id, "owner_id"), pool)
             return CreateFacts(
-                actor, pool, reads.now, lead_id, clean, EntryFacts(pool), policy, found, owner
+                actor,
+                pool,
+                reads.now,
+                lead_id,
+                clean,
+                EntryFacts(pool),
+                policy,
+                found,
+                owner,
+                customers,
             )
         entry = load_entry(
             reads, actor, lambda: _new_lead(lead_id, pool, actor, reads.now, clean), pool
         )
-        return CreateFacts(actor, pool, reads.now, lead_id, clean, entry, policy, found)
+        return CreateFacts(
+            actor, pool, reads.now, lead_id, clean, entry, policy, found, customers=customers
+        )
 
     def decide(self, facts: CreateFacts) -> None:
         """Anyone may create, unless the pool forbids free creation (its admins always may).
@@ -115,6 +134,8 @@ class Create:
             )
         if facts.found and facts.policy.action is DuplicateAction.REJECT:
             raise duplicate_error(facts.found[0].match)
+        if facts.customers and facts.policy.action is not DuplicateAction.FLAG:
+            raise ExistingCustomer(facts.customers)
         if self.owner_id is not None and facts.owner is not None:
             self._require_assign(facts, self.owner_id, facts.owner)
 
@@ -206,9 +227,17 @@ class Create:
                     data=entry.data,
                 )
             )
-        if facts.found:
+        if facts.found or facts.customers:
             matches = [f.match for f in facts.found]
-            events.append(flag_event(lead, matches, actor_id=facts.actor.id, now=facts.now))
+            events.append(
+                flag_event(
+                    lead,
+                    matches,
+                    actor_id=facts.actor.id,
+                    now=facts.now,
+                    customers=facts.customers,
+                )
+            )
         return Outcome(lead, (AddLead(lead),), (*events, *scored_events), tuple(records))
 
 

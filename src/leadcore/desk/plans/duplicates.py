@@ -9,6 +9,7 @@ from datetime import datetime
 
 import attrs
 
+from leadcore.conversion import CustomerMatch
 from leadcore.dedup import DedupKey, DuplicatePolicy, mask_key
 from leadcore.errors import DuplicateLead
 from leadcore.events import Event, EventKind
@@ -162,18 +163,30 @@ def duplicate_error(match: DuplicateMatch, *, attached: bool = False) -> Duplica
 
 
 def flag_event(
-    lead: Lead, matches: Sequence[DuplicateMatch], *, actor_id: str, now: datetime
+    lead: Lead,
+    matches: Sequence[DuplicateMatch],
+    *,
+    actor_id: str,
+    now: datetime,
+    customers: Sequence[CustomerMatch] = (),
 ) -> Event:
     """The ``duplicate_suspected`` event linking a new lead to what it matched (by key and
-    count; who may see which match is answered when the link is read)."""
+    count; who may see which match is answered when the link is read), and to the existing
+    customers holding its details."""
+    data: dict[str, object] = {
+        "keys": sorted({str(m.key) for m in matches} | {str(c.key) for c in customers}),
+        "matches": len(matches),
+    }
+    if customers:
+        data["customers"] = sorted({c.customer_id for c in customers})
     return Event(
         EventKind.DUPLICATE_SUSPECTED,
         now,
         actor_id,
         lead_id=lead.id,
         pool_id=lead.pool_id,
-        reason="; ".join(m.describe() for m in matches),
-        data={"keys": sorted({str(m.key) for m in matches}), "matches": len(matches)},
+        reason="; ".join([*(m.describe() for m in matches), *(str(c) for c in customers)]),
+        data=data,
     )
 
 

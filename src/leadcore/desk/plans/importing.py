@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from leadcore import checks
+from leadcore.conversion import CustomerMatch
 from leadcore.dedup import DedupKey, DuplicateAction, DuplicatePolicy, mask_key
 from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
 from leadcore.events import Event, EventKind, creation_changes
@@ -77,6 +78,7 @@ class _Row:
     fields: Mapping[str, Any] = attrs.field(factory=dict)
     matches: tuple[_Match, ...] = ()
     texts: tuple[str, ...] = ()
+    customers: tuple[CustomerMatch, ...] = ()
 
 
 @attrs.frozen(slots=True)
@@ -177,7 +179,17 @@ class ImportChunk:
             return _Row(number, values, lead=lead, fields=clean)
         texts = self.setup.normaliser.key_texts(lead)
         matches = self._matches(context, lead, texts) if texts else ()
-        return _Row(number, values, lead=lead, fields=clean, matches=matches, texts=texts)
+        # With no lead to match, the details may belong to a customer already.
+        customers = () if matches else tuple(self.setup.conversion.matches(lead))
+        return _Row(
+            number,
+            values,
+            lead=lead,
+            fields=clean,
+            matches=matches,
+            texts=texts,
+            customers=customers,
+        )
 
     def _matches(self, context: _Context, lead: Lead, texts: tuple[str, ...]) -> tuple[_Match, ...]:
         reads, actor, policy, local = context.reads, context.actor, context.policy, context.local
@@ -248,6 +260,9 @@ class ImportChunk:
                     events.append(_attached(first, row, facts))
                 results.append(_duplicate(row, first, attached=attach))
                 continue
+            if row.customers and facts.policy.action is not DuplicateAction.FLAG:
+                results.append(_customer_duplicate(row, row.customers[0]))
+                continue
             lead = owners.give(row.lead)
             lead, scored = rescored(self.setup, lead, (), actor_id=facts.actor.id, now=facts.now)
             writes.append(AddLead(lead))
@@ -256,14 +271,18 @@ class ImportChunk:
             if lead.owner_id is not None and owners.records:
                 records.append(received(lead.owner_id, lead, facts.now, OwnershipChange.ASSIGNED))
             suspected: tuple[str, ...] = ()
-            if row.matches:
-                suspected = tuple(m.lead_id if m.visible else mask_key(m.key) for m in row.matches)
+            if row.matches or row.customers:
+                suspected = (
+                    *(m.lead_id if m.visible else mask_key(m.key) for m in row.matches),
+                    *(f"customer {c.customer_id}" for c in row.customers),
+                )
                 events.append(
                     flag_event(
                         lead,
                         [_shown(m) for m in row.matches],
                         actor_id=facts.actor.id,
                         now=facts.now,
+                        customers=row.customers,
                     )
                 )
             results.append(
@@ -271,6 +290,19 @@ class ImportChunk:
             )
         events.append(_summary(facts, results))
         return Outcome(results, tuple(writes), tuple(events), tuple(records))
+
+
+def _customer_duplicate(row: _Row, match: CustomerMatch) -> RowResult:
+    """A row whose details already belong to a customer: not created, reported with it."""
+    return RowResult(
+        row.row,
+        RowStatus.DUPLICATE,
+        duplicate_of=f"customer {match.customer_id}",
+        key=str(match.key),
+        masked=mask_key(match.key),
+        owner_id=match.owner_id,
+        values=row.values,
+    )
 
 
 def _local(row: _Row, text: str) -> _Match:
