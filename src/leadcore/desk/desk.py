@@ -190,10 +190,12 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         """Delete a lead and its follow-ups; the event keeps every field's last value."""
         self._run(Delete, actor_id=actor_id, lead_id=lead_id, expected_version=expected_version)
 
-    def get(self, actor_id: str, lead_id: str) -> Lead:
+    def get(self, actor_id: str, lead_id: str, *, follow_merge: bool = False) -> Lead:
         """The lead, if the actor may see it; ``NotFound`` otherwise, exactly as for a missing
-        one."""
-        return self._read(lambda reads: reading.get(reads, actor_id, lead_id))
+        one. With ``follow_merge`` a merged lead's id gives the lead it was merged into."""
+        return self._read(
+            lambda reads: reading.get(reads, actor_id, lead_id, follow_merge=follow_merge)
+        )
 
     def get_many(self, actor_id: str, lead_ids: IdCollection) -> list[Lead]:
         """The leads among ``lead_ids`` the actor may see, in the order asked (missing ones and

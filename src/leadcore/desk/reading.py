@@ -24,6 +24,7 @@ from leadcore.query import LeadOrder, LeadQuery
 from leadcore.records import Grant
 from leadcore.scoring import Readiness, ReadinessSignal, Score
 
+from .plans.duplicates import survivor_of
 from .reads import Reads, Subject
 from .results import Page, PoolSummary
 from .views import View, base_query, decode_cursor, encode_cursor
@@ -45,9 +46,14 @@ __all__ = [
 ]
 
 
-def get(reads: Reads, actor_id: str, lead_id: str) -> Lead:
-    """The lead, if the actor may see it (else ``NotFound``, as for a missing one)."""
-    return reads.subject(actor_id, checks.identifier(lead_id, "lead_id")).lead
+def get(reads: Reads, actor_id: str, lead_id: str, *, follow_merge: bool = False) -> Lead:
+    """The lead, if the actor may see it (else ``NotFound``, as for a missing one); with
+    ``follow_merge``, the lead a merged one now lives on in (the end of its ``merged_into``
+    chain), which the actor must be able to see."""
+    lead = reads.subject(actor_id, checks.identifier(lead_id, "lead_id")).lead
+    if not checks.flag(follow_merge, "follow_merge") or lead.merged_into is None:
+        return lead
+    return reads.subject(actor_id, survivor_of(reads, lead).id).lead
 
 
 def get_many(reads: Reads, actor_id: str, lead_ids: object) -> list[Lead]:

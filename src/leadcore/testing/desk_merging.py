@@ -76,6 +76,9 @@ class MergingCase(DeskCase):
         assert "dave" in survivor.followers
         merged = world.desk.get("carol", first)
         assert merged.status is LeadStatus.MERGED and merged.merged_into == second
+        assert world.desk.get("carol", first, follow_merge=True).id == second
+        with pytest.raises(ValidationError, match="follow_merge"):
+            world.desk.get("carol", first, follow_merge="yes")  # type: ignore[arg-type]
         with pytest.raises(InvalidTransition):
             world.desk.edit("carol", first, company="x")
         kinds = [e.kind for e in world.desk.history("carol", second)]
