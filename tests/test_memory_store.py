@@ -8,7 +8,7 @@ from typing import Any
 from unittest.mock import patch
 
 from leadcore import LeadStore, MemoryStore
-from leadcore.storage import memory_follow_ups, memory_index, memory_keys, memory_records
+from leadcore.storage import memory_follow_ups, memory_index, memory_records
 from leadcore.testing import LeadStoreContract, StoreAgreement
 from leadcore.testing.contract_records import FaultPoints, InjectedFault
 
@@ -82,8 +82,6 @@ class TestMemoryStoreFailingInside(LeadStoreContract):
             "add_ownership_record": lambda store: after_calls(memory_records, "insort", 1),
             "add_follow_up": follow_up_index,
             "move_follow_up": lambda store: after_calls(memory_follow_ups, "_unfile", 1),
-            "add_lead_keys": lambda store: after_calls(memory_keys, "_link", 2),
-            "save_lead_keys": lambda store: after_calls(memory_keys, "_link", 2),
             "set_sweep_at": lambda store: after_calls(store.sweeps, "_put", 1),
             "save_follow_up": lambda store: after_calls(store.follow_up_times, "_index", 1),
         }

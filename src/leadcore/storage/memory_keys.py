@@ -1,7 +1,8 @@
 """``MemoryStore``'s duplicate-key index: lead ids by key, and each lead's keys.
 
-A lead's keys are read with the store's ``Normaliser`` whenever the lead is indexed; a save
-that leaves every field keys are read from as it was keeps them without reading again. Every
+A lead's keys are read with the store's ``Normaliser`` the first time the index is asked after
+the lead was added or changed (so a store nobody asks about duplicates never pays for reading
+them); a save that leaves every field keys are read from as it was keeps them as they are. Every
 change tolerates a half-done earlier one (unlinking what is not linked is a no-op, and indexing
 a lead first unlinks whatever its id had), so an undo always puts the index back exactly.
 """
@@ -27,23 +28,42 @@ class KeyIndex:
         self._read = normaliser.key_texts
         self._source = normaliser.key_source
         self.by_key: dict[str, dict[str, None]] = {}
-        self.by_lead: dict[str, tuple[str, ...]] = {}
+        self._by_lead: dict[str, tuple[str, ...]] = {}
+        self._pending: dict[str, Lead] = {}
 
     def add(self, lead: Lead) -> None:
-        """Index ``lead``'s keys (replacing whatever its id had)."""
+        """Index ``lead``'s keys (replacing whatever its id had), when next asked."""
         self.discard(lead.id)
-        texts = self._read(lead)
-        if not texts:
-            return
-        self.by_lead[lead.id] = texts
-        for text in texts:
-            _link(self.by_key, text, lead.id)
+        self._pending[lead.id] = lead
 
     def discard(self, lead_id: str) -> None:
         """Forget the keys of ``lead_id`` (nothing to forget is fine)."""
-        texts = self.by_lead.pop(lead_id, ())
-        for text in texts:
+        self._pending.pop(lead_id, None)
+        self._unlink_all(lead_id)
+
+    @property
+    def by_lead(self) -> dict[str, tuple[str, ...]]:
+        """Each indexed lead's key texts (every pending lead read first)."""
+        self._flush()
+        return self._by_lead
+
+    def _unlink_all(self, lead_id: str) -> None:
+        for text in self._by_lead.pop(lead_id, ()):
             _unlink(self.by_key, text, lead_id)
+
+    def _flush(self) -> None:
+        """Read and link the keys of every lead added or changed since the index was last
+        asked; a failure midway leaves the rest pending, to be read again next time."""
+        pending = self._pending
+        while pending:
+            lead_id, lead = next(iter(pending.items()))
+            self._unlink_all(lead_id)
+            texts = self._read(lead)
+            if texts:
+                self._by_lead[lead_id] = texts
+                for text in texts:
+                    _link(self.by_key, text, lead_id)
+            del pending[lead_id]
 
     def unchanged(self, old: Lead, new: Lead) -> bool:
         """Whether ``new`` reads its keys from exactly the values ``old`` had."""
@@ -52,7 +72,9 @@ class KeyIndex:
     def leads_by_key(self, keys: object) -> dict[DedupKey, tuple[str, ...]]:
         """The ids having each key, in id order; keys nobody has are absent."""
         found: dict[DedupKey, tuple[str, ...]] = {}
-        for key in _keys(keys):
+        wanted = _keys(keys)
+        self._flush()
+        for key in wanted:
             ids = self.by_key.get(str(key))
             if ids:
                 found[key] = tuple(sorted(ids))
@@ -61,8 +83,10 @@ class KeyIndex:
     def keys_of(self, lead_ids: object) -> dict[str, tuple[DedupKey, ...]]:
         """The indexed keys of each lead that has some."""
         found: dict[str, tuple[DedupKey, ...]] = {}
-        for lead_id in _ids(lead_ids):
-            texts = self.by_lead.get(lead_id)
+        wanted = _ids(lead_ids)
+        by_lead = self.by_lead
+        for lead_id in wanted:
+            texts = by_lead.get(lead_id)
             if texts:
                 found[lead_id] = tuple(DedupKey.parse(t) for t in texts)
         return found

@@ -386,24 +386,22 @@ class _Owners:
 
 def _created(lead: Lead, facts: ChunkFacts, owners: _Owners) -> list[Event]:
     events = [
-        Event(
+        Event.about(
+            lead,
             EVENT_OF[Action.CREATE],
             facts.now,
             facts.actor.id,
-            lead_id=lead.id,
-            pool_id=lead.pool_id,
             changes=creation_changes(lead),
             data={"origin": "import"},
         )
     ]
     if lead.owner_id is not None:
         events.append(
-            Event(
+            Event.about(
+                lead,
                 EventKind.ASSIGNED,
                 facts.now,
                 facts.actor.id,
-                lead_id=lead.id,
-                pool_id=lead.pool_id,
                 changes=first_ownership_changes(lead),
                 reason=owners.reason,
                 data={"rule": owners.rule},
