@@ -151,11 +151,13 @@ class Runner:
         """Key each lead the outcome added or saved (its last version) in the due-time index,
         unless the outcome set its time itself: a lead's next sweep time follows from the lead
         and its pool's SLA rules alone, so no plan can forget it."""
-        written: dict[str, Lead] = {}
+        written: dict[str, tuple[Lead, bool]] = {}
         for write in outcome.leads:
             match write:
-                case AddLead(lead) | SaveLead(lead, _):
-                    written[lead.id] = lead
+                case AddLead(lead):
+                    written[lead.id] = (lead, True)
+                case SaveLead(lead, _):
+                    written[lead.id] = (lead, False)
                 case DeleteLead(lead_id, _):
                     written.pop(lead_id, None)
         if not written:
@@ -163,10 +165,11 @@ class Runner:
         for record in outcome.records:
             if isinstance(record, SetSweepAt):
                 written.pop(record.lead_id, None)
-        for lead in written.values():
-            uow.set_sweep_at(
-                lead.id, next_check(lead, self.setup.sla_of(uow.get_pool(lead.pool_id)))
-            )
+        for lead, new in written.values():
+            sla = self.setup.sla_of(uow.get_pool(lead.pool_id))
+            if new and not sla.active:
+                continue  # a new lead in a pool that keeps no time has no sweep time to set
+            uow.set_sweep_at(lead.id, next_check(lead, sla))
 
 
 def apply(uow: UnitOfWork, outcome: Outcome[object]) -> None:
