@@ -281,3 +281,16 @@ def test_the_pool_cap_binds_assignment_as_it_binds_claims(world: World) -> None:
         world.desk.assign("carol", ids[3], "dave")
     with pytest.raises(PermissionDenied, match="cap"):
         world.desk.claim("dave", ids[3])
+
+
+def test_a_reason_must_be_text_and_custom_fields_a_mapping(world: World) -> None:
+    lead_id = new_lead(world)
+    world.desk.assign("carol", lead_id, "bob")
+    before = world.store.snapshot()
+    with pytest.raises(ValidationError, match="reason: must be text, not int"):
+        world.desk.invalidate("bob", lead_id, 10**40)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="reason: must not contain control"):
+        world.desk.release("bob", lead_id, reason="a\x00b")
+    with pytest.raises(ValidationError, match="custom_fields: must be a mapping"):
+        world.desk.create("bob", "east", contact_name="王磊", custom_fields=False)  # type: ignore[arg-type]
+    assert world.store.snapshot() == before

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 
+from leadcore import checks
+from leadcore.assignment.routing import RouteCondition
 from leadcore.config import parse_json, parse_toml
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
@@ -69,71 +71,18 @@ _ACTIONS: Final = {
 }
 
 
-def _values(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(values)
-
-
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
-
-
 @attrs.frozen(slots=True)
-class FieldTest:
+class FieldTest(RouteCondition):
     """The lead's ``field`` is one of ``values`` (a multi-choice custom field: any of its
-    items); for ``score``, it lies in ``[min, max)``. A missing value never passes."""
+    items); for ``score``, it lies in ``[min, max)``. A missing value never passes. The same
+    test a routing rule makes, over the fields a condition may name."""
 
-    field: str
-    values: frozenset[str] = attrs.field(default=frozenset(), converter=_values)
-    min: float | None = None
-    max: float | None = None
-
-    def __attrs_post_init__(self) -> None:
-        problems = []
-        if self.field == "score":
-            if self.values:
-                problems.append(FieldProblem("values", "score is tested with min / max"))
-            if self.min is None and self.max is None:
-                problems.append(FieldProblem("min", "score needs min, max or both"))
-            if self.min is not None and self.max is not None and not self.max > self.min:
-                problems.append(FieldProblem("max", "must be greater than min"))
-        elif self.field in CONDITION_FIELDS or (
-            self.field.startswith("custom.") and self.field.removeprefix("custom.").strip()
-        ):
-            if not self.values:
-                problems.append(FieldProblem("values", "needs at least one value to match"))
-            if self.min is not None or self.max is not None:
-                problems.append(FieldProblem("min", "only score takes min / max"))
-        else:
-            known = ", ".join(("score", *CONDITION_FIELDS, "custom.<name>"))
-            problems.append(FieldProblem("field", f"{self.field!r} is not one of: {known}"))
-        if problems:
-            raise ValidationError(problems, subject=f"test on {self.field!r}")
+    FIELDS: ClassVar[tuple[str, ...]] = CONDITION_FIELDS
+    WHAT: ClassVar[str] = "test"
 
     def holds(self, lead: Lead) -> bool:
         """Whether ``lead`` passes the test."""
-        if self.field == "score":
-            score = lead.score
-            return (
-                score is not None
-                and (self.min is None or score >= self.min)
-                and (self.max is None or score < self.max)
-            )
-        if self.field.startswith("custom."):
-            raw = lead.custom_fields.get(self.field.removeprefix("custom."))
-            items = raw if isinstance(raw, tuple) else () if raw is None else (raw,)
-            return any(str(item) in self.values for item in items)
-        value = getattr(lead, self.field)
-        return value is not None and str(value) in self.values
-
-    def describe(self) -> str:
-        """The test as text: ``region=华北``, ``stage=方案沟通|意向跟进``, ``score<20``."""
-        if self.field == "score":
-            if self.min is not None and self.max is not None:
-                return f"{_num(self.min)}<=score<{_num(self.max)}"
-            if self.min is not None:
-                return f"score>={_num(self.min)}"
-            return f"score<{_num(self.max)}"
-        return f"{self.field}={'|'.join(sorted(self.values))}"
+        return self.matches(lead)
 
 
 def _tests(values: Iterable[FieldTest]) -> tuple[FieldTest, ...]:
@@ -141,15 +90,7 @@ def _tests(values: Iterable[FieldTest]) -> tuple[FieldTest, ...]:
 
 
 def _then(value: ConditionAction | str) -> ConditionAction:
-    if isinstance(value, ConditionAction):
-        return value
-    try:
-        return ConditionAction.parse(value)
-    except ValueError:
-        raise ValidationError(
-            [FieldProblem("then", f"{value!r} is not one of: {ConditionAction.choices()}")],
-            subject="condition",
-        ) from None
+    return checks.choice(ConditionAction, value, "then")
 
 
 @attrs.frozen(slots=True)

@@ -143,6 +143,16 @@ class CustomFieldSet:
         the wrong type or outside the options, and (unless ``partial``, used for edits) a required
         field that is missing or empty.
         """
+        if not isinstance(values, Mapping):
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        "custom_fields",
+                        f"must be a mapping of field name to value, not {type(values).__name__}",
+                    )
+                ],
+                subject="custom fields",
+            )
         problems: list[FieldProblem] = []
         clean: dict[str, CustomValue] = {}
         for name, value in values.items():

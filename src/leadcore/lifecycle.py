@@ -16,6 +16,7 @@ from typing import Any, Final, TypedDict, Unpack
 
 import attrs
 
+from leadcore.checks import MAX_TEXT, text_problem
 from leadcore.errors import FieldProblem, InvalidTransition, ValidationError
 from leadcore.events import Event, EventKind, FieldChange, diff_fields
 from leadcore.model import Action, Lead, LeadStatus
@@ -258,6 +259,11 @@ def _missing_arguments(lead: Lead, action: Action, move: Move) -> list[FieldProb
     if action in _NEEDS_OWNER and not move.get("owner_id"):
         problems.append(FieldProblem("owner_id", f"{action.value} needs the new owner"))
     reason = move.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        problems.append(FieldProblem("reason", f"must be text, not {type(reason).__name__}"))
+        reason = None
+    elif reason is not None and (problem := _reason_problem(reason)) is not None:
+        problems.append(FieldProblem("reason", problem))
     if action in _NEEDS_REASON and not (reason and reason.strip()):
         problems.append(FieldProblem("reason", f"{action.value} needs a reason"))
     pool_id = move.get("pool_id")
@@ -268,6 +274,12 @@ def _missing_arguments(lead: Lead, action: Action, move: Move) -> list[FieldProb
     if action is _A.CONVERT and not move.get("customer_id"):
         problems.append(FieldProblem("customer_id", "convert needs the customer's id"))
     return problems
+
+
+def _reason_problem(reason: str) -> str | None:
+    if len(reason) > MAX_TEXT:
+        return f"must be at most {MAX_TEXT} characters, not {len(reason)}"
+    return text_problem(reason, long=True)
 
 
 def transitions_markdown() -> str:

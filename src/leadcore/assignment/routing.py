@@ -55,6 +55,10 @@ class RouteCondition:
     ``field`` is ``score``, a name in ``LEAD_FIELDS`` or ``custom.<name>``. Raises
     ``ValidationError`` for an unknown field or a test that does not fit it."""
 
+    FIELDS: ClassVar[tuple[str, ...]] = LEAD_FIELDS
+    """The lead fields a test of this kind may name, besides ``score`` and ``custom.<name>``."""
+    WHAT: ClassVar[str] = "condition"
+
     field: str
     values: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strs)
     min: float | None = None
@@ -62,7 +66,8 @@ class RouteCondition:
     _attr: str | None = attrs.field(init=False, repr=False, eq=False, default=None)
 
     def __attrs_post_init__(self) -> None:
-        if self.field in LEAD_FIELDS and self.field != "product_line":
+        fields = type(self).FIELDS
+        if self.field in fields and self.field != "product_line":
             object.__setattr__(self, "_attr", self.field)  # a plain lead attribute: fast path
         problems = []
         if self.field == "score":
@@ -72,16 +77,18 @@ class RouteCondition:
                 problems.append(FieldProblem("min", "score needs min, max or both"))
             if self.min is not None and self.max is not None and not self.max > self.min:
                 problems.append(FieldProblem("max", "must be greater than min"))
-        elif self.field in LEAD_FIELDS or self.field.startswith("custom."):
+        elif self.field in fields or (
+            self.field.startswith("custom.") and self.field.removeprefix("custom.").strip()
+        ):
             if not self.values:
                 problems.append(FieldProblem("values", "needs at least one value to match"))
             if self.min is not None or self.max is not None:
                 problems.append(FieldProblem("min", "only score takes min / max"))
         else:
-            known = ", ".join(("score", *LEAD_FIELDS, "custom.<name>"))
+            known = ", ".join(("score", *fields, "custom.<name>"))
             problems.append(FieldProblem("field", f"{self.field!r} is not one of: {known}"))
         if problems:
-            raise ValidationError(problems, subject=f"condition on {self.field!r}")
+            raise ValidationError(problems, subject=f"{self.WHAT} on {self.field!r}")
 
     def matches(self, lead: Lead) -> bool:
         """Whether the lead passes this test (a missing value never matches)."""

@@ -26,6 +26,7 @@ from typing import Any, Final
 
 import attrs
 
+from leadcore import checks
 from leadcore.cadence import WorkingCalendar
 from leadcore.cadence.zones import zone
 from leadcore.config import parse_json, parse_toml, structure, unstructure
@@ -53,20 +54,7 @@ class QuotaPeriod(LabelledEnum):
 
 
 def _period(value: QuotaPeriod | str) -> QuotaPeriod:
-    if isinstance(value, QuotaPeriod):
-        return value
-    if not isinstance(value, str):
-        raise ValidationError(
-            [FieldProblem("period", f"must be one of: {QuotaPeriod.choices()}, not {value!r}")],
-            subject="quota",
-        )
-    try:
-        return QuotaPeriod.parse(value)
-    except ValueError:
-        raise ValidationError(
-            [FieldProblem("period", f"{value!r} is not a period; use one of: day, week, month")],
-            subject="quota",
-        ) from None
+    return checks.choice(QuotaPeriod, value, "period")
 
 
 @attrs.frozen(slots=True)
