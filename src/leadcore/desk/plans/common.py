@@ -10,8 +10,8 @@ from typing import ClassVar
 import attrs
 
 from leadcore.assignment import Choice, MemoryContext, Strategy
-from leadcore.events import Event, EventKind, FieldChange, diff_fields
-from leadcore.lifecycle import Step
+from leadcore.events import Event, EventKind, FieldChange, creation_changes, diff_fields
+from leadcore.lifecycle import EVENT_OF, Step
 from leadcore.model import Action, Lead, LeadStatus, Pool
 from leadcore.org import User
 from leadcore.policy import OwnerFacts, owner_refusal
@@ -248,6 +248,39 @@ def state_writes(choice: Choice) -> tuple[RecordWrite, ...]:
 def received(user_id: str, lead: Lead, now: datetime, change: OwnershipChange) -> OwnershipRecord:
     """The record that ``user_id`` received (or gave back) ``lead`` now."""
     return OwnershipRecord(user_id, lead.id, lead.pool_id, now, change)
+
+
+def arrival_events(
+    lead: Lead,
+    now: datetime,
+    actor_id: str,
+    *,
+    reason: str,
+    data: Mapping[str, object],
+    origin: Mapping[str, object] | None = None,
+) -> list[Event]:
+    """A new lead's events: its creation (every field set, and where it came from) and, when it
+    arrived with an owner, the assignment with the rule's ``reason`` and ``data``."""
+    created = Event.about(
+        lead,
+        EVENT_OF[Action.CREATE],
+        now,
+        actor_id,
+        changes=creation_changes(lead),
+        data=origin or {},
+    )
+    if lead.owner_id is None:
+        return [created]
+    assigned = Event.about(
+        lead,
+        EventKind.ASSIGNED,
+        now,
+        actor_id,
+        changes=first_ownership_changes(lead),
+        reason=reason,
+        data=data,
+    )
+    return [created, assigned]
 
 
 def first_ownership_changes(lead: Lead) -> tuple[FieldChange, ...]:

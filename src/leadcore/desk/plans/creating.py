@@ -12,9 +12,8 @@ from leadcore import checks
 from leadcore.conversion import CustomerMatch, ExistingCustomer
 from leadcore.dedup import DuplicateAction, DuplicatePolicy
 from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
-from leadcore.events import Event, EventKind, creation_changes
+from leadcore.events import Event, EventKind
 from leadcore.intake import clean_lead_fields
-from leadcore.lifecycle import EVENT_OF
 from leadcore.model import Action, Lead, LeadStatus, Pool
 from leadcore.org import User
 from leadcore.policy import OwnerFacts, owner_problem
@@ -26,7 +25,7 @@ from ..setup import Setup
 from .common import (
     Entry,
     EntryFacts,
-    first_ownership_changes,
+    arrival_events,
     load_entry,
     plan_entry,
     received,
@@ -193,27 +192,11 @@ class Create:
                 assigned_at=facts.now,
             )
         lead, scored_events = rescored(self.setup, lead, (), actor_id=facts.actor.id, now=facts.now)
-        created = Event.about(
-            lead,
-            EVENT_OF[Action.CREATE],
-            facts.now,
-            facts.actor.id,
-            changes=creation_changes(lead),
+        events = arrival_events(
+            lead, facts.now, facts.actor.id, reason=entry.reason, data=entry.data
         )
-        events = [created]
         records = list(entry.records)
         if entry.owner_id is not None:
-            events.append(
-                Event.about(
-                    lead,
-                    EventKind.ASSIGNED,
-                    facts.now,
-                    facts.actor.id,
-                    changes=first_ownership_changes(lead),
-                    reason=entry.reason,
-                    data=entry.data,
-                )
-            )
             if entry.data.get("rule") != "creator":
                 records.append(received(entry.owner_id, lead, facts.now, OwnershipChange.ASSIGNED))
         elif entry.data.get("rule") != "none":

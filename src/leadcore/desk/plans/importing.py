@@ -24,11 +24,10 @@ from leadcore import checks
 from leadcore.conversion import CustomerMatch
 from leadcore.dedup import DedupKey, DuplicateAction, DuplicatePolicy, mask_key
 from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
-from leadcore.events import Event, EventKind, creation_changes
+from leadcore.events import Event, EventKind
 from leadcore.importing import ColumnMapping, ImportReport, RowResult, RowStatus, read_rows
 from leadcore.importing.source import SourceRow
 from leadcore.intake import clean_lead_fields
-from leadcore.lifecycle import EVENT_OF
 from leadcore.model import Action, Lead, LeadStatus, Pool
 from leadcore.org import User
 from leadcore.policy import OwnerFacts, ViewScope, owner_refusal
@@ -38,7 +37,7 @@ from ..outcome import AddLead, Outcome, RecordWrite
 from ..reads import Reads
 from ..runner import Runner
 from ..setup import Setup
-from .common import first_ownership_changes, received, rescored
+from .common import arrival_events, received, rescored
 from .duplicates import DuplicateMatch, activity_for, find_matches, flag_event
 
 __all__ = ["ImportChunk", "ImportProgress", "run_import"]
@@ -385,29 +384,14 @@ class _Owners:
 
 
 def _created(lead: Lead, facts: ChunkFacts, owners: _Owners) -> list[Event]:
-    events = [
-        Event.about(
-            lead,
-            EVENT_OF[Action.CREATE],
-            facts.now,
-            facts.actor.id,
-            changes=creation_changes(lead),
-            data={"origin": "import"},
-        )
-    ]
-    if lead.owner_id is not None:
-        events.append(
-            Event.about(
-                lead,
-                EventKind.ASSIGNED,
-                facts.now,
-                facts.actor.id,
-                changes=first_ownership_changes(lead),
-                reason=owners.reason,
-                data={"rule": owners.rule},
-            )
-        )
-    return events
+    return arrival_events(
+        lead,
+        facts.now,
+        facts.actor.id,
+        reason=owners.reason,
+        data={"rule": owners.rule},
+        origin={"origin": "import"},
+    )
 
 
 def _summary(facts: ChunkFacts, results: list[RowResult]) -> Event:

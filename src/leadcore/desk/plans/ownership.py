@@ -15,7 +15,8 @@ from leadcore.records import OwnershipChange
 
 from ..outcome import Outcome, RecordWrite, SaveFollowUp
 from ..reads import Reads, Subject
-from .common import LeadCommand, SubjectCommand, received
+from .closing import Move
+from .common import LeadCommand, received
 
 __all__ = ["Assign", "ChangeOwner", "Claim", "GiveBack", "HandOverFacts", "require_owner"]
 
@@ -113,18 +114,12 @@ class Claim(LeadCommand):
 
 
 @attrs.frozen(kw_only=True)
-class GiveBack(SubjectCommand):
-    """Send a held lead back to its pool, unassigned, history kept: ``action`` is release
+class GiveBack(Move):
+    """Send a held lead back to its pool, unassigned, history kept: ``move`` is release
     (the owner or a pool admin), return (the owner, with a reason), reclaim (a pool admin) or
     recycle. The previous owner's re-claim cool-down starts."""
 
     action: ClassVar[Action] = Action.RELEASE
-    move: Action
-    reason: str | None = None
-
-    def decide(self, facts: Subject) -> None:
-        """Lifecycle and policy allow this move."""
-        facts.require(self.setup, self.move)
 
     def plan(self, facts: Subject) -> Outcome[Lead]:
         """The lead unassigned, with the previous owner's give-back recorded."""
