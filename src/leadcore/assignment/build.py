@@ -155,12 +155,8 @@ class _Reader:
                 fields.update(self.router_parts(spec, path))
             except _Bad:
                 failed = True
-        schedule = None
-        if "schedule" in spec:
-            try:
-                schedule = self.schedule(spec["schedule"], f"{path}.schedule")
-            except _Bad:
-                failed = True
+        schedule, read = self.schedule_in(spec, path)
+        failed = failed or not read
         for key, value in spec.items():
             if key in ("kind", "name", "teams", "rules", "default", "schedule") or key not in known:
                 continue
@@ -173,12 +169,17 @@ class _Reader:
         built = self.construct(kind, fields, path)
         return built if schedule is None else Scheduled(built, schedule)
 
-    def schedule(self, value: object, path: str) -> Schedule:
+    def schedule_in(self, spec: Mapping[str, object], path: str) -> tuple[Schedule | None, bool]:
+        """The ``schedule`` of a strategy or rule table (None when it has none) and whether it
+        could be read (its problems are recorded when not)."""
+        if "schedule" not in spec:
+            return None, True
         try:
-            return as_schedule(value, path)  # type: ignore[arg-type]
+            found = as_schedule(spec["schedule"], f"{path}.schedule")  # type: ignore[arg-type]
         except ValidationError as e:
             self.problems.extend(e.problems)
-            raise _Bad(path) from None
+            return None, False
+        return found, True
 
     def construct(self, kind: str, fields: dict[str, object], path: str) -> Strategy:
         classes: dict[str, Callable[..., Strategy]] = {
@@ -258,12 +259,8 @@ class _Reader:
                     f"{path}.{key}", "is not a rule setting; known: when, team, users, schedule"
                 )
                 failed = True
-        schedule = None
-        if "schedule" in spec:
-            try:
-                schedule = self.schedule(spec["schedule"], f"{path}.schedule")
-            except _Bad:
-                failed = True
+        schedule, read = self.schedule_in(spec, path)
+        failed = failed or not read
         conditions: list[RouteCondition] = []
         when = self.table(spec.get("when", {}), f"{path}.when", "lead field → value(s)")
         for field, test in when.items():
