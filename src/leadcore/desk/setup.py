@@ -24,9 +24,22 @@ from leadcore.policy import Policy, QuotaPolicy
 from leadcore.scoring import Predictor, Scorer
 from leadcore.sla import PoolSla, SlaPolicy, effective_policy
 
-__all__ = ["Setup", "checked_mapping", "checked_predictor"]
+__all__ = ["Setup", "checked_mapping", "checked_predictor", "named"]
 
 V = TypeVar("V")
+
+
+def named(pool: Pool, field: str, name: str, known: Mapping[str, V], what: str) -> V:
+    """The ``what`` called ``name`` that ``pool.<field>`` names; ``ConfigError`` if this desk was
+    not given one of that name."""
+    found = known.get(name)
+    if found is None:
+        raise ConfigError(
+            f"pools[{pool.id}].{field}",
+            f"names {what} {name!r}, which this desk was not given "
+            f"(known: {', '.join(sorted(known)) or 'none'})",
+        )
+    return found
 
 
 def checked_mapping(value: Mapping[str, V] | None, kind: type[V], name: str) -> dict[str, V]:
@@ -110,43 +123,22 @@ class Setup:
         ``ConfigError`` if this desk was not given it."""
         if pool.quota_policy is None:
             return None
-        found = self.quota_policies.get(pool.quota_policy)
-        if found is None:
-            raise ConfigError(
-                f"pools[{pool.id}].quota_policy",
-                f"names quota policy {pool.quota_policy!r}, which this desk was not given "
-                f"(known: {', '.join(sorted(self.quota_policies)) or 'none'})",
-            )
-        return found
+        return named(pool, "quota_policy", pool.quota_policy, self.quota_policies, "quota policy")
 
     def conditions_of(self, pool: Pool) -> tuple[LeadCondition, ...]:
         """The conditions ``pool.conditions`` names, in order; ``ConfigError`` for one this
         desk was not given."""
-        found = []
-        for name in pool.conditions:
-            condition = self.conditions.get(name)
-            if condition is None:
-                raise ConfigError(
-                    f"pools[{pool.id}].conditions",
-                    f"names condition {name!r}, which this desk was not given "
-                    f"(known: {', '.join(sorted(self.conditions)) or 'none'})",
-                )
-            found.append(condition)
-        return tuple(found)
+        return tuple(
+            named(pool, "conditions", name, self.conditions, "condition")
+            for name in pool.conditions
+        )
 
     def pool_strategy(self, pool: Pool) -> Strategy | None:
         """The strategy ``pool.auto_assign`` names (None when it names none); ``ConfigError``
         if this desk was not given it."""
         if pool.auto_assign is None:
             return None
-        strategy = self.strategies.get(pool.auto_assign)
-        if strategy is None:
-            raise ConfigError(
-                f"pools[{pool.id}].auto_assign",
-                f"names strategy {pool.auto_assign!r}, which this desk was not given "
-                f"(known: {', '.join(self.strategies) or 'none'})",
-            )
-        return strategy
+        return named(pool, "auto_assign", pool.auto_assign, self.strategies, "strategy")
 
     def sla_of(self, pool: Pool) -> PoolSla:
         """The time-keeping ``pool`` runs on: the policy it names plus its own hours;
@@ -157,13 +149,7 @@ class Setup:
             return found
         policy = None
         if pool.sla_policy is not None:
-            policy = self.sla_policies.get(pool.sla_policy)
-            if policy is None:
-                raise ConfigError(
-                    f"pools[{pool.id}].sla_policy",
-                    f"names SLA policy {pool.sla_policy!r}, which this desk was not given "
-                    f"(known: {', '.join(sorted(self.sla_policies)) or 'none'})",
-                )
+            policy = named(pool, "sla_policy", pool.sla_policy, self.sla_policies, "SLA policy")
         found = self._sla_cache[key] = effective_policy(pool, policy)
         return found
 
