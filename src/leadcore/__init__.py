@@ -18,8 +18,9 @@ Everything a host needs is re-exported here; the submodules hold the details:
   (on ``dateutil.rrule``) and weekly schedules.
 * ``leadcore.dedup`` — normalised duplicate keys (phone, email, company, WeChat), duplicate
   groups and masked display of someone else's contact.
-* ``leadcore.storage`` — the ``LeadStore`` protocol and ``MemoryStore``;
-  ``leadcore.testing`` has the contract suites for a host's own store.
+* ``leadcore.storage`` — the ``LeadStore`` protocol, ``MemoryStore`` and ``SQLiteStore`` (a
+  database file, safe across processes); ``leadcore.testing`` has the contract suites for a
+  host's own store.
 * ``leadcore.events``, ``leadcore.records``, ``leadcore.org``, ``leadcore.clock``,
   ``leadcore.ids``, ``leadcore.config``, ``leadcore.errors`` — audit events, stored records,
   the org directory, time, ids, configuration and the errors (all ``LeadcoreError``).
@@ -167,7 +168,15 @@ from leadcore.scoring import (
     fit_scoped,
     readiness,
 )
-from leadcore.storage import JSONValue, LeadStore, MemoryStore, UnitOfWork
+from leadcore.storage import (
+    JSONValue,
+    LeadStore,
+    MemoryStore,
+    SQLiteStore,
+    StoreFileError,
+    StoreLocked,
+    UnitOfWork,
+)
 
 __all__ = [
     "DEFAULT_SALES_STAGES",
@@ -280,6 +289,7 @@ __all__ = [
     "Router",
     "RoutingRule",
     "Runner",
+    "SQLiteStore",
     "Schedule",
     "ScopedPredictiveModel",
     "Score",
@@ -290,6 +300,8 @@ __all__ = [
     "SortKey",
     "SourceChannel",
     "Span",
+    "StoreFileError",
+    "StoreLocked",
     "Strategy",
     "SystemClock",
     "Team",
