@@ -5,6 +5,7 @@ On SQLite, each write is also made to fail midway (the contract's fault points).
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -22,13 +23,19 @@ STORES = ("memory", "sqlite-memory", "sqlite-file")
 
 
 class StoreMaker:
-    """Makes fresh stores of one kind and closes the SQLite ones at the end of the class."""
+    """Makes fresh stores of one kind and closes the SQLite ones at the end of the class.
+
+    File stores are copies of one freshly made empty store and skip waiting for the disk
+    (``synchronous="off"``): the same files and SQL, made a hundred times faster."""
 
     def __init__(self, kind: str, folder: Path) -> None:
         self.kind = kind
         self.folder = folder
         self.made: list[SQLiteStore] = []
         self._names = itertools.count()
+        self._template = folder / "empty.db"
+        if kind == "sqlite-file":
+            SQLiteStore(self._template).close()
 
     def __call__(self) -> LeadStore:
         if self.kind == "memory":
@@ -37,7 +44,8 @@ class StoreMaker:
             store = SQLiteStore()
         else:
             path = self.folder / f"store-{next(self._names)}.db"
-            store = SQLiteStore(path, synchronous="normal")
+            shutil.copyfile(self._template, path)
+            store = SQLiteStore(path, synchronous="off")
         self.made.append(store)
         return store
 
