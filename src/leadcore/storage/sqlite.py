@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +43,8 @@ from leadcore.storage.sqlite_uow import SQLiteUnitOfWork
 __all__ = ["SQLiteStore", "StoreFileError", "StoreLocked"]
 
 MEMORY: Final = ":memory:"
+_FIRST_WAIT: Final = 0.0001
+_LONGEST_WAIT: Final = 0.004
 
 _TABLES: Final = (
     ("leads", "id"),
@@ -119,9 +122,12 @@ class SQLiteStore:
             raise StoreFileError(self.path, f"cannot open the file: {e}") from e
         try:
             conn.execute("PRAGMA schema_version").fetchone()  # reads the header: is it SQLite?
-            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
             conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
             self.schema_version = open_schema(conn, self.path)
+            if mode == "wal":
+                # In WAL mode only taking the write lock waits, and _begin does that waiting.
+                conn.execute("PRAGMA busy_timeout = 0")
         except (sqlite3.Error, LeadcoreError) as e:
             conn.close()
             if isinstance(e, LeadcoreError):
@@ -175,10 +181,7 @@ class SQLiteStore:
             conn = self._connection()
             self._holder = me
             try:
-                try:
-                    conn.execute("BEGIN IMMEDIATE")
-                except sqlite3.Error as e:
-                    raise translate(e, self.path, self.busy_timeout) from e
+                self._begin(conn)
                 uow = SQLiteUnitOfWork(conn, self._codec, self.busy_timeout)
                 try:
                     yield uow
@@ -187,6 +190,30 @@ class SQLiteStore:
                         uow.rollback()
             finally:
                 self._holder = None
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        """``BEGIN IMMEDIATE``, retried with short, growing sleeps while another connection
+        holds the write lock (SQLite's own waits start at whole milliseconds), up to
+        ``busy_timeout``; then ``StoreLocked``."""
+        deadline: float | None = None
+        delay = _FIRST_WAIT
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as e:
+                error = translate(e, self.path, self.busy_timeout)
+                if not isinstance(error, StoreLocked):
+                    raise error from e
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + self.busy_timeout
+                if now >= deadline:
+                    raise error from e
+                time.sleep(min(delay, deadline - now))
+                delay = min(delay * 2, _LONGEST_WAIT)
+            except sqlite3.Error as e:
+                raise translate(e, self.path, self.busy_timeout) from e
 
     def snapshot(self) -> tuple[object, ...]:
         """Every row of every table, in key order, as one value to compare with ``==``."""

@@ -10,11 +10,12 @@ name); custom fields, audit values and event data keep their types (see ``leadco
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeVar
 
-import attrs
 from cattrs.errors import BaseValidationError
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from leadcore.config import make_converter
 from leadcore.errors import FieldProblem, LeadcoreError, ValidationError
@@ -42,19 +43,16 @@ def micros(at: datetime) -> int:
         ) from None
 
 
-def _defaults(cls: type[Any]) -> dict[str, object]:
-    """Each field's default as the converter unstructures it (fields without one absent)."""
-    converter = make_converter()
-    found: dict[str, object] = {}
-    for field in attrs.fields(attrs.resolve_types(cls)):
-        if field.default is attrs.NOTHING or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-            continue
-        found[field.name] = converter.unstructure(field.default, unstructure_as=field.type)
-    return found
+_ENCODE: Final = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), check_circular=False
+).encode
 
-
-def _dumps(plain: object) -> str:
-    return json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+_KEPT_IN_COLUMNS: Final[dict[type[Any], tuple[str, ...]]] = {
+    Lead: ("version",),
+    Pool: ("version",),
+    Event: ("position",),
+}
+"""Fields a row keeps in a column of its own instead of its body."""
 
 
 class Codec:
@@ -62,22 +60,26 @@ class Codec:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._converter = make_converter()
-        self._unstructure = self._converter.unstructure
-        self._defaults = {cls: _defaults(cls) for cls in (Lead, Pool, FollowUp, Event, Grant)}
+        converter = make_converter()
+        self._converter = converter
+        self._unstructure = converter.unstructure
+        # The converter's own hooks, in a function cattrs generates per class that leaves out
+        # fields at their default and those kept in columns.
+        self._bodies: dict[type[Any], Callable[[Any], dict[str, object]]] = {
+            cls: make_dict_unstructure_fn(
+                cls,
+                converter,
+                _cattrs_omit_if_default=True,
+                **{name: override(omit=True) for name in _KEPT_IN_COLUMNS.get(cls, ())},
+            )
+            for cls in (Lead, Pool, FollowUp, Event, Grant, Away)
+        }
 
-    def body(self, record: object, *, without: tuple[str, ...] = ()) -> str:
-        """``record`` as JSON text: its fields unstructured, those at their default (and the
-        ``without`` ones, kept in columns) left out."""
-        plain: dict[str, object] = self._unstructure(record)
-        defaults = self._defaults.get(type(record), {})
-        for name in without:
-            plain.pop(name, None)
-        for name, default in defaults.items():
-            value = plain.get(name, attrs.NOTHING)
-            if value is not attrs.NOTHING and type(value) is type(default) and value == default:
-                del plain[name]
-        return _dumps(plain)
+    def body(self, record: object) -> str:
+        """``record`` as JSON text: its fields unstructured, those at their default and those
+        kept in columns left out."""
+        to_plain = self._bodies.get(type(record), self._unstructure)
+        return _ENCODE(to_plain(record))
 
     def read(self, body: str | bytes, cls: type[R], what: str, **columns: object) -> R:
         """The ``cls`` record ``body`` holds, with ``columns`` (kept beside it) put back."""
@@ -106,7 +108,7 @@ class Codec:
             micros(lead.created_at),
             None if due is None else micros(due),
             version,
-            self.body(lead, without=("version",)),
+            self.body(lead),
             lead.id,
         )
 

@@ -56,8 +56,19 @@ def drop_dependents(conn: sqlite3.Connection, lead_id: str) -> None:
     conn.execute("DELETE FROM follow_ups WHERE lead_id = ?", (lead_id,))
 
 
+_LEAD_SLOTS: Final = tuple(f.name for f in attrs.fields(Lead))
+
+
 def _versioned(lead: Lead, version: int) -> Lead:
-    return lead if lead.version == version else attrs.evolve(lead, version=version)
+    """``lead`` at ``version`` (itself when it already is): a field-by-field copy with only
+    the version changed, which skips re-validating what a ``Lead`` already guarantees."""
+    if lead.version == version:
+        return lead
+    copy = Lead.__new__(Lead)
+    for name in _LEAD_SLOTS:
+        object.__setattr__(copy, name, getattr(lead, name))
+    object.__setattr__(copy, "version", version)
+    return copy
 
 
 class SQLiteUnitOfWork(RecordWork):

@@ -77,7 +77,7 @@ class RecordWork:
     def add_pool(self, pool: Pool) -> Pool:
         """See ``UnitOfWork.add_pool``."""
         stored = pool if pool.version == 1 else attrs.evolve(pool, version=1)
-        body = self.codec.body(stored, without=("version",))
+        body = self.codec.body(stored)
         try:
             self.conn.execute(
                 "INSERT INTO pools (id, version, body) VALUES (?, 1, ?)", (pool.id, body)
@@ -93,7 +93,7 @@ class RecordWork:
         new = pool if pool.version == version else attrs.evolve(pool, version=version)
         changed = self.conn.execute(
             "UPDATE pools SET version = ?, body = ? WHERE id = ? AND version = ?",
-            (version, self.codec.body(new, without=("version",)), pool.id, expected_version),
+            (version, self.codec.body(new), pool.id, expected_version),
         )
         if changed.rowcount == 0:
             raise self._refuse("pools", "pool", pool.id, expected_version)
@@ -154,10 +154,7 @@ class RecordWork:
             return []
         start = self._last()
         body = self.codec.body
-        rows = [
-            (start + n, e.lead_id, body(e, without=("position",)))
-            for n, e in enumerate(events, start=1)
-        ]
+        rows = [(start + n, e.lead_id, body(e)) for n, e in enumerate(events, start=1)]
         insert_events(self.conn, rows)
         return list(range(start + 1, start + 1 + len(events)))
 
