@@ -158,7 +158,7 @@ def pool_lead(n: int) -> Lead:
 
 
 def claimer(
-    path: str, rep: str, lead_ids: list[str], seed: int, start: Barrier, synchronous: str
+    path: str, rep: str, lead_ids: list[str], start: Barrier, *, seed: int, synchronous: str
 ) -> None:
     """Claim every lead in a shuffled order as ``rep``; the ones others won are refused."""
     random.Random(seed).shuffle(lead_ids)
@@ -187,7 +187,11 @@ def claim_race(folder: Path, count: int, synchronous: str) -> tuple[int, float]:
     lead_ids = [lead.id for lead in waiting]
     start = context.Barrier(len(CLAIMERS) + 1)
     workers = [
-        context.Process(target=claimer, args=(path, rep, list(lead_ids), k, start, synchronous))
+        context.Process(
+            target=claimer,
+            args=(path, rep, list(lead_ids), start),
+            kwargs={"seed": k, "synchronous": synchronous},
+        )
         for k, rep in enumerate(CLAIMERS)
     ]
     for worker in workers:

@@ -75,7 +75,7 @@ def failing_after(target: Any, name: str) -> AbstractContextManager[None]:
         original(*args, **kwargs)
         raise InjectedFault(name)
 
-    return patch.object(target, name, failing)
+    return patch.object(target, name, failing)  # type: ignore[arg-type]
 
 
 SQLITE_FAULTS: FaultPoints = {

@@ -65,21 +65,22 @@ class Codec:
         self._unstructure = converter.unstructure
         # The converter's own hooks, in a function cattrs generates per class that leaves out
         # fields at their default and those kept in columns.
-        self._bodies: dict[type[Any], Callable[[Any], dict[str, object]]] = {
-            cls: make_dict_unstructure_fn(
-                cls,
-                converter,
-                _cattrs_omit_if_default=True,
-                **{name: override(omit=True) for name in _KEPT_IN_COLUMNS.get(cls, ())},
+        self._bodies: dict[type[Any], Callable[[Any], dict[str, object]]] = {}
+        for cls in (Lead, Pool, FollowUp, Event, Grant, Away):
+            omitted: dict[str, Any] = {
+                n: override(omit=True) for n in _KEPT_IN_COLUMNS.get(cls, ())
+            }
+            self._bodies[cls] = make_dict_unstructure_fn(
+                cls, converter, _cattrs_omit_if_default=True, **omitted
             )
-            for cls in (Lead, Pool, FollowUp, Event, Grant, Away)
-        }
 
     def body(self, record: object) -> str:
         """``record`` as JSON text: its fields unstructured, those at their default and those
         kept in columns left out."""
-        to_plain = self._bodies.get(type(record), self._unstructure)
-        return _ENCODE(to_plain(record))
+        to_plain = self._bodies.get(type(record))
+        plain = self._unstructure(record) if to_plain is None else to_plain(record)
+        text: str = _ENCODE(plain)
+        return text
 
     def read(self, body: str | bytes, cls: type[R], what: str, **columns: object) -> R:
         """The ``cls`` record ``body`` holds, with ``columns`` (kept beside it) put back."""

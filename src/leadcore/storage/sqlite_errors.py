@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from functools import wraps
+from functools import update_wrapper
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from leadcore.errors import ConcurrencyConflict, FieldProblem, LeadcoreError, ValidationError
@@ -91,8 +91,7 @@ def _ended() -> LeadcoreError:
 def reading(method: Callable[Concatenate[W, P], T]) -> Callable[Concatenate[W, P], T]:
     """A read of a unit of work: refused once it ended; driver errors translated."""
 
-    @wraps(method)
-    def run(self: W, *args: P.args, **kwargs: P.kwargs) -> T:
+    def run(self: W, /, *args: P.args, **kwargs: P.kwargs) -> T:
         if not self.open:
             raise _ended()
         try:
@@ -100,6 +99,7 @@ def reading(method: Callable[Concatenate[W, P], T]) -> Callable[Concatenate[W, P
         except (sqlite3.Error, UnicodeError) as e:
             raise translate(e, self.path, self.busy_timeout) from e
 
+    update_wrapper(run, method)
     return run
 
 
@@ -107,8 +107,7 @@ def writing(method: Callable[Concatenate[W, P], T]) -> Callable[Concatenate[W, P
     """A write of a unit of work: as a read, and a failure of any kind after rows changed
     marks the unit of work broken (it can no longer commit)."""
 
-    @wraps(method)
-    def run(self: W, *args: P.args, **kwargs: P.kwargs) -> T:
+    def run(self: W, /, *args: P.args, **kwargs: P.kwargs) -> T:
         if not self.open:
             raise _ended()
         before = self.changes
@@ -121,4 +120,5 @@ def writing(method: Callable[Concatenate[W, P], T]) -> Callable[Concatenate[W, P
                 raise translate(e, self.path, self.busy_timeout) from e
             raise
 
+    update_wrapper(run, method)
     return run

@@ -182,18 +182,18 @@ def select_sql(query: LeadQuery) -> Sql | None:
     page_params = (-1 if query.limit is None else query.limit, query.offset)
     ordering = f"ORDER BY {column} {direction}, id {direction}"
     if len(arms) == 1:
-        ((where_sql, params),) = arms
+        ((where_sql, only),) = arms
         sql = f"SELECT body, version FROM leads WHERE {where_sql} {ordering} {page}"
-        return sql, (*params, *page_params)
+        return sql, (*only, *page_params)
     selects: list[str] = []
     params_all: list[object] = []
-    for where_sql, params in arms:
+    for where_sql, arm_params in arms:
         limit = "" if want is None else " LIMIT ?"
         selects.append(
             f"SELECT * FROM (SELECT {column} AS k, id FROM leads WHERE {where_sql} "
             f"{ordering}{limit})"
         )
-        params_all.extend(params)
+        params_all.extend(arm_params)
         if want is not None:
             params_all.append(want)
     union = " UNION ".join(selects)

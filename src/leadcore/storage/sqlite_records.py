@@ -130,7 +130,7 @@ def count_ownership(
     pool_id: str | None,
 ) -> int:
     """How many of the user's records of ``changes`` are at or after ``since``."""
-    kinds = sorted({OwnershipChange(c).value for c in changes})
+    kinds = sorted({str(getattr(c, "value", c)) for c in changes})
     if not kinds:
         return 0
     params: list[object] = [user_id, *kinds, micros(since)]
@@ -154,7 +154,7 @@ def last_ownership(
     row = conn.execute(
         "SELECT at_text FROM ownership WHERE user_id = ? AND lead_id = ? AND change = ? "
         "ORDER BY at DESC, seq ASC LIMIT 1",
-        (user_id, lead_id, OwnershipChange(change).value),
+        (user_id, lead_id, str(getattr(change, "value", change))),
     ).fetchone()
     return None if row is None else codec.instant(row[0])
 

@@ -37,6 +37,7 @@ _UPDATE_LEAD: Final = (
     "created_at = ?, due_at = ?, version = ?, body = ? WHERE id = ? AND version = ?"
 )
 _OPEN: Final = tuple(sorted(s.value for s in OPEN_STATUSES))
+_STATUS: Final = {s.value: s for s in LeadStatus}
 _CHUNK: Final = 500
 
 
@@ -164,7 +165,7 @@ class SQLiteUnitOfWork(RecordWork):
         if compiled is None:
             return {}
         rows = self.conn.execute(*compiled).fetchall()
-        return {LeadStatus(status): int(n) for status, n in rows if n}
+        return {_STATUS[status]: int(n) for status, n in rows if n}
 
     @reading
     def open_counts(self, owner_ids: Collection[str]) -> dict[str, int]:
