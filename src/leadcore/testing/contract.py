@@ -47,15 +47,15 @@ __all__ = ["LeadStoreContract"]
 # so the health check against one test method running under several executors is lifted.
 _per_store = settings(suppress_health_check=[HealthCheck.differing_executors])
 
-_ONE_OF_EACH = st.sampled_from(
+_ONE_REACH = st.sampled_from(
     (
-        {},
-        {"owner_id": "u1"},
-        {"owner_ids": frozenset({"u1", "u2", "u3"})},
-        {"pool_id": "pool-a"},
-        {"pool_ids": frozenset({"pool-a", "pool-b"})},
-        {"follower_id": "u2"},
-        {"collaborator_id": "u3"},
+        LeadQuery(),
+        LeadQuery(owner_id="u1"),
+        LeadQuery(owner_ids=frozenset({"u1", "u2", "u3"})),
+        LeadQuery(pool_id="pool-a"),
+        LeadQuery(pool_ids=frozenset({"pool-a", "pool-b"})),
+        LeadQuery(follower_id="u2"),
+        LeadQuery(collaborator_id="u3"),
     )
 )
 
@@ -72,8 +72,8 @@ def _view_queries(draw: st.DrawFn) -> LeadQuery:
             EPOCH + timedelta(minutes=draw(st.integers(0, 120))),
             draw(st.sampled_from(("L1", "L9"))),
         )
-    return LeadQuery(
-        **draw(_ONE_OF_EACH),
+    return attrs.evolve(
+        draw(_ONE_REACH),
         statuses=statuses,
         order=order,
         after=after,
