@@ -108,7 +108,10 @@ def test_open_leads_stay_within_the_clamp_and_decided_ones_read_1_and_0() -> Non
     won = model.predict({"region": "edge", "status": "converted"})
     lost = model.predict({"region": "edge", "status": "closed_lost"})
     assert pending.probability == HIGHEST == 0.9999
-    assert pending.outcome is ConversionOutcome.PENDING and "kept within 0.01% … 99.99%" in pending.reason
+    assert (
+        pending.outcome is ConversionOutcome.PENDING
+        and "kept within 0.01% … 99.99%" in pending.reason
+    )
     assert (won.probability, won.outcome, won.grade) == (1.0, ConversionOutcome.CONVERTED, "A")
     assert (lost.probability, lost.outcome, lost.grade) == (0.0, ConversionOutcome.LOST, "D")
     assert won.reason == "already converted: status = converted"

@@ -37,8 +37,10 @@ from leadcore.testing.world import CLAIMERS, ORG, REPS, T0, team_strategies
 LEADS = 1_000
 CAP = 200
 # Fork where the platform has it (a child starts in milliseconds); spawn elsewhere.
-CONTEXT = multiprocessing.get_context(
-    "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+CONTEXT = (
+    multiprocessing.get_context("fork")
+    if "fork" in multiprocessing.get_all_start_methods()
+    else multiprocessing.get_context("spawn")
 )
 
 
@@ -189,7 +191,8 @@ def test_a_process_killed_mid_batch_leaves_each_lead_whole(tmp_path: Path, toget
     child = CONTEXT.Process(target=doomed, args=(str(path), lead_ids, together, out))
     child.start()
     assert out.get(timeout=120) == "kill me"
-    os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    assert child.pid is not None
+    os.kill(child.pid, signal.SIGKILL)
     child.join(timeout=60)
     assert child.exitcode == -signal.SIGKILL
 

@@ -112,8 +112,17 @@ def _parts(query: LeadQuery) -> list[Part]:
     parts: list[Part] = []
     for reach in dict.fromkeys(query.any_of):
         if not _empty(reach):
-            parts.append(((base, reach), conjoin(base, reach) or base))
+            parts.append(((base, reach), _hint(base, reach)))
     return parts
+
+
+def _hint(base: LeadFilter, reach: LeadFilter) -> LeadFilter:
+    """One filter implied by both, to choose where arms start: their conjunction when one
+    filter can say it, else ``base`` (the conditions of both still apply to every arm)."""
+    try:
+        return conjoin(base, reach) or base
+    except ValueError:  # two different followers (or collaborators): no one filter says both
+        return base
 
 
 def _all_conditions(
