@@ -25,10 +25,12 @@ from leadcore import (
     LeadOrder,
     LeadQuery,
     LeadStatus,
+    LeadStore,
     Money,
     SQLiteStore,
     StoreFileError,
     StoreLocked,
+    UnitOfWork,
     ValidationError,
 )
 from leadcore.query import LeadFilter
@@ -364,3 +366,37 @@ def test_an_iterator_ends_with_its_unit_of_work() -> None:
         assert next(leads).id == "L0"
     with pytest.raises(LeadcoreError):
         next(leads)
+
+
+def test_sqlite_store_is_a_lead_store() -> None:
+    with SQLiteStore() as store:
+        assert isinstance(store, LeadStore)
+        with store.unit_of_work() as uow:
+            assert isinstance(uow, UnitOfWork)
+
+
+def test_large_id_sets_are_bound_as_one_parameter_and_give_the_same_answers() -> None:
+    store = SQLiteStore()
+    leads = [
+        make_lead(f"L{i:04d}", status=LeadStatus.ASSIGNED, owner_id=f"u{i % 700}")
+        for i in range(1_400)
+    ]
+    with store.unit_of_work() as uow:
+        for lead in leads:
+            uow.add_lead(lead)
+        uow.commit()
+    stored = [attrs.evolve(lead, version=1) for lead in leads]
+    wanted = frozenset(f"L{i:04d}" for i in range(0, 1_400, 2))
+    owners = frozenset(f"u{i}" for i in range(0, 700, 3))
+    with store.unit_of_work() as uow:
+        for query in (
+            LeadQuery(ids=wanted, order=LeadOrder.CREATED_DESC, limit=30, offset=5),
+            LeadQuery(owner_ids=owners, limit=40),
+            LeadQuery(ids=wanted, owner_ids=owners),
+        ):
+            assert uow.find_leads(query) == query.select(stored)
+            assert uow.count_leads(query) == len(query.unpaged().select(stored))
+        got = uow.get_leads([*sorted(wanted), "missing"])
+        assert list(got) == sorted(wanted)
+        counts = uow.open_counts([f"u{i}" for i in range(800)])
+        assert counts["u1"] == 2 and counts["u799"] == 0 and len(counts) == 800

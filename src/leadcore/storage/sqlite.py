@@ -46,18 +46,6 @@ MEMORY: Final = ":memory:"
 _FIRST_WAIT: Final = 0.0001
 _LONGEST_WAIT: Final = 0.004
 
-_TABLES: Final = (
-    ("leads", "id"),
-    ("lead_people", "role, user_id, lead_id"),
-    ("pools", "id"),
-    ("follow_ups", "id"),
-    ("events", "position"),
-    ("grants", "id"),
-    ("ownership", "seq"),
-    ("away", "user_id, seq"),
-    ("state", "key"),
-)
-
 
 def _path_text(path: object) -> str:
     if isinstance(path, str | os.PathLike):
@@ -216,12 +204,24 @@ class SQLiteStore:
                 raise translate(e, self.path, self.busy_timeout) from e
 
     def snapshot(self) -> tuple[object, ...]:
-        """Every row of every table, in key order, as one value to compare with ``==``."""
+        """Every row of every table the migrations made (the schema table aside), each table's
+        rows in the order of all their columns, as one value to compare with ``==``."""
         with self.unit_of_work() as uow:
-            return tuple(
-                tuple(uow.conn.execute(f"SELECT * FROM {table} ORDER BY {key}").fetchall())
-                for table, key in _TABLES
-            )
+            conn = uow.conn
+            tables = [
+                str(name)
+                for (name,) in conn.execute(
+                    "SELECT name FROM sqlite_schema WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' AND name != 'leadcore_schema' ORDER BY name"
+                )
+            ]
+            found = []
+            for table in tables:
+                width = len(conn.execute(f'SELECT * FROM "{table}" LIMIT 0').description)
+                order = ", ".join(str(n) for n in range(1, width + 1))
+                rows = conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}').fetchall()
+                found.append((table, tuple(rows)))
+            return tuple(found)
 
     # --- files ---------------------------------------------------------------------------------
     def backup(self, path: str | os.PathLike[str]) -> None:
