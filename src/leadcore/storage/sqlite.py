@@ -43,6 +43,7 @@ from leadcore.storage.sqlite_uow import SQLiteUnitOfWork
 __all__ = ["SQLiteStore", "StoreFileError", "StoreLocked"]
 
 MEMORY: Final = ":memory:"
+"""The path of a database in memory, gone when the store closes."""
 _FIRST_WAIT: Final = 0.0001
 _LONGEST_WAIT: Final = 0.004
 

@@ -92,6 +92,7 @@ def reading(method: Callable[Concatenate[W, P], T]) -> Callable[Concatenate[W, P
     """A read of a unit of work: refused once it ended; driver errors translated."""
 
     def run(self: W, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """The read, guarded."""
         if not self.open:
             raise _ended()
         try:
@@ -108,6 +109,7 @@ def writing(method: Callable[Concatenate[W, P], T]) -> Callable[Concatenate[W, P
     marks the unit of work broken (it can no longer commit)."""
 
     def run(self: W, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """The write, guarded."""
         if not self.open:
             raise _ended()
         before = self.changes

@@ -23,7 +23,15 @@ from leadcore.model import LeadStatus
 from leadcore.query import LeadFilter, LeadOrder, LeadQuery, conjoin, implies
 from leadcore.storage.sqlite_codec import micros
 
-__all__ = ["Sql", "as_query", "count_by_status_sql", "count_sql", "narrowed", "select_sql"]
+__all__ = [
+    "Sql",
+    "as_query",
+    "count_by_status_sql",
+    "count_sql",
+    "narrowed",
+    "open_counts_sql",
+    "select_sql",
+]
 
 Sql = tuple[str, tuple[object, ...]]
 """A statement and its parameters."""

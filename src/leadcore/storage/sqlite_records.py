@@ -25,6 +25,7 @@ __all__ = [
     "put_grant",
     "set_away",
     "set_state",
+    "write_grant",
 ]
 
 _CHUNK = 500

@@ -26,7 +26,7 @@ from leadcore.storage.sqlite_codec import Codec
 from leadcore.storage.sqlite_errors import reading, translate, writing
 from leadcore.storage.sqlite_uow_records import RecordWork
 
-__all__ = ["SQLiteUnitOfWork"]
+__all__ = ["SQLiteUnitOfWork", "drop_dependents", "write_people"]
 
 _LEAD_COLUMNS: Final = "pool_id, status, owner_id, source, grade, created_at, due_at, version, body"
 _INSERT_LEAD: Final = (
