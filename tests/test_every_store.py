@@ -20,6 +20,7 @@ from leadcore.testing import DeskApplicationCase, LeadStoreContract
 from leadcore.testing.contract_records import FaultPoints, InjectedFault
 
 STORES = ("memory", "sqlite-memory", "sqlite-file")
+KEEP_OPEN = 16
 
 
 class StoreMaker:
@@ -47,6 +48,8 @@ class StoreMaker:
             shutil.copyfile(self._template, path)
             store = SQLiteStore(path, synchronous="off")
         self.made.append(store)
+        if len(self.made) > KEEP_OPEN:  # a test uses its newest stores; free the file handles
+            self.made.pop(0).close()
         return store
 
     def close_all(self) -> None:
