@@ -349,6 +349,8 @@ def test_misuse_is_refused_with_leadcore_errors(tmp_path: Path) -> None:
     with pytest.raises(LeadcoreError, match="each process"), store.unit_of_work():
         pass  # pragma: no cover - never reached
     store._pid = os.getpid()
+    with store.unit_of_work(), pytest.raises(LeadcoreError, match="before closing"):
+        store.close()
     store.close()
     store.close()
     with pytest.raises(LeadcoreError, match="closed"), store.unit_of_work():

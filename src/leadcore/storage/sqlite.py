@@ -126,8 +126,11 @@ class SQLiteStore:
 
     # --- lifetime ------------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the database connection (a unit of work still open is rolled back by SQLite).
-        Closing twice is harmless; a closed store refuses further use."""
+        """Close the database connection, once another thread's unit of work has ended.
+        Closing twice is harmless; a closed store refuses further use. Closing inside this
+        thread's own unit of work is refused with ``LeadcoreError``."""
+        if self._holder == threading.get_ident():
+            raise LeadcoreError("finish this thread's unit of work before closing the store")
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
