@@ -181,6 +181,7 @@ def doomed(path: str, lead_ids: list[str], together: bool, out: Queue[Any]) -> N
     out.put("finished")  # pragma: no cover - the parent kills us first
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL is a POSIX signal")
 @pytest.mark.parametrize("together", [False, True], ids=["batch_assign", "distribute"])
 def test_a_process_killed_mid_batch_leaves_each_lead_whole(tmp_path: Path, together: bool) -> None:
     path = tmp_path / "crash.db"
