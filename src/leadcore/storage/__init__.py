@@ -4,6 +4,7 @@ from leadcore.jsonvalue import JSONValue
 from leadcore.query import LeadFilter, LeadOrder, LeadQuery, SortKey
 from leadcore.storage.memory import MemoryStore
 from leadcore.storage.protocol import LeadStore, UnitOfWork
+from leadcore.storage.sqlite import SQLiteStore, StoreFileError, StoreLocked
 
 __all__ = [
     "JSONValue",
@@ -12,6 +13,9 @@ __all__ = [
     "LeadQuery",
     "LeadStore",
     "MemoryStore",
+    "SQLiteStore",
     "SortKey",
+    "StoreFileError",
+    "StoreLocked",
     "UnitOfWork",
 ]
