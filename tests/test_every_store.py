@@ -15,7 +15,13 @@ from unittest.mock import patch
 import pytest
 
 from leadcore import LeadStore, MemoryStore, SQLiteStore
-from leadcore.storage import sqlite_records, sqlite_uow, sqlite_uow_records
+from leadcore.storage import (
+    sqlite_keys,
+    sqlite_records,
+    sqlite_times,
+    sqlite_uow,
+    sqlite_uow_records,
+)
 from leadcore.testing import DeskApplicationCase, LeadStoreContract
 from leadcore.testing.contract_records import FaultPoints, InjectedFault
 
@@ -89,6 +95,11 @@ SQLITE_FAULTS: FaultPoints = {
     "put_grant": lambda store: failing_after(sqlite_records, "write_grant"),
     "add_ownership_record": lambda store: failing_after(sqlite_records, "add_ownership"),
     "add_follow_up": lambda store: failing_after(sqlite_uow_records, "insert_follow_up"),
+    "move_follow_up": lambda store: failing_after(sqlite_uow_records, "write_follow_up"),
+    "save_follow_up": lambda store: failing_after(sqlite_uow_records, "write_follow_up"),
+    "add_lead_keys": lambda store: failing_after(sqlite_keys, "write_keys"),
+    "save_lead_keys": lambda store: failing_after(sqlite_keys, "write_keys"),
+    "set_sweep_at": lambda store: failing_after(sqlite_times, "write_sweep"),
 }
 
 

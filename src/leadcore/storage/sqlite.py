@@ -27,50 +27,27 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
-from typing import Final, Literal
+from typing import Literal
 
+from leadcore.dedup import Normaliser
 from leadcore.errors import FieldProblem, LeadcoreError, ValidationError
+from leadcore.storage import sqlite_keys as key_index
 from leadcore.storage.sqlite_codec import Codec
 from leadcore.storage.sqlite_errors import StoreFileError, StoreLocked, translate
-from leadcore.storage.sqlite_schema import open_schema
+from leadcore.storage.sqlite_file import MEMORY, SQLiteFile, begin, path_text
 from leadcore.storage.sqlite_uow import SQLiteUnitOfWork
 
 __all__ = ["SQLiteStore", "StoreFileError", "StoreLocked"]
 
-MEMORY: Final = ":memory:"
-"""The path of a database in memory, gone when the store closes."""
-_FIRST_WAIT: Final = 0.0001
-_LONGEST_WAIT: Final = 0.004
 
-
-def _path_text(path: object) -> str:
-    if isinstance(path, str | os.PathLike):
-        text = os.fspath(path)
-        if isinstance(text, str) and text:
-            return text
-    raise ValidationError(
-        [FieldProblem("path", f"must be a file path or ':memory:', not {path!r}")],
-        subject="SQLite store",
-    )
-
-
-def _seconds(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 3600:
-        raise ValidationError(
-            [FieldProblem("busy_timeout", f"must be seconds between 0 and 3600, not {value!r}")],
-            subject="SQLite store",
-        )
-    return float(value)
-
-
-class SQLiteStore:
+class SQLiteStore(SQLiteFile):
     """A ``LeadStore`` in a SQLite database: ``SQLiteStore("leads.db")`` or, for tests, the
     default ``SQLiteStore()`` in memory. See the module docstring for the concurrency model.
+    ``normaliser`` reads the duplicate keys the store indexes (``Normaliser.default()`` unless
+    given); opening a file indexed with other rules reads every lead's keys again, once.
 
     Raises ``StoreFileError`` if the file cannot be a leadcore store, ``ValidationError`` for a
     bad argument. Use it as a context manager, or call ``close()``, to release the file.
@@ -82,80 +59,33 @@ class SQLiteStore:
         *,
         busy_timeout: float = 15.0,
         synchronous: Literal["full", "normal", "off"] = "full",
+        normaliser: Normaliser | None = None,
     ) -> None:
-        self.path = _path_text(path)
-        self.busy_timeout = _seconds(busy_timeout)
-        if synchronous not in ("full", "normal", "off"):
+        if normaliser is not None and not isinstance(normaliser, Normaliser):
             raise ValidationError(
-                [
-                    FieldProblem(
-                        "synchronous", f"must be 'full', 'normal' or 'off', not {synchronous!r}"
-                    )
-                ],
+                [FieldProblem("normaliser", f"must be a Normaliser or None, not {normaliser!r}")],
                 subject="SQLite store",
             )
-        self._lock = threading.Lock()
-        self._holder: int | None = None
-        self._pid = os.getpid()
-        self._codec = Codec(self.path)
-        self._conn: sqlite3.Connection | None = None
+        self._normaliser = normaliser or Normaliser.default()
+        self._codec = Codec(path_text(path))
+        super().__init__(path, busy_timeout, synchronous, self._index_keys)
+
+    def _index_keys(self, conn: sqlite3.Connection) -> None:
+        """Read every lead's keys again if the file's were read with other rules (or none)."""
+        if key_index.indexed_with(conn, key_index.rules_text(self._normaliser)):
+            return
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            conn = sqlite3.connect(
-                self.path,
-                timeout=self.busy_timeout,
-                isolation_level=None,
-                check_same_thread=False,
-                cached_statements=512,
-            )
-        except sqlite3.Error as e:
-            raise StoreFileError(self.path, f"cannot open the file: {e}") from e
-        try:
-            conn.execute("PRAGMA schema_version").fetchone()  # reads the header: is it SQLite?
-            (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
-            conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
-            self.schema_version = open_schema(conn, self.path)
-            if mode == "wal":
-                # In WAL mode only taking the write lock waits, and _begin does that waiting.
-                conn.execute("PRAGMA busy_timeout = 0")
-        except (sqlite3.Error, LeadcoreError) as e:
-            conn.close()
-            if isinstance(e, LeadcoreError):
-                raise
-            raise translate(e, self.path, self.busy_timeout) from e
-        self._conn = conn
+            key_index.index_keys(conn, self._codec, self._normaliser)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
-    # --- lifetime ------------------------------------------------------------------------------
-    def close(self) -> None:
-        """Close the database connection, once another thread's unit of work has ended.
-        Closing twice is harmless; a closed store refuses further use. Closing inside this
-        thread's own unit of work is refused with ``LeadcoreError``."""
-        if self._holder == threading.get_ident():
-            raise LeadcoreError("finish this thread's unit of work before closing the store")
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-    def __enter__(self) -> SQLiteStore:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def _connection(self) -> sqlite3.Connection:
-        if os.getpid() != self._pid:
-            raise LeadcoreError(
-                f"this SQLiteStore of {self.path!r} was opened in process {self._pid}; "
-                "open a new SQLiteStore in each process"
-            )
-        if self._conn is None:
-            raise LeadcoreError(f"the SQLiteStore of {self.path!r} is closed")
-        return self._conn
+    @property
+    def normaliser(self) -> Normaliser:
+        """The rules the duplicate-key index reads keys with."""
+        return self._normaliser
 
     # --- the protocol --------------------------------------------------------------------------
     @contextmanager
@@ -173,8 +103,8 @@ class SQLiteStore:
             conn = self._connection()
             self._holder = me
             try:
-                self._begin(conn)
-                uow = SQLiteUnitOfWork(conn, self._codec, self.busy_timeout)
+                begin(conn, self.path, self.busy_timeout)
+                uow = SQLiteUnitOfWork(conn, self._codec, self.busy_timeout, self._normaliser)
                 try:
                     yield uow
                 finally:
@@ -183,40 +113,18 @@ class SQLiteStore:
             finally:
                 self._holder = None
 
-    def _begin(self, conn: sqlite3.Connection) -> None:
-        """``BEGIN IMMEDIATE``, retried with short, growing sleeps while another connection
-        holds the write lock (SQLite's own waits start at whole milliseconds), up to
-        ``busy_timeout``; then ``StoreLocked``."""
-        deadline: float | None = None
-        delay = _FIRST_WAIT
-        while True:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as e:
-                error = translate(e, self.path, self.busy_timeout)
-                if not isinstance(error, StoreLocked):
-                    raise error from e
-                now = time.monotonic()
-                if deadline is None:
-                    deadline = now + self.busy_timeout
-                if now >= deadline:
-                    raise error from e
-                time.sleep(min(delay, deadline - now))
-                delay = min(delay * 2, _LONGEST_WAIT)
-            except sqlite3.Error as e:
-                raise translate(e, self.path, self.busy_timeout) from e
-
     def snapshot(self) -> tuple[object, ...]:
-        """Every row of every table the migrations made (the schema table aside), each table's
-        rows in the order of all their columns, as one value to compare with ``==``."""
+        """Every row of every table the migrations made for the store (leadcore's own
+        bookkeeping and the customer directory's tables aside), each table's rows in the order
+        of all their columns, as one value to compare with ``==``."""
         with self.unit_of_work() as uow:
             conn = uow.conn
             tables = [
                 str(name)
                 for (name,) in conn.execute(
                     "SELECT name FROM sqlite_schema WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%' AND name != 'leadcore_schema' ORDER BY name"
+                    "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'leadcore_%' "
+                    "AND name NOT LIKE 'directory_%' ORDER BY name"
                 )
             ]
             found = []
@@ -232,7 +140,7 @@ class SQLiteStore:
         """Write a consistent copy of the whole store to a new file at ``path`` (SQLite's backup
         API), while other connections go on using the database. The copy opens as a store of
         its own: ``SQLiteStore(path)``. Raises ``StoreFileError`` if a file is already there."""
-        target = _path_text(path)
+        target = path_text(path)
         if target == MEMORY or Path(target).exists():
             raise StoreFileError(target, "a backup needs a new file path; something is there")
         if self._holder == threading.get_ident():
@@ -247,6 +155,3 @@ class SQLiteStore:
                     copy.close()
             except sqlite3.Error as e:
                 raise translate(e, target, self.busy_timeout) from e
-
-    def __repr__(self) -> str:
-        return f"SQLiteStore({self.path!r})"

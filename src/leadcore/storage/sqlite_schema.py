@@ -98,9 +98,65 @@ _INDEXES: Final = (
     "CREATE INDEX ownership_by_lead ON ownership (user_id, lead_id, change, at)",
 )
 
+
+def _fill_authors(conn: sqlite3.Connection) -> None:
+    """Copy each stored follow-up's author out of its body into the new column."""
+    conn.execute("UPDATE follow_ups SET author_id = json_extract(body, '$.author_id')")
+
+
+# The duplicate-key index, the sweep's due-time index and follow-ups by author and time; the
+# customer directory's tables. A file upgraded to this version has no key rows yet: the store
+# reads every lead's keys when it opens it (see ``leadcore.storage.sqlite_keys``).
+_KEYS_TIMES_DIRECTORY: Final = (
+    # every lead's duplicate keys, in the normaliser's order; and the leads of a key
+    """CREATE TABLE lead_keys (
+        lead_id TEXT NOT NULL, seq INTEGER NOT NULL, key TEXT NOT NULL,
+        PRIMARY KEY (lead_id, seq)) WITHOUT ROWID""",
+    "CREATE INDEX lead_keys_by_key ON lead_keys (key, lead_id)",
+    # which rules the key rows were read with
+    """CREATE TABLE leadcore_rules (name TEXT PRIMARY KEY, rules TEXT NOT NULL) WITHOUT ROWID""",
+    # when the sweep next looks at a lead; the leads due, earliest first (covering)
+    """CREATE TABLE sweeps (
+        lead_id TEXT PRIMARY KEY, at INTEGER NOT NULL, at_text TEXT NOT NULL) WITHOUT ROWID""",
+    "CREATE INDEX sweeps_by_time ON sweeps (at, lead_id, at_text)",
+    # follow-ups by author and time, and by time alone
+    "ALTER TABLE follow_ups ADD COLUMN author_id TEXT NOT NULL DEFAULT ''",
+    _fill_authors,
+    "CREATE INDEX follow_ups_by_author ON follow_ups (author_id, at, id)",
+    "CREATE INDEX follow_ups_by_time ON follow_ups (at, id)",
+    # the customer directory (``SQLiteCustomerDirectory``): customers, contacts and deals in
+    # creation order, each conversion key's binding, carried follow-ups, and the keys each
+    # customer is found by (contact_id '' for the customer's own details)
+    """CREATE TABLE directory_customers (
+        seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, created_for TEXT UNIQUE,
+        body TEXT NOT NULL)""",
+    """CREATE TABLE directory_contacts (
+        seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, customer_id TEXT NOT NULL,
+        created_for TEXT UNIQUE, body TEXT NOT NULL)""",
+    "CREATE INDEX directory_contacts_by_customer ON directory_contacts (customer_id, seq)",
+    """CREATE TABLE directory_deals (
+        seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, customer_id TEXT NOT NULL,
+        created_for TEXT UNIQUE, body TEXT NOT NULL)""",
+    "CREATE INDEX directory_deals_by_customer ON directory_deals (customer_id, seq)",
+    """CREATE TABLE directory_bindings (
+        key TEXT PRIMARY KEY, customer_id TEXT NOT NULL) WITHOUT ROWID""",
+    """CREATE TABLE directory_history (
+        customer_id TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL,
+        PRIMARY KEY (customer_id, id)) WITHOUT ROWID""",
+    "CREATE INDEX directory_history_by_time ON directory_history (customer_id, at, id)",
+    """CREATE TABLE directory_keys (
+        key TEXT NOT NULL, customer_id TEXT NOT NULL, contact_id TEXT NOT NULL,
+        PRIMARY KEY (key, customer_id, contact_id)) WITHOUT ROWID""",
+)
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "leads, pools, follow-ups, events, records and state", _TABLES),
     Migration(2, "an index for every query of the store protocol", _INDEXES),
+    Migration(
+        3,
+        "duplicate keys, sweep times, follow-ups by author and time, the customer directory",
+        _KEYS_TIMES_DIRECTORY,
+    ),
 )
 """Every schema version, oldest first; a file at version N has had migrations 1…N applied."""
 

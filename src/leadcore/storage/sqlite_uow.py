@@ -18,13 +18,15 @@ from typing import Final
 
 import attrs
 
+from leadcore.dedup import Normaliser
 from leadcore.errors import DuplicateLead, LeadcoreError, NotFound
 from leadcore.model import OPEN_STATUSES, Lead, LeadStatus
 from leadcore.query import LeadFilter, LeadQuery
+from leadcore.storage import sqlite_keys as key_index
 from leadcore.storage import sqlite_query as compile_query
 from leadcore.storage.sqlite_codec import Codec
 from leadcore.storage.sqlite_errors import reading, translate, writing
-from leadcore.storage.sqlite_uow_records import RecordWork
+from leadcore.storage.sqlite_uow_index import IndexWork
 
 __all__ = ["SQLiteUnitOfWork", "drop_dependents", "write_people"]
 
@@ -52,9 +54,12 @@ def write_people(conn: sqlite3.Connection, lead: Lead, *, replace: bool) -> None
 
 
 def drop_dependents(conn: sqlite3.Connection, lead_id: str) -> None:
-    """Remove a deleted lead's people and follow-ups (its events stay: the audit trail)."""
+    """Remove a deleted lead's people, follow-ups, keys and sweep time (its events stay: the
+    audit trail)."""
     conn.execute("DELETE FROM lead_people WHERE lead_id = ?", (lead_id,))
     conn.execute("DELETE FROM follow_ups WHERE lead_id = ?", (lead_id,))
+    key_index.drop_keys(conn, lead_id)
+    conn.execute("DELETE FROM sweeps WHERE lead_id = ?", (lead_id,))
 
 
 _LEAD_SLOTS: Final = tuple(f.name for f in attrs.fields(Lead))
@@ -72,14 +77,24 @@ def _versioned(lead: Lead, version: int) -> Lead:
     return copy
 
 
-class SQLiteUnitOfWork(RecordWork):
+class SQLiteUnitOfWork(IndexWork):
     """A unit of work on a ``SQLiteStore``; see ``leadcore.storage.UnitOfWork``. Made by
-    ``SQLiteStore.unit_of_work()`` inside the transaction it began."""
+    ``SQLiteStore.unit_of_work()`` inside the transaction it began.
 
-    def __init__(self, conn: sqlite3.Connection, codec: Codec, busy_timeout: float) -> None:
+    Keys. An added lead's keys are read with the store's ``normaliser`` and indexed. A save
+    reads them again only when a field they come from changed: it compares the saved lead with
+    the version this unit of work last read or wrote (``_known``), and when it has none, the
+    keys the new lead reads to with those indexed."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, codec: Codec, busy_timeout: float, normaliser: Normaliser
+    ) -> None:
         super().__init__(conn, codec, busy_timeout)
         self._depth = 0
         self._cursors: list[sqlite3.Cursor] = []
+        self._key_texts = normaliser.key_texts
+        self._key_source = normaliser.key_source
+        self._known: dict[str, Lead] = {}
 
     def _leads(self, rows: Iterable[tuple[str, int]]) -> list[Lead]:
         lead = self.codec.lead
@@ -94,7 +109,8 @@ class SQLiteUnitOfWork(RecordWork):
         ).fetchone()
         if row is None:
             raise NotFound("lead", lead_id)
-        return self.codec.lead(row[0], row[1])
+        lead = self._known[lead_id] = self.codec.lead(row[0], row[1])
+        return lead
 
     @reading
     def get_leads(self, lead_ids: Iterable[str]) -> dict[str, Lead]:
@@ -109,6 +125,7 @@ class SQLiteUnitOfWork(RecordWork):
             ).fetchall()
             for lead in self._leads(rows):
                 found[lead.id] = lead
+        self._known.update(found)
         return {i: found[i] for i in wanted if i in found}
 
     @reading
@@ -189,6 +206,8 @@ class SQLiteUnitOfWork(RecordWork):
                 raise
             raise DuplicateLead("id", lead.id, lead.id) from None
         write_people(self.conn, stored, replace=False)
+        key_index.write_keys(self.conn, stored.id, self._key_texts(stored), replace=False)
+        self._known[stored.id] = stored
         return stored
 
     @writing
@@ -200,6 +219,16 @@ class SQLiteUnitOfWork(RecordWork):
         if self.conn.execute(_UPDATE_LEAD, row).rowcount == 0:
             raise self._refuse("leads", "lead", lead.id, expected_version)
         write_people(self.conn, new, replace=True)
+        old = self._known.get(lead.id)
+        if (
+            old is None
+            or old.version != expected_version
+            or self._key_source(old) != self._key_source(new)
+        ):
+            texts = self._key_texts(new)
+            if texts != key_index.stored_keys(self.conn, new.id):
+                key_index.write_keys(self.conn, new.id, texts, replace=True)
+        self._known[new.id] = new
         return new
 
     @writing
@@ -210,6 +239,7 @@ class SQLiteUnitOfWork(RecordWork):
         )
         if gone.rowcount == 0:
             raise self._refuse("leads", "lead", lead_id, expected_version)
+        self._known.pop(lead_id, None)
         drop_dependents(self.conn, lead_id)
 
     # --- ending ------------------------------------------------------------------------------
@@ -225,6 +255,7 @@ class SQLiteUnitOfWork(RecordWork):
         try:
             yield
         except BaseException:
+            self._known.clear()  # what was read or written inside may be undone
             if self.open:
                 self._run(f"ROLLBACK TO {name}")
                 self._run(f"RELEASE {name}")
@@ -244,6 +275,7 @@ class SQLiteUnitOfWork(RecordWork):
 
     def _end(self) -> None:
         self.open = False
+        self._known.clear()
         for cursor in self._cursors:
             cursor.close()
         self._cursors.clear()

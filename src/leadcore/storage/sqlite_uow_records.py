@@ -18,7 +18,7 @@ from leadcore.storage import sqlite_records as records
 from leadcore.storage.sqlite_codec import Codec, micros
 from leadcore.storage.sqlite_errors import reading, writing
 
-__all__ = ["RecordWork", "insert_events", "insert_follow_up"]
+__all__ = ["RecordWork", "insert_events", "insert_follow_up", "write_follow_up"]
 
 
 def insert_events(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
@@ -27,8 +27,20 @@ def insert_events(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) 
 
 
 def insert_follow_up(conn: sqlite3.Connection, row: tuple[object, ...]) -> None:
-    """Insert a follow-up row ``(id, lead_id, at, body)``."""
-    conn.execute("INSERT INTO follow_ups (id, lead_id, at, body) VALUES (?, ?, ?, ?)", row)
+    """Insert a follow-up row ``(id, lead_id, at, author_id, body)``."""
+    conn.execute(
+        "INSERT INTO follow_ups (id, lead_id, at, author_id, body) VALUES (?, ?, ?, ?, ?)", row
+    )
+
+
+def write_follow_up(conn: sqlite3.Connection, row: tuple[object, ...]) -> int:
+    """Rewrite a follow-up row from ``(lead_id, at, author_id, body, id, lead_id it had)``;
+    how many rows changed (0 when no follow-up has the id and the lead it had)."""
+    return conn.execute(
+        "UPDATE follow_ups SET lead_id = ?, at = ?, author_id = ?, body = ? "
+        "WHERE id = ? AND lead_id = ?",
+        row,
+    ).rowcount
 
 
 class RecordWork:
@@ -109,7 +121,13 @@ class RecordWork:
             is None
         ):
             raise NotFound("lead", follow_up.lead_id)
-        row = (follow_up.id, follow_up.lead_id, micros(follow_up.at), self.codec.body(follow_up))
+        row = (
+            follow_up.id,
+            follow_up.lead_id,
+            micros(follow_up.at),
+            follow_up.author_id,
+            self.codec.body(follow_up),
+        )
         try:
             insert_follow_up(conn, row)
         except sqlite3.IntegrityError:
@@ -119,13 +137,36 @@ class RecordWork:
     @writing
     def save_follow_up(self, follow_up: FollowUp) -> FollowUp:
         """See ``UnitOfWork.save_follow_up``."""
-        changed = self.conn.execute(
-            "UPDATE follow_ups SET at = ?, body = ? WHERE id = ? AND lead_id = ?",
-            (micros(follow_up.at), self.codec.body(follow_up), follow_up.id, follow_up.lead_id),
-        )
-        if changed.rowcount == 0:
+        lead_id = follow_up.lead_id
+        if not write_follow_up(self.conn, self._follow_up_row(follow_up, lead_id)):
             raise NotFound("follow-up", follow_up.id)
         return follow_up
+
+    def _follow_up_row(self, follow_up: FollowUp, was_of: str) -> tuple[object, ...]:
+        return (
+            follow_up.lead_id,
+            micros(follow_up.at),
+            follow_up.author_id,
+            self.codec.body(follow_up),
+            follow_up.id,
+            was_of,
+        )
+
+    @writing
+    def move_follow_up(self, follow_up_id: str, lead_id: str) -> FollowUp:
+        """See ``UnitOfWork.move_follow_up``."""
+        conn = self.conn
+        row = conn.execute("SELECT body FROM follow_ups WHERE id = ?", (follow_up_id,)).fetchone()
+        if row is None:
+            raise NotFound("follow-up", follow_up_id)
+        if conn.execute("SELECT 1 FROM leads WHERE id = ?", (lead_id,)).fetchone() is None:
+            raise NotFound("lead", lead_id)
+        old = self.codec.follow_up(row[0])
+        if old.lead_id == lead_id:
+            return old
+        moved = attrs.evolve(old, lead_id=lead_id)
+        write_follow_up(conn, self._follow_up_row(moved, old.lead_id))
+        return moved
 
     @reading
     def get_follow_up(self, follow_up_id: str) -> FollowUp:
