@@ -30,8 +30,9 @@ Everything a host needs is re-exported here; the submodules hold the details:
 * ``leadcore.importing`` — import rows from dicts or CSV (UTF-8, BOM, GBK), column mapping,
   and the report accounting for every row (``LeadDesk.import_leads`` runs it).
 * ``leadcore.storage`` — the ``LeadStore`` protocol, ``MemoryStore`` and ``SQLiteStore`` (a
-  database file, safe across processes); ``leadcore.testing`` has the contract suites for a
-  host's own store.
+  database file, safe across processes), and ``SQLiteCustomerDirectory`` (the customer
+  directory in a SQLite file); ``leadcore.testing`` has the contract suites for a host's own
+  store and directory.
 * ``leadcore.events``, ``leadcore.records``, ``leadcore.org``, ``leadcore.clock``,
   ``leadcore.ids``, ``leadcore.config``, ``leadcore.errors`` — audit events, stored records,
   the org directory, time, ids, configuration and the errors (all ``LeadcoreError``).
@@ -232,6 +233,7 @@ from leadcore.storage import (
     JSONValue,
     LeadStore,
     MemoryStore,
+    SQLiteCustomerDirectory,
     SQLiteStore,
     StoreFileError,
     StoreLocked,
@@ -395,6 +397,7 @@ __all__ = [
     "RowResult",
     "RowStatus",
     "Runner",
+    "SQLiteCustomerDirectory",
     "SQLiteStore",
     "Schedule",
     "Scheduled",
