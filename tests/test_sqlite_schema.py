@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from leadcore import LeadcoreError, LeadQuery, SQLiteStore, StoreFileError
+from leadcore.dedup import DedupRules, Normaliser
 from leadcore.storage.sqlite_schema import APPLICATION_ID, LATEST, MIGRATIONS, migrate
 from leadcore.testing import make_lead
 
@@ -153,3 +155,65 @@ def test_a_leadcore_file_without_its_schema_table_is_damaged(tmp_path: Path) -> 
     conn.close()
     with pytest.raises(StoreFileError, match="damaged"):
         SQLiteStore(path)
+
+
+def test_a_version_2_file_upgrades_to_keys_sweep_times_and_follow_ups_by_author(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v2.db"
+    conn = _raw(path)
+    conn.execute("BEGIN IMMEDIATE")
+    migrate(conn, MIGRATIONS[:2])  # a file written before the key and sweep indexes
+    lead = (
+        '{"id":"L1","pool_id":"pool-a","created_by":"u1",'
+        '"created_at":"1970-01-01T00:00:00+00:00","phone":"+8613800138000","company":"星河科技"}'
+    )
+    conn.execute(
+        "INSERT INTO leads (id, pool_id, status, created_at, version, body) "
+        "VALUES ('L1', 'pool-a', 'unassigned', 0, 1, ?)",
+        (lead,),
+    )
+    follow_up = (
+        '{"id":"F1","lead_id":"L1","author_id":"bob","at":"1970-01-01T01:00:00+00:00",'
+        '"method":"phone","content":"电话沟通","result":"有意向"}'
+    )
+    conn.execute(
+        "INSERT INTO follow_ups (id, lead_id, at, body) VALUES ('F1', 'L1', 3600000000, ?)",
+        (follow_up,),
+    )
+    conn.execute("COMMIT")
+    assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+    conn.close()
+    with SQLiteStore(path) as store, store.unit_of_work() as uow:
+        assert store.schema_version == LATEST
+        phone = store.normaliser.key("phone", "13800138000")
+        company = store.normaliser.key("company", "星河科技")
+        assert phone is not None and company is not None
+        assert uow.leads_by_key([phone]) == {phone: ("L1",)}
+        assert uow.keys_of(["L1"]) == {"L1": (phone, company)}
+        assert [f.id for f in uow.find_follow_ups(author_id="bob")] == ["F1"]
+        assert uow.find_follow_ups(author_id="u1") == []
+        assert uow.sweep_at("L1") is None
+        uow.set_sweep_at("L1", datetime(1970, 1, 2, tzinfo=UTC))
+        uow.commit()
+    conn = _raw(path)
+    try:
+        assert {"lead_keys_by_key", "sweeps_by_time", "follow_ups_by_author"} <= _indexes(conn)
+        applied = conn.execute("SELECT version FROM leadcore_schema ORDER BY version").fetchall()
+        assert [v for (v,) in applied] == [1, 2, 3]
+    finally:
+        conn.close()
+
+
+def test_a_store_opened_with_other_rules_reads_every_lead_s_keys_again(tmp_path: Path) -> None:
+    path = tmp_path / "rules.db"
+    with SQLiteStore(path) as store, store.unit_of_work() as uow:
+        uow.add_lead(make_lead("L1", phone="9123 4567"))  # no mainland number: no key
+        uow.commit()
+    hong_kong = Normaliser(DedupRules.from_dict({"phone": {"default_region": "HK"}}))
+    key = hong_kong.key("phone", "91234567")
+    assert key is not None
+    with SQLiteStore(path, normaliser=hong_kong) as store, store.unit_of_work() as uow:
+        assert uow.leads_by_key([key]) == {key: ("L1",)}
+    with SQLiteStore(path) as store, store.unit_of_work() as uow:
+        assert uow.leads_by_key([key]) == {}, "back to the default rules, read again"
