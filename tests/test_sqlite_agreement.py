@@ -1,5 +1,7 @@
 """A hypothesis state machine: random operation sequences applied to MemoryStore, SQLiteStore in
-memory and SQLiteStore on a file side by side; after every step all three hold the same."""
+memory and SQLiteStore on a file side by side; after every step all three hold the same,
+duplicate keys, sweep times and follow-ups by author included, and leads and pools with every
+field set round-trip."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
 
-from leadcore import LeadQuery, LeadStore, MemoryStore, SQLiteStore, UnitOfWork
+from leadcore import ConversionGate, LeadQuery, LeadStore, MemoryStore, SQLiteStore, UnitOfWork
+from leadcore.dedup import DedupKey, KeyKind
 from leadcore.errors import LeadcoreError
 from leadcore.events import Event, EventKind
+from leadcore.model import Pool
 from leadcore.query import LeadFilter
 from leadcore.records import Away, Grant, GrantStatus, OwnershipChange, OwnershipRecord
 from leadcore.testing import EPOCH, StoreAgreement
@@ -26,6 +30,21 @@ USERS = st.sampled_from(("u1", "u2", "u3"))
 LEAD_IDS = st.sampled_from([f"L{i}" for i in range(8)])
 POOLS = st.sampled_from(("pool-a", "pool-b"))
 CHANGES = st.sampled_from(tuple(OwnershipChange))
+PHONES = st.sampled_from(("+8613800138000", "+8613900139000", None))
+EMAILS = st.sampled_from(("zhang@qq.com", "Zhang@QQ.com", "li@163.com", None))
+WECHATS = st.sampled_from(("zhangsan_88", "ZhangSan_88", None))
+KEYS = tuple(
+    DedupKey(kind, value)
+    for kind, value in (
+        (KeyKind.PHONE, "+8613800138000"),
+        (KeyKind.PHONE, "+8613900139000"),
+        (KeyKind.EMAIL, "zhang@qq.com"),
+        (KeyKind.EMAIL, "li@163.com"),
+        (KeyKind.WECHAT, "zhangsan_88"),
+        (KeyKind.COMPANY, "星河科技"),
+        (KeyKind.COMPANY, "acme"),
+    )
+)
 
 
 class _Undone(Exception):
@@ -142,6 +161,120 @@ class StoresAgree(StoreAgreement):
                         uow.count_by_status(owner_id="u1"),
                         uow.open_counts(["u1", "u2", "u9"]),
                         [lead.id for lead in uow.iter_leads(with_reach)],
+                    )
+                )
+        assert all(answer == answers[0] for answer in answers), answers
+
+    @precondition(lambda self: bool(self.reference))
+    @rule(
+        data=st.data(),
+        phone=PHONES,
+        email=EMAILS,
+        wechat=WECHATS,
+        probability=st.none() | st.floats(0.01, 0.99),
+        at=instants(600),
+        steps=st.lists(st.sampled_from(("pool.reminder", "pool.warning", "ladder.1")), max_size=3),
+    )
+    def every_lead_field_is_saved(
+        self,
+        *,
+        data: st.DataObject,
+        phone: str | None,
+        email: str | None,
+        wechat: str | None,
+        probability: float | None,
+        at: datetime,
+        steps: list[str],
+    ) -> None:
+        """Save a lead with contact details (new duplicate keys) and the time-keeping fields."""
+        lead_id = data.draw(st.sampled_from(sorted(self.reference)))
+        current = self.reference[lead_id]
+        new = attrs.evolve(
+            current,
+            phone=phone,
+            email=email,
+            wechat=wechat,
+            probability=probability,
+            first_followed_at=at,
+            stage_changed_at=at + timedelta(hours=1),
+            protected_until=at + timedelta(days=3),
+            sla_period=at,
+            sla_steps=tuple(dict.fromkeys(steps)),
+        )
+        saved = self._each(lambda uow: uow.save_lead(new, expected_version=current.version))
+        assert isinstance(saved, type(current))
+        self.reference[lead_id] = saved
+
+    @rule(
+        pool_id=POOLS,
+        policy=st.none() | st.sampled_from(("fast", "慢")),
+        conditions=st.lists(st.sampled_from(("closed", "返池")), max_size=2, unique=True),
+        hours=st.none() | st.integers(1, 72).map(float),
+        gate=st.sampled_from(tuple(ConversionGate)),
+    )
+    def pools_with_every_setting_are_saved(
+        self,
+        pool_id: str,
+        policy: str | None,
+        conditions: list[str],
+        hours: float | None,
+        gate: ConversionGate,
+    ) -> None:
+        """Add or save a pool with the SLA, quota, condition and conversion settings set."""
+        pool = Pool(
+            id=pool_id,
+            name="时效线索池",
+            sla_policy=policy,
+            quota_policy=policy,
+            conditions=tuple(conditions),
+            due_date_field="mql_at" if policy else None,
+            conversion_gate=gate,
+            reopen_hours=hours,
+            claim_lock_hours=hours,
+            max_opens_per_day=None if hours is None else int(hours),
+        )
+
+        def work(uow: UnitOfWork) -> object:
+            try:
+                current = uow.get_pool(pool_id)
+            except LeadcoreError:
+                return uow.add_pool(pool)
+            return uow.save_pool(pool, expected_version=current.version)
+
+        self._each(work)
+
+    @rule(lead_id=LEAD_IDS, hours=st.none() | st.integers(0, 48))
+    def sweep_times_are_set(self, lead_id: str, hours: int | None) -> None:
+        """Set or clear a lead's sweep time (its lead may be missing)."""
+        at = None if hours is None else EPOCH + timedelta(hours=hours)
+        self._each(lambda uow: uow.set_sweep_at(lead_id, at))
+
+    @rule(n=st.integers(0, 4), lead_id=LEAD_IDS)
+    def follow_ups_are_moved(self, n: int, lead_id: str) -> None:
+        """Move a follow-up to another lead (either may be missing)."""
+        self._each(lambda uow: uow.move_follow_up(f"F{n}", lead_id))
+
+    @rule(
+        user=st.none() | st.sampled_from(("u1", "u2", "u3", "u4", "u5")),
+        since=st.none() | instants(),
+        limit=st.none() | st.integers(0, 4),
+        until=st.integers(0, 50),
+    )
+    def index_reads_agree(
+        self, user: str | None, since: datetime | None, limit: int | None, until: int
+    ) -> None:
+        """Duplicate keys, sweep times and follow-ups by author and time agree."""
+        lead_ids = [f"L{i}" for i in range(8)]
+        answers = []
+        for store in self.stores:
+            with store.unit_of_work() as uow:
+                answers.append(
+                    (
+                        uow.leads_by_key(KEYS),
+                        uow.keys_of(lead_ids),
+                        [uow.sweep_at(i) for i in lead_ids],
+                        uow.due_for_sweep(EPOCH + timedelta(hours=until), limit=limit),
+                        uow.find_follow_ups(author_id=user, since=since, limit=limit),
                     )
                 )
         assert all(answer == answers[0] for answer in answers), answers

@@ -1,5 +1,6 @@
 """Hostile strings in every text field round-trip through SQLiteStore exactly: quotes and SQL,
-NULs, every Unicode plane, and megabyte fields; ids sort as Python sorts them."""
+NULs, every Unicode plane, and megabyte fields, in leads, pools, follow-ups (found by author),
+events, records, state and the duplicate-key index; ids sort as Python sorts them."""
 
 from __future__ import annotations
 
@@ -20,8 +21,11 @@ from leadcore import (
     Lead,
     LeadQuery,
     LeadStatus,
+    Pool,
     SQLiteStore,
+    ValidationError,
 )
+from leadcore.checks import identifier, text_problem
 from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
 from leadcore.testing import EPOCH
 
@@ -79,6 +83,26 @@ def hostile_lead(lead_id: str, texts: list[str]) -> Lead:
         grade=next(pick),
         lost_reason=next(pick),
         invalid_reason=next(pick),
+        probability=0.25,
+        protected_until=EPOCH + timedelta(days=2),
+        sla_period=EPOCH,
+        sla_steps=tuple(dict.fromkeys((next(pick), next(pick)))),
+    )
+
+
+def hostile_pool(texts: list[str]) -> Pool:
+    """A pool whose every named setting is taken from ``texts`` (those a pool accepts: no
+    control characters, not blank)."""
+    names = [t for t in texts if t.strip() and not text_problem(t)] or ["池"]
+    return Pool(
+        id=names[0],
+        name=names[-1],
+        sla_policy=names[0],
+        quota_policy=names[-1],
+        conditions=tuple(dict.fromkeys(names[:3])),
+        due_date_field=names[0],
+        allowed_sources=tuple(names[:2]),
+        sales_stages=tuple(dict.fromkeys(names)),
     )
 
 
@@ -113,9 +137,12 @@ def round_trip(lead_id: str, texts: list[str]) -> None:
     grant = Grant(text, text, lead_id, text, EPOCH, 2.0)
     away = Away(text, EPOCH, EPOCH + timedelta(days=1), text)
     record = OwnershipRecord(text, lead_id, text, EPOCH, OwnershipChange.CLAIMED)
+    pool = hostile_pool(texts)
     store = SQLiteStore()
     with store.unit_of_work() as uow:
         uow.add_lead(lead)
+        uow.add_pool(pool)
+        uow.set_sweep_at(lead_id, EPOCH)
         uow.add_follow_up(follow_up)
         uow.append_events([event])
         uow.put_grant(grant)
@@ -135,6 +162,20 @@ def round_trip(lead_id: str, texts: list[str]) -> None:
         assert uow.away_periods([text]) == {text: [away]}
         assert uow.last_ownership(text, lead_id, OwnershipChange.CLAIMED) == EPOCH
         assert uow.get_state(text) == {text: [text, texts[-1]]}
+        assert uow.get_pool(pool.id) == attrs.evolve(pool, version=1)
+        assert uow.find_follow_ups(author_id=text) == [follow_up]
+        keys = store.normaliser.keys(lead)
+        if _readable(lead_id):  # keys_of takes ids as the desk's checks do
+            assert uow.keys_of([lead_id]) == ({lead_id: keys} if keys else {})
+        assert all(lead_id in ids for ids in uow.leads_by_key(keys).values())
+        assert uow.due_for_sweep(EPOCH) == [(EPOCH, lead_id)]
+
+
+def _readable(lead_id: str) -> bool:
+    try:
+        return identifier(lead_id, "id") == lead_id
+    except ValidationError:
+        return False
 
 
 def test_known_hostile_strings_round_trip() -> None:

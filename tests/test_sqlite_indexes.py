@@ -41,9 +41,7 @@ def seeded() -> SQLiteStore:
         for n in range(40):
             lead_id = f"L{n:02d}"
             uow.add_lead(make_lead(lead_id, phone=f"+86138{n:08d}", company=f"星河{n}科技"))
-            uow.add_follow_up(
-                make_follow_up(f"F{n:02d}", lead_id, at=EPOCH + timedelta(hours=n))
-            )
+            uow.add_follow_up(make_follow_up(f"F{n:02d}", lead_id, at=EPOCH + timedelta(hours=n)))
             uow.set_sweep_at(lead_id, EPOCH + timedelta(hours=n % 7))
         uow.commit()
     return store
