@@ -205,7 +205,8 @@ class SQLiteUnitOfWork(IndexWork):
             if "UNIQUE" not in str(e):
                 raise
             raise DuplicateLead("id", lead.id, lead.id) from None
-        write_people(self.conn, stored, replace=False)
+        if stored.collaborators or stored.followers:
+            write_people(self.conn, stored, replace=False)
         key_index.write_keys(self.conn, stored.id, self._key_texts(stored), replace=False)
         self._known[stored.id] = stored
         return stored
