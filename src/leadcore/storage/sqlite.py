@@ -20,6 +20,11 @@ of a newer leadcore, of another application or that is not a database is refused
 ``StoreFileError`` (see ``leadcore.storage.sqlite_schema``). ``backup(path)`` writes a
 consistent copy through SQLite's backup API while the store stays in use. One store object
 belongs to the process that opened it: open another in each process.
+
+Indexes. Beside the leads' own, the duplicate-key index (``leadcore.storage.sqlite_keys``,
+read with the store's ``normaliser``; a file whose keys were read with other rules is re-read
+when opened) and the time indexes (``leadcore.storage.sqlite_times``). The customer directory
+(``leadcore.storage.sqlite_directory``) may share the file.
 """
 
 from __future__ import annotations
