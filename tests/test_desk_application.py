@@ -1,4 +1,5 @@
-"""The desk's application test case on MemoryStore, indexed and walking."""
+"""The desk's application test case on a walking MemoryStore (every store kind runs it in
+``test_every_store``)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,8 @@ from leadcore import LeadStore, MemoryStore
 from leadcore.testing import DeskApplicationCase
 
 
-class TestDeskOnMemoryStore(DeskApplicationCase):
-    """Every desk behaviour on the default store."""
-
-    def make_store(self) -> LeadStore:
-        return MemoryStore()
-
-
 class TestDeskOnWalkingMemoryStore(DeskApplicationCase):
-    """Again, with every query walking the ordering instead of an index."""
+    """Every desk behaviour with every query walking the ordering instead of an index."""
 
     def make_store(self) -> LeadStore:
         return MemoryStore(walk_only=True)

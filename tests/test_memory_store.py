@@ -1,4 +1,5 @@
-"""MemoryStore passes the store contract and agrees with the reference model."""
+"""MemoryStore passes the store contract walking its orderings and failing inside its writes,
+and agrees with the reference model (the plain contract runs in ``test_every_store``)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,6 @@ from leadcore import LeadStore, MemoryStore
 from leadcore.storage import memory_follow_ups, memory_index, memory_records
 from leadcore.testing import LeadStoreContract, StoreAgreement
 from leadcore.testing.contract_records import FaultPoints, InjectedFault
-
-
-class TestMemoryStoreContract(LeadStoreContract):
-    """The whole contract suite, on MemoryStore."""
-
-    def make_store(self) -> LeadStore:
-        return MemoryStore()
 
 
 class TestMemoryStoreWalkingContract(LeadStoreContract):

@@ -29,8 +29,10 @@ Everything a host needs is re-exported here; the submodules hold the details:
   follow-ups and every desk result, with labels in Chinese or English (``set_labels``).
 * ``leadcore.importing`` — import rows from dicts or CSV (UTF-8, BOM, GBK), column mapping,
   and the report accounting for every row (``LeadDesk.import_leads`` runs it).
-* ``leadcore.storage`` — the ``LeadStore`` protocol and ``MemoryStore``;
-  ``leadcore.testing`` has the contract suites for a host's own store.
+* ``leadcore.storage`` — the ``LeadStore`` protocol, ``MemoryStore`` and ``SQLiteStore`` (a
+  database file, safe across processes), and ``SQLiteCustomerDirectory`` (the customer
+  directory in a SQLite file); ``leadcore.testing`` has the contract suites for a host's own
+  store and directory.
 * ``leadcore.events``, ``leadcore.records``, ``leadcore.org``, ``leadcore.clock``,
   ``leadcore.ids``, ``leadcore.config``, ``leadcore.errors`` — audit events, stored records,
   the org directory, time, ids, configuration and the errors (all ``LeadcoreError``).
@@ -228,7 +230,16 @@ from leadcore.sla import (
     StepKind,
     TimeLeft,
 )
-from leadcore.storage import JSONValue, LeadStore, MemoryStore, UnitOfWork
+from leadcore.storage import (
+    JSONValue,
+    LeadStore,
+    MemoryStore,
+    SQLiteCustomerDirectory,
+    SQLiteStore,
+    StoreFileError,
+    StoreLocked,
+    UnitOfWork,
+)
 
 try:
     __version__ = _version("leadcore")
@@ -388,6 +399,8 @@ __all__ = [
     "RowResult",
     "RowStatus",
     "Runner",
+    "SQLiteCustomerDirectory",
+    "SQLiteStore",
     "Schedule",
     "Scheduled",
     "ScopedPredictiveModel",
@@ -403,6 +416,8 @@ __all__ = [
     "Span",
     "StepAction",
     "StepKind",
+    "StoreFileError",
+    "StoreLocked",
     "Strategy",
     "SweepSummary",
     "SystemClock",

@@ -22,8 +22,10 @@ import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from leadcore.errors import ConfigError, FieldProblem, LeadcoreError, ValidationError
+from leadcore.events import FieldChange
 from leadcore.labels import LabelledEnum
 from leadcore.model import Money
+from leadcore.tagged import Tags, datetime_text, is_custom_value, is_loose_mapping, zoned_datetime
 
 __all__ = ["kind_of", "load_json", "load_toml", "make_converter", "structure", "unstructure"]
 
@@ -33,8 +35,8 @@ T = TypeVar("T")
 def _structure_datetime(value: object, _: type) -> datetime:
     if isinstance(value, datetime):
         parsed = value
-    elif isinstance(value, str) and len(value) <= 64:
-        parsed = datetime.fromisoformat(value)
+    elif isinstance(value, str) and len(value) <= 100:
+        parsed = zoned_datetime(value)
     else:
         raise ValueError("expected an ISO 8601 date-time with a timezone")
     if parsed.tzinfo is None:
@@ -109,11 +111,12 @@ def _structure_enum(value: object, cls: type[LabelledEnum]) -> LabelledEnum:
 @cache
 def make_converter() -> cattrs.Converter:
     """The project's one cattrs converter: unknown keys are errors; datetimes are ISO strings
-    with a timezone; ``Decimal`` and ``Money`` never pass through float; enums accept their
-    value, name or either label; frozensets and tuples come from lists."""
+    with a timezone (and a named zone's name); ``Decimal`` and ``Money`` never pass through
+    float; enums accept their value, name or either label; frozensets and tuples come from
+    lists; loosely typed values (audits, event data, custom fields) keep their type."""
     converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_structure_hook(datetime, _structure_datetime)
-    converter.register_unstructure_hook(datetime, lambda d: d.isoformat())
+    converter.register_unstructure_hook(datetime, datetime_text)
     converter.register_structure_hook(date, _structure_date)
     converter.register_unstructure_hook(date, lambda d: d.isoformat())
     converter.register_structure_hook(Decimal, _structure_decimal)
@@ -132,6 +135,15 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(bool, _structure_bool)
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(float, _structure_float)
+    # Values typed loosely (an audit's before and after, event data, custom field values) keep
+    # their exact type through a one-key tag: {"decimal": "1.5"}, {"date": "2026-01-31"}.
+    tags = Tags(converter)
+    converter.register_unstructure_hook(FieldChange, tags.change)
+    converter.register_structure_hook(FieldChange, lambda data, _: tags.read_change(data))
+    converter.register_unstructure_hook_func(is_loose_mapping, tags.mapping)
+    converter.register_structure_hook_func(is_loose_mapping, lambda data, _: tags.read(data))
+    converter.register_unstructure_hook_func(is_custom_value, tags.value)
+    converter.register_structure_hook_func(is_custom_value, lambda data, _: tags.read(data))
     # A string is never read as a collection of its characters: collections are read by
     # cattrs' own hooks (of a copy made before this guard) once the value is not a string.
     plain = converter.copy()

@@ -21,7 +21,7 @@ import phonenumbers
 from leadcore.checks import choice, text_problem
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.errors import FieldProblem, ValidationError
-from leadcore.model import CompanySize, Money, Pool, SourceChannel
+from leadcore.model import CompanySize, Lead, Money, Pool, SourceChannel
 
 __all__ = [
     "DETAIL_FIELDS",
@@ -59,6 +59,8 @@ _TEXT_FIELDS: Final = (
     "decision_maker_title",
     "stage",
 )
+_EMPTY_TEXT: Final = frozenset(f.name for f in attrs.fields(Lead) if f.default == "")
+"""Text fields a lead always has (``contact_name``, ``company``): blank is ``""``, never None."""
 _MAX_TEXT = 200
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PLAIN_CN_MOBILE = re.compile(r"(?:\+86)?(1\d{10})")
@@ -121,6 +123,8 @@ def normalise_email(raw: str) -> str:
 
 def _clean_one(name: str, value: Any, rules: LeadRules, pool: Pool) -> Any:
     """One field's clean value; raises ValueError with a reason."""
+    if name in _EMPTY_TEXT:
+        return "" if value is None else _text(value) or ""
     if value is None:
         return None
     if name in _TEXT_FIELDS:

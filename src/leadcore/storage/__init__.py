@@ -1,9 +1,12 @@
-"""Storage: the ``LeadStore`` protocol and the stores leadcore ships."""
+"""Storage: the ``LeadStore`` protocol and the stores leadcore ships, and the customer
+directory in a SQLite file."""
 
 from leadcore.jsonvalue import JSONValue
 from leadcore.query import LeadFilter, LeadOrder, LeadQuery, SortKey
 from leadcore.storage.memory import MemoryStore
 from leadcore.storage.protocol import LeadStore, UnitOfWork
+from leadcore.storage.sqlite import SQLiteStore, StoreFileError, StoreLocked
+from leadcore.storage.sqlite_directory import SQLiteCustomerDirectory
 
 __all__ = [
     "JSONValue",
@@ -12,6 +15,10 @@ __all__ = [
     "LeadQuery",
     "LeadStore",
     "MemoryStore",
+    "SQLiteCustomerDirectory",
+    "SQLiteStore",
     "SortKey",
+    "StoreFileError",
+    "StoreLocked",
     "UnitOfWork",
 ]

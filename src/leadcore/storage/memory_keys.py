@@ -16,7 +16,7 @@ from leadcore.dedup import DedupKey, Normaliser
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead
 
-__all__ = ["KeyIndex"]
+__all__ = ["KeyIndex", "key_list"]
 
 
 class KeyIndex:
@@ -72,7 +72,7 @@ class KeyIndex:
     def leads_by_key(self, keys: object) -> dict[DedupKey, tuple[str, ...]]:
         """The ids having each key, in id order; keys nobody has are absent."""
         found: dict[DedupKey, tuple[str, ...]] = {}
-        wanted = _keys(keys)
+        wanted = key_list(keys)
         self._flush()
         for key in wanted:
             ids = self.by_key.get(str(key))
@@ -92,8 +92,9 @@ class KeyIndex:
         return found
 
 
-def _keys(keys: object) -> list[DedupKey]:
-    """``keys`` as a list of keys, or ``ValidationError`` naming the argument."""
+def key_list(keys: object) -> list[DedupKey]:
+    """``keys`` as a list of keys, or ``ValidationError`` naming the argument (a store's
+    ``leads_by_key`` checks its argument with it)."""
     if isinstance(keys, str | bytes | DedupKey) or not isinstance(keys, Iterable):
         raise ValidationError([FieldProblem("keys", "must be a collection of DedupKey")])
     found = list(keys)

@@ -49,6 +49,40 @@ __all__ = ["LeadStoreContract"]
 # so the health check against one test method running under several executors is lifted.
 _per_store = settings(suppress_health_check=[HealthCheck.differing_executors])
 
+_ONE_REACH = st.sampled_from(
+    (
+        LeadQuery(),
+        LeadQuery(owner_id="u1"),
+        LeadQuery(owner_ids=frozenset({"u1", "u2", "u3"})),
+        LeadQuery(pool_id="pool-a"),
+        LeadQuery(pool_ids=frozenset({"pool-a", "pool-b"})),
+        LeadQuery(follower_id="u2"),
+        LeadQuery(collaborator_id="u3"),
+    )
+)
+
+
+@st.composite
+def _view_queries(draw: st.DrawFn) -> LeadQuery:
+    """Queries shaped like the desk's views: one reach (an owner, a team, a pool, a follower,
+    a collaborator or none), maybe some statuses, any order, and a page of it."""
+    order = draw(st.sampled_from(tuple(LeadOrder)))
+    statuses = draw(st.none() | st.frozensets(st.sampled_from(tuple(LeadStatus)), min_size=1))
+    after = None
+    if draw(st.booleans()):
+        after = (
+            EPOCH + timedelta(minutes=draw(st.integers(0, 120))),
+            draw(st.sampled_from(("L1", "L9"))),
+        )
+    return attrs.evolve(
+        draw(_ONE_REACH),
+        statuses=statuses,
+        order=order,
+        after=after,
+        offset=draw(st.integers(0, 2)),
+        limit=draw(st.none() | st.integers(1, 6)),
+    )
+
 
 class _Boom(Exception):
     """Raised on purpose in the middle of a unit of work."""
@@ -322,6 +356,18 @@ class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract
             assert uow.find_leads(query) == query.select(stored)
             unpaged = attrs.evolve(query, order=LeadOrder.CREATED, after=None, offset=0, limit=None)
             assert uow.count_leads(query) == len(unpaged.select(stored))
+
+    @_per_store
+    @given(lead_lists(), _view_queries())
+    def test_view_shaped_queries_agree_with_brute_force(
+        self, leads: list[Lead], query: LeadQuery
+    ) -> None:
+        store = self._seeded(*leads)
+        stored = [attrs.evolve(lead, version=1) for lead in leads]
+        with store.unit_of_work() as uow:
+            assert uow.find_leads(query) == query.select(stored)
+            assert list(uow.iter_leads(query)) == query.select(stored)
+            assert uow.count_leads(query) == len(query.unpaged().select(stored))
 
     @_per_store
     @given(lead_lists(), st.sampled_from(tuple(LeadOrder)), st.integers(1, 7))

@@ -1,0 +1,162 @@
+"""``SQLiteStore``: the whole store protocol in one SQLite database file, safe across processes.
+
+Concurrency. Every unit of work is one SQLite transaction begun with ``BEGIN IMMEDIATE``: it
+takes the database's write lock before its first read, so units of work are serialisable
+across every process and thread using the file, and what a unit of work read cannot change
+before it commits. Within one process, a store object runs its units of work one at a time (a
+lock, as ``MemoryStore`` does); across processes, SQLite's lock does it, and a writer waits up
+to ``busy_timeout`` seconds for it before giving up with ``StoreLocked`` (a
+``ConcurrencyConflict``: nothing was written, retry). The file is in WAL mode, so readers
+outside any unit of work (a backup, a report on another connection) never wait for a writer.
+A save checks its expected version inside the ``UPDATE`` itself.
+
+Durability. ``synchronous="full"`` (the default) makes a commit survive a power cut; a process
+killed mid-transaction never leaves a partial one behind, whatever the setting. ``"normal"`` is
+faster and may lose the last commits, never consistency, on a power cut; ``"off"`` never waits
+for the disk and may corrupt the file on a power cut (for tests and throwaway data only).
+
+Files. A new or empty file becomes a store; an older leadcore file is upgraded on open; a file
+of a newer leadcore, of another application or that is not a database is refused with a
+``StoreFileError`` (see ``leadcore.storage.sqlite_schema``). ``backup(path)`` writes a
+consistent copy through SQLite's backup API while the store stays in use. One store object
+belongs to the process that opened it: open another in each process.
+
+Indexes. Beside the leads' own, the duplicate-key index (``leadcore.storage.sqlite_keys``,
+read with the store's ``normaliser``; a file whose keys were read with other rules is re-read
+when opened) and the time indexes (``leadcore.storage.sqlite_times``). The customer directory
+(``leadcore.storage.sqlite_directory``) may share the file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+from leadcore.dedup import Normaliser
+from leadcore.errors import FieldProblem, LeadcoreError, ValidationError
+from leadcore.storage import sqlite_keys as key_index
+from leadcore.storage.sqlite_codec import Codec
+from leadcore.storage.sqlite_errors import StoreFileError, StoreLocked, translate
+from leadcore.storage.sqlite_file import MEMORY, SQLiteFile, begin, path_text
+from leadcore.storage.sqlite_uow import SQLiteUnitOfWork
+
+__all__ = ["SQLiteStore", "StoreFileError", "StoreLocked"]
+
+
+class SQLiteStore(SQLiteFile):
+    """A ``LeadStore`` in a SQLite database: ``SQLiteStore("leads.db")`` or, for tests, the
+    default ``SQLiteStore()`` in memory. See the module docstring for the concurrency model.
+    ``normaliser`` reads the duplicate keys the store indexes (``Normaliser.default()`` unless
+    given); opening a file indexed with other rules reads every lead's keys again, once.
+
+    Raises ``StoreFileError`` if the file cannot be a leadcore store, ``ValidationError`` for a
+    bad argument. Use it as a context manager, or call ``close()``, to release the file.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = MEMORY,
+        *,
+        busy_timeout: float = 15.0,
+        synchronous: Literal["full", "normal", "off"] = "full",
+        normaliser: Normaliser | None = None,
+    ) -> None:
+        if normaliser is not None and not isinstance(normaliser, Normaliser):
+            raise ValidationError(
+                [FieldProblem("normaliser", f"must be a Normaliser or None, not {normaliser!r}")],
+                subject="SQLite store",
+            )
+        self._normaliser = normaliser or Normaliser.default()
+        self._codec = Codec(path_text(path))
+        super().__init__(path, busy_timeout, synchronous, self._index_keys)
+
+    def _index_keys(self, conn: sqlite3.Connection) -> None:
+        """Read every lead's keys again if the file's were read with other rules (or none)."""
+        if key_index.indexed_with(conn, key_index.rules_text(self._normaliser)):
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            key_index.index_keys(conn, self._codec, self._normaliser)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @property
+    def normaliser(self) -> Normaliser:
+        """The rules the duplicate-key index reads keys with."""
+        return self._normaliser
+
+    # --- the protocol --------------------------------------------------------------------------
+    @contextmanager
+    def unit_of_work(self) -> Iterator[SQLiteUnitOfWork]:
+        """Begin a unit of work (``BEGIN IMMEDIATE``: the write lock is taken now, waiting up to
+        ``busy_timeout`` for another writer, else ``StoreLocked``). Leaving the block without
+        ``commit()`` rolls it back."""
+        me = threading.get_ident()
+        if self._holder == me:
+            raise LeadcoreError(
+                "a unit of work is already open on this store in this thread; "
+                "finish it before opening another"
+            )
+        with self._lock:
+            conn = self._connection()
+            self._holder = me
+            try:
+                begin(conn, self.path, self.busy_timeout)
+                uow = SQLiteUnitOfWork(conn, self._codec, self.busy_timeout, self._normaliser)
+                try:
+                    yield uow
+                finally:
+                    if uow.open:
+                        uow.rollback()
+            finally:
+                self._holder = None
+
+    def snapshot(self) -> tuple[object, ...]:
+        """Every row of every table the migrations made for the store (leadcore's own
+        bookkeeping and the customer directory's tables aside), each table's rows in the order
+        of all their columns, as one value to compare with ``==``."""
+        with self.unit_of_work() as uow:
+            conn = uow.conn
+            tables = [
+                str(name)
+                for (name,) in conn.execute(
+                    "SELECT name FROM sqlite_schema WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'leadcore_%' "
+                    "AND name NOT LIKE 'directory_%' ORDER BY name"
+                )
+            ]
+            found = []
+            for table in tables:
+                width = len(conn.execute(f'SELECT * FROM "{table}" LIMIT 0').description)
+                order = ", ".join(str(n) for n in range(1, width + 1))
+                rows = conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}').fetchall()
+                found.append((table, tuple(rows)))
+            return tuple(found)
+
+    # --- files ---------------------------------------------------------------------------------
+    def backup(self, path: str | os.PathLike[str]) -> None:
+        """Write a consistent copy of the whole store to a new file at ``path`` (SQLite's backup
+        API), while other connections go on using the database. The copy opens as a store of
+        its own: ``SQLiteStore(path)``. Raises ``StoreFileError`` if a file is already there."""
+        target = path_text(path)
+        if target == MEMORY or Path(target).exists():
+            raise StoreFileError(target, "a backup needs a new file path; something is there")
+        if self._holder == threading.get_ident():
+            raise LeadcoreError("finish this thread's unit of work before taking a backup")
+        with self._lock:
+            conn = self._connection()
+            try:
+                copy = sqlite3.connect(target)
+                try:
+                    conn.backup(copy)
+                finally:
+                    copy.close()
+            except sqlite3.Error as e:
+                raise translate(e, target, self.busy_timeout) from e
