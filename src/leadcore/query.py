@@ -22,9 +22,11 @@ __all__ = [
     "LeadOrder",
     "LeadQuery",
     "SortKey",
+    "as_query",
     "conjoin",
     "conjuncts",
     "implies",
+    "narrowed",
 ]
 
 SortKey: TypeAlias = tuple[datetime, str]
@@ -304,3 +306,24 @@ def conjuncts(query: LeadQuery) -> list[Conjunct]:
         if branch not in found:
             found.append(branch)
     return found
+
+
+def as_query(criteria: LeadFilter | None) -> LeadQuery:
+    """``criteria`` as an unpaged query (a ``LeadQuery`` keeps its reaches); None is every lead."""
+    if criteria is None:
+        return LeadQuery()
+    if isinstance(criteria, LeadQuery):
+        return criteria.unpaged()
+    return LeadQuery(**{f.name: getattr(criteria, f.name) for f in attrs.fields(LeadFilter)})
+
+
+def narrowed(query: LeadQuery, *, pool_id: str | None, owner_id: str | None) -> LeadQuery:
+    """``query`` limited to one pool and/or owner (a contradiction matches nothing)."""
+    changes: dict[str, object] = {}
+    for name, wanted in (("pool_id", pool_id), ("owner_id", owner_id)):
+        if wanted is None:
+            continue
+        if getattr(query, name) not in (None, wanted):
+            return attrs.evolve(query, ids=frozenset())
+        changes[name] = wanted
+    return attrs.evolve(query, **changes) if changes else query  # type: ignore[arg-type]

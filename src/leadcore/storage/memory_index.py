@@ -21,7 +21,16 @@ from sortedcontainers import SortedList
 
 from leadcore.dedup import Normaliser
 from leadcore.model import OPEN_STATUSES, Lead, LeadStatus
-from leadcore.query import Conjunct, LeadFilter, LeadOrder, LeadQuery, SortKey, conjuncts
+from leadcore.query import (
+    Conjunct,
+    LeadFilter,
+    LeadOrder,
+    LeadQuery,
+    SortKey,
+    as_query,
+    conjuncts,
+    narrowed,
+)
 from leadcore.storage.memory_keys import KeyIndex
 
 __all__ = ["LeadIndex"]
@@ -124,7 +133,7 @@ class LeadIndex:
         self, query: LeadFilter | None, *, pool_id: str | None, owner_id: str | None
     ) -> dict[LeadStatus, int]:
         """Counts per status of the leads matching ``query`` (and one pool or owner)."""
-        base = _narrowed(_as_query(query), pool_id=pool_id, owner_id=owner_id)
+        base = narrowed(as_query(query), pool_id=pool_id, owner_id=owner_id)
         counts: dict[LeadStatus, int] = {}
         wanted = _STATUSES if base.statuses is None else tuple(base.statuses)
         for status in wanted:
@@ -303,23 +312,3 @@ def _dedupe(keys: Iterator[SortKey]) -> Iterator[SortKey]:
         if key != last:
             yield key
             last = key
-
-
-def _as_query(criteria: LeadFilter | None) -> LeadQuery:
-    if criteria is None:
-        return LeadQuery()
-    if isinstance(criteria, LeadQuery):
-        return criteria.unpaged()
-    return LeadQuery(**{f.name: getattr(criteria, f.name) for f in attrs.fields(LeadFilter)})
-
-
-def _narrowed(query: LeadQuery, *, pool_id: str | None, owner_id: str | None) -> LeadQuery:
-    """``query`` limited to one pool and/or owner (a contradiction matches nothing)."""
-    changes: dict[str, object] = {}
-    for name, wanted in (("pool_id", pool_id), ("owner_id", owner_id)):
-        if wanted is None:
-            continue
-        if getattr(query, name) not in (None, wanted):
-            return attrs.evolve(query, ids=frozenset())
-        changes[name] = wanted
-    return attrs.evolve(query, **changes) if changes else query  # type: ignore[arg-type]

@@ -17,18 +17,14 @@ import json
 from collections.abc import Collection, Iterable
 from typing import Final
 
-import attrs
-
 from leadcore.model import LeadStatus
 from leadcore.query import LeadFilter, LeadOrder, LeadQuery, conjoin, implies
 from leadcore.storage.sqlite_codec import micros
 
 __all__ = [
     "Sql",
-    "as_query",
     "count_by_status_sql",
     "count_sql",
-    "narrowed",
     "open_counts_sql",
     "select_sql",
 ]
@@ -250,27 +246,6 @@ def count_by_status_sql(query: LeadQuery) -> Sql | None:
         return None
     sql, params = found
     return f"SELECT status, COUNT(*) FROM ({sql}) GROUP BY status", params
-
-
-def as_query(criteria: LeadFilter | None) -> LeadQuery:
-    """``criteria`` as an unpaged query (a ``LeadQuery`` keeps its reaches)."""
-    if criteria is None:
-        return LeadQuery()
-    if isinstance(criteria, LeadQuery):
-        return criteria.unpaged()
-    return LeadQuery(**{f.name: getattr(criteria, f.name) for f in attrs.fields(LeadFilter)})
-
-
-def narrowed(query: LeadQuery, *, pool_id: str | None, owner_id: str | None) -> LeadQuery:
-    """``query`` limited to one pool and/or owner (a contradiction matches nothing)."""
-    changes: dict[str, object] = {}
-    for name, wanted in (("pool_id", pool_id), ("owner_id", owner_id)):
-        if wanted is None:
-            continue
-        if getattr(query, name) not in (None, wanted):
-            return attrs.evolve(query, ids=frozenset())
-        changes[name] = wanted
-    return attrs.evolve(query, **changes) if changes else query  # type: ignore[arg-type]
 
 
 def open_counts_sql(owner_ids: Iterable[str], open_statuses: Iterable[str]) -> Sql:

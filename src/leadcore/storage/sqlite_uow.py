@@ -21,7 +21,7 @@ import attrs
 from leadcore.dedup import Normaliser
 from leadcore.errors import DuplicateLead, LeadcoreError, NotFound
 from leadcore.model import OPEN_STATUSES, Lead, LeadStatus
-from leadcore.query import LeadFilter, LeadQuery
+from leadcore.query import LeadFilter, LeadQuery, as_query, narrowed
 from leadcore.storage import sqlite_keys as key_index
 from leadcore.storage import sqlite_query as compile_query
 from leadcore.storage.sqlite_codec import Codec
@@ -176,8 +176,8 @@ class SQLiteUnitOfWork(IndexWork):
         owner_id: str | None = None,
     ) -> dict[LeadStatus, int]:
         """See ``UnitOfWork.count_by_status``."""
-        base = compile_query.as_query(query)
-        wanted = compile_query.narrowed(base, pool_id=pool_id, owner_id=owner_id)
+        base = as_query(query)
+        wanted = narrowed(base, pool_id=pool_id, owner_id=owner_id)
         compiled = compile_query.count_by_status_sql(wanted)
         if compiled is None:
             return {}
