@@ -195,6 +195,16 @@ capacity = { u1 = 30 }
     assert sorted(load_strategies({"x": {"kind": "round_robin"}})) == ["x"]
 
 
+def test_load_strategies_from_a_missing_or_undecodable_file_is_a_config_error(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ConfigError, match="cannot read the TOML file"):
+        load_strategies(tmp_path / "missing.toml")
+    (tmp_path / "gbk.json").write_bytes("{}".encode() + "轮询".encode("gbk"))
+    with pytest.raises(ConfigError, match="cannot read the JSON file"):
+        load_strategies(tmp_path / "gbk.json")
+
+
 def test_load_strategies_errors_name_the_strategy() -> None:
     with pytest.raises(ConfigError) as caught:
         load_strategies({"strategies": {"ok": {"kind": "round_robin"}, "bad": {"kind": "?"}}})

@@ -23,7 +23,7 @@ import attrs
 
 from leadcore import checks
 from leadcore.assignment.routing import RouteCondition
-from leadcore.config import parse_json, parse_toml
+from leadcore.config import parse_source
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import Action, Lead
@@ -222,12 +222,7 @@ def load_conditions(source: str | Path | Mapping[str, object]) -> dict[str, Lead
     to ``when`` (lead field → value or list of values; ``score`` → ``{min, max}``), ``then``
     (``return_to_pool``, ``close_lost`` or ``invalidate``) and an optional ``reason``. Raises
     ``ConfigError`` naming every path at fault (``$.moved.when.regoin``)."""
-    if isinstance(source, Path):
-        data: object = (parse_json if source.suffix.lower() == ".json" else parse_toml)(source)
-    elif isinstance(source, str):
-        data = parse_json(source) if source.lstrip().startswith("{") else parse_toml(source)
-    else:
-        data = source
+    data = parse_source(source)
     if not isinstance(data, Mapping):
         raise ConfigError("$", "must map a condition name to its settings")
     problems: list[FieldProblem] = []

@@ -322,6 +322,17 @@ def parse_json(text: str | Path) -> Any:
         raise ConfigError("$", f"not valid JSON: {e}") from e
 
 
+def parse_source(source: object) -> object:
+    """The plain data of a config ``source``: a mapping (or any other value) as it is, JSON
+    text (starting with ``{``), TOML text, or a ``.json`` / ``.toml`` file (any other suffix is
+    read as TOML); ``ConfigError`` when a file cannot be read or the text is malformed."""
+    if isinstance(source, Path):
+        return (parse_json if source.suffix.lower() == ".json" else parse_toml)(source)
+    if isinstance(source, str):
+        return parse_json(source) if source.lstrip().startswith("{") else parse_toml(source)
+    return source
+
+
 def parse_toml(text: str | Path) -> dict[str, Any]:
     """Plain data from TOML text or a TOML file; ``ConfigError`` says where it is malformed."""
     raw = _read(text, "TOML")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Final
 
 from leadcore.cadence import Schedule
-from leadcore.config import parse_json, parse_toml
+from leadcore.config import parse_source
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 
 from .balancers import LeastLoaded, PerformanceBased, RoundRobin, WeightedRoundRobin
@@ -337,23 +337,13 @@ def build_strategy(
         raise ConfigError.from_problems(reader.problems) from None
 
 
-def _parse_text(text: str, suffix: str | None) -> object:
-    as_json = suffix == ".json" if suffix else text.lstrip().startswith("{")
-    return parse_json(text) if as_json else parse_toml(text)
-
-
 def load_strategies(source: str | Path | Mapping[str, object]) -> dict[str, Strategy]:
     """Build a named set of strategies (pools name them in ``Pool.auto_assign``).
 
     ``source`` is a mapping, JSON text (starts with ``{``), TOML text, or a ``.json`` / ``.toml``
     file. Its top level maps each name to a strategy table, optionally under one ``strategies``
     key. Raises ``ConfigError`` naming every bad path (``$.strategies.east.then.capacity.u1``)."""
-    if isinstance(source, Path):
-        data = _parse_text(source.read_text(encoding="utf-8"), source.suffix.lower())
-    elif isinstance(source, str):
-        data = _parse_text(source, None)
-    else:
-        data = source
+    data = parse_source(source)
     reader = _Reader()
     path = "$"
     try:

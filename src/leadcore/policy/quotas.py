@@ -29,7 +29,7 @@ import attrs
 from leadcore import checks
 from leadcore.cadence import WorkingCalendar
 from leadcore.cadence.zones import zone
-from leadcore.config import parse_json, parse_toml, structure, unstructure
+from leadcore.config import parse_source, structure, unstructure
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 
@@ -289,12 +289,7 @@ def load_quota_policies(source: str | Path | Mapping[str, object]) -> dict[str, 
     """Build a named set of quota policies (pools name one in ``Pool.quota_policy``) from a
     mapping, JSON text (starting with ``{``), TOML text, or a ``.json`` / ``.toml`` file.
     Raises ``ConfigError`` naming every path at fault (``$.telesales.users.wang[0].limit``)."""
-    if isinstance(source, Path):
-        data: object = (parse_json if source.suffix.lower() == ".json" else parse_toml)(source)
-    elif isinstance(source, str):
-        data = parse_json(source) if source.lstrip().startswith("{") else parse_toml(source)
-    else:
-        data = source
+    data = parse_source(source)
     if not isinstance(data, Mapping):
         raise ConfigError("$", "must map a policy name to its quotas")
     built: dict[str, QuotaPolicy] = {}
