@@ -9,7 +9,6 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-import attrs
 from timing import scaling_figure
 
 from leadcore import Lead, LeadStatus, MemoryStore, OrgChart, User
@@ -21,6 +20,7 @@ from leadcore.assignment import (
     plan_distribution,
 )
 from leadcore.desk import context_for
+from leadcore.frozen import replace
 from leadcore.testing.factories import make_pool
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -112,9 +112,7 @@ def assign_each(store: MemoryStore, strategy: Strategy, leads: Sequence[Lead], s
                 uow.set_state(key, value)
             if choice.owner_id is not None:
                 uow.add_lead(
-                    attrs.evolve(
-                        lead, status=LeadStatus.ASSIGNED, owner_id=choice.owner_id, version=1
-                    )
+                    replace(lead, status=LeadStatus.ASSIGNED, owner_id=choice.owner_id, version=1)
                 )
                 assigned += 1
             uow.commit()

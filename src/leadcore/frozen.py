@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import cache
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
-__all__ = ["frozen_mapping"]
+import attrs
+
+__all__ = ["frozen_mapping", "replace"]
 
 K = TypeVar("K")
 V = TypeVar("V")
+R = TypeVar("R", bound=attrs.AttrsInstance)
 
 _EMPTY: Final[Mapping[Any, Any]] = MappingProxyType({})
 
@@ -20,3 +25,32 @@ def frozen_mapping(values: Mapping[K, V]) -> Mapping[K, V]:
     if isinstance(values, MappingProxyType):
         return values
     return MappingProxyType(dict(values)) if values else _EMPTY
+
+
+def replace(record: R, /, **changes: Any) -> R:
+    """``record`` with ``changes``, built again through its class (converters, validators and
+    invariants all run), like ``attrs.evolve`` but reading the fields in one call and passing
+    them by position, which is several times cheaper for a record as wide as a ``Lead``."""
+    read, position = _shape(type(record))
+    values = list(read(record))
+    for name, value in changes.items():
+        try:
+            values[position[name]] = value
+        except KeyError:
+            raise TypeError(f"{type(record).__name__} has no field {name!r}") from None
+    return type(record)(*values)
+
+
+@cache
+def _shape(cls: type[Any]) -> tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]:
+    """One reader of all of ``cls``'s fields (as a tuple) and each field's position. Only for
+    classes whose every field is a positional ``__init__`` argument under its own name."""
+    fields = attrs.fields(cls)
+    if any(not f.init or f.kw_only or f.name.startswith("_") for f in fields):
+        raise TypeError(f"{cls.__name__} cannot be rebuilt by position")
+    names = [f.name for f in fields]
+    read: Callable[[Any], Any] = attrgetter(*names)
+    if len(names) == 1:
+        single = read
+        read = lambda record: (single(record),)  # noqa: E731 - attrgetter of one name gives no tuple
+    return read, {name: i for i, name in enumerate(names)}

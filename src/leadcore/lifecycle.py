@@ -19,6 +19,7 @@ import attrs
 from leadcore.checks import MAX_TEXT, text_problem
 from leadcore.errors import FieldProblem, InvalidTransition, ValidationError
 from leadcore.events import Event, EventKind, FieldChange, diff_fields
+from leadcore.frozen import replace
 from leadcore.model import Action, Lead, LeadStatus
 
 __all__ = [
@@ -211,7 +212,7 @@ def transition(lead: Lead, action: Action, *, at: datetime, **move: Unpack[Move]
     changes = move.get("changes")
     if changes:
         moved.update(changes)
-    return attrs.evolve(lead, **moved)
+    return replace(lead, **moved)
 
 
 @attrs.frozen(slots=True)

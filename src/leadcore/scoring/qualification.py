@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import attrs
-
 from leadcore.clock import ensure_aware
+from leadcore.frozen import replace
 from leadcore.model import Lead
 from leadcore.scoring.explain import Score
 
@@ -35,7 +34,7 @@ def apply_score(lead: Lead, score: Score, *, now: datetime) -> tuple[Lead, bool]
     mql_at = ensure_aware(now, "now") if reached else lead.mql_at
     if lead.score == score.total and lead.grade == score.grade and not reached:
         return lead, False
-    return attrs.evolve(lead, score=score.total, grade=score.grade, mql_at=mql_at), reached
+    return replace(lead, score=score.total, grade=score.grade, mql_at=mql_at), reached
 
 
 def accept_sql(lead: Lead, *, now: datetime) -> tuple[Lead, bool]:
@@ -46,4 +45,4 @@ def accept_sql(lead: Lead, *, now: datetime) -> tuple[Lead, bool]:
     """
     if lead.sql_at is not None:
         return lead, False
-    return attrs.evolve(lead, sql_at=ensure_aware(now, "now")), True
+    return replace(lead, sql_at=ensure_aware(now, "now")), True

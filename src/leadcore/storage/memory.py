@@ -31,6 +31,7 @@ from leadcore.errors import (
     NotFound,
 )
 from leadcore.events import Event
+from leadcore.frozen import replace
 from leadcore.jsonvalue import JSONValue, dump_json
 from leadcore.model import FollowUp, Lead, LeadStatus, Pool
 from leadcore.query import LeadFilter, LeadQuery
@@ -115,27 +116,14 @@ class MemoryStore:
                 self._holder = None
 
 
-_LEAD_FIELDS = tuple(f.name for f in attrs.fields(Lead))
-_EVENT_FIELDS = tuple(f.name for f in attrs.fields(Event))
-
-
 def _versioned(record: Lead, version: int) -> Lead:
-    """``record`` at ``version`` (itself when it already is): built positionally, which is
-    several times cheaper than ``attrs.evolve`` on this hot path."""
-    if record.version == version:
-        return record
-    values = [getattr(record, name) for name in _LEAD_FIELDS]
-    values[-1] = version
-    return Lead(*values)
+    """``record`` at ``version`` (itself when it already is)."""
+    return record if record.version == version else replace(record, version=version)
 
 
 def _positioned(event: Event, position: int) -> Event:
-    """``event`` at ``position`` (itself when it already is), built positionally."""
-    if event.position == position:
-        return event
-    values = [getattr(event, name) for name in _EVENT_FIELDS]
-    values[-1] = position
-    return Event(*values)
+    """``event`` at ``position`` (itself when it already is)."""
+    return event if event.position == position else replace(event, position=position)
 
 
 class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):

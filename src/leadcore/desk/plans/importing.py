@@ -25,6 +25,7 @@ from leadcore.conversion import CustomerMatch
 from leadcore.dedup import DedupKey, DuplicateAction, DuplicatePolicy, mask_key
 from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
 from leadcore.events import Event, EventKind
+from leadcore.frozen import replace
 from leadcore.importing import ColumnMapping, ImportReport, RowResult, RowStatus, read_rows
 from leadcore.importing.source import SourceRow
 from leadcore.intake import clean_lead_fields
@@ -374,7 +375,7 @@ class _Owners:
         if owner_refusal(self.owner_id, facts, self.pool) is not None:
             return lead
         self.given += 1
-        return attrs.evolve(
+        return replace(
             lead,
             status=LeadStatus.ASSIGNED,
             owner_id=self.owner_id,

@@ -21,6 +21,7 @@ import attrs
 from leadcore import checks
 from leadcore.errors import FieldProblem, InvalidTransition, PermissionDenied, ValidationError
 from leadcore.events import Event, EventKind, FieldChange, diff_fields
+from leadcore.frozen import replace
 from leadcore.intake import DETAIL_FIELDS
 from leadcore.lifecycle import step
 from leadcore.model import Action, FollowUp, Lead, Pool
@@ -379,7 +380,7 @@ def _restored(lead: Lead, merged: Event) -> Lead:
     """``lead`` as it was before the merge event ``merged`` changed it."""
     values: dict[str, Any] = {c.field: c.before for c in merged.changes}
     values.setdefault("merged_into", None)
-    return attrs.evolve(lead, **values)
+    return replace(lead, **values)
 
 
 def _change(changes: Sequence[FieldChange], name: str) -> FieldChange | None:

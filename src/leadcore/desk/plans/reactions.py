@@ -26,6 +26,7 @@ import attrs
 
 from leadcore.conditions import LeadCondition
 from leadcore.events import Event, EventKind, FieldChange, creation_changes
+from leadcore.frozen import replace
 from leadcore.lifecycle import TRANSITIONS, step
 from leadcore.model import Lead, Pool
 from leadcore.records import OwnershipChange
@@ -149,7 +150,7 @@ def _with_due_date(lead: Lead, field: str | None) -> Lead:
         due = datetime(raw.year, raw.month, raw.day, tzinfo=UTC)
     else:
         return lead
-    return lead if due == lead.next_due_at else attrs.evolve(lead, next_due_at=due)
+    return lead if due == lead.next_due_at else replace(lead, next_due_at=due)
 
 
 def _amend(events: list[Event], lead: Lead, changed: Lead, *, pick: int) -> None:

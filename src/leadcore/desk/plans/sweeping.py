@@ -23,6 +23,7 @@ from leadcore.assignment import Choice, MemoryContext, Strategy
 from leadcore.config import unstructure
 from leadcore.errors import ConcurrencyConflict, LeadcoreError
 from leadcore.events import Event, EventKind
+from leadcore.frozen import replace
 from leadcore.lifecycle import step
 from leadcore.model import OPEN_STATUSES, Action, Lead, Pool
 from leadcore.org import ManagerDirectory
@@ -126,7 +127,7 @@ class SweepLead:
         events = [self._notice(d, lead, pool, facts, start) for d in facts.due if not d.kind.acts]
         last = facts.due[-1]
         if not last.kind.acts:
-            marked = attrs.evolve(lead, version=lead.version + 1, sla_period=start, sla_steps=keys)
+            marked = replace(lead, version=lead.version + 1, sla_period=start, sla_steps=keys)
             return Outcome(
                 Swept(lead.id, facts.due), (SaveLead(marked, lead.version),), tuple(events)
             )
