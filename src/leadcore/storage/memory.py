@@ -36,6 +36,7 @@ from leadcore.jsonvalue import JSONValue, dump_json
 from leadcore.model import FollowUp, Lead, LeadStatus, Pool
 from leadcore.query import LeadFilter, LeadQuery
 from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
+from leadcore.storage import arguments as args
 from leadcore.storage.memory_follow_ups import FollowUpMethods
 from leadcore.storage.memory_index import LeadIndex
 from leadcore.storage.memory_records import RecordBook, Undo
@@ -148,6 +149,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def get_lead(self, lead_id: str) -> Lead:
         """See ``UnitOfWork.get_lead``."""
         self._check_open()
+        lead_id = args.an_id(lead_id, "lead_id")
         try:
             return self._s.leads.leads[lead_id]
         except KeyError:
@@ -157,7 +159,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
         """See ``UnitOfWork.get_leads``."""
         self._check_open()
         leads = self._s.leads.leads
-        return {i: leads[i] for i in lead_ids if i in leads}
+        return {i: leads[i] for i in args.id_list(lead_ids, "lead_ids") if i in leads}
 
     def find_leads(self, query: LeadQuery) -> list[Lead]:
         """See ``UnitOfWork.find_leads``."""
@@ -193,7 +195,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
         """See ``UnitOfWork.open_counts``."""
         self._check_open()
         index = self._s.leads
-        return {owner: index.open_count(owner) for owner in owner_ids}
+        return {owner: index.open_count(owner) for owner in args.id_list(owner_ids, "owner_ids")}
 
     def add_lead(self, lead: Lead) -> Lead:
         """See ``UnitOfWork.add_lead``."""
@@ -218,6 +220,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
         """See ``UnitOfWork.save_lead``."""
         self._check_open()
         index = self._s.leads
+        expected_version = args.number(expected_version, "expected_version")
         old = self._current(lead.id, expected_version)
         new = _versioned(lead, expected_version + 1)
 
@@ -234,7 +237,8 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
         """See ``UnitOfWork.delete_lead``."""
         self._check_open()
         s = self._s
-        old = self._current(lead_id, expected_version)
+        lead_id = args.an_id(lead_id, "lead_id")
+        old = self._current(lead_id, args.number(expected_version, "expected_version"))
         follow_up_ids = dict(s._follow_ups_by_lead.get(lead_id, {}))
         removed = [s._follow_ups[i] for i in follow_up_ids]
 
@@ -259,7 +263,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
         """See ``UnitOfWork.get_pool``."""
         self._check_open()
         try:
-            return self._s._pools[pool_id]
+            return self._s._pools[args.an_id(pool_id, "pool_id")]
         except KeyError:
             raise NotFound("pool", pool_id) from None
 
@@ -331,8 +335,10 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     ) -> list[Event]:
         """See ``UnitOfWork.events_since``."""
         self._check_open()
+        start = args.number(position, "position")
+        lead_id = args.optional_id(lead_id, "lead_id")
+        limit = args.limit(limit)
         size = len(self._s._events)
-        start = max(position, 0)
         if lead_id is None:
             end = size if limit is None else min(size, start + max(limit, 0))
             return [self._read(p) for p in range(start + 1, end + 1)]
@@ -355,14 +361,18 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def get_grant(self, grant_id: str) -> Grant:
         """See ``UnitOfWork.get_grant``."""
         self._check_open()
-        return self._s.records.get_grant(grant_id)
+        return self._s.records.get_grant(args.an_id(grant_id, "grant_id"))
 
     def grants_of(
         self, user_id: str, *, lead_id: str | None = None, active_at: datetime | None = None
     ) -> list[Grant]:
         """See ``UnitOfWork.grants_of``."""
         self._check_open()
-        return self._s.records.grants_of(user_id, lead_id=lead_id, active_at=active_at)
+        return self._s.records.grants_of(
+            args.an_id(user_id, "user_id"),
+            lead_id=args.optional_id(lead_id, "lead_id"),
+            active_at=args.optional_moment(active_at, "active_at"),
+        )
 
     def add_ownership_record(self, record: OwnershipRecord) -> None:
         """See ``UnitOfWork.add_ownership_record``."""
@@ -379,36 +389,45 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     ) -> int:
         """See ``UnitOfWork.count_ownership``."""
         self._check_open()
-        return self._s.records.count_ownership(user_id, changes, since, pool_id)
+        return self._s.records.count_ownership(
+            args.an_id(user_id, "user_id"),
+            args.changes(changes),
+            args.moment(since, "since"),
+            args.optional_id(pool_id, "pool_id"),
+        )
 
     def last_ownership(
         self, user_id: str, lead_id: str, change: OwnershipChange
     ) -> datetime | None:
         """See ``UnitOfWork.last_ownership``."""
         self._check_open()
-        return self._s.records.last_ownership.get((user_id, lead_id, change))
+        key = (args.an_id(user_id, "user_id"), args.an_id(lead_id, "lead_id"), args.change(change))
+        return self._s.records.last_ownership.get(key)
 
     def set_away(self, user_id: str, periods: Sequence[Away]) -> None:
         """See ``UnitOfWork.set_away``."""
         self._check_open()
-        self._s.records.set_away(user_id, periods, self._will)
+        self._s.records.set_away(
+            args.an_id(user_id, "user_id"), args.away_list(periods), self._will
+        )
 
     def away_periods(self, user_ids: Collection[str]) -> dict[str, list[Away]]:
         """See ``UnitOfWork.away_periods``."""
         self._check_open()
         away = self._s.records.away
-        return {u: list(away[u]) for u in user_ids if u in away}
+        return {u: list(away[u]) for u in args.id_list(user_ids, "user_ids") if u in away}
 
     # --- state -------------------------------------------------------------------------------
     def get_state(self, key: str) -> JSONValue:
         """See ``UnitOfWork.get_state``."""
         self._check_open()
-        text = self._s._state.get(key)
+        text = self._s._state.get(args.state_key(key))
         return None if text is None else cast(JSONValue, json.loads(text))
 
     def set_state(self, key: str, value: JSONValue) -> None:
         """See ``UnitOfWork.set_state``."""
         self._check_open()
+        key = args.state_key(key)
         text = dump_json(value, f"state[{key}]")
         state = self._s._state
         old = state.get(key)

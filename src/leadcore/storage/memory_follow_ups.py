@@ -13,6 +13,7 @@ import attrs
 from leadcore.dedup import DedupKey
 from leadcore.errors import AlreadyExists, NotFound
 from leadcore.model import FollowUp
+from leadcore.storage import arguments as args
 from leadcore.storage.memory_index import LeadIndex
 from leadcore.storage.memory_records import Undo
 from leadcore.storage.memory_times import FollowUpTimes
@@ -78,7 +79,7 @@ class FollowUpMethods:
         """See ``UnitOfWork.get_follow_up``."""
         self._check_open()
         try:
-            return self._s._follow_ups[follow_up_id]
+            return self._s._follow_ups[args.an_id(follow_up_id, "follow_up_id")]
         except KeyError:
             raise NotFound("follow-up", follow_up_id) from None
 
@@ -86,6 +87,7 @@ class FollowUpMethods:
         """See ``UnitOfWork.follow_ups``."""
         self._check_open()
         s = self._s
+        lead_id = args.an_id(lead_id, "lead_id")
         found = [s._follow_ups[i] for i in s._follow_ups_by_lead.get(lead_id, ())]
         found.sort(key=lambda f: (f.at, f.id))
         return found
@@ -94,6 +96,8 @@ class FollowUpMethods:
         """See ``UnitOfWork.move_follow_up``."""
         self._check_open()
         s = self._s
+        follow_up_id = args.an_id(follow_up_id, "follow_up_id")
+        lead_id = args.an_id(lead_id, "lead_id")
         old = s._follow_ups.get(follow_up_id)
         if old is None:
             raise NotFound("follow-up", follow_up_id)

@@ -15,8 +15,9 @@ from typing import Protocol
 
 from sortedcontainers import SortedList
 
-from leadcore.errors import LeadcoreError, NotFound
+from leadcore.errors import NotFound
 from leadcore.model import FollowUp
+from leadcore.storage import arguments as args
 from leadcore.storage.memory_index import LeadIndex
 
 __all__ = ["FollowUpTimes", "SweepIndex", "TimeIndexReads"]
@@ -163,24 +164,30 @@ class TimeIndexReads:
     ) -> list[FollowUp]:
         """See ``UnitOfWork.find_follow_ups``."""
         self._check_open()
-        ids = self._times.follow_up_times.find(author_id, since, before, after, limit)
+        ids = self._times.follow_up_times.find(
+            args.optional_id(author_id, "author_id"),
+            args.optional_moment(since, "since"),
+            args.optional_moment(before, "before"),
+            args.cursor(after),
+            args.limit(limit),
+        )
         return [self._times._follow_ups[i] for i in ids]
 
     def set_sweep_at(self, lead_id: str, at: datetime | None) -> None:
         """See ``UnitOfWork.set_sweep_at``."""
         self._check_open()
+        lead_id = args.an_id(lead_id, "lead_id")
+        at = args.optional_moment(at, "at")
         if lead_id not in self._times.leads.leads:
             raise NotFound("lead", lead_id)
-        if at is not None and (not isinstance(at, datetime) or at.utcoffset() is None):
-            raise LeadcoreError(f"a sweep time needs a timezone-aware datetime, not {at!r}")
         self._times.sweeps.set(lead_id, at, self._will)
 
     def sweep_at(self, lead_id: str) -> datetime | None:
         """See ``UnitOfWork.sweep_at``."""
         self._check_open()
-        return self._times.sweeps.at.get(lead_id)
+        return self._times.sweeps.at.get(args.an_id(lead_id, "lead_id"))
 
     def due_for_sweep(self, until: datetime, *, limit: int | None = None) -> list[Key]:
         """See ``UnitOfWork.due_for_sweep``."""
         self._check_open()
-        return self._times.sweeps.due(until, limit)
+        return self._times.sweeps.due(args.moment(until, "until"), args.limit(limit))

@@ -22,6 +22,7 @@ from leadcore.dedup import Normaliser
 from leadcore.errors import DuplicateLead, LeadcoreError, NotFound
 from leadcore.model import OPEN_STATUSES, Lead, LeadStatus
 from leadcore.query import LeadFilter, LeadQuery, as_query, narrowed
+from leadcore.storage import arguments as args
 from leadcore.storage import sqlite_keys as key_index
 from leadcore.storage import sqlite_query as compile_query
 from leadcore.storage.sqlite_codec import Codec
@@ -104,6 +105,7 @@ class SQLiteUnitOfWork(IndexWork):
     @reading
     def get_lead(self, lead_id: str) -> Lead:
         """See ``UnitOfWork.get_lead``."""
+        lead_id = args.an_id(lead_id, "lead_id")
         row = self.conn.execute(
             "SELECT body, version FROM leads WHERE id = ?", (lead_id,)
         ).fetchone()
@@ -115,7 +117,7 @@ class SQLiteUnitOfWork(IndexWork):
     @reading
     def get_leads(self, lead_ids: Iterable[str]) -> dict[str, Lead]:
         """See ``UnitOfWork.get_leads``."""
-        wanted = list(dict.fromkeys(lead_ids))
+        wanted = list(dict.fromkeys(args.id_list(lead_ids, "lead_ids")))
         found: dict[str, Lead] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
@@ -187,7 +189,7 @@ class SQLiteUnitOfWork(IndexWork):
     @reading
     def open_counts(self, owner_ids: Collection[str]) -> dict[str, int]:
         """See ``UnitOfWork.open_counts``."""
-        owners = list(dict.fromkeys(owner_ids))
+        owners = list(dict.fromkeys(args.id_list(owner_ids, "owner_ids")))
         counts = dict.fromkeys(owners, 0)
         for start in range(0, len(owners), _CHUNK):
             sql, params = compile_query.open_counts_sql(owners[start : start + _CHUNK], _OPEN)
@@ -214,6 +216,9 @@ class SQLiteUnitOfWork(IndexWork):
     @writing
     def save_lead(self, lead: Lead, *, expected_version: int) -> Lead:
         """See ``UnitOfWork.save_lead``."""
+        expected_version = args.number(expected_version, "expected_version")
+        if expected_version == args.MAX_NUMBER:  # no stored lead is at a version past this one
+            raise self._refuse("leads", "lead", lead.id, expected_version)
         version = expected_version + 1
         new = _versioned(lead, version)
         row = (*self.codec.lead_row(new, version), expected_version)
@@ -235,6 +240,8 @@ class SQLiteUnitOfWork(IndexWork):
     @writing
     def delete_lead(self, lead_id: str, *, expected_version: int) -> None:
         """See ``UnitOfWork.delete_lead``."""
+        lead_id = args.an_id(lead_id, "lead_id")
+        expected_version = args.number(expected_version, "expected_version")
         gone = self.conn.execute(
             "DELETE FROM leads WHERE id = ? AND version = ?", (lead_id, expected_version)
         )

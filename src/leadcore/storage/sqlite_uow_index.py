@@ -8,6 +8,7 @@ from datetime import datetime
 
 from leadcore.dedup import DedupKey
 from leadcore.model import FollowUp
+from leadcore.storage import arguments as args
 from leadcore.storage import sqlite_keys as key_index
 from leadcore.storage import sqlite_times as times
 from leadcore.storage.sqlite_errors import reading, writing
@@ -45,27 +46,29 @@ class IndexWork(RecordWork):
         return times.find_follow_ups(
             self.conn,
             self.codec,
-            author_id=author_id,
-            since=since,
-            before=before,
-            after=after,
-            limit=limit,
+            author_id=args.optional_id(author_id, "author_id"),
+            since=args.optional_moment(since, "since"),
+            before=args.optional_moment(before, "before"),
+            after=args.cursor(after),
+            limit=args.limit(limit),
         )
 
     # --- the due-time index ------------------------------------------------------------------
     @writing
     def set_sweep_at(self, lead_id: str, at: datetime | None) -> None:
         """See ``UnitOfWork.set_sweep_at``."""
-        times.set_sweep_at(self.conn, self.codec, lead_id, at)
+        lead_id = args.an_id(lead_id, "lead_id")
+        times.set_sweep_at(self.conn, self.codec, lead_id, args.optional_moment(at, "at"))
 
     @reading
     def sweep_at(self, lead_id: str) -> datetime | None:
         """See ``UnitOfWork.sweep_at``."""
-        return times.sweep_at(self.conn, self.codec, lead_id)
+        return times.sweep_at(self.conn, self.codec, args.an_id(lead_id, "lead_id"))
 
     @reading
     def due_for_sweep(
         self, until: datetime, *, limit: int | None = None
     ) -> list[tuple[datetime, str]]:
         """See ``UnitOfWork.due_for_sweep``: a walk of ``sweeps_by_time`` from its start."""
-        return times.due_for_sweep(self.conn, self.codec, until, limit)
+        until = args.moment(until, "until")
+        return times.due_for_sweep(self.conn, self.codec, until, args.limit(limit))

@@ -14,6 +14,7 @@ from leadcore.events import Event
 from leadcore.jsonvalue import JSONValue
 from leadcore.model import FollowUp, Pool
 from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
+from leadcore.storage import arguments as args
 from leadcore.storage import sqlite_records as records
 from leadcore.storage.sqlite_codec import Codec, micros
 from leadcore.storage.sqlite_errors import reading, writing
@@ -72,6 +73,7 @@ class RecordWork:
     @reading
     def get_pool(self, pool_id: str) -> Pool:
         """See ``UnitOfWork.get_pool``."""
+        pool_id = args.an_id(pool_id, "pool_id")
         row = self.conn.execute(
             "SELECT body, version FROM pools WHERE id = ?", (pool_id,)
         ).fetchone()
@@ -156,6 +158,8 @@ class RecordWork:
     def move_follow_up(self, follow_up_id: str, lead_id: str) -> FollowUp:
         """See ``UnitOfWork.move_follow_up``."""
         conn = self.conn
+        follow_up_id = args.an_id(follow_up_id, "follow_up_id")
+        lead_id = args.an_id(lead_id, "lead_id")
         row = conn.execute("SELECT body FROM follow_ups WHERE id = ?", (follow_up_id,)).fetchone()
         if row is None:
             raise NotFound("follow-up", follow_up_id)
@@ -171,6 +175,7 @@ class RecordWork:
     @reading
     def get_follow_up(self, follow_up_id: str) -> FollowUp:
         """See ``UnitOfWork.get_follow_up``."""
+        follow_up_id = args.an_id(follow_up_id, "follow_up_id")
         row = self.conn.execute(
             "SELECT body FROM follow_ups WHERE id = ?", (follow_up_id,)
         ).fetchone()
@@ -181,6 +186,7 @@ class RecordWork:
     @reading
     def follow_ups(self, lead_id: str) -> list[FollowUp]:
         """See ``UnitOfWork.follow_ups``."""
+        lead_id = args.an_id(lead_id, "lead_id")
         rows = self.conn.execute(
             "SELECT body FROM follow_ups WHERE lead_id = ? ORDER BY at, id", (lead_id,)
         ).fetchall()
@@ -208,6 +214,9 @@ class RecordWork:
         self, position: int = 0, *, lead_id: str | None = None, limit: int | None = None
     ) -> list[Event]:
         """See ``UnitOfWork.events_since``."""
+        position = args.number(position, "position")
+        lead_id = args.optional_id(lead_id, "lead_id")
+        limit = args.limit(limit)
         where = "position > ?"
         params: list[object] = [position]
         if lead_id is not None:
@@ -233,7 +242,7 @@ class RecordWork:
     @reading
     def get_grant(self, grant_id: str) -> Grant:
         """See ``UnitOfWork.get_grant``."""
-        return records.get_grant(self.conn, self.codec, grant_id)
+        return records.get_grant(self.conn, self.codec, args.an_id(grant_id, "grant_id"))
 
     @reading
     def grants_of(
@@ -241,7 +250,11 @@ class RecordWork:
     ) -> list[Grant]:
         """See ``UnitOfWork.grants_of``."""
         return records.grants_of(
-            self.conn, self.codec, user_id, lead_id=lead_id, active_at=active_at
+            self.conn,
+            self.codec,
+            args.an_id(user_id, "user_id"),
+            lead_id=args.optional_id(lead_id, "lead_id"),
+            active_at=args.optional_moment(active_at, "active_at"),
         )
 
     @writing
@@ -259,31 +272,40 @@ class RecordWork:
         pool_id: str | None = None,
     ) -> int:
         """See ``UnitOfWork.count_ownership``."""
-        return records.count_ownership(self.conn, user_id, changes, since, pool_id)
+        return records.count_ownership(
+            self.conn,
+            args.an_id(user_id, "user_id"),
+            args.changes(changes),
+            args.moment(since, "since"),
+            args.optional_id(pool_id, "pool_id"),
+        )
 
     @reading
     def last_ownership(
         self, user_id: str, lead_id: str, change: OwnershipChange
     ) -> datetime | None:
         """See ``UnitOfWork.last_ownership``."""
-        return records.last_ownership(self.conn, self.codec, user_id, lead_id, change)
+        user_id = args.an_id(user_id, "user_id")
+        lead_id = args.an_id(lead_id, "lead_id")
+        return records.last_ownership(self.conn, self.codec, user_id, lead_id, args.change(change))
 
     @writing
     def set_away(self, user_id: str, periods: Sequence[Away]) -> None:
         """See ``UnitOfWork.set_away``."""
-        records.set_away(self.conn, self.codec, user_id, periods)
+        user_id = args.an_id(user_id, "user_id")
+        records.set_away(self.conn, self.codec, user_id, args.away_list(periods))
 
     @reading
     def away_periods(self, user_ids: Collection[str]) -> dict[str, list[Away]]:
         """See ``UnitOfWork.away_periods``."""
-        return records.away_periods(self.conn, self.codec, user_ids)
+        return records.away_periods(self.conn, self.codec, args.id_list(user_ids, "user_ids"))
 
     @reading
     def get_state(self, key: str) -> JSONValue:
         """See ``UnitOfWork.get_state``."""
-        return records.get_state(self.conn, key)
+        return records.get_state(self.conn, args.state_key(key))
 
     @writing
     def set_state(self, key: str, value: JSONValue) -> None:
         """See ``UnitOfWork.set_state``."""
-        records.set_state(self.conn, key, value)
+        records.set_state(self.conn, args.state_key(key), value)

@@ -35,6 +35,7 @@ from leadcore.events import Event, EventKind
 from leadcore.lifecycle import transition
 from leadcore.model import Action, Lead, LeadStatus
 from leadcore.storage.protocol import LeadFilter, LeadOrder, LeadQuery, LeadStore
+from leadcore.testing.contract_arguments import ArgumentContract
 from leadcore.testing.contract_keys import KeyIndexContract
 from leadcore.testing.contract_records import RecordStoreContract
 from leadcore.testing.contract_times import TimeIndexContract
@@ -88,7 +89,7 @@ class _Boom(Exception):
     """Raised on purpose in the middle of a unit of work."""
 
 
-class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract):
+class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract, ArgumentContract):
     """Subclass with ``make_store`` returning a fresh, empty store; pytest runs the tests (and
     override ``fault_points`` to check that a failure inside each write leaves no trace)."""
 

@@ -1,0 +1,136 @@
+"""The checks every store runs on a unit of work's arguments before it reads or writes: hosts
+call units of work directly (an outbox reader, a script), so a wrong argument must meet a
+``ValidationError`` naming it on every store alike, not a crash deep in an index or in SQL.
+
+Numbers a store keeps (versions, positions, limits) are whole numbers from 0 to 2**63 - 1, the
+range a 64-bit database column holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Final
+
+from leadcore import checks
+from leadcore.errors import FieldProblem, ValidationError
+from leadcore.records import Away, OwnershipChange
+
+__all__ = [
+    "MAX_NUMBER",
+    "an_id",
+    "away_list",
+    "change",
+    "changes",
+    "cursor",
+    "id_list",
+    "limit",
+    "moment",
+    "number",
+    "optional_id",
+    "optional_moment",
+    "state_key",
+]
+
+MAX_NUMBER: Final = 2**63 - 1
+"""The largest version, position or limit a store accepts."""
+
+
+def an_id(value: object, field: str) -> str:
+    """An id argument (``lead_id``, ``pool_id``…): a ``str``. Its content is the store's to
+    keep exactly (a host's own ids may hold any text), so only the type is checked here."""
+    if type(value) is str or isinstance(value, str):
+        return value
+    raise ValidationError([FieldProblem(field, f"must be an id (text), not {_kind(value)}")])
+
+
+def optional_id(value: object, field: str) -> str | None:
+    """An id argument that may be None."""
+    return None if value is None else an_id(value, field)
+
+
+def id_list(value: object, field: str) -> list[str]:
+    """Several ids: a list, set, tuple… of ``str`` (never one ``str``)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ValidationError(
+            [
+                FieldProblem(
+                    field, f'must be a collection of ids like ["u1", "u2"], not {_kind(value)}'
+                )
+            ]
+        )
+    found = list(value)
+    for i, item in enumerate(found):
+        if not isinstance(item, str):
+            an_id(item, f"{field}[{i}]")
+    return found
+
+
+def _kind(value: object) -> str:
+    return f"the string {value!r:.40}" if isinstance(value, str) else type(value).__name__
+
+
+def number(value: object, field: str) -> int:
+    """A version or position: a whole number from 0 to :data:`MAX_NUMBER` (not a bool)."""
+    if type(value) is int and 0 <= value <= MAX_NUMBER:
+        return value
+    return checks.whole(value, field, most=MAX_NUMBER)
+
+
+def limit(value: object) -> int | None:
+    """A ``limit``: None (no limit) or a whole number from 0 to :data:`MAX_NUMBER`."""
+    return None if value is None else number(value, "limit")
+
+
+def moment(value: object, field: str) -> datetime:
+    """A timezone-aware datetime argument."""
+    return checks.aware(value, field)
+
+
+def optional_moment(value: object, field: str) -> datetime | None:
+    """A timezone-aware datetime argument that may be None."""
+    return checks.optional_aware(value, field)
+
+
+def cursor(value: object) -> tuple[datetime, str] | None:
+    """A follow-up page's ``after``: None, or the ``(at, id)`` of the last one seen."""
+    if value is None:
+        return None
+    if not isinstance(value, tuple) or len(value) != 2:
+        raise ValidationError(
+            [FieldProblem("after", "must be the (at, id) of the last follow-up seen, or None")]
+        )
+    return moment(value[0], "after[0]"), an_id(value[1], "after[1]")
+
+
+def change(value: object) -> OwnershipChange:
+    """One kind of ownership record."""
+    if isinstance(value, OwnershipChange):
+        return value
+    raise ValidationError(
+        [FieldProblem("change", f"must be an OwnershipChange, not {type(value).__name__}")]
+    )
+
+
+def changes(value: object) -> frozenset[OwnershipChange]:
+    """Kinds of ownership records: a collection of ``OwnershipChange`` (never one ``str``)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence | set | frozenset):
+        raise ValidationError(
+            [FieldProblem("changes", "must be a collection of OwnershipChange values")]
+        )
+    if not all(isinstance(c, OwnershipChange) for c in value):
+        raise ValidationError([FieldProblem("changes", "must hold only OwnershipChange values")])
+    return frozenset(value)
+
+
+def away_list(value: object) -> list[Away]:
+    """A user's away periods: a sequence of ``Away`` (never one ``str``)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise ValidationError([FieldProblem("periods", "must be a list of Away periods")])
+    if not all(isinstance(p, Away) for p in value):
+        raise ValidationError([FieldProblem("periods", "must hold only Away periods")])
+    return list(value)
+
+
+def state_key(value: object) -> str:
+    """A strategy state key: a ``str``."""
+    return an_id(value, "key")

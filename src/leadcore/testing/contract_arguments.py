@@ -1,0 +1,190 @@
+"""The store contract's argument checks: every unit-of-work method refuses a wrong argument with
+a ``ValidationError`` naming it, and writes nothing, on every store. Hosts call the unit of
+work directly (an outbox reader, a migration script), so a store cannot rely on the desk having
+checked first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from leadcore.errors import ValidationError
+from leadcore.model import Lead
+from leadcore.records import OwnershipChange
+from leadcore.storage.protocol import LeadStore, UnitOfWork
+from leadcore.testing.factories import EPOCH, make_lead, make_pool
+
+__all__ = ["WRONG_ARGUMENTS", "ArgumentContract"]
+
+_HUGE = 2**70
+_NAIVE = datetime(2026, 1, 1)
+
+Call = Callable[[UnitOfWork, Lead], object]
+
+WRONG_ARGUMENTS: dict[str, tuple[str, Call]] = {
+    # name of the case: (the argument the error must name, the call)
+    "get_lead int id": ("lead_id", lambda u, _: u.get_lead(_HUGE)),  # type: ignore[arg-type]
+    "get_lead None": ("lead_id", lambda u, _: u.get_lead(None)),  # type: ignore[arg-type]
+    "get_leads str": ("lead_ids", lambda u, _: u.get_leads("L1")),
+    "get_leads ints": ("lead_ids", lambda u, _: u.get_leads([1])),  # type: ignore[list-item]
+    "open_counts str": ("owner_ids", lambda u, _: u.open_counts("bob")),
+    "open_counts ints": ("owner_ids", lambda u, _: u.open_counts([7])),  # type: ignore[list-item]
+    "save_lead str version": (
+        "expected_version",
+        lambda u, lead: u.save_lead(lead, expected_version="1"),  # type: ignore[arg-type]
+    ),
+    "save_lead huge version": (
+        "expected_version",
+        lambda u, lead: u.save_lead(lead, expected_version=_HUGE),
+    ),
+    "save_lead bool version": (
+        "expected_version",
+        lambda u, lead: u.save_lead(lead, expected_version=True),
+    ),
+    "delete_lead str version": (
+        "expected_version",
+        lambda u, lead: u.delete_lead(lead.id, expected_version="1"),  # type: ignore[arg-type]
+    ),
+    "delete_lead int id": (
+        "lead_id",
+        lambda u, _: u.delete_lead(5, expected_version=1),  # type: ignore[arg-type]
+    ),
+    "get_pool int id": ("pool_id", lambda u, _: u.get_pool(5)),  # type: ignore[arg-type]
+    "follow_ups None": ("lead_id", lambda u, _: u.follow_ups(None)),  # type: ignore[arg-type]
+    "get_follow_up int": (
+        "follow_up_id",
+        lambda u, _: u.get_follow_up(5),  # type: ignore[arg-type]
+    ),
+    "find_follow_ups short cursor": (
+        "after",
+        lambda u, _: u.find_follow_ups(after=(EPOCH,)),  # type: ignore[arg-type]
+    ),
+    "find_follow_ups str limit": (
+        "limit",
+        lambda u, _: u.find_follow_ups(limit="2"),  # type: ignore[arg-type]
+    ),
+    "find_follow_ups naive since": (
+        "since",
+        lambda u, _: u.find_follow_ups(since=_NAIVE),
+    ),
+    "find_follow_ups int author": (
+        "author_id",
+        lambda u, _: u.find_follow_ups(author_id=5),  # type: ignore[arg-type]
+    ),
+    "sweep_at int id": ("lead_id", lambda u, _: u.sweep_at(5)),  # type: ignore[arg-type]
+    "set_sweep_at naive": ("at", lambda u, lead: u.set_sweep_at(lead.id, _NAIVE)),
+    "due_for_sweep huge limit": (
+        "limit",
+        lambda u, _: u.due_for_sweep(EPOCH, limit=_HUGE),
+    ),
+    "due_for_sweep negative limit": (
+        "limit",
+        lambda u, _: u.due_for_sweep(EPOCH, limit=-1),
+    ),
+    "due_for_sweep naive": ("until", lambda u, _: u.due_for_sweep(_NAIVE)),
+    "events_since huge": ("position", lambda u, _: u.events_since(_HUGE)),
+    "events_since str": ("position", lambda u, _: u.events_since("5")),  # type: ignore[arg-type]
+    "events_since negative": ("position", lambda u, _: u.events_since(-1)),
+    "events_since float limit": (
+        "limit",
+        lambda u, _: u.events_since(0, limit=1.5),  # type: ignore[arg-type]
+    ),
+    "events_since str limit": (
+        "limit",
+        lambda u, _: u.events_since(0, limit="2"),  # type: ignore[arg-type]
+    ),
+    "events_since int lead": (
+        "lead_id",
+        lambda u, _: u.events_since(0, lead_id=5),  # type: ignore[arg-type]
+    ),
+    "get_grant int": ("grant_id", lambda u, _: u.get_grant(5)),  # type: ignore[arg-type]
+    "grants_of None": ("user_id", lambda u, _: u.grants_of(None)),  # type: ignore[arg-type]
+    "grants_of naive": ("active_at", lambda u, _: u.grants_of("bob", active_at=_NAIVE)),
+    "count_ownership str changes": (
+        "changes",
+        lambda u, _: u.count_ownership(
+            "bob",
+            changes="claim",  # type: ignore[arg-type]
+            since=EPOCH,
+        ),
+    ),
+    "count_ownership naive": (
+        "since",
+        lambda u, _: u.count_ownership("bob", changes=[OwnershipChange.CLAIMED], since=_NAIVE),
+    ),
+    "count_ownership int user": (
+        "user_id",
+        lambda u, _: u.count_ownership(
+            5,  # type: ignore[arg-type]
+            changes=[OwnershipChange.CLAIMED],
+            since=EPOCH,
+        ),
+    ),
+    "last_ownership str change": (
+        "change",
+        lambda u, lead: u.last_ownership("bob", lead.id, "claim"),  # type: ignore[arg-type]
+    ),
+    "away_periods str": ("user_ids", lambda u, _: u.away_periods("bob")),
+    "set_away int user": ("user_id", lambda u, _: u.set_away(5, [])),  # type: ignore[arg-type]
+    "set_away str periods": (
+        "periods",
+        lambda u, _: u.set_away("bob", "x"),  # type: ignore[arg-type]
+    ),
+    "get_state None": ("key", lambda u, _: u.get_state(None)),  # type: ignore[arg-type]
+    "set_state None key": ("key", lambda u, _: u.set_state(None, 1)),  # type: ignore[arg-type]
+    "set_state int key": ("key", lambda u, _: u.set_state(5, 1)),  # type: ignore[arg-type]
+    "keys_of str": ("lead_ids", lambda u, _: u.keys_of("L1")),
+}
+
+
+class ArgumentContract:
+    """Each unit-of-work method, given a wrong argument, raises ``ValidationError`` naming
+    it, and the store is left as it was."""
+
+    def make_store(self) -> LeadStore:
+        raise NotImplementedError
+
+    @pytest.mark.parametrize("case", sorted(WRONG_ARGUMENTS))
+    def test_a_wrong_argument_is_refused_by_name(self, case: str) -> None:
+        field, call = WRONG_ARGUMENTS[case]
+        store = self.make_store()
+        lead = make_lead("L1", version=0)
+        with store.unit_of_work() as uow:
+            uow.add_pool(make_pool("pool-a"))
+            stored = uow.add_lead(lead)
+            uow.commit()
+        before = store.snapshot()
+        with store.unit_of_work() as uow:
+            with pytest.raises(ValidationError) as caught:
+                call(uow, stored)
+            uow.commit()
+        fields = [p.field.split("[")[0] for p in caught.value.problems]
+        assert field in fields, (case, caught.value)
+        assert store.snapshot() == before, case
+
+    def test_a_huge_position_or_version_is_an_answer_not_a_crash(self) -> None:
+        """The largest sensible numbers (63 bits) are answered like any other."""
+        store = self.make_store()
+        top = 2**63 - 1
+        with store.unit_of_work() as uow:
+            uow.add_pool(make_pool("pool-a"))
+            uow.add_lead(make_lead("L1"))
+            assert uow.events_since(top) == []
+            assert uow.events_since(0, limit=top) == []
+            assert uow.due_for_sweep(EPOCH + timedelta(days=1), limit=top) == []
+            assert uow.find_follow_ups(limit=top) == []
+            self._refuses_stale(uow, top)
+            uow.commit()
+
+    @staticmethod
+    def _refuses_stale(uow: UnitOfWork, version: Any) -> None:
+        from leadcore.errors import ConcurrencyConflict
+
+        lead = uow.get_lead("L1")
+        with pytest.raises(ConcurrencyConflict):
+            uow.save_lead(lead, expected_version=version)
+        with pytest.raises(ConcurrencyConflict):
+            uow.delete_lead("L1", expected_version=version)
