@@ -7,9 +7,11 @@ from __future__ import annotations
 import multiprocessing
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +21,7 @@ from leadcore import (
     Pool,
     SQLiteCustomerDirectory,
     SQLiteStore,
+    ValidationError,
 )
 from leadcore.conversion import (
     ContactDraft,
@@ -117,6 +120,32 @@ def test_host_records_are_found_and_ids_never_clash() -> None:
         assert (match.customer_id, match.contact_id) == (own.id, contact.id)
         with pytest.raises(NotFound):
             directory.add_contact("C404", "无名")
+
+
+def test_a_wrong_typed_argument_is_refused_and_the_file_stays_readable(tmp_path: Path) -> None:
+    path = tmp_path / "crm.db"
+    with SQLiteCustomerDirectory(path) as directory:
+        acme = directory.add_customer("Acme Ltd", customer_id="C1")
+        bad: Any = directory
+        calls: list[Callable[[], object]] = [
+            lambda: bad.add_customer("Beta", phone=13800138000),
+            lambda: bad.add_customer("Beta", owner_id=7),
+            lambda: bad.add_customer("Beta", phone=["1"]),
+            lambda: bad.add_customer("Beta", phone="\udc80"),
+            lambda: bad.add_contact("C1", 5),
+            lambda: bad.create_customer(5, CustomerDraft("Beta", "bob")),
+            lambda: bad.create_customer(None, CustomerDraft("Beta", "bob")),
+            lambda: bad.link_customer(None, "C1"),
+            lambda: bad.add_collaborators("L1", "C1", [1]),
+            lambda: bad.add_collaborators("L1", "C1", "bob"),
+        ]
+        for call in calls:
+            with pytest.raises(ValidationError):
+                call()
+    with SQLiteCustomerDirectory(path) as again:
+        assert again.customers() == [acme]
+        assert again.customer("C1").collaborators == frozenset()
+        assert again.create_customer("L1", CustomerDraft("Beta", "bob")).created_for == "L1"
 
 
 def test_a_desk_converts_with_the_directory_on_its_store_s_file(tmp_path: Path) -> None:

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from leadcore import LeadcoreError, LeadQuery, SQLiteStore, StoreFileError
+from leadcore import (
+    LeadcoreError,
+    LeadQuery,
+    SQLiteCustomerDirectory,
+    SQLiteStore,
+    StoreFileError,
+)
 from leadcore.dedup import DedupRules, Normaliser
 from leadcore.storage.sqlite_schema import APPLICATION_ID, LATEST, MIGRATIONS, migrate
 from leadcore.testing import make_lead
@@ -121,6 +128,37 @@ def test_another_applications_database_is_refused_and_left_alone(tmp_path: Path)
         assert tables == [("invoices",)]
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("opener", [SQLiteStore, SQLiteCustomerDirectory])
+def test_another_application_s_file_is_refused_byte_for_byte_unchanged(
+    tmp_path: Path, opener: Callable[[Path], object]
+) -> None:
+    path = tmp_path / "other.db"
+    conn = _raw(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreFileError, match="another application"):
+        opener(path)
+    assert path.read_bytes() == before, "not even switched to WAL mode"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
+def test_a_file_from_a_newer_leadcore_is_refused_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "newer.db"
+    SQLiteStore(path).close()
+    conn = _raw(path)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute(
+        "INSERT INTO leadcore_schema (version, summary, applied_at) VALUES (?, 'future', 'x')",
+        (LATEST + 1,),
+    )
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreFileError, match="newer leadcore"):
+        SQLiteCustomerDirectory(path)
+    assert path.read_bytes() == before
 
 
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:

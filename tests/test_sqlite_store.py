@@ -27,6 +27,7 @@ from leadcore import (
     LeadStatus,
     LeadStore,
     Money,
+    SQLiteCustomerDirectory,
     SQLiteStore,
     StoreFileError,
     StoreLocked,
@@ -327,6 +328,17 @@ def test_backup_copies_the_whole_store_while_it_is_in_use(tmp_path: Path) -> Non
         before = store.snapshot()
     with SQLiteStore(tmp_path / "copy.db") as copy:
         assert copy.snapshot() == before
+
+
+def test_a_path_with_a_nul_character_is_a_validation_error_naming_it(tmp_path: Path) -> None:
+    for open_file in (SQLiteStore, SQLiteCustomerDirectory):
+        with pytest.raises(ValidationError) as caught:
+            open_file(str(tmp_path / "a\0b.db"))
+        assert caught.value.fields == ("path",)
+    with SQLiteStore() as store, pytest.raises(ValidationError) as refused:
+        store.backup(str(tmp_path / "bk\0.db"))
+    assert refused.value.fields == ("path",)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_misuse_is_refused_with_leadcore_errors(tmp_path: Path) -> None:

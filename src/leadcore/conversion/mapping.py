@@ -16,21 +16,18 @@ once the mapped fields and the caller's own (customer-only) fields are put toget
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
 import attrs
 
-from leadcore.checks import text_problem
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, Money
 
-from .records import FieldValue
+from .records import FieldValue, check_value
 from .transforms import BUILT_IN_TRANSFORMS, Transform
 
 __all__ = [
@@ -173,27 +170,6 @@ def _transformed(name: str, function: Transform, value: object) -> FieldValue | 
     if problem is not None:
         raise ValueError(f"transform {name!r} gave a value that {problem}")
     return result
-
-
-_SCALARS: Final = (str, int, float, Decimal, bool, date, datetime, Money)
-
-
-def check_value(value: object) -> str | None:
-    """Why ``value`` cannot be written into a target field, or None when it can."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "is not a finite number"
-    if isinstance(value, Decimal) and not value.is_finite():
-        return "is not a finite number"
-    if isinstance(value, str):
-        return text_problem(value, long=True)
-    if isinstance(value, _SCALARS):
-        return None
-    if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
-        return None
-    return (
-        "must be text, a number, true/false, a date or time, money or a tuple of texts, "
-        f"not {type(value).__name__}"
-    )
 
 
 def is_empty(value: object) -> bool:

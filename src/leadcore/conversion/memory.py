@@ -9,10 +9,10 @@ from itertools import count
 
 import attrs
 
-from leadcore import checks
 from leadcore.dedup import DedupKey, KeyKind, Normaliser
 from leadcore.errors import FieldProblem, NotFound, ValidationError
 
+from . import arguments
 from .records import (
     CarriedFollowUp,
     Contact,
@@ -38,7 +38,9 @@ class MemoryCustomerDirectory:
 
     ``normaliser`` makes the keys customers are found by (the default rules unless given); use
     the one the desk's intake uses. ``add_customer`` and ``add_contact`` put in customers the
-    host already has (as its own tables would hold them).
+    host already has (as its own tables would hold them). Every argument is checked as
+    ``leadcore.conversion.arguments`` says; a bad one raises ``ValidationError`` naming it and
+    changes nothing.
     """
 
     def __init__(self, *, normaliser: Normaliser | None = None) -> None:
@@ -66,13 +68,15 @@ class MemoryCustomerDirectory:
         email: str | None = None,
         customer_id: str | None = None,
     ) -> Customer:
-        """Add a customer the host made itself (not by a conversion) and return it."""
+        """Add a customer the host made itself (not by a conversion) and return it; without a
+        ``customer_id`` the directory picks one."""
+        given = arguments.host_customer(name, owner_id, phone, email, customer_id)
         with self._lock:
-            cid = checks.identifier(customer_id, "customer_id") if customer_id else self._new("C")
+            cid = given.customer_id or self._new("C")
             if cid in self._customers:
                 raise ValidationError([FieldProblem("customer_id", f"{cid!r} is taken")])
             customer = Customer(
-                cid, checks.text(name, "name"), owner_id=owner_id, phone=phone, email=email
+                cid, given.name, owner_id=given.owner_id, phone=given.phone, email=given.email
             )
             self._put_customer(customer)
             return customer
@@ -86,9 +90,12 @@ class MemoryCustomerDirectory:
         email: str | None = None,
     ) -> Contact:
         """Add a contact the host made itself to an existing customer and return it."""
+        given = arguments.host_contact(customer_id, name, phone, email)
         with self._lock:
-            self.customer(customer_id)
-            contact = Contact(self._new("P"), customer_id, name, phone=phone, email=email)
+            self.customer(given.customer_id)
+            contact = Contact(
+                self._new("P"), given.customer_id, given.name, phone=given.phone, email=given.email
+            )
             self._put_contact(contact)
             return contact
 
@@ -100,17 +107,19 @@ class MemoryCustomerDirectory:
     # --- reading ---------------------------------------------------------------------------------
     def customer(self, customer_id: str) -> Customer:
         """The customer with this id; ``NotFound`` when there is none."""
+        cid = arguments.customer_id(customer_id)
         with self._lock:
-            found = self._customers.get(customer_id) if isinstance(customer_id, str) else None
+            found = self._customers.get(cid)
             if found is None:
-                raise NotFound("customer", str(customer_id))
+                raise NotFound("customer", cid)
             return found
 
     def find(self, keys: Iterable[DedupKey]) -> list[CustomerMatch]:
         """Every customer holding one of ``keys``, on itself or on a contact."""
+        wanted = arguments.dedup_keys(keys)
         with self._lock:
             best: dict[tuple[str, DedupKey], str | None] = {}
-            for key in keys:
+            for key in wanted:
                 for customer_id, contact_id in sorted(self._index.get(key, ()), key=_by_contact):
                     best.setdefault((customer_id, key), contact_id)
             matches = []
@@ -124,31 +133,34 @@ class MemoryCustomerDirectory:
     def contacts(self, customer_id: str) -> list[Contact]:
         """The customer's contacts, oldest first."""
         with self._lock:
-            self.customer(customer_id)
-            return [c for c in self._contacts.values() if c.customer_id == customer_id]
+            cid = self.customer(customer_id).id
+            return [c for c in self._contacts.values() if c.customer_id == cid]
 
     def deals(self, customer_id: str) -> list[Deal]:
         """The customer's deals, oldest first."""
         with self._lock:
-            self.customer(customer_id)
-            return [d for d in self._deals.values() if d.customer_id == customer_id]
+            cid = self.customer(customer_id).id
+            return [d for d in self._deals.values() if d.customer_id == cid]
 
     def history(self, customer_id: str) -> list[CarriedFollowUp]:
         """The follow-ups carried to the customer, by time then id."""
         with self._lock:
-            self.customer(customer_id)
-            carried = self._history.get(customer_id, {}).values()
+            cid = self.customer(customer_id).id
+            carried = self._history.get(cid, {}).values()
             return sorted(carried, key=lambda f: (f.at, f.id))
 
     def bound(self, key: str) -> Customer | None:
         """The customer ``key`` is bound to, or None."""
+        checked = arguments.key(key)
         with self._lock:
-            customer_id = self._bound.get(key)
+            customer_id = self._bound.get(checked)
             return None if customer_id is None else self._customers[customer_id]
 
     # --- writing ---------------------------------------------------------------------------------
     def create_customer(self, key: str, draft: CustomerDraft) -> Customer:
         """Create a customer bound to ``key``, or return the one ``key`` is bound to."""
+        key = arguments.key(key)
+        draft = arguments.draft(draft, CustomerDraft)
         with self._lock:
             existing = self.bound(key)
             if existing is not None:
@@ -168,6 +180,8 @@ class MemoryCustomerDirectory:
 
     def link_customer(self, key: str, customer_id: str) -> Customer:
         """Bind ``key`` to an existing customer, or return the one it is bound to."""
+        key = arguments.key(key)
+        customer_id = arguments.customer_id(customer_id)
         with self._lock:
             existing = self.bound(key)
             if existing is not None:
@@ -178,6 +192,9 @@ class MemoryCustomerDirectory:
 
     def create_contact(self, key: str, customer_id: str, draft: ContactDraft) -> Contact:
         """Create a contact under ``key``, or return the one made under it."""
+        key = arguments.key(key)
+        customer_id = arguments.customer_id(customer_id)
+        draft = arguments.draft(draft, ContactDraft)
         with self._lock:
             made = self._contact_for.get(key)
             if made is not None:
@@ -202,6 +219,10 @@ class MemoryCustomerDirectory:
         self, key: str, customer_id: str, draft: DealDraft, *, contact_id: str | None = None
     ) -> Deal:
         """Create a deal under ``key``, or return the one made under it."""
+        key = arguments.key(key)
+        customer_id = arguments.customer_id(customer_id)
+        draft = arguments.draft(draft, DealDraft)
+        contact_id = arguments.optional_id(contact_id, "contact_id")
         with self._lock:
             made = self._deal_for.get(key)
             if made is not None:
@@ -223,17 +244,23 @@ class MemoryCustomerDirectory:
 
     def attach(self, key: str, customer_id: str, follow_ups: Sequence[CarriedFollowUp]) -> None:
         """Carry follow-ups to the customer, each once."""
+        arguments.key(key)
+        customer_id = arguments.customer_id(customer_id)
+        carried = arguments.follow_ups(follow_ups)
         with self._lock:
             self.customer(customer_id)
             held = self._history.setdefault(customer_id, {})
-            for follow_up in follow_ups:
+            for follow_up in carried:
                 held.setdefault(follow_up.id, follow_up)
 
     def add_collaborators(self, key: str, customer_id: str, user_ids: Iterable[str]) -> None:
         """Add collaborators the customer does not have yet."""
+        arguments.key(key)
+        customer_id = arguments.customer_id(customer_id)
+        added = arguments.user_ids(user_ids)
         with self._lock:
             customer = self.customer(customer_id)
-            more = customer.collaborators | frozenset(user_ids)
+            more = customer.collaborators | added
             if more != customer.collaborators:
                 self._customers[customer_id] = attrs.evolve(customer, collaborators=more)
 

@@ -2,20 +2,27 @@
 a conversion asks the directory to create, and the follow-ups and attachments it carries over.
 
 These are plain frozen values. The host's own tables may hold much more; a directory returns
-only what is listed here.
+only what is listed here. A draft and a carried follow-up check their values when made (and
+again when a directory is given one): text must be text without lone surrogates or control
+characters, ids non-blank, times timezone-aware, and a ``fields`` mapping must map field names
+to the values :func:`check_value` accepts. A wrong one raises ``ValidationError`` naming the
+field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import attrs
 
+from leadcore import checks
 from leadcore.dedup import DedupKey
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.model import Attachment, FollowUp, Money
 
@@ -30,6 +37,7 @@ __all__ = [
     "DealDraft",
     "FieldValue",
     "carried",
+    "check_value",
 ]
 
 FieldValue: TypeAlias = (
@@ -40,8 +48,110 @@ FieldValue: TypeAlias = (
 _NO_FIELDS: Final[Mapping[str, FieldValue]] = MappingProxyType({})
 
 
+_SCALARS: Final = (str, int, float, Decimal, bool, date, datetime, Money)
+
+
+def check_value(value: object) -> str | None:
+    """Why ``value`` cannot be written into a target field, or None when it can: text (alone or
+    in a tuple) must have no lone surrogates or control characters other than newline and tab;
+    numbers must be finite."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "is not a finite number"
+    if isinstance(value, Decimal) and not value.is_finite():
+        return "is not a finite number"
+    if isinstance(value, str):
+        return checks.text_problem(value, long=True)
+    if isinstance(value, _SCALARS):
+        return None
+    if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+        return next(
+            (p for p in (checks.text_problem(v, long=True) for v in value) if p is not None),
+            None,
+        )
+    return (
+        "must be text, a number, true/false, a date or time, money or a tuple of texts, "
+        f"not {type(value).__name__}"
+    )
+
+
 def _freeze(values: Mapping[str, FieldValue]) -> Mapping[str, FieldValue]:
-    return frozen_mapping(values)
+    # Anything but a mapping is kept as given, for the ``fields`` validator to name.
+    return frozen_mapping(values) if isinstance(values, Mapping) else values
+
+
+_Check: TypeAlias = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def _checked(check: Callable[[object, str], object]) -> _Check:
+    """An attrs validator running one of ``leadcore.checks`` on the field, named by it."""
+
+    def validate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        check(value, attribute.name)
+
+    return validate
+
+
+def _long(most: int, *, required: bool = False) -> _Check:
+    def check(value: object, field: str) -> object:
+        if value is None and not required:
+            return None
+        return checks.text(value, field, max_len=most, long=True, required=required)
+
+    return _checked(check)
+
+
+_ID: Final = _checked(checks.identifier)
+_NAME: Final = _checked(checks.text)
+_OPTIONAL_ID: Final = _checked(lambda v, f: None if v is None else checks.identifier(v, f))
+_OPTIONAL_TEXT: Final = _checked(checks.optional_text)
+_AT: Final = _checked(checks.aware)
+_OPTIONAL_AT: Final = _checked(checks.optional_aware)
+
+
+def _fields(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A mapping of field names to values :func:`check_value` accepts."""
+    if not isinstance(value, Mapping):
+        shown = type(value).__name__
+        raise ValidationError(
+            [FieldProblem("fields", f"must be a mapping of field name to value, not {shown}")]
+        )
+    for name, item in value.items():
+        if not isinstance(name, str):
+            raise ValidationError([FieldProblem("fields", f"{name!r} is not a field name")])
+        checks.identifier(name, "fields")
+        problem = check_value(item)
+        if problem is not None:
+            raise ValidationError([FieldProblem(f"fields.{name}", problem)])
+
+
+def _amount(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, Money):
+        shown = type(value).__name__
+        raise ValidationError([FieldProblem("amount", f"must be Money or None, not {shown}")])
+
+
+def _duration(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, timedelta):
+        shown = type(value).__name__
+        raise ValidationError(
+            [FieldProblem("duration", f"must be a timedelta or None, not {shown}")]
+        )
+
+
+def _attachments(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple):
+        shown = type(value).__name__
+        raise ValidationError(
+            [FieldProblem("attachments", f"must be a tuple of Attachment, not {shown}")]
+        )
+    for i, attachment in enumerate(value):
+        if not isinstance(attachment, Attachment):
+            shown = type(attachment).__name__
+            raise ValidationError(
+                [FieldProblem(f"attachments[{i}]", f"must be an Attachment, not {shown}")]
+            )
+        checks.text(attachment.ref, f"attachments[{i}].ref", max_len=checks.MAX_LONG_TEXT)
+        checks.optional_text(attachment.name, f"attachments[{i}].name")
 
 
 @attrs.frozen(slots=True)
@@ -50,11 +160,13 @@ class CustomerDraft:
     else its contact's name), ``owner_id``, the contact details it is found by again, and the
     mapped ``fields``."""
 
-    name: str
-    owner_id: str
-    phone: str | None = None
-    email: str | None = None
-    fields: Mapping[str, FieldValue] = attrs.field(default=_NO_FIELDS, converter=_freeze)
+    name: str = attrs.field(validator=_NAME)
+    owner_id: str = attrs.field(validator=_ID)
+    phone: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    email: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    fields: Mapping[str, FieldValue] = attrs.field(
+        default=_NO_FIELDS, converter=_freeze, validator=_fields
+    )
 
 
 @attrs.frozen(slots=True)
@@ -76,12 +188,14 @@ class Customer:
 class ContactDraft:
     """A contact (联系人) to create from the lead's person."""
 
-    name: str
-    phone: str | None = None
-    email: str | None = None
-    wechat: str | None = None
-    title: str | None = None
-    fields: Mapping[str, FieldValue] = attrs.field(default=_NO_FIELDS, converter=_freeze)
+    name: str = attrs.field(validator=_NAME)
+    phone: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    email: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    wechat: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    title: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    fields: Mapping[str, FieldValue] = attrs.field(
+        default=_NO_FIELDS, converter=_freeze, validator=_fields
+    )
 
 
 @attrs.frozen(slots=True)
@@ -103,10 +217,12 @@ class Contact:
 class DealDraft:
     """A deal (商机, opportunity) to create; ``amount`` is the lead's budget."""
 
-    name: str
-    owner_id: str
-    amount: Money | None = None
-    fields: Mapping[str, FieldValue] = attrs.field(default=_NO_FIELDS, converter=_freeze)
+    name: str = attrs.field(validator=_NAME)
+    owner_id: str = attrs.field(validator=_ID)
+    amount: Money | None = attrs.field(default=None, validator=_amount)
+    fields: Mapping[str, FieldValue] = attrs.field(
+        default=_NO_FIELDS, converter=_freeze, validator=_fields
+    )
 
 
 @attrs.frozen(slots=True)
@@ -128,19 +244,19 @@ class CarriedFollowUp:
     """A lead's follow-up record as carried to the customer side (跟进记录合并): the record's
     own id (so carrying it twice keeps one copy), the lead it came from, and what was said."""
 
-    id: str
-    lead_id: str
-    author_id: str
-    owner_id: str | None
-    at: datetime
-    method: str
-    content: str
-    result: str
-    duration: timedelta | None = None
-    customer_needs: str | None = None
-    next_step: str | None = None
-    next_follow_up_at: datetime | None = None
-    attachments: tuple[Attachment, ...] = ()
+    id: str = attrs.field(validator=_ID)
+    lead_id: str = attrs.field(validator=_ID)
+    author_id: str = attrs.field(validator=_ID)
+    owner_id: str | None = attrs.field(validator=_OPTIONAL_ID)
+    at: datetime = attrs.field(validator=_AT)
+    method: str = attrs.field(validator=_NAME)
+    content: str = attrs.field(validator=_long(checks.MAX_LONG_TEXT, required=True))
+    result: str = attrs.field(validator=_long(checks.MAX_LONG_TEXT, required=True))
+    duration: timedelta | None = attrs.field(default=None, validator=_duration)
+    customer_needs: str | None = attrs.field(default=None, validator=_long(checks.MAX_LONG_TEXT))
+    next_step: str | None = attrs.field(default=None, validator=_long(checks.MAX_LONG_TEXT))
+    next_follow_up_at: datetime | None = attrs.field(default=None, validator=_OPTIONAL_AT)
+    attachments: tuple[Attachment, ...] = attrs.field(default=(), validator=_attachments)
 
 
 def carried(follow_up: FollowUp) -> CarriedFollowUp:

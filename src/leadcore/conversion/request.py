@@ -127,7 +127,8 @@ def build_request(
                     "a new customer needs a name: the lead has no company or contact name",
                 )
             )
-        customer_draft = CustomerDraft(name, owner_id, lead.phone, lead.email, fields)
+        else:
+            customer_draft = CustomerDraft(name, owner_id, lead.phone, lead.email, fields)
     elif customer_fields:
         problems.append(
             FieldProblem(

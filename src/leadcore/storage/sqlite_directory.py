@@ -25,7 +25,6 @@ from typing import Final, Literal, TypeVar
 
 import attrs
 
-from leadcore import checks
 from leadcore.conversion import (
     CarriedFollowUp,
     Contact,
@@ -35,6 +34,7 @@ from leadcore.conversion import (
     CustomerMatch,
     Deal,
     DealDraft,
+    arguments,
 )
 from leadcore.dedup import DedupKey, Normaliser
 from leadcore.errors import FieldProblem, NotFound, ValidationError
@@ -60,7 +60,9 @@ class SQLiteCustomerDirectory(SQLiteFile):
     """Customers, contacts and deals in a SQLite file, following the ``CustomerDirectory``
     contract. ``normaliser`` makes the keys customers are found by (the default rules unless
     given; use the one the desk's intake uses). ``add_customer`` and ``add_contact`` put in
-    customers the host already has. Use it as a context manager, or call ``close()``."""
+    customers the host already has. Every argument is checked as
+    ``leadcore.conversion.arguments`` says: a bad one raises ``ValidationError`` naming it
+    before anything is written. Use it as a context manager, or call ``close()``."""
 
     def __init__(
         self,
@@ -115,14 +117,12 @@ class SQLiteCustomerDirectory(SQLiteFile):
                 self._holder = None
 
     # --- rows --------------------------------------------------------------------------------
-    def _customer(self, conn: sqlite3.Connection, customer_id: object) -> Customer:
-        row = None
-        if isinstance(customer_id, str):
-            row = conn.execute(
-                "SELECT body FROM directory_customers WHERE id = ?", (customer_id,)
-            ).fetchone()
+    def _customer(self, conn: sqlite3.Connection, customer_id: str) -> Customer:
+        row = conn.execute(
+            "SELECT body FROM directory_customers WHERE id = ?", (customer_id,)
+        ).fetchone()
         if row is None:
-            raise NotFound("customer", str(customer_id))
+            raise NotFound("customer", customer_id)
         return self._codec.read(row[0], Customer)
 
     def _bound(self, conn: sqlite3.Connection, key: str) -> Customer | None:
@@ -166,11 +166,13 @@ class SQLiteCustomerDirectory(SQLiteFile):
         email: str | None = None,
         customer_id: str | None = None,
     ) -> Customer:
-        """Add a customer the host made itself (not by a conversion) and return it."""
+        """Add a customer the host made itself (not by a conversion) and return it; without a
+        ``customer_id`` the directory picks one."""
+        given = arguments.host_customer(name, owner_id, phone, email, customer_id)
 
         def work(conn: sqlite3.Connection) -> Customer:
-            if customer_id:
-                cid = checks.identifier(customer_id, "customer_id")
+            if given.customer_id is not None:
+                cid = given.customer_id
                 taken = conn.execute(
                     "SELECT 1 FROM directory_customers WHERE id = ?", (cid,)
                 ).fetchone()
@@ -179,7 +181,7 @@ class SQLiteCustomerDirectory(SQLiteFile):
             else:
                 cid = self._new_id(conn, "C")
             customer = Customer(
-                cid, checks.text(name, "name"), owner_id=owner_id, phone=phone, email=email
+                cid, given.name, owner_id=given.owner_id, phone=given.phone, email=given.email
             )
             self._put_customer(conn, customer)
             return customer
@@ -195,10 +197,17 @@ class SQLiteCustomerDirectory(SQLiteFile):
         email: str | None = None,
     ) -> Contact:
         """Add a contact the host made itself to an existing customer and return it."""
+        given = arguments.host_contact(customer_id, name, phone, email)
 
         def work(conn: sqlite3.Connection) -> Contact:
-            self._customer(conn, customer_id)
-            contact = Contact(self._new_id(conn, "P"), customer_id, name, phone=phone, email=email)
+            self._customer(conn, given.customer_id)
+            contact = Contact(
+                self._new_id(conn, "P"),
+                given.customer_id,
+                given.name,
+                phone=given.phone,
+                email=given.email,
+            )
             self._put_contact(conn, contact)
             return contact
 
@@ -213,12 +222,13 @@ class SQLiteCustomerDirectory(SQLiteFile):
     # --- reading ---------------------------------------------------------------------------------
     def customer(self, customer_id: str) -> Customer:
         """See ``CustomerDirectory.customer``."""
+        cid = arguments.customer_id(customer_id)
         with self._reading() as conn:
-            return self._customer(conn, customer_id)
+            return self._customer(conn, cid)
 
     def find(self, keys: Iterable[DedupKey]) -> list[CustomerMatch]:
         """See ``CustomerDirectory.find``: one seek of ``directory_keys`` per key."""
-        wanted = {str(key): key for key in keys if isinstance(key, DedupKey)}
+        wanted = {str(key): key for key in arguments.dedup_keys(keys)}
         texts = sorted(wanted)
         best: dict[tuple[str, str], str] = {}
         with self._reading() as conn:
@@ -245,42 +255,48 @@ class SQLiteCustomerDirectory(SQLiteFile):
 
     def contacts(self, customer_id: str) -> list[Contact]:
         """See ``CustomerDirectory.contacts``."""
+        cid = arguments.customer_id(customer_id)
         with self._reading() as conn:
-            self._customer(conn, customer_id)
+            self._customer(conn, cid)
             rows = conn.execute(
                 "SELECT body FROM directory_contacts WHERE customer_id = ? ORDER BY seq",
-                (customer_id,),
+                (cid,),
             ).fetchall()
             return [self._codec.read(body, Contact) for (body,) in rows]
 
     def deals(self, customer_id: str) -> list[Deal]:
         """See ``CustomerDirectory.deals``."""
+        cid = arguments.customer_id(customer_id)
         with self._reading() as conn:
-            self._customer(conn, customer_id)
+            self._customer(conn, cid)
             rows = conn.execute(
                 "SELECT body FROM directory_deals WHERE customer_id = ? ORDER BY seq",
-                (customer_id,),
+                (cid,),
             ).fetchall()
             return [self._codec.read(body, Deal) for (body,) in rows]
 
     def history(self, customer_id: str) -> list[CarriedFollowUp]:
         """See ``CustomerDirectory.history``."""
+        cid = arguments.customer_id(customer_id)
         with self._reading() as conn:
-            self._customer(conn, customer_id)
+            self._customer(conn, cid)
             rows = conn.execute(
                 "SELECT body FROM directory_history WHERE customer_id = ? ORDER BY at, id",
-                (customer_id,),
+                (cid,),
             ).fetchall()
             return [self._codec.read(body, CarriedFollowUp) for (body,) in rows]
 
     def bound(self, key: str) -> Customer | None:
         """See ``CustomerDirectory.bound``."""
+        checked = arguments.key(key)
         with self._reading() as conn:
-            return self._bound(conn, key)
+            return self._bound(conn, checked)
 
     # --- writing, idempotent by key ----------------------------------------------------------
     def create_customer(self, key: str, draft: CustomerDraft) -> Customer:
         """See ``CustomerDirectory.create_customer``."""
+        key = arguments.key(key)
+        draft = arguments.draft(draft, CustomerDraft)
 
         def work(conn: sqlite3.Connection) -> Customer:
             existing = self._bound(conn, key)
@@ -306,6 +322,8 @@ class SQLiteCustomerDirectory(SQLiteFile):
 
     def link_customer(self, key: str, customer_id: str) -> Customer:
         """See ``CustomerDirectory.link_customer``."""
+        key = arguments.key(key)
+        customer_id = arguments.customer_id(customer_id)
 
         def work(conn: sqlite3.Connection) -> Customer:
             existing = self._bound(conn, key)
@@ -322,6 +340,9 @@ class SQLiteCustomerDirectory(SQLiteFile):
 
     def create_contact(self, key: str, customer_id: str, draft: ContactDraft) -> Contact:
         """See ``CustomerDirectory.create_contact``."""
+        key = arguments.key(key)
+        customer_id = arguments.customer_id(customer_id)
+        draft = arguments.draft(draft, ContactDraft)
 
         def work(conn: sqlite3.Connection) -> Contact:
             made = conn.execute(
@@ -350,6 +371,10 @@ class SQLiteCustomerDirectory(SQLiteFile):
         self, key: str, customer_id: str, draft: DealDraft, *, contact_id: str | None = None
     ) -> Deal:
         """See ``CustomerDirectory.create_deal``."""
+        key = arguments.key(key)
+        customer_id = arguments.customer_id(customer_id)
+        draft = arguments.draft(draft, DealDraft)
+        contact_id = arguments.optional_id(contact_id, "contact_id")
 
         def work(conn: sqlite3.Connection) -> Deal:
             made = conn.execute(
@@ -379,7 +404,12 @@ class SQLiteCustomerDirectory(SQLiteFile):
 
     def attach(self, key: str, customer_id: str, follow_ups: Sequence[CarriedFollowUp]) -> None:
         """See ``CustomerDirectory.attach``."""
-        rows = [(customer_id, f.id, micros(f.at), self._codec.body(f)) for f in follow_ups]
+        arguments.key(key)
+        customer_id = arguments.customer_id(customer_id)
+        rows = [
+            (customer_id, f.id, micros(f.at), self._codec.body(f))
+            for f in arguments.follow_ups(follow_ups)
+        ]
 
         def work(conn: sqlite3.Connection) -> None:
             self._customer(conn, customer_id)
@@ -393,7 +423,9 @@ class SQLiteCustomerDirectory(SQLiteFile):
 
     def add_collaborators(self, key: str, customer_id: str, user_ids: Iterable[str]) -> None:
         """See ``CustomerDirectory.add_collaborators``."""
-        added = frozenset(user_ids)
+        arguments.key(key)
+        customer_id = arguments.customer_id(customer_id)
+        added = arguments.user_ids(user_ids)
 
         def work(conn: sqlite3.Connection) -> None:
             customer = self._customer(conn, customer_id)

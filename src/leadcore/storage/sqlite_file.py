@@ -1,9 +1,9 @@
 """Opening a leadcore SQLite file and taking its write lock: what ``SQLiteStore`` and
 ``SQLiteCustomerDirectory`` share.
 
-``open_database`` connects, checks the file is (or becomes) a leadcore store at the latest
-schema (``leadcore.storage.sqlite_schema``), puts it in WAL mode and sets how commits wait for
-the disk. ``begin`` takes the write lock with ``BEGIN IMMEDIATE``, retrying with short sleeps
+``open_database`` connects, checks the file is empty or a leadcore store this leadcore reads
+(refusing any other file before writing anything to it), puts it in WAL mode, sets how commits
+wait for the disk and brings it to the latest schema (``leadcore.storage.sqlite_schema``). ``begin`` takes the write lock with ``BEGIN IMMEDIATE``, retrying with short sleeps
 while another connection holds it, up to the busy timeout; then ``StoreLocked``.
 """
 
@@ -19,7 +19,7 @@ from typing import Final, Self
 
 from leadcore.errors import FieldProblem, LeadcoreError, ValidationError
 from leadcore.storage.sqlite_errors import StoreFileError, StoreLocked, translate
-from leadcore.storage.sqlite_schema import open_schema
+from leadcore.storage.sqlite_schema import check_schema, open_schema
 
 __all__ = [
     "MEMORY",
@@ -40,10 +40,11 @@ _LONGEST_WAIT: Final = 0.004
 
 
 def path_text(path: object, subject: str = "SQLite store") -> str:
-    """``path`` as text; ``ValidationError`` unless it is a file path or ``':memory:'``."""
+    """``path`` as text; ``ValidationError`` unless it is a file path (non-empty text without
+    NUL characters) or ``':memory:'``."""
     if isinstance(path, str | os.PathLike):
         text = os.fspath(path)
-        if isinstance(text, str) and text:
+        if isinstance(text, str) and text and "\0" not in text:
             return text
     raise ValidationError(
         [FieldProblem("path", f"must be a file path or ':memory:', not {path!r}")],
@@ -69,7 +70,7 @@ def open_database(
     subject: str = "SQLite store",
 ) -> tuple[sqlite3.Connection, int]:
     """A connection to the leadcore database at ``path`` and its schema version: upgraded if
-    older, in WAL mode; ``prepare`` runs on it before writers stop waiting in SQLite itself
+    older, in WAL mode (a file that cannot be a store is refused first, left as it was); ``prepare`` runs on it before writers stop waiting in SQLite itself
     (``begin`` waits for them instead). ``StoreFileError`` if the file cannot be a store."""
     if synchronous not in SYNCHRONOUS:
         raise ValidationError(
@@ -92,6 +93,7 @@ def open_database(
         raise StoreFileError(path, f"cannot open the file: {e}") from e
     try:
         conn.execute("PRAGMA schema_version").fetchone()  # reads the header: is it SQLite?
+        check_schema(conn, path)  # another application's file, or a newer one: touch nothing
         (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
         conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
         version = open_schema(conn, path)

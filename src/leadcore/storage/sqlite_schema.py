@@ -23,7 +23,15 @@ import attrs
 
 from leadcore.storage.sqlite_errors import StoreFileError
 
-__all__ = ["APPLICATION_ID", "LATEST", "MIGRATIONS", "Migration", "migrate", "open_schema"]
+__all__ = [
+    "APPLICATION_ID",
+    "LATEST",
+    "MIGRATIONS",
+    "Migration",
+    "check_schema",
+    "migrate",
+    "open_schema",
+]
 
 APPLICATION_ID: Final = 0x4C454144
 """The SQLite header's application id of a leadcore store ("LEAD")."""
@@ -216,9 +224,10 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
         version = migration.version
 
 
-def open_schema(conn: sqlite3.Connection, path: str) -> int:
-    """Check the file is a leadcore store this leadcore can read, upgrade it if it is older,
-    and return its schema version. ``StoreFileError`` if it cannot be used."""
+def check_schema(conn: sqlite3.Connection, path: str) -> int:
+    """The file's schema version (0 for an empty file), reading only: ``StoreFileError`` if it
+    is not a leadcore store this leadcore can read (another application's, a damaged one, a
+    newer leadcore's). Run it before anything is written to a file just opened."""
     version = _version(conn, path)
     if version > LATEST:
         raise StoreFileError(
@@ -226,6 +235,13 @@ def open_schema(conn: sqlite3.Connection, path: str) -> int:
             f"the file was written by a newer leadcore (schema version {version}; this one "
             f"reads up to {LATEST}); upgrade leadcore to open it",
         )
+    return version
+
+
+def open_schema(conn: sqlite3.Connection, path: str) -> int:
+    """Check the file is a leadcore store this leadcore can read, upgrade it if it is older,
+    and return its schema version. ``StoreFileError`` if it cannot be used."""
+    version = check_schema(conn, path)
     if version == LATEST:
         return version
     conn.execute("BEGIN IMMEDIATE")

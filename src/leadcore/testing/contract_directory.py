@@ -10,15 +10,17 @@ Subclass in a pytest module and say how to make a fresh, empty directory::
             return MyDirectory(...)
 
 pytest then runs every ``test_*`` method below against it: lookups, the idempotency of every
-write by its key, finding customers by normalised keys, thread safety, and a conversion
-interrupted at each call (before and after the call did its work) that converges when run
-again.
+write by its key, finding customers by normalised keys, thread safety, a bad argument refused
+with ``ValidationError`` naming it (and nothing written), and a conversion interrupted at each
+call (before and after the call did its work) that converges when run again.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -35,7 +37,7 @@ from leadcore.conversion import (
     execute,
 )
 from leadcore.dedup import Normaliser
-from leadcore.errors import NotFound
+from leadcore.errors import NotFound, ValidationError
 from leadcore.model import Attachment, AttachmentKind, Money
 from leadcore.testing.factories import EPOCH
 from leadcore.testing.faults import FaultyDirectory, Moment
@@ -173,6 +175,48 @@ class CustomerDirectoryContract:
         directory.add_collaborators("L1", customer.id, ["dave"])
         directory.add_collaborators("L1", customer.id, ["dave", "erin"])
         assert directory.customer(customer.id).collaborators == {"dave", "erin"}
+
+    # --- arguments ------------------------------------------------------------------------------
+    def test_a_bad_argument_is_refused_naming_it_and_nothing_is_written(self) -> None:
+        directory = self.make_directory()
+        customer = directory.create_customer("seed", _draft())
+        cid = customer.id
+        bad: Any = directory  # the calls below break the protocol's types on purpose
+        calls: list[tuple[str, Callable[[], object]]] = [
+            ("key", lambda: bad.create_customer(None, _draft())),
+            ("key", lambda: bad.create_customer(5, _draft())),
+            ("key", lambda: bad.create_customer("  ", _draft())),
+            ("draft", lambda: bad.create_customer("L1", "北京星河科技有限公司")),
+            ("key", lambda: bad.link_customer(None, cid)),
+            ("customer_id", lambda: bad.link_customer("L1", 5)),
+            ("key", lambda: bad.create_contact(["L1"], cid, ContactDraft("王磊"))),
+            ("customer_id", lambda: bad.create_contact("L1", None, ContactDraft("王磊"))),
+            ("draft", lambda: bad.create_contact("L1", cid, {"name": "王磊"})),
+            ("draft", lambda: bad.create_deal("L1", cid, ContactDraft("王磊"))),
+            (
+                "contact_id",
+                lambda: bad.create_deal("L1", cid, DealDraft("采购项目", "bob"), contact_id=5),
+            ),
+            ("follow_ups", lambda: bad.attach("L1", cid, "F1")),
+            ("follow_ups[0]", lambda: bad.attach("L1", cid, [{"id": "F1"}])),
+            ("key", lambda: bad.attach(None, cid, [_follow_up(1)])),
+            ("user_ids", lambda: bad.add_collaborators("L1", cid, "bob")),
+            ("user_ids[0]", lambda: bad.add_collaborators("L1", cid, [1])),
+            ("customer_id", lambda: bad.add_collaborators("L1", 5, ["bob"])),
+            ("customer_id", lambda: bad.customer(None)),
+            ("customer_id", lambda: bad.contacts(5)),
+            ("key", lambda: bad.bound(None)),
+            ("keys", lambda: bad.find("星河")),
+            ("keys[0]", lambda: bad.find(["星河"])),
+        ]
+        for field, call in calls:
+            with pytest.raises(ValidationError) as caught:
+                call()
+            assert caught.value.fields[:1] == (field,), (field, caught.value)
+        assert directory.customer(cid) == customer, "nothing was written"
+        assert directory.bound("L1") is None
+        assert directory.contacts(cid) == [] and directory.deals(cid) == []
+        assert directory.history(cid) == []
 
     # --- finding --------------------------------------------------------------------------------
     def test_customers_are_found_by_normalised_name_phone_and_email(self) -> None:
