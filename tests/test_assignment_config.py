@@ -200,7 +200,7 @@ def test_load_strategies_from_a_missing_or_undecodable_file_is_a_config_error(
 ) -> None:
     with pytest.raises(ConfigError, match="cannot read the TOML file"):
         load_strategies(tmp_path / "missing.toml")
-    (tmp_path / "gbk.json").write_bytes("{}".encode() + "轮询".encode("gbk"))
+    (tmp_path / "gbk.json").write_bytes(b"{}" + "轮询".encode("gbk"))
     with pytest.raises(ConfigError, match="cannot read the JSON file"):
         load_strategies(tmp_path / "gbk.json")
 
