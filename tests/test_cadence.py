@@ -285,3 +285,21 @@ def test_a_rule_whose_steps_miss_every_chosen_day_is_a_config_error() -> None:
     with pytest.raises(ValidationError) as late:
         Cadence.gap(days=1).next_due(datetime(9999, 12, 31, 12, tzinfo=UTC))
     assert late.value.fields == ("after",)
+
+
+def test_a_due_date_before_year_1_is_named_as_the_calendars_limit() -> None:
+    for cadence in (Cadence.gap(days=1), Cadence("FREQ=DAILY")):
+        with pytest.raises(ValidationError, match="limits of the calendar") as caught:
+            cadence.next_due(datetime(1, 1, 1, 1, tzinfo=UTC), timezone="America/New_York")
+        assert caught.value.fields == ("after",)
+    assert Cadence.gap(days=1).next_due(datetime(1, 1, 1, 1, tzinfo=UTC)) == datetime(
+        1, 1, 2, 1, tzinfo=UTC
+    )
+
+
+@pytest.mark.parametrize("table", ["by_grade", "by_stage", "by_method"])
+def test_a_plan_key_given_twice_apart_from_spaces_is_refused(table: str) -> None:
+    key = "phone" if table == "by_method" else "A"
+    with pytest.raises(ValidationError, match="given twice") as caught:
+        CadencePlan(**{table: {key: "FREQ=DAILY", f"{key} ": "FREQ=WEEKLY"}})  # type: ignore[arg-type]
+    assert caught.value.fields == (f"{table}.{key} ",)

@@ -40,3 +40,28 @@ def test_fixed_clock_is_thread_safe() -> None:
     for t in threads:
         t.join()
     assert clock.now() == EPOCH + timedelta(seconds=4000)
+
+
+def test_fixed_clock_refuses_what_is_not_a_time_or_a_step() -> None:
+    for start in ("2026-03-02", None, 1772409600):
+        with pytest.raises(ValidationError) as caught:
+            FixedClock(start)  # type: ignore[arg-type]
+        assert caught.value.fields == ("start",)
+    clock = FixedClock(EPOCH)
+    with pytest.raises(ValidationError) as caught:
+        clock.set("2026-03-02")  # type: ignore[arg-type]
+    assert caught.value.fields == ("when",)
+    with pytest.raises(ValidationError) as caught:
+        clock.advance(hours="1")  # type: ignore[arg-type]
+    assert caught.value.fields == ("hours",)
+    with pytest.raises(ValidationError) as caught:
+        clock.advance(hourz=1, minutes=float("nan"))
+    assert set(caught.value.fields) == {"hourz", "minutes"}
+    for delta in (1, "1h"):
+        with pytest.raises(ValidationError) as caught:
+            clock.advance(delta)  # type: ignore[arg-type]
+        assert caught.value.fields == ("delta",)
+    with pytest.raises(ValidationError, match="limits of the calendar"):
+        clock.advance(days=10**7)
+    assert clock.now() == EPOCH
+    assert clock.advance(timedelta(hours=1), minutes=30) == EPOCH + timedelta(minutes=90)

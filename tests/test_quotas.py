@@ -196,6 +196,8 @@ def test_policies_load_from_toml_and_round_trip() -> None:
         ({"x": {"calendar": {"weekly": {"mon": ["9-18"]}}}}, "$.x.calendar.weekly", ""),
         ({"x": 3}, "$.x", "a table of quota settings"),
         ({"x": {"quotas": "20 a day"}}, "$.x.quotas", "list"),
+        ({"x": {"users": ["wang"]}}, "$.x.users", "must map a user id to that user's list"),
+        ({"x": {"users": "wang"}}, "$.x.users", "must map a user id to that user's list"),
     ],
 )
 def test_bad_policies_name_the_path_at_fault(data: object, path: str, reason: str) -> None:
@@ -215,3 +217,31 @@ def test_quotas_built_in_code_are_checked_too() -> None:
         QuotaPolicy(users={"": [Quota(1, "day")]})
     with pytest.raises(ValidationError, match="must be a list of quotas"):
         QuotaPolicy(quotas="daily")  # type: ignore[arg-type]
+
+
+def test_windows_and_allowances_take_a_period_a_quota_and_an_aware_now() -> None:
+    policy = QuotaPolicy(quotas=[Quota(2, "day")])
+    wednesday = datetime(2026, 3, 18, 9, tzinfo=UTC)
+    assert policy.window_start("day", wednesday) == datetime(2026, 3, 18, tzinfo=UTC)
+    assert policy.window_start("week", wednesday) == datetime(2026, 3, 16, tzinfo=UTC)
+    for period in (None, "dya", 1):
+        with pytest.raises(ValidationError) as caught:
+            policy.window_start(period, wednesday)  # type: ignore[arg-type]
+        assert caught.value.fields == ("period",)
+    for now in (datetime(2026, 3, 18, 9), "2026-03-18", None):
+        with pytest.raises(ValidationError) as caught:
+            policy.window_start(QuotaPeriod.DAY, now)  # type: ignore[arg-type]
+        assert caught.value.fields == ("now",)
+        with pytest.raises(ValidationError) as caught:
+            policy.allowance(Quota(2, "day"), now)  # type: ignore[arg-type]
+        assert caught.value.fields == ("now",)
+    with pytest.raises(ValidationError) as caught:
+        policy.allowance({"limit": 2}, wednesday)  # type: ignore[arg-type]
+    assert caught.value.fields == ("quota",)
+    shanghai = QuotaPolicy(calendar=SHANGHAI_WEEKDAYS)
+    with pytest.raises(ValidationError, match="limits of the calendar") as caught:
+        shanghai.allowance(Quota(10, "month", True), datetime.max.replace(tzinfo=UTC))
+    assert caught.value.fields == ("now",)
+    for edge in (datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC)):
+        with pytest.raises(ValidationError, match="limits of the calendar"):
+            shanghai.window_start("day", edge)  # local midnight falls off the calendar

@@ -10,7 +10,21 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 
-from leadcore import ConfigError, Lead, LeadStatus, Pool, ValidationError
+from leadcore import (
+    ConfigError,
+    FixedClock,
+    FollowUp,
+    FollowUpMethod,
+    Lead,
+    LeadDesk,
+    LeadStatus,
+    MemoryStore,
+    OrgChart,
+    Pool,
+    RoundRobin,
+    User,
+    ValidationError,
+)
 from leadcore.cadence import SlaClock, WorkingCalendar
 from leadcore.sla import (
     AllOf,
@@ -208,3 +222,97 @@ def test_bad_arguments_are_validation_errors_naming_the_field() -> None:
     with pytest.raises(ValidationError) as caught:
         Pool(id="p", name="p", recycle_hours=10, recycle_warning_hours=12)
     assert caught.value.fields == ("recycle_warning_hours",)
+
+
+# --- the records and the desk's time-keeping arguments --------------------------------------
+
+
+def _follow_up(**changes: Any) -> FollowUp:
+    fields: dict[str, Any] = {
+        "id": "F1",
+        "lead_id": "L1",
+        "author_id": "bob",
+        "at": datetime(2026, 3, 2, 10, tzinfo=UTC),
+        "method": FollowUpMethod.PHONE,
+        "content": "电话",
+        "result": "有意向",
+        **changes,
+    }
+    return FollowUp(**fields)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"content": None}, "content"),
+        ({"result": 5}, "result"),
+        ({"at": datetime(2026, 3, 2, 10)}, "at"),
+        ({"at": "2026-03-02"}, "at"),
+        ({"next_follow_up_at": datetime(2026, 3, 5)}, "next_follow_up_at"),
+        ({"next_follow_up_at": "2026-03-05"}, "next_follow_up_at"),
+        ({"duration": 5}, "duration"),
+        ({"duration": timedelta(minutes=-1)}, "duration"),
+    ],
+)
+def test_a_follow_up_record_names_each_bad_field(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _follow_up(**changes)
+    assert caught.value.fields == (field,)
+    with pytest.raises(ValidationError) as again:
+        attrs.evolve(_follow_up(), **changes)
+    assert again.value.fields == (field,)
+
+
+def test_a_follow_up_record_keeps_its_times_in_utc() -> None:
+    record = _follow_up(
+        at=datetime(2026, 3, 2, 18, tzinfo=SHANGHAI),
+        next_follow_up_at=datetime(2026, 3, 3, 9, tzinfo=SHANGHAI),
+    )
+    assert record.at == datetime(2026, 3, 2, 10, tzinfo=UTC) and record.at.tzinfo is UTC
+    assert record.next_follow_up_at == datetime(2026, 3, 3, 1, tzinfo=UTC)
+    assert record.next_follow_up_at.tzinfo is UTC
+
+
+_ORG = OrgChart(users=[User("admin", roles={"system_admin"})])
+_CLOCK = FixedClock(datetime(2026, 3, 2, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"sla_policies": [SlaPolicy()]}, "sla_policies"),
+        ({"sla_policies": "p"}, "sla_policies"),
+        ({"sla_policies": {"p": "fast"}}, "sla_policies.p"),
+        ({"strategies": [RoundRobin()]}, "strategies"),
+        ({"strategies": {"rr": "round_robin"}}, "strategies.rr"),
+    ],
+)
+def test_the_desk_checks_its_strategies_and_sla_policies(
+    arguments: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        LeadDesk(MemoryStore(), _CLOCK, _ORG, **arguments)
+    assert caught.value.fields == (field,)
+
+
+def test_the_desk_needs_a_clock_that_tells_an_aware_time() -> None:
+    for clock in (None, datetime(2026, 3, 2, tzinfo=UTC), "now", FixedClock):
+        with pytest.raises(ValidationError) as caught:
+            LeadDesk(MemoryStore(), clock, _ORG)  # type: ignore[arg-type]
+        assert caught.value.fields == ("clock",)
+
+    class Naive:
+        def now(self) -> datetime:
+            return datetime(2026, 3, 2)
+
+    desk = LeadDesk(MemoryStore(), Naive(), _ORG)
+    with pytest.raises(ValidationError) as refused:
+        desk.create_pool("admin", Pool(id="p", name="P"))
+    assert refused.value.fields == ("clock.now()",)
+
+    class Local:
+        def now(self) -> datetime:
+            return datetime(2026, 3, 2, 17, tzinfo=SHANGHAI)
+
+    local = LeadDesk(MemoryStore(), Local(), _ORG)
+    assert local.sweep().now == datetime(2026, 3, 2, 9, tzinfo=UTC)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final, TypeVar
 
 from leadcore.errors import FieldProblem, ValidationError
@@ -153,12 +153,20 @@ def hours(value: object, field: str, *, most: float) -> float:
 
 
 def aware(value: object, field: str) -> datetime:
-    """A timezone-aware datetime (returned as given)."""
+    """A timezone-aware datetime, returned in UTC (the same instant), so what is stored and
+    what messages print agree whatever zone the caller used."""
     if not isinstance(value, datetime):
         raise _bad(field, f"must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
+    try:
+        offset = value.utcoffset()
+    except Exception as e:  # a host's tzinfo may raise anything; it is still a bad argument
+        raise _bad(field, f"has a time zone that cannot be read ({type(e).__name__})") from None
+    if value.tzinfo is None or offset is None:
         raise _bad(field, "must be timezone-aware (e.g. datetime(..., tzinfo=UTC))")
-    return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise _bad(field, "is too close to the limits of the calendar") from None
 
 
 def optional_aware(value: object, field: str) -> datetime | None:

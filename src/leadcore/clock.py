@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
 
 __all__ = ["Clock", "FixedClock", "SystemClock", "ensure_aware"]
@@ -47,17 +50,48 @@ class FixedClock:
             self._now = aware
 
     def advance(self, delta: timedelta | None = None, **units: float) -> datetime:
-        """Move the clock forward by ``delta`` or by keyword units (``hours=2``); return the time."""
-        step = (delta or timedelta()) + timedelta(**units)
+        """Move the clock forward by ``delta`` or by keyword units (``hours=2``); return the time.
+        ``delta`` must be a ``timedelta`` and each unit (``weeks``, ``days``, ``hours``,
+        ``minutes``, ``seconds``, ``milliseconds``, ``microseconds``) a finite number."""
+        step = _step(delta, units)
         with self._lock:
-            self._now = self._now + step
+            try:
+                self._now = self._now + step
+            except OverflowError:
+                raise ValidationError(
+                    [FieldProblem("delta", "moves the clock past the limits of the calendar")]
+                ) from None
             return self._now
 
 
-def ensure_aware(value: datetime, field: str) -> datetime:
-    """Return ``value`` in UTC; raise ValidationError naming ``field`` if it has no timezone."""
-    if value.tzinfo is None or value.utcoffset() is None:
+_UNITS = ("weeks", "days", "hours", "minutes", "seconds", "milliseconds", "microseconds")
+
+
+def _step(delta: object, units: Mapping[str, object]) -> timedelta:
+    """``delta`` plus the keyword ``units``, or ``ValidationError`` naming the bad one."""
+    problems = []
+    if delta is not None and not isinstance(delta, timedelta):
+        problems.append(FieldProblem("delta", f"must be a timedelta, not {type(delta).__name__}"))
+    for name, amount in units.items():
+        if name not in _UNITS:
+            problems.append(FieldProblem(name, f"is not a unit of time ({', '.join(_UNITS)})"))
+        elif (
+            isinstance(amount, bool)
+            or not isinstance(amount, int | float)
+            or not math.isfinite(amount)
+        ):
+            problems.append(FieldProblem(name, f"must be a finite number, not {amount!r}"))
+    if problems or not isinstance(delta, timedelta | None):
+        raise ValidationError(problems)
+    try:
+        return (delta or timedelta()) + timedelta(**units)  # type: ignore[arg-type]
+    except OverflowError:
         raise ValidationError(
-            [FieldProblem(field, "must be timezone-aware (e.g. datetime(..., tzinfo=UTC))")]
-        )
-    return value.astimezone(UTC)
+            [FieldProblem("delta", "moves the clock past the limits of the calendar")]
+        ) from None
+
+
+def ensure_aware(value: object, field: str) -> datetime:
+    """Return ``value`` in UTC; raise ValidationError naming ``field`` unless it is a
+    timezone-aware datetime."""
+    return checks.aware(value, field)

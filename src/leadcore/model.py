@@ -14,7 +14,7 @@ from typing import Final
 
 import attrs
 
-from leadcore.checks import text_problem
+from leadcore.checks import aware, text_problem
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.export import FOLLOW_UP_COLUMNS, LEAD_COLUMNS, Labels, Record, lead_repr
 from leadcore.frozen import frozen_mapping
@@ -416,6 +416,21 @@ class Attachment:
     name: str | None = None
 
 
+def _utc(record: object, field: str, problems: list[FieldProblem]) -> datetime | None:
+    """``record.<field>`` (an aware datetime, or None) set to UTC in place; a problem if bad."""
+    value = getattr(record, field)
+    if value is None and field != "at":
+        return None
+    try:
+        instant = aware(value, field)
+    except ValidationError as e:
+        problems.extend(e.problems)
+        return None
+    if instant is not value:
+        object.__setattr__(record, field, instant)
+    return instant
+
+
 @attrs.frozen(slots=True)
 class FollowUp:
     """One contact with the prospect (跟进记录).
@@ -445,16 +460,27 @@ class FollowUp:
     stage: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        problems = []
+        """Refuse a record that could not have happened, naming each bad field; ``at`` and
+        ``next_follow_up_at`` are kept in UTC."""
+        problems: list[FieldProblem] = []
         for field in ("content", "result"):
-            if not getattr(self, field).strip():
+            value = getattr(self, field)
+            if not isinstance(value, str):
+                problems.append(FieldProblem(field, f"must be text, not {type(value).__name__}"))
+            elif not value.strip():
                 problems.append(FieldProblem(field, "is required and must not be blank"))
         if not isinstance(self.method, FollowUpMethod):
             choices = ", ".join(m.value for m in FollowUpMethod)
             problems.append(FieldProblem("method", f"must be one of: {choices}"))
-        if self.duration is not None and self.duration < timedelta(0):
+        if self.duration is not None and not isinstance(self.duration, timedelta):
+            problems.append(
+                FieldProblem("duration", f"must be a timedelta, not {type(self.duration).__name__}")
+            )
+        elif self.duration is not None and self.duration < timedelta(0):
             problems.append(FieldProblem("duration", "must not be negative"))
-        if self.next_follow_up_at is not None and self.next_follow_up_at < self.at:
+        at = _utc(self, "at", problems)
+        due = _utc(self, "next_follow_up_at", problems)
+        if at is not None and due is not None and due < at:
             problems.append(
                 FieldProblem("next_follow_up_at", "must not be before the follow-up itself")
             )

@@ -29,6 +29,7 @@ from .fields import lead_values
 __all__ = [
     "DECIDED_STATUSES",
     "AssignmentContext",
+    "LeavingOut",
     "MemoryContext",
     "TrackRecord",
     "track_record_of",
@@ -239,3 +240,58 @@ class MemoryContext:
             uses = self.quotas.get((owner, pool_id)) if pool_id is not None else None
             if uses and pool_id is not None:
                 self.quotas[owner, pool_id] = tuple(use.plus(1) for use in uses)
+
+
+class LeavingOut:
+    """``context`` with some users left out of every choice: ``left_out`` maps each to why.
+
+    Every built-in strategy screens its candidates through it, so a left-out user is skipped
+    (listed under ``excluded`` with the reason) and the strategy picks among the rest — how a
+    reassignment never hands a lead back to the owner it was just taken from."""
+
+    def __init__(self, context: AssignmentContext, left_out: Mapping[str, str]) -> None:
+        self.context = context
+        self.left_out: Mapping[str, str] = dict(left_out)
+
+    @property
+    def now(self) -> datetime:
+        """The instant the assignment happens."""
+        return self.context.now
+
+    @property
+    def rng(self) -> random.Random:
+        """The random source for tie-breaks."""
+        return self.context.rng
+
+    def user(self, user_id: str) -> User | None:
+        """The user, or None if the directory does not know them."""
+        return self.context.user(user_id)
+
+    def open_count(self, user_id: str) -> int:
+        """How many open leads the user holds."""
+        return self.context.open_count(user_id)
+
+    def state(self, key: str) -> JSONValue:
+        """The strategy state stored under ``key``, or None."""
+        return self.context.state(key)
+
+    def pool(self, pool_id: str) -> Pool | None:
+        """The pool, or None."""
+        return self.context.pool(pool_id)
+
+    def members(self, pool_id: str) -> tuple[str, ...]:
+        """The default candidates for the pool's leads (the left-out users among them: they are
+        screened out, with why)."""
+        return self.context.members(pool_id)
+
+    def away(self, user_id: str) -> Away | None:
+        """The away period covering ``now`` for the user, or None."""
+        return self.context.away(user_id)
+
+    def track_record(self, user_id: str, field: str, value: str) -> TrackRecord:
+        """The user's past outcomes on decided leads whose ``field`` has ``value``."""
+        return self.context.track_record(user_id, field, value)
+
+    def quota(self, user_id: str, pool_id: str) -> tuple[QuotaUse, ...]:
+        """Where the user stands against the pool's quotas."""
+        return self.context.quota(user_id, pool_id)

@@ -21,7 +21,7 @@ from leadcore.model import Lead, Pool
 from leadcore.policy.ownership import refusal_of
 
 from .choice import Choice, Team, decline
-from .context import AssignmentContext
+from .context import AssignmentContext, LeavingOut
 
 __all__ = [
     "Needs",
@@ -88,16 +88,17 @@ def screen(
     users: Sequence[str], ctx: AssignmentContext, pool_id: str
 ) -> tuple[list[str], dict[str, str]]:
     """Split candidates into those who may own a lead of the pool and those who may not, with
-    why (unknown, inactive, not a member, away, at the pool's open-lead cap or at a quota): the
-    one owner-eligibility rule every hand-out obeys."""
+    why (unknown, inactive, not a member, away, at the pool's open-lead cap or at a quota, or
+    left out by a ``LeavingOut`` context): the one owner-eligibility rule every hand-out obeys."""
     pool = ctx.pool(pool_id) or Pool(id=pool_id, name=pool_id)
     count_loads = pool.max_open_per_user is not None
     quotas = pool.quota_policy is not None
+    left_out = ctx.left_out if isinstance(ctx, LeavingOut) else {}
     kept: list[str] = []
     excluded: dict[str, str] = {}
     for uid in users:
         user = ctx.user(uid)
-        refusal = refusal_of(
+        refusal = left_out.get(uid) or refusal_of(
             uid,
             user,
             ctx.open_count(uid) if count_loads and user is not None else None,

@@ -176,17 +176,22 @@ class Cadence(Loadable):
         """The due date (UTC) after a follow-up at ``after``: strictly later, with weekdays and
         dates read in ``timezone``; with ``snap_to`` a due date outside working time moves to
         the next working moment of that calendar. A rule whose INTERVAL steps from this
-        follow-up miss every day it picks raises ``ConfigError``."""
+        follow-up miss every day it picks raises ``ConfigError``; an ``after`` whose due date
+        would fall off the calendar (years 1–9999) raises ``ValidationError`` naming it."""
         instant = aware(after, "after")
         key = check_zone(timezone, "timezone")
         if snap_to is not None and not isinstance(snap_to, WorkingCalendar):
             fail("snap_to", f"must be a WorkingCalendar or None, not {type(snap_to).__name__}")
         try:
             due = self._next(instant, key)
-        except (OverflowError, ValueError):  # past year 9999
-            due = None
-        if due is None and instant.year >= 9000:
-            fail("after", f"is too close to the end of the calendar for {self.describe()}")
+            overflowed = False
+        except (OverflowError, ValueError):  # before year 1 or past year 9999
+            due, overflowed = None, True
+        if due is None and (overflowed or instant.year >= 9000):
+            fail(
+                "after",
+                f"is too close to the limits of the calendar (years 1–9999) for {self.describe()}",
+            )
         if due is None:
             # INTERVAL steps counted from this follow-up can miss every day the rule picks.
             raise ConfigError(

@@ -73,6 +73,9 @@ def _cadences(value: object, field: str) -> dict[str, Cadence]:
         if not key.strip():
             problems.add(at, "must not be blank")
             continue
+        if key.strip() in found:  # "A" and "A " name the same one
+            problems.add(at, f"{key.strip()} is given twice")
+            continue
         try:
             found[key.strip()] = read_cadence(item, at)
         except ValidationError as e:

@@ -47,7 +47,7 @@ from .plans.transferring import Transfer
 from .reads import Reads
 from .results import BatchResult, FollowUps, History, Page, PoolSummary
 from .runner import Operation, Runner
-from .setup import Setup, checked_mapping, checked_predictor
+from .setup import Setup, checked_clock, checked_mapping, checked_predictor
 from .timekeeping import TimeKeeping
 
 __all__ = ["LeadDesk"]
@@ -97,25 +97,25 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         predictor: Predictor | None = None,
     ) -> None:
         self.store = store
-        self.clock = clock
+        self.clock = checked_clock(clock)
         self.setup = Setup(
             org=org,
             policy=policy if policy is not None else Policy.default(),
             rules=rules if rules is not None else LeadRules(),
             custom_fields=custom_fields if custom_fields is not None else CustomFieldSet(),
-            strategies=dict(strategies or {}),
+            strategies=checked_mapping(strategies, Strategy, "strategies"),  # type: ignore[type-abstract]
             scorer=scorer,
             conversion=ConversionSetup.of(directory, mapping),
             normaliser=store.normaliser,
             duplicates=policies(duplicates),
-            sla_policies=dict(sla_policies or {}),
+            sla_policies=checked_mapping(sla_policies, SlaPolicy, "sla_policies"),
             quota_policies=checked_mapping(quota_policies, QuotaPolicy, "quota_policies"),
             conditions=checked_mapping(conditions, LeadCondition, "conditions"),
             predictor=checked_predictor(predictor),
         )
         self._runner = Runner(
             store,
-            clock,
+            self.clock,
             self.setup,
             ids=ids if ids is not None else uuid4_ids(),
             rng=rng if rng is not None else random.Random(),

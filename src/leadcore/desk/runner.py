@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Protocol, TypeVar, runtime_checkable
 
+from leadcore import checks
 from leadcore.clock import Clock
 from leadcore.errors import LeadcoreError
 from leadcore.ids import IdFactory
@@ -91,11 +93,16 @@ class Runner:
         self._rng = rng
         self._resumed: set[str] = set()
 
+    def now(self) -> datetime:
+        """The clock's time, in UTC; ``ValidationError`` naming ``clock`` if a host's clock
+        tells a naive time or something else."""
+        return checks.aware(self.clock.now(), "clock.now()")
+
     def _reads(self, uow: UnitOfWork) -> Reads:
         return Reads(
             uow,
             self.setup,
-            now=self.clock.now(),
+            now=self.now(),
             ids=self._ids,
             rng=self._rng,
             resumed=self._resumed,

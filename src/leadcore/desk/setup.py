@@ -6,11 +6,13 @@ conditions pools react to and the learned grade."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TypeVar
 
 import attrs
 
 from leadcore.assignment import Strategy
+from leadcore.clock import Clock
 from leadcore.conditions import LeadCondition
 from leadcore.conversion import ConversionSetup
 from leadcore.custom_fields import CustomFieldSet
@@ -24,7 +26,7 @@ from leadcore.policy import Policy, QuotaPolicy
 from leadcore.scoring import Predictor, Scorer
 from leadcore.sla import PoolSla, SlaPolicy, effective_policy
 
-__all__ = ["Setup", "checked_mapping", "checked_predictor", "named"]
+__all__ = ["Setup", "checked_clock", "checked_mapping", "checked_predictor", "named"]
 
 V = TypeVar("V")
 
@@ -62,6 +64,22 @@ def checked_mapping(value: Mapping[str, V] | None, kind: type[V], name: str) -> 
     if problems:
         raise ValidationError(problems)
     return dict(value)
+
+
+def checked_clock(clock: object) -> Clock:
+    """``clock`` if it tells the time (``now()``); ``ValidationError`` naming it otherwise."""
+    wrong = isinstance(clock, type | datetime)  # a class, or a time (datetime has now() too)
+    if wrong or not isinstance(clock, Clock) or not callable(clock.now):
+        raise ValidationError(
+            [
+                FieldProblem(
+                    "clock",
+                    "must be a clock with now() giving an aware datetime (SystemClock(), or "
+                    f"FixedClock(start) in tests), not {type(clock).__name__}",
+                )
+            ]
+        )
+    return clock
 
 
 def checked_predictor(

@@ -43,7 +43,7 @@ class TimeKeeping:
         held lead past its rule. Call it from cron or a worker loop; it reads only the leads
         with a step due (the store's due-time index, ``batch`` at a time). Sweeping again at
         the same ``now`` emits nothing; two sweepers at once never act twice on one lead."""
-        when = self._runner.clock.now() if now is None else checks.aware(now, "now")
+        when = self._runner.now() if now is None else checks.aware(now, "now")
         size = checks.whole(batch, "batch", least=1, most=100_000)
         return sweep(self._runner, self.setup, now=when, batch=size)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
@@ -124,6 +124,10 @@ class QuotaUse:
         )
 
 
+def _near_the_limits() -> ValidationError:
+    return ValidationError([FieldProblem("now", "is too close to the limits of the calendar")])
+
+
 def _quota_list(value: Iterable[Quota | Mapping[str, Any]]) -> tuple[Quota, ...]:
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise ValidationError(
@@ -217,22 +221,41 @@ class QuotaPolicy:
         periods = {q.period for q in own}
         return (*own, *(q for q in self.quotas if q.period not in periods))
 
-    def window_start(self, period: QuotaPeriod, now: datetime) -> datetime:
-        """When the window of ``period`` holding ``now`` began (local midnight of its first
-        day in the calendar's zone), in UTC."""
-        first = self._first_day(period, self._local_day(now))
-        local = datetime(first.year, first.month, first.day, tzinfo=zone(self.calendar.timezone))
-        return local.astimezone(UTC)
+    def window_start(self, period: QuotaPeriod | str, now: datetime) -> datetime:
+        """When the window of ``period`` (a ``QuotaPeriod`` or its name, ``"day"``) holding
+        ``now`` (aware) began (local midnight of its first day in the calendar's zone), in UTC.
+        ``ValidationError`` names a bad ``period`` or ``now``."""
+        kind = _period(period)
+        instant = checks.aware(now, "now")
+        try:
+            first = self._first_day(kind, self._local_day(instant))
+            local = datetime(first.year, first.month, first.day, tzinfo=self._zone())
+            return local.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise _near_the_limits() from None
 
     def allowance(self, quota: Quota, now: datetime) -> int:
-        """How many leads ``quota`` allows by ``now``: its limit, or (pro-rated) the share of
-        the window's working days begun so far, rounded up. A window without working days
-        allows the whole limit."""
+        """How many leads ``quota`` allows by ``now`` (aware): its limit, or (pro-rated) the
+        share of the window's working days begun so far, rounded up. A window without working
+        days allows the whole limit. ``ValidationError`` names a bad ``quota`` or ``now``."""
+        if not isinstance(quota, Quota):
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        "quota",
+                        f'must be a Quota (e.g. Quota(20, "day")), not {type(quota).__name__}',
+                    )
+                ]
+            )
+        instant = checks.aware(now, "now")
         if not quota.prorate:
             return quota.limit
-        today = self._local_day(now)
-        first = self._first_day(quota.period, today)
-        last = self._last_day(quota.period, first)
+        try:
+            today = self._local_day(instant)
+            first = self._first_day(quota.period, today)
+            last = self._last_day(quota.period, first)
+        except (OverflowError, ValueError):
+            raise _near_the_limits() from None
         working = [
             first + timedelta(days=n)
             for n in range((last - first).days + 1)
@@ -254,8 +277,11 @@ class QuotaPolicy:
             for since in (self.window_start(quota.period, now),)
         )
 
+    def _zone(self) -> tzinfo:
+        return zone(self.calendar.timezone)
+
     def _local_day(self, now: datetime) -> date:
-        return now.astimezone(zone(self.calendar.timezone)).date()
+        return now.astimezone(self._zone()).date()
 
     @staticmethod
     def _first_day(period: QuotaPeriod, day: date) -> date:
@@ -277,7 +303,7 @@ class QuotaPolicy:
     @classmethod
     def from_dict(cls, data: object) -> QuotaPolicy:
         """Build from plain data; ``ConfigError`` names every path at fault."""
-        return structure(data, cls)
+        return _structured(data, "$")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :meth:`from_dict` turns back into an equal policy."""
@@ -306,9 +332,21 @@ def load_quota_policies(source: str | Path | Mapping[str, object]) -> dict[str, 
             )
             continue
         try:
-            built[name] = structure(spec, QuotaPolicy, path=f"$.{name}")
+            built[name] = _structured(spec, f"$.{name}")
         except ConfigError as e:
             problems.extend(e.problems)
     if problems:
         raise ConfigError.from_problems(problems)
     return built
+
+
+def _structured(data: object, path: str) -> QuotaPolicy:
+    """A policy from plain data at ``path``; ``users`` that is not a table is named as such
+    (the converter would only say that a list has no ``items``)."""
+    if isinstance(data, Mapping) and "users" in data and not isinstance(data["users"], Mapping):
+        raise ConfigError(
+            f"{path}.users",
+            "must map a user id to that user's list of quotas, like "
+            f'{{wang = [{{limit = 5, period = "day"}}]}}, not {type(data["users"]).__name__}',
+        )
+    return structure(data, QuotaPolicy, path=path)

@@ -11,7 +11,7 @@ reminders and warnings do not.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -96,7 +96,7 @@ def schedule(lead: Lead, sla: PoolSla) -> tuple[Due, ...]:
         kind = _ACTS.get(step.action, StepKind.REMINDER)
         if kind.acts:
             at = _later(at, exempt)
-        why = f"no follow-up for {step.hours:g} h ({clock.describe()}) since {start:%Y-%m-%d %H:%M} UTC"
+        why = f"no follow-up for {step.hours:g} h ({clock.describe()}) since {_utc(start)}"
         found.append((at, len(found), Due(key, step.name, kind, at, step.notify, why)))
     for rule in sla.rules:
         fires = rule.when.holds_from(lead, clock)
@@ -109,7 +109,7 @@ def schedule(lead: Lead, sla: PoolSla) -> tuple[Due, ...]:
             if warned is not None:
                 at = _later(warned, start)
                 if at < acts_at:
-                    why = f"{kind.value} at {acts_at:%Y-%m-%d %H:%M} UTC: {rule.describe()}"
+                    why = f"{kind.value} at {_utc(acts_at)}: {rule.describe()}"
                     due = Due(
                         f"warn:{rule.name}", rule.name, StepKind.WARNING, at, rule.notify, why
                     )
@@ -178,9 +178,9 @@ def time_left(lead: Lead, sla: PoolSla, now: datetime) -> TimeLeft:
     acting = next((s for s in steps if s.kind.acts), None)
     exempt = None
     if lead.protected_until is not None and lead.protected_until > now:
-        exempt = f"protected until {lead.protected_until:%Y-%m-%d %H:%M} UTC"
+        exempt = f"protected until {_utc(lead.protected_until)}"
     elif lead.next_due_at is not None and lead.next_due_at > now:
-        exempt = f"next follow-up scheduled for {lead.next_due_at:%Y-%m-%d %H:%M} UTC"
+        exempt = f"next follow-up scheduled for {_utc(lead.next_due_at)}"
     nearest = steps[0] if steps else None
     if acting is None:
         return TimeLeft(lead.id, now, next=nearest, exempt=exempt, reason="no rule applies")
@@ -229,3 +229,8 @@ def response_time(lead: Lead) -> timedelta | None:
     if lead.first_followed_at is None:
         return None
     return max(lead.first_followed_at - lead.created_at, timedelta(0))
+
+
+def _utc(at: datetime) -> str:
+    """``at`` as UTC wall time with its label, for reasons and exemptions."""
+    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"

@@ -78,6 +78,54 @@ class FollowUpCase(DeskCase):
         )
         assert world.desk.get("bob", lead_id).next_due_at == at(5)
 
+    def test_a_follow_up_dated_before_the_lead_was_created_is_refused(self) -> None:
+        world = self.world()
+        lead_id = new_lead(world)
+        world.desk.assign("carol", lead_id, "bob")
+        before = world.desk.history("bob", lead_id)
+        world.clock.set(at(3))
+        with pytest.raises(ValidationError) as caught:
+            world.desk.follow_up(
+                "bob", lead_id, method="phone", content="补录", result="r", at=at(-0.5)
+            )
+        assert caught.value.fields == ("at",)
+        assert "before the lead was created (2026-03-02 09:00 UTC)" in str(caught.value)
+        lead = world.desk.get("bob", lead_id)
+        assert lead.first_followed_at is None and response_time(lead) is None
+        assert world.desk.history("bob", lead_id) == before
+        world.desk.follow_up("bob", lead_id, method="phone", content="补录", result="r", at=at(0))
+        assert response_time(world.desk.get("bob", lead_id)) == timedelta(0)
+
+    def test_a_follow_up_logged_late_keeps_the_due_date_and_stage_of_a_later_one(self) -> None:
+        world = self.world()
+        lead_id = new_lead(world)
+        world.desk.assign("carol", lead_id, "bob")
+        world.clock.set(at(3))
+        world.desk.follow_up(
+            "bob",
+            lead_id,
+            method="phone",
+            content="讲方案",
+            result="感兴趣",
+            next_follow_up_at=at(100),
+            stage="方案沟通",
+        )
+        world.desk.follow_up(
+            "bob",
+            lead_id,
+            method="phone",
+            content="上午的电话",
+            result="了解需求",
+            at=at(1),
+            stage="需求确认",
+        )
+        lead = world.desk.get("bob", lead_id)
+        assert (lead.next_due_at, lead.stage, lead.stage_changed_at) == (at(100), "方案沟通", at(3))
+        assert (lead.first_followed_at, lead.last_followed_at) == (at(1), at(3))
+        late = world.desk.history("bob", lead_id)[-1]
+        assert late.data["late"]["latest_at"] == at(3).isoformat()  # type: ignore[index]
+        assert [f.stage for f in world.desk.follow_ups("bob", lead_id)] == ["需求确认", "方案沟通"]
+
     def test_mentions_notify_but_grant_nothing(self) -> None:
         world = self.world()
         lead_id = new_lead(world)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from leadcore.assignment import RoundRobin
 from leadcore.errors import PermissionDenied, ValidationError
 from leadcore.events import Event, EventKind
 from leadcore.model import LeadStatus, Pool
@@ -203,6 +204,77 @@ class SlaCase(DeskCase):
         lead = world.desk.get("carol", lead_id)
         assert lead.owner_id not in (None, first_owner) and lead.assigned_at == at(24)
         assert [e.kind for e in self.sweep(world, 32)] == [EventKind.SLA_REMINDED]
+
+    def test_a_reassigning_step_skips_the_owner_it_took_the_lead_from(self) -> None:
+        policy = SlaPolicy(ladder=(LadderStep("re", 4, (), StepAction.REASSIGN),), pool_hours=False)
+        world = self.world(
+            Pool(id="re", name="改派池", admins={"carol"}, auto_assign="rr", sla_policy="re"),
+            sla_policies={"re": policy},
+        )
+        leads = [new_lead(world, "carol", pool="re") for _ in range(4)]
+        owners = [world.desk.get("carol", lead_id).owner_id for lead_id in leads]
+        assert owners == ["u1", "u2", "u3", "u4"]
+        summary = world.desk.sweep(at(4))
+        # the cursor is back at u1 for u1's own lead: u1 is left out and u2 gets it
+        assert dict(summary.reassigned) == dict(zip(leads, ["u2", "u3", "u4", "u1"], strict=True))
+        assigned = world.desk.history("carol", leads[0])[-1]
+        assert assigned.kind is EventKind.ASSIGNED
+        assert "taken from them" in str(assigned.data["excluded"]["u1"])  # type: ignore[index]
+
+    def test_a_reassigning_step_leaves_the_lead_in_the_pool_when_nobody_else_may_have_it(
+        self,
+    ) -> None:
+        policy = SlaPolicy(ladder=(LadderStep("re", 4, (), StepAction.REASSIGN),), pool_hours=False)
+        world = self.world(
+            Pool(id="solo", name="独人池", admins={"carol"}, members={"bob"}, sla_policy="re"),
+            strategies={"solo": RoundRobin(name="solo")},
+            sla_policies={"re": policy},
+        )
+        world.desk.update_pool("sysadmin", "solo", auto_assign="solo")
+        lead_id = new_lead(world, "carol", pool="solo")
+        assert world.desk.get("carol", lead_id).owner_id == "bob"
+        assert world.desk.sweep(at(4)).reassigned == {}
+        why = world.desk.history("carol", lead_id)[-1]
+        assert why.kind is EventKind.NO_OWNER_FOUND and "nobody" in (why.reason or "")
+        assert world.desk.get("carol", lead_id).owner_id is None
+
+    def test_times_given_in_another_zone_are_kept_and_told_in_utc(self) -> None:
+        shanghai = timezone(timedelta(hours=8))
+        world, lead_id = self.sla_world()
+        world.desk.protect(
+            "carol", lead_id, datetime(2026, 3, 10, 8, tzinfo=shanghai), reason="重点"
+        )
+        lead = world.desk.get("carol", lead_id)
+        assert lead.protected_until == datetime(2026, 3, 10, tzinfo=UTC)
+        assert lead.protected_until.tzinfo is UTC
+        assert world.desk.time_left("bob", lead_id).exempt == "protected until 2026-03-10 00:00 UTC"
+        world.desk.protect("carol", lead_id, None, reason="解除")
+        world.clock.set(at(3))
+        record = world.desk.follow_up(
+            "bob",
+            lead_id,
+            method="phone",
+            content="电话",
+            result="有意向",
+            at=datetime(2026, 3, 2, 18, 30, tzinfo=shanghai),
+            next_follow_up_at=datetime(2026, 3, 2, 20, tzinfo=shanghai),
+        )
+        assert (record.at, record.next_follow_up_at) == (at(1.5), at(3))
+        assert record.at.tzinfo is UTC and world.desk.get("bob", lead_id).next_due_at == at(3)
+        summary = world.desk.sweep(datetime(2026, 3, 3, 18, 30, tzinfo=shanghai))
+        assert summary.now == at(25.5) and summary.now.tzinfo is UTC
+        reminder = world.desk.history("carol", lead_id)[-1]
+        assert reminder.at == at(25.5) and reminder.at.tzinfo is UTC
+        assert reminder.reason == "no follow-up for 24 h (wall clock) since 2026-03-02 10:30 UTC"
+        world.desk.sweep(datetime(2026, 3, 5, 18, 30, tzinfo=shanghai))
+        recycled = world.desk.get("carol", lead_id)
+        assert recycled.owner_id is None and recycled.updated_at is not None
+        assert recycled.updated_at.tzinfo is UTC
+        world.clock.set(at(80))
+        with pytest.raises(
+            PermissionDenied, match=r"back at 2026-03-05 10:30; .* 2026-03-07 10:30"
+        ):
+            world.desk.claim("bob", lead_id)
 
     def test_the_owners_manager_comes_from_the_department_tree(self) -> None:
         policy = SlaPolicy(ladder=(LadderStep("boss", 1, {Audience.MANAGER}),))

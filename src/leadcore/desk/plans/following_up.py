@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 import attrs
@@ -47,7 +47,10 @@ class RecordFollowUp(LeadCommand):
     ``next_follow_up_at``, else the date the pool's cadence gives; its sales ``stage`` (one of
     the pool's) is set when given. ``at`` (default: now) may not be in the future; mentioned
     users must exist and are notified (a ``mentioned`` event), which grants them nothing. The
-    first follow-up records the lead's response time."""
+    first follow-up records the lead's response time. ``at`` may not be before the lead was
+    created; a record logged late (``at`` before the lead's latest follow-up) is kept as
+    history but leaves the next due date and the stage as the later follow-up set them (its
+    event says so under ``late``)."""
 
     action: ClassVar[Action] = Action.FOLLOW_UP
     method: object = None
@@ -77,11 +80,12 @@ class RecordFollowUp(LeadCommand):
         s = facts.scored.subject
         record = self._record(facts)
         lead = s.lead
-        stage = record.stage if record.stage is not None else lead.stage
+        latest = lead.last_followed_at
+        late = latest is not None and record.at < latest
+        stage = record.stage if record.stage is not None and not late else lead.stage
         changes: dict[str, object] = {
             "updated_at": s.now,
-            "last_followed_at": max(record.at, lead.last_followed_at or record.at),
-            "next_due_at": record.next_follow_up_at,
+            "last_followed_at": max(record.at, latest or record.at),
             "stage": stage,
             "first_followed_at": min(record.at, lead.first_followed_at or record.at),
         }
@@ -92,11 +96,19 @@ class RecordFollowUp(LeadCommand):
             "method": record.method.value,
             "mentions": sorted(record.mentions),
         }
+        if late and latest is not None:
+            data["late"] = {
+                "latest_at": latest.isoformat(),
+                "reason": "recorded after a later follow-up, which keeps the next due date "
+                "and the stage",
+            }
+        else:
+            changes["next_due_at"] = record.next_follow_up_at
         if lead.first_followed_at is None:
             waited = max(record.at - lead.created_at, timedelta(0))
             data["response_seconds"] = waited // timedelta(seconds=1)
         due = _cadence_due(self.setup.sla_of(s.pool).cadence, record, lead.grade, stage)
-        if record.next_follow_up_at is None and due is not None:
+        if not late and record.next_follow_up_at is None and due is not None:
             changes["next_due_at"] = due.at
             data["next_due"] = {"at": due.at.isoformat(), "reason": due.reason}
         done = step(
@@ -177,6 +189,14 @@ class RecordFollowUp(LeadCommand):
         when = values.get("at")
         if isinstance(when, datetime) and when > s.now:
             problems.append(FieldProblem("at", "must not be in the future"))
+        elif isinstance(when, datetime) and when < s.lead.created_at:
+            problems.append(
+                FieldProblem(
+                    "at",
+                    "must not be before the lead was created "
+                    f"({s.lead.created_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)",
+                )
+            )
         due = values.get("next_follow_up_at")
         if isinstance(due, datetime) and isinstance(when, datetime) and due < when:
             problems.append(

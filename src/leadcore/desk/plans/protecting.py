@@ -4,7 +4,7 @@ reassigns the lead; reminders still come."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import ClassVar, Final
 
 import attrs
@@ -64,7 +64,7 @@ class Protect(SubjectCommand):
     def plan(self, facts: Subject) -> Outcome[Lead]:
         """The lead with its new protection, and a ``lead_protected`` event."""
         lead = facts.lead
-        until = self.until if isinstance(self.until, datetime) else None
+        until = checks.optional_aware(self.until, "until")  # in UTC, like every stored time
         if until == lead.protected_until:
             return Outcome(lead)
         new = attrs.evolve(

@@ -19,7 +19,8 @@ from typing import Any, Final
 
 import attrs
 
-from leadcore.assignment import Choice, MemoryContext, Strategy
+from leadcore.assignment import AssignmentContext, Choice, MemoryContext, Strategy
+from leadcore.assignment.context import LeavingOut
 from leadcore.config import unstructure
 from leadcore.errors import ConcurrencyConflict, LeadcoreError
 from leadcore.events import Event, EventKind
@@ -45,6 +46,7 @@ SWEEPER: Final = "system:sweep"
 """The actor the sweep's events name."""
 
 _RULES_KEY: Final = "sla.rules."
+_TAKEN_FROM: Final = "the lead was just taken from them: a reassignment never hands it back"
 _KINDS: Final = {
     StepKind.REMINDER: EventKind.SLA_REMINDED,
     StepKind.WARNING: EventKind.RECYCLE_WARNED,
@@ -209,19 +211,22 @@ class SweepLead:
     def _reassign(
         self, facts: SweepFacts, lead: Lead, previous: str | None
     ) -> tuple[Lead | None, tuple[RecordWrite, ...], Event]:
-        """The strategy's pick for the recycled lead (never the owner it was taken from), or
-        why it stays in the pool."""
+        """The strategy's pick for the recycled lead among everyone eligible but the owner it
+        was taken from (left out, with why, in the choice's ``excluded``), or why it stays in
+        the pool: nobody else is eligible, or the strategy has no rules for it."""
         pool = facts.pool
         assert pool is not None
         refusal = "the pool has no auto-assign strategy"
         choice: Choice | None = None
         if facts.strategy is not None and facts.context is not None:
-            choice = facts.strategy.choose(lead, facts.context)
+            context: AssignmentContext = facts.context
+            if previous is not None:
+                context = LeavingOut(context, {previous: _TAKEN_FROM})
+            choice = facts.strategy.choose(lead, context)
             refusal = choice.reason
             if choice.owner_id is not None and choice.owner_id == previous:
                 refusal = f"the strategy chose {previous} again, who it was taken from"
             elif choice.owner_id is not None:
-                context = facts.context
                 owner = OwnerFacts(
                     context.user(choice.owner_id),
                     context.open_count(choice.owner_id),
