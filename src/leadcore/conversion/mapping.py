@@ -35,6 +35,9 @@ from .transforms import BUILT_IN_TRANSFORMS, Transform
 
 __all__ = [
     "CUSTOM_PREFIX",
+    "MAX_DIGITS",
+    "MAX_FIELD_ITEMS",
+    "MAX_FIELD_TEXT",
     "SOURCE_FIELDS",
     "TARGETS",
     "Band",
@@ -177,23 +180,78 @@ def _transformed(name: str, function: Transform, value: object) -> FieldValue | 
 
 _SCALARS: Final = (str, int, float, Decimal, bool, date, datetime, Money)
 
+MAX_DIGITS: Final = 100
+"""The most digits a number written into a target field may have before the decimal point,
+and a decimal after it. Far more than any amount, count or code needs, and it keeps every value
+printable and storable as text (Python will not even print an int of over 4300 digits)."""
+
+MAX_FIELD_TEXT: Final = 10_000
+"""The most characters a caller's field value may hold: one text, or a tuple's texts together."""
+
+MAX_FIELD_ITEMS: Final = 1_000
+"""The most texts a caller's tuple field value may hold."""
+
 
 def check_value(value: object) -> str | None:
-    """Why ``value`` cannot be written into a target field, or None when it can."""
+    """Why ``value`` cannot be written into a target field, or None when it can: text (and
+    each text of a tuple) must be valid Unicode without control characters but newline and
+    tab; a number must be finite with at most ``MAX_DIGITS`` digits before the decimal point
+    (and, a ``Decimal``, after it)."""
+    if isinstance(value, bool):
+        return None
     if isinstance(value, float) and not math.isfinite(value):
         return "is not a finite number"
-    if isinstance(value, Decimal) and not value.is_finite():
-        return "is not a finite number"
+    if isinstance(value, Decimal):
+        return _decimal_problem(value)
+    if isinstance(value, int) and not -(10**MAX_DIGITS) < value < 10**MAX_DIGITS:
+        return f"is too large a number (at most {MAX_DIGITS} digits)"
     if isinstance(value, str):
         return text_problem(value, long=True)
     if isinstance(value, _SCALARS):
         return None
     if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+        for i, item in enumerate(value):
+            problem = text_problem(item, long=True)
+            if problem is not None:
+                return f"item {i} {problem}"
         return None
     return (
         "must be text, a number, true/false, a date or time, money or a tuple of texts, "
         f"not {type(value).__name__}"
     )
+
+
+def _decimal_problem(value: Decimal) -> str | None:
+    if not value.is_finite():
+        return "is not a finite number"
+    if value and value.adjusted() >= MAX_DIGITS:
+        return f"is too large a number (at most {MAX_DIGITS} digits before the decimal point)"
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DIGITS:
+        return f"has too many decimals (at most {MAX_DIGITS} after the decimal point)"
+    return None
+
+
+def _size_problem(value: object) -> str | None:
+    """Why a caller's field value is too large, or None."""
+    if isinstance(value, str) and len(value) > MAX_FIELD_TEXT:
+        return f"is too long ({MAX_FIELD_TEXT} characters at most, not {len(value)})"
+    if isinstance(value, tuple):
+        if len(value) > MAX_FIELD_ITEMS:
+            return f"holds too many texts ({MAX_FIELD_ITEMS} at most, not {len(value)})"
+        total = sum(len(v) for v in value)
+        if total > MAX_FIELD_TEXT:
+            return f"is too long ({MAX_FIELD_TEXT} characters at most in all, not {total})"
+    return None
+
+
+def _name_problem(name: str) -> str | None:
+    """Why ``name`` (text) is no target field name, or None."""
+    if not name.strip():
+        return "must not be blank"
+    if len(name) > 200:
+        return f"must be at most 200 characters, not {len(name)}"
+    return text_problem(name)
 
 
 def is_empty(value: object) -> bool:
@@ -261,14 +319,18 @@ class TargetMapping:
             ]
         problems = []
         for name, value in given.items():
-            if not isinstance(name, str) or not name.strip() or len(name) > 200:
-                problems.append(FieldProblem(argument, f"{name!r} is not a field name"))
+            if not isinstance(name, str):
+                shown = type(name).__name__
+                problems.append(FieldProblem(argument, f"keys must be field names, not {shown}"))
+            elif (problem := _name_problem(name)) is not None:
+                shown = ascii(name)[:60]
+                problems.append(
+                    FieldProblem(argument, f"key {shown} is not a field name: {problem}")
+                )
             elif value is None:
                 out.pop(name, None)
-            elif (problem := check_value(value)) is not None:
+            elif (problem := check_value(value) or _size_problem(value)) is not None:
                 problems.append(FieldProblem(f"{argument}.{name}", problem))
-            elif isinstance(value, str) and len(value) > 10_000:
-                problems.append(FieldProblem(f"{argument}.{name}", "is too long (10000 at most)"))
             else:
                 out[name] = value  # type: ignore[assignment]
         return problems
