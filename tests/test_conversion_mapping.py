@@ -219,6 +219,30 @@ def test_required_fields_name_what_to_fill_and_caller_fields_complete_them() -> 
             "$.customer.fields[0].default",
             "goes with values",
         ),
+        *(
+            (
+                {
+                    "customer": {
+                        "fields": [
+                            {
+                                "from": "budget",
+                                "to": "x",
+                                "bands": [{"label": "a"}],
+                                "currency": currency,
+                            }
+                        ]
+                    }
+                },
+                "$.customer.fields[0].currency",
+                "must be an ISO 4217 code",
+            )
+            for currency in (["CNY"], {"code": "CNY"})
+        ),
+        (
+            {"customer": {"fields": [{"from": "company_size", "to": "x", "values": {1: "a"}}]}},
+            "$.customer.fields[0].values[1]",
+            "must be keyed by text",
+        ),
     ],
 )
 def test_config_errors_name_the_path(data: Any, path: str, says: str) -> None:
@@ -241,3 +265,28 @@ def test_every_budget_gets_exactly_the_band_its_amount_falls_in(amount: Decimal)
     band = SEED.customer.apply(make_lead("L1", industry="x", budget=Money(amount)))["预算区间"]
     expected = "10万以下" if amount < 100000 else "10万-50万" if amount < 500000 else "50万以上"
     assert band == expected
+
+
+def test_caller_fields_and_transform_answers_are_bounded() -> None:
+    mapping = ConversionMapping.from_dict(
+        {"customer": {"fields": [{"from": "industry", "to": "规模", "transform": "huge"}]}},
+        transforms={"huge": lambda value: 10**5000},
+    )
+    lead = make_lead("L1", industry="制造业")
+    with pytest.raises(ValidationError) as caught:
+        mapping.customer.apply(lead)
+    assert caught.value.fields == ("customer.规模",)
+    assert "too large a number (at most 100 digits)" in str(caught.value)
+    with pytest.raises(ValidationError) as caught:
+        SEED.customer.apply(
+            lead,
+            {"\ud800": "a", "ok": ("a", "\x00"), "n": Decimal("Infinity"), "big": -(10**100)},
+        )
+    reasons = [str(p) for p in caught.value.problems]
+    assert any("customer_fields: key '\\ud800' is not a field name" in r for r in reasons)
+    assert "customer_fields.ok: item 1 must not contain control characters such as '\\x00'" in (
+        "\n".join(reasons)
+    )
+    assert caught.value.fields[-2:] == ("customer_fields.n", "customer_fields.big")
+    fine = SEED.customer.apply(lead, {"big": 10**100 - 1, "d": Decimal("1e-100")})
+    assert fine["big"] == 10**100 - 1 and fine["d"] == Decimal("1e-100")

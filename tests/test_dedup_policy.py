@@ -54,6 +54,24 @@ def test_bad_config_names_the_path(config: object, path: str) -> None:
     assert caught.value.path.startswith(path)
 
 
+@pytest.mark.parametrize(
+    ("toml", "path", "says"),
+    [
+        ("pools = [1]", "$.pools", "must be a table of pool id → policy, not a list"),
+        ("pools = 3", "$.pools", "must be a table of pool id → policy, not int 3"),
+        ("pools = { east = 1 }", "$.pools['east']", "must be a policy table"),
+        ("default = 'flag'", "$.default", "must be a policy table"),
+    ],
+)
+def test_a_pools_or_policy_of_the_wrong_shape_says_what_would_be_right(
+    toml: str, path: str, says: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        DuplicatePolicies.from_toml(toml)
+    assert caught.value.path == path
+    assert says in str(caught.value) and "attribute" not in str(caught.value)
+
+
 def test_which_stored_leads_count() -> None:
     stored = make_lead("L1", pool_id="east", industry="软件", custom_fields={"line": "A"})
     lost = make_lead("L2", pool_id="east", status=LeadStatus.CLOSED_LOST, owner_id=None)

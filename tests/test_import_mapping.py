@@ -10,7 +10,15 @@ import pytest
 
 from leadcore.custom_fields import CustomField, CustomFieldSet, FieldType
 from leadcore.errors import FieldProblem, ValidationError
-from leadcore.importing import ColumnMapping, ImportReport, RowResult, RowStatus, read_rows
+from leadcore.importing import (
+    ColumnMapping,
+    ImportReport,
+    RowResult,
+    RowStatus,
+    Source,
+    read_rows,
+    read_source,
+)
 
 FIELDS = CustomFieldSet(
     [
@@ -129,10 +137,81 @@ def test_the_report_counts_and_exports_the_rows_to_fix() -> None:
             ),
         ),
     )
-    assert report.counts == {"rows_read": 3, "created": 1, "duplicates": 1, "rejected": 1}
+    assert report.counts == {
+        "rows_read": 3,
+        "created": 1,
+        "duplicates": 1,
+        "rejected": 1,
+        "failed": 0,
+    }
     assert report.balanced and report.created_ids == ("L1",)
     lines = report.to_csv().splitlines()
     assert lines[0] == "手机,邮箱,row,status,duplicate_of,owner,key,in_file_row,errors"
     assert lines[1] == "138 0013 8000,,3,duplicate,L1,,phone:+8613800138000,2,"
     assert lines[2] == ",x@,4,rejected,,,,,email: bad"
     assert "row 3: duplicate of L1" in report.rows[1].describe()
+
+
+def test_a_mapping_compares_headers_trimmed_and_refuses_two_that_trim_alike() -> None:
+    mapping = ColumnMapping({" 手机": "phone", "姓名": "contact_name"})
+    assert mapping.target("手机 ") == "phone" and mapping.target(" 姓名 ") == "contact_name"
+    assert mapping.convert({" 手机 ": "13800138000"}, FIELDS).fields == {"phone": "13800138000"}
+    with pytest.raises(ValidationError) as caught:
+        ColumnMapping({"a": "phone", "a ": "email"})
+    assert caught.value.fields == ("mapping['a ']",)
+    assert "same column as 'a' once trimmed" in str(caught.value)
+
+
+def test_two_columns_filling_one_field_are_a_problem_of_the_row() -> None:
+    converted = ColumnMapping().convert({"phone": "13700137000", "手机": ""}, FIELDS)
+    assert converted.problems == (
+        FieldProblem("phone", "columns 'phone' and '手机' both fill it; keep one"),
+    )
+    assert ColumnMapping().clashes(["姓名", "name", "手机"]) == {"contact_name": ["姓名", "name"]}
+    mapping = ColumnMapping({"手机": "phone"})
+    assert [p.field for p in mapping.missing(["手几", "姓名"])] == ["mapping['手机']"]
+    assert mapping.missing([" 手机 "]) == []
+
+
+def test_a_csv_header_names_each_column_once() -> None:
+    with pytest.raises(ValidationError, match=r"names column '手机' twice \(columns 2 and 3\)"):
+        list(read_rows("姓名,手机, 手机\n张三,1,2\n".encode()))
+    assert list(read_rows("姓名,,\n张三,a,b\n".encode())) == [
+        (2, {"姓名": "张三", "column 2": "a", "column 3": "b"})
+    ]
+    source = read_source("姓名 ,手机\n张三,13800138000\n".encode())
+    assert source.header == ("姓名", "手机") and source.rows == (
+        (2, {"姓名": "张三", "手机": "13800138000"}),
+    )
+    assert read_source([{"a": 1}]) == Source(None, ((1, {"a": 1}),))
+    assert read_source(b"") == Source(None, ())
+
+
+def test_the_fix_file_keeps_every_column_and_can_be_written_whatever_the_header() -> None:
+    rejected = (FieldProblem("phone", "bad"),)
+    report = ImportReport(
+        "east",
+        (
+            RowResult(
+                2,
+                RowStatus.REJECTED,
+                problems=rejected,
+                values={"姓名": "吴", "status": "VIP", "import_status": "x", "\ud800": "s"},
+            ),
+            RowResult(
+                3,
+                RowStatus.FAILED,
+                problems=(FieldProblem("directory", "not imported"),),
+                values={"\udfff": "t", "errors": 10**5000},
+            ),
+        ),
+    )
+    lines = report.to_csv().splitlines()
+    assert lines[0] == (
+        "姓名,status,import_status,?,? (2),errors,"
+        "row,import_import_status,duplicate_of,owner,key,in_file_row,import_errors"
+    )
+    assert lines[1] == "吴,VIP,x,s,,,2,rejected,,,,,phone: bad"
+    assert lines[2] == ",,,,t,<int>,3,failed,,,,,directory: not imported"
+    assert report.balanced and report.counts["failed"] == 1
+    assert report.rows[1].describe() == "row 3: failed: directory: not imported"

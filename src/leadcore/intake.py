@@ -28,6 +28,7 @@ __all__ = [
     "EDITABLE_FIELDS",
     "LeadRules",
     "clean_lead_fields",
+    "clean_match_fields",
     "normalise_email",
     "normalise_phone",
 ]
@@ -121,7 +122,27 @@ def normalise_email(raw: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
-def _clean_one(name: str, value: Any, rules: LeadRules, pool: Pool) -> Any:
+def clean_match_fields(fields: Mapping[str, Any], *, rules: LeadRules) -> dict[str, Any]:
+    """``fields`` cleaned as :func:`clean_lead_fields` cleans them for a new lead (every bad
+    one reported at once in a ``ValidationError``), but nothing is required and a source is
+    any text (no pool's options apply): the details a customer is looked up by."""
+    problems: list[FieldProblem] = []
+    clean: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name not in EDITABLE_FIELDS:
+            known = ", ".join(sorted(EDITABLE_FIELDS))
+            problems.append(FieldProblem(name, f"is not a lead field that can be set ({known})"))
+            continue
+        try:
+            clean[name] = _text(value) if name == "source" else _clean_one(name, value, rules)
+        except ValueError as e:
+            problems.append(FieldProblem(name, str(e)))
+    if problems:
+        raise ValidationError(problems, subject="customer lookup")
+    return clean
+
+
+def _clean_one(name: str, value: Any, rules: LeadRules, pool: Pool | None = None) -> Any:
     """One field's clean value; raises ValueError with a reason."""
     if name in _EMPTY_TEXT:
         return "" if value is None else _text(value) or ""
@@ -130,6 +151,7 @@ def _clean_one(name: str, value: Any, rules: LeadRules, pool: Pool) -> Any:
     if name in _TEXT_FIELDS:
         return _text(value)
     if name == "source":
+        assert pool is not None  # a lead's source is one its pool allows
         return _source(value, pool)
     if name == "phone":
         clean = _text(value)

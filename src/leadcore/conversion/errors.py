@@ -46,16 +46,26 @@ class DirectoryConflict(LeadcoreError, RuntimeError):
 
 
 class DirectoryFailed(LeadcoreError, RuntimeError):
-    """Raised when the customer directory itself fails (``call`` names the call, the original
-    error is the ``__cause__``). During a conversion the lead is left unconverted, and running
-    the same conversion again is safe: every call is idempotent by the conversion key."""
+    """Raised when the customer directory itself fails, or answers with something the
+    ``CustomerDirectory`` protocol does not promise (``call`` names the call, the original
+    error is the ``__cause__``; ``after`` says what that left behind). During a conversion the
+    lead is left unconverted, and running the same conversion again is safe: every call is
+    idempotent by the conversion key."""
 
-    def __init__(self, doing: str, call: str, error: BaseException) -> None:
+    def __init__(
+        self,
+        doing: str,
+        call: str,
+        error: BaseException,
+        *,
+        after: str = "nothing was marked, and retrying is safe",
+    ) -> None:
         self.doing = doing
         self.call = call
+        self.after = after
         super().__init__(
             f"the customer directory failed at {call} while {doing} "
-            f"({type(error).__name__}: {error}); nothing was marked, and retrying is safe"
+            f"({type(error).__name__}: {error}); {after}"
         )
 
 

@@ -183,7 +183,7 @@ def _rule(
             problems.append(FieldProblem(f"{path}.default", "goes with values (a value map)"))
     bands = _bands(data.get("bands"), f"{path}.bands", problems)
     currency = data.get("currency", "CNY")
-    if currency not in ISO_4217 or not isinstance(currency, str):
+    if not isinstance(currency, str) or currency not in ISO_4217:
         problems.append(FieldProblem(f"{path}.currency", "must be an ISO 4217 code like 'CNY'"))
     elif "currency" in data and not bands:
         problems.append(FieldProblem(f"{path}.currency", "goes with bands"))
@@ -225,8 +225,16 @@ def _values(
         return None
     table: dict[str, FieldValue] = {}
     for key, value in data.items():
+        if not isinstance(key, str) or not key.strip():
+            problems.append(
+                FieldProblem(
+                    f"{path}[{key!r}]",
+                    f"must be keyed by text (the value to look up), not {kind_of(key)}",
+                )
+            )
+            continue
         found = _value(value, f"{path}.{key}", problems)
-        if found is not None and isinstance(key, str):
+        if found is not None:
             table[key] = found
     return table
 

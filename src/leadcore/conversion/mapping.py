@@ -22,16 +22,20 @@ from typing import Final
 
 import attrs
 
+from leadcore.checks import text_problem
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, Money
 
-from .records import FieldValue, check_value
+from .records import MAX_DIGITS, FieldValue, check_value
 from .transforms import BUILT_IN_TRANSFORMS, Transform
 
 __all__ = [
     "CUSTOM_PREFIX",
+    "MAX_DIGITS",
+    "MAX_FIELD_ITEMS",
+    "MAX_FIELD_TEXT",
     "SOURCE_FIELDS",
     "TARGETS",
     "Band",
@@ -172,6 +176,35 @@ def _transformed(name: str, function: Transform, value: object) -> FieldValue | 
     return result
 
 
+MAX_FIELD_TEXT: Final = 10_000
+"""The most characters a caller's field value may hold: one text, or a tuple's texts together."""
+
+MAX_FIELD_ITEMS: Final = 1_000
+"""The most texts a caller's tuple field value may hold."""
+
+
+def _size_problem(value: object) -> str | None:
+    """Why a caller's field value is too large, or None."""
+    if isinstance(value, str) and len(value) > MAX_FIELD_TEXT:
+        return f"is too long ({MAX_FIELD_TEXT} characters at most, not {len(value)})"
+    if isinstance(value, tuple):
+        if len(value) > MAX_FIELD_ITEMS:
+            return f"holds too many texts ({MAX_FIELD_ITEMS} at most, not {len(value)})"
+        total = sum(len(v) for v in value)
+        if total > MAX_FIELD_TEXT:
+            return f"is too long ({MAX_FIELD_TEXT} characters at most in all, not {total})"
+    return None
+
+
+def _name_problem(name: str) -> str | None:
+    """Why ``name`` (text) is no target field name, or None."""
+    if not name.strip():
+        return "must not be blank"
+    if len(name) > 200:
+        return f"must be at most 200 characters, not {len(name)}"
+    return text_problem(name)
+
+
 def is_empty(value: object) -> bool:
     """Whether a field value counts as not given: None, blank text or an empty tuple."""
     return value is None or (isinstance(value, str) and not value.strip()) or value == ()
@@ -237,14 +270,18 @@ class TargetMapping:
             ]
         problems = []
         for name, value in given.items():
-            if not isinstance(name, str) or not name.strip() or len(name) > 200:
-                problems.append(FieldProblem(argument, f"{name!r} is not a field name"))
+            if not isinstance(name, str):
+                shown = type(name).__name__
+                problems.append(FieldProblem(argument, f"keys must be field names, not {shown}"))
+            elif (problem := _name_problem(name)) is not None:
+                shown = ascii(name)[:60]
+                problems.append(
+                    FieldProblem(argument, f"key {shown} is not a field name: {problem}")
+                )
             elif value is None:
                 out.pop(name, None)
-            elif (problem := check_value(value)) is not None:
+            elif (problem := check_value(value) or _size_problem(value)) is not None:
                 problems.append(FieldProblem(f"{argument}.{name}", problem))
-            elif isinstance(value, str) and len(value) > 10_000:
-                problems.append(FieldProblem(f"{argument}.{name}", "is too long (10000 at most)"))
             else:
                 out[name] = value  # type: ignore[assignment]
         return problems

@@ -27,6 +27,7 @@ from leadcore.frozen import frozen_mapping
 from leadcore.model import Attachment, FollowUp, Money
 
 __all__ = [
+    "MAX_DIGITS",
     "CarriedFollowUp",
     "Contact",
     "ContactDraft",
@@ -50,28 +51,50 @@ _NO_FIELDS: Final[Mapping[str, FieldValue]] = MappingProxyType({})
 
 _SCALARS: Final = (str, int, float, Decimal, bool, date, datetime, Money)
 
+MAX_DIGITS: Final = 100
+"""The most digits a number written into a target field may have before the decimal point,
+and a decimal after it. Far more than any amount, count or code needs, and it keeps every value
+printable and storable as text (Python will not even print an int of over 4300 digits)."""
+
 
 def check_value(value: object) -> str | None:
-    """Why ``value`` cannot be written into a target field, or None when it can: text (alone or
-    in a tuple) must have no lone surrogates or control characters other than newline and tab;
-    numbers must be finite."""
+    """Why ``value`` cannot be written into a target field, or None when it can: text (and
+    each text of a tuple) must be valid Unicode without control characters but newline and
+    tab; a number must be finite with at most ``MAX_DIGITS`` digits before the decimal point
+    (and, a ``Decimal``, after it)."""
+    if isinstance(value, bool):
+        return None
     if isinstance(value, float) and not math.isfinite(value):
         return "is not a finite number"
-    if isinstance(value, Decimal) and not value.is_finite():
-        return "is not a finite number"
+    if isinstance(value, Decimal):
+        return _decimal_problem(value)
+    if isinstance(value, int) and not -(10**MAX_DIGITS) < value < 10**MAX_DIGITS:
+        return f"is too large a number (at most {MAX_DIGITS} digits)"
     if isinstance(value, str):
         return checks.text_problem(value, long=True)
     if isinstance(value, _SCALARS):
         return None
     if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
-        return next(
-            (p for p in (checks.text_problem(v, long=True) for v in value) if p is not None),
-            None,
-        )
+        for i, item in enumerate(value):
+            problem = checks.text_problem(item, long=True)
+            if problem is not None:
+                return f"item {i} {problem}"
+        return None
     return (
         "must be text, a number, true/false, a date or time, money or a tuple of texts, "
         f"not {type(value).__name__}"
     )
+
+
+def _decimal_problem(value: Decimal) -> str | None:
+    if not value.is_finite():
+        return "is not a finite number"
+    if value and value.adjusted() >= MAX_DIGITS:
+        return f"is too large a number (at most {MAX_DIGITS} digits before the decimal point)"
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DIGITS:
+        return f"has too many decimals (at most {MAX_DIGITS} after the decimal point)"
+    return None
 
 
 def _freeze(values: Mapping[str, FieldValue]) -> Mapping[str, FieldValue]:

@@ -3,9 +3,11 @@ that makes the keys customers are found by; and what one conversion returns."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import attrs
 
-from leadcore.dedup import Normaliser, Record
+from leadcore.dedup import DedupKey, Normaliser, Record
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead
 
@@ -54,13 +56,31 @@ class ConversionSetup:
     def matches(self, record: Record) -> list[CustomerMatch]:
         """The existing customers holding one of ``record``'s duplicate keys (a ``Lead`` or a
         mapping of lead fields, as intake reads them): "this phone already belongs to customer
-        X, owned by Y". ``DirectoryFailed`` if the directory fails."""
+        X, owned by Y". ``DirectoryFailed`` if the directory fails, or answers with anything
+        but matches of the keys asked about."""
         keys = self.normaliser.keys(record)
         if not keys:
             return []
         return directory_call(
-            "looking for customers", "find", list, lambda: self.directory.find(keys)
+            "looking for customers",
+            "find",
+            list,
+            lambda: self.directory.find(keys),
+            lambda found: _match_problem(found, keys),
         )
+
+
+def _match_problem(found: list[object], keys: Sequence[DedupKey]) -> str | None:
+    """What is wrong with ``find``'s answer to ``keys``, or None."""
+    asked = set(keys)
+    for i, match in enumerate(found):
+        if not isinstance(match, CustomerMatch):
+            return f"returned {type(match).__name__} at [{i}], not CustomerMatch"
+        if not isinstance(match.customer_id, str) or not match.customer_id.strip():
+            return f"returned a match at [{i}] whose customer_id is {match.customer_id!r}"
+        if not isinstance(match.key, DedupKey) or match.key not in asked:
+            return f"returned a match at [{i}] for {match.key}, a key not asked about"
+    return None
 
 
 @attrs.frozen(slots=True)

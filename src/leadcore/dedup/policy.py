@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import attrs
 
-from leadcore.config import structure, unstructure
+from leadcore.config import kind_of, structure, unstructure
 from leadcore.dedup.keys import KeyKind
 from leadcore.dedup.rules import CUSTOM_PREFIX, RECORD_FIELDS, is_record_field
 from leadcore.dedup.rules_base import FromConfig, raise_problems, to_tuple
@@ -139,6 +139,12 @@ def _normal(value: object) -> object:
     return value
 
 
+def _pool_entries(pools: object) -> list[tuple[str, object]]:
+    if not isinstance(pools, Mapping):
+        return []
+    return [(f"$.pools[{pool_id!r}]", policy) for pool_id, policy in pools.items()]
+
+
 def _pools(value: object) -> object:
     return frozen_mapping(value) if isinstance(value, Mapping) else value
 
@@ -182,6 +188,16 @@ class DuplicatePolicies(FromConfig):
         """Build from plain data (``ConfigError`` naming the path at fault)."""
         if not isinstance(data, Mapping):
             raise ConfigError("$", "must be a table with default and/or pools")
+        pools = data.get("pools")
+        if pools is not None and not isinstance(pools, Mapping):
+            raise ConfigError(
+                "$.pools", f"must be a table of pool id → policy, not {kind_of(pools)}"
+            )
+        for where, policy in [("$.default", data.get("default")), *_pool_entries(pools)]:
+            if policy is not None and not isinstance(policy, Mapping | DuplicatePolicy):
+                raise ConfigError(
+                    where, f"must be a policy table like {{action = 'flag'}}, not {kind_of(policy)}"
+                )
         return structure(data, cls)
 
     def to_dict(self) -> dict[str, Any]:

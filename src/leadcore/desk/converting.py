@@ -26,6 +26,7 @@ from typing import Unpack
 from leadcore import checks
 from leadcore.conversion import ConversionReadiness, ConversionResult, CustomerMatch, execute
 from leadcore.errors import LeadcoreError
+from leadcore.intake import clean_match_fields
 from leadcore.model import Lead
 from leadcore.scoring import ReadinessSignal
 
@@ -133,8 +134,10 @@ class ConversionMethods:
     def conversion_readiness(
         self, actor_id: str, lead_id: str, *, signals: Iterable[ReadinessSignal | str] = ()
     ) -> ConversionReadiness:
-        """Whether the lead may be converted now: the 3-of-5 readiness rule naming which
-        signals hold, and the pool's gate (any lead, only ready ones, or only SQL ones)."""
+        """Whether the actor may convert the lead now: the 3-of-5 readiness rule naming which
+        signals hold, the pool's gate (any lead, only ready ones, or only SQL ones), and
+        ``allowed`` False with the reason whenever ``convert`` would refuse (the lead's
+        status, the actor's permission or the gate)."""
         return self._runner.read(
             lambda reads: conversion_readiness(reads, actor_id, lead_id, signals)
         )
@@ -142,10 +145,13 @@ class ConversionMethods:
     def customer_matches(self, actor_id: str, **fields: Unpack[LeadFields]) -> list[CustomerMatch]:
         """The existing customers holding a lead's phone, email or company (normalised as
         intake does): "phone +8613800138000 already belongs to customer 星河科技 (C1), owned by
-        bob". For the entry check, before a lead is created."""
+        bob". For the entry check, before a lead is created. Each field is checked as
+        ``create`` checks it (``ValidationError`` naming it: a phone that is no phone, text
+        that is not text or too long)."""
         refuse_unknown(fields, LeadFields, "a lead field")
         self._runner.read(lambda reads: reads.actor(actor_id))
-        return self.setup.conversion.matches(dict(fields))
+        clean = clean_match_fields(fields, rules=self.setup.rules)
+        return self.setup.conversion.matches(clean)
 
     def reopen(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
         """Reopen a lead: an invalid or lost one returns to its pool unassigned; a converted

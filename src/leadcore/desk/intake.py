@@ -16,7 +16,7 @@ from leadcore.model import Lead
 from .arguments import LeadFields
 from .plans.creating import Create
 from .plans.duplicates import Attached, duplicate_error
-from .plans.importing import ImportProgress, run_import
+from .plans.import_runs import ImportProgress, run_import
 from .plans.merging import Merge, SurvivorRule, Unmerge
 from .plans.suggestions import DismissSuggestion, MergeSuggestion, merge_suggestions
 from .reads import Reads
@@ -106,10 +106,15 @@ class IntakeMethods:
         headers). Each row is converted, validated with the pool's rules and checked against
         the pool's duplicate policy, in chunks of ``chunk_size`` rows, each chunk one unit of
         work; ``progress`` is called after each chunk. The report says for every row whether
-        it was created, a duplicate (of which lead, by which key, also within the file) or
-        rejected (why): ``created + duplicates + rejected == rows read``. Only a source that
-        cannot be read, a bad argument, or an importer who may not create leads in the pool
-        raises."""
+        it was created, a duplicate (of which lead, by which key, also within the file),
+        rejected (why) or failed: ``created + duplicates + rejected + failed == rows read``.
+        A chunk in which the customer directory fails (it is the host's, outside the unit of
+        work) is undone and its rows are reported *failed*, with the directory's error, to be
+        imported again; the chunks before it stay imported and the import goes on. Only a
+        source that cannot be read (a CSV header naming one column twice, or two columns
+        filling one field), a bad argument (a mapping naming a column the source lacks), or
+        an importer who may not create leads in the pool raises, before any row is
+        imported."""
         return run_import(
             self._runner,
             self.setup,

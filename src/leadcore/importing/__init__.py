@@ -1,7 +1,8 @@
 """Importing leads (批量导入): rows from dicts or a CSV file, mapped to lead fields, converted,
 and accounted for one by one. Pure: reading, mapping and reporting; the desk runs the import.
 
-* :func:`read_rows` — rows from dicts, or a CSV in UTF-8 (with or without BOM) or GBK.
+* :func:`read_rows` / :func:`read_source` — rows from dicts, or a CSV in UTF-8 (with or
+  without BOM) or GBK (``read_source`` reads it whole, with the CSV's header).
 * :class:`ColumnMapping` — which column holds which field; common Chinese and English headers
   are recognised without one.
 * :class:`ImportReport` / :class:`RowResult` / :class:`RowStatus` — created, duplicate or
@@ -10,7 +11,7 @@ and accounted for one by one. Pure: reading, mapping and reporting; the desk run
 
 from leadcore.importing.mapping import DEFAULT_HEADERS, ColumnMapping, ConvertedRow
 from leadcore.importing.report import ImportReport, RowResult, RowStatus
-from leadcore.importing.source import ENCODINGS, SourceRow, read_rows
+from leadcore.importing.source import ENCODINGS, Source, SourceRow, read_rows, read_source
 
 __all__ = [
     "DEFAULT_HEADERS",
@@ -20,6 +21,8 @@ __all__ = [
     "ImportReport",
     "RowResult",
     "RowStatus",
+    "Source",
     "SourceRow",
     "read_rows",
+    "read_source",
 ]

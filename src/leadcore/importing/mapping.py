@@ -12,7 +12,7 @@ row, named by its field; nothing here raises for a bad row.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Final
 
@@ -93,14 +93,26 @@ class ColumnMapping:
             )
         problems = []
         clean: dict[str, str | None] = {}
+        given: dict[str, str] = {}
         for header, target in (columns or {}).items():
             if not isinstance(header, str) or not header.strip():
-                problems.append(FieldProblem("mapping", f"{header!r} is not a column header"))
+                shown = repr(header) if isinstance(header, str) else type(header).__name__
+                problems.append(FieldProblem("mapping", f"{shown} is not a column header"))
                 continue
             problem = _target_problem(header, target)
             if problem is not None:
                 problems.append(problem)
-            clean[header.strip()] = target
+            name = header.strip()
+            if name in given:
+                problems.append(
+                    FieldProblem(
+                        f"mapping[{header!r}]",
+                        f"is the same column as {given[name]!r} once trimmed; name it once",
+                    )
+                )
+                continue
+            given[name] = header
+            clean[name] = target
         targets = [t for t in clean.values() if t is not None]
         for target in sorted({t for t in targets if targets.count(t) > 1}):
             problems.append(FieldProblem("mapping", f"more than one column maps to {target!r}"))
@@ -110,12 +122,37 @@ class ColumnMapping:
         self.recognise = columns is None
 
     def target(self, header: str) -> str | None:
-        """The field a column fills (None: the column is not imported)."""
-        if header in self.columns:
-            return self.columns[header]
+        """The field a column fills (None: the column is not imported); headers are compared
+        trimmed, as the mapping's own are."""
+        name = header.strip()
+        if name in self.columns:
+            return self.columns[name]
         if self.recognise:
-            return _BY_HEADER.get(header.strip().casefold())
+            return _BY_HEADER.get(name.casefold())
         return None
+
+    def clashes(self, headers: Iterable[object]) -> dict[str, list[str]]:
+        """Each field that more than one of ``headers`` fills (``phone`` and ``手机`` both read
+        as phone by default), with those headers: a row could keep only one of their values."""
+        by_target: dict[str, list[str]] = {}
+        for header in headers:
+            if isinstance(header, str) and (target := self.target(header)) is not None:
+                by_target.setdefault(target, []).append(header)
+        return {target: found for target, found in by_target.items() if len(found) > 1}
+
+    def missing(self, headers: Iterable[str], *, where: str = "the file") -> list[FieldProblem]:
+        """A problem for each column the mapping names that is not among ``headers`` (the
+        columns of ``where``)."""
+        present = {h.strip() for h in headers}
+        listed = sorted(present)
+        shown = ", ".join(repr(h) for h in listed[:20]) or "none"
+        if len(listed) > 20:
+            shown += f" and {len(listed) - 20} more"
+        return [
+            FieldProblem(f"mapping[{name!r}]", f"is not a column of {where} (its columns: {shown})")
+            for name in self.columns
+            if name not in present
+        ]
 
     def convert(self, row: object, custom_fields: CustomFieldSet) -> ConvertedRow:
         """The row's values by field, converted by each field's type (see the module
@@ -127,7 +164,10 @@ class ColumnMapping:
             )
         fields: dict[str, object] = {}
         custom: dict[str, object] = {}
-        problems: list[FieldProblem] = []
+        problems = [
+            FieldProblem(target, f"columns {_both(found)} both fill it; keep one")
+            for target, found in self.clashes(row).items()
+        ]
         for header, value in row.items():
             if not isinstance(header, str):
                 problems.append(FieldProblem("row", f"column {header!r} is not a header (text)"))
@@ -151,6 +191,10 @@ class ColumnMapping:
                 continue
             fields[target] = _plain(target, value)
         return ConvertedRow(fields, custom, tuple(problems))
+
+
+def _both(headers: list[str]) -> str:
+    return " and ".join(repr(h) for h in headers)
 
 
 def _plain(field: str, value: object) -> object:

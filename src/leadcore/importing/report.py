@@ -4,8 +4,15 @@ Every row read is exactly one of: **created** (with the new lead's id; ``suspect
 keys it shares with existing leads under a ``flag`` policy), **duplicate** (of an existing lead,
 named by id when the importer may view it and otherwise by owner and masked detail, with the
 key, and ``in_file_row`` when the match came from an earlier row of the same import;
-``attached`` when the details were added to it), or **rejected** (with every field's problem).
-So ``created + duplicates + rejected == rows_read``, always.
+``attached`` when the details were added to it), **rejected** (with every field's problem), or
+**failed** (not imported because the customer directory failed while its chunk ran; nothing
+is wrong with the row, import it again). So ``created + duplicates + rejected + failed ==
+rows_read``, always.
+
+The fix file (:meth:`ImportReport.to_csv`) keeps every column as read. The report's own
+columns follow (``row``, ``status``, ``duplicate_of``, ``owner``, ``key``, ``in_file_row``,
+``errors``); one whose name a column of the file already has is written with ``import_`` in
+front (``import_status``), again until it is free.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ class RowStatus(LabelledEnum):
     CREATED = "created", "已创建", "Created"
     DUPLICATE = "duplicate", "重复", "Duplicate"
     REJECTED = "rejected", "已拒绝", "Rejected"
+    FAILED = "failed", "导入失败", "Failed"
 
 
 def _values(values: Mapping[str, object]) -> Mapping[str, object]:
@@ -67,7 +75,7 @@ class RowResult:
             where = f", row {self.in_file_row} of this file" if self.in_file_row else ""
             done = "; details attached" if self.attached else ""
             return f"row {self.row}: duplicate of {of} ({self.masked}{where}){done}"
-        return f"row {self.row}: rejected: " + "; ".join(str(p) for p in self.problems)
+        return f"row {self.row}: {self.status.value}: " + "; ".join(str(p) for p in self.problems)
 
 
 _EXTRA: Final = ("row", "status", "duplicate_of", "owner", "key", "in_file_row", "errors")
@@ -104,36 +112,46 @@ class ImportReport:
         return self._of(RowStatus.REJECTED)
 
     @property
+    def failed(self) -> tuple[RowResult, ...]:
+        """The rows not imported because the customer directory failed: import them again."""
+        return self._of(RowStatus.FAILED)
+
+    @property
     def created_ids(self) -> tuple[str, ...]:
         """The ids of the new leads, in input order (hand them to ``distribute``)."""
         return tuple(r.lead_id for r in self.created if r.lead_id is not None)
 
     @property
     def counts(self) -> dict[str, int]:
-        """``{"rows_read", "created", "duplicates", "rejected"}``."""
+        """``{"rows_read", "created", "duplicates", "rejected", "failed"}``."""
         return {
             "rows_read": self.rows_read,
             "created": len(self.created),
             "duplicates": len(self.duplicates),
             "rejected": len(self.rejected),
+            "failed": len(self.failed),
         }
 
     @property
     def balanced(self) -> bool:
-        """Whether created + duplicates + rejected == rows read (always true)."""
+        """Whether created + duplicates + rejected + failed == rows read (always true)."""
         c = self.counts
-        return c["created"] + c["duplicates"] + c["rejected"] == c["rows_read"]
+        return c["created"] + c["duplicates"] + c["rejected"] + c["failed"] == c["rows_read"]
 
     def to_csv(self, target: os.PathLike[str] | IO[str] | None = None) -> str:
-        """The rejected and duplicate rows as CSV (UTF-8 with a byte-order mark when written
-        to a path, so spreadsheets open it right): the columns as read, then ``row``,
-        ``status``, ``duplicate_of``, ``owner``, ``key`` (masked when hidden),
-        ``in_file_row`` and ``errors``. Returns the text, and writes it to ``target`` if given."""
+        """The rejected, duplicate and failed rows as CSV (UTF-8 with a byte-order mark when
+        written to a path, so spreadsheets open it right): every column as read, then
+        ``row``, ``status``, ``duplicate_of``, ``owner``, ``key`` (masked when hidden),
+        ``in_file_row`` and ``errors``, each of these with ``import_`` in front when a column
+        of the file has its name. Text that cannot be written (a lone surrogate) becomes
+        ``?``, in the header too. Returns the text, and writes it to ``target`` if given."""
         chosen = [r for r in self.rows if r.status is not RowStatus.CREATED]
-        columns = list(dict.fromkeys(h for r in chosen for h in r.values if h not in _EXTRA))
+        columns = list(dict.fromkeys(h for r in chosen for h in r.values))
+        names = _unique([_cell(c) for c in columns])
+        extra = _unique([*names, *_EXTRA], prefix="import_")[len(names) :]
         out = io.StringIO(newline="")
         writer = csv.writer(out)
-        writer.writerow([*columns, *_EXTRA])
+        writer.writerow([*names, *extra])
         for r in chosen:
             writer.writerow(
                 [
@@ -156,8 +174,29 @@ class ImportReport:
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    text = value if isinstance(value, str) else repr(value)
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = repr(value)
+        except Exception:  # a host's value that cannot even be shown (an int too long to print)
+            text = f"<{type(value).__name__}>"
     return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _unique(names: list[str], *, prefix: str = "") -> list[str]:
+    """``names`` with each repeat made unique: ``prefix`` put in front (again until free), or
+    without one, `` (2)``, `` (3)`` … after it (two headers that read the same once cleaned)."""
+    taken: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        chosen, n = name, 1
+        while chosen in taken:
+            n += 1
+            chosen = f"{prefix}{chosen}" if prefix else f"{name} ({n})"
+        taken.add(chosen)
+        out.append(chosen)
+    return out
 
 
 def _write(text: str, target: os.PathLike[str] | IO[str]) -> None:

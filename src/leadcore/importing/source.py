@@ -11,9 +11,11 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Final
 
+import attrs
+
 from leadcore.errors import FieldProblem, ValidationError
 
-__all__ = ["ENCODINGS", "SourceRow", "read_rows"]
+__all__ = ["ENCODINGS", "Source", "SourceRow", "read_rows", "read_source"]
 
 ENCODINGS: Final = ("utf-8", "utf-8-sig", "gbk", "gb18030")
 """The encodings a CSV may be read in (``utf-8`` also reads a file with a byte-order mark)."""
@@ -55,34 +57,92 @@ def _text(data: bytes, encoding: str) -> str:
         ) from None
 
 
+def _header(cells: list[str]) -> tuple[str, ...]:
+    """A CSV's column names, trimmed; a blank one is named by its place (``column 3``).
+    ``ValidationError`` on ``rows`` when a name repeats: the row could hold only one of them."""
+    names = tuple(cell.strip() or f"column {i + 1}" for i, cell in enumerate(cells))
+    first: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in first:
+            raise _refuse(
+                f"the header names column {name!r} twice (columns {first[name] + 1} and {i + 1}); "
+                "give each column its own name"
+            )
+        first[name] = i
+    return names
+
+
 def _csv_rows(text: str) -> Iterator[SourceRow]:
+    return _csv(text)[1]
+
+
+def _csv(text: str) -> tuple[tuple[str, ...] | None, Iterator[SourceRow]]:
+    """The CSV's header (None for an empty file) and its rows, read as they are iterated."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader, None)
-        if header is None:
-            return
-        names = [name.strip() for name in header]
-        for cells in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in cells):
-                yield line, {}
-                continue
-            row: dict[str, object] = {}
-            for i, cell in enumerate(cells):
-                name = names[i] if i < len(names) else f"column {i + 1}"
-                row[name] = cell
-            yield line, row
+        cells = next(reader, None)
     except csv.Error as e:
         raise _refuse(f"the CSV cannot be read at line {reader.line_num}: {e}") from None
+    if cells is None:
+        return None, iter(())
+    names = _header(cells)
+
+    def rows() -> Iterator[SourceRow]:
+        try:
+            for cells in reader:
+                line = reader.line_num
+                if not any(cell.strip() for cell in cells):
+                    yield line, {}
+                    continue
+                row: dict[str, object] = {}
+                for i, cell in enumerate(cells):
+                    name = names[i] if i < len(names) else f"column {i + 1}"
+                    row[name] = cell
+                yield line, row
+        except csv.Error as e:
+            raise _refuse(f"the CSV cannot be read at line {reader.line_num}: {e}") from None
+
+    return names, rows()
+
+
+@attrs.frozen(slots=True)
+class Source:
+    """A source read whole: the CSV's ``header`` (its column names, trimmed; None for rows
+    given as dicts, or an empty file) and every numbered row."""
+
+    header: tuple[str, ...] | None
+    rows: tuple[SourceRow, ...]
+
+
+def read_source(rows: object, *, encoding: str = "utf-8") -> Source:
+    """All of ``rows`` (see :func:`read_rows`) read at once, with the CSV's header, so that
+    a source that cannot be read fails before anything is imported."""
+    chosen = _encoding(encoding)
+    text = _csv_text(rows, chosen)
+    if text is None:
+        return Source(None, tuple(read_rows(rows, encoding=chosen)))
+    header, found = _csv(text)
+    return Source(header, tuple(found))
 
 
 def read_rows(rows: object, *, encoding: str = "utf-8") -> Iterator[SourceRow]:
     """The rows of ``rows``, numbered: an iterable of mappings (one row each; anything else in
     it is a row too, and is rejected later), a CSV file as a path (``pathlib.Path``), bytes or
     an open file (text or binary). A plain ``str`` is refused: pass ``Path(name)`` for a file.
-    ``ValidationError`` names ``rows`` or ``encoding`` when the source itself cannot be read;
-    single bad rows are never an error here."""
+    A CSV's header names each column once (a blank name reads as ``column 3``, by its place).
+    ``ValidationError`` names ``rows`` or ``encoding`` when the source itself cannot be read,
+    or its header repeats a name; single bad rows are never an error here."""
     chosen = _encoding(encoding)
+    text = _csv_text(rows, chosen)
+    if text is not None:
+        return _csv_rows(text)
+    if isinstance(rows, Mapping) or not isinstance(rows, Iterable):
+        raise _refuse("must be rows (an iterable of mappings) or a CSV file (a Path or a file)")
+    return ((n, row) for n, row in enumerate(rows, start=1))
+
+
+def _csv_text(rows: object, chosen: str) -> str | None:
+    """The text of a CSV source, or None when ``rows`` is not one (rows given as dicts)."""
     if isinstance(rows, str):
         raise _refuse("a str is ambiguous; pass pathlib.Path(name) for a CSV file, or the rows")
     if isinstance(rows, os.PathLike):
@@ -91,14 +151,12 @@ def read_rows(rows: object, *, encoding: str = "utf-8") -> Iterator[SourceRow]:
                 data = handle.read()
         except OSError as e:
             raise _refuse(f"cannot read {os.fspath(rows)!r}: {e.strerror or e}") from None
-        return _csv_rows(_text(data, chosen))
+        return _text(data, chosen)
     if isinstance(rows, bytes | bytearray):
-        return _csv_rows(_text(bytes(rows), chosen))
+        return _text(bytes(rows), chosen)
     if isinstance(rows, io.IOBase) or hasattr(rows, "read"):
-        return _csv_rows(_from_file(rows, chosen))  # type: ignore[arg-type]
-    if isinstance(rows, Mapping) or not isinstance(rows, Iterable):
-        raise _refuse("must be rows (an iterable of mappings) or a CSV file (a Path or a file)")
-    return ((n, row) for n, row in enumerate(rows, start=1))
+        return _from_file(rows, chosen)  # type: ignore[arg-type]
+    return None
 
 
 def _from_file(handle: IO[str] | IO[bytes], encoding: str) -> str:

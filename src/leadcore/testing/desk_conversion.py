@@ -5,8 +5,10 @@ once, and reopening."""
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
 from leadcore.conversion import (
@@ -286,3 +288,113 @@ class ConversionCase(DeskCase):
         assert suspected.data["customers"] == [customer.id] and "owned by bob" in (
             suspected.reason or ""
         )
+
+    # --- the directory's answers, the caller's fields, readiness -------------------------------
+    def test_a_directory_answering_outside_the_protocol_fails_by_name_and_changes_nothing(
+        self,
+    ) -> None:
+        class Junk(MemoryCustomerDirectory):
+            junk = False
+
+            def find(self, keys: Any) -> Any:
+                return [1] if self.junk else super().find(keys)
+
+        junk = Junk()
+        flag = DuplicatePolicy(action=DuplicateAction.FLAG)
+        world, _ = self.converting_world(directory=junk, duplicates=flag)
+        lead_id = self.held_lead(world)
+        junk.junk = True
+        before = world.store.snapshot()
+        with pytest.raises(DirectoryFailed, match=r"at find .*int at \[0\], not CustomerMatch"):
+            world.desk.create("bob", "east", contact_name="王磊", phone="13900139000")
+        with pytest.raises(DirectoryFailed, match="at find"):
+            world.desk.customer_matches("bob", phone="13800138000")
+        with pytest.raises(DirectoryFailed, match="at find"):
+            world.desk.convert("bob", lead_id)
+        assert world.store.snapshot() == before
+
+        class Other(MemoryCustomerDirectory):
+            def customer(self, customer_id: str) -> Any:
+                return super().customer("C2")
+
+        class Blank(MemoryCustomerDirectory):
+            def customer(self, customer_id: str) -> Any:
+                return attrs.evolve(super().customer(customer_id), id=None)  # type: ignore[arg-type]
+
+        for directory, said in (
+            (Other(), "returned customer 'C2' when asked for 'C1'"),
+            (Blank(), "whose id is None"),
+        ):
+            directory.add_customer("甲公司", owner_id="dave")
+            directory.add_customer("乙公司", owner_id="erin")
+            world, _ = self.converting_world(directory=directory)
+            lead_id = self.held_lead(world, company="丙公司")
+            before = world.store.snapshot()
+            with pytest.raises(DirectoryFailed, match=said) as caught:
+                world.desk.convert("bob", lead_id, "C1")
+            assert caught.value.call == "customer" and "a retry fails the same way" in str(
+                caught.value
+            )
+            assert world.store.snapshot() == before
+            assert directory.bound(lead_id) is None
+
+    def test_the_receipt_shows_the_customer_with_the_collaborators_added(self) -> None:
+        world, directory = self.converting_world()
+        lead_id = self.held_lead(world)
+        done = world.desk.convert("carol", lead_id, customer_owner_id="dave")
+        assert done.receipt.collaborators == ("bob",)
+        assert done.receipt.customer.collaborators == frozenset({"bob"})
+        assert done.receipt.customer == directory.customer(done.customer_id)
+
+    def test_caller_fields_are_checked_whole_before_the_directory_is_asked(self) -> None:
+        world, directory = self.converting_world()
+        lead_id = self.held_lead(world)
+        before = world.store.snapshot()
+        bad: list[tuple[dict[str, Any], str]] = [
+            ({"customer_fields": {"\ud800": "a"}}, r"customer_fields: key .* surrogate"),
+            ({"customer_fields": {"a\x00b": "a"}}, r"customer_fields: key .* control"),
+            ({"customer_fields": {3: "a"}}, "customer_fields: keys must be field names, not int"),
+            ({"customer_fields": {"x": ("\ud800",)}}, r"customer_fields\.x: item 0 .*surrogate"),
+            ({"customer_fields": {"x": ("a" * 9_000,) * 2}}, r"customer_fields\.x: is too long"),
+            ({"contact_fields": {"x": ("a",) * 1_001}}, r"contact_fields\.x: holds too many"),
+            ({"customer_fields": {"x": 10**5000}}, r"customer_fields\.x: is too large a number"),
+            ({"deal_fields": {"x": Decimal("1e999999")}}, r"deal_fields\.x: is too large"),
+            ({"deal_fields": {"x": Decimal("1e-999999")}}, r"deal_fields\.x: has too many dec"),
+            ({"deal_fields": {"x": Decimal("sNaN")}}, r"deal_fields\.x: is not a finite number"),
+        ]
+        for arguments, said in bad:
+            with pytest.raises(ValidationError, match=said):
+                world.desk.convert("bob", lead_id, **arguments)
+        assert world.store.snapshot() == before and directory.customers() == []
+        fine = {"x": 10**99, "d": Decimal("-12.5"), "t": ("a", "b"), "y": True}
+        done = world.desk.convert("bob", lead_id, customer_fields=fine)
+        assert {k: directory.customer(done.customer_id).fields[k] for k in fine} == fine
+
+    def test_readiness_refuses_what_convert_refuses_with_the_reason(self) -> None:
+        world, _ = self.converting_world()
+        waiting = new_lead(world, company="北京星河科技有限公司")
+        said = world.desk.conversion_readiness("carol", waiting)
+        assert not said.allowed and "status 'unassigned'" in said.reason
+        lead_id = self.held_lead(world, company="南方科技", phone="13900139000")
+        assert world.desk.conversion_readiness("bob", lead_id).allowed
+        world.desk.convert("bob", lead_id)
+        said = world.desk.conversion_readiness("bob", lead_id)
+        assert not said.allowed and "status 'converted'" in said.reason
+        with pytest.raises(InvalidTransition):
+            world.desk.convert("bob", lead_id)
+        dropped = self.held_lead(world, company="西部科技", phone="13700137000")
+        world.desk.invalidate("bob", dropped, reason="空号")
+        said = world.desk.conversion_readiness("carol", dropped)
+        assert not said.allowed and "status 'invalid'" in said.reason
+
+    def test_customer_matches_checks_each_field_as_create_does(self) -> None:
+        world, _ = self.converting_world()
+        for fields, said in (
+            ({"phone": ["13800138000"]}, "phone: must be text, not list"),
+            ({"phone": "\ud800"}, "phone: must not contain lone surrogate"),
+            ({"company": "x" * 100_000}, "company: must be at most"),
+            ({"email": "not-an-email"}, "email: 'not-an-email' is not an email address"),
+        ):
+            with pytest.raises(ValidationError, match=said):
+                world.desk.customer_matches("erin", **fields)
+        assert world.desk.customer_matches("erin", phone=" 13800138000 ") == []

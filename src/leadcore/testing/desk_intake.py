@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from leadcore.conversion import MemoryCustomerDirectory
 from leadcore.dedup import DuplicateAction, DuplicatePolicies, DuplicatePolicy, DuplicateScope
 from leadcore.errors import DuplicateLead, LeadcoreError, PermissionDenied, ValidationError
 from leadcore.events import EventKind
@@ -229,6 +230,89 @@ class IntakeCase(DeskCase):
             world.desk.import_leads("bob", "closed", [{"姓名": "张三", "手机": "13800138000"}])
         assert world.store.snapshot() == before
 
+    def test_import_refuses_a_header_that_would_lose_a_column_before_any_row(self) -> None:
+        world = self.intake_world(_REJECT)
+        before = world.store.snapshot()
+        refused = (
+            ("姓名,手机,手机\n张三,13800138000,\n", None, "names column '手机' twice"),
+            (
+                "姓名,phone,手机\n李四,13700137000,13600136000\n",
+                None,
+                "columns 'phone' and '手机' both fill phone",
+            ),
+            (
+                "姓名,手机\n张三,13500135000\n",
+                {"姓名": "contact_name", "手几": "phone"},
+                r"mapping\['手几'\]: is not a column of the file \(its columns: '姓名', '手机'\)",
+            ),
+        )
+        for text, mapping, said in refused:
+            with pytest.raises(ValidationError, match=said):
+                world.desk.import_leads("carol", "east", text.encode(), mapping=mapping)
+        with pytest.raises(ValidationError, match=r"mapping\['手几'\]: is not a column of any row"):
+            world.desk.import_leads(
+                "carol",
+                "east",
+                [{"姓名": "张三"}],
+                mapping={"姓名": "contact_name", "手几": "phone"},
+            )
+        with pytest.raises(ValidationError, match="same column as 'a' once trimmed"):
+            world.desk.import_leads("carol", "east", [], mapping={"a": "phone", "a ": "email"})
+        assert world.store.snapshot() == before
+        # Rows given as dicts: two columns filling one field reject that row, naming both.
+        report = world.desk.import_leads(
+            "carol",
+            "east",
+            [
+                {"姓名": "王五", "phone": "13700137000", "手机": "13600136000"},
+                {"姓名": "赵六", " 手机 ": "13600136001"},
+            ],
+        )
+        first, second = report.rows
+        assert first.status is RowStatus.REJECTED
+        assert "phone: columns 'phone' and '手机' both fill it" in first.describe()
+        assert second.status is RowStatus.CREATED
+        # Mapping keys and row keys are compared trimmed alike.
+        mapped = world.desk.import_leads(
+            "carol",
+            "east",
+            [{"姓名 ": "钱七", " 电话": "13600136002"}],
+            mapping={"姓名": "contact_name", "电话": "phone"},
+        )
+        [row] = mapped.rows
+        assert row.status is RowStatus.CREATED
+        assert world.desk.get("carol", str(row.lead_id)).phone == "+8613600136002"
+
+    def test_a_directory_failing_midway_reports_that_chunk_failed_and_goes_on(self) -> None:
+        class Flaky(MemoryCustomerDirectory):
+            calls = 0
+
+            def find(self, keys: Any) -> Any:
+                self.calls += 1
+                if self.calls == 2:
+                    raise RuntimeError("db down")
+                return super().find(keys)
+
+        world = self.intake_world(_REJECT, directory=Flaky())
+        rows = [{"姓名": name, "手机": f"1380013800{i}"} for i, name in enumerate("甲乙丙")]
+        seen: list[int] = []
+        report = world.desk.import_leads(
+            "carol", "east", rows, chunk_size=1, progress=lambda p: seen.append(p.failed)
+        )
+        assert [r.status for r in report.rows] == [
+            RowStatus.CREATED,
+            RowStatus.FAILED,
+            RowStatus.CREATED,
+        ]
+        assert report.balanced and report.counts["failed"] == 1 and seen == [0, 1, 1]
+        [failed] = report.failed
+        assert failed.values == rows[1]
+        assert "failed at find (RuntimeError: db down); import this row again" in failed.describe()
+        assert len(world.desk.get_many("carol", report.created_ids)) == 2
+        assert "乙,13800138001,2,failed" in report.to_csv()
+        again = world.desk.import_leads("carol", "east", [rows[1]])
+        assert [r.status for r in again.rows] == [RowStatus.CREATED]
+
     @_per_store
     @given(
         st.lists(
@@ -266,6 +350,7 @@ class IntakeCase(DeskCase):
         report = world.desk.import_leads("carol", "east", rows, chunk_size=chunk_size)
         c = report.counts
         assert c["created"] + c["duplicates"] + c["rejected"] == c["rows_read"] == len(rows)
+        assert c["failed"] == 0
         assert [r.row for r in report.rows] == list(range(1, len(rows) + 1))
         assert len(world.desk.get_many("carol", report.created_ids)) == c["created"]
         for r in report.rejected:

@@ -108,6 +108,42 @@ class MergingCase(DeskCase):
         assert world.store.snapshot() == before
         assert world.desk.merge("sysadmin", [first, second], survivor_id=first).id == first
 
+    def test_a_host_rule_that_fails_or_ranks_garbage_is_refused_on_rule(self) -> None:
+        world = self.world()
+        first, second = self._pair(world)
+
+        class Rule:
+            def __init__(self, answer: Any) -> None:
+                self.answer = answer
+
+            def rank(self, leads: Any, follow_ups: Any) -> Any:
+                if isinstance(self.answer, Exception):
+                    raise self.answer
+                return self.answer(leads) if callable(self.answer) else self.answer
+
+        before = world.store.snapshot()
+        for answer, said in (
+            (None, "must return a list of the leads given, not NoneType"),
+            ("ab", "must return a list of the leads given, not str"),
+            ([1, 2], r"must return the leads given \(Lead\), not int"),
+            (RuntimeError("model offline"), "rank\\(\\) failed: RuntimeError: model offline"),
+            (lambda leads: [leads[0], leads[0]], "must rank exactly the leads given, each once"),
+        ):
+            with pytest.raises(ValidationError, match=f"rule: .*{said}"):
+                world.desk.merge("carol", [first, second], rule=Rule(answer))
+        assert world.store.snapshot() == before
+        kept = world.desk.merge("carol", [first, second], rule=Rule(reversed))
+        assert kept.id == second
+
+    def test_a_converted_survivor_names_the_actions_it_still_allows(self) -> None:
+        world = self.world()
+        first, second = self._pair(world)
+        world.desk.assign("carol", first, "bob")
+        world.desk.convert("bob", first)
+        for survivor in (first, second):
+            with pytest.raises(InvalidTransition, match="allowed actions: view, reopen"):
+                world.desk.merge("carol", [first, second], survivor_id=survivor)
+
     def test_unmerge_needs_a_merge(self) -> None:
         world = self.world()
         first, _ = self._pair(world)

@@ -26,8 +26,14 @@ from leadcore.conversion import (
     conversion_key,
     gate_refusal,
 )
-from leadcore.conversion.execute import directory_call
-from leadcore.errors import FieldProblem, NotFound, PermissionDenied, ValidationError
+from leadcore.conversion.execute import asked_for, directory_call, record_problem
+from leadcore.errors import (
+    FieldProblem,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from leadcore.events import Event, EventKind
 from leadcore.model import Action, ConversionGate, FollowUp, Lead, LeadStatus
 from leadcore.org import User
@@ -59,11 +65,19 @@ _WHICH = {
 def conversion_readiness(
     reads: Reads, actor_id: str, lead_id: str, signals: object
 ) -> ConversionReadiness:
-    """Whether the lead may be converted now under its pool's gate, and its readiness."""
+    """Whether the actor may convert the lead now, and its readiness: ``allowed`` is False,
+    with the reason, when ``convert`` would refuse it — its status (converted, invalid,
+    unassigned…), the actor's permission, or the pool's gate."""
     given = checks.choices(ReadinessSignal, signals, "signals")
     subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"))
     ready = reads.readiness(subject, given)
     gate = subject.pool.conversion_gate
+    try:
+        subject.require(reads.setup, Action.CONVERT)
+    except InvalidTransition as e:
+        return ConversionReadiness(ready, gate, False, str(e))
+    except PermissionDenied as e:
+        return ConversionReadiness(ready, gate, False, e.reason)
     refusal = gate_refusal(subject.pool, subject.lead, ready)
     if refusal is None:
         verdict = "ready" if ready.suggest_convert else "not ready yet"
@@ -134,15 +148,17 @@ class PrepareConversion(LeadCommand):
         # A customer an earlier, interrupted attempt of this very conversion made is its own,
         # not a duplicate: the retry carries on with it.
         key = conversion_key(lead.id, number)
-        ours = directory_call(doing, "bound", object, lambda: conversion.directory.bound(key))
+        ours = directory_call(
+            doing, "bound", object, lambda: conversion.directory.bound(key), _customer_or_none
+        )
         own = ours.id if isinstance(ours, Customer) else None
         matches = tuple(m for m in conversion.matches(lead) if m.customer_id != own)
         target = None
         if customer_id is not None:
-            target = _ask(doing, "customer", lambda: conversion.directory.customer(customer_id))
+            target = _ask(doing, customer_id, lambda: conversion.directory.customer(customer_id))
         elif self.link_matches and len({m.customer_id for m in matches}) == 1:
             only = matches[0].customer_id
-            target = _ask(doing, "customer", lambda: conversion.directory.customer(only))
+            target = _ask(doing, only, lambda: conversion.directory.customer(only))
         return ConversionFacts(
             subject,
             tuple(reads.follow_ups(lead.id)),
@@ -305,5 +321,12 @@ def _optional_id(value: object, field: str) -> str | None:
     return None if value is None else checks.identifier(value, field)
 
 
-def _ask(doing: str, step: str, function: Callable[[], T]) -> Customer:
-    return directory_call(doing, step, Customer, function)
+def _ask(doing: str, customer_id: str, function: Callable[[], T]) -> Customer:
+    """The directory's customer ``customer_id``: checked to be that very customer."""
+    return directory_call(doing, "customer", Customer, function, asked_for(customer_id))
+
+
+def _customer_or_none(answer: object) -> str | None:
+    if answer is None or isinstance(answer, Customer):
+        return record_problem(answer)
+    return f"returned {type(answer).__name__}, not Customer or None"

@@ -8,25 +8,28 @@ rows of earlier chunks too). By the pool's duplicate policy a matching row is a 
 rows created get their first owner by the pool's rule for a batch: the creator when the pool
 is off, its default owner when it has one (while they stay eligible), otherwise they wait
 unassigned for ``distribute``. The per-row cost is a fraction of a single create's: the actor,
-pool, permission and owner are read once per chunk.
+pool, permission and owner are read once per chunk. ``leadcore.desk.plans.import_runs``
+runs an import chunk by chunk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
 import attrs
 
-from leadcore import checks
 from leadcore.conversion import CustomerMatch
 from leadcore.dedup import DedupKey, DuplicateAction, DuplicatePolicy, mask_key
 from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
 from leadcore.events import Event, EventKind
 from leadcore.frozen import replace
-from leadcore.importing import ColumnMapping, ImportReport, RowResult, RowStatus, read_rows
+from leadcore.importing import (
+    ColumnMapping,
+    RowResult,
+    RowStatus,
+)
 from leadcore.importing.source import SourceRow
 from leadcore.intake import clean_lead_fields
 from leadcore.model import Action, Lead, LeadStatus, Pool
@@ -36,22 +39,11 @@ from leadcore.records import OwnershipChange
 
 from ..outcome import AddLead, Outcome, RecordWrite
 from ..reads import Reads
-from ..runner import Runner
 from ..setup import Setup
 from .common import arrival_events, received, rescored
 from .duplicates import DuplicateMatch, activity_for, find_matches, flag_event
 
-__all__ = ["ImportChunk", "ImportProgress", "run_import"]
-
-
-@attrs.frozen(slots=True)
-class ImportProgress:
-    """How far an import has got: rows read so far and what became of them."""
-
-    rows_read: int
-    created: int
-    duplicates: int
-    rejected: int
+__all__ = ["ImportChunk"]
 
 
 @attrs.frozen(slots=True)
@@ -410,67 +402,3 @@ def _summary(facts: ChunkFacts, results: list[RowResult]) -> Event:
         f"{counts['duplicate']} duplicates, {counts['rejected']} rejected",
         data={"rows": len(results), **counts},
     )
-
-
-def run_import(
-    runner: Runner,
-    setup: Setup,
-    actor_id: str,
-    pool_id: str,
-    rows: object,
-    *,
-    mapping: ColumnMapping | Mapping[str, str | None] | None,
-    encoding: str,
-    chunk_size: int,
-    progress: Callable[[ImportProgress], object] | None,
-) -> ImportReport:
-    """Import ``rows`` chunk by chunk (see ``LeadDesk.import_leads``)."""
-    chosen = mapping if isinstance(mapping, ColumnMapping) else ColumnMapping(mapping)
-    size = checks.whole(chunk_size, "chunk_size", least=1, most=100_000)
-    if progress is not None and not callable(progress):
-        raise ValidationError(
-            [FieldProblem("progress", "must be a function taking an ImportProgress")]
-        )
-    checks.identifier(actor_id, "actor_id")
-    checks.identifier(pool_id, "pool_id")
-    results: list[RowResult] = []
-    earlier: dict[str, int] = {}
-    counts = dict.fromkeys(RowStatus, 0)
-    # The whole source is read first, so one that cannot be read fails before any chunk lands.
-    source = list(read_rows(rows, encoding=encoding))
-    for chunk in _chunks(source, size):
-        done = runner.run(
-            ImportChunk(
-                setup=setup,
-                actor_id=actor_id,
-                pool_id=pool_id,
-                rows=chunk,
-                mapping=chosen,
-                earlier=earlier,
-            )
-        )
-        for r in done:
-            counts[r.status] += 1
-            if r.lead_id is not None:
-                earlier[r.lead_id] = r.row
-        results.extend(done)
-        if progress is not None:
-            progress(
-                ImportProgress(
-                    len(results),
-                    counts[RowStatus.CREATED],
-                    counts[RowStatus.DUPLICATE],
-                    counts[RowStatus.REJECTED],
-                )
-            )
-    return ImportReport(pool_id, tuple(results))
-
-
-def _chunks(rows: Iterable[SourceRow], size: int) -> Iterable[tuple[SourceRow, ...]]:
-    """The rows in chunks of ``size`` (one empty chunk for no rows, so the importer and the
-    pool are still checked)."""
-    iterator = iter(rows)
-    chunk = tuple(islice(iterator, size))
-    yield chunk
-    while chunk := tuple(islice(iterator, size)):
-        yield chunk

@@ -12,18 +12,24 @@ the change).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
 from leadcore import checks
-from leadcore.errors import FieldProblem, InvalidTransition, PermissionDenied, ValidationError
+from leadcore.errors import (
+    FieldProblem,
+    InvalidTransition,
+    LeadcoreError,
+    PermissionDenied,
+    ValidationError,
+)
 from leadcore.events import Event, EventKind, FieldChange, diff_fields
 from leadcore.frozen import replace
 from leadcore.intake import DETAIL_FIELDS
-from leadcore.lifecycle import step
+from leadcore.lifecycle import TRANSITIONS, step
 from leadcore.model import Action, FollowUp, Lead, Pool
 
 from ..outcome import MoveFollowUp, Outcome, RecordWrite, SaveLead
@@ -119,18 +125,21 @@ class Merge:
             raise ValidationError([FieldProblem("rule", "must have rank(leads, follow_ups)")])
         subjects = {i: reads.subject(self.actor_id, i, action=Action.MERGE) for i in wanted}
         follow_ups = {i: tuple(reads.follow_ups(i)) for i in wanted}
-        ranked = list(rule.rank([s.lead for s in subjects.values()], follow_ups))
-        if sorted(lead.id for lead in ranked) != sorted(wanted):
-            raise ValidationError([FieldProblem("rule", "must rank exactly the leads given")])
+        ranked = _ranked_ids(rule, [s.lead for s in subjects.values()], follow_ups)
+        if sorted(ranked) != sorted(wanted):
+            raise ValidationError(
+                [FieldProblem("rule", "must rank exactly the leads given, each once")]
+            )
         if self.survivor_id is not None:
-            ranked.sort(key=lambda lead: lead.id != self.survivor_id)
-        return MergeFacts(tuple(subjects[lead.id] for lead in ranked), follow_ups, reads.now)
+            ranked.sort(key=lambda lead_id: lead_id != self.survivor_id)
+        return MergeFacts(tuple(subjects[i] for i in ranked), follow_ups, reads.now)
 
     def decide(self, facts: MergeFacts) -> None:
         """Every lead may be merged by the actor; the survivor must not be read-only."""
         survivor = facts.ranked[0].lead
         if survivor.is_read_only:
-            raise InvalidTransition(survivor.id, survivor.status.value, Action.MERGE, ())
+            allowed = (a.value for a in TRANSITIONS[survivor.status])
+            raise InvalidTransition(survivor.id, survivor.status.value, Action.MERGE, allowed)
         for subject in facts.ranked:
             subject.require(self.setup, Action.MERGE)
 
@@ -374,6 +383,33 @@ class Unmerge:
             if str(moved[fid]) in restored_ids
         ]
         return Outcome(after, tuple(saves), tuple(events), tuple(records))
+
+
+def _ranked_ids(
+    rule: SurvivorRule, leads: list[Lead], follow_ups: Mapping[str, Sequence[FollowUp]]
+) -> list[str]:
+    """The ids of ``leads`` in the order ``rule`` ranks them; ``ValidationError`` on ``rule``
+    when the host's rule fails or answers with anything but a list of those leads."""
+    try:
+        given = rule.rank(leads, follow_ups)
+        if isinstance(given, str | bytes | Mapping) or not isinstance(given, Iterable):
+            shown = type(given).__name__
+            raise ValidationError(
+                [FieldProblem("rule", f"rank() must return a list of the leads given, not {shown}")]
+            )
+        answer = list(given)
+    except LeadcoreError:
+        raise
+    except Exception as e:  # the host's rule: any failure refuses the merge, naming it
+        raise ValidationError(
+            [FieldProblem("rule", f"rank() failed: {type(e).__name__}: {e}")]
+        ) from e
+    if not all(isinstance(lead, Lead) for lead in answer):
+        shown = next(type(x).__name__ for x in answer if not isinstance(x, Lead))
+        raise ValidationError(
+            [FieldProblem("rule", f"rank() must return the leads given (Lead), not {shown}")]
+        )
+    return [lead.id for lead in answer]
 
 
 def _restored(lead: Lead, merged: Event) -> Lead:
