@@ -15,6 +15,7 @@ from leadcore import (
     FieldType,
     ValidationError,
 )
+from leadcore.custom_fields import MAX_NUMBER_DIGITS
 
 FIELDS = CustomFieldSet(
     [
@@ -66,6 +67,18 @@ def test_partial_validation_skips_missing_required() -> None:
     assert FIELDS.validate({"note": "hi"}, partial=True) == {"note": "hi"}
     with pytest.raises(ValidationError, match="is required"):
         FIELDS.validate({"urgency": ""}, partial=True)
+
+
+def test_whole_numbers_longer_than_any_store_can_keep_are_refused() -> None:
+    numbers = CustomFieldSet([CustomField("n", FieldType.NUMBER)])
+    largest = 10**MAX_NUMBER_DIGITS - 1
+    assert numbers.validate({"n": largest}) == {"n": largest}
+    assert numbers.validate({"n": -largest}) == {"n": -largest}
+    for huge in (largest + 1, -largest - 1, 10**5000):
+        with pytest.raises(ValidationError, match=f"at most {MAX_NUMBER_DIGITS} digits") as e:
+            numbers.validate({"n": huge})
+        assert e.value.fields == ("custom_fields.n",)
+    assert MAX_NUMBER_DIGITS < 640, "under the smallest int-to-text limit Python may be set to"
 
 
 @given(

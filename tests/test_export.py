@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 import pytest
@@ -123,13 +123,52 @@ def test_the_default_label_setting_applies_where_none_is_given(labels_restored: 
 
 @pytest.mark.parametrize("bad", ["fr", "ZH", "", None, 3])
 def test_a_bad_label_setting_names_the_allowed_values(bad: object, labels_restored: None) -> None:
-    if bad is not None:
-        with pytest.raises(ValidationError, match="value, zh, en") as e:
-            set_labels(bad)  # type: ignore[arg-type]
-        assert e.value.fields == ("labels",)
+    with pytest.raises(ValidationError, match="value, zh, en") as e:
+        set_labels(bad)  # type: ignore[arg-type]
+    assert e.value.fields == ("labels",)
     with pytest.raises(ValidationError, match="value, zh, en"):
         busy_world().desk.get("bob", "L1").to_record("fr")  # type: ignore[arg-type]
     assert get_labels() == "value", "a refused setting changes nothing"
+
+
+@pytest.mark.parametrize(
+    ("junk", "field"),
+    [
+        (["L1"], "items[0]"),
+        ([None], "items[0]"),
+        (None, "items"),
+        ("L1", "items"),
+        (b"L1", "items"),
+        ({"id": "L1"}, "items"),
+        (5, "items"),
+    ],
+)
+def test_the_lead_columns_take_only_leads(junk: object, field: str) -> None:
+    lead = busy_world().desk.get("bob", "L1")
+    exports: list[Callable[[Any], object]] = [
+        LEAD_COLUMNS.records,
+        LEAD_COLUMNS.table,
+        LEAD_COLUMNS.html,
+    ]
+    for export in exports:
+        with pytest.raises(ValidationError, match="Lead") as e:
+            export(junk)
+        assert e.value.fields == (field,)
+    with pytest.raises(ValidationError, match="Lead"):
+        LEAD_COLUMNS.records([lead, "L2"])
+    assert LEAD_COLUMNS.records((lead,)) == [lead.to_record()]
+
+
+def test_columns_name_a_few_wrong_items_and_count_the_rest() -> None:
+    with pytest.raises(ValidationError) as e:
+        EVENT_COLUMNS.records(range(12))
+    assert e.value.fields == (*(f"items[{i}]" for i in range(5)), "items")
+    assert "and 7 more" in str(e.value) and "Event" in str(e.value)
+    with pytest.raises(ValidationError, match="FollowUp") as one:
+        FOLLOW_UP_COLUMNS.record(None)
+    assert one.value.fields == ("item",)
+    with pytest.raises(ValidationError, match="not NoneType"):
+        OUTCOME_COLUMNS.records(None)  # type: ignore[arg-type]
 
 
 def test_history_is_a_list_of_events_that_exports() -> None:

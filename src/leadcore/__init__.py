@@ -167,7 +167,14 @@ from leadcore.model import (
     Priority,
     SourceChannel,
 )
-from leadcore.org import Department, ManagerDirectory, OrgChart, OrgDirectory, User
+from leadcore.org import (
+    Department,
+    DepartmentDirectory,
+    ManagerDirectory,
+    OrgChart,
+    OrgDirectory,
+    User,
+)
 from leadcore.policy import (
     ClaimFacts,
     DataScope,
@@ -300,6 +307,7 @@ __all__ = [
     "DedupKey",
     "DedupRules",
     "Department",
+    "DepartmentDirectory",
     "Dimension",
     "DirectoryConflict",
     "DirectoryFailed",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Final
 
 import attrs
 
@@ -13,7 +14,7 @@ from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import CustomValue
 
-__all__ = ["CustomField", "CustomFieldSet", "FieldType"]
+__all__ = ["MAX_NUMBER_DIGITS", "CustomField", "CustomFieldSet", "FieldType"]
 
 
 class FieldType(LabelledEnum):
@@ -91,10 +92,20 @@ def _switch(value: object) -> bool:
     return value
 
 
+MAX_NUMBER_DIGITS: Final = 100
+"""The most digits a whole number in a number field may have. Far more than any count or
+amount needs, and well under the 640 digits that is the smallest limit Python may be set to
+for turning an integer into text, so every store, in every process, can write and read it."""
+
+_NUMBER_LIMIT: Final = 10**MAX_NUMBER_DIGITS
+
+
 def _number(value: object) -> int | Decimal:
     if isinstance(value, bool):
         raise ValueError("must be a number, not true/false")
     if isinstance(value, int):
+        if not -_NUMBER_LIMIT < value < _NUMBER_LIMIT:
+            raise ValueError(f"must be a whole number of at most {MAX_NUMBER_DIGITS} digits")
         return value
     if isinstance(value, float | str | Decimal):
         try:

@@ -9,7 +9,14 @@ import attrs
 
 from leadcore.errors import FieldProblem, NotFound, ValidationError
 
-__all__ = ["Department", "ManagerDirectory", "OrgChart", "OrgDirectory", "User"]
+__all__ = [
+    "Department",
+    "DepartmentDirectory",
+    "ManagerDirectory",
+    "OrgChart",
+    "OrgDirectory",
+    "User",
+]
 
 
 GLOBAL_ROLES: Final = frozenset({"system_admin"})
@@ -90,6 +97,16 @@ class ManagerDirectory(Protocol):
         """The user's manager: the manager of their department, or of the nearest department
         above it with a manager other than the user; None when there is none or the user is
         unknown."""
+        ...
+
+
+@runtime_checkable
+class DepartmentDirectory(Protocol):
+    """An org directory that also knows the departments (the desk then refuses a
+    ``department_id`` it does not know, in ``assign`` and ``change_owner``)."""
+
+    def department(self, department_id: str) -> Department:
+        """The department with this id; raises ``NotFound`` if there is none."""
         ...
 
 

@@ -34,7 +34,8 @@ SortKey: TypeAlias = tuple[datetime, str]
 
 
 class LeadOrder(LabelledEnum):
-    """How a query orders leads. Every ordering breaks ties by lead id, so it is total."""
+    """How a query orders leads. Every ordering breaks ties by lead id, so it is total.
+    ``DUE`` orders only the leads that have a ``next_due_at``; the others are not in it."""
 
     CREATED = "created", "创建时间（早→晚）", "Oldest first"
     CREATED_DESC = "created_desc", "创建时间（晚→早）", "Newest first"

@@ -249,7 +249,9 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         department_id: str | None = None,
         expected_version: int | None = None,
     ) -> Lead:
-        """Give an unassigned lead an owner (pool admins); the owner must be eligible."""
+        """Give an unassigned lead an owner (pool admins); the owner must be eligible. The lead's
+        ``department_id`` is the owner's department unless given (an id the org directory
+        knows, when it can tell)."""
         return self._run(
             Assign,
             actor_id=actor_id,
@@ -301,7 +303,9 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         reason: str | None = None,
     ) -> Lead:
         """Hand a lead to another owner (调整/更换负责人). The old owner becomes a collaborator;
-        with ``move_follow_ups`` the old owner's follow-up records move to the new owner."""
+        with ``move_follow_ups`` the old owner's follow-up records move to the new owner. The
+        lead's ``department_id`` is the new owner's department unless given (as for
+        :meth:`assign`)."""
         return self._run(
             ChangeOwner,
             actor_id=actor_id,
@@ -472,7 +476,9 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         我下属的线索, 全部线索, a pool's leads), filtered, ordered and paged. Only leads the actor
         may see are returned.
 
-        Filters take an enum member, its value or its label (``statuses=["待跟进"]``). Page
+        Filters take an enum member, its value or its label (``statuses=["待跟进"]``).
+        ``order`` is ``created_desc`` (the default), ``created`` or ``due``, which lists only
+        the leads that have a next due date, the soonest first. Page
         with ``cursor`` (the previous page's ``next_cursor``) to stay correct while leads
         change, or with ``offset``; ``limit`` is 50 unless given. The all-leads view is for
         those who see all leads.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Unpack
+from typing import Final, Unpack
 
 import attrs
 
@@ -20,7 +20,7 @@ from leadcore.errors import ConcurrencyConflict, NotFound, PermissionDenied
 from leadcore.events import Event, EventKind, FieldChange
 from leadcore.ids import IdFactory, ResumableIds
 from leadcore.lifecycle import Move, Step, next_status, step
-from leadcore.model import Action, FollowUp, Lead, Pool
+from leadcore.model import Action, FollowUp, Lead, LeadStatus, Pool
 from leadcore.org import OrgDirectory, User
 from leadcore.policy import ClaimFacts, Decision, OwnerFacts, QuotaPolicy, QuotaUse, ViewScope
 from leadcore.query import LeadQuery
@@ -31,6 +31,9 @@ from leadcore.storage.protocol import UnitOfWork
 from .setup import Setup
 
 __all__ = ["Reads", "Subject", "context_for"]
+
+_HELD: Final = frozenset({LeadStatus.ASSIGNED, LeadStatus.FOLLOWING})
+"""The statuses of a lead an owner holds and works."""
 
 
 @attrs.frozen(slots=True)
@@ -165,8 +168,8 @@ class Reads:
         """Load the actor, the lead, its pool and the actor's grants on it.
 
         A lead the actor may not see raises ``NotFound`` exactly like a missing one, before any
-        version check, so a refusal tells them nothing about it. The one exception is a claim by
-        a member of a pool that allows claiming: the claim itself then says it was too late.
+        version check, so a refusal tells them nothing about it. The one exception is a claim
+        that lost a race (:meth:`lost_claim_race`): the claim itself then says it was too late.
         """
         actor = self.actor(actor_id)
         lead = self._uow.get_lead(checks.identifier(lead_id, "lead_id"))
@@ -176,14 +179,27 @@ class Reads:
             actor, org=self.setup.org, pools=(pool,), grants=grants, now=self.now
         )
         visible = scope.covers(lead)
-        claimable = action is Action.CLAIM and pool.claim_enabled and pool.is_member(actor.id)
-        if not visible and not claimable:
+        if not visible and not (action is Action.CLAIM and self.lost_claim_race(actor, lead, pool)):
             raise NotFound("lead", lead_id)
         if expected_version is not None:
             checks.whole(expected_version, "expected_version", least=0, most=2**62)
         if visible and expected_version is not None and expected_version != lead.version:
             raise ConcurrencyConflict("lead", lead_id, expected_version, lead.version)
         return Subject(actor, lead, pool, self.now, grants, visible)
+
+    def lost_claim_race(self, actor: User, lead: Lead, pool: Pool) -> bool:
+        """Whether ``actor``, a member of ``lead``'s claim pool who may not see it, may be told
+        that someone else claimed it first: the lead was claimed from this pool, where it
+        waited unassigned in its members' sight, and the one who claimed it still holds it
+        (assigned or being followed up). Any other lead they may not see (handed to an owner
+        as it arrived or by an admin, passed on or decided since) stays hidden, as a missing
+        one: only a claim proves the lead waited, and it costs one indexed look-up."""
+        if not (pool.claim_enabled and pool.is_member(actor.id)):
+            return False
+        if lead.owner_id is None or lead.assigned_at is None or lead.status not in _HELD:
+            return False
+        claimed = self._uow.last_ownership(lead.owner_id, lead.id, OwnershipChange.CLAIMED)
+        return claimed == lead.assigned_at
 
     def view_scope(self, actor: User, pools: Iterable[Pool] | None = None) -> ViewScope:
         """Every way the actor sees leads now, among ``pools`` (default: every pool)."""

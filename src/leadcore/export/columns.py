@@ -10,13 +10,13 @@ in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 import attrs
 
-from leadcore.errors import LeadcoreError
+from leadcore.errors import FieldProblem, LeadcoreError, ValidationError
 from leadcore.jsonvalue import JSONValue
 from leadcore.table import render_html_table, render_table
 
@@ -39,6 +39,9 @@ CELL_WIDTH: Final = 40
 """The widest a terminal table cell gets before it is cut with ``…``."""
 
 _NUMERIC: Final = frozenset({"number", "decimal"})
+
+_MAX_PROBLEMS: Final = 5
+"""The most wrong items one error names (then it says how many more)."""
 
 
 class MissingExtra(LeadcoreError, ImportError):
@@ -99,10 +102,19 @@ class Column:
 
 @attrs.frozen(slots=True)
 class Columns:
-    """The columns of one kind of record, in order, and the ``brief`` keys a table shows."""
+    """The columns of one kind of record, in order, and the ``brief`` keys a table shows.
+
+    Items must be a collection (not a single item, ``None`` or a string) of records that have
+    every attribute the columns read, or a ``ValidationError`` names the argument and each
+    wrong item; ``item`` is the record type's name for that error (``"Lead"``) and
+    ``item_name`` what a list of them is called (``"leads"``).
+    """
 
     columns: tuple[Column, ...]
     brief: tuple[str, ...] = ()
+    item: str = ""
+    item_name: str = "items"
+    _reads: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         keys = [c.key for c in self.columns]
@@ -111,6 +123,8 @@ class Columns:
         unknown = set(self.brief) - set(keys)
         if unknown:
             raise ValueError(f"brief names unknown columns: {sorted(unknown)}")
+        roots = ((c.path or c.key).split(".")[0] for c in self.columns if c.get is None)
+        object.__setattr__(self, "_reads", tuple(dict.fromkeys(roots)))
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -122,15 +136,58 @@ class Columns:
         chosen = resolve_labels(labels)
         return {c.key: c.title(chosen) for c in self.columns}
 
+    def checked(self, items: object, argument: str = "items") -> list[object]:
+        """``items`` as a list, each one a record these columns can read: anything else is a
+        ``ValidationError`` on ``argument`` (a single item, ``None``, a string, a wrong item)."""
+        what = f"{self.item_name} ({self.item})" if self.item else self.item_name
+        if isinstance(items, str | bytes | Mapping) or not isinstance(items, Iterable):
+            raise ValidationError(
+                [FieldProblem(argument, f"must be a list of {what}, not {type(items).__name__}")],
+                subject="export",
+            )
+        found = list(items)
+        fine: set[type] = set()  # records of one type have the same attributes
+        problems: list[FieldProblem] = []
+        for i, item in enumerate(found):
+            if type(item) not in fine:
+                problem = self._wrong(item, f"{argument}[{i}]")
+                if problem is None:
+                    fine.add(type(item))
+                else:
+                    problems.append(problem)
+        if problems:
+            shown = problems[:_MAX_PROBLEMS]
+            if len(problems) > len(shown):
+                more = len(problems) - len(shown)
+                shown.append(FieldProblem(argument, f"and {more} more that are not {what}"))
+            raise ValidationError(shown, subject="export")
+        return found
+
+    def _wrong(self, item: object, field: str) -> FieldProblem | None:
+        missing = next((name for name in self._reads if not hasattr(item, name)), None)
+        if item is not None and missing is None:
+            return None
+        shown = "None" if item is None else type(item).__name__
+        if self.item:
+            return FieldProblem(field, f"must be a {self.item}, not {shown}")
+        return FieldProblem(field, f"must have the {missing!r} these columns read, not {shown}")
+
     def record(self, item: object, labels: Labels | None = None) -> Record:
         """``item`` as one record: every column, JSON-ready."""
         chosen = resolve_labels(labels)
-        return {c.key: plain(c.read(item), chosen) for c in self.columns}
+        problem = self._wrong(item, "item")
+        if problem is not None:
+            raise ValidationError([problem], subject="export")
+        return self._record(item, chosen)
+
+    def _record(self, item: object, labels: Labels) -> Record:
+        return {c.key: plain(c.read(item), labels) for c in self.columns}
 
     def records(self, items: Iterable[object], labels: Labels | None = None) -> list[Record]:
-        """A record per item, in order."""
+        """A record per item, in order (``items`` must be a collection of the columns'
+        items: ``ValidationError`` otherwise)."""
         chosen = resolve_labels(labels)
-        return [self.record(item, chosen) for item in items]
+        return [self._record(item, chosen) for item in self.checked(items)]
 
     def dataframe(
         self, items: Iterable[object], labels: Labels | None = None, *, titles: bool = False
@@ -158,7 +215,7 @@ class Columns:
     ) -> tuple[list[str], list[list[str]], list[int]]:
         chosen = resolve_labels(labels)
         shown = self._shown(keys)
-        rows = [[c.text(item, chosen) for c in shown] for item in items]
+        rows = [[c.text(item, chosen) for c in shown] for item in self.checked(items)]
         right = [i for i, c in enumerate(shown) if c.kind in _NUMERIC]
         return [c.title(chosen) for c in shown], rows, right
 

@@ -28,6 +28,10 @@ def resolve_labels(labels: object = None) -> Labels:
     None."""
     if labels is None:
         return _default
+    return _allowed(labels)
+
+
+def _allowed(labels: object) -> Labels:
     for allowed in LABELS:
         if labels == allowed and isinstance(labels, str):
             return allowed
@@ -39,9 +43,10 @@ def resolve_labels(labels: object = None) -> Labels:
 
 
 def set_labels(labels: Labels) -> None:
-    """Make ``labels`` the default for every export and display that is not given its own."""
+    """Make ``labels`` the default for every export and display that is not given its own.
+    Anything but ``"value"``, ``"zh"`` or ``"en"`` (``None`` too) is a ``ValidationError``."""
     global _default  # noqa: PLW0603 — one process-wide setting, by design
-    _default = resolve_labels(labels)
+    _default = _allowed(labels)  # None means "the default" only where a call takes labels
 
 
 def get_labels() -> Labels:

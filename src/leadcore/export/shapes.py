@@ -67,6 +67,8 @@ LEAD_COLUMNS: Final = Columns(
         "score",
         "next_due_at",
     ),
+    item="Lead",
+    item_name="leads",
 )
 """A lead's record: every field, in this order (sets as sorted lists, custom fields and
 collaborator roles as objects)."""
@@ -93,6 +95,8 @@ EVENT_COLUMNS: Final = Columns(
         Column("data", "附加信息", "Details", kind="data"),
     ),
     brief=("position", "at", "kind", "actor_id", "changes", "reason"),
+    item="Event",
+    item_name="events",
 )
 """An event's record; ``changes`` is a list of ``{"field", "before", "after"}`` objects."""
 
@@ -122,5 +126,7 @@ FOLLOW_UP_COLUMNS: Final = Columns(
         Column("attachments", "附件", "Attachments", kind="data"),
     ),
     brief=("at", "author_id", "method", "content", "result", "next_follow_up_at"),
+    item="FollowUp",
+    item_name="follow-ups",
 )
 """A follow-up's record; ``attachments`` is a list of ``{"kind", "ref", "name"}`` objects."""

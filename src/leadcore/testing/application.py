@@ -11,7 +11,8 @@ Subclass in a pytest module and say how to make a fresh, empty store::
 pytest then runs every desk test (operations, views, assignment, scoring, conversion,
 concurrency, the permission properties, duplicates, imports and merging, the pools' clocks and
 the sweep, quotas and schedules, and what follows from any change: conditions, due dates, the
-learned grade) against a desk over ``MyStore``.
+learned grade; and the edges: bad arguments, calls that change nothing, what a refusal may
+tell) against a desk over ``MyStore``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from leadcore.testing.desk_assignment import AssignmentCase
 from leadcore.testing.desk_concurrency import ConcurrencyCase
 from leadcore.testing.desk_conversion import ConversionCase
+from leadcore.testing.desk_edges import EdgesCase
 from leadcore.testing.desk_followups import FollowUpCase
 from leadcore.testing.desk_intake import IntakeCase
 from leadcore.testing.desk_merging import MergingCase
@@ -47,5 +49,6 @@ class DeskApplicationCase(
     FollowUpCase,
     PeersCase,
     ReactionsCase,
+    EdgesCase,
 ):
     """Subclass with ``make_store`` returning a fresh, empty store; pytest runs the tests."""

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadcore import (
-    AlreadyClaimed,
     EventKind,
     LeadcoreError,
     LeadQuery,
     NoOwnerFound,
+    NotFound,
     PermissionDenied,
     Pool,
     ValidationError,
@@ -267,5 +267,6 @@ class PeersCase(DeskCase):
                     owner_id=junk,  # type: ignore[arg-type]
                 )
         lead = w.desk.create("admin", "q", contact_name="王磊", phone="13800138000", owner_id="u1")
-        with pytest.raises(AlreadyClaimed):
+        assert lead.owner_id == "u1"
+        with pytest.raises(NotFound):  # handed straight to u1, it never waited: c1 learns nothing
             w.desk.claim("c1", lead.id)

@@ -25,7 +25,7 @@ _CONTACT = ("contact_name", "company", "phone", "email", "wechat")
 @attrs.frozen(kw_only=True)
 class Edit(ScoredCommand):
     """Change a lead's details: only the fields given change; a custom field set to None is
-    removed. Editing to the same values writes nothing."""
+    removed, unless it is required. Editing to the same values writes nothing."""
 
     action: ClassVar[Action] = Action.EDIT
     fields: Mapping[str, object]
@@ -38,14 +38,21 @@ class Edit(ScoredCommand):
         lead = s.lead
         current = {name: getattr(lead, name) for name in self.fields if hasattr(lead, name)}
         customs = self.custom_fields
+        values: Mapping[str, object] | None = customs
+        if isinstance(customs, Mapping):
+            declared = self.setup.custom_fields.fields
+            # None removes a field; for a required one validation refuses it ("is required").
+            values = {
+                k: v
+                for k, v in customs.items()
+                if v is not None or (k in declared and declared[k].required)
+            }
         clean = clean_lead_fields(
             self.fields,
             rules=self.setup.rules,
             pool=s.pool,
             custom_fields=self.setup.custom_fields,
-            custom_values=None
-            if customs is None
-            else {k: v for k, v in customs.items() if v is not None},
+            custom_values=values,
             current={**{n: getattr(lead, n) for n in _CONTACT}, **current},
         )
         stage = clean.get("stage")

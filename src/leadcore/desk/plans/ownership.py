@@ -7,18 +7,29 @@ from typing import ClassVar
 
 import attrs
 
+from leadcore import checks
 from leadcore.errors import AlreadyClaimed, FieldProblem, NotFound, ValidationError
 from leadcore.lifecycle import step
 from leadcore.model import Action, FollowUp, Lead
+from leadcore.org import DepartmentDirectory
 from leadcore.policy import ClaimFacts, OwnerFacts, owner_problem
 from leadcore.records import OwnershipChange
 
 from ..outcome import Outcome, RecordWrite, SaveFollowUp
 from ..reads import Reads, Subject
+from ..setup import Setup
 from .closing import Move
 from .common import LeadCommand, received
 
-__all__ = ["Assign", "ChangeOwner", "Claim", "GiveBack", "HandOverFacts", "require_owner"]
+__all__ = [
+    "Assign",
+    "ChangeOwner",
+    "Claim",
+    "GiveBack",
+    "HandOverFacts",
+    "require_department",
+    "require_owner",
+]
 
 
 @attrs.frozen(slots=True)
@@ -39,6 +50,23 @@ def require_owner(user_id: str, facts: OwnerFacts, subject: Subject) -> None:
         raise ValidationError([FieldProblem("owner_id", refusal)])
 
 
+def require_department(setup: Setup, department_id: object) -> None:
+    """Refuse (``ValidationError`` on ``department_id``) a department that is not an id, or
+    that the org directory does not know when it can tell (a ``DepartmentDirectory`` such as
+    ``OrgChart``). None is fine: the new owner's own department is taken."""
+    if department_id is None:
+        return
+    department = checks.identifier(department_id, "department_id")
+    org = setup.org
+    if isinstance(org, DepartmentDirectory):
+        try:
+            org.department(department)
+        except NotFound:
+            raise ValidationError(
+                [FieldProblem("department_id", f"there is no department {department!r}")]
+            ) from None
+
+
 @attrs.frozen(kw_only=True)
 class Assign(LeadCommand):
     """Give an unassigned lead an owner (pool admins)."""
@@ -53,7 +81,9 @@ class Assign(LeadCommand):
         return HandOverFacts(subject, reads.owner_facts(self.owner_id, subject.pool))
 
     def decide(self, facts: HandOverFacts) -> None:
-        """The actor may assign; the owner may receive the lead."""
+        """The department is one the org knows; the actor may assign; the owner may receive
+        the lead."""
+        require_department(self.setup, self.department_id)
         self.require(facts.subject)
         require_owner(self.owner_id, facts.owner, facts.subject)
 
@@ -150,7 +180,9 @@ class ChangeOwner(LeadCommand):
         return HandOverFacts(subject, reads.owner_facts(self.owner_id, subject.pool), follow_ups)
 
     def decide(self, facts: HandOverFacts) -> None:
-        """The actor may change the owner; the new owner is someone else who may receive it."""
+        """The department is one the org knows; the actor may change the owner; the new owner
+        is someone else who may receive it."""
+        require_department(self.setup, self.department_id)
         self.require(facts.subject)
         if self.owner_id == facts.subject.lead.owner_id:
             raise ValidationError(

@@ -21,14 +21,17 @@ __all__ = ["AddCollaborators", "Follow", "RemoveCollaborators"]
 @attrs.frozen(kw_only=True)
 class AddCollaborators(SubjectCommand):
     """Add collaborators, each an existing active user other than the owner; ``role`` (one of
-    the policy's collaborator roles) gives them that role's extra rights."""
+    the policy's collaborator roles) gives them that role's extra rights. Without a role, those
+    who already collaborate keep the role they have. Adding who is already there, as they are,
+    writes nothing."""
 
     action: ClassVar[Action] = Action.MANAGE_COLLABORATORS
     user_ids: object
     role: object = None
 
     def plan(self, facts: Subject) -> Outcome[Lead]:
-        """The lead with the collaborators (and their role) added."""
+        """The lead with the collaborators (and their role) added; nothing when that changes
+        nothing."""
         wanted = checks.identifiers(self.user_ids, "user_ids", allow_empty=False)
         problems = []
         known_roles = self.setup.policy.collaborator_role_names
@@ -51,52 +54,60 @@ class AddCollaborators(SubjectCommand):
             problems.append(FieldProblem("user_ids", f"{facts.lead.owner_id!r} owns the lead"))
         if problems:
             raise ValidationError(problems, subject="collaborators")
-        roles = dict(facts.lead.collaborator_roles)
-        for user_id in wanted:
-            if role is None:
-                roles.pop(user_id, None)
-            else:
-                roles[user_id] = role
+        lead = facts.lead
+        roles = dict(lead.collaborator_roles)
+        if role is not None:
+            roles.update(dict.fromkeys(wanted, role))
+        collaborators = lead.collaborators | wanted
+        if collaborators == lead.collaborators and roles == lead.collaborator_roles:
+            return Outcome(lead)
         done = facts.step(
             Action.MANAGE_COLLABORATORS,
-            changes={
-                "collaborators": facts.lead.collaborators | wanted,
-                "collaborator_roles": roles,
-            },
+            changes={"collaborators": collaborators, "collaborator_roles": roles},
         )
-        return Outcome.of_step(done, facts.lead.version)
+        return Outcome.of_step(done, lead.version)
 
 
 @attrs.frozen(kw_only=True)
 class RemoveCollaborators(SubjectCommand):
-    """Remove collaborators; their access to the lead ends at once."""
+    """Remove collaborators; their access to the lead ends at once. Naming only users who do
+    not collaborate on the lead writes nothing."""
 
     action: ClassVar[Action] = Action.MANAGE_COLLABORATORS
     user_ids: object
 
     def plan(self, facts: Subject) -> Outcome[Lead]:
-        """The lead without those collaborators (or their roles)."""
+        """The lead without those collaborators (or their roles); nothing when none of them
+        collaborates on it."""
         gone = checks.identifiers(self.user_ids, "user_ids", allow_empty=False)
-        roles = {u: r for u, r in facts.lead.collaborator_roles.items() if u not in gone}
+        lead = facts.lead
+        roles = {u: r for u, r in lead.collaborator_roles.items() if u not in gone}
+        collaborators = lead.collaborators - gone
+        if collaborators == lead.collaborators and roles == lead.collaborator_roles:
+            return Outcome(lead)
         done = facts.step(
             Action.MANAGE_COLLABORATORS,
-            changes={"collaborators": facts.lead.collaborators - gone, "collaborator_roles": roles},
+            changes={"collaborators": collaborators, "collaborator_roles": roles},
         )
-        return Outcome.of_step(done, facts.lead.version)
+        return Outcome.of_step(done, lead.version)
 
 
 @attrs.frozen(kw_only=True)
 class Follow(SubjectCommand):
     """Start (``on``) or stop watching a lead. Following shows the lead in "leads I follow"
-    while the actor may see it; it gives no access of its own."""
+    while the actor may see it; it gives no access of its own. Following a lead one already
+    follows, or unfollowing one one does not, writes nothing."""
 
     action: ClassVar[Action] = Action.FOLLOW
     on: bool = True
 
     def plan(self, facts: Subject) -> Outcome[Lead]:
-        """The lead with the actor added to or removed from its followers."""
+        """The lead with the actor added to or removed from its followers; nothing when that
+        changes nothing."""
         me = frozenset({facts.actor.id})
         followers = facts.lead.followers | me if self.on else facts.lead.followers - me
+        if followers == facts.lead.followers:
+            return Outcome(facts.lead)
         done = facts.step(
             Action.FOLLOW,
             changes={"followers": followers, "updated_at": facts.lead.updated_at},
