@@ -21,6 +21,7 @@ from typing import Any, Final, TypeAlias
 import attrs
 
 from leadcore import checks
+from leadcore.custom_fields import MAX_NUMBER_DIGITS
 from leadcore.dedup import DedupKey
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
@@ -51,10 +52,10 @@ _NO_FIELDS: Final[Mapping[str, FieldValue]] = MappingProxyType({})
 
 _SCALARS: Final = (str, int, float, Decimal, bool, date, datetime, Money)
 
-MAX_DIGITS: Final = 100
+MAX_DIGITS: Final = MAX_NUMBER_DIGITS
 """The most digits a number written into a target field may have before the decimal point,
-and a decimal after it. Far more than any amount, count or code needs, and it keeps every value
-printable and storable as text (Python will not even print an int of over 4300 digits)."""
+and a decimal after it: the custom fields' limit, far more than any amount, count or code
+needs, which keeps every value printable and storable as text."""
 
 
 def check_value(value: object) -> str | None:
