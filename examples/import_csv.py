@@ -3,7 +3,9 @@
 Run it with ``python examples/import_csv.py``. The CSV holds clean rows, duplicates spelled
 differently (a phone with +86 and dashes, a company with its region in brackets, an email in
 capitals) and rows that cannot be imported (an invalid phone, a bad date, an empty line). Every
-row is accounted for: created, duplicate (of which lead, by which key) or rejected (why).
+row is accounted for: created, duplicate (of which lead, by which key) or rejected (why); a
+row of a chunk the host's customer directory failed in would be reported failed, to import
+again (this example's in-memory directory never fails).
 """
 
 from __future__ import annotations

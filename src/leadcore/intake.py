@@ -11,7 +11,7 @@ standard channel; text may hold no control characters or broken Unicode.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
@@ -126,6 +126,20 @@ def clean_match_fields(fields: Mapping[str, Any], *, rules: LeadRules) -> dict[s
     """``fields`` cleaned as :func:`clean_lead_fields` cleans them for a new lead (every bad
     one reported at once in a ``ValidationError``), but nothing is required and a source is
     any text (no pool's options apply): the details a customer is looked up by."""
+    clean, problems = _clean_each(
+        fields,
+        lambda name, value: _text(value) if name == "source" else _clean_one(name, value, rules),
+    )
+    if problems:
+        raise ValidationError(problems, subject="customer lookup")
+    return clean
+
+
+def _clean_each(
+    fields: Mapping[str, Any], clean_one: Callable[[str, Any], Any]
+) -> tuple[dict[str, Any], list[FieldProblem]]:
+    """Each field of ``fields`` cleaned by ``clean_one`` (which raises ValueError with a
+    reason), and a problem for each unknown or bad one."""
     problems: list[FieldProblem] = []
     clean: dict[str, Any] = {}
     for name, value in fields.items():
@@ -134,12 +148,10 @@ def clean_match_fields(fields: Mapping[str, Any], *, rules: LeadRules) -> dict[s
             problems.append(FieldProblem(name, f"is not a lead field that can be set ({known})"))
             continue
         try:
-            clean[name] = _text(value) if name == "source" else _clean_one(name, value, rules)
+            clean[name] = clean_one(name, value)
         except ValueError as e:
             problems.append(FieldProblem(name, str(e)))
-    if problems:
-        raise ValidationError(problems, subject="customer lookup")
-    return clean
+    return clean, problems
 
 
 def _clean_one(name: str, value: Any, rules: LeadRules, pool: Pool | None = None) -> Any:
@@ -224,17 +236,7 @@ def clean_lead_fields(
     For an edit, pass the lead's ``current`` values: requirements are then checked on the
     result of the change and custom fields are validated as a partial update.
     """
-    problems: list[FieldProblem] = []
-    clean: dict[str, Any] = {}
-    for name, value in fields.items():
-        if name not in EDITABLE_FIELDS:
-            known = ", ".join(sorted(EDITABLE_FIELDS))
-            problems.append(FieldProblem(name, f"is not a lead field that can be set ({known})"))
-            continue
-        try:
-            clean[name] = _clean_one(name, value, rules, pool)
-        except ValueError as e:
-            problems.append(FieldProblem(name, str(e)))
+    clean, problems = _clean_each(fields, lambda name, value: _clean_one(name, value, rules, pool))
     merged = {**(current or {}), **clean}
     for name in rules.required:
         if not merged.get(name):
