@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadcore import ConfigError, FollowUpMethod, ValidationError
+from leadcore import ConfigError, FollowUpMethod, SlaPolicy, ValidationError
 from leadcore.cadence import (
     Cadence,
     CadencePlan,
@@ -303,3 +303,96 @@ def test_a_plan_key_given_twice_apart_from_spaces_is_refused(table: str) -> None
     with pytest.raises(ValidationError, match="given twice") as caught:
         CadencePlan(**{table: {key: "FREQ=DAILY", f"{key} ": "FREQ=WEEKLY"}})  # type: ignore[arg-type]
     assert caught.value.fields == (f"{table}.{key} ",)
+
+
+# --- messages and paths name what is wrong ----------------------------------------------------
+
+
+def test_an_ordinal_weekday_range_is_named_at_its_by_day_item() -> None:
+    with pytest.raises(ConfigError, match="numbers more than one weekday") as caught:
+        Cadence.from_dict({"freq": "monthly", "by_day": ["1mon-fri"]})
+    assert caught.value.path == "$.by_day[0]"
+    with pytest.raises(ConfigError, match="only monthly or yearly") as weekly:
+        Cadence.from_dict({"freq": "weekly", "by_day": ["mon", "2tue"]})
+    assert weekly.value.path == "$.by_day[1]"
+    with pytest.raises(ConfigError, match=r"1\.\.5") as sixth:
+        Cadence.from_dict({"freq": "monthly", "by_day": ["6mo"]})
+    assert sixth.value.path == "$.by_day[0]"
+    numbered = Cadence.from_dict({"freq": "monthly", "by_day": ["-1fri", "+2 tue", "1MO"]})
+    assert numbered.rrule == "FREQ=MONTHLY;BYDAY=1MO,2TU,-1FR"
+
+
+def test_a_rule_part_problem_from_structured_fields_names_that_field() -> None:
+    with pytest.raises(ConfigError, match="INTERVAL") as interval:
+        Cadence.from_dict({"freq": "weekly", "interval": 1000})
+    assert interval.value.path == "$.interval"
+    with pytest.raises(ConfigError, match="BYMONTHDAY") as month_day:
+        Cadence.from_dict({"freq": "monthly", "by_month_day": [32]})
+    assert month_day.value.path == "$.by_month_day"
+    with pytest.raises(ConfigError) as nested:
+        CadencePlan.from_dict({"default": {"freq": "yearly", "interval": 11}})
+    assert nested.value.path == "$.default.interval"
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: Cadence.monthly([1, 15]), "month_days[0]"),  # type: ignore[arg-type]
+        (lambda: Cadence.monthly("1"), "month_days[0]"),  # type: ignore[arg-type]
+        (lambda: Cadence.monthly(1, 1.5), "month_days[1]"),  # type: ignore[arg-type]
+        (lambda: Cadence.monthly(True), "month_days[0]"),
+        (lambda: Cadence.monthly(0), "month_days[0]"),
+        (lambda: Cadence.monthly(32), "month_days[0]"),
+        (lambda: Cadence.monthly(1, interval=121), "interval"),
+        (lambda: Cadence.monthly(1, interval="2"), "interval"),  # type: ignore[arg-type]
+        (lambda: Cadence.weekly("mon", interval=1.5), "interval"),  # type: ignore[arg-type]
+        (lambda: Cadence.weekly("mon", interval="2"), "interval"),  # type: ignore[arg-type]
+        (lambda: Cadence.weekly("mon", interval=True), "interval"),
+        (lambda: Cadence.weekly("mon", interval=0), "interval"),
+        (lambda: Cadence.weekly("mon", interval=523), "interval"),
+    ],
+)
+def test_weekly_and_monthly_name_the_bad_argument(make: object, field: str) -> None:
+    assert callable(make)
+    with pytest.raises(ValidationError) as caught:
+        make()
+    assert caught.value.fields == (field,)
+
+
+def test_weekly_and_monthly_still_build_their_rules() -> None:
+    assert Cadence.monthly(1, -1, interval=2).rrule == "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=-1,1"
+    assert Cadence.weekly("mon", interval=522).rrule == "FREQ=WEEKLY;INTERVAL=522;BYDAY=MO"
+    assert Cadence.weekly("thu", interval=1).rrule == "FREQ=WEEKLY;BYDAY=TH"
+
+
+def test_a_mapping_with_a_key_that_is_not_text_says_so() -> None:
+    with pytest.raises(ValidationError, match=r"has the key 1 \(int\)") as plan:
+        CadencePlan(by_grade={1: "FREQ=DAILY"})  # type: ignore[dict-item]
+    assert plan.value.fields == ("by_grade",)
+    with pytest.raises(ConfigError, match=r"has the key 1 \(int\)") as loaded:
+        Cadence.from_dict({1: "FREQ=DAILY"})
+    assert loaded.value.path == "$"
+
+
+def test_a_rule_that_fires_only_from_some_follow_ups_is_taken() -> None:
+    # Every other year on 29 February fires from even years, never from odd ones.
+    leap = Cadence("FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29")
+    assert leap.next_due(datetime(2024, 3, 1, tzinfo=UTC)) == datetime(2028, 2, 29, tzinfo=UTC)
+    assert leap.next_due(datetime(2024, 1, 1, tzinfo=UTC)) == datetime(2024, 2, 29, tzinfo=UTC)
+    with pytest.raises(ConfigError, match="never comes round after"):
+        leap.next_due(datetime(2025, 3, 1, tzinfo=UTC))
+    june = Cadence("FREQ=WEEKLY;INTERVAL=52;BYMONTH=6")
+    assert june.next_due(datetime(2026, 6, 1, 9, tzinfo=UTC)) > datetime(2026, 6, 1, 9, tzinfo=UTC)
+    with pytest.raises(ValidationError, match="never comes round"):
+        Cadence("FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYDAY=MO;BYSETPOS=6")  # at most 5 Mondays
+
+
+def test_an_sla_condition_with_days_null_names_days() -> None:
+    text = '{"rules": [{"name": "r", "action": "recycle", "when": {"since": "created", "days": null}}]}'
+    with pytest.raises(ConfigError, match="number of days") as caught:
+        SlaPolicy.from_json(text)
+    assert caught.value.path == "$.rules[0].when.days"
+    hours = text.replace('"days"', '"hours"')
+    with pytest.raises(ConfigError, match="number of hours") as by_hours:
+        SlaPolicy.from_json(hours)
+    assert by_hours.value.path == "$.rules[0].when.hours"

@@ -12,6 +12,7 @@ import pytest
 
 from leadcore import ConfigError, ValidationError
 from leadcore.cadence import (
+    MAX_HOURS,
     Span,
     Weekday,
     WorkingCalendar,
@@ -351,3 +352,49 @@ def test_a_nested_calendar_is_named_under_its_parent(tmp_path: Path) -> None:
     path = tmp_path / "missing.toml"
     with pytest.raises(ConfigError):
         SlaClock.from_toml(path)
+
+
+# --- messages and limits say what is true -------------------------------------------------------
+
+
+def test_a_weekly_key_that_is_not_text_is_named_as_the_problem() -> None:
+    with pytest.raises(ValidationError, match=r"has the key 1 \(int\); its keys must be text") as e:
+        WorkingCalendar({1: ["09:00-18:00"]})  # type: ignore[dict-item]
+    assert e.value.fields == ("weekly",)
+    assert "not dict" not in str(e.value)
+    with pytest.raises(ValidationError, match="not list"):
+        WorkingCalendar(["09:00-18:00"])  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"has the key 1 \(int\)") as loaded:
+        WorkingCalendar.from_dict({1: {"mon": ["09:00-18:00"]}})
+    assert loaded.value.path == "$"
+    assert WorkingCalendar({Weekday.MON: ["09:00-18:00"]}).is_working_day(date(2026, 3, 2))
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(2026, 9, 25, 9, tzinfo=UTC),
+        datetime(2026, 1, 1, tzinfo=UTC),
+        datetime(2096, 2, 29, 23, 59, 59, tzinfo=UTC),  # 100 years on has no 29 February
+        datetime(2051, 3, 1, 23, 30, tzinfo=UTC),  # the century has 24 leap days, not 25
+        datetime(9000, 6, 30, 12, tzinfo=UTC),
+    ],
+)
+def test_max_hours_round_the_clock_fit_from_any_start(start: datetime) -> None:
+    assert add_business_hours(start, MAX_HOURS, WorkingCalendar.always()) == start + timedelta(
+        hours=MAX_HOURS
+    )
+    with pytest.raises(ValidationError) as caught:
+        add_business_hours(start, MAX_HOURS + 1, WorkingCalendar.always())
+    assert caught.value.fields == ("hours",)
+
+
+def test_max_hours_fit_across_a_skipped_day_and_big_offset_changes() -> None:
+    for key, start in (
+        ("Pacific/Apia", datetime(1950, 1, 1, 23, tzinfo=UTC)),  # skips 30 December 2011
+        ("Asia/Shanghai", datetime(1900, 1, 1, 23, tzinfo=UTC)),
+        ("America/St_Johns", datetime(1920, 5, 1, 22, tzinfo=UTC)),
+    ):
+        found = add_business_hours(start, MAX_HOURS, WorkingCalendar.always(key))
+        assert found == start + timedelta(hours=MAX_HOURS)
+    assert MAX_HOURS == 100 * 365 * 24

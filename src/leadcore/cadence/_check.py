@@ -30,8 +30,9 @@ __all__ = [
 HORIZON_YEARS: Final = 100
 """How far the calendar arithmetic looks: a deadline or a span past this many years is refused."""
 
-MAX_HOURS: Final = HORIZON_YEARS * 8766
-"""The most hours any deadline may add (100 years of round-the-clock hours)."""
+MAX_HOURS: Final = HORIZON_YEARS * 365 * 24
+"""The most hours any deadline may add: 876,000, round-the-clock hours of 100 years of 365
+days, so that they fit within the 100-year horizon from any start, leap days or not."""
 
 _US_PER_HOUR: Final = 3_600_000_000
 
@@ -79,9 +80,17 @@ class Problems:
 
 
 def text_keyed(value: object, field: str, what: str) -> Mapping[str, object]:
-    """``value`` as a mapping with text keys, or a ``ValidationError`` naming ``field``."""
-    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+    """``value`` as a mapping with text keys, or a ``ValidationError`` naming ``field``: it
+    says whether the value is not a mapping or which key is not text."""
+    if not isinstance(value, Mapping):
         fail(field, f"must be a table (mapping) of {what}, not {type(value).__name__}")
+    for key in value:
+        if not isinstance(key, str):
+            fail(
+                field,
+                f"has the key {key!r} ({type(key).__name__}); its keys must be text, "
+                f"as in a table of {what}",
+            )
     return value
 
 

@@ -25,8 +25,11 @@ def read_attrs(cls: type[A], data: object, path: str, *, what: str) -> A:
     every problem is collected and named under ``path`` (``""`` at the root)."""
     if isinstance(data, cls):
         return data
-    if not isinstance(data, Mapping) or not all(isinstance(k, str) for k in data):
+    if not isinstance(data, Mapping):
         fail(path, f"must be a table of {what} settings, not {type(data).__name__}")
+    for key in data:
+        if not isinstance(key, str):
+            fail(path, f"has the key {key!r} ({type(key).__name__}); setting names are text")
     fields = {a.name: a for a in attrs.fields(cls) if a.init}
     problems = Problems(what)
     kwargs: dict[str, Any] = {}

@@ -39,7 +39,9 @@ def add_business_hours(
     Counting begins at ``start`` if it is working time, else at the next working moment; a
     deadline that uses up a day's last working hour lands at the end of that span (18:00),
     not at the next opening. Zero hours is ``start`` itself. ``hours`` is a number (or a
-    ``timedelta``), finite, not negative and at most 100 years' worth.
+    ``timedelta``), finite, not negative and at most ``MAX_HOURS`` (876,000: 100 years of
+    365 days, round the clock); the deadline must fall within 100 years of ``start``, so on a
+    calendar with fewer hours fewer of them fit.
     """
     instant = aware(start, "start")
     remaining = to_microseconds(hours, "hours")

@@ -3,6 +3,7 @@ recurrence rule (``FREQ=WEEKLY;BYDAY=MO,TH``) or a fixed gap (every 3 days, ever
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from typing import Any, Final
@@ -14,10 +15,11 @@ from leadcore.cadence._check import Problems, aware, fail, join
 from leadcore.cadence._reading import Loadable, read_attrs
 from leadcore.cadence.calendar import WorkingCalendar
 from leadcore.cadence.days import Weekday, parse_days
-from leadcore.cadence.rrules import FREQUENCIES, Recurrence, parse_rrule
+from leadcore.cadence.rrules import FREQUENCIES, MAX_INTERVAL, Recurrence, parse_rrule
 from leadcore.cadence.spans import parse_time
 from leadcore.cadence.zones import check_zone, local_wall, to_utc, zone
-from leadcore.errors import ConfigError, ValidationError
+from leadcore.checks import whole
+from leadcore.errors import ConfigError, FieldProblem, ValidationError
 
 __all__ = ["Cadence", "Every", "read_cadence"]
 
@@ -145,10 +147,11 @@ class Cadence(Loadable):
         label: str | None = None,
     ) -> Cadence:
         """On the given weekdays (``Cadence.weekly("mon", "thu")``), every ``interval``
-        weeks, at ``at`` (else at the follow-up's time of day)."""
+        weeks (a whole number 1..522), at ``at`` (else at the follow-up's time of day)."""
+        step = _interval(interval, "WEEKLY")
         chosen = parse_days(days, "days") if days else None
         codes = "" if chosen is None else ",".join(d.code for d in Weekday if d in chosen)
-        rule = "FREQ=WEEKLY" + (f";INTERVAL={interval}" if interval != 1 else "")
+        rule = "FREQ=WEEKLY" + (f";INTERVAL={step}" if step != 1 else "")
         return cls(rule + (f";BYDAY={codes}" if codes else "") + _at(at), label=label)
 
     @classmethod
@@ -159,11 +162,14 @@ class Cadence(Loadable):
         at: time | str | None = None,
         label: str | None = None,
     ) -> Cadence:
-        """On the given days of the month (``Cadence.monthly(1, 15)``; ``-1`` is the last
-        day), every ``interval`` months, at ``at``."""
-        rule = "FREQ=MONTHLY" + (f";INTERVAL={interval}" if interval != 1 else "")
-        if month_days:
-            rule += ";BYMONTHDAY=" + ",".join(str(d) for d in month_days)
+        """On the given days of the month (``Cadence.monthly(1, 15)``, each a whole number
+        1..31 or -31..-1, ``-1`` being the last day), every ``interval`` months (1..120), at
+        ``at``."""
+        step = _interval(interval, "MONTHLY")
+        checked = [_month_day(day, f"month_days[{i}]") for i, day in enumerate(month_days)]
+        rule = "FREQ=MONTHLY" + (f";INTERVAL={step}" if step != 1 else "")
+        if checked:
+            rule += ";BYMONTHDAY=" + ",".join(str(d) for d in checked)
         return cls(rule + _at(at), label=label)
 
     def next_due(
@@ -225,6 +231,24 @@ class Cadence(Loadable):
         return f"every {self.every}" if self.every is not None else str(self.rrule)
 
 
+def _interval(value: object, freq: str) -> int:
+    top = MAX_INTERVAL[FREQUENCIES[freq]]
+    return whole(value, "interval", least=1, most=top)
+
+
+def _month_day(value: object, field: str) -> int:
+    if isinstance(value, list | tuple | set | frozenset | range):
+        fail(
+            field,
+            f"must be a day of the month, not a {type(value).__name__}; give the days one by "
+            "one, as in Cadence.monthly(1, 15)",
+        )
+    day = whole(value, field, least=-31, most=31)
+    if day == 0:
+        fail(field, "must not be 0 (1 is the first day of the month, -1 the last)")
+    return day
+
+
 def _at(at: time | str | None) -> str:
     if at is None:
         return ""
@@ -246,26 +270,32 @@ _STRUCTURED: Final = {
     "wkst": "WKST",
 }
 _KEYS: Final = ("rrule", "every", "label", "at", *_STRUCTURED)
+_FIELD_OF_PART: Final = {name: key for key, name in _STRUCTURED.items()}
+_PART_PROBLEM: Final = re.compile(r"([A-Z]+): ")
+_NUMBERED_DAY: Final = re.compile(r"([+-]?\d{1,3})\s*(\S.*)")
+_NUMBERED_TOP: Final = {"MONTHLY": 5, "YEARLY": 53}
 
 
 def _structured_rule(table: Mapping[str, object], path: str) -> str:
     """RRULE text from structured fields (``freq = "weekly"``, ``by_day = ["mon", "thu"]``)."""
     problems = Problems("cadence")
     pieces: list[str] = []
+    given = table.get("freq")
+    freq = given.strip().upper() if isinstance(given, str) else None
     for key, name in _STRUCTURED.items():
         if key not in table:
             continue
         value = table[key]
         field = join(path, key)
         try:
-            pieces.append(f"{name}={_structured_value(key, value, field)}")
+            pieces.append(f"{name}={_structured_value(key, value, field, freq)}")
         except ValidationError as e:
             problems.found.extend(e.problems)
     problems.raise_if_any()
     return ";".join(pieces)
 
 
-def _structured_value(key: str, value: object, field: str) -> str:
+def _structured_value(key: str, value: object, field: str, freq: str | None) -> str:
     if key == "freq":
         if not isinstance(value, str) or value.strip().upper() not in FREQUENCIES:
             fail(field, f"must be one of: {', '.join(f.lower() for f in FREQUENCIES)}")
@@ -279,17 +309,7 @@ def _structured_value(key: str, value: object, field: str) -> str:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list | tuple) or not items:
             fail(field, "must be weekdays like ['mon', 'thu'] (or '1mo', '-1fr' in monthly rules)")
-        codes: list[str] = []
-        for i, item in enumerate(items):
-            if not isinstance(item, str):
-                fail(f"{field}[{i}]", f"must be a weekday like 'mon', not {item!r}")
-            text = item.strip()
-            digits = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            if digits and digits == text[: len(digits)] and len(digits) < len(text):
-                day = parse_days(text[len(digits) :], f"{field}[{i}]")
-                codes.extend(f"{digits}{d.code}" for d in Weekday if d in day)
-            else:
-                codes.extend(d.code for d in Weekday if d in parse_days(text, f"{field}[{i}]"))
+        codes = [_structured_day(item, f"{field}[{i}]", freq) for i, item in enumerate(items)]
         return ",".join(codes)
     numbers = [value] if isinstance(value, int) and not isinstance(value, bool) else value
     if not isinstance(numbers, list | tuple) or not numbers:
@@ -300,6 +320,41 @@ def _structured_value(key: str, value: object, field: str) -> str:
     if key == "interval" and len(numbers) != 1:
         fail(field, "must be one whole number")
     return ",".join(str(n) for n in numbers)
+
+
+def _structured_day(item: object, field: str, freq: str | None) -> str:
+    """BYDAY codes for one ``by_day`` item: weekdays (``"mon"``, ``"mon-fri"``) or one
+    numbered weekday (``"1mon"``, the first Monday; ``"-1fri"``, the last Friday)."""
+    if not isinstance(item, str):
+        fail(field, f"must be a weekday like 'mon', not {item!r}")
+    text = item.strip()
+    numbered = _NUMBERED_DAY.fullmatch(text)
+    if numbered is None:
+        return ",".join(d.code for d in Weekday if d in parse_days(text, field))
+    days = parse_days(numbered.group(2), field)
+    if len(days) != 1:
+        fail(
+            field,
+            f"{item!r} numbers more than one weekday; number one day, e.g. '1mon' (the first "
+            "Monday) or '-1fri' (the last Friday)",
+        )
+    if freq in FREQUENCIES and freq not in _NUMBERED_TOP:
+        fail(field, f"{item!r} numbers a weekday, which only monthly or yearly rules do")
+    ordinal = int(numbered.group(1))
+    top = _NUMBERED_TOP.get(freq or "", 53)
+    if ordinal == 0 or abs(ordinal) > top:
+        fail(field, f"{item!r} must number the weekday 1..{top} or -{top}..-1")
+    return f"{ordinal}{next(iter(days)).code}"
+
+
+def _structured_field(value: Mapping[str, object], problem: FieldProblem) -> str:
+    """Where a problem of the rule built from structured fields belongs: the field its rule
+    part came from (``INTERVAL: ...`` is ``interval``), else the table itself."""
+    if problem.field != "rrule":
+        return problem.field
+    part = _PART_PROBLEM.match(problem.reason)
+    key = _FIELD_OF_PART.get(part.group(1), "") if part is not None else ""
+    return key if key in value else ""
 
 
 def read_cadence(value: object, path: str) -> Cadence:
@@ -317,8 +372,11 @@ def read_cadence(value: object, path: str) -> Cadence:
             raise ValidationError(
                 [attrs.evolve(p, field=path or p.field) for p in e.problems], subject="cadence"
             ) from None
-    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+    if not isinstance(value, Mapping):
         fail(path, f"must be RRULE text or a table of cadence settings, not {type(value).__name__}")
+    for key in value:
+        if not isinstance(key, str):
+            fail(path, f"has the key {key!r} ({type(key).__name__}); setting names are text")
     problems = Problems("cadence")
     for key in value:
         if key not in _KEYS:
@@ -350,8 +408,13 @@ def read_cadence(value: object, path: str) -> Cadence:
             fields["rrule"] = rule
         return Cadence(**fields)
     except ValidationError as e:
-        rename = {} if "rrule" in value or "every" in value else {"rrule": ""}
+        from_fields = "rrule" not in value and "every" not in value
         raise ValidationError(
-            [attrs.evolve(p, field=join(path, rename.get(p.field, p.field))) for p in e.problems],
+            [
+                attrs.evolve(
+                    p, field=join(path, _structured_field(value, p) if from_fields else p.field)
+                )
+                for p in e.problems
+            ],
             subject="cadence",
         ) from None

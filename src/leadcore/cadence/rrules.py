@@ -15,7 +15,7 @@ from dateutil import rrule as _rr
 
 from leadcore.cadence._check import Problems, fail
 
-__all__ = ["FREQUENCIES", "Frequency", "Recurrence", "parse_rrule"]
+__all__ = ["FREQUENCIES", "MAX_INTERVAL", "Frequency", "Recurrence", "parse_rrule"]
 
 Frequency = Literal[0, 1, 2, 3, 4, 5, 6]
 """``dateutil.rrule``'s frequency constants (YEARLY 0 … SECONDLY 6)."""
@@ -27,13 +27,14 @@ FREQUENCIES: Final[dict[str, Frequency]] = {
     "DAILY": _rr.DAILY,
     "HOURLY": _rr.HOURLY,
 }
-_MAX_INTERVAL: Final = {
+MAX_INTERVAL: Final[dict[Frequency, int]] = {
     _rr.YEARLY: 10,
     _rr.MONTHLY: 120,
     _rr.WEEKLY: 522,
     _rr.DAILY: 3653,
     _rr.HOURLY: 87_660,
 }
+"""The largest INTERVAL of each frequency: a cadence comes round at least once in 10 years."""
 _ORDER: Final = (
     "FREQ",
     "INTERVAL",
@@ -64,6 +65,7 @@ _NUMBERS: Final = {  # name: (lowest, highest, zero allowed)
 }
 _DAYS: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _WEEKDAYS: Final = (_rr.MO, _rr.TU, _rr.WE, _rr.TH, _rr.FR, _rr.SA, _rr.SU)
+# Late, so that the search for a rule that never fires stops soon, at year 9999.
 _PROBE_START: Final = datetime(9979, 1, 1)
 _PROBE_YEARS: Final = 20
 _ERA: Final = 400  # the Gregorian calendar repeats every 400 years, weekdays included
@@ -160,7 +162,9 @@ def parse_rrule(text: object, field: str) -> Recurrence:
     BYHOUR, BYMINUTE, BYSECOND, BYSETPOS and WKST may follow. COUNT, UNTIL and DTSTART are
     refused (the follow-up is the start, and every follow-up starts the cadence again), and
     so are rules that never come round: a DAILY or HOURLY rule with INTERVAL above 1 cannot
-    also pick days, nor a MONTHLY one pick months, and a rule must fire within 20 years.
+    also pick days, nor a MONTHLY one pick months, and a rule must fire within 20 years of
+    some follow-up (``FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29`` does, from an even
+    year).
     BYHOUR=10 means 10:00:00 (unset minutes and seconds are 0, not the follow-up's).
     """
     if not isinstance(text, str) or not text.strip():
@@ -187,10 +191,10 @@ def parse_rrule(text: object, field: str) -> Recurrence:
             interval = int(parts["INTERVAL"])
         except ValueError:
             fail(field, f"INTERVAL: {parts['INTERVAL']!r} is not a whole number")
-        if not 1 <= interval <= _MAX_INTERVAL[freq]:
+        if not 1 <= interval <= MAX_INTERVAL[freq]:
             fail(
                 field,
-                f"INTERVAL: {interval} must be 1..{_MAX_INTERVAL[freq]} for FREQ={parts['FREQ']} "
+                f"INTERVAL: {interval} must be 1..{MAX_INTERVAL[freq]} for FREQ={parts['FREQ']} "
                 "(a cadence comes round at least once in 10 years)",
             )
     numbers = {name: _numbers(name, parts[name], field) for name in _NUMBERS if name in parts}
@@ -256,9 +260,17 @@ def _check_reachable(
 
 
 def _probe(recurrence: Recurrence, field: str) -> None:
-    """Refuse a rule that does not fire within 20 years (searching that far is bounded)."""
+    """Refuse a rule whose BY... parts pick no moment within 20 years (the search is bounded).
+
+    INTERVAL is left out of the search: whatever moment the parts pick, a follow-up at the
+    start of its year, month or week (as FREQ says) has the steps begin there, so the rule
+    fires from it. ``FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29`` is taken (it fires
+    from even years); a follow-up whose steps miss every moment is reported by
+    :meth:`Cadence.next_due`.
+    """
+    options = dict(recurrence.options, interval=1)
     try:
-        rule = _rr.rrule(recurrence.freq, dtstart=_PROBE_START, **recurrence.options)
+        rule = _rr.rrule(recurrence.freq, dtstart=_PROBE_START, **options)
         found = rule.after(_PROBE_START, inc=True)
     except (ValueError, TypeError, OverflowError) as e:
         fail(field, f"{recurrence.text} is not a rule dateutil can follow: {e}")

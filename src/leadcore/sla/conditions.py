@@ -284,8 +284,7 @@ def read_condition(value: object, path: str) -> Condition:
                 fail(join(path, combinator), e.problems[0].reason)
     try:
         if keys in ({"since", "hours"}, {"since", "days"}):
-            days = value.get("days")
-            hours = value.get("hours") if days is None else _days(days)
+            hours = _days(value["days"]) if "days" in keys else value["hours"]
             return Elapsed(value["since"], hours)
         if keys == {"field", "in"}:
             return FieldIn(value["field"], value["in"])
