@@ -25,7 +25,7 @@ from leadcore import (
     SQLiteStore,
     ValidationError,
 )
-from leadcore.checks import identifier, text_problem
+from leadcore.checks import MAX_ID, identifier, text_problem
 from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
 from leadcore.testing import EPOCH
 
@@ -92,10 +92,12 @@ def hostile_lead(lead_id: str, texts: list[str]) -> Lead:
 
 def hostile_pool(texts: list[str]) -> Pool:
     """A pool whose every named setting is taken from ``texts`` (those a pool accepts: no
-    control characters, not blank)."""
+    control characters, not blank; the id also by the id rule: no surrounding spaces, at most
+    ``MAX_ID`` characters)."""
     names = [t for t in texts if t.strip() and not text_problem(t)] or ["池"]
+    ids = [t for t in names if t == t.strip() and len(t) <= MAX_ID] or ["池"]
     return Pool(
-        id=names[0],
+        id=ids[0],
         name=names[-1],
         sla_policy=names[0],
         quota_policy=names[-1],

@@ -187,7 +187,9 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         )
 
     def delete(self, actor_id: str, lead_id: str, *, expected_version: int | None = None) -> None:
-        """Delete a lead and its follow-ups; the event keeps every field's last value."""
+        """Delete a lead and its follow-ups; the event keeps every field's last value. A lead
+        other leads are merged into is refused (``ValidationError`` on ``lead_id``): unmerge
+        them first."""
         self._run(Delete, actor_id=actor_id, lead_id=lead_id, expected_version=expected_version)
 
     def get(self, actor_id: str, lead_id: str, *, follow_merge: bool = False) -> Lead:

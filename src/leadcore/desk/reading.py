@@ -17,14 +17,14 @@ from leadcore.errors import (
     PermissionDenied,
     ValidationError,
 )
-from leadcore.events import Event, EventKind
+from leadcore.events import Event
 from leadcore.model import Action, FollowUp, Lead, LeadStatus, SourceChannel
 from leadcore.policy import POOL_ACTIONS, Decision
 from leadcore.query import LeadOrder, LeadQuery
 from leadcore.records import Grant
 from leadcore.scoring import Readiness, ReadinessSignal, Score
 
-from .plans.duplicates import survivor_of
+from .plans.duplicates import merged_into_it, survivor_of
 from .reads import Reads, Subject
 from .results import Page, PoolSummary
 from .views import View, base_query, decode_cursor, encode_cursor
@@ -68,27 +68,23 @@ def get_many(reads: Reads, actor_id: str, lead_ids: object) -> list[Lead]:
 
 
 def history(reads: Reads, actor_id: str, lead_id: str) -> list[Event]:
-    """The lead's audit trail, oldest first, with the trails of the leads merged into it
-    (while they stay merged): a merge moves the history onto the survivor."""
+    """The lead's audit trail, oldest first, with the trails of every lead merged into it
+    while they stay merged, through the whole chain (a lead merged into one that was merged
+    into this one too): a merge moves the history onto the survivor, as it moves the
+    follow-ups."""
     subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"))
-    events = reads.events_of(subject.lead.id)
-    merged = [
-        str(i) for e in events if e.kind is EventKind.MERGED for i in _as_list(e.data.get("merged"))
-    ]
-    still = [
-        lead.id
-        for lead in reads.uow.get_leads(merged).values()
-        if lead.merged_into == subject.lead.id
-    ]
-    if not still:
-        return events
-    found = {e.position: e for lead in still for e in reads.events_of(lead)}
-    found.update({e.position: e for e in events})
+    found: dict[int, Event] = {}
+    seen = {subject.lead.id}
+    todo = [subject.lead.id]
+    while todo:
+        current = todo.pop()
+        events = reads.events_of(current)
+        found.update((e.position, e) for e in events)
+        for lead in merged_into_it(reads, current, events):
+            if lead.id not in seen:
+                seen.add(lead.id)
+                todo.append(lead.id)
     return [found[p] for p in sorted(found)]
-
-
-def _as_list(value: object) -> list[object]:
-    return list(value) if isinstance(value, list | tuple) else []
 
 
 def follow_ups(reads: Reads, actor_id: str, lead_id: str) -> list[FollowUp]:

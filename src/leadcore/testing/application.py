@@ -26,6 +26,7 @@ from leadcore.testing.desk_intake import IntakeCase
 from leadcore.testing.desk_merging import MergingCase
 from leadcore.testing.desk_operations import OperationsCase
 from leadcore.testing.desk_peers import PeersCase
+from leadcore.testing.desk_pools import PoolsCase
 from leadcore.testing.desk_properties import PropertiesCase
 from leadcore.testing.desk_reactions import ReactionsCase
 from leadcore.testing.desk_scoring import ScoringCase
@@ -48,6 +49,7 @@ class DeskApplicationCase(
     SlaCase,
     FollowUpCase,
     PeersCase,
+    PoolsCase,
     ReactionsCase,
     EdgesCase,
 ):

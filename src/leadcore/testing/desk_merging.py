@@ -150,6 +150,66 @@ class MergingCase(DeskCase):
         with pytest.raises(ValidationError):
             world.desk.unmerge("carol", first)
 
+    def test_a_lead_others_are_merged_into_cannot_be_deleted_until_unmerged(self) -> None:
+        world = self.world()
+        desk = world.desk
+        first, second = self._pair(world)
+        desk.assign("carol", first, "bob")
+        desk.follow_up("bob", first, method="phone", content="called", result="ok")
+        desk.merge("carol", [first, second], survivor_id=second)
+        before = world.store.snapshot()
+        with pytest.raises(ValidationError, match=f"unmerge {first} first") as raised:
+            desk.delete("carol", second)
+        assert [p.field for p in raised.value.problems] == ["lead_id"]
+        assert world.store.snapshot() == before
+        desk.unmerge("carol", first)
+        assert [f.content for f in desk.follow_ups("carol", first)] == ["called"]
+        desk.delete("carol", second)
+        assert desk.get("carol", first).status is LeadStatus.FOLLOWING
+
+    def _chain(self, world: World) -> list[str]:
+        """L1 merged into L2, then L2 into L3, each followed up once by bob."""
+        ids = []
+        for i, name in enumerate("ABC"):
+            lead = world.desk.create("carol", "east", contact_name=name, phone=f"1380013800{i}")
+            world.desk.assign("carol", lead.id, "bob")
+            world.clock.advance(hours=1)
+            world.desk.follow_up(
+                "bob", lead.id, method="phone", content=f"call {name}", result="ok"
+            )
+            ids.append(lead.id)
+        world.desk.merge("carol", ids[:2], survivor_id=ids[1])
+        world.desk.merge("carol", ids[1:], survivor_id=ids[2])
+        return ids
+
+    def test_history_follows_the_whole_chain_of_merges(self) -> None:
+        world = self.world(Pool(id="east", name="东", admins={"carol"}))
+        first, second, third = self._chain(world)
+        contents = [f.content for f in world.desk.follow_ups("carol", third)]
+        assert contents == ["call A", "call B", "call C"]
+        history = world.desk.history("carol", third)
+        kinds = {(e.lead_id, e.kind) for e in history}
+        for lead_id in (first, second, third):
+            assert (lead_id, EventKind.LEAD_CREATED) in kinds
+            assert (lead_id, EventKind.FOLLOWED_UP) in kinds
+        positions = [e.position for e in history]
+        assert positions == sorted(set(positions))
+
+    def test_unmerge_inside_a_chain_says_which_merge_to_undo_first(self) -> None:
+        world = self.world(Pool(id="east", name="东", admins={"carol"}))
+        first, second, third = self._chain(world)
+        before = world.store.snapshot()
+        with pytest.raises(
+            ValidationError, match=f"{second!r} is merged into {third!r}; unmerge {second} first"
+        ):
+            world.desk.unmerge("carol", first)
+        assert world.store.snapshot() == before
+        world.desk.unmerge("carol", second)
+        assert world.desk.get("carol", second).merged_into is None
+        world.desk.unmerge("carol", first)
+        assert world.desk.get("carol", first).merged_into is None
+        assert [f.content for f in world.desk.follow_ups("carol", first)] == ["call A"]
+
     @_per_store
     @given(
         st.lists(

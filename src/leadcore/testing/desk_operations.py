@@ -386,7 +386,7 @@ class OperationsCase(DeskCase):
         assert {c.field for c in event.changes} == {"claim_enabled", "reminder_hours"}
         with pytest.raises(ValidationError) as caught:
             world.desk.update_pool("sysadmin", "east", colour="red", max_open_per_user=0)  # type: ignore[call-arg]
-        assert set(caught.value.fields) == {"colour"}
+        assert set(caught.value.fields) == {"colour", "max_open_per_user"}
         with pytest.raises(ValidationError, match="max_open_per_user"):
             world.desk.update_pool("sysadmin", "east", max_open_per_user=0)
         with pytest.raises(AlreadyExists):

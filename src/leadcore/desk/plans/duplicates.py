@@ -27,6 +27,7 @@ __all__ = [
     "duplicate_error",
     "find_matches",
     "flag_event",
+    "merged_into_it",
     "survivor_of",
 ]
 
@@ -76,6 +77,19 @@ def survivor_of(reads: Reads, lead: Lead) -> Lead:
             return lead
         lead, seen = found, seen + 1
     return lead
+
+
+def merged_into_it(reads: Reads, lead_id: str, events: Sequence[Event] | None = None) -> list[Lead]:
+    """The leads merged straight into ``lead_id`` that are still merged into it (by its
+    ``merged`` events, which are ``events`` when the caller has them), in id order."""
+    trail = reads.events_of(lead_id) if events is None else events
+    named: dict[str, None] = {}
+    for event in trail:
+        ids = event.data.get("merged") if event.kind is EventKind.MERGED else None
+        if isinstance(ids, list | tuple):
+            named.update(dict.fromkeys(str(i) for i in ids))
+    found = reads.uow.get_leads(list(named)).values() if named else ()
+    return sorted((lead for lead in found if lead.merged_into == lead_id), key=lambda x: x.id)
 
 
 @attrs.frozen(slots=True)

@@ -14,8 +14,9 @@ from leadcore.lifecycle import EVENT_OF, step
 from leadcore.model import Action, Lead
 
 from ..outcome import DeleteLead, Outcome
-from ..reads import Subject
-from .common import ScoredCommand, ScoredSubject, SubjectCommand, rescored_step
+from ..reads import Reads, Subject
+from .common import LeadCommand, ScoredCommand, ScoredSubject, rescored_step
+from .duplicates import merged_into_it
 
 __all__ = ["Delete", "Edit"]
 
@@ -84,21 +85,55 @@ class Edit(ScoredCommand):
         return Outcome.of_step(done, lead.version, *mql)
 
 
+@attrs.frozen(slots=True)
+class DeleteFacts:
+    """The lead to delete, and the leads still merged into it."""
+
+    subject: Subject
+    merged: tuple[str, ...]
+
+
 @attrs.frozen(kw_only=True)
-class Delete(SubjectCommand):
-    """Delete a lead and its follow-ups; the event keeps every field's last value."""
+class Delete(LeadCommand):
+    """Delete a lead and its follow-ups; the event keeps every field's last value. A lead
+    other leads are merged into is refused until those merges are undone (``unmerge``): the
+    merged leads and the follow-ups the merge moved onto it would be lost."""
 
     action: ClassVar[Action] = Action.DELETE
 
-    def plan(self, facts: Subject) -> Outcome[None]:
+    def load(self, reads: Reads) -> DeleteFacts:
+        """The subject and the ids of the leads merged into it."""
+        subject = self.subject(reads)
+        merged = tuple(lead.id for lead in merged_into_it(reads, subject.lead.id))
+        return DeleteFacts(subject, merged)
+
+    def decide(self, facts: DeleteFacts) -> None:
+        """See :meth:`LeadCommand.require`; no lead may still be merged into it."""
+        self.require(facts.subject)
+        if facts.merged:
+            ids = ", ".join(facts.merged)
+            shown = ", ".join(repr(i) for i in facts.merged)
+            are = "is" if len(facts.merged) == 1 else "are"
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        "lead_id",
+                        f"lead {shown} {are} merged into {facts.subject.lead.id!r}: "
+                        f"unmerge {ids} first",
+                    )
+                ],
+                subject=f"lead {facts.subject.lead.id!r}",
+            )
+
+    def plan(self, facts: DeleteFacts) -> Outcome[None]:
         """The lead removed, and an event listing what it held."""
-        lead = facts.lead
+        lead = facts.subject.lead
         gone = tuple(FieldChange(c.field, c.after, None) for c in diff_fields(None, lead))
         event = Event.about(
             lead,
             EVENT_OF[Action.DELETE],
-            facts.now,
-            facts.actor.id,
+            facts.subject.now,
+            facts.subject.actor.id,
             changes=gone,
         )
         return Outcome(None, (DeleteLead(lead.id, lead.version),), (event,))

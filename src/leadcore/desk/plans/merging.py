@@ -242,7 +242,9 @@ class UnmergeFacts:
 
 @attrs.frozen(kw_only=True)
 class Unmerge:
-    """Undo the latest merge into ``lead_id`` (the survivor, or one of the leads it merged)."""
+    """Undo the latest merge into ``lead_id`` (the survivor, or one of the leads it merged).
+    A survivor that is itself merged into another lead is refused until that merge is undone
+    (merges in a chain are undone from the last one back)."""
 
     setup: Setup
     actor_id: str
@@ -253,6 +255,17 @@ class Unmerge:
         subject = reads.subject(self.actor_id, self.lead_id, action=Action.MERGE)
         if subject.lead.merged_into is not None:
             subject = reads.subject(self.actor_id, subject.lead.merged_into, action=Action.MERGE)
+        onward = subject.lead.merged_into
+        if onward is not None:
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        "lead_id",
+                        f"lead {subject.lead.id!r} is merged into {onward!r}; "
+                        f"unmerge {subject.lead.id} first",
+                    )
+                ]
+            )
         events = reads.events_of(subject.lead.id)
         undone = {e.data.get("merge_id") for e in events if e.kind is EventKind.UNMERGED}
         merges = [

@@ -20,7 +20,7 @@ from ..reads import Reads
 from ..setup import Setup
 from .reactions import due_date_problem
 
-__all__ = ["CreatePool", "UpdatePool", "pool_reference_problems"]
+__all__ = ["CreatePool", "UpdatePool", "pool_reference_problems", "updated_pool"]
 
 _SETTINGS = frozenset(f.name for f in attrs.fields(Pool)) - {"id", "version"}
 
@@ -135,25 +135,17 @@ class UpdatePool:
         return PoolFacts(reads.actor(self.actor_id), reads.now, reads.pool(self.pool_id))
 
     def decide(self, facts: PoolFacts) -> None:
-        """System admins configure pools; only known settings may be named."""
+        """System admins configure pools."""
         assert facts.stored is not None
         _require_configure(self.setup, facts.actor, facts.stored, facts.now)
-        unknown = sorted(set(self.settings) - _SETTINGS)
-        if unknown:
-            known = ", ".join(sorted(_SETTINGS))
-            raise ValidationError(
-                [FieldProblem(name, f"is not a pool setting ({known})") for name in unknown]
-            )
 
     def plan(self, facts: PoolFacts) -> Outcome[Pool]:
-        """The pool with the new settings (checked like a new pool's), and a ``pool_changed``
-        event listing each change; nothing when no setting changes."""
+        """The pool with the new settings (checked like a new pool's, every problem named at
+        once), and a ``pool_changed`` event listing each change; nothing when no setting
+        changes."""
         old = facts.stored
         assert old is not None
-        new = attrs.evolve(old, version=old.version + 1, **self.settings)  # type: ignore[arg-type]
-        problems = pool_reference_problems(self.setup, new)
-        if problems:
-            raise ValidationError(problems, subject=f"pool {old.id!r}")
+        new = updated_pool(self.setup, old, self.settings)
         changes = diff_fields(old, new)
         if not changes:
             return Outcome(old)
@@ -161,3 +153,33 @@ class UpdatePool:
             EventKind.POOL_CHANGED, facts.now, facts.actor.id, pool_id=old.id, changes=changes
         )
         return Outcome(new, events=(event,), records=(SavePool(new, old.version),))
+
+
+def updated_pool(setup: Setup, old: Pool, settings: Mapping[str, object]) -> Pool:
+    """``old`` with ``settings`` applied, or one ``ValidationError`` naming every problem:
+    unknown setting names, bad values, and references that do not hold (checked on the pool
+    with the good settings applied, for the fields not already named)."""
+    problems = [
+        FieldProblem(name, f"is not a pool setting ({', '.join(sorted(_SETTINGS))})")
+        for name in sorted(set(settings) - _SETTINGS)
+    ]
+    given = {name: value for name, value in settings.items() if name in _SETTINGS}
+    named: set[str] = set()
+    candidate: Pool | None = None
+    while candidate is None:
+        try:
+            candidate = attrs.evolve(old, version=old.version + 1, **given)  # type: ignore[arg-type]
+        except ValidationError as e:
+            problems.extend(p for p in e.problems if p.field not in named)
+            named.update(p.field for p in e.problems)
+            good = {name: value for name, value in given.items() if name not in named}
+            if len(good) == len(given):
+                break  # no bad setting left to leave out: no pool to check the references on
+            given = good
+    if candidate is not None:
+        problems.extend(
+            p for p in pool_reference_problems(setup, candidate) if p.field not in named
+        )
+    if problems or candidate is None:
+        raise ValidationError(problems, subject=f"pool {old.id!r}")
+    return candidate
