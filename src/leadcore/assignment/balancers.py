@@ -14,12 +14,12 @@ from typing import ClassVar, Final
 
 import attrs
 
+from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
-from leadcore.frozen import frozen_mapping
 from leadcore.jsonvalue import JSONValue
 from leadcore.model import Lead, Pool
 
-from .choice import Choice, Team, decline, state_key
+from .choice import Choice, Team, decline, state_key, user_list, whole_numbers
 from .context import AssignmentContext
 from .core import (
     Needs,
@@ -27,6 +27,9 @@ from .core import (
     TieBreak,
     apply_caps,
     break_tie,
+    check_lead,
+    check_name,
+    checked_strategy,
     default_team,
     no_candidates,
     screen,
@@ -40,16 +43,20 @@ __all__ = ["LeastLoaded", "PerformanceBased", "RoundRobin", "WeightedRoundRobin"
 _NO_INTS: Final[Mapping[str, int]] = MappingProxyType({})
 
 
-def _unique(users: Sequence[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(users))
+def _users(users: Sequence[str]) -> tuple[str, ...]:
+    return user_list(users, "users")
 
 
-def _freeze_ints(value: Mapping[str, int]) -> Mapping[str, int]:
-    return frozen_mapping(value)
+def _capacity(value: Mapping[str, int]) -> Mapping[str, int]:
+    return whole_numbers(value, "capacity")
+
+
+def _weights(value: Mapping[str, int]) -> Mapping[str, int]:
+    return whole_numbers(value, "weights")
 
 
 def _tie_break(value: TieBreak | str) -> TieBreak:
-    return value if isinstance(value, TieBreak) else TieBreak.parse(value)
+    return checks.choice(TieBreak, value, "tie_break")
 
 
 def _not_whole(value: object, least: int) -> bool:
@@ -62,9 +69,7 @@ def _check_common(
     capacity: Mapping[str, int],
     default_capacity: int | None,
 ) -> list[FieldProblem]:
-    problems = []
-    if not name.strip() or ":" in name:
-        problems.append(FieldProblem("name", "must be a non-empty name without ':'"))
+    problems = check_name(name)
     problems.extend(
         FieldProblem(f"users[{i}]", "must be a non-empty user id")
         for i, u in enumerate(users)
@@ -111,6 +116,7 @@ class _Leaf:
 
     def choose(self, lead: Lead, ctx: AssignmentContext) -> Choice:
         """Choose an owner for ``lead`` among the default candidates (see ``Strategy``)."""
+        check_lead(lead)
         return self.choose_among(lead, ctx, team_for(lead, ctx, self.users))
 
     def needs(self, lead: Lead, pool: Pool | None) -> Needs:
@@ -129,8 +135,8 @@ class RoundRobin(_Leaf):
     """
 
     name: str = "round_robin"
-    users: tuple[str, ...] = attrs.field(default=(), converter=_unique)
-    capacity: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_freeze_ints)
+    users: tuple[str, ...] = attrs.field(default=(), converter=_users)
+    capacity: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_capacity)
     default_capacity: int | None = None
     kind: ClassVar[str] = "round_robin"
 
@@ -140,6 +146,7 @@ class RoundRobin(_Leaf):
 
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         """Choose the next available member of ``team`` after the stored cursor."""
+        check_lead(lead)
         if not team.users:
             return no_candidates(self.name, "round robin", team)
         available, excluded = screen(team.users, ctx, lead.pool_id)
@@ -186,11 +193,11 @@ class WeightedRoundRobin(_Leaf):
     Each member's running credit lives in the store under ``assign:{name}:{scope}:credit``.
     """
 
-    weights: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_freeze_ints)
+    weights: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_weights)
     name: str = "weighted_round_robin"
-    users: tuple[str, ...] = attrs.field(default=(), converter=_unique)
+    users: tuple[str, ...] = attrs.field(default=(), converter=_users)
     default_weight: int = 1
-    capacity: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_freeze_ints)
+    capacity: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_capacity)
     default_capacity: int | None = None
     tie_break: TieBreak = attrs.field(default=TieBreak.RANDOM, converter=_tie_break)
     kind: ClassVar[str] = "weighted_round_robin"
@@ -216,6 +223,7 @@ class WeightedRoundRobin(_Leaf):
 
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         """Choose the member with the most credit after adding each one's weight."""
+        check_lead(lead)
         if not team.users:
             return no_candidates(self.name, "weighted round robin", team)
         available, excluded = screen(team.users, ctx, lead.pool_id)
@@ -266,8 +274,8 @@ class LeastLoaded(_Leaf):
     """
 
     name: str = "least_loaded"
-    users: tuple[str, ...] = attrs.field(default=(), converter=_unique)
-    capacity: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_freeze_ints)
+    users: tuple[str, ...] = attrs.field(default=(), converter=_users)
+    capacity: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_capacity)
     default_capacity: int | None = None
     tie_break: TieBreak = attrs.field(default=TieBreak.RANDOM, converter=_tie_break)
     kind: ClassVar[str] = "least_loaded"
@@ -278,6 +286,7 @@ class LeastLoaded(_Leaf):
 
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         """Choose the member of ``team`` with the fewest open leads, under their cap."""
+        check_lead(lead)
         if not team.users:
             return no_candidates(self.name, "least loaded", team)
         available, excluded = screen(team.users, ctx, lead.pool_id)
@@ -321,15 +330,17 @@ class PerformanceBased(_Leaf):
     dimension: str = "industry"
     min_sample: int = 10
     fallback: Strategy | None = None
-    users: tuple[str, ...] = attrs.field(default=(), converter=_unique)
-    capacity: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_freeze_ints)
+    users: tuple[str, ...] = attrs.field(default=(), converter=_users)
+    capacity: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_capacity)
     default_capacity: int | None = None
     tie_break: TieBreak = attrs.field(default=TieBreak.RANDOM, converter=_tie_break)
     kind: ClassVar[str] = "performance"
 
     def _own_problems(self) -> list[FieldProblem]:
-        problems = []
-        if self.dimension not in LEAD_FIELDS and not self.dimension.startswith("custom."):
+        problems = checked_strategy(self.fallback, "fallback", optional=True)
+        if not isinstance(self.dimension, str):
+            problems.append(FieldProblem("dimension", "must name a lead field, e.g. industry"))
+        elif self.dimension not in LEAD_FIELDS and not self.dimension.startswith("custom."):
             problems.append(
                 FieldProblem(
                     "dimension",
@@ -363,6 +374,7 @@ class PerformanceBased(_Leaf):
 
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         """Choose the member of ``team`` with the best qualified conversion rate."""
+        check_lead(lead)
         if not team.users:
             return no_candidates(self.name, "performance", team)
         available, excluded = screen(team.users, ctx, lead.pool_id)

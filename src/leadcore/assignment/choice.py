@@ -8,10 +8,12 @@ from typing import Final
 
 import attrs
 
+from leadcore import checks
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.jsonvalue import JSONValue
 
-__all__ = ["Choice", "Team", "decline", "state_key"]
+__all__ = ["Choice", "Team", "decline", "state_key", "user_list", "whole_numbers"]
 
 _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 _EMPTY_STATE: Final[Mapping[str, JSONValue]] = MappingProxyType({})
@@ -31,6 +33,35 @@ def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
 
 def _unique(users: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(users))
+
+
+def user_list(value: object, field: str) -> tuple[str, ...]:
+    """User ids in the order given, each once (a list or tuple of ids, never a single ``str``);
+    ``ValidationError`` naming ``field`` otherwise."""
+    if isinstance(value, tuple) and all(type(u) is str and u.strip() for u in value):
+        return tuple(dict.fromkeys(value))
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        shown = f"the string {value!r}" if isinstance(value, str) else type(value).__name__
+        raise ValidationError(
+            [FieldProblem(field, f'must be a list of user ids like ["u1", "u2"], not {shown}')]
+        )
+    return tuple(dict.fromkeys(checks.identifier(u, f"{field}[{i}]") for i, u in enumerate(value)))
+
+
+def whole_numbers(value: object, field: str) -> Mapping[str, int]:
+    """A read-only map of user id → whole number; ``ValidationError`` naming ``field`` for
+    what is not a mapping (the numbers themselves are checked by the strategy)."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            [
+                FieldProblem(
+                    field,
+                    'must map user ids to whole numbers, like {"u1": 30}, not '
+                    f"{type(value).__name__}",
+                )
+            ]
+        )
+    return frozen_mapping(value)
 
 
 def state_key(strategy: str, scope: str, part: str) -> str:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from leadcore.errors import LeadcoreError
+from leadcore import checks
+from leadcore.errors import FieldProblem, LeadcoreError, ValidationError
 from leadcore.jsonvalue import JSONValue
 from leadcore.model import Lead, LeadStatus, Pool
 from leadcore.org import User
@@ -34,6 +35,9 @@ __all__ = [
     "TrackRecord",
     "track_record_of",
 ]
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 DECIDED_STATUSES: Final = frozenset({LeadStatus.CONVERTED, LeadStatus.CLOSED_LOST})
 """Statuses that count as a decided outcome in a user's track record (won or lost).
@@ -115,6 +119,29 @@ class AssignmentContext(Protocol):
         ...
 
 
+def _invalid(field: str, reason: str) -> ValidationError:
+    return ValidationError([FieldProblem(field, reason)])
+
+
+def _mapping(value: Mapping[K, V] | None, field: str) -> Mapping[K, V]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _invalid(field, f"must be a mapping, not {type(value).__name__}")
+    return value
+
+
+def _each(value: object, field: str, kind: Any, what: str) -> tuple[Any, ...]:
+    """``value`` as a tuple of ``kind``; ``ValidationError`` naming ``field`` otherwise."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise _invalid(field, f"must be a collection of {what}, not {type(value).__name__}")
+    found = tuple(value)
+    for i, item in enumerate(found):
+        if not isinstance(item, kind):
+            raise _invalid(f"{field}[{i}]", f"must be one of {what}, not {item!r:.40}")
+    return found
+
+
 class MemoryContext:
     """An in-memory :class:`AssignmentContext`: the facts a decision reads, handed in.
 
@@ -149,24 +176,32 @@ class MemoryContext:
         strict: bool = False,
     ) -> None:
         self.users: dict[str, User] = {
-            u.id: u for u in (User(x) if isinstance(x, str) else x for x in users)
+            u.id: u
+            for u in (
+                User(x) if isinstance(x, str) else x
+                for x in _each(users, "users", User | str, "User records or user ids")
+            )
         }
-        self.unknown_users = frozenset(unknown_users)
-        self.loads: dict[str, int] = dict(loads or {})
-        self.data: dict[str, JSONValue] = dict(state or {})
+        self.unknown_users = checks.identifiers(unknown_users, "unknown_users")
+        self.loads: dict[str, int] = dict(_mapping(loads, "loads"))
+        self.data: dict[str, JSONValue] = dict(_mapping(state, "state"))
+        checks.aware(now, "now")
         self.now = now
+        if not isinstance(rng, random.Random):
+            raise _invalid("rng", f"must be a random.Random, not {type(rng).__name__}")
         self.rng = rng
-        self.pools: dict[str, Pool] = {p.id: p for p in pools}
-        self.away_periods: list[Away] = list(away)
+        self.pools: dict[str, Pool] = {p.id: p for p in _each(pools, "pools", Pool, "Pool records")}
+        self.away_periods: list[Away] = list(_each(away, "away", Away, "Away periods"))
         self._away_of: dict[str, list[Away]] = {}
         for period in self.away_periods:
             self._away_of.setdefault(period.user_id, []).append(period)
         self.history: dict[str, list[Lead]] = {}
         self.quotas: dict[tuple[str, str], tuple[QuotaUse, ...]] = {
-            key: tuple(uses) for key, uses in (quotas or {}).items()
+            key: _each(uses, f"quotas[{key!r}]", QuotaUse, "QuotaUse values")
+            for key, uses in _mapping(quotas, "quotas").items()
         }
-        self.strict = strict
-        for lead in history:
+        self.strict = checks.flag(strict, "strict")
+        for lead in _each(history, "history", Lead, "Lead records"):
             if lead.owner_id is not None:
                 self.history.setdefault(lead.owner_id, []).append(lead)
 

@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.jsonvalue import JSONValue
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, Pool
@@ -29,6 +30,9 @@ __all__ = [
     "TieBreak",
     "apply_caps",
     "break_tie",
+    "check_lead",
+    "check_name",
+    "checked_strategy",
     "default_team",
     "no_candidates",
     "screen",
@@ -57,6 +61,28 @@ class Needs:
             self.state_keys | other.state_keys,
             self.history or other.history,
         )
+
+
+def check_lead(lead: object) -> None:
+    """Refuse what is not a ``Lead`` with ``ValidationError`` at ``lead`` (a cheap check run
+    on every choice)."""
+    if not isinstance(lead, Lead):
+        raise ValidationError([FieldProblem("lead", f"must be a Lead, not {type(lead).__name__}")])
+
+
+def check_name(name: object) -> list[FieldProblem]:
+    """What is wrong with a strategy's ``name``: it must be non-empty text without ':'."""
+    if not isinstance(name, str) or not name.strip() or ":" in name:
+        return [FieldProblem("name", f"must be a non-empty name without ':', not {name!r:.40}")]
+    return []
+
+
+def checked_strategy(value: object, field: str, *, optional: bool = False) -> list[FieldProblem]:
+    """What is wrong with ``value`` as a strategy at ``field`` (None allowed if ``optional``)."""
+    if (optional and value is None) or isinstance(value, Strategy):
+        return []
+    shown = f"the string {value!r:.40}" if isinstance(value, str) else type(value).__name__
+    return [FieldProblem(field, f"must be a strategy (RoundRobin(), LeastLoaded()…), not {shown}")]
 
 
 def default_team(lead: Lead, pool: Pool | None, users: Sequence[str]) -> Team:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead
 
 __all__ = ["LEAD_FIELDS", "lead_values"]
@@ -28,7 +29,11 @@ def lead_values(lead: Lead, field: str) -> tuple[str, ...]:
     """The lead's value(s) of ``field`` as strings; ``()`` when it has none.
 
     ``field`` is one of :data:`LEAD_FIELDS` or ``custom.<name>``; a multi-choice custom field
-    gives several values. Raises ``ValueError`` for any other field name."""
+    gives several values. Raises ``ValidationError`` for any other field name."""
+    if not isinstance(lead, Lead):
+        raise ValidationError([FieldProblem("lead", f"must be a Lead, not {type(lead).__name__}")])
+    if not isinstance(field, str):
+        raise ValidationError([FieldProblem("field", "must name a lead field, e.g. industry")])
     if field.startswith("custom.") or field == "product_line":
         name = "product_line" if field == "product_line" else field.removeprefix("custom.")
         raw = lead.custom_fields.get(name)
@@ -39,6 +44,8 @@ def lead_values(lead: Lead, field: str) -> tuple[str, ...]:
         return (str(raw),)
     if field not in LEAD_FIELDS:
         known = ", ".join((*LEAD_FIELDS, "custom.<name>"))
-        raise ValueError(f"unknown lead field {field!r}; use one of: {known}")
+        raise ValidationError(
+            [FieldProblem("field", f"unknown lead field {field!r}; use one of: {known}")]
+        )
     value = getattr(lead, field)
     return () if value is None else (str(value),)

@@ -16,6 +16,7 @@ from datetime import datetime
 
 import attrs
 
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.jsonvalue import JSONValue
 from leadcore.model import Lead, LeadStatus, Pool
 from leadcore.org import User
@@ -23,8 +24,8 @@ from leadcore.policy.quotas import QuotaUse
 from leadcore.records import Away
 
 from .choice import Choice
-from .context import AssignmentContext, TrackRecord
-from .core import Needs, Strategy
+from .context import AssignmentContext, MemoryContext, TrackRecord
+from .core import Needs, Strategy, checked_strategy
 
 __all__ = ["DistributionPlan", "PlanningContext", "distribution_needs", "plan_distribution"]
 
@@ -162,6 +163,24 @@ class DistributionPlan:
         return counts
 
 
+def _invalid(field: str, reason: str) -> ValidationError:
+    return ValidationError([FieldProblem(field, reason)])
+
+
+def _check_plan(leads: object, strategy: object, ctx: object) -> None:
+    """Refuse a batch that is not a collection, a strategy that is not one (a name is the
+    desk's to look up) and a context that is not an ``AssignmentContext``."""
+    if isinstance(leads, str | bytes | Mapping) or not isinstance(leads, Iterable):
+        raise _invalid("leads", f"must be a collection of Lead, not {type(leads).__name__}")
+    problems = checked_strategy(strategy, "strategy")
+    if problems:
+        raise ValidationError(problems)
+    if not isinstance(ctx, PlanningContext | MemoryContext) and not isinstance(
+        ctx, AssignmentContext
+    ):
+        raise _invalid("ctx", f"must be an AssignmentContext, not {type(ctx).__name__}")
+
+
 def plan_distribution(
     leads: Iterable[Lead], strategy: Strategy, ctx: AssignmentContext
 ) -> DistributionPlan:
@@ -171,11 +190,14 @@ def plan_distribution(
     a declining choice naming why. ``ctx`` is read, never written (see :class:`PlanningContext`);
     pass a ``PlanningContext`` to plan several batches as one (its choices accumulate).
     """
+    _check_plan(leads, strategy, ctx)
     planning = ctx if isinstance(ctx, PlanningContext) else PlanningContext(ctx)
     seen: set[str] = set()
     lead_ids: list[str] = []
     choices: list[Choice] = []
-    for lead in leads:
+    for index, lead in enumerate(leads):
+        if not isinstance(lead, Lead):
+            raise _invalid(f"leads[{index}]", f"must be a Lead, not {type(lead).__name__}")
         lead_ids.append(lead.id)
         if lead.id in seen:
             choice = Choice(

@@ -4,43 +4,89 @@ through to the next strategy when one declines."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import attrs
 
 from leadcore.cadence import Schedule
 from leadcore.errors import FieldProblem, ValidationError
-from leadcore.model import Lead, Pool
+from leadcore.model import CompanySize, Lead, Pool
 
 from .balancers import RoundRobin
-from .choice import Choice, Team, decline
+from .choice import Choice, Team, decline, user_list
 from .context import AssignmentContext
-from .core import Needs, Strategy
+from .core import Needs, Strategy, check_lead, check_name, checked_strategy
 from .fields import LEAD_FIELDS, lead_values
 
 __all__ = ["Chain", "RouteCondition", "Router", "RoutingRule"]
 
-
-def _frozen_strs(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(values)
+T = TypeVar("T")
 
 
-def _unique(users: Sequence[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(users))
+def _values(values: Iterable[str]) -> frozenset[str]:
+    if isinstance(values, frozenset) and all(type(v) is str for v in values):
+        return values
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        shown = f"the string {values!r}" if isinstance(values, str) else type(values).__name__
+        raise _invalid(
+            "values", f'must be a collection of values like ["华东", "华南"], not {shown}'
+        )
+    found = tuple(values)
+    for i, value in enumerate(found):
+        if not isinstance(value, str):
+            raise _invalid(f"values[{i}]", f"must be text, not {type(value).__name__}")
+    return frozenset(found)
+
+
+def _users(users: Sequence[str]) -> tuple[str, ...]:
+    return user_list(users, "users")
+
+
+def _default(users: Sequence[str]) -> tuple[str, ...]:
+    return user_list(users, "default")
+
+
+def _items(values: object, kind: type[T], field: str) -> tuple[T, ...]:
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise _invalid(field, f"must be a list of {kind.__name__}, not {type(values).__name__}")
+    found = tuple(values)
+    for i, item in enumerate(found):
+        if not isinstance(item, kind):
+            raise _invalid(f"{field}[{i}]", f"must be a {kind.__name__}, not {type(item).__name__}")
+    return found
 
 
 def _conditions(values: Iterable[RouteCondition]) -> tuple[RouteCondition, ...]:
-    return tuple(values)
+    return _items(values, RouteCondition, "when")
 
 
 def _rules(values: Iterable[RoutingRule]) -> tuple[RoutingRule, ...]:
-    return tuple(values)
+    return _items(values, RoutingRule, "rules")
 
 
 def _steps(values: Iterable[Strategy]) -> tuple[Strategy, ...]:
-    return tuple(values)
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        shown = f"the string {values!r}" if isinstance(values, str) else type(values).__name__
+        raise _invalid("steps", f"must be a list of strategies, not {shown}")
+    found = tuple(values)
+    problems = [p for i, step in enumerate(found) for p in checked_strategy(step, f"steps[{i}]")]
+    if problems:
+        raise ValidationError(problems)
+    return found
+
+
+def _invalid(field: str, reason: str) -> ValidationError:
+    return ValidationError([FieldProblem(field, reason)])
+
+
+def _bound(value: object) -> bool:
+    """Whether ``value`` is a usable end of a score range: None or a finite number."""
+    if value is None:
+        return True
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
 def _num(value: float | None) -> str:
@@ -52,25 +98,38 @@ class RouteCondition:
     """One test of a rule: the lead's ``field`` is one of ``values``; for ``score``, it lies in
     ``[min, max)`` (either bound may be left out).
 
-    ``field`` is ``score``, a name in ``LEAD_FIELDS`` or ``custom.<name>``. Raises
-    ``ValidationError`` for an unknown field or a test that does not fit it."""
+    ``field`` is ``score``, a name in ``LEAD_FIELDS`` or ``custom.<name>``; ``values`` is a
+    collection of text (never a single ``str``), and ``min`` / ``max`` are finite numbers.
+    Company sizes are read like a score model's (a value, name or label: ``大型`` is
+    ``large``). Raises ``ValidationError`` for an unknown field, a value that can never match
+    or a test that does not fit the field."""
 
     FIELDS: ClassVar[tuple[str, ...]] = LEAD_FIELDS
     """The lead fields a test of this kind may name, besides ``score`` and ``custom.<name>``."""
     WHAT: ClassVar[str] = "condition"
 
     field: str
-    values: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strs)
+    values: frozenset[str] = attrs.field(default=frozenset(), converter=_values)
     min: float | None = None
     max: float | None = None
     _attr: str | None = attrs.field(init=False, repr=False, eq=False, default=None)
 
     def __attrs_post_init__(self) -> None:
         fields = type(self).FIELDS
+        if not isinstance(self.field, str):
+            raise _invalid("field", f"must name a lead field, not {type(self.field).__name__}")
         if self.field in fields and self.field != "product_line":
             object.__setattr__(self, "_attr", self.field)  # a plain lead attribute: fast path
-        problems = []
-        if self.field == "score":
+        problems = [
+            FieldProblem(name, f"must be a finite number, not {getattr(self, name)!r:.40}")
+            for name in ("min", "max")
+            if not _bound(getattr(self, name))
+        ]
+        if not problems and self.field == "company_size":
+            self._read_sizes(problems)
+        if problems:
+            pass  # the values or bounds themselves are wrong; nothing more to say
+        elif self.field == "score":
             if self.values:
                 problems.append(FieldProblem("values", "score is tested with min / max"))
             if self.min is None and self.max is None:
@@ -89,6 +148,17 @@ class RouteCondition:
             problems.append(FieldProblem("field", f"{self.field!r} is not one of: {known}"))
         if problems:
             raise ValidationError(problems, subject=f"{self.WHAT} on {self.field!r}")
+
+    def _read_sizes(self, problems: list[FieldProblem]) -> None:
+        """Company sizes are read as scoring reads them: a value, name or label (``大型`` is
+        ``large``); anything else can never match and is refused."""
+        sizes: set[str] = set()
+        for value in sorted(self.values):
+            try:
+                sizes.add(CompanySize.parse(value).value)
+            except ValidationError as e:
+                problems.append(FieldProblem("values", str(e)))
+        object.__setattr__(self, "values", frozenset(sizes))
 
     def matches(self, lead: Lead) -> bool:
         """Whether the lead passes this test (a missing value never matches)."""
@@ -124,12 +194,17 @@ class RoutingRule:
     (the next rule is tried) and its users are excluded with the reason."""
 
     when: tuple[RouteCondition, ...] = attrs.field(converter=_conditions)
-    users: tuple[str, ...] = attrs.field(converter=_unique)
+    users: tuple[str, ...] = attrs.field(converter=_users)
     team: str | None = None
     schedule: Schedule | None = None
     _text: str = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
+        if self.team is not None and (not isinstance(self.team, str) or not self.team.strip()):
+            raise ValidationError(
+                [FieldProblem("team", f"must be a team name or None, not {self.team!r:.40}")],
+                subject="rule",
+            )
         if not self.users:
             raise ValidationError(
                 [FieldProblem("users", "a rule must send leads to at least one user")],
@@ -165,7 +240,7 @@ class Router:
 
     rules: tuple[RoutingRule, ...] = attrs.field(converter=_rules)
     then: Strategy = attrs.field(factory=RoundRobin)
-    default: tuple[str, ...] = attrs.field(default=(), converter=_unique)
+    default: tuple[str, ...] = attrs.field(default=(), converter=_default)
     name: str = "router"
     kind: ClassVar[str] = "router"
     _unmatched: tuple[Mapping[str, str], ...] = attrs.field(init=False, repr=False, eq=False)
@@ -175,11 +250,9 @@ class Router:
     _scheduled: bool = attrs.field(init=False, repr=False, eq=False, default=False)
 
     def __attrs_post_init__(self) -> None:
-        if not self.name.strip() or ":" in self.name:
-            raise ValidationError(
-                [FieldProblem("name", "must be a non-empty name without ':'")],
-                subject=f"strategy {self.name!r}",
-            )
+        problems = check_name(self.name) + checked_strategy(self.then, "then")
+        if problems:
+            raise ValidationError(problems, subject=f"strategy {self.name!r}")
         # First match wins, so when rule i matches, exactly rules 0..i-1 did not: the users they
         # name (and rule i does not) are excluded for that reason. Index len(rules) = default.
         unmatched: list[Mapping[str, str]] = []
@@ -265,6 +338,7 @@ class Router:
     def choose(self, lead: Lead, ctx: AssignmentContext) -> Choice:
         """Route ``lead`` to the first matching rule's team that is not off (outside its
         schedule) and let ``then`` pick a member."""
+        check_lead(lead)
         unmatched: Mapping[str, str]
         if self._scheduled:
             index, team, head = self._first_match(lead, lambda r: _why_off(r, ctx))
@@ -323,11 +397,9 @@ class Chain:
     kind: ClassVar[str] = "chain"
 
     def __attrs_post_init__(self) -> None:
-        problems = []
+        problems = check_name(self.name)
         if not self.steps:
             problems.append(FieldProblem("steps", "a chain needs at least one step"))
-        if not self.name.strip() or ":" in self.name:
-            problems.append(FieldProblem("name", "must be a non-empty name without ':'"))
         if problems:
             raise ValidationError(problems, subject=f"strategy {self.name!r}")
 
@@ -366,8 +438,10 @@ class Chain:
 
     def choose(self, lead: Lead, ctx: AssignmentContext) -> Choice:
         """The first step's choice that names an owner; a decline if every step declines."""
+        check_lead(lead)
         return self._run(lambda step: step.choose(lead, ctx))
 
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         """As :meth:`choose`, each step picking within ``team``."""
+        check_lead(lead)
         return self._run(lambda step: step.choose_among(lead, ctx, team))

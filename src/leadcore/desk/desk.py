@@ -47,7 +47,7 @@ from .plans.transferring import Transfer
 from .reads import Reads
 from .results import BatchResult, FollowUps, History, Page, PoolSummary
 from .runner import Operation, Runner
-from .setup import Setup, checked_clock, checked_mapping, checked_predictor
+from .setup import Setup, checked_clock, checked_mapping, checked_predictor, checked_rng
 from .timekeeping import TimeKeeping
 
 __all__ = ["LeadDesk"]
@@ -118,7 +118,7 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
             self.clock,
             self.setup,
             ids=ids if ids is not None else uuid4_ids(),
-            rng=rng if rng is not None else random.Random(),
+            rng=checked_rng(rng),
         )
 
     def _run(self, command: Callable[..., Operation[Any, T]], **arguments: Any) -> T:

@@ -5,6 +5,7 @@ conditions pools react to and the learned grade."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TypeVar
@@ -26,7 +27,15 @@ from leadcore.policy import Policy, QuotaPolicy
 from leadcore.scoring import Predictor, Scorer
 from leadcore.sla import PoolSla, SlaPolicy, effective_policy
 
-__all__ = ["Setup", "checked_clock", "checked_mapping", "checked_predictor", "named"]
+__all__ = [
+    "Setup",
+    "checked_clock",
+    "checked_mapping",
+    "checked_predictor",
+    "checked_rng",
+    "checked_scorer",
+    "named",
+]
 
 V = TypeVar("V")
 
@@ -99,6 +108,33 @@ def checked_predictor(
     )
 
 
+def checked_scorer(value: Scorer | None) -> Scorer | None:
+    """``value`` if it is a compiled score model (or None); ``ValidationError`` otherwise."""
+    if value is None or isinstance(value, Scorer):
+        return value
+    raise ValidationError(
+        [FieldProblem("scorer", f"must be a Scorer (model.compile()), not {type(value).__name__}")]
+    )
+
+
+def checked_rng(value: random.Random | None) -> random.Random:
+    """``value`` if it is a ``random.Random`` (a fresh one for None); ``ValidationError``
+    otherwise (a seed is not a random source: pass ``random.Random(seed)``)."""
+    if value is None:
+        return random.Random()
+    if isinstance(value, random.Random):
+        return value
+    raise ValidationError(
+        [
+            FieldProblem(
+                "rng",
+                "must be a random.Random (random.Random(seed) to replay a run), not "
+                f"{type(value).__name__}",
+            )
+        ]
+    )
+
+
 def _policies(value: object) -> Mapping[str, SlaPolicy]:
     if not isinstance(value, Mapping) or not all(
         isinstance(k, str) and k.strip() and isinstance(v, SlaPolicy) for k, v in value.items()
@@ -124,7 +160,7 @@ class Setup:
     rules: LeadRules
     custom_fields: CustomFieldSet
     strategies: Mapping[str, Strategy]
-    scorer: Scorer | None = None
+    scorer: Scorer | None = attrs.field(default=None, converter=checked_scorer)
     conversion: ConversionSetup = attrs.field(factory=ConversionSetup)
     normaliser: Normaliser = attrs.field(factory=Normaliser.default)
     duplicates: DuplicatePolicies = attrs.field(factory=DuplicatePolicies)

@@ -52,7 +52,21 @@ def _aware(value: datetime) -> datetime:
 
 
 def _freeze(data: Mapping[str, object]) -> Mapping[str, object]:
+    if not isinstance(data, Mapping):
+        raise ValidationError(
+            [FieldProblem("data", f"must be a mapping of details, not {type(data).__name__}")],
+            subject="activity",
+        )
     return frozen_mapping(data)
+
+
+def _lead_id(value: str | None) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ValidationError(
+            [FieldProblem("lead_id", f"must be a lead id or None, not {value!r:.40}")],
+            subject="activity",
+        )
+    return value
 
 
 @attrs.frozen(slots=True)
@@ -63,7 +77,7 @@ class Activity:
 
     kind: str = attrs.field(converter=_kind)
     at: datetime = attrs.field(converter=_aware)
-    lead_id: str | None = None
+    lead_id: str | None = attrs.field(default=None, converter=_lead_id)
     data: Mapping[str, object] = attrs.field(default=_EMPTY, converter=_freeze)
     timestamp: float = attrs.field(init=False, eq=False, repr=False)
     """``at`` as POSIX seconds, computed once so scoring many leads stays cheap."""

@@ -61,6 +61,14 @@ class Decay:
 
     def __attrs_post_init__(self) -> None:
         problems = Problems()
+        for name in ("half_life", "every"):
+            if not isinstance(getattr(self, name), timedelta | None):
+                problems.add(
+                    name,
+                    "must be a timedelta, e.g. timedelta(days=14), not "
+                    f"{type(getattr(self, name)).__name__}",
+                )
+        problems.raise_invalid("decay")
         if self.half_life is not None and (self.lose is not None or self.every is not None):
             problems.add("half_life", "give either half_life, or lose with every — not both")
         if self.half_life is not None and self.half_life <= timedelta(0):
@@ -72,7 +80,7 @@ class Decay:
         problems.points("lose", self.lose, positive=True)
         if self.every is not None and self.every <= timedelta(0):
             problems.add("every", 'must be a positive duration, e.g. {"days": 7}')
-        problems.raise_if_any()
+        problems.raise_invalid("decay")
 
     @property
     def kind(self) -> DecayKind:
@@ -147,7 +155,9 @@ class BehaviourRule:
             object.__setattr__(self, "kind", str(self.kind))
         problems.points("points", self.points)
         problems.points("cap", self.cap, positive=True)
-        problems.raise_if_any()
+        if self.decay is not None and not isinstance(self.decay, Decay):
+            problems.add("decay", f"must be a Decay or None, not {type(self.decay).__name__}")
+        problems.raise_invalid("behaviour rule")
 
     def decay_with(self, default: Decay | None) -> Decay:
         """The decay that applies: the rule's own, else ``default`` (the model's), else none."""

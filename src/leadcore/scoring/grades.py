@@ -13,10 +13,11 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.scoring.problems import Problems
 from leadcore.scoring.rounding import round6
 
-__all__ = ["Grade", "GradeScale", "check_grades", "default_grades"]
+__all__ = ["Grade", "GradeScale", "as_grades", "check_grades", "default_grades"]
 
 
 @attrs.frozen(slots=True)
@@ -27,6 +28,13 @@ class Grade:
     """What the grade is called, e.g. ``A``."""
     at_least: float
     """The lowest score with this grade."""
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        if not isinstance(self.name, str) or not self.name.strip():
+            problems.add("name", "must be a non-empty name like 'A'")
+        problems.points("at_least", self.at_least)
+        problems.raise_invalid("grade")
 
 
 @attrs.frozen(slots=True)
@@ -59,6 +67,30 @@ def _grade(given: Grade | tuple[str, float]) -> Grade:
         return given
     name, at_least = given
     return Grade(name, at_least)
+
+
+def as_grades(given: object, problems: Problems) -> tuple[Grade, ...]:
+    """``given`` as grades: ``Grade`` objects or ``(name, at_least)`` pairs, highest first;
+    records a problem at ``grades`` for anything else."""
+    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+        problems.add(
+            "grades", f"must list Grade(name, at_least) values, not {type(given).__name__}"
+        )
+        return ()
+    found: list[Grade] = []
+    for i, item in enumerate(given):
+        if isinstance(item, Grade):
+            found.append(item)
+        elif isinstance(item, tuple | list) and len(item) == 2:
+            try:
+                found.append(Grade(item[0], item[1]))
+            except ValidationError as e:
+                problems.found += [
+                    FieldProblem(f"grades[{i}].{p.field}", p.reason) for p in e.problems
+                ]
+        else:
+            problems.add(f"grades[{i}]", f"must be a Grade(name, at_least), not {item!r:.40}")
+    return tuple(found)
 
 
 def default_grades(max_score: float) -> tuple[Grade, ...]:
@@ -104,7 +136,7 @@ def check_grades(
             "the lowest grade must start at 0 so that every score gets a grade",
         )
     problems.points("mql_at_least", mql_at_least)
-    if mql_at_least > max_score:
+    if isinstance(mql_at_least, int | float) and mql_at_least > max_score:
         problems.add(
             "mql_at_least",
             f"no lead could become an MQL: {mql_at_least:g} is above the maximum {max_score:g}",

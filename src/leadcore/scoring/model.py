@@ -9,14 +9,15 @@ turns it into a :class:`~leadcore.scoring.scorer.Scorer`.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from leadcore.config import unstructure
 from leadcore.scoring.behaviour import BehaviourRule, Decay
-from leadcore.scoring.grades import Grade, GradeScale, check_grades, default_grades
+from leadcore.scoring.grades import Grade, GradeScale, as_grades, check_grades, default_grades
 from leadcore.scoring.loading import load_dict, load_json, load_toml
 from leadcore.scoring.problems import Problems
 from leadcore.scoring.profile import Dimension
@@ -26,6 +27,8 @@ from leadcore.scoring.sheet import ScoreSheet
 
 __all__ = ["ScoreModel"]
 
+T = TypeVar("T")
+
 _SHAPE: Any = {
     "dimensions": [{"values": {}, "bands": [{}], "when": {"one_of": []}}],
     "behaviour": [{"decay": {}}],
@@ -33,6 +36,18 @@ _SHAPE: Any = {
     "grades": [{}],
 }
 """Where a score model's plain data holds tables ({}) and lists ([item])."""
+
+
+def _items(given: object, kind: type[T], name: str, problems: Problems) -> tuple[T, ...]:
+    """``given`` as a tuple of ``kind``; a problem at ``name`` (or an item) otherwise."""
+    if isinstance(given, str | bytes | Mapping) or not isinstance(given, Iterable):
+        problems.add(name, f"must list {kind.__name__} values, not {type(given).__name__}")
+        return ()
+    found = tuple(given)
+    for i, item in enumerate(found):
+        if not isinstance(item, kind):
+            problems.add(f"{name}[{i}]", f"must be a {kind.__name__}, not {type(item).__name__}")
+    return found
 
 
 @attrs.frozen(slots=True)
@@ -54,9 +69,14 @@ class ScoreModel:
     mql_at_least: float | None = None
 
     def __attrs_post_init__(self) -> None:
-        for name in ("dimensions", "behaviour", "grades"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
         problems = Problems()
+        for name, kind in (("dimensions", Dimension), ("behaviour", BehaviourRule)):
+            object.__setattr__(self, name, _items(getattr(self, name), kind, name, problems))
+        object.__setattr__(self, "grades", as_grades(self.grades, problems))
+        if self.decay is not None and not isinstance(self.decay, Decay):
+            problems.add("decay", f"must be a Decay or None, not {type(self.decay).__name__}")
+        problems.points("mql_at_least", self.mql_at_least)
+        problems.raise_invalid("score model")
         if not self.dimensions and not self.behaviour:
             problems.add("dimensions", "a model needs at least one dimension or behaviour rule")
         if self.dimensions:
@@ -85,20 +105,20 @@ class ScoreModel:
                     f"{rule.kind!r} already has a rule at behaviour[{kinds[rule.kind]}]",
                 )
             kinds.setdefault(rule.kind, i)
-        problems.raise_if_any()
+        problems.raise_invalid("score model")
         if self.max_score <= 0:
             problems.add(
                 "dimensions" if self.dimensions else "behaviour",
                 "every rule gives 0 points, so every score would be 0; give some points",
             )
-            problems.raise_if_any()
+            problems.raise_invalid("score model")
         if not self.grades:
             object.__setattr__(self, "grades", default_grades(self.max_score))
         if self.mql_at_least is None:
             object.__setattr__(self, "mql_at_least", self.grades[0].at_least)
         assert self.mql_at_least is not None
         check_grades(self.grades, self.mql_at_least, self.max_score, problems)
-        problems.raise_if_any()
+        problems.raise_invalid("score model")
 
     @property
     def max_profile(self) -> float:

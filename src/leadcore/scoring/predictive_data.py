@@ -209,6 +209,11 @@ def read_grades(raw: object, checked: Checked) -> tuple[tuple[str, float], ...]:
             grades.append((name, threshold))
     if not grades and not checked.found:
         checked.add("grades", "name at least one grade")
+    elif grades and not checked.found and grades[-1][1] != 0:
+        checked.add(
+            f"grades[{len(grades) - 1}].at_least",
+            "the lowest grade must start at 0 so that every probability gets a grade",
+        )
     return tuple(grades) or LEARNED_GRADES
 
 

@@ -55,14 +55,27 @@ class FitOptions(TypedDict, total=False):
     grades: Sequence[tuple[str, float]]
 
 
+def _check_records(records: object) -> None:
+    if isinstance(records, str | bytes | Mapping) or not isinstance(records, Iterable):
+        raise ValidationError(
+            [
+                FieldProblem(
+                    "records", f"must be a collection of leads or mappings, not {show(records)}"
+                )
+            ],
+            subject="predictive fit",
+        )
+
+
 def _unfitted(options: FitOptions) -> PredictiveModel:
+    given: Any = options  # each setting is checked by the model, whatever its type
     return PredictiveModel(
-        fields=tuple(options.get("fields", DEFAULT_FIELDS)),
+        fields=given.get("fields", DEFAULT_FIELDS),
         converted=0,
         lost=0,
         counts={},
         smoothing=options.get("smoothing", 1.0),
-        grades=tuple(options.get("grades", LEARNED_GRADES)),
+        grades=given.get("grades", LEARNED_GRADES),
         bins=options.get("bins") or {},
         outcome=options.get("outcome", "status"),
         positive=options.get("positive", POSITIVE_OUTCOMES),
@@ -81,6 +94,7 @@ def fit_predictive(records: Iterable[Record], **options: Unpack[FitOptions]) -> 
     grades. Raises ``ValidationError`` for unknown fields, a smoothing not in (0, 1e6], or a
     history without both converted and lost leads.
     """
+    _check_records(records)
     blank = _unfitted(options)
     model = blank._recounted(_decided(blank, records), 1)
     if not model.ready:
@@ -233,6 +247,7 @@ def fit_scoped(
     ``scope_field``, e.g. each pool) on that scope's records; ``options`` as for
     :func:`fit_predictive`. A scope whose history lacks converted or lost leads is kept (it
     learns as leads are decided) but the organisation's model answers for it meanwhile."""
+    _check_records(records)
     history = list(records)
     organisation = fit_predictive(history, **options)
     container = ScopedPredictiveModel(organisation, {}, scope_field)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
 import attrs
 
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead
 from leadcore.scoring.fields import (
     FieldKind,
@@ -48,7 +49,7 @@ class Band:
         if not isinstance(self.at_least, int | float) or not math.isfinite(self.at_least):
             problems.add("at_least", "must be a finite number")
         problems.points("points", self.points)
-        problems.raise_if_any()
+        problems.raise_invalid("profile dimension")
 
 
 @attrs.frozen(slots=True)
@@ -66,6 +67,32 @@ class ProfileCondition:
 
     def __attrs_post_init__(self) -> None:
         problems = Problems()
+        if not isinstance(self.present, bool | None):
+            problems.add("present", f"must be True, False or None, not {self.present!r:.40}")
+        for name in ("equals", "contains"):
+            if not isinstance(getattr(self, name), str | None):
+                problems.add(name, f"must be text, not {type(getattr(self, name)).__name__}")
+        if self.one_of is not None:
+            if isinstance(self.one_of, str | bytes | Mapping) or not isinstance(
+                self.one_of, Iterable
+            ):
+                problems.add(
+                    "one_of",
+                    f'must be a list of values like ["CEO", "总监"], not {self.one_of!r:.40}',
+                )
+            else:
+                object.__setattr__(self, "one_of", tuple(self.one_of))
+                assert self.one_of is not None
+                for i, item in enumerate(self.one_of):
+                    if not isinstance(item, str):
+                        problems.add(f"one_of[{i}]", f"must be text, not {type(item).__name__}")
+        for name in ("at_least", "at_most"):
+            bound = getattr(self, name)
+            if bound is not None and (
+                isinstance(bound, bool) or not isinstance(bound, int | float)
+            ):
+                problems.add(name, f"must be a number, not {type(bound).__name__}")
+        problems.raise_invalid("profile dimension")
         given = [
             name
             for name in ("present", "equals", "one_of", "contains")
@@ -87,7 +114,7 @@ class ProfileCondition:
                 problems.add(name, "must be a finite number")
         if self.at_least is not None and self.at_most is not None and self.at_least > self.at_most:
             problems.add("at_most", "must not be below at_least")
-        problems.raise_if_any()
+        problems.raise_invalid("profile dimension")
 
     def compile(self) -> Callable[[object], bool]:
         """A function telling whether a field value passes the test."""
@@ -134,13 +161,20 @@ class ProfileCondition:
 
 
 def _freeze_values(values: Mapping[str, float] | None) -> Mapping[str, float] | None:
-    if values is None or isinstance(values, MappingProxyType):
-        return values
+    if values is None or isinstance(values, MappingProxyType) or not isinstance(values, Mapping):
+        return values  # not a mapping: refused by the dimension's checks
     return MappingProxyType(dict(values))
 
 
 def _tuple_bands(bands: tuple[Band, ...] | list[Band] | None) -> tuple[Band, ...] | None:
-    return None if bands is None else tuple(bands)
+    if bands is None or isinstance(bands, str | bytes | Mapping) or not isinstance(bands, Iterable):
+        if bands is not None:
+            raise ValidationError(
+                [FieldProblem("bands", f"must list Band values, not {type(bands).__name__}")],
+                subject="profile dimension",
+            )
+        return None
+    return tuple(bands)
 
 
 @attrs.frozen(slots=True)
@@ -167,6 +201,7 @@ class Dimension:
     def __attrs_post_init__(self) -> None:
         problems = Problems()
         ref: FieldRef | None = None
+        self._check_types(problems)
         try:
             ref = resolve_field(self.field)
         except ValueError as e:
@@ -187,6 +222,17 @@ class Dimension:
             self._check_values(problems, ref)
         if self.bands is not None:
             self._check_bands(problems, ref)
+        if (
+            self.when is not None
+            and (self.when.at_least is not None or self.when.at_most is not None)
+            and ref is not None
+            and ref.kind in (FieldKind.TEXT, FieldKind.ENUM)
+        ):
+            problems.add(
+                "when",
+                f"at_least / at_most need a number field; {self.field} is not a number "
+                "(use equals or one_of)",
+            )
         if self.when is not None and self.points is None:
             problems.add("points", "is required with when: the points when the test holds")
         if self.points is not None and self.when is None:
@@ -194,7 +240,25 @@ class Dimension:
         problems.points("points", self.points)
         if self.name is not None and not self.name.strip():
             problems.add("name", "must not be blank")
-        problems.raise_if_any()
+        problems.raise_invalid("profile dimension")
+
+    def _check_types(self, problems: Problems) -> None:
+        """Refuse (at once) the settings of the wrong type, before any rule reads them."""
+        if not isinstance(self.field, str):
+            problems.add("field", f"must be a field path like 'industry', not {self.field!r:.40}")
+        if self.values is not None and not isinstance(self.values, Mapping):
+            problems.add("values", f"must map values to points, not {type(self.values).__name__}")
+        if self.bands is not None:
+            for i, band in enumerate(self.bands):
+                if not isinstance(band, Band):
+                    problems.add(
+                        f"bands[{i}]", f"must be a Band(at_least, points), not {band!r:.40}"
+                    )
+        if self.when is not None and not isinstance(self.when, ProfileCondition):
+            problems.add("when", f"must be a ProfileCondition, not {type(self.when).__name__}")
+        if self.name is not None and not isinstance(self.name, str):
+            problems.add("name", f"must be text, not {type(self.name).__name__}")
+        problems.raise_invalid("profile dimension")
 
     def _check_values(self, problems: Problems, ref: FieldRef | None) -> None:
         assert self.values is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from leadcore.clock import ensure_aware
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import replace
 from leadcore.model import Lead
 from leadcore.scoring.explain import Score
@@ -17,9 +18,19 @@ from leadcore.scoring.explain import Score
 __all__ = ["accept_sql", "apply_score", "crossed_into_mql"]
 
 
+def _must_be(value: object, kind: type, field: str, *, optional: bool = False) -> None:
+    if not isinstance(value, kind) and not (optional and value is None):
+        also = " or None" if optional else ""
+        raise ValidationError(
+            [FieldProblem(field, f"must be a {kind.__name__}{also}, not {type(value).__name__}")]
+        )
+
+
 def crossed_into_mql(before: Score | None, after: Score) -> bool:
     """Whether a re-score moved a lead into MQL: ``after`` is an MQL and ``before`` (the
     previous score, or ``None`` for a lead never scored) was not."""
+    _must_be(before, Score, "before", optional=True)
+    _must_be(after, Score, "after")
     return after.mql and (before is None or not before.mql)
 
 
@@ -28,10 +39,14 @@ def apply_score(lead: Lead, score: Score, *, now: datetime) -> tuple[Lead, bool]
     and whether it reached MQL just now (the desk then emits ``EventKind.MQL_REACHED``).
 
     ``mql_at`` records the first time only: a lead whose score later falls keeps it, and a
-    second crossing does not announce again.
+    second crossing does not announce again. ``now`` must be aware whether or not the lead
+    crosses.
     """
+    _must_be(lead, Lead, "lead")
+    _must_be(score, Score, "score")
+    now = ensure_aware(now, "now")
     reached = score.mql and lead.mql_at is None
-    mql_at = ensure_aware(now, "now") if reached else lead.mql_at
+    mql_at = now if reached else lead.mql_at
     if lead.score == score.total and lead.grade == score.grade and not reached:
         return lead, False
     return replace(lead, score=score.total, grade=score.grade, mql_at=mql_at), reached
@@ -43,6 +58,8 @@ def accept_sql(lead: Lead, *, now: datetime) -> tuple[Lead, bool]:
     Accepting twice keeps the first ``sql_at`` and returns ``False``, so the desk emits
     ``EventKind.SQL_ACCEPTED`` once. Permissions and read-only statuses are the desk's concern.
     """
+    _must_be(lead, Lead, "lead")
+    now = ensure_aware(now, "now")
     if lead.sql_at is not None:
         return lead, False
-    return replace(lead, sql_at=ensure_aware(now, "now")), True
+    return replace(lead, sql_at=now), True

@@ -22,11 +22,12 @@ from typing import Final
 
 import attrs
 
-from leadcore.clock import ensure_aware
+from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import DEFAULT_SALES_STAGES, FollowUp, Lead
 from leadcore.scoring.activity import Activity, ActivityKind
+from leadcore.scoring.scorer import check_activities
 
 __all__ = ["READY_AT", "Readiness", "ReadinessSignal", "readiness"]
 
@@ -82,6 +83,29 @@ class Readiness:
         return "\n".join(lines)
 
 
+def _follow_ups(follow_ups: object) -> tuple[FollowUp, ...]:
+    if isinstance(follow_ups, str | bytes | Mapping) or not isinstance(follow_ups, Iterable):
+        raise ValidationError(
+            [
+                FieldProblem(
+                    "follow_ups",
+                    f"must be a list of FollowUp records, not {type(follow_ups).__name__}",
+                )
+            ]
+        )
+    found = tuple(follow_ups)
+    for i, follow_up in enumerate(found):
+        if not isinstance(follow_up, FollowUp):
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        f"follow_ups[{i}]", f"must be a FollowUp, not {type(follow_up).__name__}"
+                    )
+                ]
+            )
+    return found
+
+
 def readiness(
     lead: Lead | None = None,
     activities: Iterable[Activity] = (),
@@ -94,25 +118,28 @@ def readiness(
 ) -> Readiness:
     """Which readiness signals hold for a lead, and whether to suggest converting
     (``ready_at`` or more; 3 by default). ``signals`` are ones the host found itself (enum
-    members, values or labels); a string naming no signal raises ``ValidationError``."""
-    reasons: dict[ReadinessSignal, str] = {}
-    for index, given in enumerate(signals):
-        try:
-            signal = given if isinstance(given, ReadinessSignal) else ReadinessSignal.parse(given)
-        except ValueError as e:
-            raise ValidationError([FieldProblem(f"signals[{index}]", str(e))]) from None
-        reasons.setdefault(signal, "given by the host")
+    members, values or labels); a string naming no signal raises ``ValidationError``, as do
+    activities of another lead (``lead_id`` set and different) and arguments of the wrong
+    type."""
+    if lead is not None and not isinstance(lead, Lead):
+        raise ValidationError([FieldProblem("lead", f"must be a Lead, not {type(lead).__name__}")])
+    given = check_activities(activities, None if lead is None else lead.id, "activities")
+    stages = _follow_ups(follow_ups)
+    found_signals = checks.choices(ReadinessSignal, signals, "signals")
+    intent_stage = checks.text(intent_stage, "intent_stage")
+    checks.whole(ready_at, "ready_at", most=len(ReadinessSignal))
+    cutoff = checks.optional_aware(now, "now")
+    reasons: dict[ReadinessSignal, str] = dict.fromkeys(found_signals, "given by the host")
     if lead is not None:
         if lead.budget is not None:
             reasons.setdefault(ReadinessSignal.BUDGET_GIVEN, f"budget {lead.budget}")
         if lead.stage == intent_stage:
             reasons.setdefault(ReadinessSignal.PURCHASE_INTENT, f"lead at stage {intent_stage}")
-    cutoff = None if now is None else ensure_aware(now, "now")
-    for activity in activities:
+    for activity in given:
         found = _BY_ACTIVITY.get(activity.kind)
         if found is not None and (cutoff is None or activity.at <= cutoff):
             reasons.setdefault(found, f"{activity.kind} on {activity.at.date().isoformat()}")
-    for follow_up in follow_ups:
+    for follow_up in stages:
         if follow_up.stage == intent_stage and (cutoff is None or follow_up.at <= cutoff):
             reasons.setdefault(
                 ReadinessSignal.PURCHASE_INTENT,

@@ -22,9 +22,42 @@ from leadcore.scoring.grades import GradeScale
 from leadcore.scoring.rounding import round6
 from leadcore.scoring.sheet import ScoreSheet
 
-__all__ = ["Scorer", "SheetSource"]
+__all__ = ["Scorer", "SheetSource", "check_activities"]
 
 _NO_ACTIVITIES: tuple[Activity, ...] = ()
+
+
+def _invalid(field: str, reason: str) -> ValidationError:
+    return ValidationError([FieldProblem(field, reason)], subject="scoring input")
+
+
+def _lead_id(lead: object, field: str) -> str:
+    """The id of ``lead``; ``ValidationError`` naming ``field`` unless it is a ``Lead``."""
+    if not isinstance(lead, Lead):
+        raise _invalid(field, f"must be a Lead, not {type(lead).__name__}")
+    return lead.id
+
+
+def check_activities(activities: object, lead_id: str | None, field: str) -> Sequence[Activity]:
+    """``activities`` as a sequence; refuse, naming ``field``, what is not a collection of
+    ``Activity`` records of the lead ``lead_id`` (an activity whose ``lead_id`` is set must
+    name this lead; with no ``lead_id``, any lead's activities are taken)."""
+    if isinstance(activities, str | bytes | Mapping) or not isinstance(activities, Iterable):
+        raise _invalid(
+            field, f"must be a list of Activity records, not {type(activities).__name__}"
+        )
+    given: Sequence[Activity] = (
+        activities if isinstance(activities, list | tuple) else tuple(activities)
+    )
+    for i, activity in enumerate(given):
+        if type(activity) is not Activity and not isinstance(activity, Activity):
+            raise _invalid(f"{field}[{i}]", f"must be an Activity, not {type(activity).__name__}")
+        if lead_id is not None and activity.lead_id is not None and activity.lead_id != lead_id:
+            raise _invalid(
+                f"{field}[{i}].lead_id",
+                f"is {activity.lead_id!r}, but the lead scored is {lead_id!r}",
+            )
+    return given
 
 
 class SheetSource(Protocol):
@@ -66,19 +99,7 @@ class Scorer:
     def score(self, lead: Lead, activities: Sequence[Activity] = (), *, now: datetime) -> Score:
         """Score one lead with its activities at ``now`` (aware); activities of another lead
         (``lead_id`` set and different) are refused with ``ValidationError``."""
-        now = ensure_aware(now, "now")
-        for i, activity in enumerate(activities):
-            if activity.lead_id is not None and activity.lead_id != lead.id:
-                raise ValidationError(
-                    [
-                        FieldProblem(
-                            f"activities[{i}].lead_id",
-                            f"is {activity.lead_id!r}, but the lead scored is {lead.id!r}",
-                        )
-                    ],
-                    subject="scoring input",
-                )
-        return self.score_many((lead,), {lead.id: activities}, now=now)[0]
+        return self._score((lead,), {_lead_id(lead, "lead"): activities}, now, "activities")[0]
 
     def score_many(
         self,
@@ -88,7 +109,27 @@ class Scorer:
         now: datetime,
     ) -> list[Score]:
         """Score many leads at ``now``; ``activities_by_lead`` maps a lead id to its activities
-        (missing ids have none). The fast path: only the compiled closures run per lead."""
+        (missing ids have none; activities of another lead are refused with
+        ``ValidationError``, as by :meth:`score`). The fast path: only the compiled closures
+        run per lead."""
+        if isinstance(leads, str | bytes | Mapping) or not isinstance(leads, Iterable):
+            raise _invalid("leads", f"must be a collection of Lead, not {type(leads).__name__}")
+        if activities_by_lead is not None and not isinstance(activities_by_lead, Mapping):
+            raise _invalid(
+                "activities_by_lead",
+                f"must map a lead id to its activities, not {type(activities_by_lead).__name__}",
+            )
+        return self._score(leads, activities_by_lead, now, None)
+
+    def _score(
+        self,
+        leads: Iterable[Lead],
+        activities_by_lead: Mapping[str, Sequence[Activity]] | None,
+        now: datetime,
+        where: str | None,
+    ) -> list[Score]:
+        """Score ``leads``; ``where`` names the activities argument in messages (None: the
+        entry of ``activities_by_lead``)."""
         now = ensure_aware(now, "now")
         now_ts = now.timestamp()
         sheet = self.sheet
@@ -103,7 +144,9 @@ class Scorer:
         new_score = Score
         out: list[Score] = []
         append = out.append
-        for lead in leads:
+        for index, lead in enumerate(leads):
+            if type(lead) is not Lead:
+                _lead_id(lead, "lead" if where else f"leads[{index}]")
             profile = 0.0
             for dimension in dimensions:
                 profile += dimension(lead)
@@ -111,6 +154,10 @@ class Scorer:
             activities = activities_of(lead.id, _NO_ACTIVITIES) if by_lead else _NO_ACTIVITIES
             behaviour = 0.0
             total = profile
+            if activities is not _NO_ACTIVITIES:
+                activities = check_activities(
+                    activities, lead.id, where or f"activities_by_lead[{lead.id!r}]"
+                )
             if activities:
                 _, behaviour = tally(activities, now_ts, None)
                 behaviour = rounded(behaviour)
