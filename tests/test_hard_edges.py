@@ -5,7 +5,7 @@ may own a lead, on every path."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import attrs
 import pytest
@@ -294,3 +294,33 @@ def test_a_reason_must_be_text_and_custom_fields_a_mapping(world: World) -> None
     with pytest.raises(ValidationError, match="custom_fields: must be a mapping"):
         world.desk.create("bob", "east", contact_name="王磊", custom_fields=False)  # type: ignore[arg-type]
     assert world.store.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [
+        ("store", None),
+        ("store", "leads.db"),
+        ("store", MemoryStore),
+        ("org", None),
+        ("org", ["bob"]),
+        ("policy", "default"),
+        ("rules", {"required": ["phone"]}),
+        ("custom_fields", ["urgency"]),
+        ("ids", "L"),
+        ("ids", 5),
+    ],
+)
+def test_a_desk_refuses_a_wrong_part_by_name_when_it_is_built(argument: str, value: object) -> None:
+    from leadcore import FixedClock, LeadDesk
+
+    parts: dict[str, object] = {
+        "store": MemoryStore(),
+        "clock": FixedClock(datetime(2026, 3, 2, tzinfo=UTC)),
+        "org": ORG,
+    }
+    options: dict[str, object] = {}
+    (parts if argument in parts else options)[argument] = value
+    with pytest.raises(ValidationError) as caught:
+        LeadDesk(parts["store"], parts["clock"], parts["org"], **options)  # type: ignore[arg-type]
+    assert caught.value.fields == (argument,)

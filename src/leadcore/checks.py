@@ -105,6 +105,32 @@ def identifier(value: object, field: str) -> str:
     return text(value, field, max_len=MAX_ID)
 
 
+def id_problem(value: object) -> str | None:
+    """What is wrong with ``value`` as an id to keep (a pool's, a department a lead is filed
+    under), or None: non-blank one-line text of at most ``MAX_ID`` characters, without
+    surrounding spaces. Calls trim the ids they are given, so a kept id with surrounding
+    spaces could never be reached again: it is refused, not trimmed."""
+    if not isinstance(value, str) or not value.strip():
+        return "must be non-blank text"
+    bad = text_problem(value)
+    if bad is not None:
+        return bad
+    if value != value.strip():
+        return f"must not begin or end with spaces (use {value.strip()!r})"
+    if len(value) > MAX_ID:
+        return f"must be at most {MAX_ID} characters, not {len(value)}"
+    return None
+
+
+def kept_identifier(value: object, field: str) -> str:
+    """An id to keep exactly as given (see :func:`id_problem`), or ``ValidationError``."""
+    problem = id_problem(value)
+    if problem is not None:
+        raise _bad(field, problem)
+    assert isinstance(value, str)
+    return value
+
+
 def identifiers(value: object, field: str, *, allow_empty: bool = True) -> frozenset[str]:
     """A collection of ids (a list, tuple, set…, never a single ``str``)."""
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):

@@ -8,7 +8,7 @@ from typing import Final
 
 import attrs
 
-from leadcore.checks import MAX_ID, text_problem
+from leadcore.checks import id_problem, text_problem
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.values import frozen_ids, ids_problem, text_tuple, texts_problem
@@ -129,22 +129,6 @@ MAX_POOL_HOURS: Final = 24 * 366 * 10
 """The most hours any of a pool's hours settings may be (ten years)."""
 
 
-def _id_problem(value: object) -> str | None:
-    """What is wrong with ``value`` as a pool id, by the rule every call's ``pool_id`` follows
-    (non-blank one-line text of at most ``MAX_ID`` characters), or None. Calls trim the ids
-    they are given, so an id with surrounding spaces could never be reached: it is refused."""
-    if not isinstance(value, str) or not value.strip():
-        return "must be non-blank text"
-    bad = text_problem(value)
-    if bad is not None:
-        return bad
-    if value != value.strip():
-        return f"must not begin or end with spaces (use {value.strip()!r})"
-    if len(value) > MAX_ID:
-        return f"must be at most {MAX_ID} characters, not {len(value)}"
-    return None
-
-
 _REPEATS: Final = {
     "sales_stages": "must not repeat a stage",
     "conditions": "must not name a condition twice",
@@ -163,7 +147,7 @@ def pool_problems(pool: Pool) -> list[FieldProblem]:
     """Every problem with a pool's settings, all at once: the id and name, the collections,
     the switches, hours and caps (types, then ranges), the names of the desk's parts."""
     problems = []
-    bad_id = _id_problem(pool.id)
+    bad_id = id_problem(pool.id)
     if bad_id is not None:
         problems.append(FieldProblem("id", bad_id))
     if not isinstance(pool.name, str) or not pool.name.strip():

@@ -18,7 +18,7 @@ from leadcore.custom_fields import CustomFieldSet
 from leadcore.dedup import DuplicatePolicies, DuplicatePolicy
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.events import EventKind
-from leadcore.ids import IdFactory, uuid4_ids
+from leadcore.ids import IdFactory
 from leadcore.intake import LeadRules
 from leadcore.model import Action, FollowUp, IdCollection, Lead, Pool
 from leadcore.org import OrgDirectory
@@ -47,7 +47,15 @@ from .plans.transferring import Transfer
 from .reads import Reads
 from .results import BatchResult, FollowUps, History, Page, PoolSummary
 from .runner import Operation, Runner
-from .setup import Setup, checked_clock, checked_mapping, checked_predictor, checked_rng
+from .setup import (
+    Setup,
+    checked,
+    checked_clock,
+    checked_ids,
+    checked_mapping,
+    checked_predictor,
+    checked_rng,
+)
 from .timekeeping import TimeKeeping
 
 __all__ = ["LeadDesk"]
@@ -69,10 +77,9 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
     ``DuplicatePolicies`` per pool; no check unless given); keys are read with the store's
     ``normaliser``. ``directory`` holds the host's customers (a ``MemoryCustomerDirectory``
     unless given) and ``mapping`` says how leads convert into them.
-    ``sla_policies`` are the SLA policies pools name in ``Pool.sla_policy`` (recycle rules,
-    escalation ladder, clock, cadences).
-    Pools name ``quota_policies`` and ``conditions``; ``predictor`` (a fitted learned grade)
-    keeps each lead's ``probability`` current, learning from every lead decided with no refit.
+    ``sla_policies`` are the SLA policies pools name in ``Pool.sla_policy``; pools name
+    ``quota_policies`` and ``conditions``; ``predictor`` (a fitted learned grade) keeps each
+    lead's ``probability`` current, learning from every decided lead without a refit.
     """
 
     def __init__(
@@ -96,13 +103,15 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         conditions: Mapping[str, LeadCondition] | None = None,
         predictor: Predictor | None = None,
     ) -> None:
-        self.store = store
+        self.store = checked(store, LeadStore, "store", "MemoryStore(), SQLiteStore(path)…")  # type: ignore[type-abstract]
         self.clock = checked_clock(clock)
         self.setup = Setup(
-            org=org,
-            policy=policy if policy is not None else Policy.default(),
-            rules=rules if rules is not None else LeadRules(),
-            custom_fields=custom_fields if custom_fields is not None else CustomFieldSet(),
+            org=checked(org, OrgDirectory, "org", "OrgChart(users=[...]) or your own"),  # type: ignore[type-abstract]
+            policy=checked(policy, Policy, "policy", "Policy.default()", Policy.default),
+            rules=checked(rules, LeadRules, "rules", "LeadRules(...)", LeadRules),
+            custom_fields=checked(
+                custom_fields, CustomFieldSet, "custom_fields", "…", CustomFieldSet
+            ),
             strategies=checked_mapping(strategies, Strategy, "strategies"),  # type: ignore[type-abstract]
             scorer=scorer,
             conversion=ConversionSetup.of(directory, mapping),
@@ -114,11 +123,7 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
             predictor=checked_predictor(predictor),
         )
         self._runner = Runner(
-            store,
-            self.clock,
-            self.setup,
-            ids=ids if ids is not None else uuid4_ids(),
-            rng=checked_rng(rng),
+            store, self.clock, self.setup, ids=checked_ids(ids), rng=checked_rng(rng)
         )
 
     def _run(self, command: Callable[..., Operation[Any, T]], **arguments: Any) -> T:

@@ -6,9 +6,9 @@ conditions pools react to and the learned grade."""
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import attrs
 
@@ -20,6 +20,7 @@ from leadcore.custom_fields import CustomFieldSet
 from leadcore.dedup import DuplicatePolicies, Normaliser
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
+from leadcore.ids import IdFactory, uuid4_ids
 from leadcore.intake import LeadRules
 from leadcore.model import Pool
 from leadcore.org import OrgDirectory
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 V = TypeVar("V")
+K = TypeVar("K")
 
 
 def named(pool: Pool, field: str, name: str, known: Mapping[str, V], what: str) -> V:
@@ -73,6 +75,44 @@ def checked_mapping(value: Mapping[str, V] | None, kind: type[V], name: str) -> 
     if problems:
         raise ValidationError(problems)
     return dict(value)
+
+
+def checked(
+    value: object, kind: type[K], field: str, example: str, default: Callable[[], K] | None = None
+) -> K:
+    """``value`` if it is a ``kind`` (a protocol is checked by its methods), ``default()`` for
+    None when there is a default; ``ValidationError`` naming ``field``, with an ``example`` of
+    what would do, otherwise."""
+    if value is None and default is not None:
+        return default()
+    if isinstance(value, type) or not isinstance(value, kind):
+        raise ValidationError(
+            [
+                FieldProblem(
+                    field,
+                    f"must be a {kind.__name__} ({example}), not {type(value).__name__}",
+                )
+            ]
+        )
+    return value
+
+
+def checked_ids(ids: object) -> IdFactory:
+    """``ids`` if it makes ids (called with a kind such as ``"lead"``; a fresh ``uuid4_ids()``
+    for None); ``ValidationError`` naming it otherwise."""
+    if ids is None:
+        return uuid4_ids()
+    if isinstance(ids, type) or not callable(ids):
+        raise ValidationError(
+            [
+                FieldProblem(
+                    "ids",
+                    "must make ids: a function of the kind (counter_ids(), uuid4_ids()), "
+                    f"not {type(ids).__name__}",
+                )
+            ]
+        )
+    return cast(IdFactory, ids)
 
 
 def checked_clock(clock: object) -> Clock:

@@ -13,7 +13,7 @@ from typing import Final
 
 from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
-from leadcore.records import Away, OwnershipChange
+from leadcore.records import Away, OwnershipChange, OwnershipRecord
 
 __all__ = [
     "MAX_NUMBER",
@@ -28,6 +28,7 @@ __all__ = [
     "number",
     "optional_id",
     "optional_moment",
+    "ownership_record",
     "state_key",
 ]
 
@@ -129,6 +130,16 @@ def away_list(value: object) -> list[Away]:
     if not all(isinstance(p, Away) for p in value):
         raise ValidationError([FieldProblem("periods", "must hold only Away periods")])
     return list(value)
+
+
+def ownership_record(value: object) -> OwnershipRecord:
+    """An ownership record to store, its time timezone-aware."""
+    if not isinstance(value, OwnershipRecord):
+        raise ValidationError(
+            [FieldProblem("record", f"must be an OwnershipRecord, not {type(value).__name__}")]
+        )
+    moment(value.at, "at")
+    return value
 
 
 def state_key(value: object) -> str:

@@ -377,7 +377,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def add_ownership_record(self, record: OwnershipRecord) -> None:
         """See ``UnitOfWork.add_ownership_record``."""
         self._check_open()
-        self._s.records.add_ownership(record, self._will)
+        self._s.records.add_ownership(args.ownership_record(record), self._will)
 
     def count_ownership(
         self,

@@ -124,6 +124,8 @@ class RecordBook:
             times = self.ownership.get(key, [])
             if entry in times:
                 times.remove(entry)
+            if not times:
+                self.ownership.pop(key, None)
             if before is None:
                 self.last_ownership.pop(last_key, None)
             else:

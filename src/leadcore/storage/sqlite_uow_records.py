@@ -260,7 +260,7 @@ class RecordWork:
     @writing
     def add_ownership_record(self, record: OwnershipRecord) -> None:
         """See ``UnitOfWork.add_ownership_record``."""
-        records.add_ownership(self.conn, self.codec, record)
+        records.add_ownership(self.conn, self.codec, args.ownership_record(record))
 
     @reading
     def count_ownership(

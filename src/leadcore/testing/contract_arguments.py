@@ -13,7 +13,7 @@ import pytest
 
 from leadcore.errors import ValidationError
 from leadcore.model import Lead
-from leadcore.records import OwnershipChange
+from leadcore.records import OwnershipChange, OwnershipRecord
 from leadcore.storage.protocol import LeadStore, UnitOfWork
 from leadcore.testing.factories import EPOCH, make_lead, make_pool
 
@@ -137,6 +137,16 @@ WRONG_ARGUMENTS: dict[str, tuple[str, Call]] = {
     "set_state None key": ("key", lambda u, _: u.set_state(None, 1)),  # type: ignore[arg-type]
     "set_state int key": ("key", lambda u, _: u.set_state(5, 1)),  # type: ignore[arg-type]
     "keys_of str": ("lead_ids", lambda u, _: u.keys_of("L1")),
+    "add_ownership_record naive": (
+        "at",
+        lambda u, lead: u.add_ownership_record(
+            OwnershipRecord("bob", lead.id, "pool-a", _NAIVE, OwnershipChange.CLAIMED)
+        ),
+    ),
+    "add_ownership_record not a record": (
+        "record",
+        lambda u, _: u.add_ownership_record(("bob", "L1")),  # type: ignore[arg-type]
+    ),
 }
 
 
@@ -178,6 +188,20 @@ class ArgumentContract:
             assert uow.find_follow_ups(limit=top) == []
             self._refuses_stale(uow, top)
             uow.commit()
+
+    def test_a_rolled_back_ownership_record_leaves_no_trace(self) -> None:
+        store = self.make_store()
+        with store.unit_of_work() as uow:
+            uow.add_pool(make_pool("pool-a"))
+            uow.add_lead(make_lead("L1"))
+            uow.commit()
+        before = store.snapshot()
+        with store.unit_of_work() as uow:
+            uow.add_ownership_record(
+                OwnershipRecord("bob", "L1", "pool-a", EPOCH, OwnershipChange.CLAIMED)
+            )
+            uow.rollback()
+        assert store.snapshot() == before
 
     @staticmethod
     def _refuses_stale(uow: UnitOfWork, version: Any) -> None:

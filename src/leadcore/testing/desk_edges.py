@@ -3,7 +3,7 @@ change nothing, and what a refusal may tell about a lead one may not see."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -19,13 +19,14 @@ from leadcore import (
     ValidationError,
 )
 from leadcore.org import User
+from leadcore.records import Away
 from leadcore.testing.desk_case import DeskCase
 from leadcore.testing.world import ORG, World, new_lead
 
 __all__ = ["EdgesCase"]
 
 _NOT_MAPPINGS: tuple[object, ...] = ("x", 5, b"x", [("a", 1)])
-_NOT_DEPARTMENTS: tuple[object, ...] = (5, ["x"], {"a": 1}, "")
+_NOT_DEPARTMENTS: tuple[object, ...] = (5, ["x"], {"a": 1}, "", " east ")
 
 
 class _PeopleOnly:
@@ -121,6 +122,21 @@ class EdgesCase(DeskCase):
             assert caught.value.fields == ("department_id",)
         assert world.store.snapshot() == before
         assert desk.change_owner("carol", lead_id, "dave").department_id == "east_sales"
+
+    def test_away_periods_are_kept_in_utc_however_they_are_given(self) -> None:
+        world = self.world()
+        shanghai = timezone(timedelta(hours=8))
+        start = datetime(2026, 3, 9, 9, tzinfo=shanghai)
+        given: list[Away | tuple[datetime, datetime]] = [
+            Away("dave", start, start + timedelta(days=1)),
+            (start, start + timedelta(hours=2)),
+        ]
+        stored = world.desk.set_away("dave", "dave", given)
+        assert [p.start.utcoffset() for p in stored] == [timedelta(0)] * 2
+        assert stored[0].start == start and stored[0].start.hour == 1
+        with world.store.unit_of_work() as uow:
+            kept = uow.away_periods(["dave"])["dave"]
+        assert sorted(kept, key=lambda p: p.end) == sorted(stored, key=lambda p: p.end)
 
     def test_a_directory_without_departments_still_needs_an_id(self) -> None:
         world = self.world(org=_PeopleOnly())

@@ -39,7 +39,15 @@ def away_periods(user_id: str, periods: object) -> tuple[Away, ...]:
                             )
                         ]
                     )
-                found.append(item)
+                # Kept in UTC, as every time the desk is given.
+                found.append(
+                    Away(
+                        user_id,
+                        checks.aware(item.start, f"{path}.start"),
+                        checks.aware(item.end, f"{path}.end"),
+                        item.note,
+                    )
+                )
             elif isinstance(item, tuple) and len(item) in (2, 3):
                 start = checks.aware(item[0], f"{path}.start")
                 end = checks.aware(item[1], f"{path}.end")

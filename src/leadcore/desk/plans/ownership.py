@@ -51,12 +51,12 @@ def require_owner(user_id: str, facts: OwnerFacts, subject: Subject) -> None:
 
 
 def require_department(setup: Setup, department_id: object) -> None:
-    """Refuse (``ValidationError`` on ``department_id``) a department that is not an id, or
-    that the org directory does not know when it can tell (a ``DepartmentDirectory`` such as
+    """Refuse (``ValidationError`` on ``department_id``) a department that is not an id as
+    kept (non-blank text without surrounding spaces), or that the org directory does not know when it can tell (a ``DepartmentDirectory`` such as
     ``OrgChart``). None is fine: the new owner's own department is taken."""
     if department_id is None:
         return
-    department = checks.identifier(department_id, "department_id")
+    department = checks.kept_identifier(department_id, "department_id")
     org = setup.org
     if isinstance(org, DepartmentDirectory):
         try:
