@@ -38,7 +38,7 @@ Everything a host needs is re-exported here; the submodules hold the details:
   the org directory, time, ids, configuration and the errors (all ``LeadcoreError``).
 """
 
-from importlib.metadata import PackageNotFoundError
+from importlib.metadata import PackageNotFoundError as _NotInstalled
 from importlib.metadata import version as _version
 
 from leadcore.assignment import (
@@ -251,7 +251,7 @@ from leadcore.storage import (
 try:
     __version__ = _version("leadcore")
     """The installed distribution's version (from the package metadata)."""
-except PackageNotFoundError:  # pragma: no cover - running from a source tree never installed
+except _NotInstalled:  # pragma: no cover - running from a source tree never installed
     __version__ = "0+unknown"
 
 __all__ = [

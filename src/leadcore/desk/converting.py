@@ -27,7 +27,7 @@ from leadcore import checks
 from leadcore.conversion import ConversionReadiness, ConversionResult, CustomerMatch, execute
 from leadcore.errors import LeadcoreError
 from leadcore.intake import clean_match_fields
-from leadcore.model import Lead
+from leadcore.model import IdCollection, Lead
 from leadcore.scoring import ReadinessSignal
 
 from .arguments import LeadFields, refuse_unknown
@@ -91,7 +91,7 @@ class ConversionMethods:
     def convert_batch(
         self,
         actor_id: str,
-        lead_ids: Iterable[str],
+        lead_ids: IdCollection,
         *,
         customer_owner_id: str | None = None,
         link_matches: bool = False,

@@ -411,7 +411,7 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         self.setup.require_scorer()
         return self._each(Rescore, lead_ids, actor_id=actor_id)
 
-    def repredict(self, actor_id: str, lead_ids: Iterable[str]) -> BatchResult:
+    def repredict(self, actor_id: str, lead_ids: IdCollection) -> BatchResult:
         """Bring stored learned probabilities up to date with the live model (other leads'
         outcomes move them), e.g. nightly; a result per lead."""
         self.setup.require_predictor()

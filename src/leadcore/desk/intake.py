@@ -4,14 +4,14 @@ it to the runner, like every other desk method."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, Unpack
 
 from leadcore import checks
 from leadcore.dedup import DuplicatePolicies, DuplicatePolicy
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.importing import ColumnMapping, ImportReport
-from leadcore.model import Lead
+from leadcore.model import IdCollection, Lead
 
 from .arguments import LeadFields
 from .plans.creating import Create
@@ -134,7 +134,7 @@ class IntakeMethods:
         Accept one with :meth:`merge`, or :meth:`dismiss_suggestion`."""
         return self._read(lambda reads: merge_suggestions(reads, actor_id, pool_id))
 
-    def dismiss_suggestion(self, actor_id: str, pool_id: str, lead_ids: Iterable[str]) -> None:
+    def dismiss_suggestion(self, actor_id: str, pool_id: str, lead_ids: IdCollection) -> None:
         """Remember that these leads are not duplicates: they are not suggested together
         again (the actor must be allowed to merge each)."""
         self._run(DismissSuggestion, actor_id=actor_id, pool_id=pool_id, lead_ids=lead_ids)
@@ -142,7 +142,7 @@ class IntakeMethods:
     def merge(
         self,
         actor_id: str,
-        lead_ids: Iterable[str],
+        lead_ids: IdCollection,
         *,
         survivor_id: str | None = None,
         rule: SurvivorRule | None = None,

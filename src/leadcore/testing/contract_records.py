@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import timedelta
+from typing import Final
 
 import attrs
 import pytest
@@ -26,18 +27,40 @@ from leadcore.testing.factories import (
     stored,
 )
 
-__all__ = ["FaultPoints", "InjectedFault", "RecordStoreContract", "store_contents"]
+__all__ = [
+    "FAULT_POINTS",
+    "FaultPoints",
+    "InjectedFault",
+    "RecordStoreContract",
+    "store_contents",
+]
 
 FaultPoints = Mapping[str, Callable[[LeadStore], AbstractContextManager[None]]]
-"""Per store write (``"add_lead"``, ``"save_lead"``, ``"delete_lead"``, ``"append_events"``,
-``"put_grant"``, ``"add_ownership_record"``, ``"add_follow_up"``, ``"move_follow_up"``, and
-``"add_lead_keys"`` / ``"save_lead_keys"``: adding or saving a lead whose duplicate keys are
-being indexed): a context manager making that write fail *inside* the store, after it has
-begun changing things."""
+"""Per store write named in :data:`FAULT_POINTS`, a context manager making that write fail
+*inside* the store, after it has begun changing things, by raising :class:`InjectedFault`."""
+
+FAULT_POINTS: Final = frozenset(
+    {
+        "add_lead",
+        "save_lead",
+        "delete_lead",
+        "append_events",
+        "put_grant",
+        "add_ownership_record",
+        "add_follow_up",
+        "move_follow_up",
+        "save_follow_up",
+        "set_sweep_at",
+        "add_lead_keys",  # adding a lead whose duplicate keys are being indexed
+        "save_lead_keys",  # saving one
+    }
+)
+"""The writes a store's ``fault_points`` may name."""
 
 
 class InjectedFault(Exception):
-    """What a fault point raises inside a store write (the contract expects exactly this)."""
+    """What a fault point raises inside a store write. The contract expects exactly this, so
+    that a store's own bug failing the same write is never taken for the injected fault."""
 
 
 _Boom = InjectedFault
@@ -234,6 +257,13 @@ class RecordStoreContract:
             assert uow.get_follow_up("F1").lead_id == "L2"
 
     # --- failures inside a write -------------------------------------------------------------------
+    def test_fault_points_name_only_known_writes(self) -> None:
+        unknown = sorted(set(self.fault_points()) - FAULT_POINTS)
+        assert not unknown, (
+            f"fault_points() names {unknown}, which the contract never writes; "
+            f"use these names: {sorted(FAULT_POINTS)}"
+        )
+
     def test_a_failure_inside_any_write_leaves_the_store_unchanged(self) -> None:
         points = self.fault_points()
         if not points:

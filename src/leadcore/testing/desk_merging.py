@@ -102,7 +102,7 @@ class MergingCase(DeskCase):
             world.desk.merge("erin", [first, second])
         for bad in ([first], [first, first], "L1"):
             with pytest.raises(ValidationError):
-                world.desk.merge("carol", bad)
+                world.desk.merge("carol", bad)  # type: ignore[arg-type]  # a str, on purpose
         with pytest.raises(ValidationError):
             world.desk.merge("carol", [first, second], survivor_id="L404")
         assert world.store.snapshot() == before
