@@ -43,6 +43,15 @@ class UnitOfWork(Protocol):
 
     Obtained from ``LeadStore.unit_of_work()``. After ``commit`` or ``rollback`` the unit of work
     is finished and any further call raises ``LeadcoreError``.
+
+    Every method checks its arguments before it reads or writes, since hosts call units of
+    work directly: a wrong one raises ``ValidationError`` naming it, and nothing is written.
+    Ids are ``str``; several ids are a collection of ``str``, never one ``str``; versions,
+    positions and limits are whole numbers (not bools) from 0 to 2**63 - 1; times are
+    timezone-aware; ``changes`` is a collection of ``OwnershipChange``. Values handed back
+    (leads, records, ``get_state``'s value) are the caller's to keep: changing them never
+    changes the store. ``leadcore.storage.arguments`` has these checks, and the contract suite
+    (``leadcore.testing.LeadStoreContract``) holds a store to them.
     """
 
     # --- leads ---------------------------------------------------------------------------------
