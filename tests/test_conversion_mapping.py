@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from leadcore import CompanySize, ConfigError, Money, SourceChannel, ValidationError
 from leadcore.conversion import ConversionMapping
 from leadcore.conversion.examples import SEED_MAPPING
+from leadcore.conversion.mapping import check_caller_fields
 from leadcore.testing import make_lead
 
 SEED = ConversionMapping.from_toml(SEED_MAPPING)
@@ -290,3 +291,32 @@ def test_caller_fields_and_transform_answers_are_bounded() -> None:
     assert caught.value.fields[-2:] == ("customer_fields.n", "customer_fields.big")
     fine = SEED.customer.apply(lead, {"big": 10**100 - 1, "d": Decimal("1e-100")})
     assert fine["big"] == 10**100 - 1 and fine["d"] == Decimal("1e-100")
+
+
+def test_floats_are_held_to_the_same_digit_limit_as_every_number() -> None:
+    lead = make_lead("L1", industry="制造业")
+    given = {"a": 1e100, "b": -1e300, "c": 1.7e308, "d": Decimal("1E+100"), "e": 10**100}
+    with pytest.raises(ValidationError) as caught:
+        SEED.customer.apply(lead, given)
+    assert caught.value.fields == tuple(f"customer_fields.{name}" for name in given)
+    assert all("too large a number (at most 100 digits)" in p.reason for p in caught.value.problems)
+    fine = {"a": 9.999e99, "b": -9.999e99, "c": 1e-300, "d": 0.5}
+    assert SEED.customer.apply(lead, fine).items() >= fine.items()
+    mapping = ConversionMapping.from_dict(
+        {"customer": {"fields": [{"from": "industry", "to": "规模", "transform": "huge"}]}},
+        transforms={"huge": lambda value: 1e300},
+    )
+    with pytest.raises(ValidationError, match="too large a number") as refused:
+        mapping.customer.apply(lead)
+    assert refused.value.fields == ("customer.规模",)
+
+
+def test_caller_fields_are_checked_without_a_lead_or_a_directory() -> None:
+    check_caller_fields({"ok": 1.5}, None, {"t": ("a", "b")})
+    with pytest.raises(ValidationError) as caught:
+        check_caller_fields(
+            {"x": 1e300}, {"y": Decimal("0." + "1" * 101)}, {"\x00": 1}, subject="conversion"
+        )
+    assert caught.value.fields == ("customer_fields.x", "contact_fields.y", "deal_fields")
+    with pytest.raises(ValidationError, match="contact_fields: must be a mapping"):
+        check_caller_fields(contact_fields=["x"])

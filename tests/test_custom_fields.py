@@ -15,6 +15,7 @@ from leadcore import (
     FieldType,
     ValidationError,
 )
+from leadcore.conversion.records import check_value
 from leadcore.custom_fields import MAX_NUMBER_DIGITS
 
 FIELDS = CustomFieldSet(
@@ -81,19 +82,53 @@ def test_whole_numbers_longer_than_any_store_can_keep_are_refused() -> None:
     assert MAX_NUMBER_DIGITS < 640, "under the smallest int-to-text limit Python may be set to"
 
 
+def test_every_kind_of_number_is_held_to_the_digit_limit() -> None:
+    numbers = CustomFieldSet([CustomField("n", FieldType.NUMBER)])
+    for fine in (
+        Decimal("9" * MAX_NUMBER_DIGITS),
+        Decimal("9.99E+99"),
+        9.999e99,
+        "-9.99e99",
+        Decimal("0." + "1" * MAX_NUMBER_DIGITS),
+        Decimal("-1E-100"),
+    ):
+        assert numbers.validate({"n": fine}) == {"n": Decimal(str(fine))}
+    refused = {
+        Decimal("1E+100"): "too large a number",
+        Decimal("-1E+5000"): "too large a number",
+        Decimal("1" * (MAX_NUMBER_DIGITS + 1) + ".5"): "too large a number",
+        1e100: "too large a number",
+        -1e300: "too large a number",
+        "1e300": "too large a number",
+        Decimal("0." + "1" * 200): "too many decimals",
+        Decimal("1E-101"): "too many decimals",
+        "0." + "1" * (MAX_NUMBER_DIGITS + 1): "too many decimals",
+    }
+    for huge, said in refused.items():
+        with pytest.raises(ValidationError, match=said) as e:
+            numbers.validate({"n": huge})
+        assert e.value.fields == ("custom_fields.n",), huge
+
+
 @given(
     st.one_of(
-        st.integers(),
+        st.integers(min_value=-(10**102), max_value=10**102),
         st.floats(allow_nan=False, allow_infinity=False),
-        st.text(),
-        st.booleans(),
-        st.none(),
+        st.decimals(allow_nan=False, allow_infinity=False),
+        st.builds(Decimal.scaleb, st.decimals(-1000, 1000, places=0), st.integers(-300, 300)),
     )
 )
-def test_any_number_input_is_accepted_or_refused_cleanly(value: object) -> None:
+def test_a_number_field_keeps_only_what_a_conversion_can_write(
+    value: int | float | Decimal,
+) -> None:
+    """One number rule: what a number field accepts, a conversion copying it accepts too (a
+    lead whose field no conversion can write would never convert), and what it refuses is
+    refused for the same reason."""
     try:
         clean = CustomFieldSet([CustomField("n", FieldType.NUMBER)]).validate({"n": value})
     except ValidationError as e:
         assert e.fields == ("custom_fields.n",)
+        stored = value if isinstance(value, int) else Decimal(str(value))
+        assert check_value(stored) == e.problems[0].reason
     else:
-        assert value is None or value == "" or isinstance(clean["n"], int | Decimal)
+        assert check_value(clean["n"]) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -14,7 +15,7 @@ from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import CustomValue
 
-__all__ = ["MAX_NUMBER_DIGITS", "CustomField", "CustomFieldSet", "FieldType"]
+__all__ = ["MAX_NUMBER_DIGITS", "CustomField", "CustomFieldSet", "FieldType", "number_problem"]
 
 
 class FieldType(LabelledEnum):
@@ -93,28 +94,57 @@ def _switch(value: object) -> bool:
 
 
 MAX_NUMBER_DIGITS: Final = 100
-"""The most digits a whole number in a number field may have. Far more than any count or
-amount needs, and well under the 640 digits that is the smallest limit Python may be set to
-for turning an integer into text, so every store, in every process, can write and read it."""
+"""The most digits a number may have before the decimal point, and a ``Decimal`` after it, in
+a number field (and in a field a conversion writes, see ``leadcore.conversion.records.check_value``).
+Far more than any count or amount needs, and well under the 640 digits that is the smallest
+limit Python may be set to for turning an integer into text, so every store, in every process,
+can write and read it."""
 
 _NUMBER_LIMIT: Final = 10**MAX_NUMBER_DIGITS
+_TOO_LARGE: Final = f"is too large a number (at most {MAX_NUMBER_DIGITS} digits)"
+
+
+def number_problem(value: int | float | Decimal) -> str | None:
+    """Why the number ``value`` cannot be stored, or None when it can: it must be finite, with
+    at most :data:`MAX_NUMBER_DIGITS` digits before the decimal point, whatever its type, and,
+    a ``Decimal``, at most as many after it. The one number rule of custom fields and of the
+    fields a conversion writes, so the two never disagree."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return "is not a finite number"
+        if value and value.adjusted() >= MAX_NUMBER_DIGITS:
+            return _TOO_LARGE
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -MAX_NUMBER_DIGITS:
+            return f"has too many decimals (at most {MAX_NUMBER_DIGITS} after the decimal point)"
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return "is not a finite number"
+    # Python compares an int or a float with an int exactly, so this is the true whole part.
+    if not -_NUMBER_LIMIT < value < _NUMBER_LIMIT:
+        return _TOO_LARGE
+    return None
 
 
 def _number(value: object) -> int | Decimal:
     if isinstance(value, bool):
         raise ValueError("must be a number, not true/false")
+    number: int | Decimal
     if isinstance(value, int):
-        if not -_NUMBER_LIMIT < value < _NUMBER_LIMIT:
-            raise ValueError(f"must be a whole number of at most {MAX_NUMBER_DIGITS} digits")
-        return value
-    if isinstance(value, float | str | Decimal):
+        number = value
+    elif isinstance(value, float | str | Decimal):
         try:
             number = Decimal(str(value))
         except InvalidOperation:
             raise ValueError("must be a number") from None
-        if number.is_finite():
-            return number
-    raise ValueError("must be a finite number")
+        if not number.is_finite():
+            raise ValueError("must be a finite number")
+    else:
+        raise ValueError("must be a finite number")
+    problem = number_problem(number)
+    if problem is not None:
+        raise ValueError(problem)
+    return number
 
 
 def _date(value: object) -> date:

@@ -41,6 +41,7 @@ __all__ = [
     "Band",
     "FieldRule",
     "TargetMapping",
+    "check_caller_fields",
     "check_value",
     "is_empty",
 ]
@@ -210,6 +211,53 @@ def is_empty(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == ()
 
 
+def check_caller_fields(
+    customer_fields: object = None,
+    contact_fields: object = None,
+    deal_fields: object = None,
+    *,
+    subject: str = "conversion fields",
+) -> None:
+    """Check a caller's ``customer_fields``, ``contact_fields`` and ``deal_fields`` (each a
+    mapping of field name to value, or None) as :meth:`TargetMapping.apply` takes them, with
+    no lead or directory needed: ``ValidationError`` lists every problem of the three at once,
+    each named ``<target>_fields.<name>`` (or the argument, for a key or a non-mapping)."""
+    problems: list[FieldProblem] = []
+    for argument, given in (
+        ("customer_fields", customer_fields),
+        ("contact_fields", contact_fields),
+        ("deal_fields", deal_fields),
+    ):
+        problems += _take_given(argument, given, {})
+    if problems:
+        raise ValidationError(problems, subject=subject)
+
+
+def _take_given(argument: str, given: object, out: dict[str, FieldValue]) -> list[FieldProblem]:
+    """The problems of a caller's ``argument`` mapping ``given``; its good values go into
+    ``out`` (a None value removes the field)."""
+    if given is None:
+        return []
+    if not isinstance(given, Mapping):
+        shown = type(given).__name__
+        return [FieldProblem(argument, f"must be a mapping of field name to value, not {shown}")]
+    problems = []
+    for name, value in given.items():
+        if not isinstance(name, str):
+            shown = type(name).__name__
+            problems.append(FieldProblem(argument, f"keys must be field names, not {shown}"))
+        elif (problem := _name_problem(name)) is not None:
+            shown = ascii(name)[:60]
+            problems.append(FieldProblem(argument, f"key {shown} is not a field name: {problem}"))
+        elif value is None:
+            out.pop(name, None)
+        elif (problem := check_value(value) or _size_problem(value)) is not None:
+            problems.append(FieldProblem(f"{argument}.{name}", problem))
+        else:
+            out[name] = value
+    return problems
+
+
 def _read(lead: Lead, source: str) -> object:
     if source.startswith(CUSTOM_PREFIX):
         return lead.custom_fields.get(source[len(CUSTOM_PREFIX) :])
@@ -249,42 +297,13 @@ class TargetMapping:
                 continue
             if converted is not None:
                 out[rule.to] = converted
-        problems += self._take_given(given, out)
+        problems += _take_given(f"{self.target}_fields", given, out)
         for name in self.required:
             if is_empty(out.get(name)):
                 problems.append(FieldProblem(f"{self.target}.{name}", self._missing(name)))
         if problems:
             raise ValidationError(problems, subject=f"{self.target} of lead {lead.id!r}")
         return out
-
-    def _take_given(
-        self, given: Mapping[str, object] | None, out: dict[str, FieldValue]
-    ) -> list[FieldProblem]:
-        argument = f"{self.target}_fields"
-        if given is None:
-            return []
-        if not isinstance(given, Mapping):
-            shown = type(given).__name__
-            return [
-                FieldProblem(argument, f"must be a mapping of field name to value, not {shown}")
-            ]
-        problems = []
-        for name, value in given.items():
-            if not isinstance(name, str):
-                shown = type(name).__name__
-                problems.append(FieldProblem(argument, f"keys must be field names, not {shown}"))
-            elif (problem := _name_problem(name)) is not None:
-                shown = ascii(name)[:60]
-                problems.append(
-                    FieldProblem(argument, f"key {shown} is not a field name: {problem}")
-                )
-            elif value is None:
-                out.pop(name, None)
-            elif (problem := check_value(value) or _size_problem(value)) is not None:
-                problems.append(FieldProblem(f"{argument}.{name}", problem))
-            else:
-                out[name] = value  # type: ignore[assignment]
-        return problems
 
     def _missing(self, name: str) -> str:
         sources = [r.source for r in self.rules if r.to == name]

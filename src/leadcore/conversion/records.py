@@ -11,7 +11,6 @@ field.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -21,7 +20,7 @@ from typing import Any, Final, TypeAlias
 import attrs
 
 from leadcore import checks
-from leadcore.custom_fields import MAX_NUMBER_DIGITS
+from leadcore.custom_fields import MAX_NUMBER_DIGITS, number_problem
 from leadcore.dedup import DedupKey
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
@@ -61,16 +60,13 @@ needs, which keeps every value printable and storable as text."""
 def check_value(value: object) -> str | None:
     """Why ``value`` cannot be written into a target field, or None when it can: text (and
     each text of a tuple) must be valid Unicode without control characters but newline and
-    tab; a number must be finite with at most ``MAX_DIGITS`` digits before the decimal point
-    (and, a ``Decimal``, after it)."""
+    tab; a number (int, float or ``Decimal``) must be finite with at most ``MAX_DIGITS``
+    digits before the decimal point (and, a ``Decimal``, after it): the number rule of custom
+    fields, :func:`leadcore.custom_fields.number_problem`."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return "is not a finite number"
-    if isinstance(value, Decimal):
-        return _decimal_problem(value)
-    if isinstance(value, int) and not -(10**MAX_DIGITS) < value < 10**MAX_DIGITS:
-        return f"is too large a number (at most {MAX_DIGITS} digits)"
+    if isinstance(value, int | float | Decimal):
+        return number_problem(value)
     if isinstance(value, str):
         return checks.text_problem(value, long=True)
     if isinstance(value, _SCALARS):
@@ -85,17 +81,6 @@ def check_value(value: object) -> str | None:
         "must be text, a number, true/false, a date or time, money or a tuple of texts, "
         f"not {type(value).__name__}"
     )
-
-
-def _decimal_problem(value: Decimal) -> str | None:
-    if not value.is_finite():
-        return "is not a finite number"
-    if value and value.adjusted() >= MAX_DIGITS:
-        return f"is too large a number (at most {MAX_DIGITS} digits before the decimal point)"
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MAX_DIGITS:
-        return f"has too many decimals (at most {MAX_DIGITS} after the decimal point)"
-    return None
 
 
 def _freeze(values: Mapping[str, FieldValue]) -> Mapping[str, FieldValue]:

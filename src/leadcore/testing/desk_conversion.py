@@ -358,6 +358,8 @@ class ConversionCase(DeskCase):
             ({"customer_fields": {"x": ("a" * 9_000,) * 2}}, r"customer_fields\.x: is too long"),
             ({"contact_fields": {"x": ("a",) * 1_001}}, r"contact_fields\.x: holds too many"),
             ({"customer_fields": {"x": 10**5000}}, r"customer_fields\.x: is too large a number"),
+            ({"customer_fields": {"x": 1e100}}, r"customer_fields\.x: is too large a number"),
+            ({"contact_fields": {"x": -1.7e308}}, r"contact_fields\.x: is too large a number"),
             ({"deal_fields": {"x": Decimal("1e999999")}}, r"deal_fields\.x: is too large"),
             ({"deal_fields": {"x": Decimal("1e-999999")}}, r"deal_fields\.x: has too many dec"),
             ({"deal_fields": {"x": Decimal("sNaN")}}, r"deal_fields\.x: is not a finite number"),
@@ -369,6 +371,35 @@ class ConversionCase(DeskCase):
         fine = {"x": 10**99, "d": Decimal("-12.5"), "t": ("a", "b"), "y": True}
         done = world.desk.convert("bob", lead_id, customer_fields=fine)
         assert {k: directory.customer(done.customer_id).fields[k] for k in fine} == fine
+
+    def test_bad_caller_fields_are_refused_before_the_directory_is_called_at_all(self) -> None:
+        asked: list[str] = []
+
+        class Spy(MemoryCustomerDirectory):
+            def __getattribute__(self, name: str) -> Any:
+                if not name.startswith("_"):
+                    asked.append(name)
+                return super().__getattribute__(name)
+
+        world, _ = self.converting_world(directory=Spy())
+        world.desk.convert("bob", self.held_lead(world))
+        duplicate = self.held_lead(world, phone="13700137000")
+        before = world.store.snapshot()
+        asked.clear()
+        for arguments in (
+            {"customer_fields": {"x": 10**100}},
+            {"customer_fields": {"x": 1e300}},
+            {"contact_fields": {"x": Decimal("1E+100")}},
+            {"deal_fields": {"x": Decimal("0." + "1" * 101)}},
+        ):
+            with pytest.raises(ValidationError) as caught:
+                world.desk.convert("bob", duplicate, **arguments)
+            (argument,) = arguments
+            assert caught.value.fields == (f"{argument}.x",)
+            assert asked == [], f"the directory was asked {asked} before {argument} was checked"
+        assert world.store.snapshot() == before
+        with pytest.raises(DuplicateCustomer):
+            world.desk.convert("bob", duplicate, customer_fields={"x": 10**99})
 
     def test_readiness_refuses_what_convert_refuses_with_the_reason(self) -> None:
         world, _ = self.converting_world()

@@ -27,6 +27,7 @@ from leadcore.conversion import (
     gate_refusal,
 )
 from leadcore.conversion.execute import asked_for, directory_call, record_problem
+from leadcore.conversion.mapping import check_caller_fields
 from leadcore.errors import (
     FieldProblem,
     InvalidTransition,
@@ -138,6 +139,13 @@ class PrepareConversion(LeadCommand):
         owner_id = _optional_id(self.customer_owner_id, "customer_owner_id")
         checks.flag(self.deal, "deal")
         checks.flag(self.link_matches, "link_matches")
+        # The caller's fields are checked whole before the directory is asked anything.
+        check_caller_fields(
+            self.customer_fields,
+            self.contact_fields,
+            self.deal_fields,
+            subject=f"conversion of lead {self.lead_id!r}",
+        )
         subject = self.subject(reads)
         self.require(subject)  # before the directory is asked anything about this lead
         lead = subject.lead
