@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
@@ -150,6 +150,18 @@ def identifier_list(value: object, field: str) -> list[str]:
         shown = f"the string {value!r}" if isinstance(value, str) else type(value).__name__
         raise _bad(field, f'must be a list of ids like ["L1", "L2"], not {shown}')
     return [identifier(item, f"{field}[{i}]") for i, item in enumerate(value)]
+
+
+def instances(value: object, kind: Any, field: str, what: str) -> tuple[Any, ...]:
+    """``value`` as a tuple of ``kind`` instances (a list, tuple…, never a ``str`` or a
+    mapping); ``what`` names them in the message (``"Pool records"``)."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise _bad(field, f"must be a collection of {what}, not {type(value).__name__}")
+    found = tuple(value)
+    for i, item in enumerate(found):
+        if not isinstance(item, kind):
+            raise _bad(f"{field}[{i}]", f"must be one of {what}, not {item!r:.40}")
+    return found
 
 
 def flag(value: object, field: str) -> bool:

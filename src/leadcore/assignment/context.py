@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Final, Protocol, TypeVar, runtime_checkable
+from typing import Final, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -131,17 +131,6 @@ def _mapping(value: Mapping[K, V] | None, field: str) -> Mapping[K, V]:
     return value
 
 
-def _each(value: object, field: str, kind: Any, what: str) -> tuple[Any, ...]:
-    """``value`` as a tuple of ``kind``; ``ValidationError`` naming ``field`` otherwise."""
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        raise _invalid(field, f"must be a collection of {what}, not {type(value).__name__}")
-    found = tuple(value)
-    for i, item in enumerate(found):
-        if not isinstance(item, kind):
-            raise _invalid(f"{field}[{i}]", f"must be one of {what}, not {item!r:.40}")
-    return found
-
-
 class MemoryContext:
     """An in-memory :class:`AssignmentContext`: the facts a decision reads, handed in.
 
@@ -179,7 +168,7 @@ class MemoryContext:
             u.id: u
             for u in (
                 User(x) if isinstance(x, str) else x
-                for x in _each(users, "users", User | str, "User records or user ids")
+                for x in checks.instances(users, User | str, "users", "User records or user ids")
             )
         }
         self.unknown_users = checks.identifiers(unknown_users, "unknown_users")
@@ -190,18 +179,20 @@ class MemoryContext:
         if not isinstance(rng, random.Random):
             raise _invalid("rng", f"must be a random.Random, not {type(rng).__name__}")
         self.rng = rng
-        self.pools: dict[str, Pool] = {p.id: p for p in _each(pools, "pools", Pool, "Pool records")}
-        self.away_periods: list[Away] = list(_each(away, "away", Away, "Away periods"))
+        self.pools: dict[str, Pool] = {
+            p.id: p for p in checks.instances(pools, Pool, "pools", "Pool records")
+        }
+        self.away_periods: list[Away] = list(checks.instances(away, Away, "away", "Away periods"))
         self._away_of: dict[str, list[Away]] = {}
         for period in self.away_periods:
             self._away_of.setdefault(period.user_id, []).append(period)
         self.history: dict[str, list[Lead]] = {}
         self.quotas: dict[tuple[str, str], tuple[QuotaUse, ...]] = {
-            key: _each(uses, f"quotas[{key!r}]", QuotaUse, "QuotaUse values")
+            key: checks.instances(uses, QuotaUse, f"quotas[{key!r}]", "QuotaUse values")
             for key, uses in _mapping(quotas, "quotas").items()
         }
         self.strict = checks.flag(strict, "strict")
-        for lead in _each(history, "history", Lead, "Lead records"):
+        for lead in checks.instances(history, Lead, "history", "Lead records"):
             if lead.owner_id is not None:
                 self.history.setdefault(lead.owner_id, []).append(lead)
 

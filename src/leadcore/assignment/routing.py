@@ -11,6 +11,7 @@ from typing import ClassVar, TypeVar
 
 import attrs
 
+from leadcore import checks
 from leadcore.cadence import Schedule
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import CompanySize, Lead, Pool
@@ -49,22 +50,12 @@ def _default(users: Sequence[str]) -> tuple[str, ...]:
     return user_list(users, "default")
 
 
-def _items(values: object, kind: type[T], field: str) -> tuple[T, ...]:
-    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
-        raise _invalid(field, f"must be a list of {kind.__name__}, not {type(values).__name__}")
-    found = tuple(values)
-    for i, item in enumerate(found):
-        if not isinstance(item, kind):
-            raise _invalid(f"{field}[{i}]", f"must be a {kind.__name__}, not {type(item).__name__}")
-    return found
-
-
 def _conditions(values: Iterable[RouteCondition]) -> tuple[RouteCondition, ...]:
-    return _items(values, RouteCondition, "when")
+    return checks.instances(values, RouteCondition, "when", "RouteCondition values")
 
 
 def _rules(values: Iterable[RoutingRule]) -> tuple[RoutingRule, ...]:
-    return _items(values, RoutingRule, "rules")
+    return checks.instances(values, RoutingRule, "rules", "RoutingRule values")
 
 
 def _steps(values: Iterable[Strategy]) -> tuple[Strategy, ...]:
