@@ -251,8 +251,15 @@ def structure(data: object, cls: type[T], *, path: str = "$") -> T:
 
     Only ``ConfigError`` comes out, whatever the data: a list where a table goes, numbers too
     large for a float, data nested too deep."""
+    converter = make_converter()
     try:
-        return make_converter().structure(data, cls)
+        converter.get_structure_hook(cls)
+    except Exception:  # cattrs knows no way to build it (not a type, an unsupported one)
+        raise ConfigError.from_problems(
+            [FieldProblem("cls", f"{cls!r:.60} is not a type leadcore can build from config")]
+        ) from None
+    try:
+        return converter.structure(data, cls)
     except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as e:
         problems = _problems(e, path)
     except (LeadcoreError, KeyError, ValueError, TypeError) as e:
@@ -289,7 +296,7 @@ def _read(text: str | Path, kind: str) -> str:
     if isinstance(text, Path):
         try:
             raw = text.read_text(encoding="utf-8")
-        except (OSError, UnicodeError) as e:
+        except (OSError, ValueError) as e:  # ValueError: a NUL in the path, bad UTF-8
             raise ConfigError(str(text), f"cannot read the {kind} file: {e}") from e
     elif isinstance(text, str):
         raw = text

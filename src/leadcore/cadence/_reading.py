@@ -76,7 +76,7 @@ def load(text: object, cls: type[T], *, toml: bool) -> T:
     if isinstance(text, Path):
         try:
             raw = text.read_text(encoding="utf-8")
-        except (OSError, UnicodeError) as e:
+        except (OSError, ValueError) as e:  # ValueError: a NUL in the path, bad UTF-8
             raise ConfigError(str(text), f"cannot be read: {e}") from e
     elif isinstance(text, str):
         raw = text

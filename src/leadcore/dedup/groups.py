@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from leadcore.dedup.keys import DedupKey, KeyKind
+from leadcore.dedup.keys import DedupKey, KeyKind, key_kinds
 from leadcore.dedup.normaliser import Normaliser, Record
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
@@ -89,28 +89,6 @@ def _records(records: object) -> list[tuple[str, Record]]:
     return pairs
 
 
-def _kinds(kinds: object) -> frozenset[KeyKind]:
-    if kinds is None:
-        return frozenset(KeyKind)
-    choices = ", ".join(k.value for k in KeyKind)
-    if isinstance(kinds, str) or not isinstance(kinds, Iterable):
-        raise ValidationError([FieldProblem("kinds", f"must be a collection of: {choices}")])
-    found: set[KeyKind] = set()
-    for i, kind in enumerate(kinds):
-        if isinstance(kind, KeyKind):
-            found.add(kind)
-            continue
-        try:
-            if not isinstance(kind, str):
-                raise ValueError(kind)
-            found.add(KeyKind.parse(kind))
-        except ValueError:
-            raise ValidationError(
-                [FieldProblem(f"kinds[{i}]", f"{kind!r} is not one of: {choices}")]
-            ) from None
-    return frozenset(found)
-
-
 def find_duplicate_groups(
     records: Iterable[Record] | Mapping[str, Record],
     normaliser: Normaliser | None = None,
@@ -129,7 +107,7 @@ def find_duplicate_groups(
         normaliser = Normaliser.default()
     elif not isinstance(normaliser, Normaliser):
         raise ValidationError([FieldProblem("normaliser", "must be a Normaliser (or None)")])
-    read = normaliser.key_reader(_kinds(kinds))
+    read = normaliser.key_reader(key_kinds(kinds))
     pairs = _records(records)
     parent = list(range(len(pairs)))
 

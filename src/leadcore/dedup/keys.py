@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import attrs
 
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 
-__all__ = ["DedupKey", "KeyKind"]
+__all__ = ["DedupKey", "KeyKind", "key_kinds"]
 
 
 class KeyKind(LabelledEnum):
@@ -70,3 +72,27 @@ class DedupKey:
                 [FieldProblem("key", f"{text[:80]!r} is not 'kind:value' with a kind of {choices}")]
             )
         return cls(found, value)
+
+
+def key_kinds(kinds: object) -> frozenset[KeyKind]:
+    """``kinds`` as a set of ``KeyKind`` (each given as the kind, its value or a label; None
+    for every kind); ``ValidationError`` naming ``kinds`` for one ``str`` or anything else."""
+    if kinds is None:
+        return frozenset(KeyKind)
+    choices = ", ".join(k.value for k in KeyKind)
+    if isinstance(kinds, str) or not isinstance(kinds, Iterable):
+        raise ValidationError([FieldProblem("kinds", f"must be a collection of: {choices}")])
+    found: set[KeyKind] = set()
+    for i, kind in enumerate(kinds):
+        if isinstance(kind, KeyKind):
+            found.add(kind)
+            continue
+        try:
+            if not isinstance(kind, str):
+                raise ValueError(kind)
+            found.add(KeyKind.parse(kind))
+        except ValueError:
+            raise ValidationError(
+                [FieldProblem(f"kinds[{i}]", f"{kind!r} is not one of: {choices}")]
+            ) from None
+    return frozenset(found)

@@ -12,7 +12,7 @@ import attrs
 
 from leadcore.dedup.companies import CompanyNormaliser, NormalisedCompany
 from leadcore.dedup.emails import EmailNormaliser, NormalisedEmail
-from leadcore.dedup.keys import DedupKey, KeyKind
+from leadcore.dedup.keys import DedupKey, KeyKind, key_kinds
 from leadcore.dedup.phones import NormalisedPhone, PhoneNormaliser
 from leadcore.dedup.rules import CUSTOM_PREFIX, DedupRules
 from leadcore.dedup.rules_base import FromConfig
@@ -202,10 +202,13 @@ class Normaliser(FromConfig):
         lead with equal sources have equal keys (a store re-reads keys only when it changed)."""
         return tuple([get(lead) for _, _, get, _ in self._readers])
 
-    def key_reader(self, kinds: Iterable[KeyKind]) -> Callable[[Record], list[str]]:
-        """A fast function giving a record's key texts, only of the given ``kinds`` (for
-        reading many records; :func:`~leadcore.dedup.groups.find_duplicate_groups` uses it)."""
-        wanted = frozenset(kinds)
+    def key_reader(
+        self, kinds: Iterable[KeyKind | str] | None = None
+    ) -> Callable[[Record], list[str]]:
+        """A fast function giving a record's key texts, only of the given ``kinds`` (each the
+        kind, its value or a label; None for all) for reading many records;
+        :func:`~leadcore.dedup.groups.find_duplicate_groups` uses it."""
+        wanted = key_kinds(kinds)
         functions: dict[KeyKind, Callable[[object], str | None]] = {
             KeyKind.PHONE: self.phones.key_value,
             KeyKind.EMAIL: self.emails.key_value,

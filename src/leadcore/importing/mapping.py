@@ -19,6 +19,7 @@ from typing import Final
 import attrs
 from dateutil import parser as date_parser
 
+from leadcore import checks
 from leadcore.custom_fields import CustomFieldSet, FieldType
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
@@ -124,6 +125,14 @@ class ColumnMapping:
     def target(self, header: str) -> str | None:
         """The field a column fills (None: the column is not imported); headers are compared
         trimmed, as the mapping's own are."""
+        if not isinstance(header, str):
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        "header", f"must be a column name (text), not {type(header).__name__}"
+                    )
+                ]
+            )
         name = header.strip()
         if name in self.columns:
             return self.columns[name]
@@ -135,7 +144,7 @@ class ColumnMapping:
         """Each field that more than one of ``headers`` fills (``phone`` and ``手机`` both read
         as phone by default), with those headers: a row could keep only one of their values."""
         by_target: dict[str, list[str]] = {}
-        for header in headers:
+        for header in checks.instances(headers, object, "headers", "column names"):
             if isinstance(header, str) and (target := self.target(header)) is not None:
                 by_target.setdefault(target, []).append(header)
         return {target: found for target, found in by_target.items() if len(found) > 1}
@@ -143,7 +152,7 @@ class ColumnMapping:
     def missing(self, headers: Iterable[str], *, where: str = "the file") -> list[FieldProblem]:
         """A problem for each column the mapping names that is not among ``headers`` (the
         columns of ``where``)."""
-        present = {h.strip() for h in headers}
+        present = {h.strip() for h in checks.instances(headers, str, "headers", "column names")}
         listed = sorted(present)
         shown = ", ".join(repr(h) for h in listed[:20]) or "none"
         if len(listed) > 20:

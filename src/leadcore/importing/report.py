@@ -204,9 +204,10 @@ def _write(text: str, target: os.PathLike[str] | IO[str]) -> None:
         try:
             with open(target, "w", encoding="utf-8-sig", newline="") as handle:
                 handle.write(text)
-        except OSError as e:
+        except (OSError, ValueError) as e:  # ValueError: a NUL in the path
+            reason = getattr(e, "strerror", None) or e
             raise ValidationError(
-                [FieldProblem("target", f"cannot write {os.fspath(target)!r}: {e.strerror}")]
+                [FieldProblem("target", f"cannot write {os.fspath(target)!r}: {reason}")]
             ) from None
         return
     if not hasattr(target, "write"):

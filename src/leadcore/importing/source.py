@@ -96,13 +96,21 @@ def _csv(text: str) -> tuple[tuple[str, ...] | None, Iterator[SourceRow]]:
                     continue
                 row: dict[str, object] = {}
                 for i, cell in enumerate(cells):
-                    name = names[i] if i < len(names) else f"column {i + 1}"
-                    row[name] = cell
+                    row[names[i] if i < len(names) else _extra(i, row)] = cell
                 yield line, row
         except csv.Error as e:
             raise _refuse(f"the CSV cannot be read at line {reader.line_num}: {e}") from None
 
     return names, rows()
+
+
+def _extra(i: int, row: Mapping[str, object]) -> str:
+    """A name for cell ``i`` of a row longer than the header: ``column N`` (N counted from 1),
+    made longer until no column of the row has it, so no value is lost."""
+    name = f"column {i + 1}"
+    while name in row:
+        name = f"{name} (extra)"
+    return name
 
 
 @attrs.frozen(slots=True)
@@ -149,8 +157,9 @@ def _csv_text(rows: object, chosen: str) -> str | None:
         try:
             with open(rows, "rb") as handle:
                 data = handle.read()
-        except OSError as e:
-            raise _refuse(f"cannot read {os.fspath(rows)!r}: {e.strerror or e}") from None
+        except (OSError, ValueError) as e:  # ValueError: a NUL in the path
+            reason = getattr(e, "strerror", None) or e
+            raise _refuse(f"cannot read {os.fspath(rows)!r}: {reason}") from None
         return _text(data, chosen)
     if isinstance(rows, bytes | bytearray):
         return _text(bytes(rows), chosen)
