@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Final
+from typing import Any, Final
 
 import attrs
 from dateutil import parser as date_parser
@@ -144,7 +144,7 @@ class ColumnMapping:
         """Each field that more than one of ``headers`` fills (``phone`` and ``手机`` both read
         as phone by default), with those headers: a row could keep only one of their values."""
         by_target: dict[str, list[str]] = {}
-        for header in checks.instances(headers, object, "headers", "column names"):
+        for header in _headers(headers, object):
             if isinstance(header, str) and (target := self.target(header)) is not None:
                 by_target.setdefault(target, []).append(header)
         return {target: found for target, found in by_target.items() if len(found) > 1}
@@ -152,7 +152,7 @@ class ColumnMapping:
     def missing(self, headers: Iterable[str], *, where: str = "the file") -> list[FieldProblem]:
         """A problem for each column the mapping names that is not among ``headers`` (the
         columns of ``where``)."""
-        present = {h.strip() for h in checks.instances(headers, str, "headers", "column names")}
+        present = {h.strip() for h in _headers(headers, str)}
         listed = sorted(present)
         shown = ", ".join(repr(h) for h in listed[:20]) or "none"
         if len(listed) > 20:
@@ -246,3 +246,11 @@ def _date(text: str) -> date:
     if parsed.time() != datetime.min.time():
         raise ValueError(f"{text[:40]!r} has a time; give the date alone")
     return parsed.date()
+
+
+def _headers(value: object, kind: type) -> tuple[Any, ...]:
+    """Column names: a collection of them (or a row's mapping, read for its keys), never one
+    ``str``; ``ValidationError`` naming ``headers`` otherwise."""
+    if isinstance(value, Mapping):
+        value = tuple(value)
+    return checks.instances(value, kind, "headers", "column names")
