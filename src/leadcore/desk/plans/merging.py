@@ -200,12 +200,11 @@ class Merge:
             "followers_added": added_followers,
         }
         events = [
-            Event(
+            Event.about(
+                survivor,
                 EventKind.MERGED,
                 now,
                 actor,
-                lead_id=survivor.id,
-                pool_id=survivor.pool_id,
                 changes=diff_fields(survivor, after),
                 reason=f"merged {', '.join(merged_ids)} into this lead",
                 data=plan,
@@ -358,12 +357,11 @@ class Unmerge:
         merge_id = data["merge_id"]
         restored_ids = [lead.id for lead in facts.merged]
         events = [
-            Event(
+            Event.about(
+                survivor,
                 EventKind.UNMERGED,
                 now,
                 actor,
-                lead_id=survivor.id,
-                pool_id=survivor.pool_id,
                 changes=diff_fields(survivor, after),
                 reason=f"undid the merge of {', '.join(restored_ids)} into this lead",
                 data={"merge_id": merge_id, "restored": restored_ids},
@@ -378,12 +376,11 @@ class Unmerge:
             )
             saves.append(SaveLead(back, lead.version))
             events.append(
-                Event(
+                Event.about(
+                    lead,
                     EventKind.UNMERGED,
                     now,
                     actor,
-                    lead_id=lead.id,
-                    pool_id=lead.pool_id,
                     changes=diff_fields(lead, back),
                     reason=f"no longer merged into {survivor.id}",
                     data={"merge_id": merge_id, "survivor": survivor.id},
