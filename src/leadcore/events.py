@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Final
@@ -183,11 +183,30 @@ def _set_from_default(
 ) -> tuple[FieldChange, ...]:
     return tuple(
         [
-            FieldChange(name, None, value)
+            (_shared_set(name, value) if name in _REPEATING else FieldChange(name, None, value))
             for name, default, value in zip(names, defaults, values, strict=True)
             if value is not default and value != default
         ]
     )
+
+
+_REPEATING: Final = frozenset({"source", "industry", "region", "company_size", "stage"})
+"""Fields whose few values repeat from lead to lead: their creation changes are shared."""
+
+
+def _shared_set(name: str, value: object) -> FieldChange:
+    """``FieldChange(name, None, value)``, one instance per value: an audit trail of many
+    leads then holds each such change once, so the garbage collector has that many fewer
+    objects to walk (changes are immutable). An unhashable value is not shared."""
+    try:
+        return _one_set(name, value)
+    except TypeError:
+        return FieldChange(name, None, value)
+
+
+@lru_cache(maxsize=1024, typed=True)  # typed: 1 and True stay apart
+def _one_set(name: str, value: object) -> FieldChange:
+    return FieldChange(name, None, value)
 
 
 _CARRIED: Final = frozenset(

@@ -58,16 +58,30 @@ class ConversionSetup:
         mapping of lead fields, as intake reads them): "this phone already belongs to customer
         X, owned by Y". ``DirectoryFailed`` if the directory fails, or answers with anything
         but matches of the keys asked about."""
-        keys = self.normaliser.keys(record)
-        if not keys:
-            return []
-        return directory_call(
+        return self.matches_each([record])[0]
+
+    def matches_each(self, records: Sequence[Record]) -> list[list[CustomerMatch]]:
+        """:meth:`matches` for each of ``records``, in order, asking the directory once for
+        all of them (an import's chunk)."""
+        keys_of = [self.normaliser.keys(record) for record in records]
+        asked = list(dict.fromkeys(key for keys in keys_of for key in keys))
+        if not asked:
+            return [[] for _ in records]
+        found = directory_call(
             "looking for customers",
             "find",
             list,
-            lambda: self.directory.find(keys),
-            lambda found: _match_problem(found, keys),
+            lambda: self.directory.find(asked),
+            lambda answer: _match_problem(answer, asked),
         )
+        by_key: dict[DedupKey, list[tuple[int, CustomerMatch]]] = {}
+        for rank, match in enumerate(found):
+            by_key.setdefault(match.key, []).append((rank, match))
+        # Each record's matches in the directory's own order.
+        return [
+            [m for _, m in sorted(hit for key in keys for hit in by_key.get(key, ()))]
+            for keys in keys_of
+        ]
 
 
 def _match_problem(found: list[object], keys: Sequence[DedupKey]) -> str | None:

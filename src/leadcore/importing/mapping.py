@@ -54,6 +54,7 @@ _NO: Final = frozenset({"否", "no", "n", "false", "0", "无", "不"})
 _SPLIT: Final = re.compile(r"\s*[,，;；、|]\s*")
 _CN_DATE: Final = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*$")
 _MAX_CELL: Final = 100_000
+_MAX_LAYOUTS: Final = 256
 
 
 @attrs.frozen(slots=True)
@@ -84,7 +85,7 @@ def _target_problem(header: str, target: object) -> FieldProblem | None:
 class ColumnMapping:
     """Column headers to lead fields; see the module docstring."""
 
-    __slots__ = ("columns", "recognise")
+    __slots__ = ("_layouts", "columns", "recognise")
 
     def __init__(self, columns: Mapping[str, str | None] | None = None) -> None:
         if columns is not None and not isinstance(columns, Mapping):
@@ -121,6 +122,7 @@ class ColumnMapping:
             raise ValidationError(problems, subject="column mapping")
         self.columns: Mapping[str, str | None] = frozen_mapping(clean)
         self.recognise = columns is None
+        self._layouts: dict[tuple[object, ...], _Layout] = {}
 
     def target(self, header: str) -> str | None:
         """The field a column fills (None: the column is not imported); headers are compared
@@ -171,18 +173,15 @@ class ColumnMapping:
             return ConvertedRow(
                 {}, {}, (FieldProblem("row", f"must be a mapping of column to value, not {shown}"),)
             )
+        layout = self._layout(row)
         fields: dict[str, object] = {}
         custom: dict[str, object] = {}
-        problems = [
-            FieldProblem(target, f"columns {_both(found)} both fill it; keep one")
-            for target, found in self.clashes(row).items()
-        ]
-        for header, value in row.items():
-            if not isinstance(header, str):
-                problems.append(FieldProblem("row", f"column {header!r} is not a header (text)"))
-                continue
-            target = self.target(header)
+        problems = list(layout.problems)
+        for target, (_header, value) in zip(layout.targets, row.items(), strict=False):
             if target is None:
+                continue
+            if isinstance(target, FieldProblem):
+                problems.append(target)
                 continue
             if isinstance(value, str) and len(value) > _MAX_CELL:
                 problems.append(FieldProblem(target, f"is longer than {_MAX_CELL} characters"))
@@ -200,6 +199,40 @@ class ColumnMapping:
                 continue
             fields[target] = _plain(target, value)
         return ConvertedRow(fields, custom, tuple(problems))
+
+    def _layout(self, row: Mapping[Any, object]) -> _Layout:
+        """The row's layout, worked out once for each set of headers (rows of one file share
+        theirs); a bounded cache, as rows of dicts may each have their own."""
+        headers = tuple(row)
+        layout = self._layouts.get(headers)
+        if layout is None:
+            if len(self._layouts) >= _MAX_LAYOUTS:
+                self._layouts.clear()
+            layout = self._layouts[headers] = _layout_of(self, headers)
+        return layout
+
+
+@attrs.frozen(slots=True)
+class _Layout:
+    """What a row's columns fill, in the row's order (None: not imported; a problem: not a
+    header), and the clashes of its headers: the same for every row with the same headers."""
+
+    targets: tuple[str | FieldProblem | None, ...]
+    problems: tuple[FieldProblem, ...]
+
+
+def _layout_of(mapping: ColumnMapping, headers: tuple[object, ...]) -> _Layout:
+    problems = [
+        FieldProblem(target, f"columns {_both(found)} both fill it; keep one")
+        for target, found in mapping.clashes(headers).items()
+    ]
+    targets = tuple(
+        mapping.target(header)
+        if isinstance(header, str)
+        else FieldProblem("row", f"column {header!r} is not a header (text)")
+        for header in headers
+    )
+    return _Layout(targets, tuple(problems))
 
 
 def _both(headers: list[str]) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+from array import array
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -64,7 +65,9 @@ class MemoryStore:
         self._follow_ups: dict[str, FollowUp] = {}
         self._follow_ups_by_lead: dict[str, dict[str, None]] = {}
         self._events: list[Event] = []
-        self._events_by_lead: dict[str, list[int]] = {}
+        # Positions as arrays, not lists: arrays hold plain numbers, so the garbage collector
+        # has none of these (one per lead) to walk.
+        self._events_by_lead: dict[str, array[int]] = {}
         self._state: dict[str, str] = {}
         self.records = RecordBook()
         self.sweeps, self.follow_up_times = SweepIndex(), FollowUpTimes()
@@ -74,7 +77,11 @@ class MemoryStore:
 
     def _note_event(self, lead_id: str, position: int) -> None:
         """Index an event's position under its lead."""
-        self._events_by_lead.setdefault(lead_id, []).append(position)
+        positions = self._events_by_lead.get(lead_id)
+        if positions is None:
+            self._events_by_lead[lead_id] = array("q", (position,))
+        else:
+            positions.append(position)
 
     def snapshot(self) -> tuple[object, ...]:
         """Everything the store holds — leads, pools, follow-ups, events, records and state — as
@@ -310,7 +317,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
         def undo() -> None:
             del log[start:]
             for lead_id in {e.lead_id for e in events if e.lead_id is not None}:
-                positions = by_lead.get(lead_id, [])
+                positions = by_lead.get(lead_id, array("q"))
                 del positions[bisect_right(positions, start) :]
                 if not positions:
                     by_lead.pop(lead_id, None)
@@ -342,7 +349,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
         if lead_id is None:
             end = size if limit is None else min(size, start + max(limit, 0))
             return [self._read(p) for p in range(start + 1, end + 1)]
-        positions = self._s._events_by_lead.get(lead_id, [])
+        positions = self._s._events_by_lead.get(lead_id, array("q"))
         first = bisect_right(positions, start)
         chosen = positions[first:] if limit is None else positions[first : first + limit]
         return [self._read(p) for p in chosen]

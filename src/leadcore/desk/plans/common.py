@@ -4,7 +4,8 @@ gives a lead entering a pool its first owner."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
+from functools import lru_cache
 from typing import ClassVar
 
 import attrs
@@ -286,14 +287,30 @@ def arrival_events(
 def first_ownership_changes(lead: Lead) -> tuple[FieldChange, ...]:
     """The ownership a new lead was given, as changes from unassigned (for the assignment event
     written beside its creation)."""
+    at = lead.assigned_at
+    return _ownership_changes(
+        lead.status, lead.owner_id, lead.department_id, at, None if at is None else at.tzinfo
+    )
+
+
+@lru_cache(maxsize=256)
+def _ownership_changes(
+    status: LeadStatus,
+    owner_id: str | None,
+    department_id: str | None,
+    assigned_at: datetime | None,
+    zone: tzinfo | None,  # equal times in two zones are still two changes
+) -> tuple[FieldChange, ...]:
+    """Shared by every lead given the same ownership at once (an import's chunk): the audit
+    trail then holds these changes once, and the garbage collector walks them once."""
     return (
-        FieldChange("status", LeadStatus.UNASSIGNED, lead.status),
+        FieldChange("status", LeadStatus.UNASSIGNED, status),
         *(
             FieldChange(name, None, value)
             for name, value in (
-                ("owner_id", lead.owner_id),
-                ("department_id", lead.department_id),
-                ("assigned_at", lead.assigned_at),
+                ("owner_id", owner_id),
+                ("department_id", department_id),
+                ("assigned_at", assigned_at),
             )
             if value is not None
         ),

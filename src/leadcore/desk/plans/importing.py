@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -24,7 +24,7 @@ from leadcore.conversion import CustomerMatch
 from leadcore.dedup import DedupKey, DuplicateAction, DuplicatePolicy, mask_key
 from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
 from leadcore.events import Event, EventKind
-from leadcore.frozen import replace
+from leadcore.frozen import frozen_mapping, replace
 from leadcore.importing import (
     ColumnMapping,
     RowResult,
@@ -131,7 +131,19 @@ class ImportChunk:
             if row.lead is not None and (not row.matches or policy.action is DuplicateAction.FLAG):
                 for text in row.texts:
                     local.setdefault(text, _local(row, text))
+        if policy.checks:
+            loaded = self._with_customers(loaded)
         return ChunkFacts(actor, pool, reads.now, policy, owner_id, owner, tuple(loaded))
+
+    def _with_customers(self, rows: list[_Row]) -> list[_Row]:
+        """``rows`` with the existing customers holding the details of each row that matched
+        no lead, found with one directory call for the chunk."""
+        unmatched = [(i, row.lead) for i, row in enumerate(rows) if row.lead and not row.matches]
+        found = self.setup.conversion.matches_each([lead for _, lead in unmatched])
+        for (i, _), customers in zip(unmatched, found, strict=True):
+            if customers:
+                rows[i] = attrs.evolve(rows[i], customers=tuple(customers))
+        return rows
 
     def _row(self, context: _Context, number: int, raw: object) -> _Row:
         reads, actor, pool, policy = context.reads, context.actor, context.pool, context.policy
@@ -171,17 +183,9 @@ class ImportChunk:
             return _Row(number, values, lead=lead, fields=clean)
         texts = self.setup.normaliser.key_texts(lead)
         matches = self._matches(context, lead, texts) if texts else ()
-        # With no lead to match, the details may belong to a customer already.
-        customers = () if matches else tuple(self.setup.conversion.matches(lead))
-        return _Row(
-            number,
-            values,
-            lead=lead,
-            fields=clean,
-            matches=matches,
-            texts=texts,
-            customers=customers,
-        )
+        # With no lead to match, the details may belong to a customer already: see
+        # ``_with_customers``, which asks the directory once for the chunk.
+        return _Row(number, values, lead=lead, fields=clean, matches=matches, texts=texts)
 
     def _matches(self, context: _Context, lead: Lead, texts: tuple[str, ...]) -> tuple[_Match, ...]:
         reads, actor, policy, local = context.reads, context.actor, context.policy, context.local
@@ -376,14 +380,19 @@ class _Owners:
         )
 
 
+_IMPORTED: Final = frozen_mapping({"origin": "import"})
+_RULES: Final = {rule: frozen_mapping({"rule": rule}) for rule in ("creator", "default_owner")}
+# Every row's events share these read-only mappings rather than each holding its own copy.
+
+
 def _created(lead: Lead, facts: ChunkFacts, owners: _Owners) -> list[Event]:
     return arrival_events(
         lead,
         facts.now,
         facts.actor.id,
         reason=owners.reason,
-        data={"rule": owners.rule},
-        origin={"origin": "import"},
+        data=_RULES[owners.rule],
+        origin=_IMPORTED,
     )
 
 
