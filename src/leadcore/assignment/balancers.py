@@ -89,14 +89,31 @@ def _check_common(
     return problems
 
 
+@attrs.frozen(slots=True)
+class _Screened:
+    """A team after screening: who may be picked (never empty), who may not and why, and the
+    open-lead counts read on the way."""
+
+    eligible: list[str]
+    excluded: dict[str, str]
+    loads: dict[str, int]
+
+
 class _Leaf:
-    """Shared ``choose``: pick among the strategy's own users, else the lead's pool members."""
+    """Shared ``choose``: pick among the strategy's own users, else the lead's pool members;
+    shared ``choose_among``: screen the team, then let the strategy pick (``_pick``)."""
 
     __slots__ = ()
     name: str
     users: tuple[str, ...]
     capacity: Mapping[str, int]
     default_capacity: int | None
+    label: ClassVar[str]
+    """How reasons name the strategy."""
+    needs_loads: ClassVar[bool] = False
+    """Whether :meth:`_pick` reads every eligible member's open-lead count."""
+    nobody: ClassVar[str] = "is available"
+    """What the decline names as missing when nobody is eligible."""
 
     def __attrs_post_init__(self) -> None:
         problems = _check_common(self.name, self.users, self.capacity, self.default_capacity)
@@ -108,8 +125,34 @@ class _Leaf:
         """What is wrong with the settings only this kind of strategy has."""
         return []
 
-    def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
+    def _pick(self, lead: Lead, ctx: AssignmentContext, team: Team, seen: _Screened) -> Choice:
+        """Choose among ``seen.eligible`` (available and under their cap)."""
         raise NotImplementedError  # pragma: no cover
+
+    def _usable(self, available: list[str], excluded: dict[str, str]) -> list[str]:
+        """Drop (recording why in ``excluded``) members this kind of strategy never picks."""
+        return available
+
+    def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
+        """Choose a member of ``team``: drop the unavailable and those at their cap, then pick
+        by this strategy's rule (see ``Strategy``)."""
+        check_lead(lead)
+        if not team.users:
+            return no_candidates(self.name, self.label, team)
+        available, excluded = screen(team.users, ctx, lead.pool_id)
+        eligible, loads = apply_caps(
+            self._usable(available, excluded),
+            ctx,
+            self.capacity,
+            self.default_capacity,
+            excluded,
+            need_loads=self.needs_loads,
+        )
+        if not eligible:
+            return decline(
+                self.name, f"{self.label}: nobody in {team.label} {self.nobody}", team, excluded
+            )
+        return self._pick(lead, ctx, team, _Screened(eligible, excluded, loads))
 
     def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
         raise NotImplementedError  # pragma: no cover
@@ -139,27 +182,19 @@ class RoundRobin(_Leaf):
     capacity: Mapping[str, int] = attrs.field(default=_NO_INTS, converter=_capacity)
     default_capacity: int | None = None
     kind: ClassVar[str] = "round_robin"
+    label: ClassVar[str] = "round robin"
 
     def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
         """The team and its cursor."""
         return Needs(team.users, {state_key(self.name, team.scope, "cursor")})
 
-    def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
-        """Choose the next available member of ``team`` after the stored cursor."""
-        check_lead(lead)
-        if not team.users:
-            return no_candidates(self.name, "round robin", team)
-        available, excluded = screen(team.users, ctx, lead.pool_id)
-        eligible, _ = apply_caps(available, ctx, self.capacity, self.default_capacity, excluded)
-        if not eligible:
-            return decline(
-                self.name, f"round robin: nobody in {team.label} is available", team, excluded
-            )
+    def _pick(self, lead: Lead, ctx: AssignmentContext, team: Team, seen: _Screened) -> Choice:
+        """The next eligible member of ``team`` after the stored cursor."""
         key = state_key(self.name, team.scope, "cursor")
         last = ctx.state(key)
         order = team.users
         start = order.index(last) + 1 if isinstance(last, str) and last in order else 0
-        wanted = set(eligible)
+        wanted = set(seen.eligible)
         skipped: list[str] = []
         pick = order[start % len(order)]
         for step in range(len(order)):
@@ -179,7 +214,7 @@ class RoundRobin(_Leaf):
             f"{reason}: {pick}",
             strategy=self.name,
             state_updates={key: pick},
-            excluded=excluded,
+            excluded=seen.excluded,
             candidates=team.users,
         )
 
@@ -201,6 +236,7 @@ class WeightedRoundRobin(_Leaf):
     default_capacity: int | None = None
     tie_break: TieBreak = attrs.field(default=TieBreak.RANDOM, converter=_tie_break)
     kind: ClassVar[str] = "weighted_round_robin"
+    label: ClassVar[str] = "weighted round robin"
 
     def _own_problems(self) -> list[FieldProblem]:
         problems = [
@@ -221,35 +257,26 @@ class WeightedRoundRobin(_Leaf):
         keys = {state_key(self.name, team.scope, part) for part in ("credit", "served")}
         return Needs(team.users, keys)
 
-    def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
-        """Choose the member with the most credit after adding each one's weight."""
-        check_lead(lead)
-        if not team.users:
-            return no_candidates(self.name, "weighted round robin", team)
-        available, excluded = screen(team.users, ctx, lead.pool_id)
+    def _usable(self, available: list[str], excluded: dict[str, str]) -> list[str]:
+        """Members of weight 0 never get a lead."""
         for uid in available:
             if self.weight(uid) == 0:
                 excluded[uid] = "weight 0"
-        weighted = [u for u in available if u not in excluded]
-        eligible, _ = apply_caps(weighted, ctx, self.capacity, self.default_capacity, excluded)
-        if not eligible:
-            return decline(
-                self.name,
-                f"weighted round robin: nobody in {team.label} is available",
-                team,
-                excluded,
-            )
+        return [u for u in available if u not in excluded]
+
+    def _pick(self, lead: Lead, ctx: AssignmentContext, team: Team, seen: _Screened) -> Choice:
+        """The member with the most credit after adding each one's weight."""
         key = state_key(self.name, team.scope, "credit")
         raw = ctx.state(key)
         stored: dict[str, JSONValue] = raw if isinstance(raw, dict) else {}
         credit = {u: v for u, v in stored.items() if isinstance(v, int)}
-        total = sum(self.weight(u) for u in eligible)
-        for uid in eligible:
+        total = sum(self.weight(u) for u in seen.eligible)
+        for uid in seen.eligible:
             credit[uid] = credit.get(uid, 0) + self.weight(uid)
-        best = max(credit[u] for u in eligible)
+        best = max(credit[u] for u in seen.eligible)
         served_key = state_key(self.name, team.scope, "served")
         pick, tie = break_tie(
-            [u for u in eligible if credit[u] == best], ctx, self.tie_break, served_key
+            [u for u in seen.eligible if credit[u] == best], ctx, self.tie_break, served_key
         )
         credit[pick] -= total
         updates: dict[str, JSONValue] = {key: dict(sorted(credit.items()))}
@@ -259,7 +286,7 @@ class WeightedRoundRobin(_Leaf):
             f"weighted round robin: {pick} (weight {self.weight(pick)} of {total}, credit {best})",
             strategy=self.name,
             state_updates=updates,
-            excluded=excluded,
+            excluded=seen.excluded,
             tie_break=tie,
             candidates=team.users,
         )
@@ -279,38 +306,27 @@ class LeastLoaded(_Leaf):
     default_capacity: int | None = None
     tie_break: TieBreak = attrs.field(default=TieBreak.RANDOM, converter=_tie_break)
     kind: ClassVar[str] = "least_loaded"
+    label: ClassVar[str] = "least loaded"
+    needs_loads: ClassVar[bool] = True
+    nobody: ClassVar[str] = "is available and under their cap"
 
     def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
         """The team (with loads) and its tie-break bookkeeping."""
         return Needs(team.users, {state_key(self.name, team.scope, "served")})
 
-    def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
-        """Choose the member of ``team`` with the fewest open leads, under their cap."""
-        check_lead(lead)
-        if not team.users:
-            return no_candidates(self.name, "least loaded", team)
-        available, excluded = screen(team.users, ctx, lead.pool_id)
-        eligible, loads = apply_caps(
-            available, ctx, self.capacity, self.default_capacity, excluded, need_loads=True
-        )
-        if not eligible:
-            return decline(
-                self.name,
-                f"least loaded: nobody in {team.label} is available and under their cap",
-                team,
-                excluded,
-            )
-        low = min(loads[u] for u in eligible)
+    def _pick(self, lead: Lead, ctx: AssignmentContext, team: Team, seen: _Screened) -> Choice:
+        """The eligible member with the fewest open leads."""
+        low = min(seen.loads[u] for u in seen.eligible)
         served_key = state_key(self.name, team.scope, "served")
         pick, tie = break_tie(
-            [u for u in eligible if loads[u] == low], ctx, self.tie_break, served_key
+            [u for u in seen.eligible if seen.loads[u] == low], ctx, self.tie_break, served_key
         )
         return Choice(
             pick,
             f"least loaded: {pick} with {low} open",
             strategy=self.name,
             state_updates=served_update(ctx, served_key, pick, self.tie_break),
-            excluded=excluded,
+            excluded=seen.excluded,
             tie_break=tie,
             candidates=team.users,
         )
@@ -335,6 +351,7 @@ class PerformanceBased(_Leaf):
     default_capacity: int | None = None
     tie_break: TieBreak = attrs.field(default=TieBreak.RANDOM, converter=_tie_break)
     kind: ClassVar[str] = "performance"
+    label: ClassVar[str] = "performance"
 
     def _own_problems(self) -> list[FieldProblem]:
         problems = checked_strategy(self.fallback, "fallback", optional=True)
@@ -372,23 +389,16 @@ class PerformanceBased(_Leaf):
             return own
         return own | self.fallback.needs_among(lead, pool, team)
 
-    def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
-        """Choose the member of ``team`` with the best qualified conversion rate."""
-        check_lead(lead)
-        if not team.users:
-            return no_candidates(self.name, "performance", team)
-        available, excluded = screen(team.users, ctx, lead.pool_id)
-        eligible, _ = apply_caps(available, ctx, self.capacity, self.default_capacity, excluded)
-        if not eligible:
-            return decline(
-                self.name, f"performance: nobody in {team.label} is available", team, excluded
-            )
+    def _pick(self, lead: Lead, ctx: AssignmentContext, team: Team, seen: _Screened) -> Choice:
+        """The eligible member with the best qualified conversion rate."""
         found = lead_values(lead, self.dimension)
         value = found[0] if found else None
         if value is None:
-            return self._fall_back(lead, ctx, team, f"the lead has no {self.dimension}", excluded)
-        records = {u: ctx.track_record(u, self.dimension, value) for u in eligible}
-        qualified = [u for u in eligible if records[u].decided >= self.min_sample]
+            return self._fall_back(
+                lead, ctx, team, f"the lead has no {self.dimension}", seen.excluded
+            )
+        records = {u: ctx.track_record(u, self.dimension, value) for u in seen.eligible}
+        qualified = [u for u in seen.eligible if records[u].decided >= self.min_sample]
         about = f"{self.dimension}={value}"
         if not qualified:
             return self._fall_back(
@@ -396,11 +406,11 @@ class PerformanceBased(_Leaf):
                 ctx,
                 team,
                 f"nobody has {self.min_sample} decided {about} leads",
-                excluded,
+                seen.excluded,
             )
-        for uid in eligible:
+        for uid in seen.eligible:
             if uid not in qualified:
-                excluded[uid] = (
+                seen.excluded[uid] = (
                     f"only {records[uid].decided} decided {about} leads (< {self.min_sample})"
                 )
         best = max(records[u].rate for u in qualified)
@@ -415,7 +425,7 @@ class PerformanceBased(_Leaf):
             f"{record.decided} ({record.rate:.0%})",
             strategy=self.name,
             state_updates=served_update(ctx, served_key, pick, self.tie_break),
-            excluded=excluded,
+            excluded=seen.excluded,
             tie_break=tie,
             candidates=team.users,
         )

@@ -23,7 +23,7 @@ from leadcore.model import Lead, Pool
 
 from .choice import Choice, Team, decline
 from .context import AssignmentContext
-from .core import Needs, Strategy
+from .core import Needs, Strategy, checked_strategy
 
 __all__ = ["Scheduled", "as_schedule"]
 
@@ -60,9 +60,7 @@ class Scheduled:
     kind: ClassVar[str] = "scheduled"
 
     def __attrs_post_init__(self) -> None:
-        problems: list[FieldProblem] = []
-        if not isinstance(self.strategy, Strategy):
-            problems.append(FieldProblem("strategy", "must be a Strategy"))
+        problems = checked_strategy(self.strategy, "strategy")
         if not isinstance(self.schedule, Schedule):
             problems.append(FieldProblem("schedule", "must be a Schedule"))
         if problems:

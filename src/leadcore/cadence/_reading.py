@@ -12,7 +12,7 @@ from attrs import AttrsInstance
 
 from leadcore.cadence._check import Problems, fail, join, prefixed
 from leadcore.config import parse_json, parse_toml, structure, unstructure
-from leadcore.errors import ConfigError, ValidationError
+from leadcore.errors import ValidationError
 
 __all__ = ["Loadable", "load", "read_attrs", "root_hook"]
 
@@ -73,19 +73,12 @@ def load(text: object, cls: type[T], *, toml: bool) -> T:
     """A ``cls`` from JSON or TOML text, or from a file given as a ``Path``: a
     ``ValidationError`` naming ``text`` unless it is a str or Path, a ``ConfigError`` when the
     file cannot be read or the data is wrong."""
-    if isinstance(text, Path):
-        try:
-            raw = text.read_text(encoding="utf-8")
-        except (OSError, ValueError) as e:  # ValueError: a NUL in the path, bad UTF-8
-            raise ConfigError(str(text), f"cannot be read: {e}") from e
-    elif isinstance(text, str):
-        raw = text
-    else:
+    if not isinstance(text, str | Path):
         fail(
             "text",
             f"must be {'TOML' if toml else 'JSON'} text or a Path, not {type(text).__name__}",
         )
-    return structure(parse_toml(raw) if toml else parse_json(raw), cls)
+    return structure(parse_toml(text) if toml else parse_json(text), cls)
 
 
 class Loadable:

@@ -148,10 +148,9 @@ class Cadence(Loadable):
     ) -> Cadence:
         """On the given weekdays (``Cadence.weekly("mon", "thu")``), every ``interval``
         weeks (a whole number 1..522), at ``at`` (else at the follow-up's time of day)."""
-        step = _interval(interval, "WEEKLY")
+        rule = _frequency("WEEKLY", interval)
         chosen = parse_days(days, "days") if days else None
         codes = "" if chosen is None else ",".join(d.code for d in Weekday if d in chosen)
-        rule = "FREQ=WEEKLY" + (f";INTERVAL={step}" if step != 1 else "")
         return cls(rule + (f";BYDAY={codes}" if codes else "") + _at(at), label=label)
 
     @classmethod
@@ -165,9 +164,8 @@ class Cadence(Loadable):
         """On the given days of the month (``Cadence.monthly(1, 15)``, each a whole number
         1..31 or -31..-1, ``-1`` being the last day), every ``interval`` months (1..120), at
         ``at``."""
-        step = _interval(interval, "MONTHLY")
+        rule = _frequency("MONTHLY", interval)
         checked = [_month_day(day, f"month_days[{i}]") for i, day in enumerate(month_days)]
-        rule = "FREQ=MONTHLY" + (f";INTERVAL={step}" if step != 1 else "")
         if checked:
             rule += ";BYMONTHDAY=" + ",".join(str(d) for d in checked)
         return cls(rule + _at(at), label=label)
@@ -231,9 +229,11 @@ class Cadence(Loadable):
         return f"every {self.every}" if self.every is not None else str(self.rrule)
 
 
-def _interval(value: object, freq: str) -> int:
-    top = MAX_INTERVAL[FREQUENCIES[freq]]
-    return whole(value, "interval", least=1, most=top)
+def _frequency(freq: str, interval: object) -> str:
+    """The rule's start, ``FREQ=WEEKLY;INTERVAL=2`` (no INTERVAL when it is 1), once
+    ``interval`` is checked against the frequency's largest."""
+    step = whole(interval, "interval", least=1, most=MAX_INTERVAL[FREQUENCIES[freq]])
+    return f"FREQ={freq}" + (f";INTERVAL={step}" if step != 1 else "")
 
 
 def _month_day(value: object, field: str) -> int:

@@ -14,7 +14,7 @@ from leadcore.cadence._check import Problems, aware, fail, join
 from leadcore.cadence._reading import Loadable, read_attrs
 from leadcore.cadence.calendar import WorkingCalendar
 from leadcore.cadence.days import Weekday, format_days, parse_days
-from leadcore.cadence.spans import Span, parse_span, parse_time
+from leadcore.cadence.spans import Span, end_time, parse_span, start_time
 from leadcore.cadence.zones import check_zone, to_utc, zone
 from leadcore.errors import ValidationError
 
@@ -28,14 +28,6 @@ def _window_days(value: Iterable[Weekday | str] | str) -> frozenset[Weekday]:
     return parse_days(value, "days")
 
 
-def _window_start(value: time | str) -> time:
-    return parse_time(value, "start")
-
-
-def _window_end(value: time | str) -> time:
-    return parse_time(value, "end", end=True)
-
-
 @attrs.frozen(slots=True)
 class Window:
     """Open on ``days`` from ``start`` to ``end`` (wall clock, end exclusive). An ``end`` at or
@@ -43,8 +35,8 @@ class Window:
     22:00-02:00`` is open from Friday 22:00 to Saturday 02:00, whatever Saturday's windows."""
 
     days: frozenset[Weekday] = attrs.field(converter=_window_days)
-    start: time = attrs.field(converter=_window_start)
-    end: time = attrs.field(converter=_window_end)
+    start: time = attrs.field(converter=start_time)
+    end: time = attrs.field(converter=end_time)
 
     @classmethod
     def parse(cls, text: str) -> Window:

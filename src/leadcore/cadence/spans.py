@@ -12,7 +12,15 @@ import attrs
 from leadcore.cadence._check import Problems, fail
 from leadcore.errors import ValidationError
 
-__all__ = ["DAY_SECONDS", "Span", "parse_span", "parse_spans", "parse_time"]
+__all__ = [
+    "DAY_SECONDS",
+    "Span",
+    "end_time",
+    "parse_span",
+    "parse_spans",
+    "parse_time",
+    "start_time",
+]
 
 DAY_SECONDS: Final = 86_400
 _TIME: Final = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -50,11 +58,13 @@ def parse_time(value: object, field: str, *, end: bool = False) -> time:
     return time(hour, minute, second)
 
 
-def _start(value: time | str) -> time:
+def start_time(value: time | str) -> time:
+    """The converter of a ``start`` field: :func:`parse_time` naming ``start``."""
     return parse_time(value, "start")
 
 
-def _end(value: time | str) -> time:
+def end_time(value: time | str) -> time:
+    """The converter of an ``end`` field: :func:`parse_time` naming ``end`` (24:00 allowed)."""
     return parse_time(value, "end", end=True)
 
 
@@ -64,8 +74,8 @@ class Span:
     falls on the next day: ``00:00-00:00`` (written ``00:00-24:00``) is the whole day and
     ``22:00-02:00`` runs past midnight. ``end`` is exclusive."""
 
-    start: time = attrs.field(converter=_start)
-    end: time = attrs.field(converter=_end)
+    start: time = attrs.field(converter=start_time)
+    end: time = attrs.field(converter=end_time)
 
     @classmethod
     def parse(cls, text: str) -> Span:
