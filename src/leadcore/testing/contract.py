@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from leadcore.errors import (
@@ -40,7 +40,7 @@ from leadcore.testing.contract_keys import KeyIndexContract
 from leadcore.testing.contract_records import RecordStoreContract
 from leadcore.testing.contract_times import TimeIndexContract
 from leadcore.testing.factories import EPOCH, make_follow_up, make_lead, make_pool
-from leadcore.testing.strategies import follow_ups, lead_lists, lead_queries
+from leadcore.testing.strategies import follow_ups, lead_lists, lead_queries, per_store_settings
 from leadcore.testing.strategies import leads as any_lead
 
 __all__ = ["LeadStoreContract"]
@@ -48,7 +48,7 @@ __all__ = ["LeadStoreContract"]
 
 # The same property runs once per store class that subclasses the contract; that is the point,
 # so the health check against one test method running under several executors is lifted.
-_per_store = settings(suppress_health_check=[HealthCheck.differing_executors])
+_per_store = per_store_settings()
 
 _ONE_REACH = st.sampled_from(
     (

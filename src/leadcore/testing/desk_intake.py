@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from leadcore.conversion import MemoryCustomerDirectory
@@ -21,14 +21,12 @@ from leadcore.events import EventKind
 from leadcore.importing import RowStatus
 from leadcore.model import Pool
 from leadcore.testing.desk_case import DeskCase
+from leadcore.testing.strategies import per_store_settings
 from leadcore.testing.world import World
 
 __all__ = ["IntakeCase"]
 
-_per_store = settings(
-    suppress_health_check=[HealthCheck.differing_executors, HealthCheck.function_scoped_fixture],
-    max_examples=25,
-)
+_per_store = per_store_settings(HealthCheck.function_scoped_fixture, max_examples=25)
 _REJECT = DuplicatePolicy(action=DuplicateAction.REJECT)
 _PERSON: dict[str, Any] = {"contact_name": "张三", "phone": "13800138000"}
 

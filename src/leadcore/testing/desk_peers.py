@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from leadcore import (
@@ -36,15 +36,12 @@ from leadcore.cadence import Schedule, WorkingCalendar
 from leadcore.policy import Quota, QuotaPolicy
 from leadcore.records import RECEIVED
 from leadcore.testing.desk_case import DeskCase
+from leadcore.testing.strategies import per_store_settings
 from leadcore.testing.world import CLAIMERS, REPS, T0, World
 
 __all__ = ["PeersCase"]
 
-_per_store = settings(
-    max_examples=8,
-    deadline=None,
-    suppress_health_check=[HealthCheck.differing_executors, HealthCheck.too_slow],
-)
+_per_store = per_store_settings(HealthCheck.too_slow, max_examples=8, deadline=None)
 
 #: Monday 2 March 2026, 09:00 UTC is 17:00 in Shanghai: inside a 09:00–18:00 day desk.
 DAY_DESK = Schedule(["mon-fri 09:00-18:00"], "Asia/Shanghai")
