@@ -13,8 +13,8 @@ pytest then runs every ``test_*`` method below against ``MyStore``.
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import attrs
@@ -42,6 +42,7 @@ from leadcore.testing.contract_times import TimeIndexContract
 from leadcore.testing.factories import EPOCH, make_follow_up, make_lead, make_pool
 from leadcore.testing.strategies import follow_ups, lead_lists, lead_queries, per_store_settings
 from leadcore.testing.strategies import leads as any_lead
+from leadcore.testing.threads import at_once
 
 __all__ = ["LeadStoreContract"]
 
@@ -432,10 +433,8 @@ class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract
         store = self._seeded(*(make_lead(f"L{i}") for i in range(20)))
         winners: dict[str, list[str]] = {f"L{i}": [] for i in range(20)}
         losses: list[BaseException] = []
-        start = threading.Barrier(6)
 
         def claim_all(user: str) -> None:
-            start.wait()
             for i in range(20):
                 try:
                     with store.unit_of_work() as uow:
@@ -449,11 +448,7 @@ class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract
                 except (InvalidTransition, ConcurrencyConflict) as e:
                     losses.append(e)
 
-        threads = [threading.Thread(target=claim_all, args=(f"u{n}",)) for n in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        at_once(*(partial(claim_all, f"u{n}") for n in range(6)))
         assert all(len(w) == 1 for w in winners.values()), winners
         assert len(losses) == 20 * 5
         with store.unit_of_work() as uow:

@@ -5,9 +5,9 @@ their schedules, and creating a lead straight into a user's hands."""
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -37,6 +37,7 @@ from leadcore.policy import Quota, QuotaPolicy
 from leadcore.records import RECEIVED
 from leadcore.testing.desk_case import DeskCase
 from leadcore.testing.strategies import per_store_settings
+from leadcore.testing.threads import at_once
 from leadcore.testing.world import CLAIMERS, REPS, T0, World
 
 __all__ = ["PeersCase"]
@@ -151,13 +152,11 @@ class PeersCase(DeskCase):
         w = self.quota_world(policy)
         ids = self.waiting(w, leads)
         unexpected: list[BaseException] = []
-        start = threading.Barrier(8)
 
         def work(worker: int) -> None:
             rng = random.Random(seed * 8 + worker)
             order = list(ids)
             rng.shuffle(order)
-            start.wait()
             for lead_id in order:
                 kind = rng.randrange(4)
                 try:
@@ -174,11 +173,7 @@ class PeersCase(DeskCase):
                 except BaseException as e:  # anything else is a bug
                     unexpected.append(e)
 
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        at_once(*(partial(work, i) for i in range(8)))
         assert not unexpected
         with w.store.unit_of_work() as uow:
             held = Counter(lead.owner_id for lead in uow.find_leads(LeadQuery(pool_id="q")))
