@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import partial
 
@@ -47,6 +48,15 @@ _per_store = per_store_settings(HealthCheck.too_slow, max_examples=8, deadline=N
 #: Monday 2 March 2026, 09:00 UTC is 17:00 in Shanghai: inside a 09:00–18:00 day desk.
 DAY_DESK = Schedule(["mon-fri 09:00-18:00"], "Asia/Shanghai")
 NIGHT_DESK = Schedule(["mon-fri 18:00-09:00"], "Asia/Shanghai")
+
+
+def _claims_stop_at_the_last(w: World, user: str, lead_ids: Sequence[str], reason: str) -> None:
+    """``user`` claims each of ``lead_ids`` but the last, and is refused the last with ``reason``."""
+    *claimed, refused = lead_ids
+    for lead_id in claimed:
+        w.desk.claim(user, lead_id)
+    with pytest.raises(PermissionDenied, match=reason):
+        w.desk.claim(user, refused)
 
 
 class PeersCase(DeskCase):
@@ -106,14 +116,9 @@ class PeersCase(DeskCase):
     def test_claims_count_and_the_window_starts_again_the_next_day(self) -> None:
         w = self.quota_world(QuotaPolicy([Quota(2, "day"), Quota(3, "week")]))
         ids = self.waiting(w, 6)
-        w.desk.claim("c1", ids[0])
-        w.desk.claim("c1", ids[1])
-        with pytest.raises(PermissionDenied, match="quota reached: 2 of 2 leads received this day"):
-            w.desk.claim("c1", ids[2])
+        _claims_stop_at_the_last(w, "c1", ids[:3], "quota reached: 2 of 2 leads received this day")
         w.clock.advance(days=1)
-        w.desk.claim("c1", ids[2])
-        with pytest.raises(PermissionDenied, match="3 of 3 leads received this week"):
-            w.desk.claim("c1", ids[3])
+        _claims_stop_at_the_last(w, "c1", ids[2:4], "3 of 3 leads received this week")
         w.clock.advance(days=7)  # the next Tuesday: a new week
         w.desk.claim("c1", ids[3])
 
@@ -123,10 +128,7 @@ class PeersCase(DeskCase):
         policy = QuotaPolicy([Quota(44, "month", prorate=True)], calendar=weekdays)
         w = self.quota_world(policy)
         ids = self.waiting(w, 5)
-        w.desk.claim("c2", ids[0])
-        w.desk.claim("c2", ids[1])
-        with pytest.raises(PermissionDenied, match="2 of 2 so far of 44 leads received"):
-            w.desk.claim("c2", ids[2])
+        _claims_stop_at_the_last(w, "c2", ids[:3], "2 of 2 so far of 44 leads received")
         w.clock.advance(days=1)
         w.desk.claim("c2", ids[2])
 
