@@ -13,13 +13,13 @@ pytest then runs every ``test_*`` method below against ``MyStore``.
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from leadcore.errors import (
@@ -40,15 +40,16 @@ from leadcore.testing.contract_keys import KeyIndexContract
 from leadcore.testing.contract_records import RecordStoreContract
 from leadcore.testing.contract_times import TimeIndexContract
 from leadcore.testing.factories import EPOCH, make_follow_up, make_lead, make_pool
-from leadcore.testing.strategies import follow_ups, lead_lists, lead_queries
+from leadcore.testing.strategies import follow_ups, lead_lists, lead_queries, per_store_settings
 from leadcore.testing.strategies import leads as any_lead
+from leadcore.testing.threads import at_once
 
 __all__ = ["LeadStoreContract"]
 
 
 # The same property runs once per store class that subclasses the contract; that is the point,
 # so the health check against one test method running under several executors is lifted.
-_per_store = settings(suppress_health_check=[HealthCheck.differing_executors])
+_per_store = per_store_settings()
 
 _ONE_REACH = st.sampled_from(
     (
@@ -432,10 +433,8 @@ class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract
         store = self._seeded(*(make_lead(f"L{i}") for i in range(20)))
         winners: dict[str, list[str]] = {f"L{i}": [] for i in range(20)}
         losses: list[BaseException] = []
-        start = threading.Barrier(6)
 
         def claim_all(user: str) -> None:
-            start.wait()
             for i in range(20):
                 try:
                     with store.unit_of_work() as uow:
@@ -449,11 +448,7 @@ class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract
                 except (InvalidTransition, ConcurrencyConflict) as e:
                     losses.append(e)
 
-        threads = [threading.Thread(target=claim_all, args=(f"u{n}",)) for n in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        at_once(*(partial(claim_all, f"u{n}") for n in range(6)))
         assert all(len(w) == 1 for w in winners.values()), winners
         assert len(losses) == 20 * 5
         with store.unit_of_work() as uow:

@@ -160,12 +160,7 @@ class ArgumentContract:
     @pytest.mark.parametrize("case", sorted(WRONG_ARGUMENTS))
     def test_a_wrong_argument_is_refused_by_name(self, case: str) -> None:
         field, call = WRONG_ARGUMENTS[case]
-        store = self.make_store()
-        lead = make_lead("L1", version=0)
-        with store.unit_of_work() as uow:
-            uow.add_pool(make_pool("pool-a"))
-            stored = uow.add_lead(lead)
-            uow.commit()
+        store, stored = self._one_lead()
         before = store.snapshot()
         with store.unit_of_work() as uow:
             with pytest.raises(ValidationError) as caught:
@@ -190,11 +185,7 @@ class ArgumentContract:
             uow.commit()
 
     def test_a_rolled_back_ownership_record_leaves_no_trace(self) -> None:
-        store = self.make_store()
-        with store.unit_of_work() as uow:
-            uow.add_pool(make_pool("pool-a"))
-            uow.add_lead(make_lead("L1"))
-            uow.commit()
+        store, _ = self._one_lead()
         before = store.snapshot()
         with store.unit_of_work() as uow:
             uow.add_ownership_record(
@@ -202,6 +193,15 @@ class ArgumentContract:
             )
             uow.rollback()
         assert store.snapshot() == before
+
+    def _one_lead(self) -> tuple[LeadStore, Lead]:
+        """A new store holding pool ``pool-a`` and lead ``L1``, committed; and ``L1`` as stored."""
+        store = self.make_store()
+        with store.unit_of_work() as uow:
+            uow.add_pool(make_pool("pool-a"))
+            lead = uow.add_lead(make_lead("L1"))
+            uow.commit()
+        return store, lead
 
     @staticmethod
     def _refuses_stale(uow: UnitOfWork, version: Any) -> None:

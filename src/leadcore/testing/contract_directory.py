@@ -17,7 +17,6 @@ call (before and after the call did its work) that converges when run again.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -41,6 +40,7 @@ from leadcore.errors import NotFound, ValidationError
 from leadcore.model import Attachment, AttachmentKind, Money
 from leadcore.testing.factories import EPOCH
 from leadcore.testing.faults import FaultyDirectory, Moment
+from leadcore.testing.threads import at_once
 
 __all__ = ["FAULT_POINTS", "CustomerDirectoryContract"]
 
@@ -249,18 +249,12 @@ class CustomerDirectoryContract:
     # --- concurrency ----------------------------------------------------------------------------
     def test_threads_creating_under_one_key_make_one_customer(self) -> None:
         directory = self.make_directory()
-        start = threading.Barrier(8)
         made: list[str] = []
 
         def create() -> None:
-            start.wait()
             made.append(directory.create_customer("L1", _draft()).id)
 
-        threads = [threading.Thread(target=create) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        at_once(*(create for _ in range(8)))
         assert len(made) == 8 and len(set(made)) == 1
 
     # --- a whole conversion, interrupted ------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from leadcore.dedup import DedupKey
@@ -18,10 +18,11 @@ from leadcore.errors import NotFound, ValidationError
 from leadcore.model import Lead, LeadStatus
 from leadcore.storage.protocol import LeadStore
 from leadcore.testing.factories import make_follow_up, make_lead, stored
+from leadcore.testing.strategies import per_store_settings
 
 __all__ = ["KeyIndexContract"]
 
-_per_store = settings(suppress_health_check=[HealthCheck.differing_executors])
+_per_store = per_store_settings()
 
 _PHONES = ("+8613800138000", "+8613900139000", "+861012345678", None)
 _EMAILS = ("zhang@qq.com", "Zhang@QQ.com", "li@163.com", None)

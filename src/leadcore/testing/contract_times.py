@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from leadcore.errors import NotFound
@@ -17,11 +17,11 @@ from leadcore.model import FollowUp, LeadStatus
 from leadcore.storage.protocol import LeadStore, UnitOfWork
 from leadcore.testing.contract_records import FaultPoints, InjectedFault, store_contents
 from leadcore.testing.factories import EPOCH, make_follow_up, make_lead
-from leadcore.testing.strategies import follow_ups
+from leadcore.testing.strategies import follow_ups, per_store_settings
 
 __all__ = ["TimeIndexContract"]
 
-_per_store = settings(suppress_health_check=[HealthCheck.differing_executors])
+_per_store = per_store_settings()
 
 _LEADS = tuple(f"L{i}" for i in range(6))
 

@@ -20,6 +20,7 @@ from leadcore import (
 )
 from leadcore.assignment import Away, load_strategies
 from leadcore.testing.desk_case import DeskCase
+from leadcore.testing.threads import at_once
 from leadcore.testing.world import REPS, T0, World
 
 __all__ = ["AssignmentCase"]
@@ -124,20 +125,14 @@ class AssignmentCase(DeskCase):
         desk, store = w.desk, w.store
         made: list[str] = []
         lock = threading.Lock()
-        start = threading.Barrier(2)
 
         def create_many() -> None:
-            start.wait()
             for i in range(50):
                 lead = desk.create("admin", "p", contact_name=f"客户{i}", phone="13800138000")
                 with lock:
                     made.append(lead.id)
 
-        threads = [threading.Thread(target=create_many) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        at_once(create_many, create_many)
         with store.unit_of_work() as uow:
             assigned = [e for e in uow.events_since(0) if e.kind is EventKind.ASSIGNED]
             leads = [uow.get_lead(lead_id) for lead_id in made]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
+from functools import partial
 
 from leadcore import (
     AlreadyClaimed,
@@ -16,6 +16,7 @@ from leadcore import (
     Pool,
 )
 from leadcore.testing.desk_case import DeskCase
+from leadcore.testing.threads import at_once
 from leadcore.testing.world import CLAIMERS as REPS
 
 __all__ = ["ConcurrencyCase"]
@@ -45,12 +46,10 @@ class ConcurrencyCase(DeskCase):
         wins: dict[str, list[str]] = {rep: [] for rep in REPS}
         losses: dict[str, list[LeadcoreError]] = {rep: [] for rep in REPS}
         unexpected: list[BaseException] = []
-        start = threading.Barrier(len(REPS))
 
         def claim_all(rep: str, seed: int) -> None:
             order = list(lead_ids)
             random.Random(seed).shuffle(order)
-            start.wait()
             for lead_id in order:
                 try:
                     desk.claim(rep, lead_id)
@@ -60,11 +59,7 @@ class ConcurrencyCase(DeskCase):
                 except BaseException as e:  # anything else is a bug
                     unexpected.append(e)
 
-        threads = [threading.Thread(target=claim_all, args=(rep, i)) for i, rep in enumerate(REPS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        at_once(*(partial(claim_all, rep, i) for i, rep in enumerate(REPS)))
 
         assert not unexpected
         won = [lead_id for rep in REPS for lead_id in wins[rep]]

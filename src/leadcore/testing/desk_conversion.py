@@ -4,8 +4,8 @@ once, and reopening."""
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import attrs
@@ -33,6 +33,7 @@ from leadcore.model import Attachment, AttachmentKind, LeadStatus
 from leadcore.testing.contract_directory import FAULT_POINTS
 from leadcore.testing.desk_case import DeskCase
 from leadcore.testing.faults import FaultyDirectory
+from leadcore.testing.threads import at_once
 from leadcore.testing.world import World, new_lead
 
 __all__ = ["ConversionCase"]
@@ -203,21 +204,15 @@ class ConversionCase(DeskCase):
     def test_two_conversions_of_one_lead_at_once_make_one_customer(self) -> None:
         world, directory = self.converting_world()
         lead_id = self.held_lead(world)
-        start = threading.Barrier(2)
         results: list[object] = []
 
         def convert(actor: str) -> None:
-            start.wait()
             try:
                 results.append(world.desk.convert(actor, lead_id))
             except LeadcoreError as e:
                 results.append(e)
 
-        threads = [threading.Thread(target=convert, args=(a,)) for a in ("bob", "carol")]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        at_once(*(partial(convert, actor) for actor in ("bob", "carol")))
         losses = [r for r in results if isinstance(r, LeadcoreError)]
         assert len(results) == 2 and len(losses) == 1, results
         assert isinstance(losses[0], ConcurrencyConflict | InvalidTransition)

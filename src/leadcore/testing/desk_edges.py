@@ -3,6 +3,7 @@ change nothing, and what a refusal may tell about a lead one may not see."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -37,6 +38,23 @@ class _PeopleOnly:
 
     def subordinates(self, user_id: str) -> frozenset[str]:
         return ORG.subordinates(user_id)
+
+
+def _each_refused(
+    world: World,
+    field: str,
+    values: Iterable[object],
+    call: Callable[[object], object],
+    match: str | None = None,
+) -> None:
+    """``call(value)`` for each of ``values`` raises ``ValidationError`` naming ``field`` alone
+    (and matching ``match``), and the store is left as it was."""
+    before = world.store.snapshot()
+    for value in values:
+        with pytest.raises(ValidationError, match=match) as caught:
+            call(value)
+        assert caught.value.fields == (field,)
+    assert world.store.snapshot() == before
 
 
 def _fields() -> CustomFieldSet:
@@ -76,12 +94,13 @@ class EdgesCase(DeskCase):
 
     def test_edit_may_not_remove_a_required_custom_field(self) -> None:
         world, lead_id = self.custom_world()
-        before = world.store.snapshot()
-        for empty in (None, ""):
-            with pytest.raises(ValidationError, match="is required") as caught:
-                world.desk.edit("carol", lead_id, custom_fields={"urgency": empty})
-            assert caught.value.fields == ("custom_fields.urgency",)
-        assert world.store.snapshot() == before
+        _each_refused(
+            world,
+            "custom_fields.urgency",
+            (None, ""),
+            lambda empty: world.desk.edit("carol", lead_id, custom_fields={"urgency": empty}),
+            match="is required",
+        )
         world.desk.edit("carol", lead_id, custom_fields={"note": "回访"})
         edited = world.desk.edit(
             "carol", lead_id, custom_fields={"note": None, "urgency": "normal"}
@@ -90,12 +109,13 @@ class EdgesCase(DeskCase):
 
     def test_a_whole_number_too_long_to_store_is_refused_on_every_store(self) -> None:
         world, lead_id = self.custom_world()
-        before = world.store.snapshot()
-        for huge in (10**5000, 10**100, -(10**100)):
-            with pytest.raises(ValidationError, match="at most 100 digits") as caught:
-                world.desk.edit("carol", lead_id, custom_fields={"seats": huge})
-            assert caught.value.fields == ("custom_fields.seats",)
-        assert world.store.snapshot() == before
+        _each_refused(
+            world,
+            "custom_fields.seats",
+            (10**5000, 10**100, -(10**100)),
+            lambda huge: world.desk.edit("carol", lead_id, custom_fields={"seats": huge}),
+            match="at most 100 digits",
+        )
         largest = 10**100 - 1
         world.desk.edit("carol", lead_id, custom_fields={"seats": largest})
         assert world.desk.get("carol", lead_id).custom_fields["seats"] == largest
@@ -106,21 +126,21 @@ class EdgesCase(DeskCase):
         world = self.world()
         desk = world.desk
         lead_id = new_lead(world, actor="carol")
-        before = world.store.snapshot()
-        for junk in (*_NOT_DEPARTMENTS, "no-such-department"):
-            with pytest.raises(ValidationError) as caught:
-                desk.assign("carol", lead_id, "bob", department_id=junk)  # type: ignore[arg-type]
-            assert caught.value.fields == ("department_id",)
-        assert world.store.snapshot() == before
+        _each_refused(
+            world,
+            "department_id",
+            (*_NOT_DEPARTMENTS, "no-such-department"),
+            lambda junk: desk.assign("carol", lead_id, "bob", department_id=junk),  # type: ignore[arg-type]
+        )
         desk.assign("carol", lead_id, "bob", department_id="east")
         assert desk.get("carol", lead_id).department_id == "east"
         assert desk.leads("carol", view="pool", pool_id="east").ids == [lead_id], "reads back"
-        before = world.store.snapshot()
-        for junk in (*_NOT_DEPARTMENTS, "no-such-department"):
-            with pytest.raises(ValidationError) as caught:
-                desk.change_owner("carol", lead_id, "dave", department_id=junk)  # type: ignore[arg-type]
-            assert caught.value.fields == ("department_id",)
-        assert world.store.snapshot() == before
+        _each_refused(
+            world,
+            "department_id",
+            (*_NOT_DEPARTMENTS, "no-such-department"),
+            lambda junk: desk.change_owner("carol", lead_id, "dave", department_id=junk),  # type: ignore[arg-type]
+        )
         assert desk.change_owner("carol", lead_id, "dave").department_id == "east_sales"
 
     def test_away_periods_are_kept_in_utc_however_they_are_given(self) -> None:
@@ -141,12 +161,12 @@ class EdgesCase(DeskCase):
     def test_a_directory_without_departments_still_needs_an_id(self) -> None:
         world = self.world(org=_PeopleOnly())
         lead_id = new_lead(world, actor="carol")
-        before = world.store.snapshot()
-        for junk in _NOT_DEPARTMENTS:
-            with pytest.raises(ValidationError) as caught:
-                world.desk.assign("carol", lead_id, "bob", department_id=junk)  # type: ignore[arg-type]
-            assert caught.value.fields == ("department_id",)
-        assert world.store.snapshot() == before
+        _each_refused(
+            world,
+            "department_id",
+            _NOT_DEPARTMENTS,
+            lambda junk: world.desk.assign("carol", lead_id, "bob", department_id=junk),  # type: ignore[arg-type]
+        )
         lead = world.desk.assign("carol", lead_id, "bob", department_id="elsewhere")
         assert world.desk.get("carol", lead.id).department_id == "elsewhere"
 

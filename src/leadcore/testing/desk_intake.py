@@ -6,12 +6,12 @@ and GBK, the report written back, progress, chunks)."""
 from __future__ import annotations
 
 import io
-import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from leadcore.conversion import MemoryCustomerDirectory
@@ -21,14 +21,13 @@ from leadcore.events import EventKind
 from leadcore.importing import RowStatus
 from leadcore.model import Pool
 from leadcore.testing.desk_case import DeskCase
+from leadcore.testing.strategies import per_store_settings
+from leadcore.testing.threads import at_once
 from leadcore.testing.world import World
 
 __all__ = ["IntakeCase"]
 
-_per_store = settings(
-    suppress_health_check=[HealthCheck.differing_executors, HealthCheck.function_scoped_fixture],
-    max_examples=25,
-)
+_per_store = per_store_settings(HealthCheck.function_scoped_fixture, max_examples=25)
 _REJECT = DuplicatePolicy(action=DuplicateAction.REJECT)
 _PERSON: dict[str, Any] = {"contact_name": "张三", "phone": "13800138000"}
 
@@ -113,12 +112,10 @@ class IntakeCase(DeskCase):
 
     def test_concurrent_creates_of_one_person_under_reject_have_one_winner(self) -> None:
         world = self.intake_world(_REJECT)
-        start = threading.Barrier(6)
         made: list[str] = []
         refused: list[LeadcoreError] = []
 
         def create(n: int) -> None:
-            start.wait()
             try:
                 made.append(
                     world.desk.create("bob", "off", contact_name=f"张{n}", phone="13800138000").id
@@ -126,11 +123,7 @@ class IntakeCase(DeskCase):
             except DuplicateLead as e:
                 refused.append(e)
 
-        threads = [threading.Thread(target=create, args=(n,)) for n in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        at_once(*(partial(create, n) for n in range(6)))
         assert len(made) == 1 and len(refused) == 5
         assert len(world.desk.leads("bob")) == 1
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from leadcore.dedup import DuplicateAction, DuplicatePolicy
@@ -16,14 +16,12 @@ from leadcore.errors import InvalidTransition, NotFound, PermissionDenied, Valid
 from leadcore.events import EventKind
 from leadcore.model import Lead, LeadStatus, Pool
 from leadcore.testing.desk_case import DeskCase
+from leadcore.testing.strategies import per_store_settings
 from leadcore.testing.world import World
 
 __all__ = ["MergingCase"]
 
-_per_store = settings(
-    suppress_health_check=[HealthCheck.differing_executors, HealthCheck.function_scoped_fixture],
-    max_examples=20,
-)
+_per_store = per_store_settings(HealthCheck.function_scoped_fixture, max_examples=20)
 
 
 def _plain(lead: Lead) -> Lead:

@@ -5,12 +5,13 @@ their schedules, and creating a lead straight into a user's hands."""
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from leadcore import (
@@ -36,19 +37,26 @@ from leadcore.cadence import Schedule, WorkingCalendar
 from leadcore.policy import Quota, QuotaPolicy
 from leadcore.records import RECEIVED
 from leadcore.testing.desk_case import DeskCase
+from leadcore.testing.strategies import per_store_settings
+from leadcore.testing.threads import at_once
 from leadcore.testing.world import CLAIMERS, REPS, T0, World
 
 __all__ = ["PeersCase"]
 
-_per_store = settings(
-    max_examples=8,
-    deadline=None,
-    suppress_health_check=[HealthCheck.differing_executors, HealthCheck.too_slow],
-)
+_per_store = per_store_settings(HealthCheck.too_slow, max_examples=8, deadline=None)
 
 #: Monday 2 March 2026, 09:00 UTC is 17:00 in Shanghai: inside a 09:00–18:00 day desk.
 DAY_DESK = Schedule(["mon-fri 09:00-18:00"], "Asia/Shanghai")
 NIGHT_DESK = Schedule(["mon-fri 18:00-09:00"], "Asia/Shanghai")
+
+
+def _claims_stop_at_the_last(w: World, user: str, lead_ids: Sequence[str], reason: str) -> None:
+    """``user`` claims each of ``lead_ids`` but the last, and is refused the last with ``reason``."""
+    *claimed, refused = lead_ids
+    for lead_id in claimed:
+        w.desk.claim(user, lead_id)
+    with pytest.raises(PermissionDenied, match=reason):
+        w.desk.claim(user, refused)
 
 
 class PeersCase(DeskCase):
@@ -108,14 +116,9 @@ class PeersCase(DeskCase):
     def test_claims_count_and_the_window_starts_again_the_next_day(self) -> None:
         w = self.quota_world(QuotaPolicy([Quota(2, "day"), Quota(3, "week")]))
         ids = self.waiting(w, 6)
-        w.desk.claim("c1", ids[0])
-        w.desk.claim("c1", ids[1])
-        with pytest.raises(PermissionDenied, match="quota reached: 2 of 2 leads received this day"):
-            w.desk.claim("c1", ids[2])
+        _claims_stop_at_the_last(w, "c1", ids[:3], "quota reached: 2 of 2 leads received this day")
         w.clock.advance(days=1)
-        w.desk.claim("c1", ids[2])
-        with pytest.raises(PermissionDenied, match="3 of 3 leads received this week"):
-            w.desk.claim("c1", ids[3])
+        _claims_stop_at_the_last(w, "c1", ids[2:4], "3 of 3 leads received this week")
         w.clock.advance(days=7)  # the next Tuesday: a new week
         w.desk.claim("c1", ids[3])
 
@@ -125,10 +128,7 @@ class PeersCase(DeskCase):
         policy = QuotaPolicy([Quota(44, "month", prorate=True)], calendar=weekdays)
         w = self.quota_world(policy)
         ids = self.waiting(w, 5)
-        w.desk.claim("c2", ids[0])
-        w.desk.claim("c2", ids[1])
-        with pytest.raises(PermissionDenied, match="2 of 2 so far of 44 leads received"):
-            w.desk.claim("c2", ids[2])
+        _claims_stop_at_the_last(w, "c2", ids[:3], "2 of 2 so far of 44 leads received")
         w.clock.advance(days=1)
         w.desk.claim("c2", ids[2])
 
@@ -154,13 +154,11 @@ class PeersCase(DeskCase):
         w = self.quota_world(policy)
         ids = self.waiting(w, leads)
         unexpected: list[BaseException] = []
-        start = threading.Barrier(8)
 
         def work(worker: int) -> None:
             rng = random.Random(seed * 8 + worker)
             order = list(ids)
             rng.shuffle(order)
-            start.wait()
             for lead_id in order:
                 kind = rng.randrange(4)
                 try:
@@ -177,11 +175,7 @@ class PeersCase(DeskCase):
                 except BaseException as e:  # anything else is a bug
                     unexpected.append(e)
 
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        at_once(*(partial(work, i) for i in range(8)))
         assert not unexpected
         with w.store.unit_of_work() as uow:
             held = Counter(lead.owner_id for lead in uow.find_leads(LeadQuery(pool_id="q")))

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from leadcore import (
@@ -31,6 +31,7 @@ from leadcore import (
     View,
 )
 from leadcore.testing.desk_case import DeskCase
+from leadcore.testing.strategies import per_store_settings
 from leadcore.testing.world import ORG, T0, World
 
 __all__ = ["PropertiesCase"]
@@ -40,7 +41,7 @@ WORKERS = ("carol", "bob", "dave", "erin", "mia")
 POOLS = ("east", "north", "off")
 
 # The same property runs once per store the case is subclassed for.
-_per_store = settings(suppress_health_check=[HealthCheck.differing_executors])
+_per_store = per_store_settings()
 
 
 @st.composite

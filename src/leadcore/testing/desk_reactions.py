@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from leadcore import (
@@ -25,15 +25,12 @@ from leadcore.conditions import load_conditions
 from leadcore.desk.plans.learned import STATE_KEY
 from leadcore.scoring import PredictiveModel, fit_predictive, fit_scoped
 from leadcore.testing.desk_case import DeskCase
+from leadcore.testing.strategies import per_store_settings
 from leadcore.testing.world import World
 
 __all__ = ["ReactionsCase"]
 
-_per_store = settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.differing_executors, HealthCheck.too_slow],
-)
+_per_store = per_store_settings(HealthCheck.too_slow, max_examples=15, deadline=None)
 
 CONDITIONS = load_conditions(
     """

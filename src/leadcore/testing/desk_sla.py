@@ -3,7 +3,6 @@ time left and the sweep's guarantees, with a fixed clock, on the store you give.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -16,6 +15,7 @@ from leadcore.model import LeadStatus, Pool
 from leadcore.sla import Audience, LadderStep, RecycleRule, SlaPolicy, StepAction, StepKind
 from leadcore.sla.conditions import AllOf, Elapsed, FieldIn, Since
 from leadcore.testing.desk_case import DeskCase
+from leadcore.testing.threads import at_once
 from leadcore.testing.world import T0, World, new_lead
 
 __all__ = ["SLA_POOL", "SlaCase", "sla_events", "sweep_in_threads"]
@@ -354,23 +354,12 @@ def sweep_in_threads(
 ) -> Counter[tuple[str, str | None, str, str]]:
     """Sweep ``world`` at each of ``times`` from ``threads`` threads at once; the sweep's
     events as a multiset of (kind, lead, step key, due time)."""
-    gate = threading.Barrier(threads)
-    failures: list[BaseException] = []
 
     def sweeper() -> None:
-        try:
-            gate.wait()
-            for when in times:
-                world.desk.sweep(when)
-        except BaseException as e:  # a bug: reported below
-            failures.append(e)
+        for when in times:
+            world.desk.sweep(when)
 
-    workers = [threading.Thread(target=sweeper) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert not failures, failures
+    at_once(*(sweeper for _ in range(threads)))
     return Counter(
         (e.kind.value, e.lead_id, str(e.data.get("key")), str(e.data.get("due_at")))
         for e in sla_events(world)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from leadcore import LeadStatus, PermissionDenied, ValidationError, View
 from leadcore.testing.desk_case import DeskCase
+from leadcore.testing.strategies import per_store_settings
 from leadcore.testing.world import T0, World, new_lead
 
 # The same property runs once per store the case is subclassed for.
-_per_store = settings(suppress_health_check=[HealthCheck.differing_executors])
+_per_store = per_store_settings()
 
 
 def fill(world: World, count: int) -> list[str]:

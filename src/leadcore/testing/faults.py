@@ -3,8 +3,8 @@ directory call leaves the lead unconverted, and that running it again converges.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Literal
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal, TypeVar
 
 from leadcore.conversion import (
     CarriedFollowUp,
@@ -20,6 +20,8 @@ from leadcore.conversion import (
 from leadcore.dedup import DedupKey
 
 __all__ = ["DirectoryFault", "FaultyDirectory", "Moment"]
+
+T = TypeVar("T")
 
 Moment = Literal["before", "after"]
 """When a fault strikes: before the call reaches the directory, or after it did its work (the
@@ -79,50 +81,44 @@ class FaultyDirectory:
         return self.inner.bound(key)
 
     # --- writing may fail --------------------------------------------------------------------
+    def _write(self, call: str, work: Callable[[], T]) -> T:
+        """Record ``call``, then run ``work`` (the inner call), failing before or after it if
+        armed to."""
+        self.calls.append(call)
+        self._strike(call, "before")
+        made = work()
+        self._strike(call, "after")
+        return made
+
     def create_customer(self, key: str, draft: CustomerDraft) -> Customer:
         """``CustomerDirectory.create_customer``, perhaps failing."""
-        self.calls.append("create_customer")
-        self._strike("create_customer", "before")
-        made = self.inner.create_customer(key, draft)
-        self._strike("create_customer", "after")
-        return made
+        return self._write("create_customer", lambda: self.inner.create_customer(key, draft))
 
     def link_customer(self, key: str, customer_id: str) -> Customer:
         """``CustomerDirectory.link_customer``, perhaps failing."""
-        self.calls.append("link_customer")
-        self._strike("link_customer", "before")
-        made = self.inner.link_customer(key, customer_id)
-        self._strike("link_customer", "after")
-        return made
+        return self._write("link_customer", lambda: self.inner.link_customer(key, customer_id))
 
     def create_contact(self, key: str, customer_id: str, draft: ContactDraft) -> Contact:
         """``CustomerDirectory.create_contact``, perhaps failing."""
-        self.calls.append("create_contact")
-        self._strike("create_contact", "before")
-        made = self.inner.create_contact(key, customer_id, draft)
-        self._strike("create_contact", "after")
-        return made
+        return self._write(
+            "create_contact", lambda: self.inner.create_contact(key, customer_id, draft)
+        )
 
     def create_deal(
         self, key: str, customer_id: str, draft: DealDraft, *, contact_id: str | None = None
     ) -> Deal:
         """``CustomerDirectory.create_deal``, perhaps failing."""
-        self.calls.append("create_deal")
-        self._strike("create_deal", "before")
-        made = self.inner.create_deal(key, customer_id, draft, contact_id=contact_id)
-        self._strike("create_deal", "after")
-        return made
+        return self._write(
+            "create_deal",
+            lambda: self.inner.create_deal(key, customer_id, draft, contact_id=contact_id),
+        )
 
     def attach(self, key: str, customer_id: str, follow_ups: Sequence[CarriedFollowUp]) -> None:
         """``CustomerDirectory.attach``, perhaps failing."""
-        self.calls.append("attach")
-        self._strike("attach", "before")
-        self.inner.attach(key, customer_id, follow_ups)
-        self._strike("attach", "after")
+        self._write("attach", lambda: self.inner.attach(key, customer_id, follow_ups))
 
     def add_collaborators(self, key: str, customer_id: str, user_ids: Iterable[str]) -> None:
         """``CustomerDirectory.add_collaborators``, perhaps failing."""
-        self.calls.append("add_collaborators")
-        self._strike("add_collaborators", "before")
-        self.inner.add_collaborators(key, customer_id, user_ids)
-        self._strike("add_collaborators", "after")
+        self._write(
+            "add_collaborators", lambda: self.inner.add_collaborators(key, customer_id, user_ids)
+        )

@@ -2,12 +2,15 @@
 
 Values are drawn from small vocabularies (a few pools, users, sources, grades and minutes) so
 that generated data collides often: ties in orderings, shared owners, repeated sources.
+``per_store_settings`` gives the settings the suites' property tests share.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from leadcore.model import FollowUp, FollowUpMethod, Lead, LeadStatus, Pool
@@ -24,6 +27,7 @@ __all__ = [
     "lead_lists",
     "lead_queries",
     "leads",
+    "per_store_settings",
     "pools",
 ]
 
@@ -37,6 +41,13 @@ GRADES = ("A", "B", "C", "D")
 def instants(span_minutes: int = 60) -> st.SearchStrategy[datetime]:
     """Aware UTC datetimes on whole minutes within ``span_minutes`` of 2026-01-01 (collide often)."""
     return st.integers(0, span_minutes).map(lambda m: EPOCH + timedelta(minutes=m))
+
+
+def per_store_settings(*checks: HealthCheck, **options: Any) -> settings:
+    """Settings for a property test of a case that each store's subclass runs again: the
+    ``differing_executors`` health check is off (the subclasses are the differing executors), and
+    so are ``checks``; ``options`` are further ``hypothesis.settings`` keywords."""
+    return settings(suppress_health_check=[HealthCheck.differing_executors, *checks], **options)
 
 
 _STATUS = st.sampled_from(tuple(LeadStatus))
