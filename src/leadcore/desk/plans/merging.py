@@ -23,7 +23,6 @@ from leadcore.errors import (
     FieldProblem,
     InvalidTransition,
     LeadcoreError,
-    PermissionDenied,
     ValidationError,
 )
 from leadcore.events import Event, EventKind, FieldChange, diff_fields
@@ -304,18 +303,14 @@ class Unmerge:
                     ]
                 )
             before = _restored(lead, facts.merged_events[lead.id])
-            decision = self.setup.policy.decide(
+            self.setup.require(
                 facts.subject.actor,
                 Action.MERGE,
                 before,
                 facts.pools[before.pool_id],
-                org=self.setup.org,
                 now=facts.subject.now,
+                what=f"lead {lead.id!r}",
             )
-            if not decision.allowed:
-                raise PermissionDenied(
-                    facts.subject.actor.id, Action.MERGE, f"lead {lead.id!r}", decision.reason
-                )
 
     def plan(self, facts: UnmergeFacts) -> Outcome[Lead]:
         """The survivor's filled fields and joined people taken back (where unchanged since),
