@@ -452,26 +452,21 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
             actions=actions,
         )
 
+    def _change_grant(
+        self, actor_id: str, grantee_id: str, grant_id: str, kind: EventKind
+    ) -> Grant:
+        return self._run(
+            ChangeGrant, actor_id=actor_id, grantee_id=grantee_id, grant_id=grant_id, kind=kind
+        )
+
     def approve_access(self, actor_id: str, grantee_id: str, grant_id: str) -> Grant:
         """Approve a pending grant (who may approve is policy: by default the lead's owner, a
         pool admin or a system admin). Raises ``PermissionDenied`` with the reason otherwise."""
-        return self._run(
-            ChangeGrant,
-            actor_id=actor_id,
-            grantee_id=grantee_id,
-            grant_id=grant_id,
-            kind=EventKind.GRANT_APPROVED,
-        )
+        return self._change_grant(actor_id, grantee_id, grant_id, EventKind.GRANT_APPROVED)
 
     def revoke_access(self, actor_id: str, grantee_id: str, grant_id: str) -> Grant:
         """End a grant before it expires (its grantee, or anyone who may approve it)."""
-        return self._run(
-            ChangeGrant,
-            actor_id=actor_id,
-            grantee_id=grantee_id,
-            grant_id=grant_id,
-            kind=EventKind.GRANT_REVOKED,
-        )
+        return self._change_grant(actor_id, grantee_id, grant_id, EventKind.GRANT_REVOKED)
 
     def grants(self, actor_id: str) -> list[Grant]:
         """The grants the actor holds or asked for, approved or not, expired or not."""

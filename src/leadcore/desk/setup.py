@@ -18,12 +18,12 @@ from leadcore.conditions import LeadCondition
 from leadcore.conversion import ConversionSetup
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.dedup import DuplicatePolicies, Normaliser
-from leadcore.errors import ConfigError, FieldProblem, ValidationError
+from leadcore.errors import ConfigError, FieldProblem, PermissionDenied, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.ids import IdFactory, uuid4_ids
 from leadcore.intake import LeadRules
-from leadcore.model import Pool
-from leadcore.org import OrgDirectory
+from leadcore.model import Action, Lead, Pool
+from leadcore.org import OrgDirectory, User
 from leadcore.policy import Policy, QuotaPolicy
 from leadcore.scoring import Predictor, Scorer
 from leadcore.sla import PoolSla, SlaPolicy, effective_policy
@@ -211,6 +211,23 @@ class Setup:
     quota_policies: Mapping[str, QuotaPolicy] = attrs.field(factory=dict)
     conditions: Mapping[str, LeadCondition] = attrs.field(factory=dict)
     predictor: Predictor | None = None
+
+    def require(
+        self,
+        actor: User,
+        action: Action,
+        lead: Lead | None,
+        pool: Pool,
+        *,
+        now: datetime,
+        what: str,
+    ) -> None:
+        """Go on only if the policy lets ``actor`` take ``action`` on ``lead`` (None: on the
+        pool, or a lead not made yet) in ``pool`` at ``now``; else ``PermissionDenied`` naming
+        ``what`` with the policy's reason."""
+        decision = self.policy.decide(actor, action, lead, pool, org=self.org, now=now)
+        if not decision.allowed:
+            raise PermissionDenied(actor.id, action, what, decision.reason)
 
     def quota_policy_of(self, pool: Pool) -> QuotaPolicy | None:
         """The quota policy ``pool.quota_policy`` names (None when it names none);

@@ -23,7 +23,6 @@ from leadcore.errors import (
     FieldProblem,
     InvalidTransition,
     LeadcoreError,
-    PermissionDenied,
     ValidationError,
 )
 from leadcore.events import Event, EventKind, FieldChange, diff_fields
@@ -199,18 +198,11 @@ class Merge:
             "collaborators_added": added_collaborators,
             "followers_added": added_followers,
         }
-        events = [
-            Event.about(
-                survivor,
-                EventKind.MERGED,
-                now,
-                actor,
-                changes=diff_fields(survivor, after),
-                reason=f"merged {', '.join(merged_ids)} into this lead",
-                data=plan,
-            )
-        ]
-        saves = [SaveLead(after, survivor.version)]
+        reason = f"merged {', '.join(merged_ids)} into this lead"
+        save, event = _saved(
+            survivor, after, EventKind.MERGED, now, actor, reason=reason, data=plan
+        )
+        saves, events = [save], [event]
         for other in others:
             done = step(
                 other.lead,
@@ -311,18 +303,14 @@ class Unmerge:
                     ]
                 )
             before = _restored(lead, facts.merged_events[lead.id])
-            decision = self.setup.policy.decide(
+            self.setup.require(
                 facts.subject.actor,
                 Action.MERGE,
                 before,
                 facts.pools[before.pool_id],
-                org=self.setup.org,
                 now=facts.subject.now,
+                what=f"lead {lead.id!r}",
             )
-            if not decision.allowed:
-                raise PermissionDenied(
-                    facts.subject.actor.id, Action.MERGE, f"lead {lead.id!r}", decision.reason
-                )
 
     def plan(self, facts: UnmergeFacts) -> Outcome[Lead]:
         """The survivor's filled fields and joined people taken back (where unchanged since),
@@ -356,36 +344,33 @@ class Unmerge:
         after = attrs.evolve(survivor, **changes, updated_at=now, version=survivor.version + 1)
         merge_id = data["merge_id"]
         restored_ids = [lead.id for lead in facts.merged]
-        events = [
-            Event.about(
-                survivor,
-                EventKind.UNMERGED,
-                now,
-                actor,
-                changes=diff_fields(survivor, after),
-                reason=f"undid the merge of {', '.join(restored_ids)} into this lead",
-                data={"merge_id": merge_id, "restored": restored_ids},
-            )
-        ]
-        saves = [SaveLead(after, survivor.version)]
+        save, event = _saved(
+            survivor,
+            after,
+            EventKind.UNMERGED,
+            now,
+            actor,
+            reason=f"undid the merge of {', '.join(restored_ids)} into this lead",
+            data={"merge_id": merge_id, "restored": restored_ids},
+        )
+        saves, events = [save], [event]
         for lead in facts.merged:
             back = attrs.evolve(
                 _restored(lead, facts.merged_events[lead.id]),
                 updated_at=now,
                 version=lead.version + 1,
             )
-            saves.append(SaveLead(back, lead.version))
-            events.append(
-                Event.about(
-                    lead,
-                    EventKind.UNMERGED,
-                    now,
-                    actor,
-                    changes=diff_fields(lead, back),
-                    reason=f"no longer merged into {survivor.id}",
-                    data={"merge_id": merge_id, "survivor": survivor.id},
-                )
+            save, event = _saved(
+                lead,
+                back,
+                EventKind.UNMERGED,
+                now,
+                actor,
+                reason=f"no longer merged into {survivor.id}",
+                data={"merge_id": merge_id, "survivor": survivor.id},
             )
+            saves.append(save)
+            events.append(event)
         moved = _mapping(data.get("follow_ups"))
         records: list[RecordWrite] = [
             MoveFollowUp(fid, str(moved[fid]))
@@ -420,6 +405,23 @@ def _ranked_ids(
             [FieldProblem("rule", f"rank() must return the leads given (Lead), not {shown}")]
         )
     return [lead.id for lead in answer]
+
+
+def _saved(
+    lead: Lead,
+    after: Lead,
+    kind: EventKind,
+    at: datetime,
+    actor_id: str,
+    *,
+    reason: str,
+    data: Mapping[str, object],
+) -> tuple[SaveLead, Event]:
+    """``after`` saved over ``lead`` (at the version it was read), and the ``kind`` event
+    about ``lead`` naming each field that changed."""
+    changes = diff_fields(lead, after)
+    event = Event.about(lead, kind, at, actor_id, changes=changes, reason=reason, data=data)
+    return SaveLead(after, lead.version), event
 
 
 def _restored(lead: Lead, merged: Event) -> Lead:

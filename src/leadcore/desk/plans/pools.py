@@ -9,7 +9,7 @@ from datetime import datetime
 import attrs
 
 from leadcore.custom_fields import FieldType
-from leadcore.errors import FieldProblem, NotFound, PermissionDenied, ValidationError
+from leadcore.errors import FieldProblem, NotFound, ValidationError
 from leadcore.events import Event, EventKind, diff_fields
 from leadcore.model import Action, Pool
 from leadcore.org import User
@@ -80,11 +80,7 @@ def pool_reference_problems(setup: Setup, pool: Pool) -> list[FieldProblem]:
 
 
 def _require_configure(setup: Setup, actor: User, pool: Pool, now: datetime) -> None:
-    decision = setup.policy.decide(actor, Action.CONFIGURE_POOL, None, pool, org=setup.org, now=now)
-    if not decision.allowed:
-        raise PermissionDenied(
-            actor.id, Action.CONFIGURE_POOL, f"pool {pool.id!r}", decision.reason
-        )
+    setup.require(actor, Action.CONFIGURE_POOL, None, pool, now=now, what=f"pool {pool.id!r}")
 
 
 @attrs.frozen(kw_only=True)

@@ -54,18 +54,10 @@ class AddCollaborators(SubjectCommand):
             problems.append(FieldProblem("user_ids", f"{facts.lead.owner_id!r} owns the lead"))
         if problems:
             raise ValidationError(problems, subject="collaborators")
-        lead = facts.lead
-        roles = dict(lead.collaborator_roles)
+        roles = dict(facts.lead.collaborator_roles)
         if role is not None:
             roles.update(dict.fromkeys(wanted, role))
-        collaborators = lead.collaborators | wanted
-        if collaborators == lead.collaborators and roles == lead.collaborator_roles:
-            return Outcome(lead)
-        done = facts.step(
-            Action.MANAGE_COLLABORATORS,
-            changes={"collaborators": collaborators, "collaborator_roles": roles},
-        )
-        return Outcome.of_step(done, lead.version)
+        return _collaborate(facts, facts.lead.collaborators | wanted, roles)
 
 
 @attrs.frozen(kw_only=True)
@@ -82,14 +74,7 @@ class RemoveCollaborators(SubjectCommand):
         gone = checks.identifiers(self.user_ids, "user_ids", allow_empty=False)
         lead = facts.lead
         roles = {u: r for u, r in lead.collaborator_roles.items() if u not in gone}
-        collaborators = lead.collaborators - gone
-        if collaborators == lead.collaborators and roles == lead.collaborator_roles:
-            return Outcome(lead)
-        done = facts.step(
-            Action.MANAGE_COLLABORATORS,
-            changes={"collaborators": collaborators, "collaborator_roles": roles},
-        )
-        return Outcome.of_step(done, lead.version)
+        return _collaborate(facts, lead.collaborators - gone, roles)
 
 
 @attrs.frozen(kw_only=True)
@@ -113,3 +98,17 @@ class Follow(SubjectCommand):
             changes={"followers": followers, "updated_at": facts.lead.updated_at},
         )
         return Outcome.of_step(done, facts.lead.version)
+
+
+def _collaborate(
+    facts: Subject, collaborators: frozenset[str], roles: dict[str, str]
+) -> Outcome[Lead]:
+    """The lead with these collaborators and roles; nothing when they are the lead's own."""
+    lead = facts.lead
+    if collaborators == lead.collaborators and roles == lead.collaborator_roles:
+        return Outcome(lead)
+    done = facts.step(
+        Action.MANAGE_COLLABORATORS,
+        changes={"collaborators": collaborators, "collaborator_roles": roles},
+    )
+    return Outcome.of_step(done, lead.version)

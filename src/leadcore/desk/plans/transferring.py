@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import attrs
 
-from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.events import EventKind
 from leadcore.lifecycle import step, transition
 from leadcore.model import Action, Lead, Pool
@@ -58,16 +58,8 @@ class Transfer(LeadCommand):
         the lead's source."""
         s = facts.subject
         self.require(s)
-        into = self.setup.policy.decide(
-            s.actor, Action.TRANSFER, s.lead, facts.target, org=self.setup.org, now=s.now
-        )
-        if not into.allowed:
-            raise PermissionDenied(
-                s.actor.id,
-                Action.TRANSFER,
-                f"lead {s.lead.id!r} into pool {facts.target.id!r}",
-                into.reason,
-            )
+        into = f"lead {s.lead.id!r} into pool {facts.target.id!r}"
+        self.setup.require(s.actor, Action.TRANSFER, s.lead, facts.target, now=s.now, what=into)
         if not facts.target.allows_source(s.lead.source):
             raise ValidationError(
                 [
