@@ -180,9 +180,7 @@ class SQLiteCustomerDirectory(SQLiteFile):
                     raise ValidationError([FieldProblem("customer_id", f"{cid!r} is taken")])
             else:
                 cid = self._new_id(conn, "C")
-            customer = Customer(
-                cid, given.name, owner_id=given.owner_id, phone=given.phone, email=given.email
-            )
+            customer = given.customer(cid)
             self._put_customer(conn, customer)
             return customer
 
@@ -201,13 +199,7 @@ class SQLiteCustomerDirectory(SQLiteFile):
 
         def work(conn: sqlite3.Connection) -> Contact:
             self._customer(conn, given.customer_id)
-            contact = Contact(
-                self._new_id(conn, "P"),
-                given.customer_id,
-                given.name,
-                phone=given.phone,
-                email=given.email,
-            )
+            contact = given.contact(self._new_id(conn, "P"))
             self._put_contact(conn, contact)
             return contact
 
@@ -302,15 +294,7 @@ class SQLiteCustomerDirectory(SQLiteFile):
             existing = self._bound(conn, key)
             if existing is not None:
                 return existing
-            customer = Customer(
-                self._new_id(conn, "C"),
-                draft.name,
-                owner_id=draft.owner_id,
-                phone=draft.phone,
-                email=draft.email,
-                fields=draft.fields,
-                created_for=key,
-            )
+            customer = Customer.from_draft(self._new_id(conn, "C"), draft, key)
             self._put_customer(conn, customer)
             conn.execute(
                 "INSERT INTO directory_bindings (key, customer_id) VALUES (?, ?)",
@@ -351,17 +335,7 @@ class SQLiteCustomerDirectory(SQLiteFile):
             if made is not None:
                 return self._codec.read(made[0], Contact)
             self._customer(conn, customer_id)
-            contact = Contact(
-                self._new_id(conn, "P"),
-                customer_id,
-                draft.name,
-                phone=draft.phone,
-                email=draft.email,
-                wechat=draft.wechat,
-                title=draft.title,
-                fields=draft.fields,
-                created_for=key,
-            )
+            contact = Contact.from_draft(self._new_id(conn, "P"), customer_id, draft, key)
             self._put_contact(conn, contact)
             return contact
 
@@ -383,15 +357,8 @@ class SQLiteCustomerDirectory(SQLiteFile):
             if made is not None:
                 return self._codec.read(made[0], Deal)
             self._customer(conn, customer_id)
-            deal = Deal(
-                self._new_id(conn, "D"),
-                customer_id,
-                draft.name,
-                owner_id=draft.owner_id,
-                contact_id=contact_id,
-                amount=draft.amount,
-                fields=draft.fields,
-                created_for=key,
+            deal = Deal.from_draft(
+                self._new_id(conn, "D"), customer_id, draft, key, contact_id=contact_id
             )
             conn.execute(
                 "INSERT INTO directory_deals (id, customer_id, created_for, body) "
