@@ -51,6 +51,7 @@ from leadcore.storage.sqlite_file import MEMORY, SQLiteFile, begin, path_text
 __all__ = ["SQLiteCustomerDirectory"]
 
 T = TypeVar("T")
+H = TypeVar("H", Contact, Deal, CarriedFollowUp)
 
 _TABLES: Final = {"C": "directory_customers", "P": "directory_contacts", "D": "directory_deals"}
 _CHUNK: Final = 500
@@ -247,36 +248,26 @@ class SQLiteCustomerDirectory(SQLiteFile):
 
     def contacts(self, customer_id: str) -> list[Contact]:
         """See ``CustomerDirectory.contacts``."""
-        cid = arguments.customer_id(customer_id)
-        with self._reading() as conn:
-            self._customer(conn, cid)
-            rows = conn.execute(
-                "SELECT body FROM directory_contacts WHERE customer_id = ? ORDER BY seq",
-                (cid,),
-            ).fetchall()
-            return [self._codec.read(body, Contact) for (body,) in rows]
+        return self._held(customer_id, "directory_contacts", "seq", Contact)
 
     def deals(self, customer_id: str) -> list[Deal]:
         """See ``CustomerDirectory.deals``."""
-        cid = arguments.customer_id(customer_id)
-        with self._reading() as conn:
-            self._customer(conn, cid)
-            rows = conn.execute(
-                "SELECT body FROM directory_deals WHERE customer_id = ? ORDER BY seq",
-                (cid,),
-            ).fetchall()
-            return [self._codec.read(body, Deal) for (body,) in rows]
+        return self._held(customer_id, "directory_deals", "seq", Deal)
 
     def history(self, customer_id: str) -> list[CarriedFollowUp]:
         """See ``CustomerDirectory.history``."""
+        return self._held(customer_id, "directory_history", "at, id", CarriedFollowUp)
+
+    def _held(self, customer_id: str, table: str, order: str, cls: type[H]) -> list[H]:
+        """The customer's ``cls`` records in ``table``, by ``order``; ``NotFound`` for an
+        unknown customer."""
         cid = arguments.customer_id(customer_id)
         with self._reading() as conn:
             self._customer(conn, cid)
             rows = conn.execute(
-                "SELECT body FROM directory_history WHERE customer_id = ? ORDER BY at, id",
-                (cid,),
+                f"SELECT body FROM {table} WHERE customer_id = ? ORDER BY {order}", (cid,)
             ).fetchall()
-            return [self._codec.read(body, CarriedFollowUp) for (body,) in rows]
+            return [self._codec.read(body, cls) for (body,) in rows]
 
     def bound(self, key: str) -> Customer | None:
         """See ``CustomerDirectory.bound``."""
