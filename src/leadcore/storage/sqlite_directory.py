@@ -134,6 +134,11 @@ class SQLiteCustomerDirectory(SQLiteFile):
         ).fetchone()
         return None if row is None else self._codec.read(row[0], Customer)
 
+    def _made_for(self, conn: sqlite3.Connection, table: str, key: str, cls: type[H]) -> H | None:
+        """The ``cls`` record of ``table`` made under conversion ``key``, or None."""
+        row = conn.execute(f"SELECT body FROM {table} WHERE created_for = ?", (key,)).fetchone()
+        return None if row is None else self._codec.read(row[0], cls)
+
     def _new_id(self, conn: sqlite3.Connection, prefix: str) -> str:
         """The next free id of a kind (``C1``, ``P1``, ``D1``, …)."""
         table = _TABLES[prefix]
@@ -320,11 +325,9 @@ class SQLiteCustomerDirectory(SQLiteFile):
         draft = arguments.draft(draft, ContactDraft)
 
         def work(conn: sqlite3.Connection) -> Contact:
-            made = conn.execute(
-                "SELECT body FROM directory_contacts WHERE created_for = ?", (key,)
-            ).fetchone()
+            made = self._made_for(conn, "directory_contacts", key, Contact)
             if made is not None:
-                return self._codec.read(made[0], Contact)
+                return made
             self._customer(conn, customer_id)
             contact = Contact.from_draft(self._new_id(conn, "P"), customer_id, draft, key)
             self._put_contact(conn, contact)
@@ -342,11 +345,9 @@ class SQLiteCustomerDirectory(SQLiteFile):
         contact_id = arguments.optional_id(contact_id, "contact_id")
 
         def work(conn: sqlite3.Connection) -> Deal:
-            made = conn.execute(
-                "SELECT body FROM directory_deals WHERE created_for = ?", (key,)
-            ).fetchone()
+            made = self._made_for(conn, "directory_deals", key, Deal)
             if made is not None:
-                return self._codec.read(made[0], Deal)
+                return made
             self._customer(conn, customer_id)
             deal = Deal.from_draft(
                 self._new_id(conn, "D"), customer_id, draft, key, contact_id=contact_id
