@@ -131,3 +131,27 @@ def test_drafts_and_carried_follow_ups_check_their_values(
     with pytest.raises(ValidationError) as caught:
         make()
     assert caught.value.fields == (field,)
+
+
+def test_a_record_made_from_a_draft_carries_every_value_of_the_draft() -> None:
+    import attrs
+
+    from leadcore.conversion import Contact, ContactDraft, Customer, CustomerDraft, Deal, DealDraft
+    from leadcore.model import Money
+
+    customer_draft = CustomerDraft(
+        "星河科技", "bob", "+8613800138000", "a@x.cn", {"所属行业": "IT"}
+    )
+    contact_draft = ContactDraft("张伟", "+8613800138000", "z@x.cn", "zw", "CTO", {"职务": "CTO"})
+    deal_draft = DealDraft("星河科技", "bob", Money("5000"), {"预计金额": 5000})
+    deal = Deal.from_draft("D1", "C1", deal_draft, "L1", contact_id="P1")
+    made: list[tuple[Any, Any]] = [
+        (customer_draft, Customer.from_draft("C1", customer_draft, "L1")),
+        (contact_draft, Contact.from_draft("P1", "C1", contact_draft, "L1")),
+        (deal_draft, deal),
+    ]
+    for draft, record in made:
+        assert record.created_for == "L1"
+        for name, value in attrs.asdict(draft, recurse=False).items():
+            assert getattr(record, name) == value, name
+    assert deal.contact_id == "P1"

@@ -19,7 +19,7 @@ from leadcore import checks
 from leadcore.dedup import DedupKey
 from leadcore.errors import FieldProblem, ValidationError
 
-from .records import CarriedFollowUp, ContactDraft, CustomerDraft, DealDraft
+from .records import CarriedFollowUp, Contact, ContactDraft, Customer, CustomerDraft, DealDraft
 
 __all__ = [
     "HostContact",
@@ -106,6 +106,13 @@ class HostCustomer:
     email: str | None
     customer_id: str | None
 
+    def customer(self, customer_id: str) -> Customer:
+        """The customer these arguments add, with ``customer_id`` (the given one, or the one
+        the directory picked)."""
+        return Customer(
+            customer_id, self.name, owner_id=self.owner_id, phone=self.phone, email=self.email
+        )
+
 
 def host_customer(
     name: object, owner_id: object, phone: object, email: object, customer_id: object
@@ -130,6 +137,10 @@ class HostContact:
     name: str
     phone: str | None
     email: str | None
+
+    def contact(self, contact_id: str) -> Contact:
+        """The contact these arguments add, with the directory's ``contact_id``."""
+        return Contact(contact_id, self.customer_id, self.name, phone=self.phone, email=self.email)
 
 
 def host_contact(customer: object, name: object, phone: object, email: object) -> HostContact:

@@ -9,7 +9,7 @@ from itertools import count
 
 import attrs
 
-from leadcore.dedup import DedupKey, KeyKind, Normaliser
+from leadcore.dedup import DedupKey, Normaliser
 from leadcore.errors import FieldProblem, NotFound, ValidationError
 
 from . import arguments
@@ -22,6 +22,7 @@ from .records import (
     CustomerMatch,
     Deal,
     DealDraft,
+    directory_keys,
 )
 
 __all__ = ["MemoryCustomerDirectory"]
@@ -75,9 +76,7 @@ class MemoryCustomerDirectory:
             cid = given.customer_id or self._new("C")
             if cid in self._customers:
                 raise ValidationError([FieldProblem("customer_id", f"{cid!r} is taken")])
-            customer = Customer(
-                cid, given.name, owner_id=given.owner_id, phone=given.phone, email=given.email
-            )
+            customer = given.customer(cid)
             self._put_customer(customer)
             return customer
 
@@ -93,9 +92,7 @@ class MemoryCustomerDirectory:
         given = arguments.host_contact(customer_id, name, phone, email)
         with self._lock:
             self.customer(given.customer_id)
-            contact = Contact(
-                self._new("P"), given.customer_id, given.name, phone=given.phone, email=given.email
-            )
+            contact = given.contact(self._new("P"))
             self._put_contact(contact)
             return contact
 
@@ -165,15 +162,7 @@ class MemoryCustomerDirectory:
             existing = self.bound(key)
             if existing is not None:
                 return existing
-            customer = Customer(
-                self._new("C"),
-                draft.name,
-                owner_id=draft.owner_id,
-                phone=draft.phone,
-                email=draft.email,
-                fields=draft.fields,
-                created_for=key,
-            )
+            customer = Customer.from_draft(self._new("C"), draft, key)
             self._put_customer(customer)
             self._bound[key] = customer.id
             return customer
@@ -200,17 +189,7 @@ class MemoryCustomerDirectory:
             if made is not None:
                 return self._contacts[made]
             self.customer(customer_id)
-            contact = Contact(
-                self._new("P"),
-                customer_id,
-                draft.name,
-                phone=draft.phone,
-                email=draft.email,
-                wechat=draft.wechat,
-                title=draft.title,
-                fields=draft.fields,
-                created_for=key,
-            )
+            contact = Contact.from_draft(self._new("P"), customer_id, draft, key)
             self._put_contact(contact)
             self._contact_for[key] = contact.id
             return contact
@@ -228,16 +207,7 @@ class MemoryCustomerDirectory:
             if made is not None:
                 return self._deals[made]
             self.customer(customer_id)
-            deal = Deal(
-                self._new("D"),
-                customer_id,
-                draft.name,
-                owner_id=draft.owner_id,
-                contact_id=contact_id,
-                amount=draft.amount,
-                fields=draft.fields,
-                created_for=key,
-            )
+            deal = Deal.from_draft(self._new("D"), customer_id, draft, key, contact_id=contact_id)
             self._deals[deal.id] = deal
             self._deal_for[key] = deal.id
             return deal
@@ -280,27 +250,12 @@ class MemoryCustomerDirectory:
 
     def _put_customer(self, customer: Customer) -> None:
         self._customers[customer.id] = customer
-        for kind, value in (
-            (KeyKind.COMPANY, customer.name),
-            (KeyKind.PHONE, customer.phone),
-            (KeyKind.EMAIL, customer.email),
-        ):
-            self._index_key(kind, value, customer.id, None)
+        self._index_keys(customer, customer.id, None)
 
     def _put_contact(self, contact: Contact) -> None:
         self._contacts[contact.id] = contact
-        for kind, value in (
-            (KeyKind.PHONE, contact.phone),
-            (KeyKind.EMAIL, contact.email),
-            (KeyKind.WECHAT, contact.wechat),
-        ):
-            self._index_key(kind, value, contact.customer_id, contact.id)
+        self._index_keys(contact, contact.customer_id, contact.id)
 
-    def _index_key(
-        self, kind: KeyKind, value: str | None, customer: str, contact: str | None
-    ) -> None:
-        if value is None:
-            return
-        key = self.normaliser.key(kind, value)
-        if key is not None:
+    def _index_keys(self, record: Customer | Contact, customer: str, contact: str | None) -> None:
+        for key in directory_keys(record, self.normaliser):
             self._index.setdefault(key, set()).add((customer, contact))

@@ -21,7 +21,7 @@ import attrs
 
 from leadcore import checks
 from leadcore.custom_fields import MAX_NUMBER_DIGITS, number_problem
-from leadcore.dedup import DedupKey
+from leadcore.dedup import DedupKey, KeyKind, Normaliser
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.model import Attachment, FollowUp, Money
@@ -39,6 +39,7 @@ __all__ = [
     "FieldValue",
     "carried",
     "check_value",
+    "directory_keys",
 ]
 
 FieldValue: TypeAlias = (
@@ -88,6 +89,12 @@ def _freeze(values: Mapping[str, FieldValue]) -> Mapping[str, FieldValue]:
     return frozen_mapping(values) if isinstance(values, Mapping) else values
 
 
+def _values(draft: CustomerDraft | ContactDraft | DealDraft) -> dict[str, Any]:
+    """A draft's values, by field name: each is the field of that name of the record the draft
+    asks for."""
+    return attrs.asdict(draft, recurse=False)
+
+
 _Check: TypeAlias = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 
@@ -133,6 +140,11 @@ def _fields(instance: object, attribute: attrs.Attribute[Any], value: object) ->
             raise ValidationError([FieldProblem(f"fields.{name}", problem)])
 
 
+def _mapped_fields() -> Any:
+    """A draft's ``fields``: the values its mapping wrote, frozen, each checked."""
+    return attrs.field(default=_NO_FIELDS, converter=_freeze, validator=_fields)
+
+
 def _amount(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and not isinstance(value, Money):
         shown = type(value).__name__
@@ -173,9 +185,7 @@ class CustomerDraft:
     owner_id: str = attrs.field(validator=_ID)
     phone: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     email: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
-    fields: Mapping[str, FieldValue] = attrs.field(
-        default=_NO_FIELDS, converter=_freeze, validator=_fields
-    )
+    fields: Mapping[str, FieldValue] = _mapped_fields()
 
 
 @attrs.frozen(slots=True)
@@ -192,6 +202,12 @@ class Customer:
     collaborators: frozenset[str] = frozenset()
     created_for: str | None = None
 
+    @classmethod
+    def from_draft(cls, customer_id: str, draft: CustomerDraft, key: str) -> Customer:
+        """The customer ``draft`` asks for, made under conversion ``key`` with the directory's
+        ``customer_id``."""
+        return cls(customer_id, created_for=key, **_values(draft))
+
 
 @attrs.frozen(slots=True)
 class ContactDraft:
@@ -202,9 +218,7 @@ class ContactDraft:
     email: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     wechat: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     title: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
-    fields: Mapping[str, FieldValue] = attrs.field(
-        default=_NO_FIELDS, converter=_freeze, validator=_fields
-    )
+    fields: Mapping[str, FieldValue] = _mapped_fields()
 
 
 @attrs.frozen(slots=True)
@@ -221,6 +235,14 @@ class Contact:
     fields: Mapping[str, FieldValue] = attrs.field(default=_NO_FIELDS, converter=_freeze)
     created_for: str | None = None
 
+    @classmethod
+    def from_draft(
+        cls, contact_id: str, customer_id: str, draft: ContactDraft, key: str
+    ) -> Contact:
+        """The contact of ``customer_id`` that ``draft`` asks for, made under conversion
+        ``key`` with the directory's ``contact_id``."""
+        return cls(contact_id, customer_id, created_for=key, **_values(draft))
+
 
 @attrs.frozen(slots=True)
 class DealDraft:
@@ -229,9 +251,7 @@ class DealDraft:
     name: str = attrs.field(validator=_NAME)
     owner_id: str = attrs.field(validator=_ID)
     amount: Money | None = attrs.field(default=None, validator=_amount)
-    fields: Mapping[str, FieldValue] = attrs.field(
-        default=_NO_FIELDS, converter=_freeze, validator=_fields
-    )
+    fields: Mapping[str, FieldValue] = _mapped_fields()
 
 
 @attrs.frozen(slots=True)
@@ -246,6 +266,20 @@ class Deal:
     amount: Money | None = None
     fields: Mapping[str, FieldValue] = attrs.field(default=_NO_FIELDS, converter=_freeze)
     created_for: str | None = None
+
+    @classmethod
+    def from_draft(
+        cls,
+        deal_id: str,
+        customer_id: str,
+        draft: DealDraft,
+        key: str,
+        *,
+        contact_id: str | None = None,
+    ) -> Deal:
+        """The deal of ``customer_id`` (with ``contact_id`` as its contact) that ``draft`` asks
+        for, made under conversion ``key`` with the directory's ``deal_id``."""
+        return cls(deal_id, customer_id, created_for=key, contact_id=contact_id, **_values(draft))
 
 
 @attrs.frozen(slots=True)
@@ -285,6 +319,27 @@ def carried(follow_up: FollowUp) -> CarriedFollowUp:
         next_follow_up_at=follow_up.next_follow_up_at,
         attachments=follow_up.attachments,
     )
+
+
+def directory_keys(record: Customer | Contact, normaliser: Normaliser) -> list[DedupKey]:
+    """The keys a directory finds ``record``'s customer by, as ``normaliser`` reads them: a
+    customer's name, phone and email; a contact's phone, email and WeChat id. A value missing,
+    or one the normaliser reads no key from, gives none."""
+    values: tuple[tuple[KeyKind, str | None], ...]
+    if isinstance(record, Customer):
+        values = (
+            (KeyKind.COMPANY, record.name),
+            (KeyKind.PHONE, record.phone),
+            (KeyKind.EMAIL, record.email),
+        )
+    else:
+        values = (
+            (KeyKind.PHONE, record.phone),
+            (KeyKind.EMAIL, record.email),
+            (KeyKind.WECHAT, record.wechat),
+        )
+    keys = (normaliser.key(kind, value) for kind, value in values if value is not None)
+    return [key for key in keys if key is not None]
 
 
 @attrs.frozen(slots=True)

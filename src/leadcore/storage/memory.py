@@ -42,6 +42,7 @@ from leadcore.storage.memory_follow_ups import FollowUpMethods
 from leadcore.storage.memory_index import LeadIndex
 from leadcore.storage.memory_records import RecordBook, Undo
 from leadcore.storage.memory_times import FollowUpTimes, SweepIndex, TimeIndexReads
+from leadcore.storage.protocol import nested_unit_of_work
 
 __all__ = ["MemoryStore"]
 
@@ -109,10 +110,7 @@ class MemoryStore:
         """Begin a unit of work; the store is locked for other threads until the block ends."""
         me = threading.get_ident()
         if self._holder == me:
-            raise LeadcoreError(
-                "a unit of work is already open on this store in this thread; "
-                "finish it before opening another"
-            )
+            raise nested_unit_of_work()
         with self._lock:
             self._holder = me
             uow = _MemoryUnitOfWork(self)

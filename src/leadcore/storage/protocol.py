@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from leadcore.dedup import DedupKey, Normaliser
+from leadcore.errors import LeadcoreError
 from leadcore.events import Event
 from leadcore.jsonvalue import JSONValue
 from leadcore.model import FollowUp, Lead, LeadStatus, Pool
@@ -314,3 +315,12 @@ class LeadStore(Protocol):
         store in the same thread before the first ends raises ``LeadcoreError``.
         """
         ...
+
+
+def nested_unit_of_work() -> LeadcoreError:
+    """The error a store's ``unit_of_work`` raises when this thread already has one open on
+    the store (the rule ``LeadStore.unit_of_work`` states)."""
+    return LeadcoreError(
+        "a unit of work is already open on this store in this thread; "
+        "finish it before opening another"
+    )

@@ -40,6 +40,7 @@ from typing import Literal
 from leadcore.dedup import Normaliser
 from leadcore.errors import FieldProblem, LeadcoreError, ValidationError
 from leadcore.storage import sqlite_keys as key_index
+from leadcore.storage.protocol import nested_unit_of_work
 from leadcore.storage.sqlite_codec import Codec
 from leadcore.storage.sqlite_errors import StoreFileError, StoreLocked, translate
 from leadcore.storage.sqlite_file import MEMORY, SQLiteFile, begin, path_text
@@ -100,10 +101,7 @@ class SQLiteStore(SQLiteFile):
         ``commit()`` rolls it back."""
         me = threading.get_ident()
         if self._holder == me:
-            raise LeadcoreError(
-                "a unit of work is already open on this store in this thread; "
-                "finish it before opening another"
-            )
+            raise nested_unit_of_work()
         with self._lock:
             conn = self._connection()
             self._holder = me

@@ -51,6 +51,7 @@ from leadcore.storage.sqlite_file import MEMORY, SQLiteFile, begin, path_text
 __all__ = ["SQLiteCustomerDirectory"]
 
 T = TypeVar("T")
+H = TypeVar("H", Contact, Deal, CarriedFollowUp)
 
 _TABLES: Final = {"C": "directory_customers", "P": "directory_contacts", "D": "directory_deals"}
 _CHUNK: Final = 500
@@ -133,6 +134,11 @@ class SQLiteCustomerDirectory(SQLiteFile):
         ).fetchone()
         return None if row is None else self._codec.read(row[0], Customer)
 
+    def _made_for(self, conn: sqlite3.Connection, table: str, key: str, cls: type[H]) -> H | None:
+        """The ``cls`` record of ``table`` made under conversion ``key``, or None."""
+        row = conn.execute(f"SELECT body FROM {table} WHERE created_for = ?", (key,)).fetchone()
+        return None if row is None else self._codec.read(row[0], cls)
+
     def _new_id(self, conn: sqlite3.Connection, prefix: str) -> str:
         """The next free id of a kind (``C1``, ``P1``, ``D1``, …)."""
         table = _TABLES[prefix]
@@ -180,9 +186,7 @@ class SQLiteCustomerDirectory(SQLiteFile):
                     raise ValidationError([FieldProblem("customer_id", f"{cid!r} is taken")])
             else:
                 cid = self._new_id(conn, "C")
-            customer = Customer(
-                cid, given.name, owner_id=given.owner_id, phone=given.phone, email=given.email
-            )
+            customer = given.customer(cid)
             self._put_customer(conn, customer)
             return customer
 
@@ -201,13 +205,7 @@ class SQLiteCustomerDirectory(SQLiteFile):
 
         def work(conn: sqlite3.Connection) -> Contact:
             self._customer(conn, given.customer_id)
-            contact = Contact(
-                self._new_id(conn, "P"),
-                given.customer_id,
-                given.name,
-                phone=given.phone,
-                email=given.email,
-            )
+            contact = given.contact(self._new_id(conn, "P"))
             self._put_contact(conn, contact)
             return contact
 
@@ -255,36 +253,26 @@ class SQLiteCustomerDirectory(SQLiteFile):
 
     def contacts(self, customer_id: str) -> list[Contact]:
         """See ``CustomerDirectory.contacts``."""
-        cid = arguments.customer_id(customer_id)
-        with self._reading() as conn:
-            self._customer(conn, cid)
-            rows = conn.execute(
-                "SELECT body FROM directory_contacts WHERE customer_id = ? ORDER BY seq",
-                (cid,),
-            ).fetchall()
-            return [self._codec.read(body, Contact) for (body,) in rows]
+        return self._held(customer_id, "directory_contacts", "seq", Contact)
 
     def deals(self, customer_id: str) -> list[Deal]:
         """See ``CustomerDirectory.deals``."""
-        cid = arguments.customer_id(customer_id)
-        with self._reading() as conn:
-            self._customer(conn, cid)
-            rows = conn.execute(
-                "SELECT body FROM directory_deals WHERE customer_id = ? ORDER BY seq",
-                (cid,),
-            ).fetchall()
-            return [self._codec.read(body, Deal) for (body,) in rows]
+        return self._held(customer_id, "directory_deals", "seq", Deal)
 
     def history(self, customer_id: str) -> list[CarriedFollowUp]:
         """See ``CustomerDirectory.history``."""
+        return self._held(customer_id, "directory_history", "at, id", CarriedFollowUp)
+
+    def _held(self, customer_id: str, table: str, order: str, cls: type[H]) -> list[H]:
+        """The customer's ``cls`` records in ``table``, by ``order``; ``NotFound`` for an
+        unknown customer."""
         cid = arguments.customer_id(customer_id)
         with self._reading() as conn:
             self._customer(conn, cid)
             rows = conn.execute(
-                "SELECT body FROM directory_history WHERE customer_id = ? ORDER BY at, id",
-                (cid,),
+                f"SELECT body FROM {table} WHERE customer_id = ? ORDER BY {order}", (cid,)
             ).fetchall()
-            return [self._codec.read(body, CarriedFollowUp) for (body,) in rows]
+            return [self._codec.read(body, cls) for (body,) in rows]
 
     def bound(self, key: str) -> Customer | None:
         """See ``CustomerDirectory.bound``."""
@@ -302,15 +290,7 @@ class SQLiteCustomerDirectory(SQLiteFile):
             existing = self._bound(conn, key)
             if existing is not None:
                 return existing
-            customer = Customer(
-                self._new_id(conn, "C"),
-                draft.name,
-                owner_id=draft.owner_id,
-                phone=draft.phone,
-                email=draft.email,
-                fields=draft.fields,
-                created_for=key,
-            )
+            customer = Customer.from_draft(self._new_id(conn, "C"), draft, key)
             self._put_customer(conn, customer)
             conn.execute(
                 "INSERT INTO directory_bindings (key, customer_id) VALUES (?, ?)",
@@ -345,23 +325,11 @@ class SQLiteCustomerDirectory(SQLiteFile):
         draft = arguments.draft(draft, ContactDraft)
 
         def work(conn: sqlite3.Connection) -> Contact:
-            made = conn.execute(
-                "SELECT body FROM directory_contacts WHERE created_for = ?", (key,)
-            ).fetchone()
+            made = self._made_for(conn, "directory_contacts", key, Contact)
             if made is not None:
-                return self._codec.read(made[0], Contact)
+                return made
             self._customer(conn, customer_id)
-            contact = Contact(
-                self._new_id(conn, "P"),
-                customer_id,
-                draft.name,
-                phone=draft.phone,
-                email=draft.email,
-                wechat=draft.wechat,
-                title=draft.title,
-                fields=draft.fields,
-                created_for=key,
-            )
+            contact = Contact.from_draft(self._new_id(conn, "P"), customer_id, draft, key)
             self._put_contact(conn, contact)
             return contact
 
@@ -377,21 +345,12 @@ class SQLiteCustomerDirectory(SQLiteFile):
         contact_id = arguments.optional_id(contact_id, "contact_id")
 
         def work(conn: sqlite3.Connection) -> Deal:
-            made = conn.execute(
-                "SELECT body FROM directory_deals WHERE created_for = ?", (key,)
-            ).fetchone()
+            made = self._made_for(conn, "directory_deals", key, Deal)
             if made is not None:
-                return self._codec.read(made[0], Deal)
+                return made
             self._customer(conn, customer_id)
-            deal = Deal(
-                self._new_id(conn, "D"),
-                customer_id,
-                draft.name,
-                owner_id=draft.owner_id,
-                contact_id=contact_id,
-                amount=draft.amount,
-                fields=draft.fields,
-                created_for=key,
+            deal = Deal.from_draft(
+                self._new_id(conn, "D"), customer_id, draft, key, contact_id=contact_id
             )
             conn.execute(
                 "INSERT INTO directory_deals (id, customer_id, created_for, body) "

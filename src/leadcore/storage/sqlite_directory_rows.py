@@ -18,7 +18,8 @@ from cattrs.errors import BaseValidationError
 
 from leadcore.config import make_converter
 from leadcore.conversion import CarriedFollowUp, Contact, Customer, Deal
-from leadcore.dedup import KeyKind, Normaliser
+from leadcore.conversion.records import directory_keys
+from leadcore.dedup import DedupKey, Normaliser
 from leadcore.errors import LeadcoreError
 from leadcore.storage.sqlite_errors import StoreFileError
 from leadcore.tagged import Tags
@@ -67,43 +68,22 @@ class DirectoryCodec:
 
 
 def _insert_keys(
-    conn: sqlite3.Connection,
-    normaliser: Normaliser,
-    values: tuple[tuple[KeyKind, str | None], ...],
-    customer_id: str,
-    contact_id: str,
+    conn: sqlite3.Connection, keys: list[DedupKey], customer_id: str, contact_id: str
 ) -> None:
-    rows = []
-    for kind, value in values:
-        if value is None:
-            continue
-        key = normaliser.key(kind, value)
-        if key is not None:
-            rows.append((str(key), customer_id, contact_id))
     conn.executemany(
         "INSERT OR IGNORE INTO directory_keys (key, customer_id, contact_id) VALUES (?, ?, ?)",
-        rows,
+        [(str(key), customer_id, contact_id) for key in keys],
     )
 
 
 def index_customer(conn: sqlite3.Connection, normaliser: Normaliser, customer: Customer) -> None:
     """Index the keys a customer is found by: its name, phone and email."""
-    values = (
-        (KeyKind.COMPANY, customer.name),
-        (KeyKind.PHONE, customer.phone),
-        (KeyKind.EMAIL, customer.email),
-    )
-    _insert_keys(conn, normaliser, values, customer.id, "")
+    _insert_keys(conn, directory_keys(customer, normaliser), customer.id, "")
 
 
 def index_contact(conn: sqlite3.Connection, normaliser: Normaliser, contact: Contact) -> None:
     """Index the keys a contact makes its customer found by: phone, email and WeChat id."""
-    values = (
-        (KeyKind.PHONE, contact.phone),
-        (KeyKind.EMAIL, contact.email),
-        (KeyKind.WECHAT, contact.wechat),
-    )
-    _insert_keys(conn, normaliser, values, contact.customer_id, contact.id)
+    _insert_keys(conn, directory_keys(contact, normaliser), contact.customer_id, contact.id)
 
 
 def reindex(conn: sqlite3.Connection, codec: DirectoryCodec, normaliser: Normaliser) -> None:

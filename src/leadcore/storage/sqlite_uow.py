@@ -19,7 +19,7 @@ from typing import Final
 import attrs
 
 from leadcore.dedup import Normaliser
-from leadcore.errors import DuplicateLead, LeadcoreError, NotFound
+from leadcore.errors import DuplicateLead, LeadcoreError
 from leadcore.model import OPEN_STATUSES, Lead, LeadStatus
 from leadcore.query import LeadFilter, LeadQuery, as_query, narrowed
 from leadcore.storage import arguments as args
@@ -106,11 +106,7 @@ class SQLiteUnitOfWork(IndexWork):
     def get_lead(self, lead_id: str) -> Lead:
         """See ``UnitOfWork.get_lead``."""
         lead_id = args.an_id(lead_id, "lead_id")
-        row = self.conn.execute(
-            "SELECT body, version FROM leads WHERE id = ?", (lead_id,)
-        ).fetchone()
-        if row is None:
-            raise NotFound("lead", lead_id)
+        row = self._found("SELECT body, version FROM leads WHERE id = ?", "lead", lead_id)
         lead = self._known[lead_id] = self.codec.lead(row[0], row[1])
         return lead
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -60,6 +61,14 @@ class RecordWork:
         """How many rows the connection has changed so far."""
         return self.conn.total_changes
 
+    def _found(self, sql: str, kind: str, record_id: str) -> Any:
+        """The row ``sql`` selects for ``record_id``; ``NotFound(kind, record_id)`` when there
+        is none."""
+        row = self.conn.execute(sql, (record_id,)).fetchone()
+        if row is None:
+            raise NotFound(kind, record_id)
+        return row
+
     def _refuse(self, table: str, kind: str, record_id: str, expected: int) -> LeadcoreError:
         """Why an expected-version write changed no row: missing, or another version."""
         row = self.conn.execute(
@@ -74,11 +83,7 @@ class RecordWork:
     def get_pool(self, pool_id: str) -> Pool:
         """See ``UnitOfWork.get_pool``."""
         pool_id = args.an_id(pool_id, "pool_id")
-        row = self.conn.execute(
-            "SELECT body, version FROM pools WHERE id = ?", (pool_id,)
-        ).fetchone()
-        if row is None:
-            raise NotFound("pool", pool_id)
+        row = self._found("SELECT body, version FROM pools WHERE id = ?", "pool", pool_id)
         return self.codec.pool(row[0], row[1])
 
     @reading
@@ -117,12 +122,7 @@ class RecordWork:
     @writing
     def add_follow_up(self, follow_up: FollowUp) -> FollowUp:
         """See ``UnitOfWork.add_follow_up``."""
-        conn = self.conn
-        if (
-            conn.execute("SELECT 1 FROM leads WHERE id = ?", (follow_up.lead_id,)).fetchone()
-            is None
-        ):
-            raise NotFound("lead", follow_up.lead_id)
+        self._found("SELECT 1 FROM leads WHERE id = ?", "lead", follow_up.lead_id)
         row = (
             follow_up.id,
             follow_up.lead_id,
@@ -131,7 +131,7 @@ class RecordWork:
             self.codec.body(follow_up),
         )
         try:
-            insert_follow_up(conn, row)
+            insert_follow_up(self.conn, row)
         except sqlite3.IntegrityError:
             raise AlreadyExists("follow-up", follow_up.id) from None
         return follow_up
@@ -157,30 +157,22 @@ class RecordWork:
     @writing
     def move_follow_up(self, follow_up_id: str, lead_id: str) -> FollowUp:
         """See ``UnitOfWork.move_follow_up``."""
-        conn = self.conn
         follow_up_id = args.an_id(follow_up_id, "follow_up_id")
         lead_id = args.an_id(lead_id, "lead_id")
-        row = conn.execute("SELECT body FROM follow_ups WHERE id = ?", (follow_up_id,)).fetchone()
-        if row is None:
-            raise NotFound("follow-up", follow_up_id)
-        if conn.execute("SELECT 1 FROM leads WHERE id = ?", (lead_id,)).fetchone() is None:
-            raise NotFound("lead", lead_id)
+        row = self._found("SELECT body FROM follow_ups WHERE id = ?", "follow-up", follow_up_id)
+        self._found("SELECT 1 FROM leads WHERE id = ?", "lead", lead_id)
         old = self.codec.follow_up(row[0])
         if old.lead_id == lead_id:
             return old
         moved = attrs.evolve(old, lead_id=lead_id)
-        write_follow_up(conn, self._follow_up_row(moved, old.lead_id))
+        write_follow_up(self.conn, self._follow_up_row(moved, old.lead_id))
         return moved
 
     @reading
     def get_follow_up(self, follow_up_id: str) -> FollowUp:
         """See ``UnitOfWork.get_follow_up``."""
         follow_up_id = args.an_id(follow_up_id, "follow_up_id")
-        row = self.conn.execute(
-            "SELECT body FROM follow_ups WHERE id = ?", (follow_up_id,)
-        ).fetchone()
-        if row is None:
-            raise NotFound("follow-up", follow_up_id)
+        row = self._found("SELECT body FROM follow_ups WHERE id = ?", "follow-up", follow_up_id)
         return self.codec.follow_up(row[0])
 
     @reading
