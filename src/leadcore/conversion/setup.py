@@ -60,10 +60,15 @@ class ConversionSetup:
         but matches of the keys asked about."""
         return self.matches_each([record])[0]
 
-    def matches_each(self, records: Sequence[Record]) -> list[list[CustomerMatch]]:
+    def matches_each(
+        self,
+        records: Sequence[Record],
+        keys: Sequence[tuple[DedupKey, ...]] | None = None,
+    ) -> list[list[CustomerMatch]]:
         """:meth:`matches` for each of ``records``, in order, asking the directory once for
-        all of them (an import's chunk)."""
-        keys_of = [self.normaliser.keys(record) for record in records]
+        all of them (an import's chunk). ``keys``, when given, are each record's keys as this
+        setup's ``normaliser`` reads them, read already by the caller."""
+        keys_of = [self.normaliser.keys(record) for record in records] if keys is None else keys
         asked = list(dict.fromkeys(key for keys in keys_of for key in keys))
         if not asked:
             return [[] for _ in records]

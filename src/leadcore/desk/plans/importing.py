@@ -70,6 +70,7 @@ class _Row:
     fields: Mapping[str, Any] = attrs.field(factory=dict)
     matches: tuple[_Match, ...] = ()
     texts: tuple[str, ...] = ()
+    keys: tuple[DedupKey, ...] = ()  # the keys of ``texts``, read once
     customers: tuple[CustomerMatch, ...] = ()
 
 
@@ -129,8 +130,9 @@ class ImportChunk:
             row = self._row(context, number, raw)
             loaded.append(row)
             if row.lead is not None and (not row.matches or policy.action is DuplicateAction.FLAG):
-                for text in row.texts:
-                    local.setdefault(text, _local(row, text))
+                for text, key in zip(row.texts, row.keys, strict=True):
+                    if text not in local:
+                        local[text] = _local(row, key)
         if policy.checks:
             loaded = self._with_customers(loaded)
         return ChunkFacts(actor, pool, reads.now, policy, owner_id, owner, tuple(loaded))
@@ -138,8 +140,14 @@ class ImportChunk:
     def _with_customers(self, rows: list[_Row]) -> list[_Row]:
         """``rows`` with the existing customers holding the details of each row that matched
         no lead, found with one directory call for the chunk."""
-        unmatched = [(i, row.lead) for i, row in enumerate(rows) if row.lead and not row.matches]
-        found = self.setup.conversion.matches_each([lead for _, lead in unmatched])
+        unmatched = [(i, row) for i, row in enumerate(rows) if row.lead and not row.matches]
+        conversion = self.setup.conversion
+        found = conversion.matches_each(
+            [row.lead for _, row in unmatched if row.lead],
+            [row.keys for _, row in unmatched]
+            if conversion.normaliser is self.setup.normaliser
+            else None,
+        )
         for (i, _), customers in zip(unmatched, found, strict=True):
             if customers:
                 rows[i] = attrs.evolve(rows[i], customers=tuple(customers))
@@ -182,18 +190,22 @@ class ImportChunk:
         if not policy.checks:
             return _Row(number, values, lead=lead, fields=clean)
         texts = self.setup.normaliser.key_texts(lead)
-        matches = self._matches(context, lead, texts) if texts else ()
+        keys = tuple([DedupKey.parse(text) for text in texts])
+        matches = self._matches(context, lead, texts, keys) if texts else ()
         # With no lead to match, the details may belong to a customer already: see
         # ``_with_customers``, which asks the directory once for the chunk.
-        return _Row(number, values, lead=lead, fields=clean, matches=matches, texts=texts)
+        return _Row(
+            number, values, lead=lead, fields=clean, matches=matches, texts=texts, keys=keys
+        )
 
-    def _matches(self, context: _Context, lead: Lead, texts: tuple[str, ...]) -> tuple[_Match, ...]:
+    def _matches(
+        self, context: _Context, lead: Lead, texts: tuple[str, ...], keys: tuple[DedupKey, ...]
+    ) -> tuple[_Match, ...]:
         reads, actor, policy, local = context.reads, context.actor, context.policy, context.local
-        keys = [DedupKey.parse(text) for text in texts]
         scope_value = policy.scope_value(lead)
         found: dict[str, _Match] = {}
-        for key in keys:
-            earlier = local.get(str(key))
+        for text, key in zip(texts, keys, strict=True):
+            earlier = local.get(text)
             if (
                 earlier is not None
                 and earlier.lead is not None
@@ -301,9 +313,8 @@ def _customer_duplicate(row: _Row, match: CustomerMatch) -> RowResult:
     )
 
 
-def _local(row: _Row, text: str) -> _Match:
+def _local(row: _Row, key: DedupKey) -> _Match:
     assert row.lead is not None
-    key = DedupKey.parse(text)
     return _Match(key, row.lead.id, True, None, row.lead.pool_id, row.row, row.lead)
 
 
