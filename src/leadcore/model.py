@@ -158,7 +158,7 @@ class Lead:
             )
         if self.merged_into is not None and self.merged_into == self.id:
             problems.append(FieldProblem("merged_into", "a lead cannot be merged into itself"))
-        stray = set(self.collaborator_roles) - self.collaborators
+        stray = self.collaborator_roles and set(self.collaborator_roles) - self.collaborators
         if stray:
             problems.append(
                 FieldProblem("collaborator_roles", f"names non-collaborators: {sorted(stray)}")

@@ -26,6 +26,8 @@ IdCollection = frozenset[str] | set[str] | list[str] | tuple[str, ...]
 
 def frozen_ids(values: IdCollection) -> frozenset[str]:
     """``values`` as a frozenset (anything but a collection is left for the checks)."""
+    if values.__class__ is frozenset:  # the common case, first: every rebuilt record has one
+        return values
     if isinstance(values, frozenset | str | bytes) or not isinstance(values, Iterable):
         return values  # type: ignore[return-value,unused-ignore]  # the checks refuse it, by name
     try:
@@ -44,6 +46,8 @@ def ids_problem(field: str, value: object) -> FieldProblem | None:
 
 def ids_only(_: object, attribute: attrs.Attribute[frozenset[str]], value: object) -> None:
     """An attrs validator: refuse anything but a set of non-blank string ids, naming the field."""
+    if not value and value.__class__ is frozenset:  # most records have none
+        return
     problem = ids_problem(attribute.name, value)
     if problem is not None:
         raise ValidationError([problem])

@@ -164,37 +164,94 @@ class MemoryContext:
         quotas: Mapping[tuple[str, str], Iterable[QuotaUse]] | None = None,
         strict: bool = False,
     ) -> None:
-        self.users: dict[str, User] = {
-            u.id: u
-            for u in (
-                User(x) if isinstance(x, str) else x
-                for x in checks.instances(users, User | str, "users", "User records or user ids")
-            )
-        }
-        self.unknown_users = checks.identifiers(unknown_users, "unknown_users")
-        self.loads: dict[str, int] = dict(_mapping(loads, "loads"))
-        self.data: dict[str, JSONValue] = dict(_mapping(state, "state"))
-        checks.aware(now, "now")
-        self.now = now
         if not isinstance(rng, random.Random):
             raise _invalid("rng", f"must be a random.Random, not {type(rng).__name__}")
+        self._fill(
+            users=[
+                User(x) if isinstance(x, str) else x
+                for x in checks.instances(users, User | str, "users", "User records or user ids")
+            ],
+            unknown_users=checks.identifiers(unknown_users, "unknown_users"),
+            loads=dict(_mapping(loads, "loads")),
+            state=dict(_mapping(state, "state")),
+            now=checks.aware(now, "now"),
+            rng=rng,
+            pools=checks.instances(pools, Pool, "pools", "Pool records"),
+            away=checks.instances(away, Away, "away", "Away periods"),
+            history=checks.instances(history, Lead, "history", "Lead records"),
+            quotas={
+                key: checks.instances(uses, QuotaUse, f"quotas[{key!r}]", "QuotaUse values")
+                for key, uses in _mapping(quotas, "quotas").items()
+            },
+            strict=checks.flag(strict, "strict"),
+        )
+
+    @classmethod
+    def loaded(
+        cls,
+        users: list[User],
+        unknown_users: Iterable[str],
+        loads: dict[str, int],
+        state: dict[str, JSONValue],
+        *,
+        now: datetime,
+        rng: random.Random,
+        pools: Iterable[Pool],
+        away: Iterable[Away],
+        history: Iterable[Lead],
+        quotas: dict[tuple[str, str], tuple[QuotaUse, ...]],
+    ) -> MemoryContext:
+        """A strict context of facts read from a store (every value already of its type, as
+        ``leadcore.desk.context_for`` reads them), built without checking each again: the
+        desk builds one for every lead it assigns."""
+        context = cls.__new__(cls)
+        context._fill(
+            users=users,
+            unknown_users=unknown_users,
+            loads=loads,
+            state=state,
+            now=now,
+            rng=rng,
+            pools=pools,
+            away=away,
+            history=history,
+            quotas=quotas,
+            strict=True,
+        )
+        return context
+
+    def _fill(
+        self,
+        *,
+        users: Iterable[User],
+        unknown_users: Iterable[str],
+        loads: dict[str, int],
+        state: dict[str, JSONValue],
+        now: datetime,
+        rng: random.Random,
+        pools: Iterable[Pool],
+        away: Iterable[Away],
+        history: Iterable[Lead],
+        quotas: dict[tuple[str, str], tuple[QuotaUse, ...]],
+        strict: bool,
+    ) -> None:
+        self.users: dict[str, User] = {u.id: u for u in users}
+        self.unknown_users = frozenset(unknown_users)
+        self.loads: dict[str, int] = loads
+        self.data: dict[str, JSONValue] = state
+        self.now = now
         self.rng = rng
-        self.pools: dict[str, Pool] = {
-            p.id: p for p in checks.instances(pools, Pool, "pools", "Pool records")
-        }
-        self.away_periods: list[Away] = list(checks.instances(away, Away, "away", "Away periods"))
+        self.pools: dict[str, Pool] = {p.id: p for p in pools}
+        self.away_periods: list[Away] = list(away)
         self._away_of: dict[str, list[Away]] = {}
         for period in self.away_periods:
             self._away_of.setdefault(period.user_id, []).append(period)
         self.history: dict[str, list[Lead]] = {}
-        self.quotas: dict[tuple[str, str], tuple[QuotaUse, ...]] = {
-            key: checks.instances(uses, QuotaUse, f"quotas[{key!r}]", "QuotaUse values")
-            for key, uses in _mapping(quotas, "quotas").items()
-        }
-        self.strict = checks.flag(strict, "strict")
-        for lead in checks.instances(history, Lead, "history", "Lead records"):
+        for lead in history:
             if lead.owner_id is not None:
                 self.history.setdefault(lead.owner_id, []).append(lead)
+        self.quotas: dict[tuple[str, str], tuple[QuotaUse, ...]] = quotas
+        self.strict = strict
 
     def _undeclared(self, what: str) -> LeadcoreError:
         return LeadcoreError(

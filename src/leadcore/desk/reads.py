@@ -361,8 +361,9 @@ def context_for(
             if policy is not None:
                 for user_id in ids:
                     quotas[user_id, pool.id] = quota_uses(uow, policy, user_id, pool, now)
-    return MemoryContext(
+    return MemoryContext.loaded(
         known,
+        unknown,
         loads,
         state,
         now=now,
@@ -370,9 +371,7 @@ def context_for(
         pools=pools,
         away=away,
         history=history,
-        unknown_users=unknown,
         quotas=quotas,
-        strict=True,
     )
 
 
