@@ -203,8 +203,8 @@ def _budget(value: Any, rules: LeadRules, pool: Pool | None) -> Money | None:
 
 
 _CLEANERS: Final[Mapping[str, _Cleaner]] = {
-    **dict.fromkeys(_EMPTY_TEXT, _always_text),
     **dict.fromkeys(_TEXT_FIELDS, _optional_text),
+    **dict.fromkeys(_EMPTY_TEXT, _always_text),  # after: these text fields are never None
     "source": _pool_source,
     "phone": _phone,
     "email": _email,
