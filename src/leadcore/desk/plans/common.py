@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from functools import lru_cache
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import attrs
 
 from leadcore.assignment import Choice, MemoryContext, Strategy
 from leadcore.events import Event, EventKind, FieldChange, creation_changes, diff_fields
+from leadcore.frozen import frozen_mapping
 from leadcore.lifecycle import EVENT_OF, Step
 from leadcore.model import Action, Lead, LeadStatus, Pool
 from leadcore.org import User
@@ -189,6 +190,12 @@ class Entry:
     records: tuple[RecordWrite, ...] = ()
 
 
+RULE_DATA: Final[Mapping[str, Mapping[str, object]]] = {
+    rule: frozen_mapping({"rule": rule}) for rule in ("creator", "default_owner", "none", "manual")
+}
+"""The event data naming a fixed owner rule, shared read-only by every event that names it."""
+
+
 def plan_entry(facts: EntryFacts, actor: User) -> Entry:
     """The pool's rule for a new arrival. Pool off: the creator owns it. On: the pool's default
     owner, else its strategy's choice, else nobody. Whoever it would go to must pass the one
@@ -200,7 +207,7 @@ def plan_entry(facts: EntryFacts, actor: User) -> Entry:
             facts.creator,
             pool,
             "pool is off: the creator owns the lead",
-            {"rule": "creator"},
+            RULE_DATA["creator"],
         )
     if facts.default_owner is not None:
         assert pool.default_owner_id is not None
@@ -209,11 +216,11 @@ def plan_entry(facts: EntryFacts, actor: User) -> Entry:
             facts.default_owner,
             pool,
             "the pool's default owner",
-            {"rule": "default_owner"},
+            RULE_DATA["default_owner"],
         )
     if facts.strategy is None or facts.context is None or facts.lead is None:
         return Entry(
-            None, "the pool has no default owner and no auto-assign strategy", {"rule": "none"}
+            None, "the pool has no default owner and no auto-assign strategy", RULE_DATA["none"]
         )
     choice = facts.strategy.choose(facts.lead, facts.context)
     data: dict[str, object] = {"rule": "strategy", **choice.as_event_data()}
@@ -232,7 +239,7 @@ def plan_entry(facts: EntryFacts, actor: User) -> Entry:
 
 
 def _eligible(
-    user_id: str, facts: OwnerFacts, pool: Pool, reason: str, data: dict[str, object]
+    user_id: str, facts: OwnerFacts, pool: Pool, reason: str, data: Mapping[str, object]
 ) -> Entry:
     refusal = owner_refusal(user_id, facts, pool)
     if refusal is not None:

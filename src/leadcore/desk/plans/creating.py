@@ -23,6 +23,7 @@ from ..outcome import AddLead, Outcome
 from ..reads import Reads
 from ..setup import Setup
 from .common import (
+    RULE_DATA,
     Entry,
     EntryFacts,
     arrival_events,
@@ -170,7 +171,7 @@ class Create:
         assert facts.entry is not None
         if facts.owner is not None and self.owner_id is not None:
             entry = Entry(
-                self.owner_id, f"created assigned by {facts.actor.id}", {"rule": "manual"}
+                self.owner_id, f"created assigned by {facts.actor.id}", RULE_DATA["manual"]
             )
         else:
             entry = plan_entry(facts.entry, facts.actor)

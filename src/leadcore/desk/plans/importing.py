@@ -40,7 +40,7 @@ from leadcore.records import OwnershipChange
 from ..outcome import AddLead, Outcome, RecordWrite
 from ..reads import Reads
 from ..setup import Setup
-from .common import arrival_events, received, rescored
+from .common import RULE_DATA, arrival_events, received, rescored
 from .duplicates import DuplicateMatch, activity_for, find_matches, flag_event
 
 __all__ = ["ImportChunk"]
@@ -392,7 +392,6 @@ class _Owners:
 
 
 _IMPORTED: Final = frozen_mapping({"origin": "import"})
-_RULES: Final = {rule: frozen_mapping({"rule": rule}) for rule in ("creator", "default_owner")}
 # Every row's events share these read-only mappings rather than each holding its own copy.
 
 
@@ -402,7 +401,7 @@ def _created(lead: Lead, facts: ChunkFacts, owners: _Owners) -> list[Event]:
         facts.now,
         facts.actor.id,
         reason=owners.reason,
-        data=_RULES[owners.rule],
+        data=RULE_DATA[owners.rule],
         origin=_IMPORTED,
     )
 
