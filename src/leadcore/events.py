@@ -121,16 +121,7 @@ class Event:
         data: Mapping[str, object] = _EMPTY,
     ) -> Event:
         """An event about ``lead``: its id and pool filled in."""
-        return cls(
-            kind,
-            at,
-            actor_id,
-            lead_id=lead.id,
-            pool_id=lead.pool_id,
-            changes=changes,
-            reason=reason,
-            data=data,
-        )
+        return cls(kind, at, actor_id, lead.id, lead.pool_id, changes, reason, data)
 
     def change(self, field: str) -> FieldChange | None:
         """The change to ``field`` in this event, or None if it did not change."""

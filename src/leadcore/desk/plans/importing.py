@@ -82,7 +82,7 @@ class _Context:
     actor: User
     pool: Pool
     policy: DuplicatePolicy
-    local: Mapping[str, _Match]
+    local: Mapping[str, _Row]
     seen: list[ViewScope] = attrs.field(factory=list)
 
     def scope(self) -> ViewScope:
@@ -123,16 +123,15 @@ class ImportChunk:
         pool = reads.pool(self.pool_id)
         policy = self.setup.duplicates.for_pool(pool.id)
         owner_id, owner = _would_be_owner(reads, actor, pool)
-        local: dict[str, _Match] = {}
+        local: dict[str, _Row] = {}  # the first row to be created with each key text
         loaded = []
         context = _Context(reads, actor, pool, policy, local)
         for number, raw in self.rows:
             row = self._row(context, number, raw)
             loaded.append(row)
             if row.lead is not None and (not row.matches or policy.action is DuplicateAction.FLAG):
-                for text, key in zip(row.texts, row.keys, strict=True):
-                    if text not in local:
-                        local[text] = _local(row, key)
+                for text in row.texts:
+                    local.setdefault(text, row)
         if policy.checks:
             loaded = self._with_customers(loaded)
         return ChunkFacts(actor, pool, reads.now, policy, owner_id, owner, tuple(loaded))
@@ -211,8 +210,9 @@ class ImportChunk:
                 and earlier.lead is not None
                 and key.kind in policy.kinds
                 and policy.counts(earlier.lead, lead.pool_id, scope_value)
+                and earlier.lead.id not in found
             ):
-                found.setdefault(earlier.lead_id, attrs.evolve(earlier, key=key))
+                found[earlier.lead.id] = _local(earlier, key)
         stored = find_matches(
             reads,
             actor,
