@@ -316,10 +316,11 @@ class LeastLoaded(_Leaf):
 
     def _pick(self, lead: Lead, ctx: AssignmentContext, team: Team, seen: _Screened) -> Choice:
         """The eligible member with the fewest open leads."""
-        low = min(seen.loads[u] for u in seen.eligible)
+        eligible, loads = seen.eligible, seen.loads
+        low = min([loads[u] for u in eligible])
         served_key = state_key(self.name, team.scope, "served")
         pick, tie = break_tie(
-            [u for u in seen.eligible if seen.loads[u] == low], ctx, self.tie_break, served_key
+            [u for u in eligible if loads[u] == low], ctx, self.tie_break, served_key
         )
         return Choice(
             pick,
