@@ -14,6 +14,7 @@ from leadcore import SQLiteCustomerDirectory, ValidationError
 from leadcore.conversion import (
     CarriedFollowUp,
     ContactDraft,
+    ConversionSetup,
     CustomerDirectory,
     CustomerDraft,
     DealDraft,
@@ -155,3 +156,35 @@ def test_a_record_made_from_a_draft_carries_every_value_of_the_draft() -> None:
         for name, value in attrs.asdict(draft, recurse=False).items():
             assert getattr(record, name) == value, name
     assert deal.contact_id == "P1"
+
+
+def test_matches_each_asks_the_directory_once_and_answers_per_record() -> None:
+    directory = MemoryCustomerDirectory()
+    directory.add_customer("星河科技有限公司", customer_id="C1", phone="13800138000")
+    directory.add_customer("Acme Ltd", customer_id="C2", email="buyer@acme.cn")
+    calls: list[int] = []
+    find = directory.find
+
+    def counted(keys: Any) -> Any:
+        calls.append(1)
+        return find(keys)
+
+    directory.find = counted  # type: ignore[method-assign]
+    setup = ConversionSetup(directory)
+    found = setup.matches_each(
+        [{"phone": "138 0013 8000"}, {"email": "nobody@x.cn"}, {"email": "BUYER@acme.cn"}]
+    )
+    assert len(calls) == 1
+    assert [[m.customer_id for m in ms] for ms in found] == [["C1"], [], ["C2"]]
+    assert setup.matches({"email": "buyer@acme.cn"})[0].customer_id == "C2"
+
+
+@pytest.mark.parametrize("records", ["13800138000", None, {"phone": "13800138000"}, 5])
+def test_matches_each_refuses_what_is_not_a_list_of_records(records: object) -> None:
+    with pytest.raises(ValidationError, match="records"):
+        ConversionSetup().matches_each(records)  # type: ignore[arg-type]
+
+
+def test_matches_each_refuses_keys_that_do_not_pair_with_the_records() -> None:
+    with pytest.raises(ValidationError, match="keys"):
+        ConversionSetup().matches_each([{"phone": "13800138000"}], keys=[])

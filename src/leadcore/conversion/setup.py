@@ -3,7 +3,7 @@ that makes the keys customers are found by; and what one conversion returns."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
@@ -68,6 +68,10 @@ class ConversionSetup:
         """:meth:`matches` for each of ``records``, in order, asking the directory once for
         all of them (an import's chunk). ``keys``, when given, are each record's keys as this
         setup's ``normaliser`` reads them, read already by the caller."""
+        if isinstance(records, str | bytes | Mapping | Lead) or not isinstance(records, Sequence):
+            raise ValidationError([FieldProblem("records", "must be a list of leads or mappings")])
+        if keys is not None and (not isinstance(keys, Sequence) or len(keys) != len(records)):
+            raise ValidationError([FieldProblem("keys", "must give one tuple of keys per record")])
         keys_of = [self.normaliser.keys(record) for record in records] if keys is None else keys
         asked = list(dict.fromkeys(key for keys in keys_of for key in keys))
         if not asked:
