@@ -149,6 +149,19 @@ class MemoryContext:
     an error instead of "unknown": a strategy whose ``needs`` missed something fails loudly.
     """
 
+    users: dict[str, User]
+    unknown_users: frozenset[str]
+    loads: dict[str, int]
+    data: dict[str, JSONValue]
+    now: datetime
+    rng: random.Random
+    pools: dict[str, Pool]
+    away_periods: list[Away]
+    _away_of: dict[str, list[Away]]
+    history: dict[str, list[Lead]]
+    quotas: dict[tuple[str, str], tuple[QuotaUse, ...]]
+    strict: bool
+
     def __init__(
         self,
         users: Iterable[User | str],
@@ -166,14 +179,14 @@ class MemoryContext:
     ) -> None:
         if not isinstance(rng, random.Random):
             raise _invalid("rng", f"must be a random.Random, not {type(rng).__name__}")
-        self._fill(
-            users=[
+        checked = MemoryContext.loaded(
+            [
                 User(x) if isinstance(x, str) else x
                 for x in checks.instances(users, User | str, "users", "User records or user ids")
             ],
-            unknown_users=checks.identifiers(unknown_users, "unknown_users"),
-            loads=dict(_mapping(loads, "loads")),
-            state=dict(_mapping(state, "state")),
+            checks.identifiers(unknown_users, "unknown_users"),
+            dict(_mapping(loads, "loads")),
+            dict(_mapping(state, "state")),
             now=checks.aware(now, "now"),
             rng=rng,
             pools=checks.instances(pools, Pool, "pools", "Pool records"),
@@ -185,6 +198,7 @@ class MemoryContext:
             },
             strict=checks.flag(strict, "strict"),
         )
+        self.__dict__.update(checked.__dict__)
 
     @classmethod
     def loaded(
@@ -200,58 +214,30 @@ class MemoryContext:
         away: Iterable[Away],
         history: Iterable[Lead],
         quotas: dict[tuple[str, str], tuple[QuotaUse, ...]],
+        strict: bool = True,
     ) -> MemoryContext:
-        """A strict context of facts read from a store (every value already of its type, as
+        """A context of facts read from a store (every value already of its type, as
         ``leadcore.desk.context_for`` reads them), built without checking each again: the
-        desk builds one for every lead it assigns."""
+        desk builds one for every lead it assigns. Strict unless told otherwise."""
         context = cls.__new__(cls)
-        context._fill(
-            users=users,
-            unknown_users=unknown_users,
-            loads=loads,
-            state=state,
-            now=now,
-            rng=rng,
-            pools=pools,
-            away=away,
-            history=history,
-            quotas=quotas,
-            strict=True,
-        )
-        return context
-
-    def _fill(
-        self,
-        *,
-        users: Iterable[User],
-        unknown_users: Iterable[str],
-        loads: dict[str, int],
-        state: dict[str, JSONValue],
-        now: datetime,
-        rng: random.Random,
-        pools: Iterable[Pool],
-        away: Iterable[Away],
-        history: Iterable[Lead],
-        quotas: dict[tuple[str, str], tuple[QuotaUse, ...]],
-        strict: bool,
-    ) -> None:
-        self.users: dict[str, User] = {u.id: u for u in users}
-        self.unknown_users = frozenset(unknown_users)
-        self.loads: dict[str, int] = loads
-        self.data: dict[str, JSONValue] = state
-        self.now = now
-        self.rng = rng
-        self.pools: dict[str, Pool] = {p.id: p for p in pools}
-        self.away_periods: list[Away] = list(away)
-        self._away_of: dict[str, list[Away]] = {}
-        for period in self.away_periods:
-            self._away_of.setdefault(period.user_id, []).append(period)
-        self.history: dict[str, list[Lead]] = {}
+        context.users = {u.id: u for u in users}
+        context.unknown_users = frozenset(unknown_users)
+        context.loads = loads
+        context.data = state
+        context.now = now
+        context.rng = rng
+        context.pools = {p.id: p for p in pools}
+        context.away_periods = list(away)
+        context._away_of = {}
+        for period in context.away_periods:
+            context._away_of.setdefault(period.user_id, []).append(period)
+        context.history = {}
         for lead in history:
             if lead.owner_id is not None:
-                self.history.setdefault(lead.owner_id, []).append(lead)
-        self.quotas: dict[tuple[str, str], tuple[QuotaUse, ...]] = quotas
-        self.strict = strict
+                context.history.setdefault(lead.owner_id, []).append(lead)
+        context.quotas = quotas
+        context.strict = strict
+        return context
 
     def _undeclared(self, what: str) -> LeadcoreError:
         return LeadcoreError(
