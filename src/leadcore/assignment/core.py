@@ -119,16 +119,17 @@ def screen(
     pool = ctx.pool(pool_id) or Pool(id=pool_id, name=pool_id)
     count_loads = pool.max_open_per_user is not None
     quotas = pool.quota_policy is not None
-    left_out = ctx.left_out if isinstance(ctx, LeavingOut) else {}
+    left_out = ctx.left_out if isinstance(ctx, LeavingOut) else None
+    user_of, away_of = ctx.user, ctx.away  # looked up once: this loop runs for every hand-out
     kept: list[str] = []
     excluded: dict[str, str] = {}
     for uid in users:
-        user = ctx.user(uid)
-        refusal = left_out.get(uid) or refusal_of(
+        user = user_of(uid)
+        refusal = (left_out.get(uid) if left_out else None) or refusal_of(
             uid,
             user,
             ctx.open_count(uid) if count_loads and user is not None else None,
-            ctx.away(uid) if user is not None else None,
+            away_of(uid) if user is not None else None,
             pool,
             quotas=ctx.quota(uid, pool_id) if quotas and user is not None else (),
         )
@@ -150,14 +151,17 @@ def apply_caps(
 ) -> tuple[list[str], dict[str, int]]:
     """Drop users at or over their cap (recording why in ``excluded``); return the rest and the
     loads read. Loads are read only when a cap applies or ``need_loads`` is set."""
+    if not capacity and default_capacity is None and not need_loads:
+        return list(users), {}
     kept: list[str] = []
     loads: dict[str, int] = {}
+    open_count = ctx.open_count
     for uid in users:
         cap = capacity.get(uid, default_capacity)
         if cap is None and not need_loads:
             kept.append(uid)
             continue
-        load = loads[uid] = ctx.open_count(uid)
+        load = loads[uid] = open_count(uid)
         if cap is not None and load >= cap:
             excluded[uid] = f"over cap: {load} open, cap {cap}"
         else:

@@ -239,6 +239,9 @@ class Router:
         init=False, repr=False, eq=False, default=None
     )
     _scheduled: bool = attrs.field(init=False, repr=False, eq=False, default=False)
+    _teams_by_pool: dict[tuple[int, str], tuple[int, Team, str]] = attrs.field(
+        init=False, repr=False, eq=False, factory=dict
+    )
 
     def __attrs_post_init__(self) -> None:
         problems = check_name(self.name) + checked_strategy(self.then, "then")
@@ -283,18 +286,33 @@ class Router:
                 if why is not None:
                     skipped.append(f"rule {rule.describe()} is off ({why})")
                     continue
-                label = f"team {rule.team}" if rule.team else f"rule {index + 1}'s users"
-                scope = f"{lead.pool_id}/{rule.team or f'rule{index + 1}'}"
-                head = f"rule {rule.describe()} → {label}"
+                found = self._team_of(index, lead.pool_id)
                 if skipped:
-                    head = "; ".join([*skipped, head])
-                return index, Team(rule.users, scope, label), head
+                    return index, found[1], "; ".join([*skipped, found[2]])
+                return found
         index = len(self.rules)
         if not self.default:
             none = "router: no rule matched and there is no default"
             return index, None, "; ".join([*skipped, none])
-        team = Team(self.default, f"{lead.pool_id}/default", "the default team")
-        return index, team, "; ".join([*skipped, "no rule matched → the default team"])
+        index, team, head = self._team_of(index, lead.pool_id)
+        return index, team, "; ".join([*skipped, head]) if skipped else head
+
+    def _team_of(self, index: int, pool_id: str) -> tuple[int, Team, str]:
+        """Rule ``index``'s team in ``pool_id`` (the default team at ``len(rules)``) and how it
+        was reached; made once per rule and pool, as teams are immutable."""
+        known = self._teams_by_pool.get((index, pool_id))
+        if known is not None:
+            return known
+        if index == len(self.rules):
+            team = Team(self.default, f"{pool_id}/default", "the default team")
+            found = index, team, "no rule matched → the default team"
+        else:
+            rule = self.rules[index]
+            label = f"team {rule.team}" if rule.team else f"rule {index + 1}'s users"
+            scope = f"{pool_id}/{rule.team or f'rule{index + 1}'}"
+            found = index, Team(rule.users, scope, label), f"rule {rule.describe()} → {label}"
+        self._teams_by_pool[index, pool_id] = found
+        return found
 
     def _teams(self, lead: Lead) -> list[Team]:
         """Every team a choice for ``lead`` may go to, whatever the time: each matching rule's
@@ -340,8 +358,11 @@ class Router:
         if team is None:
             return decline(self.name, head, None, unmatched)
         choice = self.then.choose_among(lead, ctx, team)
-        excluded = dict(unmatched)
-        excluded.update(choice.excluded)
+        excluded = unmatched
+        if choice.excluded:
+            excluded = (
+                MappingProxyType({**unmatched, **choice.excluded}) if unmatched else choice.excluded
+            )
         return Choice(
             choice.owner_id,
             f"{head}, {choice.reason}",

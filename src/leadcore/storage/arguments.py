@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Final
+from typing import Final, cast
 
 from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
@@ -49,8 +49,16 @@ def optional_id(value: object, field: str) -> str | None:
     return None if value is None else an_id(value, field)
 
 
+_PLAIN_COLLECTIONS: Final = frozenset({list, tuple, set, frozenset})
+_ONLY_STR: Final = {str}
+
+
 def id_list(value: object, field: str) -> list[str]:
     """Several ids: a list, set, tuple… of ``str`` (never one ``str``)."""
+    if type(value) in _PLAIN_COLLECTIONS:  # the common case, without an ABC check
+        plain: list[str] = list(cast(Iterable[str], value))
+        if not plain or set(map(type, plain)) == _ONLY_STR:
+            return plain
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise ValidationError(
             [

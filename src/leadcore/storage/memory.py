@@ -105,21 +105,45 @@ class MemoryStore:
                 tuple(self.sweeps.order),
             )
 
-    @contextmanager
-    def unit_of_work(self) -> Iterator[_MemoryUnitOfWork]:
+    def unit_of_work(self) -> _Held:
         """Begin a unit of work; the store is locked for other threads until the block ends."""
+        return _Held(self)
+
+
+class _Held:
+    """One ``with store.unit_of_work()`` block: the store's lock held by this thread, and the
+    unit of work rolled back on leaving unless it was committed. (A class, not a generator:
+    every operation opens one.)"""
+
+    __slots__ = ("_store", "_uow")
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._uow: _MemoryUnitOfWork | None = None
+
+    def __enter__(self) -> _MemoryUnitOfWork:
+        store = self._store
         me = threading.get_ident()
-        if self._holder == me:
+        if store._holder == me:
             raise nested_unit_of_work()
-        with self._lock:
-            self._holder = me
-            uow = _MemoryUnitOfWork(self)
-            try:
-                yield uow
-            finally:
-                if uow.open:
-                    uow.rollback()
-                self._holder = None
+        store._lock.acquire()
+        try:
+            store._holder = me
+            self._uow = _MemoryUnitOfWork(store)
+        except BaseException:
+            store._holder = None
+            store._lock.release()
+            raise
+        return self._uow
+
+    def __exit__(self, *exc: object) -> None:
+        store, uow = self._store, self._uow
+        try:
+            if uow is not None and uow.open:
+                uow.rollback()
+        finally:
+            store._holder = None
+            store._lock.release()
 
 
 def _versioned(record: Lead, version: int) -> Lead:
@@ -199,8 +223,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def open_counts(self, owner_ids: Collection[str]) -> dict[str, int]:
         """See ``UnitOfWork.open_counts``."""
         self._check_open()
-        index = self._s.leads
-        return {owner: index.open_count(owner) for owner in args.id_list(owner_ids, "owner_ids")}
+        return self._s.leads.open_counts(args.id_list(owner_ids, "owner_ids"))
 
     def add_lead(self, lead: Lead) -> Lead:
         """See ``UnitOfWork.add_lead``."""

@@ -38,7 +38,6 @@ __all__ = ["LeadIndex"]
 Bucket = tuple[str, ...]
 _ALL: Final[Bucket] = ("all",)
 _STATUSES: Final = tuple(LeadStatus)
-_OPEN: Final = tuple(OPEN_STATUSES)
 
 
 def _buckets(lead: Lead) -> list[Bucket]:
@@ -63,6 +62,7 @@ class LeadIndex:
         self._created: dict[Bucket, SortedList[SortKey]] = {}
         self._due: dict[Bucket, SortedList[SortKey]] = {}
         self._pools: dict[str, int] = {}
+        self._open: dict[str, int] = {}  # open leads per owner, for the balancers' loads
 
     def __len__(self) -> int:
         return len(self.leads)
@@ -73,6 +73,9 @@ class LeadIndex:
         ``keys=False`` leaves its duplicate keys as they are."""
         self.leads[lead.id] = lead
         self._pools[lead.pool_id] = self._pools.get(lead.pool_id, 0) + 1
+        owner = lead.owner_id
+        if owner is not None and lead.status in OPEN_STATUSES:
+            self._open[owner] = self._open.get(owner, 0) + 1
         created = (lead.created_at, lead.id)
         due = None if lead.next_due_at is None else (lead.next_due_at, lead.id)
         for bucket in _buckets(lead):
@@ -94,6 +97,13 @@ class LeadIndex:
                 self._pools[lead.pool_id] = left
             else:
                 self._pools.pop(lead.pool_id, None)
+            owner = lead.owner_id
+            if owner is not None and lead.status in OPEN_STATUSES:
+                held = self._open.get(owner, 1) - 1
+                if held:
+                    self._open[owner] = held
+                else:
+                    self._open.pop(owner, None)
         created = (lead.created_at, lead.id)
         due = None if lead.next_due_at is None else (lead.next_due_at, lead.id)
         for bucket in _buckets(lead):
@@ -142,15 +152,11 @@ class LeadIndex:
                 counts[status] = n
         return counts
 
-    def open_count(self, owner_id: str) -> int:
-        """How many open leads ``owner_id`` holds."""
-        created = self._created
-        total = 0
-        for status in _OPEN:
-            bucket = created.get(("owner", owner_id, status))
-            if bucket is not None:
-                total += len(bucket)
-        return total
+    def open_counts(self, owner_ids: Iterable[str]) -> dict[str, int]:
+        """How many open leads each of ``owner_ids`` holds (counts kept as leads come and go,
+        so each is one lookup)."""
+        held = self._open
+        return {owner: held.get(owner, 0) for owner in owner_ids}
 
     def _keys(self, query: LeadQuery) -> Iterator[SortKey]:
         order = query.order

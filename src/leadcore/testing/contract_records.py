@@ -139,6 +139,24 @@ class RecordStoreContract:
             assert [lead.id for lead in uow.iter_leads(LeadQuery(limit=2))] == ["L1", "L2"]
             assert uow.open_counts(["u1", "u9"]) == {"u1": 2, "u9": 0}
 
+    def test_open_counts_follow_every_change_and_rollback(self) -> None:
+        held = make_lead("L1", status=LeadStatus.ASSIGNED, owner_id="u1")
+        store = self._seeded(held, make_lead("L2", status=LeadStatus.FOLLOWING, owner_id="u1"))
+        with store.unit_of_work() as uow:
+            moved = attrs.evolve(held, owner_id="u2")
+            uow.save_lead(moved, expected_version=1)
+            assert uow.open_counts(["u1", "u2"]) == {"u1": 1, "u2": 1}
+            uow.rollback()
+        with store.unit_of_work() as uow:
+            assert uow.open_counts(["u1", "u2"]) == {"u1": 2, "u2": 0}
+            closed = attrs.evolve(held, status=LeadStatus.CLOSED_LOST, lost_reason="no budget")
+            uow.save_lead(closed, expected_version=1)
+            uow.delete_lead("L2", expected_version=1)
+            uow.add_lead(make_lead("L3", status=LeadStatus.ASSIGNED, owner_id="u2"))
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.open_counts(["u1", "u2"]) == {"u1": 0, "u2": 1}
+
     def test_a_query_with_reaches_returns_what_any_reach_accepts(self) -> None:
         store = self._seeded(
             make_lead("L1", pool_id="pool-a"),
