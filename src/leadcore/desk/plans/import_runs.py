@@ -14,6 +14,7 @@ from itertools import islice
 import attrs
 
 from leadcore import checks
+from leadcore.collector import collector_paused
 from leadcore.conversion import DirectoryFailed
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.importing import (
@@ -83,7 +84,8 @@ def run_import(
             earlier=earlier,
         )
         try:
-            done = runner.run(command)
+            with collector_paused():
+                done = runner.run(command)
         except DirectoryFailed as e:
             # The directory is the host's, outside the unit of work: this chunk is undone,
             # the chunks before it stay, and its rows are reported to be imported again.
