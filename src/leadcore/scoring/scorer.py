@@ -38,26 +38,40 @@ def _lead_id(lead: object, field: str) -> str:
     return lead.id
 
 
-def check_activities(activities: object, lead_id: str | None, field: str) -> Sequence[Activity]:
-    """``activities`` as a sequence; refuse, naming ``field``, what is not a collection of
-    ``Activity`` records of the lead ``lead_id`` (an activity whose ``lead_id`` is set must
-    name this lead; with no ``lead_id``, any lead's activities are taken)."""
-    if isinstance(activities, str | bytes | Mapping) or not isinstance(activities, Iterable):
+def check_activities(
+    activities: object, lead_id: str | None, field: str | None
+) -> Sequence[Activity]:
+    """``activities`` as a sequence; refuse, naming ``field`` (None: the lead's entry of
+    ``activities_by_lead``), what is not a collection of ``Activity`` records of the lead
+    ``lead_id`` (an activity whose ``lead_id`` is set must name this lead; with no
+    ``lead_id``, any lead's activities are taken)."""
+    given: Sequence[Activity]
+    if type(activities) is list or type(activities) is tuple:  # the common case: no ABC checks
+        given = activities
+    elif isinstance(activities, str | bytes | Mapping) or not isinstance(activities, Iterable):
         raise _invalid(
-            field, f"must be a list of Activity records, not {type(activities).__name__}"
+            _named(field, lead_id),
+            f"must be a list of Activity records, not {type(activities).__name__}",
         )
-    given: Sequence[Activity] = (
-        activities if isinstance(activities, list | tuple) else tuple(activities)
-    )
+    else:
+        given = activities if isinstance(activities, list | tuple) else tuple(activities)
     for i, activity in enumerate(given):
         if type(activity) is not Activity and not isinstance(activity, Activity):
-            raise _invalid(f"{field}[{i}]", f"must be an Activity, not {type(activity).__name__}")
+            raise _invalid(
+                f"{_named(field, lead_id)}[{i}]",
+                f"must be an Activity, not {type(activity).__name__}",
+            )
         if lead_id is not None and activity.lead_id is not None and activity.lead_id != lead_id:
             raise _invalid(
-                f"{field}[{i}].lead_id",
+                f"{_named(field, lead_id)}[{i}].lead_id",
                 f"is {activity.lead_id!r}, but the lead scored is {lead_id!r}",
             )
     return given
+
+
+def _named(field: str | None, lead_id: str | None) -> str:
+    """The argument a refusal names (worked out only for a refusal: scoring reads many)."""
+    return field if field is not None else f"activities_by_lead[{lead_id!r}]"
 
 
 class SheetSource(Protocol):
@@ -155,9 +169,7 @@ class Scorer:
             behaviour = 0.0
             total = profile
             if activities is not _NO_ACTIVITIES:
-                activities = check_activities(
-                    activities, lead.id, where or f"activities_by_lead[{lead.id!r}]"
-                )
+                activities = check_activities(activities, lead.id, where)
             if activities:
                 _, behaviour = tally(activities, now_ts, None)
                 behaviour = rounded(behaviour)
