@@ -21,25 +21,33 @@ from contextlib import contextmanager
 
 __all__ = ["collector_paused"]
 
-_lock = threading.Lock()
-_paused = 0
-_resume = False
+
+class _Pauses:
+    """How many blocks hold the collector paused, and whether it ran before the first."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.held = 0
+        self.resume = False
+
+
+_PAUSES = _Pauses()
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for the block (see the module docstring); blocks
     may nest and run in several threads at once."""
-    global _paused, _resume
-    with _lock:
-        if _paused == 0:
-            _resume = gc.isenabled()
+    pauses = _PAUSES
+    with pauses.lock:
+        if pauses.held == 0:
+            pauses.resume = gc.isenabled()
             gc.disable()
-        _paused += 1
+        pauses.held += 1
     try:
         yield
     finally:
-        with _lock:
-            _paused -= 1
-            if _paused == 0 and _resume:
+        with pauses.lock:
+            pauses.held -= 1
+            if pauses.held == 0 and pauses.resume:
                 gc.enable()

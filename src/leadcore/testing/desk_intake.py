@@ -204,6 +204,30 @@ class IntakeCase(DeskCase):
         )
         assert seen == [3, 6, 7] and len(report.created_ids) == 7
 
+    def test_import_gives_the_default_owner_leads_up_to_the_pools_cap(self) -> None:
+        world = self.intake_world(DuplicatePolicy())
+        world.desk.create_pool(
+            "sysadmin",
+            Pool(
+                id="capped",
+                name="capped",
+                admins={"carol"},
+                default_owner_id="bob",
+                max_open_per_user=2,
+            ),
+        )
+        rows = [{"姓名": f"客户{i}", "手机": f"1380013{i:04d}"} for i in range(7)]
+        report = world.desk.import_leads("carol", "capped", rows[:5], chunk_size=3)
+        leads = [world.desk.get("carol", str(i)) for i in report.created_ids]
+        assert [lead.owner_id for lead in leads] == ["bob", "bob", None, None, None]
+        assert [lead.department_id for lead in leads] == ["east_sales"] * 2 + [None] * 3
+        kinds = [[e.kind for e in world.desk.history("carol", lead.id)] for lead in leads]
+        assert kinds[:2] == [[EventKind.LEAD_CREATED, EventKind.ASSIGNED]] * 2
+        assert kinds[2:] == [[EventKind.LEAD_CREATED]] * 3
+        # At the cap as the next import begins, the owner receives none of its leads.
+        report = world.desk.import_leads("carol", "capped", rows[5:])
+        assert [world.desk.get("carol", str(i)).owner_id for i in report.created_ids] == [None] * 2
+
     def test_import_refuses_a_bad_source_or_importer_and_writes_nothing(self) -> None:
         world = self.intake_world(_REJECT)
         before = world.store.snapshot()

@@ -83,6 +83,7 @@ class _Context:
     pool: Pool
     policy: DuplicatePolicy
     local: Mapping[str, _Row]
+    ownership: Mapping[str, Any] = attrs.field(factory=dict)
     seen: list[ViewScope] = attrs.field(factory=list)
 
     def scope(self) -> ViewScope:
@@ -125,7 +126,9 @@ class ImportChunk:
         owner_id, owner = _would_be_owner(reads, actor, pool)
         local: dict[str, _Row] = {}  # the first row to be created with each key text
         loaded = []
-        context = _Context(reads, actor, pool, policy, local)
+        context = _Context(
+            reads, actor, pool, policy, local, _ownership(owner_id, owner, pool, reads.now)
+        )
         for number, raw in self.rows:
             row = self._row(context, number, raw)
             loaded.append(row)
@@ -183,6 +186,7 @@ class ImportChunk:
                 updated_at=reads.now,
                 version=1,
                 **clean,
+                **context.ownership,
             )
         except ValidationError as e:
             return _Row(number, values, e.problems)
@@ -346,6 +350,24 @@ def _duplicate(row: _Row, match: _Match, *, attached: bool) -> RowResult:
     )
 
 
+def _ownership(
+    owner_id: str | None, owner: OwnerFacts | None, pool: Pool, now: datetime
+) -> Mapping[str, Any]:
+    """The ownership each row's lead is built with: the would-be owner's, when they may take
+    leads as the chunk begins. A lead built with it is handed over as it is (``_Owners``
+    takes it back only from a row past the owner's cap), so a row's lead is built once."""
+    if owner_id is None or owner is None or owner.user is None:
+        return {}
+    if owner_refusal(owner_id, owner, pool) is not None:
+        return {}
+    return {
+        "status": LeadStatus.ASSIGNED,
+        "owner_id": owner_id,
+        "department_id": owner.user.department_id,
+        "assigned_at": now,
+    }
+
+
 def _would_be_owner(reads: Reads, actor: User, pool: Pool) -> tuple[str | None, OwnerFacts | None]:
     if not pool.enabled:
         return actor.id, attrs.evolve(reads.owner_facts(actor.id, pool), away=None)
@@ -361,7 +383,6 @@ class _Owners:
         self.owner_id = facts.owner_id
         self.facts = facts.owner
         self.pool = facts.pool
-        self.now = facts.now
         self.records = facts.pool.enabled
         self.reason = (
             "pool is off: the creator owns the lead"
@@ -370,25 +391,26 @@ class _Owners:
         )
         self.rule = "creator" if not facts.pool.enabled else "default_owner"
         self.given = 0
-        self.user = None if facts.owner is None else facts.owner.user
 
     def give(self, lead: Lead) -> Lead:
-        """``lead`` with the owner the rule gives it, if they may take one more."""
-        if self.owner_id is None or self.facts is None or self.user is None:
+        """``lead`` as the rule leaves it: loaded already owned when the owner could take
+        leads as the chunk began (see ``_ownership``), it goes back to waiting unassigned once
+        they may take no more (their cap, counting what this chunk gave them)."""
+        if lead.owner_id is None or self.owner_id is None or self.facts is None:
             return lead
         facts = self.facts
         if facts.open_count is not None:
             facts = attrs.evolve(facts, open_count=facts.open_count + self.given)
         if owner_refusal(self.owner_id, facts, self.pool) is not None:
-            return lead
+            return replace(
+                lead,
+                status=LeadStatus.UNASSIGNED,
+                owner_id=None,
+                department_id=None,
+                assigned_at=None,
+            )
         self.given += 1
-        return replace(
-            lead,
-            status=LeadStatus.ASSIGNED,
-            owner_id=self.owner_id,
-            department_id=self.user.department_id,
-            assigned_at=self.now,
-        )
+        return lead
 
 
 _IMPORTED: Final = frozen_mapping({"origin": "import"})
