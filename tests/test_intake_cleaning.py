@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+
+import phonenumbers
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from leadcore import LeadRules, Pool, ValidationError
 from leadcore.custom_fields import CustomFieldSet
-from leadcore.intake import EDITABLE_FIELDS, clean_lead_fields, clean_match_fields
+from leadcore.dedup.phones import plain_e164
+from leadcore.intake import EDITABLE_FIELDS, clean_lead_fields, clean_match_fields, normalise_phone
 
 POOL = Pool(id="p", name="池")
 
@@ -40,3 +46,61 @@ def test_a_lookup_takes_any_source_text_but_a_lead_only_a_channel() -> None:
     with pytest.raises(ValidationError) as caught:
         clean(contact_name="张三", phone="13800138000", source="朋友介绍")
     assert [p.field for p in caught.value.problems] == ["source"]
+
+
+def _by_phonenumbers(raw: str, region: str) -> str | None:
+    """What entry validation gave before it had a fast path: phonenumbers alone."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    e164 = str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return f"{e164};ext={number.extension}" if number.extension else e164
+
+
+def _normalised(raw: str, region: str) -> str | None:
+    try:
+        return normalise_phone(raw, region)
+    except ValueError:
+        return None
+
+
+_PLAIN_NUMBERS = st.builds(
+    lambda prefix, body, cuts, sep: (
+        prefix + sep.join(body[a:b] for a, b in itertools.pairwise([0, *sorted(cuts), len(body)]))
+    ),
+    st.sampled_from(("", "+86", "+86 ", "0086", "86", "0", "+", "00", "+1 ", "17951", "+852")),
+    st.one_of(
+        st.text("0123456789", min_size=1, max_size=15),  # mostly not numbers at all
+        st.builds(  # mainland mobiles, and look-alikes of the wrong length
+            str.__add__,
+            st.sampled_from(("138", "139", "150", "166", "170", "199", "140", "100")),
+            st.text("0123456789", min_size=7, max_size=9),
+        ),
+        st.builds(  # landlines with their area code, and service numbers
+            str.__add__,
+            st.sampled_from(("010", "021", "0755", "0571", "10", "400", "800", "95")),
+            st.text("0123456789", min_size=5, max_size=9),
+        ),
+    ),
+    st.lists(st.integers(0, 15), max_size=3),
+    st.sampled_from(("", " ", "-", ".", "(", ")", "  ")),
+)
+
+
+@settings(max_examples=300)
+@given(_PLAIN_NUMBERS, st.sampled_from(("CN", "CN", "US", "GB", "HK", "SG")))
+@example("13800138000", "CN")
+@example("(010) 1234 5678", "CN")
+@example("0086 138 0013 8000", "CN")
+@example("+1 650 253 0000", "CN")
+@example("400 810 8888", "CN")
+def test_a_phone_reads_as_phonenumbers_alone_reads_it(raw: str, region: str) -> None:
+    assert _normalised(raw, region) == _by_phonenumbers(raw, region)
+
+
+def test_a_phone_in_an_unknown_default_region_goes_to_phonenumbers() -> None:
+    assert plain_e164("13800138000", "ZZ") is None
+    assert _normalised("+86 138 0013 8000", "ZZ") == "+8613800138000"

@@ -20,6 +20,7 @@ import phonenumbers
 
 from leadcore.checks import choice, text_problem
 from leadcore.custom_fields import CustomFieldSet
+from leadcore.dedup.phones import plain_e164
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import CompanySize, Lead, Money, Pool, SourceChannel
 
@@ -64,7 +65,6 @@ _EMPTY_TEXT: Final = frozenset(f.name for f in attrs.fields(Lead) if f.default =
 """Text fields a lead always has (``contact_name``, ``company``): blank is ``""``, never None."""
 _MAX_TEXT = 200
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-_PLAIN_CN_MOBILE = re.compile(r"(?:\+86)?(1\d{10})")
 
 
 @attrs.frozen(slots=True)
@@ -86,10 +86,13 @@ class LeadRules:
 def normalise_phone(raw: str, region: str = "CN") -> str:
     """The number in E.164 (``+8613800138000``), with an extension kept as ``;ext=123``;
     raises ValueError saying what is wrong."""
-    if region == "CN":
-        plain = _PLAIN_CN_MOBILE.fullmatch(raw)
-        if plain is not None and _CN_MOBILE.fullmatch(plain.group(1)):
-            return "+86" + plain.group(1)
+    if region == "CN":  # the commonest shape of all, a bare mainland mobile: one regex
+        mobile = _PLAIN_CN_MOBILE.fullmatch(raw)
+        if mobile is not None and _CN_MOBILE.fullmatch(mobile.group(1)):
+            return "+86" + mobile.group(1)
+    plain = plain_e164(raw, region)  # other plain shapes, read as phonenumbers reads them
+    if plain is not None:
+        return plain
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
@@ -106,9 +109,10 @@ def _cn_mobile_pattern() -> re.Pattern[str]:
     return re.compile(str(metadata.mobile.national_number_pattern))
 
 
-# The fast path for the most common shape, a plain mainland mobile number: the same pattern
-# phonenumbers' own validation applies (so the answer is identical), without parsing.
+# The pattern phonenumbers' own validation applies to mainland mobiles (so the answer is
+# identical), without parsing.
 _CN_MOBILE: Final = _cn_mobile_pattern()
+_PLAIN_CN_MOBILE: Final = re.compile(r"(?:\+86)?(1\d{10})")
 
 
 def normalise_email(raw: str) -> str:

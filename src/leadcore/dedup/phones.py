@@ -36,7 +36,13 @@ from leadcore.dedup.rules_base import (
 from leadcore.dedup.text import clean_text, nfkc
 from leadcore.errors import FieldProblem
 
-__all__ = ["DEFAULT_EXTENSION_MARKERS", "NormalisedPhone", "PhoneNormaliser", "PhoneRules"]
+__all__ = [
+    "DEFAULT_EXTENSION_MARKERS",
+    "NormalisedPhone",
+    "PhoneNormaliser",
+    "PhoneRules",
+    "plain_e164",
+]
 
 MAX_PHONE_LENGTH: Final = 100
 """Longer input is not a phone number (it is flagged, not parsed)."""
@@ -243,6 +249,28 @@ class _FastPath:
         if _matches(self.mobile, nsn) or _matches(self.fixed, nsn):
             return f"+{cc}{nsn}"
         return None
+
+
+@lru_cache(maxsize=32)
+def _fast_path(region: str) -> _FastPath | None:
+    if PhoneMetadata.metadata_for_region(region) is None:
+        return None
+    return _FastPath(region)
+
+
+def plain_e164(text: str, region: str) -> str | None:
+    """The E.164 form of ``text`` when it is a plain number (ASCII digits, maybe a leading
+    ``+``, with spaces, dashes, dots or brackets) that phonenumbers would read as a valid
+    mobile or fixed-line number with ``region`` as the default; None whenever only
+    phonenumbers can tell (another shape, another country, a rarer type, an invalid number).
+    Entry validation and duplicate keys both read numbers through it."""
+    if not text.isascii():
+        return None
+    digits = text.translate(_SEPARATORS)
+    if not (digits.isdigit() or (digits[:1] == "+" and digits[1:].isdigit())):
+        return None
+    fast = _fast_path(region)
+    return None if fast is None else fast.e164(digits)
 
 
 def _extension_pattern(markers: Iterable[str]) -> re.Pattern[str]:
