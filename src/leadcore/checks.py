@@ -56,6 +56,8 @@ def _bad(field: str, reason: str) -> ValidationError:
 def text_problem(value: str, *, long: bool = False) -> str | None:
     """What is wrong with ``value`` as stored text, or None: lone surrogates are never allowed
     (they cannot be encoded), nor control characters, except newline and tab in long text."""
+    if value.isprintable():  # the common case, in C: no control or surrogate is printable
+        return None
     found = (_LONG_BAD if long else _SHORT_BAD).search(value)
     if found is None:
         return None
@@ -102,6 +104,14 @@ def optional_text(
 
 def identifier(value: object, field: str) -> str:
     """An id: non-blank one-line text of at most ``MAX_ID`` characters."""
+    if (
+        type(value) is str
+        and 0 < len(value) <= MAX_ID
+        and value.isprintable()  # so the only space ``strip`` could take off is " "
+        and value[0] != " "
+        and value[-1] != " "
+    ):
+        return value  # already clean: what ``text`` would give
     return text(value, field, max_len=MAX_ID)
 
 

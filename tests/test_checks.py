@@ -1,0 +1,44 @@
+"""The shared text checks: their quick paths give exactly what the full checks give."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from leadcore import checks
+from leadcore.errors import ValidationError
+
+_TEXTS = st.one_of(
+    st.text(max_size=12),
+    st.text(st.characters(codec="utf-8"), max_size=8),
+    st.text("ab \t\n\x00\x7f\x85\xa0\u3000\u200b\ud800", max_size=6),
+    st.text("x", min_size=98, max_size=102),
+)
+
+
+def _outcome(check: Callable[..., object], *args: object, **options: object) -> object:
+    try:
+        return check(*args, **options)
+    except ValidationError as e:
+        return [(p.field, p.reason) for p in e.problems]
+
+
+@given(_TEXTS)
+@example(" id")
+@example("id\u3000")
+@example("\ud800")
+@example("")
+def test_an_identifier_is_what_the_full_text_check_gives(value: str) -> None:
+    full = _outcome(checks.text, value, "user_id", max_len=checks.MAX_ID)
+    assert _outcome(checks.identifier, value, "user_id") == full
+
+
+@given(_TEXTS, st.booleans())
+def test_text_problem_is_the_control_and_surrogate_rule(value: str, long: bool) -> None:
+    allowed = "\n\t" if long else ""
+    bad = [c for c in value if (ord(c) < 32 or 0x7F <= ord(c) <= 0x9F) and c not in allowed]
+    surrogate = any("\ud800" <= c <= "\udfff" for c in value)
+    problem = checks.text_problem(value, long=long)
+    assert (problem is None) == (not bad and not surrogate)
