@@ -323,10 +323,14 @@ class PhoneNormaliser:
     # --- the work -------------------------------------------------------------------------------
     def parse(self, value: object) -> _Parsed:
         """``(e164, extension, reason)`` for ``value``; what :meth:`normalise` wraps."""
-        if type(value) is str and value.isascii() and len(value) < 30:
-            # The commonest shapes, already clean: bare digits, and E.164 as leads store it.
-            if value.isdigit() or (value[:1] == "+" and value[1:].isdigit()):
-                return self._digits(value, value, None)
+        # The commonest shapes, already clean: bare digits, and E.164 as leads store it.
+        if (
+            type(value) is str
+            and value.isascii()
+            and len(value) < 30
+            and (value.isdigit() or (value[:1] == "+" and value[1:].isdigit()))
+        ):
+            return self._digits(value, value, None)
         text, reason = clean_text(value, max_length=MAX_PHONE_LENGTH, allow_int=True)
         if text is None:
             return None, None, reason

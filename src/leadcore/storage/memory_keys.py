@@ -10,6 +10,7 @@ a lead first unlinks whatever its id had), so an undo always puts the index back
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 
 from leadcore.checks import identifier_list
 from leadcore.dedup import DedupKey, Normaliser
@@ -17,6 +18,8 @@ from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead
 
 __all__ = ["KeyIndex", "key_list"]
+
+_ONLY_KEYS: Final = {DedupKey}
 
 
 class KeyIndex:
@@ -95,6 +98,10 @@ class KeyIndex:
 def key_list(keys: object) -> list[DedupKey]:
     """``keys`` as a list of keys, or ``ValidationError`` naming the argument (a store's
     ``leads_by_key`` checks its argument with it)."""
+    if type(keys) is tuple or type(keys) is list:  # the common case, without an ABC check
+        found = list(keys)
+        if not found or set(map(type, found)) == _ONLY_KEYS:
+            return found
     if isinstance(keys, str | bytes | DedupKey) or not isinstance(keys, Iterable):
         raise ValidationError([FieldProblem("keys", "must be a collection of DedupKey")])
     found = list(keys)
