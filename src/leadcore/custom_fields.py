@@ -169,6 +169,7 @@ class CustomFieldSet:
             if f.name in self._fields:
                 raise ConfigError(f"custom_fields.{f.name}", "declared twice")
             self._fields[f.name] = f
+        self._any_required = any(f.required for f in self._fields.values())
 
     @property
     def fields(self) -> Mapping[str, CustomField]:
@@ -184,6 +185,8 @@ class CustomFieldSet:
         the wrong type or outside the options, and (unless ``partial``, used for edits) a required
         field that is missing or empty.
         """
+        if type(values) is dict and not values and (partial or not self._any_required):
+            return {}  # the common case: nothing given and nothing required
         if not isinstance(values, Mapping):
             raise ValidationError(
                 [

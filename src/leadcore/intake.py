@@ -64,6 +64,7 @@ _TEXT_FIELDS: Final = (
 _EMPTY_TEXT: Final = frozenset(f.name for f in attrs.fields(Lead) if f.default == "")
 """Text fields a lead always has (``contact_name``, ``company``): blank is ``""``, never None."""
 _MAX_TEXT = 200
+_CHANNEL_VALUES: Final = frozenset(channel.value for channel in SourceChannel)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
@@ -248,6 +249,8 @@ def _source(value: object, pool: Pool) -> str | None:
         raise ValueError(
             f"pool {pool.name} accepts only these sources: {', '.join(pool.allowed_sources)}"
         )
+    if clean in _CHANNEL_VALUES:  # a channel's own value, as most callers give it
+        return clean
     try:
         return SourceChannel.parse(clean).value
     except ValueError as e:
@@ -269,15 +272,19 @@ def clean_lead_fields(
     result of the change and custom fields are validated as a partial update.
     """
     clean, problems = _clean_each(fields, _CLEANERS, rules, pool)
-    merged = {**(current or {}), **clean}
+    merged = {**current, **clean} if current else clean
     for name in rules.required:
         if not merged.get(name):
             problems.append(FieldProblem(name, "is required"))
     for group in rules.one_of:
-        if not any(merged.get(name) for name in group) and not any(
-            p.field in group for p in problems
-        ):
-            problems.append(FieldProblem(group[0], f"at least one of {', '.join(group)} is needed"))
+        for name in group:
+            if merged.get(name):
+                break
+        else:
+            if not any(p.field in group for p in problems):
+                problems.append(
+                    FieldProblem(group[0], f"at least one of {', '.join(group)} is needed")
+                )
     if custom_values is not None:
         try:
             clean["custom_fields"] = custom_fields.validate(
