@@ -168,7 +168,7 @@ class ColumnMapping:
     def convert(self, row: object, custom_fields: CustomFieldSet) -> ConvertedRow:
         """The row's values by field, converted by each field's type (see the module
         docstring); a row that is not a mapping is one problem."""
-        if not isinstance(row, Mapping):
+        if type(row) is not dict and not isinstance(row, Mapping):  # dict first: no ABC check
             shown = type(row).__name__
             return ConvertedRow(
                 {}, {}, (FieldProblem("row", f"must be a mapping of column to value, not {shown}"),)

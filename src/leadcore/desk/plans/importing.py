@@ -157,7 +157,7 @@ class ImportChunk:
 
     def _row(self, context: _Context, number: int, raw: object) -> _Row:
         reads, actor, pool, policy = context.reads, context.actor, context.pool, context.policy
-        if not isinstance(raw, Mapping):
+        if type(raw) is not dict and not isinstance(raw, Mapping):  # dict first: no ABC check
             shown = type(raw).__name__
             problem = FieldProblem("row", f"must be a mapping of column to value, not {shown}")
             return _Row(number, {"value": raw}, (problem,))
