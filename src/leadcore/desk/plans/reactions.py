@@ -59,6 +59,12 @@ def due_date_problem(field: str, custom_date_fields: Sequence[str]) -> str | Non
 def react(reads: Reads, outcome: Outcome[T]) -> Outcome[T]:
     """``outcome`` with what follows from each lead it writes (see the module docstring); the
     outcome itself when nothing does."""
+    if reads.setup.predictor is None and not any(
+        _reacts(reads.pool(write.lead.pool_id))
+        for write in outcome.leads
+        if isinstance(write, AddLead | SaveLead)
+    ):
+        return outcome  # the common case, told without working anything out
     reaction = _Reaction(reads, outcome)
     writes = [reaction.follow(write) for write in outcome.leads]
     if reaction.learned is not None:
@@ -96,10 +102,10 @@ class _Reaction:
         pool = self.pools.get(lead.pool_id)
         if pool is None:
             pool = self.pools[lead.pool_id] = self.reads.pool(lead.pool_id)
-        conditions = self.reads.setup.conditions_of(pool) if pool.conditions else ()
         learning = self.learning
-        if pool.due_date_field is None and not conditions and learning is None:
+        if not _reacts(pool) and learning is None:
             return write
+        conditions = self.reads.setup.conditions_of(pool) if pool.conditions else ()
         before = self.reads.uow.get_lead(lead.id) if isinstance(write, SaveLead) else None
         after = _with_due_date(lead, pool.due_date_field)
         _amend(self.events, lead, after, pick=0)
@@ -134,6 +140,12 @@ class _Reaction:
         if after.owner_id is not None and done.lead.owner_id is None:
             self.records.append(received(after.owner_id, after, now, OwnershipChange.RELEASED))
         return attrs.evolve(done.lead, version=after.version)
+
+
+def _reacts(pool: Pool) -> bool:
+    """Whether a lead written in ``pool`` may take its due date from a field or fire one of
+    the pool's conditions (the learned grade aside, which is the desk's)."""
+    return pool.due_date_field is not None or bool(pool.conditions)
 
 
 def _with_due_date(lead: Lead, field: str | None) -> Lead:
