@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import threading
-from array import array
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -40,6 +39,7 @@ from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
 from leadcore.storage import arguments as args
 from leadcore.storage.memory_follow_ups import FollowUpMethods
 from leadcore.storage.memory_index import LeadIndex
+from leadcore.storage.memory_positions import EventPositions
 from leadcore.storage.memory_records import RecordBook, Undo
 from leadcore.storage.memory_times import FollowUpTimes, SweepIndex, TimeIndexReads
 from leadcore.storage.protocol import nested_unit_of_work
@@ -66,23 +66,13 @@ class MemoryStore:
         self._follow_ups: dict[str, FollowUp] = {}
         self._follow_ups_by_lead: dict[str, dict[str, None]] = {}
         self._events: list[Event] = []
-        # Positions as arrays, not lists: arrays hold plain numbers, so the garbage collector
-        # has none of these (one per lead) to walk.
-        self._events_by_lead: dict[str, array[int]] = {}
+        self._positions = EventPositions()
         self._state: dict[str, str] = {}
         self.records = RecordBook()
         self.sweeps, self.follow_up_times = SweepIndex(), FollowUpTimes()
 
     def __len__(self) -> int:
         return len(self.leads)
-
-    def _note_event(self, lead_id: str, position: int) -> None:
-        """Index an event's position under its lead."""
-        positions = self._events_by_lead.get(lead_id)
-        if positions is None:
-            self._events_by_lead[lead_id] = array("q", (position,))
-        else:
-            positions.append(position)
 
     def snapshot(self) -> tuple[object, ...]:
         """Everything the store holds — leads, pools, follow-ups, events, records and state — as
@@ -332,22 +322,18 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
         when first read (so the write path builds nothing)."""
         self._check_open()
         log = self._s._events
-        by_lead = self._s._events_by_lead
+        positions = self._s._positions
         start = len(log)
 
         def undo() -> None:
             del log[start:]
-            for lead_id in {e.lead_id for e in events if e.lead_id is not None}:
-                positions = by_lead.get(lead_id, array("q"))
-                del positions[bisect_right(positions, start) :]
-                if not positions:
-                    by_lead.pop(lead_id, None)
+            positions.forget_after({e.lead_id for e in events if e.lead_id is not None}, start)
 
         self._will(undo)
         log.extend(events)
         for offset, event in enumerate(events):
             if event.lead_id is not None:
-                self._s._note_event(event.lead_id, start + offset + 1)
+                positions.note(event.lead_id, start + offset + 1)
         return list(range(start + 1, start + 1 + len(events)))
 
     def _read(self, position: int) -> Event:
@@ -370,7 +356,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
         if lead_id is None:
             end = size if limit is None else min(size, start + max(limit, 0))
             return [self._read(p) for p in range(start + 1, end + 1)]
-        positions = self._s._events_by_lead.get(lead_id, array("q"))
+        positions = self._s._positions.of(lead_id)
         first = bisect_right(positions, start)
         chosen = positions[first:] if limit is None else positions[first : first + limit]
         return [self._read(p) for p in chosen]
@@ -429,7 +415,11 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     ) -> datetime | None:
         """See ``UnitOfWork.last_ownership``."""
         self._check_open()
-        key = (args.an_id(user_id, "user_id"), args.an_id(lead_id, "lead_id"), args.change(change))
+        key = (
+            args.an_id(user_id, "user_id"),
+            args.an_id(lead_id, "lead_id"),
+            args.change(change).value,
+        )
         return self._s.records.last_ownership.get(key)
 
     def set_away(self, user_id: str, periods: Sequence[Away]) -> None:

@@ -294,6 +294,31 @@ class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract
             assert uow.events_since(0, limit=2) == recorded[:2]
             assert uow.events_since(positions[-1]) == []
 
+    def test_a_long_history_reads_in_order_and_a_rollback_keeps_it_whole(self) -> None:
+        store = self._seeded(make_lead("L1"), make_lead("L2"))
+
+        def edits(count: int, lead_id: str = "L1") -> list[Event]:
+            return [Event(EventKind.LEAD_EDITED, EPOCH, "u1", lead_id=lead_id)] * count
+
+        for count in (10, 12):  # the second append takes L1's history past a dozen and a half
+            with store.unit_of_work() as uow:
+                uow.append_events([*edits(count), *edits(1, "L2")])
+                if count == 12:
+                    continue  # rolled back: L1 keeps its first ten
+                uow.commit()
+        with store.unit_of_work() as uow:
+            assert len(uow.events_since(0, lead_id="L1")) == 10
+            uow.append_events(edits(30))
+            uow.commit()
+        with store.unit_of_work() as uow:
+            mine = uow.events_since(0, lead_id="L1")
+            assert len(mine) == 40 and [e.position for e in mine] == sorted(
+                e.position for e in mine
+            )
+            assert uow.events_since(mine[35].position, lead_id="L1") == mine[36:]
+            assert uow.events_since(mine[3].position, lead_id="L1", limit=2) == mine[4:6]
+            assert len(uow.events_since(0, lead_id="L2")) == 1
+
     def test_events_keep_their_content(self) -> None:
         store = self.make_store()
         event = Event(
