@@ -104,3 +104,15 @@ def test_a_phone_reads_as_phonenumbers_alone_reads_it(raw: str, region: str) -> 
 def test_a_phone_in_an_unknown_default_region_goes_to_phonenumbers() -> None:
     assert plain_e164("13800138000", "ZZ") is None
     assert _normalised("+86 138 0013 8000", "ZZ") == "+8613800138000"
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "named"),
+    [(None, "CN", "text"), (13800138000, "CN", "text"), ("13800138000", None, "region")],
+)
+def test_plain_e164_names_an_argument_that_is_not_text(
+    text: object, region: object, named: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        plain_e164(text, region)  # type: ignore[arg-type]
+    assert [p.field for p in caught.value.problems] == [named]

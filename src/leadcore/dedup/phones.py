@@ -34,7 +34,7 @@ from leadcore.dedup.rules_base import (
     to_tuple,
 )
 from leadcore.dedup.text import clean_text, nfkc
-from leadcore.errors import FieldProblem
+from leadcore.errors import FieldProblem, ValidationError
 
 __all__ = [
     "DEFAULT_EXTENSION_MARKERS",
@@ -263,8 +263,14 @@ def plain_e164(text: str, region: str) -> str | None:
     ``+``, with spaces, dashes, dots or brackets) that phonenumbers would read as a valid
     mobile or fixed-line number with ``region`` as the default; None whenever only
     phonenumbers can tell (another shape, another country, a rarer type, an invalid number).
-    Entry validation and duplicate keys both read numbers through it."""
-    if not text.isascii():
+    Entry validation and duplicate keys both read numbers through it. ``ValidationError``
+    naming the argument when ``text`` or ``region`` is not text."""
+    if type(text) is not str or type(region) is not str:
+        for name, value in (("text", text), ("region", region)):
+            if not isinstance(value, str):
+                shown = type(value).__name__
+                raise ValidationError([FieldProblem(name, f"must be text, not {shown}")])
+    if not text.isascii() or len(text) > MAX_PHONE_LENGTH:
         return None
     digits = text.translate(_SEPARATORS)
     if not (digits.isdigit() or (digits[:1] == "+" and digits[1:].isdigit())):
