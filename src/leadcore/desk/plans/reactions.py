@@ -59,13 +59,13 @@ def due_date_problem(field: str, custom_date_fields: Sequence[str]) -> str | Non
 def react(reads: Reads, outcome: Outcome[T]) -> Outcome[T]:
     """``outcome`` with what follows from each lead it writes (see the module docstring); the
     outcome itself when nothing does."""
-    if reads.setup.predictor is None and not any(
-        _reacts(reads.pool(write.lead.pool_id))
-        for write in outcome.leads
-        if isinstance(write, AddLead | SaveLead)
-    ):
+    pools: dict[str, Pool] = {}  # each pool read once, however many of its leads are written
+    for write in outcome.leads:
+        if isinstance(write, AddLead | SaveLead) and write.lead.pool_id not in pools:
+            pools[write.lead.pool_id] = reads.pool(write.lead.pool_id)
+    if reads.setup.predictor is None and not any(_reacts(pool) for pool in pools.values()):
         return outcome  # the common case, told without working anything out
-    reaction = _Reaction(reads, outcome)
+    reaction = _Reaction(reads, outcome, pools)
     writes = [reaction.follow(write) for write in outcome.leads]
     if reaction.learned is not None:
         reaction.records.extend(reaction.learned.writes())
@@ -77,14 +77,15 @@ def react(reads: Reads, outcome: Outcome[T]) -> Outcome[T]:
 
 class _Reaction:
     """One outcome's reactions as they are worked out: its events and records so far, the
-    leads replaced (by the identity of the planned one), the pools read, the live model."""
+    leads replaced (by the identity of the planned one), the pools of the leads written, the
+    live model."""
 
-    def __init__(self, reads: Reads, outcome: Outcome[object]) -> None:
+    def __init__(self, reads: Reads, outcome: Outcome[object], pools: dict[str, Pool]) -> None:
         self.reads = reads
         self.events = list(outcome.events)
         self.records: list[RecordWrite] = list(outcome.records)
         self.replaced: dict[int, Lead] = {}
-        self.pools: dict[str, Pool] = {}
+        self.pools = pools
         self.learned: Learning | None = None  # read from the store when first needed
 
     @property
@@ -99,9 +100,7 @@ class _Reaction:
         if not isinstance(write, AddLead | SaveLead):
             return write
         lead = write.lead
-        pool = self.pools.get(lead.pool_id)
-        if pool is None:
-            pool = self.pools[lead.pool_id] = self.reads.pool(lead.pool_id)
+        pool = self.pools[lead.pool_id]  # read by ``react`` for every lead written
         learning = self.learning
         if not _reacts(pool) and learning is None:
             return write
