@@ -64,6 +64,15 @@ def _statuses(
     return value if isinstance(value, frozenset) else frozenset(value)
 
 
+def _one_of(one: str | None, many: frozenset[str] | None) -> frozenset[str] | None:
+    """What a single-value criterion and a many-value one allow together."""
+    if one is None:
+        return many
+    if many is None or one in many:
+        return frozenset({one})
+    return frozenset()
+
+
 def _ids(value: Collection[str] | None) -> frozenset[str] | None:
     if value is None:
         return None
@@ -96,6 +105,15 @@ class LeadFilter:
     due_before: datetime | None = None
     created_from: datetime | None = None
     created_before: datetime | None = None
+
+    def owners_allowed(self) -> frozenset[str] | None:
+        """The owners ``owner_id`` and ``owner_ids`` together allow (None: any owner); a store
+        starts its search from their leads."""
+        return _one_of(self.owner_id, self.owner_ids)
+
+    def pools_allowed(self) -> frozenset[str] | None:
+        """The pools ``pool_id`` and ``pool_ids`` together allow (None: any pool)."""
+        return _one_of(self.pool_id, self.pool_ids)
 
     def accepts(self, lead: Lead) -> bool:
         """Whether ``lead`` meets every criterion of this filter."""

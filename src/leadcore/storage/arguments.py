@@ -131,12 +131,20 @@ def changes(value: object) -> frozenset[OwnershipChange]:
     return frozenset(value)
 
 
-def away_list(value: object) -> list[Away]:
-    """A user's away periods: a sequence of ``Away`` (never one ``str``)."""
+def away_list(value: object, user_id: str) -> list[Away]:
+    """``user_id``'s away periods: a sequence of ``Away`` (never one ``str``), each naming
+    that user."""
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         raise ValidationError([FieldProblem("periods", "must be a list of Away periods")])
     if not all(isinstance(p, Away) for p in value):
         raise ValidationError([FieldProblem("periods", "must hold only Away periods")])
+    problems = [
+        FieldProblem(f"periods[{i}].user_id", f"is {p.user_id!r}, expected {user_id!r}")
+        for i, p in enumerate(value)
+        if p.user_id != user_id
+    ]
+    if problems:
+        raise ValidationError(problems, subject="away periods")
     return list(value)
 
 

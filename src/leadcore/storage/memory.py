@@ -425,9 +425,8 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def set_away(self, user_id: str, periods: Sequence[Away]) -> None:
         """See ``UnitOfWork.set_away``."""
         self._check_open()
-        self._s.records.set_away(
-            args.an_id(user_id, "user_id"), args.away_list(periods), self._will
-        )
+        user_id = args.an_id(user_id, "user_id")
+        self._s.records.set_away(user_id, args.away_list(periods, user_id), self._will)
 
     def away_periods(self, user_ids: Collection[str]) -> dict[str, list[Away]]:
         """See ``UnitOfWork.away_periods``."""

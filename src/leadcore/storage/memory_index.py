@@ -194,11 +194,11 @@ class LeadIndex:
             return options[0]
         if part.ids is not None:
             options.append([self._id_keys(part.ids, order)])
-        owners = _chosen(part.owner_id, part.owner_ids)
+        owners = part.owners_allowed()
         statuses = _STATUSES if part.statuses is None else tuple(part.statuses)
         if owners is not None:
             options.append(_gather(index, "owner", owners, statuses))
-        pools = _chosen(part.pool_id, part.pool_ids)
+        pools = part.pools_allowed()
         if pools is None and part.statuses is not None:
             pools = frozenset(self._pools)
         if pools is not None:
@@ -226,10 +226,10 @@ class LeadIndex:
         created = self._created
         if not used:
             return len(self.leads)
-        owners = _chosen(part.owner_id, part.owner_ids)
+        owners = part.owners_allowed()
         if owners is not None and used <= {"owner_id", "owner_ids", "statuses"}:
             return sum(map(len, _gather(created, "owner", owners, statuses)))
-        pools = _chosen(part.pool_id, part.pool_ids)
+        pools = part.pools_allowed()
         if pools is not None and used <= {"pool_id", "pool_ids", "statuses"}:
             return sum(map(len, _gather(created, "pool", pools, statuses)))
         if used == {"statuses"}:
@@ -254,14 +254,6 @@ def _remove(index: dict[Bucket, SortedList[SortKey]], bucket: Bucket, key: SortK
     keys.discard(key)
     if not keys:
         del index[bucket]
-
-
-def _chosen(one: str | None, many: frozenset[str] | None) -> frozenset[str] | None:
-    if one is None:
-        return many
-    if many is None or one in many:
-        return frozenset({one})
-    return frozenset()
 
 
 def _gather(

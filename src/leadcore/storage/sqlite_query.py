@@ -39,14 +39,6 @@ _MAX_INLINE: Final = 500
 _SETS: Final = ("ids", "pool_ids", "statuses", "owner_ids")
 
 
-def _chosen(one: str | None, many: frozenset[str] | None) -> frozenset[str] | None:
-    if one is None:
-        return many
-    if many is None or one in many:
-        return frozenset({one})
-    return frozenset()
-
-
 def _among(column: str, values: Collection[str], params: list[object]) -> str:
     """``column IN (…)`` over ``values``, bound: inline placeholders for a few, one JSON
     array for many."""
@@ -144,12 +136,12 @@ def _starts(part: LeadFilter) -> list[tuple[str, str, str]]:
     if part.ids is not None or part.collaborator_id is not None or part.follower_id is not None:
         return []
     statuses = _STATUSES if part.statuses is None else tuple(sorted(part.statuses))
-    owners = _chosen(part.owner_id, part.owner_ids)
+    owners = part.owners_allowed()
     if owners is not None:
         owned = [s for s in statuses if s is not LeadStatus.UNASSIGNED]
         starts = [("owner_id", o, s.value) for o in sorted(owners) for s in owned]
     else:
-        pools = _chosen(part.pool_id, part.pool_ids)
+        pools = part.pools_allowed()
         if pools is not None:
             starts = [("pool_id", p, s.value) for p in sorted(pools) for s in statuses]
         elif part.statuses is not None:

@@ -285,7 +285,7 @@ class RecordWork:
     def set_away(self, user_id: str, periods: Sequence[Away]) -> None:
         """See ``UnitOfWork.set_away``."""
         user_id = args.an_id(user_id, "user_id")
-        records.set_away(self.conn, self.codec, user_id, args.away_list(periods))
+        records.set_away(self.conn, self.codec, user_id, args.away_list(periods, user_id))
 
     @reading
     def away_periods(self, user_ids: Collection[str]) -> dict[str, list[Away]]:
