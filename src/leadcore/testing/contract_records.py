@@ -248,7 +248,7 @@ class RecordStoreContract:
         second = Away("u1", EPOCH, EPOCH + timedelta(days=1))
         with store.unit_of_work() as uow:
             uow.set_away("u1", [first, second])
-            with pytest.raises(ValidationError):
+            with pytest.raises(ValidationError, match=r"periods\[0\]\.user_id"):
                 uow.set_away("u2", [first])
             uow.commit()
         with store.unit_of_work() as uow:
