@@ -470,3 +470,19 @@ def test_groups_are_the_same_for_leads_and_rows(rows: list[dict[str, Any]]) -> N
 def test_cached_and_uncached_agree_on_repeated_reads(text: str) -> None:
     small = Normaliser(cache_size=1)
     assert [small.phone(text) for _ in range(3)] == [NO_CACHE.phone(text)] * 3
+
+
+@given(st.text("0123456789", min_size=10, max_size=10), st.sampled_from(["+86", "0086", ""]))
+@example("3800138000", "+86")
+@example("2345678901", "+86")  # 12…: no mobile prefix
+def test_a_mainland_mobile_is_masked_as_phonenumbers_formats_it(tail: str, prefix: str) -> None:
+    from leadcore.dedup.masking import _mask_digits
+
+    text = f"{prefix}1{tail}"
+    number = phonenumbers.parse(text, "CN")
+    if phonenumbers.is_valid_number(number):
+        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        expected = _mask_digits("".join(c for c in national if c.isdigit()))
+    else:
+        expected = _mask_digits("".join(c for c in text if c.isdigit()))
+    assert mask_phone(text) == expected

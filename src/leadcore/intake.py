@@ -20,7 +20,7 @@ import phonenumbers
 
 from leadcore.checks import choice, text_problem
 from leadcore.custom_fields import CustomFieldSet
-from leadcore.dedup.phones import plain_e164
+from leadcore.dedup.phones import is_cn_mobile, plain_e164
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import CompanySize, Lead, Money, Pool, SourceChannel
 
@@ -89,7 +89,7 @@ def normalise_phone(raw: str, region: str = "CN") -> str:
     raises ValueError saying what is wrong."""
     if region == "CN":  # the commonest shape of all, a bare mainland mobile: one regex
         mobile = _PLAIN_CN_MOBILE.fullmatch(raw)
-        if mobile is not None and _CN_MOBILE.fullmatch(mobile.group(1)):
+        if mobile is not None and is_cn_mobile(mobile.group(1)):
             return "+86" + mobile.group(1)
     plain = plain_e164(raw, region)  # other plain shapes, read as phonenumbers reads them
     if plain is not None:
@@ -104,15 +104,6 @@ def normalise_phone(raw: str, region: str = "CN") -> str:
     return f"{e164};ext={number.extension}" if number.extension else e164
 
 
-def _cn_mobile_pattern() -> re.Pattern[str]:
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
-    assert metadata is not None and metadata.mobile is not None
-    return re.compile(str(metadata.mobile.national_number_pattern))
-
-
-# The pattern phonenumbers' own validation applies to mainland mobiles (so the answer is
-# identical), without parsing.
-_CN_MOBILE: Final = _cn_mobile_pattern()
 _PLAIN_CN_MOBILE: Final = re.compile(r"(?:\+86)?(1\d{10})")
 
 

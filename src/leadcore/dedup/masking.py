@@ -11,7 +11,7 @@ from functools import cache, lru_cache
 import phonenumbers
 
 from leadcore.dedup.keys import DedupKey, KeyKind
-from leadcore.dedup.phones import PhoneNormaliser, PhoneRules
+from leadcore.dedup.phones import PhoneNormaliser, PhoneRules, is_cn_mobile
 from leadcore.dedup.text import clean_text, nfkc
 from leadcore.errors import FieldProblem, ValidationError
 
@@ -61,6 +61,8 @@ def _masked_phone(text: str, region: str) -> str:
     e164 = _phones(region).key_value(text)
     if e164 is None:
         return _mask_digits("".join(c for c in text if c.isdigit()))
+    if region == "CN" and e164.startswith("+86") and is_cn_mobile(e164[3:]):
+        return _mask_digits(e164[3:])  # dialled at home as it is: no need to format it
     number = phonenumbers.parse(e164)
     national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     cc = number.country_code or 0

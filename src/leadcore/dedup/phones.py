@@ -41,6 +41,7 @@ __all__ = [
     "NormalisedPhone",
     "PhoneNormaliser",
     "PhoneRules",
+    "is_cn_mobile",
     "plain_e164",
 ]
 
@@ -256,6 +257,23 @@ def _fast_path(region: str) -> _FastPath | None:
     if PhoneMetadata.metadata_for_region(region) is None:
         return None
     return _FastPath(region)
+
+
+def _cn_mobile_pattern() -> re.Pattern[str]:
+    metadata = PhoneMetadata.metadata_for_region("CN")
+    assert metadata is not None and metadata.mobile is not None
+    return re.compile(str(metadata.mobile.national_number_pattern))
+
+
+# The pattern phonenumbers' own validation applies to mainland mobiles, so the answer is
+# identical, without parsing.
+_CN_MOBILE: Final = _cn_mobile_pattern()
+
+
+def is_cn_mobile(national: str) -> bool:
+    """Whether ``national`` (digits, no country code: ``13800138000``) is a mainland mobile
+    number, by phonenumbers' own pattern for them."""
+    return _CN_MOBILE.fullmatch(national) is not None
 
 
 def plain_e164(text: str, region: str) -> str | None:
