@@ -83,6 +83,8 @@ class ConversionSetup:
             lambda: self.directory.find(asked),
             lambda answer: _match_problem(answer, asked),
         )
+        if not found:  # the common case: none of these details belongs to a customer yet
+            return [[] for _ in records]
         by_key: dict[DedupKey, list[tuple[int, CustomerMatch]]] = {}
         for rank, match in enumerate(found):
             by_key.setdefault(match.key, []).append((rank, match))
