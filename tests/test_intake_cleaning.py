@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from leadcore import LeadRules, Pool, ValidationError
 from leadcore.custom_fields import CustomFieldSet
-from leadcore.dedup.phones import plain_e164
+from leadcore.dedup.phones import is_cn_mobile, plain_e164
 from leadcore.intake import EDITABLE_FIELDS, clean_lead_fields, clean_match_fields, normalise_phone
 
 POOL = Pool(id="p", name="池")
@@ -116,3 +116,15 @@ def test_plain_e164_names_an_argument_that_is_not_text(
     with pytest.raises(ValidationError) as caught:
         plain_e164(text, region)  # type: ignore[arg-type]
     assert [p.field for p in caught.value.problems] == [named]
+
+
+@pytest.mark.parametrize("national", [None, 13800138000, b"13800138000"])
+def test_is_cn_mobile_names_a_number_that_is_not_text(national: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        is_cn_mobile(national)  # type: ignore[arg-type]
+    assert [p.field for p in caught.value.problems] == ["national"]
+
+
+def test_is_cn_mobile_reads_phonenumbers_own_pattern() -> None:
+    assert is_cn_mobile("13800138000") and is_cn_mobile("19912345678")
+    assert not is_cn_mobile("1380013800") and not is_cn_mobile("01012345678")

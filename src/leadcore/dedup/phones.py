@@ -272,7 +272,11 @@ _CN_MOBILE: Final = _cn_mobile_pattern()
 
 def is_cn_mobile(national: str) -> bool:
     """Whether ``national`` (digits, no country code: ``13800138000``) is a mainland mobile
-    number, by phonenumbers' own pattern for them."""
+    number, by phonenumbers' own pattern for them; ``ValidationError`` naming ``national``
+    when it is not text."""
+    if type(national) is not str and not isinstance(national, str):
+        shown = type(national).__name__
+        raise ValidationError([FieldProblem("national", f"must be text, not {shown}")])
     return _CN_MOBILE.fullmatch(national) is not None
 
 
