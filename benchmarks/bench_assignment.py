@@ -6,10 +6,10 @@ from __future__ import annotations
 import gc
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from timing import scaling_figure
+from timing import SMALL, interleaved, large_size, scaling_figure
 
 from leadcore import Lead, LeadStatus, MemoryStore, OrgChart, User
 from leadcore.assignment import (
@@ -183,22 +183,23 @@ def assign_rate(quick: bool) -> dict[str, object]:
 
 
 def assign_scaling(quick: bool) -> dict[str, object]:
-    """Per-lead assignment cost with 1M (quick: 200k) open leads ÷ with 10k (target ≤ 1.5)."""
-    small, large = 10_000, (200_000 if quick else 1_000_000)
+    """Per-lead assignment cost with 1M (quick: 100k) open leads ÷ with 10k (target ≤ 1.5)."""
+    small, large = SMALL, large_size(quick)
     count = 3_000
-    costs: dict[int, float] = {}
-    for size in (small, large):
-        store = filled_store(size)
-        strategy = team_router()
+    strategy = team_router()
+    stores = {size: filled_store(size) for size in (small, large)}
+    rounds = {size: iter(range(3)) for size in stores}
+    for store in stores.values():
         timed_assign(store, strategy, new_leads(0, 300))  # warm up
-        costs[size] = (
-            min(
-                timed_assign(store, strategy, new_leads(1_000 + k * count, count)) for k in range(3)
-            )
-            / count
-        )
-        del store
-        gc.collect()
+
+    def assigns(size: int) -> Callable[[], float]:
+        def timed() -> float:
+            leads = new_leads(1_000 + next(rounds[size]) * count, count)
+            return timed_assign(stores[size], strategy, leads) / count
+
+        return timed
+
+    costs = interleaved({size: assigns(size) for size in stores})
     return scaling_figure(costs, small=small, large=large, target="<= 1.5", op="lead")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import attrs
 from bench_store import PER_OWNER, realistic_lead
-from timing import best_of, scaling_figure
+from timing import SMALL, best_of, interleaved, large_size, per_call, scaling_figure
 
 from leadcore import (
     AlreadyClaimed,
@@ -107,7 +107,7 @@ def sqlite_add_ratio(quick: bool) -> dict[str, object]:
     ]
     store_times, raw_times, lead_row_times = [], [], []
     with tempfile.TemporaryDirectory() as folder:
-        for attempt in range(3):  # interleaved, so all see the same machine
+        for attempt in range(2 if quick else 3):  # interleaved: all see the same machine
             store_times.append(add_through_store(Path(folder) / f"store-{attempt}.db", leads))
             raw_times.append(add_raw(Path(folder) / f"raw-{attempt}.db", rows, keys))
             lead_row_times.append(add_raw(Path(folder) / f"rows-{attempt}.db", rows, []))
@@ -153,19 +153,20 @@ def my_leads_pages(store: SQLiteStore, owners: Sequence[str]) -> Callable[[], ob
 
 
 def sqlite_query_scaling(quick: bool) -> dict[str, object]:
-    """A "my leads" page at 200k stored (1M in full) ÷ at 10k (target ≤ 2.0)."""
-    small, large = 10_000, (200_000 if quick else 1_000_000)
-    timings = {}
-    with tempfile.TemporaryDirectory() as folder:
+    """A "my leads" page at 100k stored (1M in full) ÷ at 10k (target ≤ 2.0)."""
+    small, large = SMALL, large_size(quick)
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as open_stores:
         # Warm the process up first (whichever size is timed first is otherwise slower).
         with filled_file(Path(folder) / "warm-up.db", 2_000) as store:
             best_of(my_leads_pages(store, [f"owner-{k}" for k in range(40)]), repeat=5)
+        measures: dict[int, Callable[[], float]] = {}
         for size in (small, large):
-            with filled_file(Path(folder) / f"{size}.db", size) as store:
-                step = max(1, size // PER_OWNER // 200)
-                owners = [f"owner-{k}" for k in range(0, size // PER_OWNER, step)][:200]
-                timings[size] = best_of(my_leads_pages(store, owners), repeat=5) / len(owners)
-            gc.collect()
+            store = open_stores.enter_context(filled_file(Path(folder) / f"{size}.db", size))
+            step = max(1, size // PER_OWNER // 200)
+            owners = [f"owner-{k}" for k in range(0, size // PER_OWNER, step)][:200]
+            pages = my_leads_pages(store, owners)
+            measures[size] = per_call(pages, len(owners))
+        timings = interleaved(measures)
     return scaling_figure(timings, small=small, large=large, target="<= 2.0", op="page")
 
 
@@ -236,7 +237,7 @@ def sqlite_claim_throughput(quick: bool) -> dict[str, object]:
     """Successful claims per second with 4 processes contending for one pool on one file,
     each trying every lead (so 3 in 4 attempts are refused); with ``synchronous="full"`` (the
     default: a commit waits for the disk) and, beside it, ``"normal"``."""
-    count = 1_000 if quick else 5_000
+    count = 400 if quick else 5_000
     with tempfile.TemporaryDirectory() as folder:
         full, full_seconds = claim_race(Path(folder), count, "full")
         normal, normal_seconds = claim_race(Path(folder), count, "normal")

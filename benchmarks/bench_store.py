@@ -8,7 +8,7 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
-from timing import best_of, scaling_figure
+from timing import SMALL, interleaved, large_size, per_call, scaling_figure
 
 from leadcore import Lead, LeadQuery, LeadStatus, MemoryStore
 
@@ -38,12 +38,22 @@ def realistic_lead(n: int) -> Lead:
     )
 
 
+_MADE: list[Lead] = []
+
+
+def realistic_leads(size: int) -> list[Lead]:
+    """The first ``size`` realistic leads. Leads are immutable, so the benchmarks of one run
+    share them: each store is filled without making its leads again."""
+    _MADE.extend(realistic_lead(n) for n in range(len(_MADE), size))
+    return _MADE[:size]
+
+
 def filled_store(size: int) -> MemoryStore:
     """A MemoryStore holding ``size`` realistic leads."""
     store = MemoryStore()
     with store.unit_of_work() as uow:
-        for n in range(size):
-            uow.add_lead(realistic_lead(n))
+        for lead in realistic_leads(size):
+            uow.add_lead(lead)
         uow.commit()
     return store
 
@@ -60,21 +70,17 @@ def add_cost(store: MemoryStore, first: int, count: int) -> float:
     return (time.perf_counter() - start) / count
 
 
-def sizes(quick: bool) -> tuple[int, int]:
-    """The small and large store sizes of a run."""
-    return 10_000, (200_000 if quick else 1_000_000)
-
-
 def store_add_scaling(quick: bool) -> dict[str, object]:
     """Per-lead add cost at the large size ÷ at the small size (target ≤ 1.3)."""
-    small, large = sizes(quick)
+    small, large = SMALL, large_size(quick)
     batch = 5_000
-    costs = {}
-    for size in (small, large):
-        store = filled_store(size)
-        costs[size] = min(add_cost(store, size + k * batch, batch) for k in range(3))
-        del store
-        gc.collect()
+    stores = {size: filled_store(size) for size in (small, large)}
+    rounds = {size: iter(range(3)) for size in stores}
+
+    def adds(size: int) -> Callable[[], float]:
+        return lambda: add_cost(stores[size], size + next(rounds[size]) * batch, batch)
+
+    costs = interleaved({size: adds(size) for size in stores})
     return scaling_figure(costs, small=small, large=large, target="<= 1.3", op="add")
 
 
@@ -94,26 +100,29 @@ def owner_query(store: MemoryStore, owners: Iterator[str]) -> Callable[[], objec
 
 def store_query_scaling(quick: bool) -> dict[str, object]:
     """Cost of "leads of owner X" (≈50 results) at the large size ÷ at the small (target ≤ 2.0)."""
-    small, large = sizes(quick)
-    timings = {}
+    small, large = SMALL, large_size(quick)
+    queries = {}
     for size in (small, large):
-        store = filled_store(size)
         owners = (
             f"owner-{k}" for k in range(0, size // PER_OWNER, max(1, size // PER_OWNER // 200))
         )
-        timings[size] = best_of(owner_query(store, owners), repeat=5) / 200
-        del store
-        gc.collect()
+        run = owner_query(filled_store(size), owners)
+        queries[size] = per_call(run, 200)
+    timings = interleaved(queries)
     return scaling_figure(timings, small=small, large=large, target="<= 2.0", op="query")
 
 
 def store_memory_per_lead(quick: bool) -> dict[str, object]:
     """Bytes per stored lead, the lead itself and every index included (target ≤ 2000)."""
-    size = 50_000 if quick else 200_000
+    size = 20_000 if quick else 200_000
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    store = filled_store(size)
+    store = MemoryStore()  # with leads made here, not shared ones: their bytes count too
+    with store.unit_of_work() as uow:
+        for n in range(size):
+            uow.add_lead(realistic_lead(n))
+        uow.commit()
     gc.collect()
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()

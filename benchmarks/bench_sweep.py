@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bench_store import filled_store
-from timing import scaling_figure
+from timing import SMALL, interleaved, large_size, scaling_figure
 
 from leadcore import FixedClock, LeadDesk, OrgChart, Pool, SlaPolicy, User, counter_ids
 from leadcore.cadence import Cadence, CadencePlan
@@ -70,20 +71,16 @@ def sweep_cost(desk: LeadDesk, clock: FixedClock, round_: int) -> float:
     return spent
 
 
-def sizes(quick: bool) -> tuple[int, int]:
-    """The small and large store sizes of a run."""
-    return 10_000, (200_000 if quick else 1_000_000)
-
-
 def sweep_scaling(quick: bool) -> dict[str, object]:
     """One sweep with 100 leads due among the large store ÷ among the small (target ≤ 2.0)."""
-    small, large = sizes(quick)
-    costs = {}
-    for size in (small, large):
-        desk, clock = make_desk(size)
-        costs[size] = min(sweep_cost(desk, clock, k) for k in range(3)) / DUE
-        del desk
-        gc.collect()
+    small, large = SMALL, large_size(quick)
+    desks = {size: make_desk(size) for size in (small, large)}
+    rounds = {size: iter(range(3)) for size in desks}
+
+    def sweeps(size: int) -> Callable[[], float]:
+        return lambda: sweep_cost(*desks[size], next(rounds[size])) / DUE
+
+    costs = interleaved({size: sweeps(size) for size in desks})
     figure = scaling_figure(costs, small=small, large=large, target="<= 2.0", op="lead_swept")
     return {**figure, "due": DUE}
 

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
+
+SMALL = 10_000
+"""The small store of every scaling benchmark."""
+
+
+def large_size(quick: bool) -> int:
+    """The large store of a scaling benchmark: 100k in a quick run (ten times the small one,
+    enough to tell a cost that grows with the data from one that does not), 1M in a full run."""
+    return 100_000 if quick else 1_000_000
 
 
 def best_of(fn: Callable[[], object], *, repeat: int = 5) -> float:
@@ -20,6 +32,23 @@ def best_of(fn: Callable[[], object], *, repeat: int = 5) -> float:
     finally:
         if gc_was_enabled:
             gc.enable()
+    return best
+
+
+def per_call(fn: Callable[[], object], calls: int, *, repeat: int = 2) -> Callable[[], float]:
+    """A measure for :func:`interleaved`: the best of ``repeat`` runs of ``fn`` (which makes
+    ``calls`` calls of what is timed), in seconds per call."""
+    return lambda: best_of(fn, repeat=repeat) / calls
+
+
+def interleaved(measures: Mapping[K, Callable[[], float]], *, rounds: int = 3) -> dict[K, float]:
+    """The lowest of ``rounds`` results of each measure (a function returning seconds), taken
+    in turn round after round: this machine's speed drifts over minutes, and taking turns lets
+    the drift hit every side of a ratio alike."""
+    best = dict.fromkeys(measures, float("inf"))
+    for _ in range(rounds):
+        for key, measure in measures.items():
+            best[key] = min(best[key], measure())
     return best
 
 
