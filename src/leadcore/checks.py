@@ -27,6 +27,7 @@ __all__ = [
     "identifier",
     "identifier_list",
     "identifiers",
+    "kept_text",
     "optional_aware",
     "optional_text",
     "text",
@@ -49,8 +50,22 @@ _SHORT_BAD: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _LONG_BAD: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
+_SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
+
+
 def _bad(field: str, reason: str) -> ValidationError:
     return ValidationError([FieldProblem(field, reason)])
+
+
+def kept_text(value: object, field: str) -> str:
+    """A ``str`` kept exactly as given (a store's ids, a query's criteria): any text that can
+    be written as UTF-8, so every store can keep it (a lone surrogate cannot)."""
+    if type(value) is not str and not isinstance(value, str):
+        shown = type(value).__name__
+        raise _bad(field, f"must be text, not {shown}")
+    if not value.isascii() and _SURROGATE.search(value):
+        raise _bad(field, "must be valid Unicode text (it holds a lone surrogate)")
+    return value
 
 
 def text_problem(value: str, *, long: bool = False) -> str | None:
@@ -141,13 +156,25 @@ def kept_identifier(value: object, field: str) -> str:
     return value
 
 
+def _collection(value: object) -> Iterable[Any] | None:
+    """``value`` if it can stand for a collection of items; None for one ``str`` or
+    ``bytes``, a mapping (whose keys would be taken silently), or no iterable at all."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        return None
+    return value
+
+
+def _shown(value: object) -> str:
+    return f"the string {value!r:.40}" if isinstance(value, str) else type(value).__name__
+
+
 def identifiers(value: object, field: str, *, allow_empty: bool = True) -> frozenset[str]:
-    """A collection of ids (a list, tuple, set…, never a single ``str``)."""
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        shown = f"the string {value!r}" if isinstance(value, str) else type(value).__name__
-        raise _bad(field, f'must be a collection of ids like ["u1", "u2"], not {shown}')
+    """A collection of ids (a list, tuple, set…, never a single ``str`` or a mapping)."""
+    items = _collection(value)
+    if items is None:
+        raise _bad(field, f'must be a collection of ids like ["u1", "u2"], not {_shown(value)}')
     found: set[str] = set()
-    for i, item in enumerate(value):
+    for i, item in enumerate(items):
         found.add(identifier(item, f"{field}[{i}]"))
     if not found and not allow_empty:
         raise _bad(field, "name at least one")
@@ -155,19 +182,21 @@ def identifiers(value: object, field: str, *, allow_empty: bool = True) -> froze
 
 
 def identifier_list(value: object, field: str) -> list[str]:
-    """Ids in the order given (a list, tuple…, never a single ``str``), repeats kept."""
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        shown = f"the string {value!r}" if isinstance(value, str) else type(value).__name__
-        raise _bad(field, f'must be a list of ids like ["L1", "L2"], not {shown}')
-    return [identifier(item, f"{field}[{i}]") for i, item in enumerate(value)]
+    """Ids in the order given (a list, tuple…, never a single ``str`` or a mapping), repeats
+    kept."""
+    items = _collection(value)
+    if items is None:
+        raise _bad(field, f'must be a list of ids like ["L1", "L2"], not {_shown(value)}')
+    return [identifier(item, f"{field}[{i}]") for i, item in enumerate(items)]
 
 
 def instances(value: object, kind: Any, field: str, what: str) -> tuple[Any, ...]:
     """``value`` as a tuple of ``kind`` instances (a list, tuple…, never a ``str`` or a
     mapping); ``what`` names them in the message (``"Pool records"``)."""
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+    items = _collection(value)
+    if items is None:
         raise _bad(field, f"must be a collection of {what}, not {type(value).__name__}")
-    found = tuple(value)
+    found = tuple(items)
     for i, item in enumerate(found):
         if not isinstance(item, kind):
             raise _bad(f"{field}[{i}]", f"must be one of {what}, not {item!r:.40}")
@@ -235,7 +264,9 @@ def choice(cls: type[E], value: object, field: str) -> E:
 
 
 def choices(cls: type[E], value: object, field: str) -> frozenset[E]:
-    """A collection of members of ``cls`` (never a single ``str``), each as for :func:`choice`."""
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise _bad(field, f"must be a collection such as [{cls.choices()}], not {value!r}")
-    return frozenset(choice(cls, item, f"{field}[{i}]") for i, item in enumerate(value))
+    """A collection of members of ``cls`` (never a single ``str`` or a mapping), each as for
+    :func:`choice`."""
+    items = _collection(value)
+    if items is None:
+        raise _bad(field, f"must be a collection such as [{cls.choices()}], not {value!r:.60}")
+    return frozenset(choice(cls, item, f"{field}[{i}]") for i, item in enumerate(items))

@@ -6,12 +6,13 @@ may find leads any way it likes, but must return exactly what ``select`` would, 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from datetime import datetime
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 import attrs
 
+from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, LeadStatus
@@ -54,14 +55,12 @@ class LeadOrder(LabelledEnum):
         return self is LeadOrder.CREATED_DESC
 
 
-def _statuses(
-    value: Collection[LeadStatus] | LeadStatus | None,
-) -> frozenset[LeadStatus] | None:
-    if value is None:
-        return None
+def _statuses(value: object) -> frozenset[LeadStatus] | None:
+    if value is None or (type(value) is frozenset and all(type(s) is LeadStatus for s in value)):
+        return value  # the common case, already clean
     if isinstance(value, LeadStatus):
         return frozenset({value})
-    return value if isinstance(value, frozenset) else frozenset(value)
+    return checks.choices(LeadStatus, value, "statuses")
 
 
 def _one_of(one: str | None, many: frozenset[str] | None) -> frozenset[str] | None:
@@ -73,14 +72,116 @@ def _one_of(one: str | None, many: frozenset[str] | None) -> frozenset[str] | No
     return frozenset()
 
 
-def _ids(value: Collection[str] | None) -> frozenset[str] | None:
+def _id_set(value: object, field: str) -> frozenset[str] | None:
+    """A set-of-ids criterion: None, or a collection of ``str`` (never one ``str`` or a
+    mapping), kept exactly as given (stores match ids exactly)."""
     if value is None:
         return None
+    if type(value) is frozenset and all(type(v) is str and v.isascii() for v in value):
+        return value
     if isinstance(value, str):
         raise ValidationError(
-            [FieldProblem("ids", f"give a collection of ids, not the string {value!r}")]
+            [FieldProblem(field, f"give a collection of ids, not the string {value!r:.40}")]
         )
-    return value if isinstance(value, frozenset) else frozenset(value)
+    items = checks.instances(value, object, field, "ids")
+    return frozenset(checks.kept_text(v, f"{field}[{i}]") for i, v in enumerate(items))
+
+
+def _text_criterion(value: object, field: str) -> str | None:
+    """A one-value criterion (an id, a source, a grade): None or a ``str``."""
+    if value is None or (type(value) is str and value.isascii()):
+        return value  # the common case, already clean
+    return checks.kept_text(value, field)
+
+
+# attrs converters take the value alone, one named function a field (so mypy can read them).
+def _ids(value: object) -> frozenset[str] | None:
+    return _id_set(value, "ids")
+
+
+def _pool_ids(value: object) -> frozenset[str] | None:
+    return _id_set(value, "pool_ids")
+
+
+def _owner_ids(value: object) -> frozenset[str] | None:
+    return _id_set(value, "owner_ids")
+
+
+def _pool_id(value: object) -> str | None:
+    return _text_criterion(value, "pool_id")
+
+
+def _owner_id(value: object) -> str | None:
+    return _text_criterion(value, "owner_id")
+
+
+def _follower_id(value: object) -> str | None:
+    return _text_criterion(value, "follower_id")
+
+
+def _collaborator_id(value: object) -> str | None:
+    return _text_criterion(value, "collaborator_id")
+
+
+def _source(value: object) -> str | None:
+    return _text_criterion(value, "source")
+
+
+def _grade(value: object) -> str | None:
+    return _text_criterion(value, "grade")
+
+
+def _due_before(value: object) -> datetime | None:
+    return checks.optional_aware(value, "due_before")
+
+
+def _created_from(value: object) -> datetime | None:
+    return checks.optional_aware(value, "created_from")
+
+
+def _created_before(value: object) -> datetime | None:
+    return checks.optional_aware(value, "created_before")
+
+
+def _reaches(value: object) -> tuple[LeadFilter, ...] | None:
+    if value is None:
+        return None
+    return checks.instances(value, LeadFilter, "any_of", "LeadFilter criteria")
+
+
+def _order(value: object) -> LeadOrder:
+    return checks.choice(LeadOrder, value, "order")
+
+
+def _after(value: object) -> SortKey | None:
+    """A keyset position: None, or the ``(timestamp, lead id)`` sort key of the last lead seen."""
+    if value is None:
+        return None
+    if not isinstance(value, tuple) or len(value) != 2:
+        raise ValidationError(
+            [FieldProblem("after", "must be the (timestamp, lead id) of the last lead seen")]
+        )
+    return checks.aware(value[0], "after[0]"), checks.kept_text(value[1], "after[1]")
+
+
+_MAX_COUNT: Final = 2**63 - 1  # the largest a 64-bit database column (and ``islice``) takes
+
+
+def _count(value: object, field: str) -> int:
+    if type(value) is int and 0 <= value <= _MAX_COUNT:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        shown = type(value).__name__
+        raise ValidationError([FieldProblem(field, f"must be a whole number, not {shown}")])
+    raise ValidationError([FieldProblem(field, f"must be from 0 to 2**63 - 1, not {value}")])
+
+
+def _offset(value: object) -> int:
+    return _count(value, "offset")
+
+
+def _limit(value: object) -> int | None:
+    return None if value is None else _count(value, "limit")
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -93,18 +194,18 @@ class LeadFilter:
     """
 
     ids: frozenset[str] | None = attrs.field(default=None, converter=_ids)
-    pool_id: str | None = None
-    pool_ids: frozenset[str] | None = attrs.field(default=None, converter=_ids)
+    pool_id: str | None = attrs.field(default=None, converter=_pool_id)
+    pool_ids: frozenset[str] | None = attrs.field(default=None, converter=_pool_ids)
     statuses: frozenset[LeadStatus] | None = attrs.field(default=None, converter=_statuses)
-    owner_id: str | None = None
-    owner_ids: frozenset[str] | None = attrs.field(default=None, converter=_ids)
-    follower_id: str | None = None
-    collaborator_id: str | None = None
-    source: str | None = None
-    grade: str | None = None
-    due_before: datetime | None = None
-    created_from: datetime | None = None
-    created_before: datetime | None = None
+    owner_id: str | None = attrs.field(default=None, converter=_owner_id)
+    owner_ids: frozenset[str] | None = attrs.field(default=None, converter=_owner_ids)
+    follower_id: str | None = attrs.field(default=None, converter=_follower_id)
+    collaborator_id: str | None = attrs.field(default=None, converter=_collaborator_id)
+    source: str | None = attrs.field(default=None, converter=_source)
+    grade: str | None = attrs.field(default=None, converter=_grade)
+    due_before: datetime | None = attrs.field(default=None, converter=_due_before)
+    created_from: datetime | None = attrs.field(default=None, converter=_created_from)
+    created_before: datetime | None = attrs.field(default=None, converter=_created_before)
 
     def owners_allowed(self) -> frozenset[str] | None:
         """The owners ``owner_id`` and ``owner_ids`` together allow (None: any owner); a store
@@ -152,10 +253,6 @@ class LeadFilter:
         return LeadFilter(**{f.name: getattr(self, f.name) for f in attrs.fields(LeadFilter)})
 
 
-def _filters(value: Iterable[LeadFilter] | None) -> tuple[LeadFilter, ...] | None:
-    return None if value is None else tuple(value)
-
-
 @attrs.frozen(kw_only=True, slots=True)
 class LeadQuery(LeadFilter):
     """Which leads to find, in what order, and which page. Every criterion given must hold, and
@@ -167,13 +264,11 @@ class LeadQuery(LeadFilter):
     With ``order=DUE`` only leads with a due date are returned.
     """
 
-    any_of: tuple[LeadFilter, ...] | None = attrs.field(default=None, converter=_filters)
-    order: LeadOrder = LeadOrder.CREATED
-    after: SortKey | None = None
-    offset: int = attrs.field(default=0, validator=attrs.validators.ge(0))
-    limit: int | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.ge(0))
-    )
+    any_of: tuple[LeadFilter, ...] | None = attrs.field(default=None, converter=_reaches)
+    order: LeadOrder = attrs.field(default=LeadOrder.CREATED, converter=_order)
+    after: SortKey | None = attrs.field(default=None, converter=_after)
+    offset: int = attrs.field(default=0, converter=_offset)
+    limit: int | None = attrs.field(default=None, converter=_limit)
 
     def matches(self, lead: Lead) -> bool:
         """Whether ``lead`` meets every criterion and one of ``any_of`` (ordering and paging
@@ -239,7 +334,7 @@ def conjoin(first: LeadFilter, second: LeadFilter) -> LeadFilter | None:
     merged["due_before"] = _earliest(first.due_before, second.due_before)
     merged["created_before"] = _earliest(first.created_before, second.created_before)
     merged["created_from"] = _latest(first.created_from, second.created_from)
-    return LeadFilter(**merged)  # type: ignore[arg-type]
+    return LeadFilter(**merged)
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -345,4 +440,4 @@ def narrowed(query: LeadQuery, *, pool_id: str | None, owner_id: str | None) -> 
         if getattr(query, name) not in (None, wanted):
             return attrs.evolve(query, ids=frozenset())
         changes[name] = wanted
-    return attrs.evolve(query, **changes) if changes else query  # type: ignore[arg-type]
+    return attrs.evolve(query, **changes) if changes else query

@@ -7,12 +7,13 @@ range a 64-bit database column holds."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Final, cast
 
 from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
+from leadcore.query import LeadFilter, LeadQuery
 from leadcore.records import Away, OwnershipChange, OwnershipRecord
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "away_list",
     "change",
     "changes",
+    "criteria",
     "cursor",
     "id_list",
     "limit",
@@ -29,6 +31,7 @@ __all__ = [
     "optional_id",
     "optional_moment",
     "ownership_record",
+    "query",
     "state_key",
 ]
 
@@ -38,9 +41,12 @@ MAX_NUMBER: Final = 2**63 - 1
 
 def an_id(value: object, field: str) -> str:
     """An id argument (``lead_id``, ``pool_id``…): a ``str``. Its content is the store's to
-    keep exactly (a host's own ids may hold any text), so only the type is checked here."""
-    if type(value) is str or isinstance(value, str):
+    keep exactly (a host's own ids may hold any text), so only the type is checked here, and
+    that it can be written as UTF-8 (every store can keep it)."""
+    if type(value) is str and value.isascii():
         return value
+    if isinstance(value, str):
+        return checks.kept_text(value, field)
     raise ValidationError([FieldProblem(field, f"must be an id (text), not {_kind(value)}")])
 
 
@@ -57,9 +63,9 @@ def id_list(value: object, field: str) -> list[str]:
     """Several ids: a list, set, tuple… of ``str`` (never one ``str``)."""
     if type(value) in _PLAIN_COLLECTIONS:  # the common case, without an ABC check
         plain: list[str] = list(cast(Iterable[str], value))
-        if not plain or set(map(type, plain)) == _ONLY_STR:
+        if not plain or (set(map(type, plain)) == _ONLY_STR and all(map(str.isascii, plain))):
             return plain
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise ValidationError(
             [
                 FieldProblem(
@@ -69,8 +75,7 @@ def id_list(value: object, field: str) -> list[str]:
         )
     found = list(value)
     for i, item in enumerate(found):
-        if not isinstance(item, str):
-            an_id(item, f"{field}[{i}]")
+        an_id(item, f"{field}[{i}]")
     return found
 
 
@@ -161,3 +166,19 @@ def ownership_record(value: object) -> OwnershipRecord:
 def state_key(value: object) -> str:
     """A strategy state key: a ``str``."""
     return an_id(value, "key")
+
+
+def query(value: object) -> LeadQuery:
+    """A query argument: a ``LeadQuery`` (its fields checked when it was made)."""
+    if type(value) is LeadQuery or isinstance(value, LeadQuery):
+        return value
+    shown = type(value).__name__
+    raise ValidationError([FieldProblem("query", f"must be a LeadQuery, not {shown}")])
+
+
+def criteria(value: object) -> LeadFilter | None:
+    """Counting criteria: None (every lead), or a ``LeadFilter`` or ``LeadQuery``."""
+    if value is None or isinstance(value, LeadFilter):
+        return value
+    shown = type(value).__name__
+    raise ValidationError([FieldProblem("query", f"must be a LeadFilter or None, not {shown}")])

@@ -183,6 +183,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def find_leads(self, query: LeadQuery) -> list[Lead]:
         """See ``UnitOfWork.find_leads``."""
         self._check_open()
+        query = args.query(query)
         if query.limit == 0:
             return []
         return list(self._s.leads.stream(query))
@@ -190,6 +191,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def iter_leads(self, query: LeadQuery) -> Iterator[Lead]:
         """See ``UnitOfWork.iter_leads``."""
         self._check_open()
+        query = args.query(query)
         if query.limit == 0:
             return iter(())
         return self._s.leads.stream(query)
@@ -197,7 +199,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def count_leads(self, query: LeadQuery) -> int:
         """See ``UnitOfWork.count_leads``."""
         self._check_open()
-        return self._s.leads.count(query)
+        return self._s.leads.count(args.query(query))
 
     def count_by_status(
         self,
@@ -208,7 +210,11 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     ) -> dict[LeadStatus, int]:
         """See ``UnitOfWork.count_by_status``."""
         self._check_open()
-        return self._s.leads.count_by_status(query, pool_id=pool_id, owner_id=owner_id)
+        return self._s.leads.count_by_status(
+            args.criteria(query),
+            pool_id=args.optional_id(pool_id, "pool_id"),
+            owner_id=args.optional_id(owner_id, "owner_id"),
+        )
 
     def open_counts(self, owner_ids: Collection[str]) -> dict[str, int]:
         """See ``UnitOfWork.open_counts``."""

@@ -129,6 +129,7 @@ class SQLiteUnitOfWork(IndexWork):
     @reading
     def find_leads(self, query: LeadQuery) -> list[Lead]:
         """See ``UnitOfWork.find_leads``."""
+        query = args.query(query)
         compiled = None if query.limit == 0 else compile_query.select_sql(query)
         if compiled is None:
             return []
@@ -137,6 +138,7 @@ class SQLiteUnitOfWork(IndexWork):
     @reading
     def iter_leads(self, query: LeadQuery) -> Iterator[Lead]:
         """See ``UnitOfWork.iter_leads``: rows are read from the database as you iterate."""
+        query = args.query(query)
         compiled = None if query.limit == 0 else compile_query.select_sql(query)
         if compiled is None:
             return iter(())
@@ -160,7 +162,7 @@ class SQLiteUnitOfWork(IndexWork):
     @reading
     def count_leads(self, query: LeadQuery) -> int:
         """See ``UnitOfWork.count_leads``."""
-        compiled = compile_query.count_sql(query)
+        compiled = compile_query.count_sql(args.query(query))
         if compiled is None:
             return 0
         return int(self.conn.execute(*compiled).fetchone()[0])
@@ -174,8 +176,12 @@ class SQLiteUnitOfWork(IndexWork):
         owner_id: str | None = None,
     ) -> dict[LeadStatus, int]:
         """See ``UnitOfWork.count_by_status``."""
-        base = as_query(query)
-        wanted = narrowed(base, pool_id=pool_id, owner_id=owner_id)
+        base = as_query(args.criteria(query))
+        wanted = narrowed(
+            base,
+            pool_id=args.optional_id(pool_id, "pool_id"),
+            owner_id=args.optional_id(owner_id, "owner_id"),
+        )
         compiled = compile_query.count_by_status_sql(wanted)
         if compiled is None:
             return {}

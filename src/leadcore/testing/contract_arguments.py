@@ -147,7 +147,26 @@ WRONG_ARGUMENTS: dict[str, tuple[str, Call]] = {
         "record",
         lambda u, _: u.add_ownership_record(("bob", "L1")),  # type: ignore[arg-type]
     ),
+    "get_leads mapping": ("lead_ids", lambda u, _: u.get_leads({"L1": None})),
+    "get_lead lone surrogate": ("lead_id", lambda u, _: u.get_lead("\ud800")),
+    "get_leads lone surrogate": ("lead_ids", lambda u, _: u.get_leads(["L1", "\ud800"])),
+    "find_leads not a query": (
+        "query",
+        lambda u, _: u.find_leads({"owner_id": "bob"}),  # type: ignore[arg-type]
+    ),
+    "iter_leads not a query": ("query", lambda u, _: u.iter_leads(None)),  # type: ignore[arg-type]
+    "count_leads not a query": ("query", lambda u, _: u.count_leads("bob")),  # type: ignore[arg-type]
+    "count_by_status a pool id for the query": (
+        "query",
+        lambda u, _: u.count_by_status("pool-a"),  # type: ignore[arg-type]
+    ),
+    "count_by_status int pool": (
+        "pool_id",
+        lambda u, _: u.count_by_status(pool_id=5),  # type: ignore[arg-type]
+    ),
 }
+"""Each case: the argument the store's ``ValidationError`` must name, and the call. Wrong
+criteria inside a ``LeadQuery`` are refused when the query is made (see ``leadcore.query``)."""
 
 
 class ArgumentContract:

@@ -133,7 +133,7 @@ def find_matches(
     for key in wanted:
         for lead_id in by_key.get(key, ()):
             first_key.setdefault(lead_id, key)
-    stored = reads.uow.get_leads(first_key)
+    stored = reads.uow.get_leads(list(first_key))
     chosen: dict[str, tuple[Lead, DedupKey]] = {}
     for lead_id, key in first_key.items():
         lead = stored.get(lead_id)
