@@ -4,6 +4,7 @@ a lead the reader may not see is never shown, and reads as if it did not exist."
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -215,12 +216,18 @@ def page(
         any_of=scope.filters(),
         order=ordering,
         after=after,
-        offset=skip,
+        # When the store's filters are wider than what the actor may see (a collaborator-role
+        # reach), the offset counts only leads they see, so it is applied here, after the check.
+        offset=skip if scope.exact else 0,
         limit=None if not scope.exact else size + 1,
     )
     found: list[Lead] = []
+    unseen_skip = 0 if scope.exact else skip
     for lead in reads.uow.iter_leads(query):
         if scope.exact or scope.covers(lead):
+            if unseen_skip:
+                unseen_skip -= 1
+                continue
             found.append(lead)
             if len(found) > size:
                 break
@@ -292,6 +299,10 @@ def pool_summary(reads: Reads, actor_id: str, pool_id: object) -> PoolSummary:
             f"pool {pool.id!r}",
             "only the pool's members and admins see its counts",
         )
-    counts = reads.uow.count_by_status(LeadQuery(pool_id=pool.id, any_of=scope.filters()))
+    query = LeadQuery(pool_id=pool.id, any_of=scope.filters())
+    if scope.exact:
+        counts = reads.uow.count_by_status(query)
+    else:  # the store's filters are wider than what the actor sees: count the leads they see
+        counts = Counter(lead.status for lead in reads.uow.iter_leads(query) if scope.covers(lead))
     ordered = {status: counts.get(status, 0) for status in LeadStatus}
     return PoolSummary(pool.id, pool.name, ordered)

@@ -269,6 +269,7 @@ class Reads:
                 actor.id, lead.id, OwnershipChange.RELEASED
             ),
             quotas=self.quota_uses(actor.id, pool),
+            away=self.away_now(actor.id),
         )
 
     def received_since(self, user_id: str, since: datetime) -> int:

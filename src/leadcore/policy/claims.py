@@ -16,6 +16,7 @@ from leadcore.model import Lead, Pool
 from leadcore.org import User
 from leadcore.policy.ownership import OwnerFacts, owner_refusal
 from leadcore.policy.quotas import QuotaUse
+from leadcore.records import Away
 
 __all__ = ["ClaimFacts", "claim_refusal"]
 
@@ -24,14 +25,16 @@ __all__ = ["ClaimFacts", "claim_refusal"]
 class ClaimFacts:
     """What the claim caps need: the claimer's open leads now, their claims since the start of
     today (UTC), when they last gave this lead back (None if never), when the lead arrived in
-    its pool (created in it or transferred to it; None when the pool has no new-lead lock), and
-    where they stand against the pool's quotas."""
+    its pool (created in it or transferred to it; None when the pool has no new-lead lock),
+    where they stand against the pool's quotas, and the away period covering now (None when
+    they are in: a user away receives no lead, by claim or otherwise)."""
 
     open_count: int
     claims_today: int
     last_given_back_at: datetime | None = None
     arrived_at: datetime | None = None
     quotas: tuple[QuotaUse, ...] = ()
+    away: Away | None = None
 
 
 def claim_refusal(
@@ -40,7 +43,7 @@ def claim_refusal(
     """Why ``actor`` may not claim ``lead`` within ``pool``'s caps, or None when they may. The
     first limit broken gives the reason."""
     refusal = owner_refusal(
-        actor.id, OwnerFacts(actor, facts.open_count, quotas=facts.quotas), pool
+        actor.id, OwnerFacts(actor, facts.open_count, facts.away, facts.quotas), pool
     )
     if refusal is not None:
         return refusal

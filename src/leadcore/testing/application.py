@@ -29,6 +29,7 @@ from leadcore.testing.desk_peers import PeersCase
 from leadcore.testing.desk_pools import PoolsCase
 from leadcore.testing.desk_properties import PropertiesCase
 from leadcore.testing.desk_reactions import ReactionsCase
+from leadcore.testing.desk_regressions import RegressionsCase
 from leadcore.testing.desk_scoring import ScoringCase
 from leadcore.testing.desk_sla import SlaCase
 from leadcore.testing.desk_views import ViewsCase
@@ -52,5 +53,6 @@ class DeskApplicationCase(
     PoolsCase,
     ReactionsCase,
     EdgesCase,
+    RegressionsCase,
 ):
     """Subclass with ``make_store`` returning a fresh, empty store; pytest runs the tests."""

@@ -53,6 +53,10 @@ class CreateFacts:
     customers: tuple[CustomerMatch, ...] = ()
 
 
+def _optional_owner_id(value: object) -> str | None:
+    return None if value is None else checks.identifier(value, "owner_id")
+
+
 @attrs.frozen(kw_only=True)
 class Create:
     """Create a lead in a pool from host-given ``fields`` and ``custom_fields``; with
@@ -63,7 +67,7 @@ class Create:
     pool_id: str
     fields: Mapping[str, object]
     custom_fields: Mapping[str, object] | None = None
-    owner_id: str | None = None
+    owner_id: str | None = attrs.field(default=None, converter=_optional_owner_id)
 
     def load(self, reads: Reads) -> CreateFacts:
         """The creator and pool, the fields cleaned (every bad one reported at once), and what
@@ -101,7 +105,7 @@ class Create:
             )
         lead_id = reads.new_id("lead")
         if self.owner_id is not None:
-            owner = reads.owner_facts(checks.identifier(self.owner_id, "owner_id"), pool)
+            owner = reads.owner_facts(self.owner_id, pool)
             return CreateFacts(
                 actor,
                 pool,

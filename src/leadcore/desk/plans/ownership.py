@@ -67,12 +67,20 @@ def require_department(setup: Setup, department_id: object) -> None:
             ) from None
 
 
+def _owner_id(value: object) -> str:
+    return checks.identifier(value, "owner_id")
+
+
+def _new_owner_id(value: object) -> str:
+    return checks.identifier(value, "new_owner_id")
+
+
 @attrs.frozen(kw_only=True)
 class Assign(LeadCommand):
     """Give an unassigned lead an owner (pool admins)."""
 
     action: ClassVar[Action] = Action.ASSIGN
-    owner_id: str
+    owner_id: str = attrs.field(converter=_owner_id)  # trimmed, as every call trims ids
     department_id: str | None = None
 
     def load(self, reads: Reads) -> HandOverFacts:
@@ -168,7 +176,7 @@ class ChangeOwner(LeadCommand):
     collaborator; with ``move_follow_ups`` their follow-up records move to the new owner."""
 
     action: ClassVar[Action] = Action.CHANGE_OWNER
-    owner_id: str
+    owner_id: str = attrs.field(converter=_new_owner_id)
     department_id: str | None = None
     move_follow_ups: bool = False
     reason: str | None = None
@@ -186,7 +194,7 @@ class ChangeOwner(LeadCommand):
         self.require(facts.subject)
         if self.owner_id == facts.subject.lead.owner_id:
             raise ValidationError(
-                [FieldProblem("owner_id", f"{self.owner_id!r} already owns the lead")]
+                [FieldProblem("new_owner_id", f"{self.owner_id!r} already owns the lead")]
             )
         require_owner(self.owner_id, facts.owner, facts.subject)
 

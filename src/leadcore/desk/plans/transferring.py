@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import attrs
 
+from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.events import EventKind
 from leadcore.lifecycle import step, transition
@@ -29,13 +30,17 @@ class TransferFacts:
     entry: EntryFacts | None
 
 
+def _to_pool_id(value: object) -> str:
+    return checks.identifier(value, "to_pool_id")
+
+
 @attrs.frozen(kw_only=True)
 class Transfer(LeadCommand):
     """Move a lead to ``to_pool_id``. The actor needs the right to transfer in both pools (by
     default: admin of the source and of the target)."""
 
     action: ClassVar[Action] = Action.TRANSFER
-    to_pool_id: str
+    to_pool_id: str = attrs.field(converter=_to_pool_id)
     reason: str | None = None
 
     def load(self, reads: Reads) -> TransferFacts:
