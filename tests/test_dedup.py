@@ -593,3 +593,10 @@ def test_only_leadcore_errors_escape() -> None:
     for call in (lambda: DedupKey.parse(None), lambda: find_duplicate_groups(None)):  # type: ignore[arg-type]
         with pytest.raises(LeadcoreError):
             call()
+
+
+def test_a_key_source_reads_a_mapping_as_a_lead_and_refuses_anything_else() -> None:
+    normaliser = Normaliser()
+    assert normaliser.key_source({"phone": "13800138000"}) == ("13800138000", None, None, None)
+    with pytest.raises(ValidationError, match="record"):
+        normaliser.key_source(5)  # type: ignore[arg-type]

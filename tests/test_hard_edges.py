@@ -193,7 +193,10 @@ def test_a_deactivated_user_reads_nothing(world: World) -> None:
         desk.pool_summary("carol", "east")
     with pytest.raises(PermissionDenied, match="inactive"):
         desk.leads("carol", view="pool", pool_id="east")
-    assert not desk.can("carol", Action.VIEW, "L1")
+    with pytest.raises(PermissionDenied, match="inactive"):
+        desk.can("carol", Action.VIEW, "L1")
+    with pytest.raises(PermissionDenied, match="inactive"):
+        desk.allowed_actions("carol", "L1")
 
 
 def test_a_refusal_about_an_unseen_lead_reveals_nothing(world: World) -> None:

@@ -62,6 +62,38 @@ def test_custom_dates_are_read_with_dateutil(text: str, expected: date) -> None:
     assert mapping.convert({"到访日期": text}, FIELDS).custom == {"visit_on": expected}
 
 
+@pytest.mark.parametrize("text", ["2026", "5", "March", "Mon", "2026-03", "March 2026"])
+def test_a_date_missing_its_year_month_or_day_is_a_problem_not_todays_date(text: str) -> None:
+    mapping = ColumnMapping({"到访日期": "custom_fields.visit_on"})
+    converted = mapping.convert({"到访日期": text}, FIELDS)
+    assert converted.custom == {}
+    assert [p.field for p in converted.problems] == ["custom_fields.visit_on"]
+    assert "whole date" in converted.problems[0].reason
+
+
+def test_a_number_too_long_for_a_phone_is_a_problem_of_the_cell() -> None:
+    converted = ColumnMapping().convert({"手机": 10**5000, "微信": -(10**40)}, FIELDS)
+    assert [p.field for p in converted.problems] == ["phone", "wechat"]
+
+
+def test_a_report_is_written_to_a_path_text_or_binary_file(tmp_path: Path) -> None:
+    report = ImportReport("east", (RowResult(2, RowStatus.REJECTED, values={"姓名": "乙"}),))
+    text = report.to_csv()
+    binary = io.BytesIO()
+    report.to_csv(binary)
+    assert binary.getvalue() == text.encode("utf-8-sig")
+    report.to_csv(str(tmp_path / "fix.csv"))
+    assert (tmp_path / "fix.csv").read_bytes() == binary.getvalue()
+    with pytest.raises(ValidationError, match="target"):
+        report.to_csv(5)  # type: ignore[arg-type]
+
+
+def test_csv_bytes_are_read_from_a_memoryview_too() -> None:
+    data = "姓名,手机\n张三,13900139000\n".encode()
+    assert list(read_rows(memoryview(data))) == list(read_rows(data))
+    assert len(list(read_rows(data))) == 1
+
+
 def test_yes_no_and_choices_convert_and_bad_cells_are_named() -> None:
     mapping = ColumnMapping(
         {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -10,7 +11,7 @@ from typing import Final
 
 import attrs
 
-from leadcore.checks import text_problem
+from leadcore.checks import MAX_LONG_TEXT, text_problem
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import CustomValue
@@ -78,9 +79,21 @@ class CustomField:
         raise AssertionError(self.type)  # pragma: no cover - enum is exhaustive
 
 
+def _blank(value: object) -> bool:
+    """None, empty text or an empty list: a field left empty. Tested by type first, so a
+    value whose ``==`` misbehaves (an array) is never compared."""
+    if value is None:
+        return True
+    if type(value) in (str, tuple, list):
+        return not value
+    return False
+
+
 def _text(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("must be text")
+    if len(value) > MAX_LONG_TEXT:
+        raise ValueError(f"must be at most {MAX_LONG_TEXT} characters, not {len(value)}")
     problem = text_problem(value, long=True)
     if problem is not None:
         raise ValueError(problem)
@@ -139,8 +152,10 @@ def _number(value: object) -> int | Decimal:
             raise ValueError("must be a number") from None
         if not number.is_finite():
             raise ValueError("must be a finite number")
+    elif isinstance(value, numbers.Integral):  # NumPy's and pandas' whole numbers
+        number = int(value)
     else:
-        raise ValueError("must be a finite number")
+        raise ValueError(f"must be a number (int, Decimal or text), not {type(value).__name__}")
     problem = number_problem(number)
     if problem is not None:
         raise ValueError(problem)
@@ -206,7 +221,7 @@ class CustomFieldSet:
                 known = ", ".join(self._fields) or "none are declared"
                 problems.append(FieldProblem(path, f"is not a declared custom field ({known})"))
                 continue
-            if value is None or value in ("", ()):
+            if _blank(value):
                 if field.required:
                     problems.append(FieldProblem(path, "is required"))
                 continue

@@ -197,10 +197,15 @@ class Normaliser(FromConfig):
             return found
         return tuple(self._all(record))
 
-    def key_source(self, lead: Lead) -> tuple[object, ...]:
+    def key_source(self, lead: Record) -> tuple[object, ...]:
         """The values of the lead fields keys are read from, in one tuple: two versions of a
-        lead with equal sources have equal keys (a store re-reads keys only when it changed)."""
-        return tuple([get(lead) for _, _, get, _ in self._readers])
+        lead with equal sources have equal keys (a store re-reads keys only when it changed).
+        A plain mapping of lead fields is read the same way."""
+        if type(lead) is Lead or isinstance(lead, Lead):
+            return tuple([get(lead) for _, _, get, _ in self._readers])
+        if isinstance(lead, Mapping):
+            return tuple([plain(lead) for _, _, _, plain in self._readers])
+        raise _not_a_record(lead)
 
     def key_reader(
         self, kinds: Iterable[KeyKind | str] | None = None

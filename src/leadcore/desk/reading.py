@@ -121,11 +121,10 @@ def can(reads: Reads, actor_id: str, action: object, lead_id: str) -> Decision:
         raise ValidationError(
             [FieldProblem("action", f"{chosen.value} is a pool action; ask about a lead action")]
         )
-    user = reads.setup.org.user(checks.identifier(actor_id, "actor_id"))
-    if not user.active:
-        return Decision(False, chosen, f"user {user.id} is inactive")
+    wanted = checks.identifier(lead_id, "lead_id")
+    reads.actor(actor_id)  # unknown: NotFound; deactivated: PermissionDenied, as for every call
     try:
-        subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"), action=chosen)
+        subject = reads.subject(actor_id, wanted, action=chosen)
     except NotFound as e:
         if e.kind == "user":
             raise
@@ -146,10 +145,10 @@ def can(reads: Reads, actor_id: str, action: object, lead_id: str) -> Decision:
 def allowed_actions(reads: Reads, actor_id: str, lead_id: str) -> tuple[Action, ...]:
     """Every action the actor may take on the lead now: the buttons a UI should show (none
     for a lead they may not see)."""
-    if not reads.setup.org.user(checks.identifier(actor_id, "actor_id")).active:
-        return ()
+    wanted = checks.identifier(lead_id, "lead_id")
+    reads.actor(actor_id)  # unknown: NotFound; deactivated: PermissionDenied, as for every call
     try:
-        subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"))
+        subject = reads.subject(actor_id, wanted)
     except NotFound as e:
         if e.kind == "user":
             raise

@@ -197,7 +197,10 @@ class ColumnMapping:
                 if converted is not None:
                     custom[name] = converted
                 continue
-            fields[target] = _plain(target, value)
+            try:
+                fields[target] = _plain(target, value)
+            except ValueError as e:
+                problems.append(FieldProblem(target, str(e)))
         return ConvertedRow(fields, custom, tuple(problems))
 
     def _layout(self, row: Mapping[Any, object]) -> _Layout:
@@ -240,12 +243,21 @@ def _both(headers: list[str]) -> str:
 
 
 def _plain(field: str, value: object) -> object:
+    """A cell for a lead field: text trimmed (blank is None); a number in a phone or WeChat
+    cell (as spreadsheets give them) as its digits. ValueError for a number too long for one."""
     if isinstance(value, str):
         text = value.strip()
         return text or None
     if field in ("phone", "wechat") and isinstance(value, int) and not isinstance(value, bool):
+        if not -(10**_MAX_DIGITS) < value < 10**_MAX_DIGITS:
+            raise ValueError(
+                f"is a number of more than {_MAX_DIGITS} digits; too long for a {field}"
+            )
         return str(value)
     return value
+
+
+_MAX_DIGITS: Final = 30
 
 
 def _custom(value: object, kind: FieldType | None) -> object:
@@ -268,14 +280,23 @@ def _custom(value: object, kind: FieldType | None) -> object:
     return text
 
 
+_FIRST_DEFAULT: Final = datetime(2000, 1, 1)
+_SECOND_DEFAULT: Final = datetime(2001, 2, 2)
+
+
 def _date(text: str) -> date:
     chinese = _CN_DATE.match(text)
     try:
         if chinese:
             return date(int(chinese[1]), int(chinese[2]), int(chinese[3]))
-        parsed: datetime = date_parser.parse(text, yearfirst=True)
+        # Read twice with defaults that differ in every part: a part the text leaves out
+        # ("2026", "March", "Mon") is then told apart instead of filled from today's date.
+        parsed: datetime = date_parser.parse(text, yearfirst=True, default=_FIRST_DEFAULT)
+        other: datetime = date_parser.parse(text, yearfirst=True, default=_SECOND_DEFAULT)
     except (ValueError, OverflowError, TypeError):
         raise ValueError(f"{text[:40]!r} is not a date like 2026-03-05") from None
+    if parsed.date() != other.date():
+        raise ValueError(f"{text[:40]!r} is not a whole date (year, month and day) like 2026-03-05")
     if parsed.time() != datetime.min.time():
         raise ValueError(f"{text[:40]!r} has a time; give the date alone")
     return parsed.date()

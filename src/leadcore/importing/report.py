@@ -20,8 +20,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+import pathlib
 from collections.abc import Iterable, Mapping
-from typing import IO, Final
+from typing import IO, Final, cast
 
 import attrs
 
@@ -138,13 +139,15 @@ class ImportReport:
         c = self.counts
         return c["created"] + c["duplicates"] + c["rejected"] + c["failed"] == c["rows_read"]
 
-    def to_csv(self, target: os.PathLike[str] | IO[str] | None = None) -> str:
+    def to_csv(self, target: str | os.PathLike[str] | IO[str] | IO[bytes] | None = None) -> str:
         """The rejected, duplicate and failed rows as CSV (UTF-8 with a byte-order mark when
         written to a path, so spreadsheets open it right): every column as read, then
         ``row``, ``status``, ``duplicate_of``, ``owner``, ``key`` (masked when hidden),
         ``in_file_row`` and ``errors``, each of these with ``import_`` in front when a column
         of the file has its name. Text that cannot be written (a lone surrogate) becomes
-        ``?``, in the header too. Returns the text, and writes it to ``target`` if given."""
+        ``?``, in the header too. Returns the text, and writes it to ``target`` if given: a
+        path (``str`` or ``Path``), a text file, or a binary file (given the bytes a path
+        gets)."""
         chosen = [r for r in self.rows if r.status is not RowStatus.CREATED]
         columns = list(dict.fromkeys(h for r in chosen for h in r.values))
         names = _unique([_cell(c) for c in columns])
@@ -199,7 +202,9 @@ def _unique(names: list[str], *, prefix: str = "") -> list[str]:
     return out
 
 
-def _write(text: str, target: os.PathLike[str] | IO[str]) -> None:
+def _write(text: str, target: str | os.PathLike[str] | IO[str] | IO[bytes]) -> None:
+    if isinstance(target, str):
+        target = pathlib.Path(target)
     if isinstance(target, os.PathLike):
         try:
             with open(target, "w", encoding="utf-8-sig", newline="") as handle:
@@ -212,7 +217,15 @@ def _write(text: str, target: os.PathLike[str] | IO[str]) -> None:
         return
     if not hasattr(target, "write"):
         raise ValidationError([FieldProblem("target", "must be a path or a text file")])
-    target.write(text)
+    if isinstance(target, io.RawIOBase | io.BufferedIOBase):  # a binary file: as a path gets it
+        target.write(text.encode("utf-8-sig", errors="replace"))
+        return
+    try:
+        cast("IO[str]", target).write(text)
+    except TypeError:  # a file of bytes we could not recognise
+        raise ValidationError(
+            [FieldProblem("target", "must be a path or a file opened for text ('w')")]
+        ) from None
 
 
 def results_of(rows: Iterable[RowResult]) -> tuple[RowResult, ...]:

@@ -136,7 +136,7 @@ def read_source(rows: object, *, encoding: str = "utf-8") -> Source:
 def read_rows(rows: object, *, encoding: str = "utf-8") -> Iterator[SourceRow]:
     """The rows of ``rows``, numbered: an iterable of mappings (one row each; anything else in
     it is a row too, and is rejected later), a CSV file as a path (``pathlib.Path``), bytes or
-    an open file (text or binary). A plain ``str`` is refused: pass ``Path(name)`` for a file.
+    a memoryview of them, or an open file (text or binary). A plain ``str`` is refused: pass ``Path(name)`` for a file.
     A CSV's header names each column once (a blank name reads as ``column 3``, by its place).
     ``ValidationError`` names ``rows`` or ``encoding`` when the source itself cannot be read,
     or its header repeats a name; single bad rows are never an error here."""
@@ -161,7 +161,7 @@ def _csv_text(rows: object, chosen: str) -> str | None:
             reason = getattr(e, "strerror", None) or e
             raise _refuse(f"cannot read {os.fspath(rows)!r}: {reason}") from None
         return _text(data, chosen)
-    if isinstance(rows, bytes | bytearray):
+    if isinstance(rows, bytes | bytearray | memoryview):
         return _text(bytes(rows), chosen)
     if isinstance(rows, io.IOBase) or hasattr(rows, "read"):
         return _from_file(rows, chosen)  # type: ignore[arg-type]

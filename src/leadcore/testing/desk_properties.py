@@ -173,6 +173,14 @@ class PropertiesCase(DeskCase):
         world = self.scene_world(scene)
         with world.store.unit_of_work() as uow:
             lead = data.draw(st.sampled_from(uow.find_leads(LeadQuery())))
+        if not ORG.user(actor).active:  # a deactivated actor is refused by every call alike
+            before = world.store.snapshot()
+            with pytest.raises(PermissionDenied):
+                world.desk.can(actor, action, lead.id)
+            with pytest.raises(PermissionDenied):
+                operation(world, actor, action, lead)()
+            assert world.store.snapshot() == before
+            return
         decision = world.desk.can(actor, action, lead.id)
         event("allowed" if decision.allowed else "refused")
         before = world.store.snapshot()

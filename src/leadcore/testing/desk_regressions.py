@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leadcore import PermissionDenied, Policy, ValidationError
+from leadcore import (
+    CustomField,
+    CustomFieldSet,
+    FieldType,
+    PermissionDenied,
+    Policy,
+    ValidationError,
+)
+from leadcore.dedup import DuplicateAction, DuplicatePolicy, DuplicateScope
+from leadcore.importing import RowStatus
 from leadcore.model import Pool
 from leadcore.records import Away
 from leadcore.testing.desk_case import DeskCase
@@ -87,3 +97,93 @@ class RegressionsCase(DeskCase):
         assert desk.leads("erin", view="collaborating").ids == [ids[1], ids[0]]
         assert desk.leads("erin", view="collaborating", offset=1).ids == [ids[0]]
         assert desk.pool_summary("erin", "east").total == 2
+
+    @pytest.mark.parametrize("chunk_size", [1, 2, 500])
+    def test_a_field_scoped_duplicate_is_caught_whatever_the_chunk_size(
+        self, chunk_size: int
+    ) -> None:
+        """An earlier row out of the policy's scope must not hide a later one within it."""
+        world = self.world(
+            duplicates=DuplicatePolicy(
+                action=DuplicateAction.REJECT, scope=DuplicateScope.FIELD, field="industry"
+            )
+        )
+        rows = [
+            {"姓名": "A", "手机": "13800138000", "行业": "金融"},
+            {"姓名": "B", "手机": "13800138000", "行业": "教育"},
+            {"姓名": "C", "手机": "13800138000", "行业": "教育"},
+        ]
+        report = world.desk.import_leads("carol", "east", rows, chunk_size=chunk_size)
+        assert [r.status for r in report.rows] == [
+            RowStatus.CREATED,
+            RowStatus.CREATED,
+            RowStatus.DUPLICATE,
+        ]
+        assert report.rows[2].duplicate_of == report.rows[1].lead_id
+
+    def test_a_cell_too_long_for_a_phone_rejects_its_row(self) -> None:
+        world = self.world()
+        report = world.desk.import_leads("carol", "east", [{"姓名": "x", "手机": 10**5000}])
+        assert report.counts["rejected"] == 1
+        assert "too long for a phone" in str(report.rows[0].problems[0])
+
+    def test_custom_values_are_checked_by_type_before_compared(self) -> None:
+        """A value whose ``==`` misbehaves (a NumPy array) or a text of a million characters is
+        a problem with the field; a NumPy-like whole number is a number."""
+
+        class Unequal:
+            def __eq__(self, other: object) -> bool:
+                raise ValueError("ambiguous")
+
+            __hash__ = object.__hash__
+
+        class WholeNumber:
+            def __int__(self) -> int:
+                return 5
+
+        numbers.Integral.register(WholeNumber)
+        fields = CustomFieldSet(
+            [
+                CustomField("n", FieldType.NUMBER),
+                CustomField("t", FieldType.TEXT),
+                CustomField("m", FieldType.MULTI_CHOICE, options=("a", "b")),
+            ]
+        )
+        world = self.world(custom_fields=fields)
+        before = world.store.snapshot()
+        for values, field in (
+            ({"n": Unequal()}, "custom_fields.n"),
+            ({"t": "x" * 1_000_000}, "custom_fields.t"),
+            ({"m": Unequal()}, "custom_fields.m"),
+        ):
+            with pytest.raises(ValidationError) as caught:
+                world.desk.create(
+                    "carol", "east", contact_name="x", phone="13800138000", custom_fields=values
+                )
+            assert caught.value.fields == (field,)
+        assert world.store.snapshot() == before
+        made = world.desk.create(
+            "carol",
+            "east",
+            contact_name="x",
+            phone="13800138000",
+            custom_fields={"n": WholeNumber()},
+        )
+        assert made.custom_fields == {"n": 5}
+
+    def test_a_next_follow_up_centuries_ahead_is_refused(self) -> None:
+        world = self.world()
+        lead = new_lead(world)
+        world.desk.assign("carol", lead, "bob")
+        before = world.store.snapshot()
+        with pytest.raises(ValidationError, match="five years") as caught:
+            world.desk.follow_up(
+                "bob",
+                lead,
+                method="phone",
+                content="c",
+                result="r",
+                next_follow_up_at=datetime(2200, 1, 1, tzinfo=UTC),
+            )
+        assert caught.value.fields == ("next_follow_up_at",)
+        assert world.store.snapshot() == before

@@ -4,7 +4,7 @@ gives a lead entering a pool its first owner."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import ClassVar, Final
 
@@ -25,6 +25,7 @@ from ..reads import Reads, Subject
 from ..setup import Setup
 
 __all__ = [
+    "FURTHEST_AHEAD",
     "Entry",
     "EntryFacts",
     "LeadCommand",
@@ -189,6 +190,10 @@ class Entry:
     data: Mapping[str, object]
     records: tuple[RecordWrite, ...] = ()
 
+
+FURTHEST_AHEAD: Final = timedelta(days=366 * 5)
+"""How far ahead a date a user sets may be (a protection's end, the next follow-up): five
+years. A pool's clocks and lists reckon from such dates, and one centuries away is a typo."""
 
 RULE_DATA: Final[Mapping[str, Mapping[str, object]]] = {
     rule: frozen_mapping({"rule": rule}) for rule in ("creator", "default_owner", "none", "manual")

@@ -25,7 +25,7 @@ from leadcore.model import (
 
 from ..outcome import AddFollowUp, Outcome
 from ..reads import Reads
-from .common import LeadCommand, ScoredSubject, load_scored, rescored_step
+from .common import FURTHEST_AHEAD, LeadCommand, ScoredSubject, load_scored, rescored_step
 
 __all__ = ["RecordFollowUp"]
 
@@ -158,7 +158,7 @@ class RecordFollowUp(LeadCommand):
             ),
             (
                 "next_follow_up_at",
-                lambda: checks.optional_aware(self.next_follow_up_at, "next_follow_up_at"),
+                lambda: _next_date(self.next_follow_up_at, s.now),
             ),
             (
                 "emotion",
@@ -285,3 +285,18 @@ def _attachments(value: object) -> tuple[Attachment, ...]:
             )
         found.append(item)
     return tuple(found)
+
+
+def _next_date(value: object, now: datetime) -> datetime | None:
+    """The next follow-up's date: a timezone-aware moment at most five years ahead (a pool's
+    clocks and lists reckon from it, and a date centuries away is a typo)."""
+    at = checks.optional_aware(value, "next_follow_up_at")
+    if at is not None and at > now + FURTHEST_AHEAD:
+        raise ValidationError(
+            [
+                FieldProblem(
+                    "next_follow_up_at", f"must be at most five years ahead, not {at:%Y-%m-%d}"
+                )
+            ]
+        )
+    return at

@@ -82,7 +82,7 @@ class _Context:
     actor: User
     pool: Pool
     policy: DuplicatePolicy
-    local: Mapping[str, _Row]
+    local: Mapping[str, list[_Row]]
     ownership: Mapping[str, Any] = attrs.field(factory=dict)
     seen: list[ViewScope] = attrs.field(factory=list)
 
@@ -124,7 +124,9 @@ class ImportChunk:
         pool = reads.pool(self.pool_id)
         policy = self.setup.duplicates.for_pool(pool.id)
         owner_id, owner = _would_be_owner(reads, actor, pool)
-        local: dict[str, _Row] = {}  # the first row to be created with each key text
+        # The rows to be created with each key text, in file order: the first one the policy's
+        # scope counts is the match (an earlier row out of scope must not hide a later one).
+        local: dict[str, list[_Row]] = {}
         loaded = []
         context = _Context(
             reads, actor, pool, policy, local, _ownership(owner_id, owner, pool, reads.now)
@@ -134,7 +136,7 @@ class ImportChunk:
             loaded.append(row)
             if row.lead is not None and (not row.matches or policy.action is DuplicateAction.FLAG):
                 for text in row.texts:
-                    local.setdefault(text, row)
+                    local.setdefault(text, []).append(row)
         if policy.checks:
             loaded = self._with_customers(loaded)
         return ChunkFacts(actor, pool, reads.now, policy, owner_id, owner, tuple(loaded))
@@ -208,15 +210,15 @@ class ImportChunk:
         scope_value = policy.scope_value(lead)
         found: dict[str, _Match] = {}
         for text, key in zip(texts, keys, strict=True):
-            earlier = local.get(text)
-            if (
-                earlier is not None
-                and earlier.lead is not None
-                and key.kind in policy.kinds
-                and policy.counts(earlier.lead, lead.pool_id, scope_value)
-                and earlier.lead.id not in found
-            ):
-                found[earlier.lead.id] = _local(earlier, key)
+            if key.kind not in policy.kinds:
+                continue
+            for earlier in local.get(text, ()):
+                if earlier.lead is not None and policy.counts(
+                    earlier.lead, lead.pool_id, scope_value
+                ):
+                    if earlier.lead.id not in found:
+                        found[earlier.lead.id] = _local(earlier, key)
+                    break
         stored = find_matches(
             reads,
             actor,

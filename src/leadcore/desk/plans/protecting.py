@@ -4,8 +4,7 @@ reassigns the lead; reminders still come."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import ClassVar, Final
+from typing import ClassVar
 
 import attrs
 
@@ -18,11 +17,9 @@ from leadcore.policy.roles import SYSTEM_ADMIN_ROLE
 
 from ..outcome import Outcome, SaveLead
 from ..reads import Subject
-from .common import SubjectCommand
+from .common import FURTHEST_AHEAD, SubjectCommand
 
 __all__ = ["Protect"]
-
-_LONGEST: Final = timedelta(days=366 * 5)
 
 
 @attrs.frozen(kw_only=True)
@@ -52,7 +49,7 @@ class Protect(SubjectCommand):
             problems.extend(e.problems)
         try:
             until = checks.optional_aware(self.until, "until")
-            if until is not None and not facts.now < until <= facts.now + _LONGEST:
+            if until is not None and not facts.now < until <= facts.now + FURTHEST_AHEAD:
                 problems.append(
                     FieldProblem("until", "must be after now and at most five years ahead")
                 )
