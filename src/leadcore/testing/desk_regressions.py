@@ -11,7 +11,9 @@ import pytest
 from leadcore import (
     CustomField,
     CustomFieldSet,
+    EventKind,
     FieldType,
+    LeadStatus,
     PermissionDenied,
     Policy,
     ValidationError,
@@ -21,7 +23,7 @@ from leadcore.importing import RowStatus
 from leadcore.model import Pool
 from leadcore.records import Away
 from leadcore.testing.desk_case import DeskCase
-from leadcore.testing.world import T0, new_lead
+from leadcore.testing.world import EAST, T0, new_lead
 
 __all__ = ["RegressionsCase"]
 
@@ -187,3 +189,39 @@ class RegressionsCase(DeskCase):
             )
         assert caught.value.fields == ("next_follow_up_at",)
         assert world.store.snapshot() == before
+
+    def test_a_reopened_conversion_waits_when_its_owner_cannot_take_it_back(self) -> None:
+        pool = Pool(
+            id="m",
+            name="M",
+            admins={"carol"},
+            members={"bob", "dave"},
+            claim_enabled=True,
+            max_open_per_user=1,
+        )
+        world = self.world(pool)
+        desk = world.desk
+        lead = new_lead(world, "carol", "m", company="星河科技")
+        desk.assign("carol", lead, "bob")
+        desk.convert("bob", lead)
+        desk.claim("bob", new_lead(world, "carol", "m", phone="13900139000"))  # bob at the cap
+        reopened = desk.reopen("carol", lead)
+        assert (reopened.owner_id, reopened.status) == (None, LeadStatus.UNASSIGNED)
+        last = desk.history("carol", lead)[-1]
+        assert last.kind is EventKind.NO_OWNER_FOUND
+        assert "bob cannot take it back" in (last.reason or "")
+
+    def test_a_transfer_into_a_pool_whose_owner_is_away_says_why_it_waits(self) -> None:
+        north = Pool(
+            id="north", name="华北线索池", admins={"erin", "carol"}, default_owner_id="erin"
+        )
+        world = self.world(EAST, north)
+        desk = world.desk
+        lead = new_lead(world, "carol")
+        desk.set_away(
+            "erin", "erin", [Away("erin", T0 - timedelta(hours=1), T0 + timedelta(days=1))]
+        )
+        moved = desk.transfer("carol", lead, "north")
+        assert moved.owner_id is None
+        kinds = [e.kind for e in desk.history("carol", lead)]
+        assert kinds[-2:] == [EventKind.TRANSFERRED, EventKind.NO_OWNER_FOUND]

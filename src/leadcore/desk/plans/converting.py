@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import ClassVar, TypeVar
+from typing import ClassVar, Final, TypeVar
 
 import attrs
 
@@ -38,7 +38,7 @@ from leadcore.errors import (
 from leadcore.events import Event, EventKind
 from leadcore.model import Action, ConversionGate, FollowUp, Lead, LeadStatus
 from leadcore.org import User
-from leadcore.policy import Role, roles_of
+from leadcore.policy import OwnerFacts, Role, owner_refusal, roles_of
 from leadcore.scoring import Readiness, ReadinessSignal, readiness
 
 from ..outcome import Outcome
@@ -264,13 +264,16 @@ class ReopenFacts:
 
     subject: Subject
     conversion: Event | None = None
+    owner: OwnerFacts | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Reopen(LeadCommand):
     """Reopen a lead: an invalid or lost one goes back to its pool unassigned; a converted one
     (pool admins, within the pool's ``reopen_hours``) goes back to its owner in the status it
-    had, and the ``reopened`` event names the customer side for the host to undo."""
+    had, and the ``reopened`` event names the customer side for the host to undo. An owner
+    who may no longer receive the pool's leads (away, over the cap, gone from the pool) does
+    not get it back: it waits unassigned, and a ``no_owner_found`` event says why."""
 
     action: ClassVar[Action] = Action.REOPEN
     reason: str | None = None
@@ -283,7 +286,9 @@ class Reopen(LeadCommand):
             return ReopenFacts(subject)
         events = reads.events_of(subject.lead.id)
         last = next((e for e in reversed(events) if e.kind is EventKind.CONVERTED), None)
-        return ReopenFacts(subject, last)
+        owner_id = subject.lead.owner_id
+        owner = None if owner_id is None else reads.owner_facts(owner_id, subject.pool)
+        return ReopenFacts(subject, last, owner)
 
     def decide(self, facts: ReopenFacts) -> None:
         """Lifecycle and policy allow it; a conversion is reopened only within the window."""
@@ -321,8 +326,33 @@ class Reopen(LeadCommand):
                 {k: facts.conversion.data.get(k) for k in ("key", "contact_id", "deal_id")},
                 converted_at=facts.conversion.at.isoformat(),
             )
+        owner_id = s.lead.owner_id
+        refusal = (
+            None
+            if owner_id is None or facts.owner is None
+            else owner_refusal(owner_id, facts.owner, s.pool)
+        )
+        if refusal is None:
+            done = s.step(Action.REOPEN, reason=reason, changes=changes, data=data)
+            return Outcome.of_step(done, s.lead.version)
+        changes.update(_UNASSIGNED)
         done = s.step(Action.REOPEN, reason=reason, changes=changes, data=data)
-        return Outcome.of_step(done, s.lead.version)
+        why = f"{owner_id} cannot take it back: {refusal}"
+        waiting = Event.about(
+            done.lead, EventKind.NO_OWNER_FOUND, s.now, s.actor.id, reason=why, data={}
+        )
+        return Outcome.of_step(done, s.lead.version, waiting)
+
+
+_UNASSIGNED: Final[Mapping[str, object]] = {
+    "status": LeadStatus.UNASSIGNED,
+    "owner_id": None,
+    "department_id": None,
+    "assigned_at": None,
+    "next_due_at": None,
+    "stage": None,
+}
+"""A reopened lead's fields when its owner cannot take it back: waiting in its pool."""
 
 
 def _optional_id(value: object, field: str) -> str | None:
