@@ -28,7 +28,7 @@ from leadcore.scoring import Readiness, ReadinessSignal, Score
 from .plans.duplicates import merged_into_it, survivor_of
 from .reads import Reads, Subject
 from .results import Page, PoolSummary
-from .views import View, base_query, decode_cursor, encode_cursor
+from .views import View, base_query, decode_cursor, encode_cursor, list_print
 
 T = TypeVar("T")
 
@@ -193,7 +193,8 @@ def page(
     grd = took(lambda: None if grade is None else _grade(reads, grade), None)
     since = took(lambda: checks.optional_aware(created_from, "created_from"), None)
     until = took(lambda: checks.optional_aware(created_before, "created_before"), None)
-    after = None if cursor is None else took(lambda: decode_cursor(cursor, ordering), None)
+    listed = list_print(actor_id, chosen, pool, wanted, src, grd, since, until)
+    after = None if cursor is None else took(lambda: decode_cursor(cursor, ordering, listed), None)
     took.raise_any("view")
     actor = reads.actor(actor_id)
     scope = reads.view_scope(actor)
@@ -233,7 +234,7 @@ def page(
     more = len(found) > size
     shown = found[:size]
     key = ordering.key(shown[-1]) if more and shown else None
-    return Page(tuple(shown), None if key is None else encode_cursor(ordering, key))
+    return Page(tuple(shown), None if key is None else encode_cursor(ordering, key, listed))
 
 
 class _Collected:

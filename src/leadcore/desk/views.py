@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from datetime import datetime
 
+from leadcore.checks import text_problem
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.query import LeadOrder, LeadQuery, SortKey
 
-__all__ = ["View", "base_query", "decode_cursor", "encode_cursor"]
+__all__ = ["View", "base_query", "decode_cursor", "encode_cursor", "list_print"]
 
 _MAX_CURSOR = 600
 
@@ -32,9 +34,18 @@ class View(LabelledEnum):
     POOL = "pool", "线索池", "A pool's leads"
 
 
-def encode_cursor(order: LeadOrder, key: SortKey) -> str:
-    """An opaque cursor for the position just after ``key`` in ``order``."""
-    raw = json.dumps([order.value, key[0].isoformat(), key[1]], ensure_ascii=False).encode()
+def list_print(*criteria: object) -> str:
+    """A short fingerprint of what a list shows (who asks, the view, its filters), kept in its
+    cursors so that a cursor pages only the list it came from."""
+    plain = [sorted(map(str, c)) if isinstance(c, frozenset) else str(c) for c in criteria]
+    text = json.dumps(plain, ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
+
+
+def encode_cursor(order: LeadOrder, key: SortKey, listed: str = "") -> str:
+    """An opaque cursor for the position just after ``key`` in ``order``, in the list whose
+    :func:`list_print` is ``listed``."""
+    raw = json.dumps([order.value, key[0].isoformat(), key[1], listed], ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -48,9 +59,11 @@ def _not_ours(reason: str) -> ValidationError:
     )
 
 
-def decode_cursor(cursor: object, order: LeadOrder) -> SortKey:
-    """The position a cursor from :func:`encode_cursor` stands for. Parsed strictly and
-    bounded in size: anything else is a ``ValidationError`` on ``cursor``."""
+def decode_cursor(cursor: object, order: LeadOrder, listed: str = "") -> SortKey:
+    """The position a cursor from :func:`encode_cursor` stands for, for the list whose
+    :func:`list_print` is ``listed``. Parsed strictly and bounded in size: anything else, or a
+    cursor of another list (another user's, view, filters or order), is a ``ValidationError``
+    on ``cursor``."""
     if not isinstance(cursor, str):
         raise _not_ours(f"a cursor is a string, not {type(cursor).__name__}")
     if len(cursor) > _MAX_CURSOR:
@@ -62,18 +75,20 @@ def decode_cursor(cursor: object, order: LeadOrder) -> SortKey:
         raise _not_ours("unreadable") from None
     if (
         not isinstance(decoded, list)
-        or len(decoded) != 3
+        or len(decoded) != 4
         or not all(isinstance(part, str) for part in decoded)
     ):
         raise _not_ours("wrong shape")
-    order_value, when, lead_id = decoded
+    order_value, when, lead_id, made_for = decoded
     if order_value != order.value:
         raise _not_ours(f"it pages the {order_value!r} order, not {order.value!r}")
+    if made_for != listed:
+        raise _not_ours("it pages another list: another user's, view or filters")
     try:
         at = datetime.fromisoformat(when)
     except ValueError:
         raise _not_ours("bad position") from None
-    if at.tzinfo is None or not lead_id or len(lead_id) > 200:
+    if at.tzinfo is None or not lead_id or len(lead_id) > 200 or text_problem(lead_id):
         raise _not_ours("bad position")
     return (at, lead_id)
 

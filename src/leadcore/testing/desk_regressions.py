@@ -225,3 +225,20 @@ class RegressionsCase(DeskCase):
         assert moved.owner_id is None
         kinds = [e.kind for e in desk.history("carol", lead)]
         assert kinds[-2:] == [EventKind.TRANSFERRED, EventKind.NO_OWNER_FOUND]
+
+    def test_a_cursor_pages_only_the_list_it_came_from(self) -> None:
+        world = self.world()
+        desk = world.desk
+        for i in range(3):
+            desk.assign("carol", new_lead(world, "carol", phone=f"1380013800{i}"), "bob")
+        cursor = desk.leads("bob", view="mine", limit=1).next_cursor
+        assert cursor is not None
+        assert len(desk.leads("bob", view="mine", limit=1, cursor=cursor)) == 1
+        for actor, options in (
+            ("carol", {"view": "pool", "pool_id": "east"}),
+            ("bob", {"view": "mine", "statuses": ["assigned"]}),
+            ("dave", {"view": "mine"}),
+        ):
+            with pytest.raises(ValidationError, match="another list") as caught:
+                desk.leads(actor, cursor=cursor, **options)
+            assert caught.value.fields == ("cursor",)
