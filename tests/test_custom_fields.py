@@ -132,3 +132,10 @@ def test_a_number_field_keeps_only_what_a_conversion_can_write(
         assert check_value(stored) == e.problems[0].reason
     else:
         assert check_value(clean["n"]) is None
+
+
+def test_a_set_of_choices_is_kept_in_the_options_order() -> None:
+    field = CustomField("lines", FieldType.MULTI_CHOICE, options=("a", "b", "c"))
+    assert field.coerce({"c", "a"}) == ("a", "c")
+    assert field.coerce(frozenset({"b", "c", "a"})) == ("a", "b", "c")
+    assert field.coerce(["c", "a"]) == ("c", "a")  # a list keeps the order it was given

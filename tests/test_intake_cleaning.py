@@ -128,3 +128,29 @@ def test_is_cn_mobile_names_a_number_that_is_not_text(national: object) -> None:
 def test_is_cn_mobile_reads_phonenumbers_own_pattern() -> None:
     assert is_cn_mobile("13800138000") and is_cn_mobile("19912345678")
     assert not is_cn_mobile("1380013800") and not is_cn_mobile("01012345678")
+
+
+@pytest.mark.parametrize(
+    ("fields", "told"),
+    [
+        ({"contact_name": "张三", "wechat": "同手机"}, "wechat '同手机' is not a WeChat id"),
+        ({"contact_name": "张三", "wechat": "wx:"}, "wechat 'wx:'"),
+        ({"contact_name": "张三", "email": '"a"@qq.com'}, "email"),
+    ],
+)
+def test_a_contact_detail_that_gives_no_duplicate_key_does_not_count_alone(
+    fields: dict[str, str], told: str
+) -> None:
+    with pytest.raises(ValidationError, match="at least one of") as caught:
+        clean_lead_fields(fields, rules=LeadRules(), pool=POOL, custom_fields=CustomFieldSet())
+    assert told in caught.value.problems[0].reason
+
+
+def test_an_unkeyed_detail_is_kept_beside_one_that_counts() -> None:
+    clean = clean_lead_fields(
+        {"contact_name": "张三", "phone": "13800138000", "wechat": "同手机"},
+        rules=LeadRules(),
+        pool=POOL,
+        custom_fields=CustomFieldSet(),
+    )
+    assert clean["wechat"] == "同手机"

@@ -51,6 +51,10 @@ class CustomField:
                 f"custom_fields.{self.name}.options", f"a {self.type.value} field takes no options"
             )
 
+    def _option_place(self, value: object) -> int:
+        """Where ``value`` stands among the options (after them all when it is not one)."""
+        return self.options.index(value) if value in self.options else len(self.options)
+
     def coerce(self, value: object) -> CustomValue:
         """Return ``value`` as this field's type; raise ValueError saying what would be right."""
         match self.type:
@@ -70,6 +74,8 @@ class CustomField:
                 if isinstance(value, str) or not isinstance(value, Iterable):
                     raise ValueError(f"must be a list of: {', '.join(self.options)}")
                 chosen = tuple(value)
+                if isinstance(value, set | frozenset):  # no order of its own: the options'
+                    chosen = tuple(sorted(chosen, key=self._option_place))
                 bad = [v for v in chosen if v not in self.options]
                 if bad:
                     raise ValueError(

@@ -20,7 +20,10 @@ import phonenumbers
 
 from leadcore.checks import choice, text_problem
 from leadcore.custom_fields import CustomFieldSet
+from leadcore.dedup.emails import NormalisedEmail
+from leadcore.dedup.normaliser import Normaliser
 from leadcore.dedup.phones import is_cn_mobile, plain_e164
+from leadcore.dedup.wechat import NormalisedWechat
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import CompanySize, Lead, Money, Pool, SourceChannel
 
@@ -256,11 +259,15 @@ def clean_lead_fields(
     custom_fields: CustomFieldSet,
     custom_values: Mapping[str, object] | None = None,
     current: Mapping[str, Any] | None = None,
+    normaliser: Normaliser | None = None,
 ) -> dict[str, Any]:
     """Return ``fields`` (and ``custom_fields`` if given) cleaned, or raise ``ValidationError``.
 
     For an edit, pass the lead's ``current`` values: requirements are then checked on the
-    result of the change and custom fields are validated as a partial update.
+    result of the change and custom fields are validated as a partial update. An email or
+    WeChat id counts towards "at least one of" only when ``normaliser`` (the default rules if
+    None) reads a duplicate key from it: a lead whose only contact detail gives no key
+    (``同手机``, ``wx:``) could never be found as a duplicate.
     """
     clean, problems = _clean_each(fields, _CLEANERS, rules, pool)
     merged = {**current, **clean} if current else clean
@@ -268,13 +275,20 @@ def clean_lead_fields(
         if not merged.get(name):
             problems.append(FieldProblem(name, "is required"))
     for group in rules.one_of:
+        unkeyed: list[str] = []
         for name in group:
-            if merged.get(name):
+            value = merged.get(name)
+            if not value:
+                continue
+            why = _no_key(name, value, normaliser or Normaliser.default())
+            if why is None:
                 break
+            unkeyed.append(f"{name} {value!r:.40} {why}")
         else:
             if not any(p.field in group for p in problems):
+                told = f" ({'; '.join(unkeyed)})" if unkeyed else ""
                 problems.append(
-                    FieldProblem(group[0], f"at least one of {', '.join(group)} is needed")
+                    FieldProblem(group[0], f"at least one of {', '.join(group)} is needed{told}")
                 )
     if custom_values is not None:
         try:
@@ -286,3 +300,15 @@ def clean_lead_fields(
     if problems:
         raise ValidationError(problems, subject="lead")
     return clean
+
+
+def _no_key(name: str, value: object, normaliser: Normaliser) -> str | None:
+    """Why the email or WeChat id ``value`` gives no duplicate key, or None when it does (or
+    the field is not one of those two)."""
+    if name == "email":
+        found: NormalisedEmail | NormalisedWechat = normaliser.email(value)
+    elif name == "wechat":
+        found = normaliser.wechat(value)
+    else:
+        return None
+    return None if found.key is not None else found.reason

@@ -79,6 +79,7 @@ class Create:
             rules=self.setup.rules,
             pool=pool,
             custom_fields=self.setup.custom_fields,
+            normaliser=self.setup.normaliser,
             custom_values=self.custom_fields if self.custom_fields is not None else {},
         )
         if clean.get("stage") is not None:

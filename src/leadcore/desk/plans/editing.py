@@ -53,6 +53,7 @@ class Edit(ScoredCommand):
             rules=self.setup.rules,
             pool=s.pool,
             custom_fields=self.setup.custom_fields,
+            normaliser=self.setup.normaliser,
             custom_values=values,
             current={**{n: getattr(lead, n) for n in _CONTACT}, **current},
         )

@@ -173,6 +173,7 @@ class ImportChunk:
                 rules=self.setup.rules,
                 pool=pool,
                 custom_fields=self.setup.custom_fields,
+                normaliser=self.setup.normaliser,
                 custom_values=converted.custom,
             )
         except ValidationError as e:
