@@ -174,3 +174,16 @@ def test_evolve_keeps_invariants(status: LeadStatus) -> None:
     )
     assert moved.is_open == (status in (LeadStatus.ASSIGNED, LeadStatus.FOLLOWING))
     assert moved.is_read_only == (status in (LeadStatus.CONVERTED, LeadStatus.MERGED))
+
+
+@pytest.mark.parametrize("field", ["admins", "members"])
+def test_a_mapping_of_users_is_not_a_pools_people(field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Pool(id="p", name="P", **{field: {"bob": 1}})
+    assert caught.value.fields == (field,)
+
+
+def test_a_mapping_of_users_is_not_a_leads_collaborators() -> None:
+    with pytest.raises(ValidationError) as caught:
+        make_lead("L1", collaborators={"bob": 1})
+    assert caught.value.fields == ("collaborators",)

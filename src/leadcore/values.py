@@ -4,7 +4,7 @@ anything else as given, so the record's checks can refuse it by name."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -25,10 +25,11 @@ IdCollection = frozenset[str] | set[str] | list[str] | tuple[str, ...]
 
 
 def frozen_ids(values: IdCollection) -> frozenset[str]:
-    """``values`` as a frozenset (anything but a collection is left for the checks)."""
+    """``values`` as a frozenset (anything but a collection is left for the checks: a
+    mapping too, whose keys would otherwise be taken silently)."""
     if values.__class__ is frozenset:  # the common case, first: every rebuilt record has one
         return values
-    if isinstance(values, frozenset | str | bytes) or not isinstance(values, Iterable):
+    if isinstance(values, frozenset | str | bytes | Mapping) or not isinstance(values, Iterable):
         return values  # type: ignore[return-value,unused-ignore]  # the checks refuse it, by name
     try:
         return frozenset(values)
