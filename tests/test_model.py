@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -178,8 +179,9 @@ def test_evolve_keeps_invariants(status: LeadStatus) -> None:
 
 @pytest.mark.parametrize("field", ["admins", "members"])
 def test_a_mapping_of_users_is_not_a_pools_people(field: str) -> None:
+    given: dict[str, Any] = {field: {"bob": 1}}
     with pytest.raises(ValidationError) as caught:
-        Pool(id="p", name="P", **{field: {"bob": 1}})
+        Pool(id="p", name="P", **given)
     assert caught.value.fields == (field,)
 
 
