@@ -190,6 +190,17 @@ class Entry:
     data: Mapping[str, object]
     records: tuple[RecordWrite, ...] = ()
 
+    def waiting_events(self, lead: Lead, now: datetime, actor_id: str) -> tuple[Event, ...]:
+        """For a lead that waits unassigned: the ``no_owner_found`` event saying why, unless
+        the pool names nobody to give it to at all (then waiting is its rule, not a miss)."""
+        if self.owner_id is not None or self.data.get("rule") == "none":
+            return ()
+        return (
+            Event.about(
+                lead, EventKind.NO_OWNER_FOUND, now, actor_id, reason=self.reason, data=self.data
+            ),
+        )
+
 
 FURTHEST_AHEAD: Final = timedelta(days=366 * 5)
 """How far ahead a date a user sets may be (a protection's end, the next follow-up): five

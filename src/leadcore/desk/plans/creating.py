@@ -12,7 +12,6 @@ from leadcore import checks
 from leadcore.conversion import CustomerMatch, ExistingCustomer
 from leadcore.dedup import DuplicateAction, DuplicatePolicy
 from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
-from leadcore.events import Event, EventKind
 from leadcore.intake import clean_lead_fields
 from leadcore.model import Action, Lead, LeadStatus, Pool
 from leadcore.org import User
@@ -205,17 +204,8 @@ class Create:
         if entry.owner_id is not None:
             if entry.data.get("rule") != "creator":
                 records.append(received(entry.owner_id, lead, facts.now, OwnershipChange.ASSIGNED))
-        elif entry.data.get("rule") != "none":
-            events.append(
-                Event.about(
-                    lead,
-                    EventKind.NO_OWNER_FOUND,
-                    facts.now,
-                    facts.actor.id,
-                    reason=entry.reason,
-                    data=entry.data,
-                )
-            )
+        else:
+            events.extend(entry.waiting_events(lead, facts.now, facts.actor.id))
         if facts.found or facts.customers:
             matches = [f.match for f in facts.found]
             events.append(

@@ -9,7 +9,7 @@ import attrs
 
 from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
-from leadcore.events import Event, EventKind
+from leadcore.events import EventKind
 from leadcore.lifecycle import step, transition
 from leadcore.model import Action, Lead, Pool
 from leadcore.records import OwnershipChange
@@ -88,22 +88,8 @@ class Transfer(LeadCommand):
             return Outcome.of_step(moved, s.lead.version)
         entry = plan_entry(facts.entry, s.actor)
         if entry.owner_id is None:
-            # As for a new lead: nobody the target's rules name may take it, so it waits, and
-            # (unless the pool names nobody at all) an event says why.
-            waiting = (
-                ()
-                if entry.data.get("rule") == "none"
-                else (
-                    Event.about(
-                        moved.lead,
-                        EventKind.NO_OWNER_FOUND,
-                        s.now,
-                        s.actor.id,
-                        reason=entry.reason,
-                        data=entry.data,
-                    ),
-                )
-            )
+            # As for a new lead: nobody the target's rules name may take it, so it waits.
+            waiting = entry.waiting_events(moved.lead, s.now, s.actor.id)
             return Outcome.of_step(moved, s.lead.version, *waiting, records=entry.records)
         owner = self.setup.org.user(entry.owner_id)
         assigned = step(
