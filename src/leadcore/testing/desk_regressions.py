@@ -242,3 +242,16 @@ class RegressionsCase(DeskCase):
             with pytest.raises(ValidationError, match="another list") as caught:
                 desk.leads(actor, cursor=cursor, **options)
             assert caught.value.fields == ("cursor",)
+
+    def test_a_give_back_reason_is_trimmed_and_a_blank_one_is_none(self) -> None:
+        world = self.world()
+        desk = world.desk
+        lead = new_lead(world)
+        desk.assign("carol", lead, "bob")
+        desk.release("bob", lead, reason="  too far away  ")
+        assert desk.history("bob", lead)[-1].reason == "too far away"
+        desk.assign("carol", lead, "bob")
+        before = world.store.snapshot()
+        with pytest.raises(ValidationError, match="needs a reason"):
+            desk.return_lead("bob", lead, "   ")
+        assert world.store.snapshot() == before

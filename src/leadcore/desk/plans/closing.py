@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import attrs
 
+from leadcore import checks
 from leadcore.model import Action, Lead
 
 from ..outcome import Outcome
@@ -16,13 +17,18 @@ from .common import SubjectCommand
 __all__ = ["Move"]
 
 
+def _reason(value: object) -> str | None:
+    """A move's reason, trimmed (blank is none: a move that needs one then says so)."""
+    return checks.optional_text(value, "reason")
+
+
 @attrs.frozen(kw_only=True)
 class Move(SubjectCommand):
     """Take lifecycle action ``move`` (invalidate, close as lost) with its ``reason``."""
 
     action: ClassVar[Action] = Action.INVALIDATE
     move: Action
-    reason: str | None = None
+    reason: str | None = attrs.field(default=None, converter=_reason)
 
     def decide(self, facts: Subject) -> None:
         """Lifecycle and policy allow this move."""
