@@ -18,6 +18,7 @@ from leadcore.labels import LabelledEnum
 
 __all__ = [
     "MAX_ID",
+    "MAX_STORED_NUMBER",
     "MAX_TEXT",
     "aware",
     "choice",
@@ -30,6 +31,7 @@ __all__ = [
     "kept_text",
     "optional_aware",
     "optional_text",
+    "stored_number",
     "text",
     "text_problem",
     "whole",
@@ -217,6 +219,20 @@ def whole(value: object, field: str, *, least: int = 0, most: int = 10**9) -> in
     if not least <= value <= most:
         raise _bad(field, f"must be between {least} and {most}, not {value}")
     return value
+
+
+MAX_STORED_NUMBER: Final = 2**63 - 1
+"""The largest version, position, offset or limit accepted: what a 64-bit database column (and
+``itertools.islice``) holds."""
+
+
+def stored_number(value: object, field: str) -> int:
+    """A version, position, offset or limit: a whole number from 0 to 2**63 - 1 (not a bool)."""
+    if type(value) is int and 0 <= value <= MAX_STORED_NUMBER:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad(field, f"must be a whole number, not {type(value).__name__}")
+    raise _bad(field, f"must be from 0 to 2**63 - 1, not {value}")
 
 
 def hours(value: object, field: str, *, most: float) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Final, TypeAlias
+from typing import TypeAlias
 
 import attrs
 
@@ -164,24 +164,12 @@ def _after(value: object) -> SortKey | None:
     return checks.aware(value[0], "after[0]"), checks.kept_text(value[1], "after[1]")
 
 
-_MAX_COUNT: Final = 2**63 - 1  # the largest a 64-bit database column (and ``islice``) takes
-
-
-def _count(value: object, field: str) -> int:
-    if type(value) is int and 0 <= value <= _MAX_COUNT:
-        return value
-    if isinstance(value, bool) or not isinstance(value, int):
-        shown = type(value).__name__
-        raise ValidationError([FieldProblem(field, f"must be a whole number, not {shown}")])
-    raise ValidationError([FieldProblem(field, f"must be from 0 to 2**63 - 1, not {value}")])
-
-
 def _offset(value: object) -> int:
-    return _count(value, "offset")
+    return checks.stored_number(value, "offset")
 
 
 def _limit(value: object) -> int | None:
-    return None if value is None else _count(value, "limit")
+    return None if value is None else checks.stored_number(value, "limit")
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -35,7 +35,7 @@ __all__ = [
     "state_key",
 ]
 
-MAX_NUMBER: Final = 2**63 - 1
+MAX_NUMBER: Final = checks.MAX_STORED_NUMBER
 """The largest version, position or limit a store accepts."""
 
 
@@ -85,9 +85,7 @@ def _kind(value: object) -> str:
 
 def number(value: object, field: str) -> int:
     """A version or position: a whole number from 0 to :data:`MAX_NUMBER` (not a bool)."""
-    if type(value) is int and 0 <= value <= MAX_NUMBER:
-        return value
-    return checks.whole(value, field, most=MAX_NUMBER)
+    return checks.stored_number(value, field)
 
 
 def limit(value: object) -> int | None:
