@@ -146,7 +146,7 @@ def read_rows(rows: object, *, encoding: str = "utf-8") -> Iterator[SourceRow]:
         return _csv_rows(text)
     if isinstance(rows, Mapping) or not isinstance(rows, Iterable):
         raise _refuse("must be rows (an iterable of mappings) or a CSV file (a Path or a file)")
-    return ((n, row) for n, row in enumerate(rows, start=1))
+    return enumerate(rows, start=1)
 
 
 def _csv_text(rows: object, chosen: str) -> str | None:

@@ -71,8 +71,10 @@ def run_import(
     earlier: dict[str, int] = {}
     counts = dict.fromkeys(RowStatus, 0)
     # The whole source is read first, so one that cannot be read, or a header the mapping
-    # does not fit, fails before any chunk lands.
-    source = read_source(rows, encoding=encoding)
+    # does not fit, fails before any chunk lands. Its rows live as long as the import, so the
+    # collector has nothing to find in them.
+    with collector_paused():
+        source = read_source(rows, encoding=encoding)
     _check_columns(source, chosen)
     for chunk in _chunks(source.rows, size):
         command = ImportChunk(
