@@ -112,6 +112,8 @@ def round_trip(lead_id: str, texts: list[str]) -> None:
     """Store records full of ``texts`` and read each back exactly."""
     lead = hostile_lead(lead_id, texts)
     text = texts[0] or "x"
+    # An attachment's reference and name are one-line text (no control characters).
+    plain = [t.strip() for t in texts if t.strip() and not text_problem(t.strip())] or ["x"]
     follow_up = FollowUp(
         id=text,
         lead_id=lead_id,
@@ -122,7 +124,7 @@ def round_trip(lead_id: str, texts: list[str]) -> None:
         result=texts[-1] + "!",
         customer_needs=text,
         next_step=text,
-        attachments=(Attachment(AttachmentKind.DOCUMENT, text, text),),
+        attachments=(Attachment(AttachmentKind.DOCUMENT, plain[0][:2000], plain[-1][:200]),),
         mentions={ident(text)},
         stage=text,
     )

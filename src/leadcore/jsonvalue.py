@@ -15,8 +15,16 @@ JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, J
 
 def dump_json(value: object, field: str) -> str:
     """``value`` as compact JSON text; ``ValidationError`` naming ``field`` if JSON cannot hold
-    it (a datetime, NaN, an object)."""
+    it (a datetime, NaN, an object, text with a lone surrogate)."""
     try:
-        return json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError) as e:
         raise ValidationError([FieldProblem(field, f"must be JSON-representable: {e}")]) from e
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: no store can keep it as UTF-8 text
+            raise ValidationError(
+                [FieldProblem(field, "must not contain lone surrogate characters (broken Unicode)")]
+            ) from None
+    return text

@@ -15,7 +15,7 @@ from typing import Final
 
 import attrs
 
-from leadcore.checks import aware
+from leadcore.checks import aware, choice, optional_text, text
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.export import FOLLOW_UP_COLUMNS, LEAD_COLUMNS, Labels, Record, lead_repr
 from leadcore.frozen import frozen_mapping
@@ -193,13 +193,33 @@ class Lead:
         return lead_repr(self)
 
 
+def _attachment_kind(value: object) -> AttachmentKind:
+    return choice(AttachmentKind, value, "kind")
+
+
+def _attachment_ref(value: object) -> str:
+    return text(value, "ref", max_len=_MAX_REF)
+
+
+def _attachment_name(value: object) -> str | None:
+    return optional_text(value, "name")
+
+
+_MAX_REF: Final = 2_000
+"""The longest file reference (a URL, a storage key) an attachment keeps."""
+
+
 @attrs.frozen(slots=True)
 class Attachment:
-    """A reference to a file the host stores: a call recording, a document or an image."""
+    """A reference to a file the host stores: a call recording, a document or an image.
 
-    kind: AttachmentKind
-    ref: str
-    name: str | None = None
+    ``kind`` is an ``AttachmentKind`` (or its value or label, such as ``"document"``); ``ref``
+    is the host's reference to the file (a URL or storage key, at most 2,000 characters); the
+    optional ``name`` is what a user sees. A bad one is a ``ValidationError`` naming it."""
+
+    kind: AttachmentKind = attrs.field(converter=_attachment_kind)
+    ref: str = attrs.field(converter=_attachment_ref)
+    name: str | None = attrs.field(default=None, converter=_attachment_name)
 
 
 def _utc(record: object, field: str, problems: list[FieldProblem]) -> datetime | None:
@@ -270,6 +290,10 @@ class FollowUp:
             problems.append(
                 FieldProblem("next_follow_up_at", "must not be before the follow-up itself")
             )
+        if type(self.attachments) is not tuple or not all(
+            isinstance(a, Attachment) for a in self.attachments
+        ):
+            problems.append(FieldProblem("attachments", "must be a tuple of Attachment"))
         if problems:
             raise ValidationError(problems, subject="follow-up")
         if self.owner_id is None:

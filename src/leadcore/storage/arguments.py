@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Final, cast
+from typing import Final, TypeVar, cast
 
 from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
+from leadcore.events import Event, EventKind, FieldChange
 from leadcore.query import LeadFilter, LeadQuery
 from leadcore.records import Away, OwnershipChange, OwnershipRecord
 
@@ -24,7 +25,9 @@ __all__ = [
     "changes",
     "criteria",
     "cursor",
+    "event_list",
     "id_list",
+    "instance",
     "limit",
     "moment",
     "number",
@@ -34,6 +37,8 @@ __all__ = [
     "query",
     "state_key",
 ]
+
+T = TypeVar("T")
 
 MAX_NUMBER: Final = checks.MAX_STORED_NUMBER
 """The largest version, position or limit a store accepts."""
@@ -180,3 +185,85 @@ def criteria(value: object) -> LeadFilter | None:
         return value
     shown = type(value).__name__
     raise ValidationError([FieldProblem("query", f"must be a LeadFilter or None, not {shown}")])
+
+
+def instance(value: object, cls: type[T], field: str) -> T:
+    """A record argument (``lead``, ``pool``, ``follow_up``, ``grant``): an instance of ``cls``."""
+    if type(value) is cls or isinstance(value, cls):
+        return value
+    raise ValidationError(
+        [FieldProblem(field, f"must be a {cls.__name__}, not {type(value).__name__}")]
+    )
+
+
+def event_list(value: object) -> list[Event]:
+    """Events to append: a list or tuple of ``Event`` (never one event, a ``str`` or None),
+    each with a kind, an aware time, an actor, and ids that are text; ``ValidationError``
+    naming ``events[i].<field>`` before anything is written. An event a store cannot read
+    back would break every later reader of the log, so nothing less is taken."""
+    plain = type(value) is list or type(value) is tuple
+    if not plain and (
+        isinstance(value, str | bytes | Mapping | Event) or not isinstance(value, Sequence)
+    ):
+        raise ValidationError(
+            [FieldProblem("events", f"must be a list of Event, not {_kind(value)}")]
+        )
+    events = list(cast(Sequence[object], value))
+    for i, event in enumerate(events):
+        if not _plainly_sound(event):
+            _check_event(event, f"events[{i}]")
+    return cast(list[Event], events)
+
+
+def _plainly_sound(event: object) -> bool:
+    """The common case, told in one expression: an event the desk wrote."""
+    return (
+        type(event) is Event
+        and type(event.kind) is EventKind
+        and type(event.at) is datetime
+        and event.at.tzinfo is not None
+        and event.at.utcoffset() is not None
+        and type(event.actor_id) is str
+        and (event.lead_id is None or type(event.lead_id) is str)
+        and (event.pool_id is None or type(event.pool_id) is str)
+        and (event.reason is None or type(event.reason) is str)
+        and type(event.changes) is tuple
+        and all(type(c) is FieldChange and type(c.field) is str for c in event.changes)
+        and type(event.position) is int
+    )
+
+
+def _check_event(event: object, path: str) -> None:
+    if not isinstance(event, Event):
+        raise ValidationError([FieldProblem(path, f"must be an Event, not {type(event).__name__}")])
+    problems: list[FieldProblem] = []
+    if not isinstance(event.kind, EventKind):
+        problems.append(
+            FieldProblem(f"{path}.kind", f"must be an EventKind, not {event.kind!r:.40}")
+        )
+    try:
+        moment(event.at, f"{path}.at")
+    except ValidationError as e:
+        problems.extend(e.problems)
+    for field, optional in (("actor_id", False), ("lead_id", True), ("pool_id", True)):
+        given = getattr(event, field)
+        if given is None and optional:
+            continue
+        try:
+            an_id(given, f"{path}.{field}")
+        except ValidationError as e:
+            problems.extend(e.problems)
+    if event.reason is not None and not isinstance(event.reason, str):
+        problems.append(
+            FieldProblem(
+                f"{path}.reason", f"must be text or None, not {type(event.reason).__name__}"
+            )
+        )
+    if not isinstance(event.changes, tuple) or not all(
+        isinstance(c, FieldChange) and isinstance(c.field, str) for c in event.changes
+    ):
+        problems.append(FieldProblem(f"{path}.changes", "must be a tuple of FieldChange"))
+    if isinstance(event.position, bool) or not isinstance(event.position, int):
+        problems.append(FieldProblem(f"{path}.position", "must be a whole number"))
+    if problems:
+        raise ValidationError(problems, subject="events")

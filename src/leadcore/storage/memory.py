@@ -224,6 +224,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def add_lead(self, lead: Lead) -> Lead:
         """See ``UnitOfWork.add_lead``."""
         self._check_open()
+        lead = args.instance(lead, Lead, "lead")
         index = self._s.leads
         if lead.id in index.leads:
             raise DuplicateLead("id", lead.id, lead.id)
@@ -243,6 +244,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def save_lead(self, lead: Lead, *, expected_version: int) -> Lead:
         """See ``UnitOfWork.save_lead``."""
         self._check_open()
+        lead = args.instance(lead, Lead, "lead")
         index = self._s.leads
         expected_version = args.number(expected_version, "expected_version")
         old = self._current(lead.id, expected_version)
@@ -299,6 +301,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def add_pool(self, pool: Pool) -> Pool:
         """See ``UnitOfWork.add_pool``."""
         self._check_open()
+        pool = args.instance(pool, Pool, "pool")
         pools = self._s._pools
         if pool.id in pools:
             raise AlreadyExists("pool", pool.id)
@@ -310,6 +313,8 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def save_pool(self, pool: Pool, *, expected_version: int) -> Pool:
         """See ``UnitOfWork.save_pool``."""
         self._check_open()
+        pool = args.instance(pool, Pool, "pool")
+        expected_version = args.number(expected_version, "expected_version")
         pools = self._s._pools
         old = pools.get(pool.id)
         if old is None:
@@ -327,6 +332,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
         """See ``UnitOfWork.append_events``. Events are kept as given and take their position
         when first read (so the write path builds nothing)."""
         self._check_open()
+        events = args.event_list(events)  # before the undo is registered: it reads them
         log = self._s._events
         positions = self._s._positions
         start = len(log)
@@ -376,7 +382,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def put_grant(self, grant: Grant) -> Grant:
         """See ``UnitOfWork.put_grant``."""
         self._check_open()
-        return self._s.records.put_grant(grant, self._will)
+        return self._s.records.put_grant(args.instance(grant, Grant, "grant"), self._will)
 
     def get_grant(self, grant_id: str) -> Grant:
         """See ``UnitOfWork.get_grant``."""

@@ -44,6 +44,7 @@ class FollowUpMethods:
     def add_follow_up(self, follow_up: FollowUp) -> FollowUp:
         """See ``UnitOfWork.add_follow_up``."""
         self._check_open()
+        follow_up = args.instance(follow_up, FollowUp, "follow_up")
         s = self._s
         if follow_up.lead_id not in s.leads.leads:
             raise NotFound("lead", follow_up.lead_id)
@@ -66,6 +67,7 @@ class FollowUpMethods:
     def save_follow_up(self, follow_up: FollowUp) -> FollowUp:
         """See ``UnitOfWork.save_follow_up``."""
         self._check_open()
+        follow_up = args.instance(follow_up, FollowUp, "follow_up")
         records = self._s._follow_ups
         old = records.get(follow_up.id)
         if old is None or old.lead_id != follow_up.lead_id:

@@ -26,7 +26,7 @@ from leadcore.storage import arguments as args
 from leadcore.storage import sqlite_keys as key_index
 from leadcore.storage import sqlite_query as compile_query
 from leadcore.storage.sqlite_codec import Codec
-from leadcore.storage.sqlite_errors import reading, translate, writing
+from leadcore.storage.sqlite_errors import StoreFileError, reading, translate, writing
 from leadcore.storage.sqlite_uow_index import IndexWork
 
 __all__ = ["SQLiteUnitOfWork", "drop_dependents", "write_people"]
@@ -186,7 +186,17 @@ class SQLiteUnitOfWork(IndexWork):
         if compiled is None:
             return {}
         rows = self.conn.execute(*compiled).fetchall()
-        return {_STATUS[status]: int(n) for status, n in rows if n}
+        counts: dict[LeadStatus, int] = {}
+        for status, n in rows:
+            known = _STATUS.get(status)
+            if known is None:
+                raise StoreFileError(
+                    self.path,
+                    f"a stored lead has the unknown status {status!r}; the file is damaged",
+                )
+            if n:
+                counts[known] = int(n)
+        return counts
 
     @reading
     def open_counts(self, owner_ids: Collection[str]) -> dict[str, int]:
@@ -202,6 +212,7 @@ class SQLiteUnitOfWork(IndexWork):
     @writing
     def add_lead(self, lead: Lead) -> Lead:
         """See ``UnitOfWork.add_lead``."""
+        lead = args.instance(lead, Lead, "lead")
         stored = _versioned(lead, 1)
         try:
             self.conn.execute(_INSERT_LEAD, self.codec.lead_row(stored, 1))
@@ -218,6 +229,7 @@ class SQLiteUnitOfWork(IndexWork):
     @writing
     def save_lead(self, lead: Lead, *, expected_version: int) -> Lead:
         """See ``UnitOfWork.save_lead``."""
+        lead = args.instance(lead, Lead, "lead")
         expected_version = args.number(expected_version, "expected_version")
         if expected_version == args.MAX_NUMBER:  # no stored lead is at a version past this one
             raise self._refuse("leads", "lead", lead.id, expected_version)

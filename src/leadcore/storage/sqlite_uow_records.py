@@ -95,6 +95,7 @@ class RecordWork:
     @writing
     def add_pool(self, pool: Pool) -> Pool:
         """See ``UnitOfWork.add_pool``."""
+        pool = args.instance(pool, Pool, "pool")
         stored = pool if pool.version == 1 else attrs.evolve(pool, version=1)
         body = self.codec.body(stored)
         try:
@@ -108,6 +109,10 @@ class RecordWork:
     @writing
     def save_pool(self, pool: Pool, *, expected_version: int) -> Pool:
         """See ``UnitOfWork.save_pool``."""
+        pool = args.instance(pool, Pool, "pool")
+        expected_version = args.number(expected_version, "expected_version")
+        if expected_version == args.MAX_NUMBER:  # no stored pool is at a version past this one
+            raise self._refuse("pools", "pool", pool.id, expected_version)
         version = expected_version + 1
         new = pool if pool.version == version else attrs.evolve(pool, version=version)
         changed = self.conn.execute(
@@ -122,6 +127,7 @@ class RecordWork:
     @writing
     def add_follow_up(self, follow_up: FollowUp) -> FollowUp:
         """See ``UnitOfWork.add_follow_up``."""
+        follow_up = args.instance(follow_up, FollowUp, "follow_up")
         self._found("SELECT 1 FROM leads WHERE id = ?", "lead", follow_up.lead_id)
         row = (
             follow_up.id,
@@ -139,6 +145,7 @@ class RecordWork:
     @writing
     def save_follow_up(self, follow_up: FollowUp) -> FollowUp:
         """See ``UnitOfWork.save_follow_up``."""
+        follow_up = args.instance(follow_up, FollowUp, "follow_up")
         lead_id = follow_up.lead_id
         if not write_follow_up(self.conn, self._follow_up_row(follow_up, lead_id)):
             raise NotFound("follow-up", follow_up.id)
@@ -189,6 +196,7 @@ class RecordWork:
     def append_events(self, events: Sequence[Event]) -> list[int]:
         """See ``UnitOfWork.append_events``. Positions follow the last committed one without a
         gap: the write lock, held since the unit of work began, keeps them ours."""
+        events = args.event_list(events)
         if not events:
             return []
         start = self._last()
@@ -229,7 +237,7 @@ class RecordWork:
     @writing
     def put_grant(self, grant: Grant) -> Grant:
         """See ``UnitOfWork.put_grant``."""
-        return records.put_grant(self.conn, self.codec, grant)
+        return records.put_grant(self.conn, self.codec, args.instance(grant, Grant, "grant"))
 
     @reading
     def get_grant(self, grant_id: str) -> Grant:

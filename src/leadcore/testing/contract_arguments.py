@@ -9,9 +9,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import attrs
 import pytest
 
 from leadcore.errors import ValidationError
+from leadcore.events import Event, EventKind
 from leadcore.model import Lead
 from leadcore.records import OwnershipChange, OwnershipRecord
 from leadcore.storage.protocol import LeadStore, UnitOfWork
@@ -23,6 +25,11 @@ _HUGE = 2**70
 _NAIVE = datetime(2026, 1, 1)
 
 Call = Callable[[UnitOfWork, Lead], object]
+
+
+def _event(lead: Lead) -> Event:
+    return Event(EventKind.LEAD_CREATED, EPOCH, "bob", lead_id=lead.id, pool_id=lead.pool_id)
+
 
 WRONG_ARGUMENTS: dict[str, tuple[str, Call]] = {
     # name of the case: (the argument the error must name, the call)
@@ -164,6 +171,67 @@ WRONG_ARGUMENTS: dict[str, tuple[str, Call]] = {
         "pool_id",
         lambda u, _: u.count_by_status(pool_id=5),  # type: ignore[arg-type]
     ),
+    "append_events None": ("events", lambda u, _: u.append_events(None)),  # type: ignore[arg-type]
+    "append_events one event": (
+        "events",
+        lambda u, lead: u.append_events(_event(lead)),  # type: ignore[arg-type]
+    ),
+    "append_events a generator": (
+        "events",
+        lambda u, lead: u.append_events(e for e in [_event(lead)]),  # type: ignore[arg-type]
+    ),
+    "append_events a str item": (
+        "events",
+        lambda u, lead: u.append_events([_event(lead), "oops"]),  # type: ignore[list-item]
+    ),
+    "append_events naive time": (
+        "events",
+        lambda u, lead: u.append_events([attrs.evolve(_event(lead), at=_NAIVE)]),
+    ),
+    "append_events int lead id": (
+        "events",
+        lambda u, lead: u.append_events(
+            [attrs.evolve(_event(lead), lead_id=5)]  # type: ignore[arg-type]
+        ),
+    ),
+    "append_events str kind": (
+        "events",
+        lambda u, lead: u.append_events(
+            [attrs.evolve(_event(lead), kind="lead_created")]  # type: ignore[arg-type]
+        ),
+    ),
+    "add_lead str": ("lead", lambda u, _: u.add_lead("L9")),  # type: ignore[arg-type]
+    "save_lead str": (
+        "lead",
+        lambda u, _: u.save_lead("L1", expected_version=1),  # type: ignore[arg-type]
+    ),
+    "add_pool None": ("pool", lambda u, _: u.add_pool(None)),  # type: ignore[arg-type]
+    "save_pool str": (
+        "pool",
+        lambda u, _: u.save_pool("pool-a", expected_version=1),  # type: ignore[arg-type]
+    ),
+    "save_pool str version": (
+        "expected_version",
+        lambda u, _: u.save_pool(
+            u.get_pool("pool-a"),
+            expected_version="1",  # type: ignore[arg-type]
+        ),
+    ),
+    "save_pool bool version": (
+        "expected_version",
+        lambda u, _: u.save_pool(u.get_pool("pool-a"), expected_version=True),
+    ),
+    "save_pool huge version": (
+        "expected_version",
+        lambda u, _: u.save_pool(u.get_pool("pool-a"), expected_version=_HUGE),
+    ),
+    "add_follow_up str": ("follow_up", lambda u, _: u.add_follow_up("F1")),  # type: ignore[arg-type]
+    "save_follow_up str": (
+        "follow_up",
+        lambda u, _: u.save_follow_up("F1"),  # type: ignore[arg-type]
+    ),
+    "put_grant dict": ("grant", lambda u, _: u.put_grant({})),  # type: ignore[arg-type]
+    "set_state lone surrogate": ("state", lambda u, _: u.set_state("rr:web", {"n": "\ud800"})),
 }
 """Each case: the argument the store's ``ValidationError`` must name, and the call. Wrong
 criteria inside a ``LeadQuery`` are refused when the query is made (see ``leadcore.query``)."""
