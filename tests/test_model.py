@@ -12,6 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from leadcore import (
+    Attachment,
+    AttachmentKind,
     CompanySize,
     FollowUpMethod,
     LeadStatus,
@@ -189,3 +191,34 @@ def test_a_mapping_of_users_is_not_a_leads_collaborators() -> None:
     with pytest.raises(ValidationError) as caught:
         make_lead("L1", collaborators={"bob": 1})
     assert caught.value.fields == ("collaborators",)
+
+
+@pytest.mark.parametrize(
+    ("given", "field"),
+    [
+        ({"kind": "file", "ref": "s3://a"}, "kind"),
+        ({"kind": None, "ref": "s3://a"}, "kind"),
+        ({"kind": AttachmentKind.DOCUMENT, "ref": 5}, "ref"),
+        ({"kind": AttachmentKind.DOCUMENT, "ref": "  "}, "ref"),
+        ({"kind": AttachmentKind.DOCUMENT, "ref": "a\x00b"}, "ref"),
+        ({"kind": AttachmentKind.DOCUMENT, "ref": "x" * 2_001}, "ref"),
+        ({"kind": AttachmentKind.DOCUMENT, "ref": "s3://a", "name": 7}, "name"),
+    ],
+)
+def test_a_bad_attachment_is_refused_by_name(given: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Attachment(**given)
+    assert caught.value.fields == (field,)
+
+
+def test_an_attachment_reads_its_kind_from_a_value_or_label() -> None:
+    assert Attachment("document", " s3://a ").kind is AttachmentKind.DOCUMENT
+    assert Attachment("document", " s3://a ").ref == "s3://a"
+    assert Attachment(AttachmentKind.IMAGE, "s3://a", "  ").name is None
+
+
+@given(st.one_of(st.text(max_size=3), st.integers(), st.none()))
+def test_a_follow_ups_attachments_are_attachments(junk: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(make_follow_up("F1", "L1"), attachments=(junk,))  # type: ignore[arg-type]
+    assert "attachments" in caught.value.fields
