@@ -131,11 +131,37 @@ def _mapping(value: Mapping[K, V] | None, field: str) -> Mapping[K, V]:
     return value
 
 
+def _users(value: object) -> list[User]:
+    """``users`` as ``User`` records (a bare id is an active user), each once: the same user
+    may be given twice, two different records for one id are refused."""
+    given = checks.instances(value, User | str, "users", "User records or user ids")
+    first: dict[str, tuple[int, User]] = {}
+    for i, item in enumerate(given):
+        user = User(item) if isinstance(item, str) else item
+        seen = first.setdefault(user.id, (i, user))
+        if seen[1] != user:
+            raise _invalid(
+                f"users[{i}]",
+                f"gives user {user.id!r} again, unlike users[{seen[0]}]: one record per user",
+            )
+    return [user for _, user in first.values()]
+
+
+def _loads(value: Mapping[str, int] | None) -> dict[str, int]:
+    """``loads`` checked: user ids to whole numbers of open leads, 0 … 10**9."""
+    loads: dict[str, int] = {}
+    for user_id, count in _mapping(value, "loads").items():
+        checks.kept_identifier(user_id, "loads")
+        loads[user_id] = checks.whole(count, f"loads.{user_id}")
+    return loads
+
+
 class MemoryContext:
     """An in-memory :class:`AssignmentContext`: the facts a decision reads, handed in.
 
-    ``users`` are ``User`` records or bare ids (active users); ``unknown_users`` are ids known
-    to have no user. ``loads`` gives open-lead counts (0 if absent), ``state`` the stored
+    ``users`` are ``User`` records or bare ids (active users), each id once (or the same record
+    again); ``unknown_users`` are ids known to have no user. ``loads`` gives open-lead counts
+    (whole numbers from 0 to 10**9; 0 if absent), ``state`` the stored
     strategy state. ``members`` of a pool are its listed members when the pool is given, else
     every user here, sorted. ``history`` is past leads for track records. :meth:`apply`
     records a choice (its state updates, one more open lead for its owner), so a run of choices
@@ -180,12 +206,9 @@ class MemoryContext:
         if not isinstance(rng, random.Random):
             raise _invalid("rng", f"must be a random.Random, not {type(rng).__name__}")
         checked = MemoryContext.loaded(
-            [
-                User(x) if isinstance(x, str) else x
-                for x in checks.instances(users, User | str, "users", "User records or user ids")
-            ],
+            _users(users),
             checks.identifiers(unknown_users, "unknown_users"),
-            dict(_mapping(loads, "loads")),
+            _loads(loads),
             dict(_mapping(state, "state")),
             now=checks.aware(now, "now"),
             rng=rng,

@@ -15,15 +15,33 @@ import attrs
 from leadcore.config import kind_of, parse_json, parse_toml, structure
 from leadcore.currencies import ISO_4217
 from leadcore.errors import ConfigError, FieldProblem
+from leadcore.labels import LabelledEnum
+from leadcore.model import CompanySize, Lead, LeadStatus
 
 from .mapping import CUSTOM_PREFIX, SOURCE_FIELDS, TARGETS, Band, FieldRule, TargetMapping
-from .records import FieldValue
+from .records import FieldValue, check_value
 from .transforms import BUILT_IN_TRANSFORMS, Transform
 
 __all__ = ["ConversionMapping"]
 
 _RULE_KEYS: Final = ("from", "to", "values", "default", "bands", "currency", "transform")
 _TARGET_KEYS: Final = ("fields", "required")
+
+_ENUM_SOURCES: Final[Mapping[str, type[LabelledEnum]]] = {
+    "company_size": CompanySize,
+    "status": LeadStatus,
+}
+_TIME_SOURCES: Final = tuple(
+    # annotations are text here (postponed evaluation in the model)
+    sorted(f.name for f in attrs.fields(Lead) if str(f.type).startswith("datetime"))
+)
+_UNMAPPED: Final = {  # lead fields no value map can look up, and what they hold
+    "budget": "money (put it into bands, or transform amount)",
+    "score": "a number",
+    "probability": "a number",
+    "sla_steps": "a list of steps",
+    **dict.fromkeys(_TIME_SOURCES, "a time (transform date)"),
+}
 
 
 @attrs.frozen(slots=True)
@@ -195,7 +213,68 @@ def _rule(
         )
     if len(problems) > before or source is None or to is None:
         return None
-    return FieldRule(source, to, values, default, bands, currency, transform)
+    rule = FieldRule(source, to, values, default, bands, currency, transform)
+    _check_source(rule, path, transforms, problems)
+    return None if len(problems) > before else rule
+
+
+def _check_source(
+    rule: FieldRule, path: str, transforms: Mapping[str, Transform], problems: list[FieldProblem]
+) -> None:
+    """Problems with a rule whose way cannot read its source: a value map key no value of
+    the field has, bands or a built-in ``amount`` / ``date`` transform on a field that holds
+    no amount or time. A custom field may hold anything, so it takes every way."""
+    source, values, transform = rule.source, rule.values, rule.transform
+    if source.startswith(CUSTOM_PREFIX):
+        return
+    if values is not None:
+        if source in _UNMAPPED:
+            problems.append(
+                FieldProblem(
+                    f"{path}.values",
+                    f"a value map looks up text, an enum or true/false; {source} holds "
+                    f"{_UNMAPPED[source]}",
+                )
+            )
+        elif source in _ENUM_SOURCES:
+            enum = _ENUM_SOURCES[source]
+            names = {n for m in enum for n in (m.value, m.label, m.label_en)}
+            known = ", ".join(m.value for m in enum)
+            problems += [
+                FieldProblem(
+                    f"{path}.values.{key}",
+                    f"{key!r} is not a {source}; use one of {known} (or its Chinese or "
+                    "English label)",
+                )
+                for key in values
+                if key not in names
+            ]
+    if rule.bands and source != "budget":
+        problems.append(
+            FieldProblem(
+                f"{path}.bands",
+                f"bands put an amount into a band: they read budget or a custom field, "
+                f"not {source}",
+            )
+        )
+    if transform is None or transforms[transform] is not BUILT_IN_TRANSFORMS.get(transform):
+        return  # a host's transform reads what the host says
+    if transform == "amount" and source != "budget":
+        problems.append(
+            FieldProblem(
+                f"{path}.transform",
+                f"'amount' reads a budget's number: use it on budget or a custom field, "
+                f"not {source}",
+            )
+        )
+    elif transform == "date" and source not in _TIME_SOURCES:
+        problems.append(
+            FieldProblem(
+                f"{path}.transform",
+                f"'date' reads a time's date: use it on a time field "
+                f"({', '.join(_TIME_SOURCES)}) or a custom field, not {source}",
+            )
+        )
 
 
 _PLAIN: Final = (str, int, float, bool, date, datetime, Decimal)
@@ -204,6 +283,9 @@ _PLAIN: Final = (str, int, float, bool, date, datetime, Decimal)
 def _value(value: object, path: str, problems: list[FieldProblem]) -> FieldValue | None:
     if isinstance(value, float) and not math.isfinite(value):
         problems.append(FieldProblem(path, "must be a finite number"))
+        return None
+    if isinstance(value, datetime) and (problem := check_value(value)) is not None:
+        problems.append(FieldProblem(path, problem))
         return None
     if isinstance(value, _PLAIN) and not (isinstance(value, str) and len(value) > 10_000):
         return value

@@ -63,8 +63,14 @@ def check_value(value: object) -> str | None:
     each text of a tuple) must be valid Unicode without control characters but newline and
     tab; a number (int, float or ``Decimal``) must be finite with at most ``MAX_DIGITS``
     digits before the decimal point (and, a ``Decimal``, after it): the number rule of custom
-    fields, :func:`leadcore.custom_fields.number_problem`."""
+    fields, :func:`leadcore.custom_fields.number_problem`; a time must be timezone-aware."""
     if isinstance(value, bool):
+        return None
+    if isinstance(value, datetime):
+        try:
+            checks.aware(value, "value")
+        except ValidationError as e:
+            return e.problems[0].reason
         return None
     if isinstance(value, int | float | Decimal):
         return number_problem(value)

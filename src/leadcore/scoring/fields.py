@@ -8,6 +8,7 @@ a date in ISO form; a multi-choice value (a tuple) matches through any of its it
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
@@ -194,16 +195,21 @@ def value_keys(value: object) -> tuple[str, ...]:
 
 
 def as_number(value: object) -> float | None:
-    """The value as a float for bands and ranges, or ``None`` when it is not a number."""
+    """The value as a float for bands and ranges, or ``None`` when it is not a number (a NaN
+    is none either); a number beyond a float's range is ±infinity."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, Decimal):
-        return float(value)
     if isinstance(value, Money):
-        return float(value.amount)
-    return None
+        value = value.amount
+    if isinstance(value, Decimal) and value.is_nan():
+        return None
+    if not isinstance(value, int | float | Decimal):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond a float's range
+        return math.inf if value > 0 else -math.inf
+    return None if math.isnan(number) else number
 
 
 def describe_value(value: object) -> str:

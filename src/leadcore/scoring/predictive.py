@@ -12,6 +12,9 @@ records are plain ``Lead`` objects or mappings, nothing random, no hidden state.
 * A multi-choice value (a tuple, list or set, e.g. tags) matches through any of its items: each
   item is counted on its own, and each item's evidence adds to a prediction. An empty one is
   missing; missing is evidence too. A value never seen in training carries no evidence.
+* A NaN (float or ``Decimal``) is missing, like ``None``, binned or not. A number beyond a
+  float's range (±1.8e308) or infinite is refused: ``ValidationError`` naming the record's
+  field, ``records[3].budget`` when fitting, ``record.budget`` when predicting.
 * A pending record's probability stays within 0.01% … 99.99%: no history, however one-sided,
   makes an open lead certain. A converted record reads 1 and a lost one 0, and says so.
 * Counts follow the history one record at a time: :meth:`PredictiveModel.observed` counts a
@@ -26,6 +29,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Final
 
 import attrs
@@ -136,12 +140,37 @@ def _bucket(item: object, edges: Sequence[float]) -> str | None:
     return f"< {edges[0]:g}" if i < 0 else f"≥ {edges[i]:g}"
 
 
+def _is_nan(item: object) -> bool:
+    return (isinstance(item, float) and math.isnan(item)) or (
+        isinstance(item, Decimal) and item.is_nan()
+    )
+
+
+def _out_of_range(item: object) -> bool:
+    """Whether ``item`` is a number no float holds (an infinity, or beyond ±1.8e308)."""
+    if isinstance(item, bool) or not isinstance(item, int | float | Decimal):
+        return False
+    try:
+        return not math.isfinite(float(item))
+    except OverflowError:
+        return True
+
+
+class _NoFloat(ValueError):
+    """A learned field holds a number no float holds."""
+
+
 def _keys(value: object, edges: Sequence[float] | None) -> tuple[str, ...]:
-    """The keys a value is counted under: one per distinct item, or ``MISSING``."""
+    """The keys a value is counted under: one per distinct item, or ``MISSING`` (a NaN item
+    is missing); ``_NoFloat`` for a number no float holds."""
     if type(value) is str:
         return (value,)
     found: set[str] = set()
     for item in items_of(value):
+        if _is_nan(item):
+            continue
+        if _out_of_range(item):
+            raise _NoFloat(f"must be a finite number within ±1.8e308, not {show(item)}")
         key = None if edges is None else _bucket(item, edges)
         if key is None:
             key = value_key(item)
@@ -156,7 +185,7 @@ def _reader(path: str) -> Callable[[Record], object]:
         def budget(record: Record) -> object:
             value = read_field(record, path)
             number = as_number(value)
-            return value if number is None else number
+            return value if number is None or not math.isfinite(number) else number
 
         return budget
     return lambda record: read_field(record, path)
@@ -244,9 +273,20 @@ class PredictiveModel:
             return ConversionOutcome.LOST
         return ConversionOutcome.PENDING
 
-    def keys_of(self, record: Record) -> list[tuple[str, tuple[str, ...]]]:
-        """Per field, the keys ``record`` is counted under (one per multi-choice item)."""
-        return [(field, _keys(read(record), edges)) for field, read, edges in self._readers]
+    def keys_of(self, record: Record, path: str = "record") -> list[tuple[str, tuple[str, ...]]]:
+        """Per field, the keys ``record`` is counted under (one per multi-choice item; a NaN
+        is missing); ``ValidationError`` naming ``<path>.<field>`` for a number no float
+        holds."""
+        keys: list[tuple[str, tuple[str, ...]]] = []
+        problems: list[FieldProblem] = []
+        for field, read, edges in self._readers:
+            try:
+                keys.append((field, _keys(read(record), edges)))
+            except _NoFloat as e:
+                problems.append(FieldProblem(f"{path}.{field}", str(e)))
+        if problems:
+            raise ValidationError(problems, subject="learned grade input")
+        return keys
 
     def evidence(self, field: str, key: str) -> tuple[float, Tally]:
         """The log-odds evidence of ``key`` in ``field`` and its tally (0 for a key never
@@ -300,15 +340,17 @@ class PredictiveModel:
         ``ValidationError`` if the model holds no such record to take back."""
         return self._recounted([decided_input(record, converted)], -1)
 
-    def _recounted(self, decided: Iterable[tuple[Record, bool]], step: int) -> PredictiveModel:
-        """The model with each ``(record, converted)`` counted ``step`` more times."""
+    def _recounted(self, decided: Iterable[tuple[Record, bool, str]], step: int) -> PredictiveModel:
+        """The model with each ``(record, converted, path)`` counted ``step`` more times (a
+        problem with a record's values is named by its ``path``)."""
         won = {f: {k: t.converted for k, t in vs.items()} for f, vs in self.counts.items()}
         gone = {f: {k: t.lost for k, t in vs.items()} for f, vs in self.counts.items()}
         totals = {True: self.converted, False: self.lost}
-        for record, converted in decided:
+        for record, converted, path in decided:
+            keys_of = self.keys_of(record, path)
             totals[converted] += step
             side = won if converted else gone
-            for field, keys in self.keys_of(record):
+            for field, keys in keys_of:
                 tallies = side[field]
                 for key in keys:
                     tallies[key] = tallies.get(key, 0) + step
@@ -379,7 +421,8 @@ class PredictiveModel:
         return cls(**settings)
 
 
-def decided_input(record: object, converted: object) -> tuple[Record, bool]:
+def decided_input(record: object, converted: object) -> tuple[Record, bool, str]:
+    """``(record, converted, "record")`` checked: a lead or mapping, and a bool."""
     check_record(record)
     if not isinstance(converted, bool):
         raise ValidationError(
@@ -387,4 +430,4 @@ def decided_input(record: object, converted: object) -> tuple[Record, bool]:
             subject="learned grade input",
         )
     assert isinstance(record, Lead | Mapping)
-    return record, converted
+    return record, converted, "record"

@@ -13,6 +13,7 @@ from leadcore.errors import FieldProblem, ValidationError
 from leadcore.scoring.fields import (
     is_multi_choice,
     read_field,
+    resolve_field,
     value_key,
 )
 from leadcore.scoring.predictive import ConversionOutcome, Prediction, PredictiveModel
@@ -35,12 +36,15 @@ def _blank(model: PredictiveModel) -> PredictiveModel:
     return attrs.evolve(model, converted=0, lost=0, counts={})
 
 
-def _decided(model: PredictiveModel, records: Iterable[Record]) -> Iterable[tuple[Record, bool]]:
+def _decided(
+    model: PredictiveModel, records: Iterable[Record]
+) -> Iterable[tuple[Record, bool, str]]:
     for index, record in enumerate(records):
-        check_record(record, f"records[{index}]")
+        path = f"records[{index}]"
+        check_record(record, path)
         outcome = model.outcome_of(record)
         if outcome is not ConversionOutcome.PENDING:
-            yield record, outcome is ConversionOutcome.CONVERTED
+            yield record, outcome is ConversionOutcome.CONVERTED, path
 
 
 class FitOptions(TypedDict, total=False):
@@ -53,6 +57,29 @@ class FitOptions(TypedDict, total=False):
     smoothing: float
     bins: Mapping[str, Sequence[float]] | None
     grades: Sequence[tuple[str, float]]
+
+
+def _check_options(
+    options: Mapping[str, object], extra: tuple[str, ...] = ()
+) -> list[FieldProblem]:
+    """A problem for each of ``options`` that is no :class:`FitOptions` key (nor ``extra``)."""
+    known = ", ".join(sorted((*FitOptions.__optional_keys__, *extra)))
+    return [
+        FieldProblem(name, f"is not an option of the fit; known: {known}")
+        for name in options
+        if name not in FitOptions.__optional_keys__
+    ]
+
+
+def _scope_field_problem(scope_field: object) -> str | None:
+    """Why ``scope_field`` names no lead field (as a model's ``fields`` are checked), or None."""
+    if not isinstance(scope_field, str) or not scope_field.strip():
+        return f"must name a lead field, not {show(scope_field)}"
+    try:
+        resolve_field(scope_field)
+    except ValueError as e:
+        return str(e)
+    return None
 
 
 def _check_records(records: object) -> None:
@@ -91,9 +118,14 @@ def fit_predictive(records: Iterable[Record], **options: Unpack[FitOptions]) -> 
     ``positive`` / ``negative`` the values meaning converted / lost; ``smoothing`` (1.0) is
     added to every count; ``bins`` buckets a numeric field by ascending edges (``{"budget":
     [100000, 500000]}``); ``grades`` map probability thresholds (highest first) to learned
-    grades. Raises ``ValidationError`` for unknown fields, a smoothing not in (0, 1e6], or a
-    history without both converted and lost leads.
+    grades. A NaN counts as missing; a number beyond a float's range is refused, naming the
+    record (``records[3].budget``). Raises ``ValidationError`` for an option not named here,
+    unknown fields, a smoothing not in (0, 1e6], or a history without both converted and lost
+    leads.
     """
+    problems = _check_options(options)
+    if problems:
+        raise ValidationError(problems, subject="predictive fit")
     _check_records(records)
     blank = _unfitted(options)
     model = blank._recounted(_decided(blank, records), 1)
@@ -119,7 +151,8 @@ def _freeze_scopes(scopes: Mapping[str, PredictiveModel]) -> Mapping[str, Predic
 class ScopedPredictiveModel:
     """Learned grades per scope — a pool, a team — beside the ``organisation``-wide one.
 
-    A record's scope is the text of its ``scope_field`` (``pool_id`` by default). It is
+    A record's scope is the text of its ``scope_field``, a lead field path checked like a
+    model's ``fields`` (``pool_id`` by default). It is
     predicted by its scope's model once that has learned from both converted and lost leads,
     else by the organisation's (so are records without a scope). :meth:`observed` and
     :meth:`retracted` count a record in its scope and in the organisation alike.
@@ -139,8 +172,9 @@ class ScopedPredictiveModel:
             for scope, model in self.scopes.items():
                 if not isinstance(scope, str) or not isinstance(model, PredictiveModel):
                     checked.add(f"scopes.{scope}", "must map a scope's text to a PredictiveModel")
-        if not isinstance(self.scope_field, str) or not self.scope_field.strip():
-            checked.add("scope_field", f"must name a field, not {show(self.scope_field)}")
+        problem = _scope_field_problem(self.scope_field)
+        if problem is not None:
+            checked.add("scope_field", problem)
         checked.raise_invalid("scoped predictive model")
 
     def scope_of(self, record: Record) -> str | None:
@@ -213,10 +247,9 @@ class ScopedPredictiveModel:
             for k in data
             if k not in ("organisation", "scopes", "scope_field")
         ]
-        if not isinstance(scope_field, str) or not scope_field.strip():
-            problems.append(
-                FieldProblem("scope_field", f"must name a field, not {show(scope_field)}")
-            )
+        scope_problem = _scope_field_problem(scope_field)
+        if scope_problem is not None:
+            problems.append(FieldProblem("scope_field", scope_problem))
         if not isinstance(scopes, Mapping):
             problems.append(
                 FieldProblem("scopes", f"must map a scope to a model, not {show(scopes)}")
@@ -244,18 +277,25 @@ def fit_scoped(
     records: Iterable[Record], *, scope_field: str = "pool_id", **options: Unpack[FitOptions]
 ) -> ScopedPredictiveModel:
     """Fit the organisation-wide learned grade on every record and one per scope (the text of
-    ``scope_field``, e.g. each pool) on that scope's records; ``options`` as for
-    :func:`fit_predictive`. A scope whose history lacks converted or lost leads is kept (it
-    learns as leads are decided) but the organisation's model answers for it meanwhile."""
+    ``scope_field``, a lead field path like ``fields``, e.g. each pool) on that scope's
+    records; ``options`` as for :func:`fit_predictive`. A scope whose history lacks converted
+    or lost leads is kept (it learns as leads are decided) but the organisation's model
+    answers for it meanwhile. ``ValidationError`` for an unknown option or scope field."""
+    problems = _check_options(options, ("scope_field",))
+    scope_problem = _scope_field_problem(scope_field)
+    if scope_problem is not None:
+        problems.append(FieldProblem("scope_field", scope_problem))
+    if problems:
+        raise ValidationError(problems, subject="predictive fit")
     _check_records(records)
     history = list(records)
     organisation = fit_predictive(history, **options)
     container = ScopedPredictiveModel(organisation, {}, scope_field)
-    by_scope: dict[str, list[tuple[Record, bool]]] = {}
-    for record, converted in _decided(organisation, history):
+    by_scope: dict[str, list[tuple[Record, bool, str]]] = {}
+    for record, converted, path in _decided(organisation, history):
         scope = container.scope_of(record)
         if scope is not None:
-            by_scope.setdefault(scope, []).append((record, converted))
+            by_scope.setdefault(scope, []).append((record, converted, path))
     blank = _blank(organisation)
     scopes = {scope: blank._recounted(decided, 1) for scope, decided in by_scope.items()}
     return attrs.evolve(container, scopes=scopes)
