@@ -141,3 +141,32 @@ def test_what_was_right_still_works() -> None:
     assert router.choose(_lead(region="华东"), _ctx()).owner_id == "wang"
     assert Chain([RoundRobin(), LeastLoaded()]).choose(_lead(), _ctx()).owner_id is not None
     assert PerformanceBased(fallback=RoundRobin()).choose(_lead(), _ctx()).owner_id is not None
+
+
+class _HostContext(MemoryContext):
+    """A host's own context whose counts come from elsewhere (here: a bad source)."""
+
+    def __init__(self, count: object) -> None:
+        super().__init__(["wang", "zhao"], now=T, rng=random.Random(1))
+        self._count = count
+
+    def open_count(self, user_id: str) -> int:
+        return self._count  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("count", ["3", -1, 1.5, None, float("nan")])
+def test_a_host_contexts_bad_open_count_is_named(count: object) -> None:
+    _refused(lambda: LeastLoaded().choose(_lead(), _HostContext(count)), "open_count(wang)")
+
+
+def test_a_host_contexts_good_open_counts_still_decide() -> None:
+    assert LeastLoaded().choose(_lead(), _HostContext(2)).owner_id in {"wang", "zhao"}
+
+
+@pytest.mark.parametrize("user_id", [None, "", "  bob ", 5, "a\x00b"])
+def test_an_away_period_names_a_user(user_id: object) -> None:
+    from datetime import timedelta
+
+    from leadcore import Away
+
+    _refused(lambda: Away(user_id, T, T + timedelta(days=1)), "user_id")  # type: ignore[arg-type]

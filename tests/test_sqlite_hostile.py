@@ -25,7 +25,7 @@ from leadcore import (
     SQLiteStore,
     ValidationError,
 )
-from leadcore.checks import MAX_ID, identifier, text_problem
+from leadcore.checks import MAX_ID, id_problem, identifier, text_problem
 from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
 from leadcore.testing import EPOCH
 
@@ -139,7 +139,13 @@ def round_trip(lead_id: str, texts: list[str]) -> None:
         data={text: [text, {text: text}]},
     )
     grant = Grant(text, text, lead_id, text, EPOCH, 2.0)
-    away = Away(text, EPOCH, EPOCH + timedelta(days=1), text)
+    # An away period's user is an id a user could have (one-line text, no surrounding spaces).
+    away_user = (
+        text
+        if id_problem(text) is None
+        else "u-" + text.encode("utf-8", "surrogatepass").hex()[:60]
+    )
+    away = Away(away_user, EPOCH, EPOCH + timedelta(days=1), text)
     record = OwnershipRecord(text, lead_id, text, EPOCH, OwnershipChange.CLAIMED)
     pool = hostile_pool(texts)
     store = SQLiteStore()
@@ -150,7 +156,7 @@ def round_trip(lead_id: str, texts: list[str]) -> None:
         uow.add_follow_up(follow_up)
         uow.append_events([event])
         uow.put_grant(grant)
-        uow.set_away(text, [away])
+        uow.set_away(away_user, [away])
         uow.add_ownership_record(record)
         uow.set_state(text, {text: [text, texts[-1]]})
         uow.commit()
@@ -163,7 +169,7 @@ def round_trip(lead_id: str, texts: list[str]) -> None:
         assert uow.follow_ups(lead_id) == [follow_up]
         assert uow.events_since(0) == [attrs.evolve(event, position=1)]
         assert uow.grants_of(text, lead_id=lead_id) == [grant]
-        assert uow.away_periods([text]) == {text: [away]}
+        assert uow.away_periods([away_user]) == {away_user: [away]}
         assert uow.last_ownership(text, lead_id, OwnershipChange.CLAIMED) == EPOCH
         assert uow.get_state(text) == {text: [text, texts[-1]]}
         assert uow.get_pool(pool.id) == attrs.evolve(pool, version=1)

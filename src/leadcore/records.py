@@ -12,6 +12,7 @@ from typing import Final
 
 import attrs
 
+from leadcore.checks import id_problem
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import Action
@@ -111,7 +112,8 @@ class OwnershipRecord:
 class Away:
     """A period a user is away (休假/外出): from ``start`` (inclusive) to ``end`` (exclusive).
 
-    Raises ``ValidationError`` unless both are timezone-aware and ``end`` is after ``start``."""
+    Raises ``ValidationError`` unless ``user_id`` is an id, both times are timezone-aware and
+    ``end`` is after ``start``."""
 
     user_id: str
     start: datetime
@@ -128,8 +130,11 @@ class Away:
             problems.append(FieldProblem("end", "must be after start"))
         if not isinstance(self.note, str):
             problems.append(FieldProblem("note", "must be text"))
+        why = id_problem(self.user_id)
+        if why is not None:
+            problems.insert(0, FieldProblem("user_id", why))
         if problems:
-            raise ValidationError(problems, subject=f"away period of {self.user_id!r}")
+            raise ValidationError(problems, subject=f"away period of {self.user_id!r:.40}")
 
     def covers(self, at: datetime) -> bool:
         """Whether ``at`` falls within the period."""

@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.jsonvalue import JSONValue
 from leadcore.labels import LabelledEnum
@@ -161,12 +162,20 @@ def apply_caps(
         if cap is None and not need_loads:
             kept.append(uid)
             continue
-        load = loads[uid] = open_count(uid)
+        load = loads[uid] = _load(open_count(uid), uid)
         if cap is not None and load >= cap:
             excluded[uid] = f"over cap: {load} open, cap {cap}"
         else:
             kept.append(uid)
     return kept, loads
+
+
+def _load(value: object, user_id: str) -> int:
+    """A context's open-lead count for ``user_id``: a whole number (a host's own context may
+    hand in anything), or a ``ValidationError`` naming ``open_count(<id>)``."""
+    if type(value) is int and value >= 0:
+        return value
+    return checks.whole(value, f"open_count({user_id})")
 
 
 class TieBreak(LabelledEnum):
