@@ -4,7 +4,7 @@ in business hours of a working calendar."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -12,6 +12,7 @@ from leadcore.cadence._check import Problems, as_hours, aware, fail, member, to_
 from leadcore.cadence._reading import Loadable
 from leadcore.cadence.business import add_business_hours, business_hours_between
 from leadcore.cadence.calendar import WorkingCalendar, read_calendar
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 
 __all__ = ["ClockKind", "SlaClock", "deadline", "elapsed"]
@@ -28,11 +29,30 @@ def _kind(value: object, field: str = "kind") -> ClockKind:
     return member(ClockKind, value, field, "a clock kind")
 
 
+_NO_HOURS: Final = (
+    "a business-hour clock needs some working hours, but the calendar gives none in its "
+    "weekly hours (make-up days alone run out); give weekly hours like "
+    "{'mon-fri': ['09:00-18:00']}"
+)
+
+
+def _business_problem(kind: ClockKind, calendar: WorkingCalendar | None) -> str | None:
+    """What is wrong with ``calendar`` for a clock of ``kind``, or None."""
+    if kind is not ClockKind.BUSINESS:
+        return None
+    if calendar is None:
+        return "a business-hour clock needs a working calendar"
+    if calendar._table.total_us == 0:
+        return _NO_HOURS
+    return None
+
+
 def _calendar_for(kind: ClockKind, calendar: object) -> WorkingCalendar | None:
     if calendar is not None and not isinstance(calendar, WorkingCalendar):
         fail("calendar", f"must be a WorkingCalendar or None, not {type(calendar).__name__}")
-    if kind is ClockKind.BUSINESS and calendar is None:
-        fail("calendar", "a business-hour clock needs a working calendar")
+    problem = _business_problem(kind, calendar)
+    if problem is not None:
+        fail("calendar", problem)
     return calendar
 
 
@@ -90,8 +110,9 @@ class SlaClock(Loadable):
 
     def __attrs_post_init__(self) -> None:
         problems = Problems("SLA clock")
-        if self.kind is ClockKind.BUSINESS and self.calendar is None:
-            problems.add("calendar", "a business-hour clock needs a working calendar")
+        problem = _business_problem(self.kind, self.calendar)
+        if problem is not None:
+            problems.add("calendar", problem)
         problems.raise_if_any()
 
     @classmethod
@@ -111,7 +132,14 @@ class SlaClock(Loadable):
         """Hours on this clock left at ``now`` of ``hours`` allowed since ``start``; negative
         once overdue."""
         allowed = as_hours(to_microseconds(hours, "hours"))
-        return allowed - self.elapsed(start, now)
+        aware(now, "now")
+        try:
+            return allowed - self.elapsed(start, now)
+        except ValidationError as e:  # the clock counts up to ``now``: name it as given
+            named = [
+                FieldProblem("now" if p.field == "end" else p.field, p.reason) for p in e.problems
+            ]
+            raise ValidationError(named, subject=e.subject) from None
 
     def describe(self) -> str:
         """The clock in words: ``wall clock`` or ``business hours (Mon–Fri …)``."""

@@ -5,15 +5,17 @@ and period. Each method only builds its plan or read and hands it to the runner.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from leadcore import checks
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import FollowUp, Lead
 from leadcore.sla import TimeLeft
 
 from . import reading_times
 from .plans.browsing import OpenPoolLead
+from .plans.common import FURTHEST_AHEAD
 from .plans.protecting import Protect
 from .plans.sweeping import SweepSummary, sweep
 from .reads import Reads
@@ -42,9 +44,21 @@ class TimeKeeping:
         warning and escalation step that has come due, once, and recycle or reassign every
         held lead past its rule. Call it from cron or a worker loop; it reads only the leads
         with a step due (the store's due-time index, ``batch`` at a time). Sweeping again at
-        the same ``now`` emits nothing; two sweepers at once never act twice on one lead."""
-        when = self._runner.now() if now is None else checks.aware(now, "now")
+        the same ``now`` emits nothing; two sweepers at once never act twice on one lead.
+        ``now`` may be at most five years after the desk's clock (it stamps the events and the
+        recycles, and one centuries away is a typo)."""
         size = checks.whole(batch, "batch", least=1, most=100_000)
+        clock = self._runner.now()
+        if now is None:
+            return sweep(self._runner, self.setup, now=clock, batch=size)
+        when = checks.aware(now, "now")
+        if when - clock > FURTHEST_AHEAD:
+            shown = f"{clock.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+            reason = (
+                f"must be at most five years after the desk's clock ({shown}), "
+                f"not {when:%Y-%m-%d %H:%M} UTC"
+            )
+            raise ValidationError([FieldProblem("now", reason)], subject="sweep")
         return sweep(self._runner, self.setup, now=when, batch=size)
 
     def time_left(self, actor_id: str, lead_id: str) -> TimeLeft:

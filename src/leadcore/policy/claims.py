@@ -8,7 +8,7 @@ edit), and the cool-down before re-claiming a lead one gave back.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -19,6 +19,17 @@ from leadcore.policy.quotas import QuotaUse
 from leadcore.records import Away
 
 __all__ = ["ClaimFacts", "claim_refusal"]
+
+_LAST: datetime = datetime.max.replace(tzinfo=UTC)
+
+
+def _after(at: datetime, hours: float) -> datetime:
+    """``hours`` after ``at``, or the last instant of the calendar when that lies past it (a
+    stored time near year 9999 still leaves a lock or a cool-down that has not ended)."""
+    try:
+        return at + timedelta(hours=hours)
+    except OverflowError:
+        return _LAST
 
 
 @attrs.frozen(slots=True)
@@ -54,16 +65,17 @@ def claim_refusal(
             f"pool {pool.name} allows {per_day} a day"
         )
     lock, arrived = pool.claim_lock_hours, facts.arrived_at
-    if lock is not None and arrived is not None and now < arrived + timedelta(hours=lock):
-        opens = arrived + timedelta(hours=lock)
-        return (
-            f"lead {lead.id} arrived in pool {pool.name} at {arrived:%Y-%m-%d %H:%M}; members "
-            f"may claim it from {opens:%Y-%m-%d %H:%M} ({lock:g} h new-lead lock)"
-        )
+    if lock is not None and arrived is not None:
+        opens = _after(arrived, lock)
+        if now < opens:
+            return (
+                f"lead {lead.id} arrived in pool {pool.name} at {arrived:%Y-%m-%d %H:%M}; "
+                f"members may claim it from {opens:%Y-%m-%d %H:%M} ({lock:g} h new-lead lock)"
+            )
     cooldown = pool.claim_cooldown_hours
     given_back = facts.last_given_back_at
     if cooldown is not None and given_back is not None:
-        until = given_back + timedelta(hours=cooldown)
+        until = _after(given_back, cooldown)
         if now < until:
             return (
                 f"{actor.id} gave lead {lead.id} back at {given_back:%Y-%m-%d %H:%M}; "

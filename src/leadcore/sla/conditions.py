@@ -20,7 +20,7 @@ from leadcore.cadence._check import Problems, fail, join, member
 from leadcore.checks import text_problem
 from leadcore.errors import ValidationError
 from leadcore.labels import LabelledEnum
-from leadcore.model import Lead
+from leadcore.model import OPEN_STATUSES, CompanySize, Lead, LeadStatus
 
 __all__ = [
     "ALWAYS",
@@ -34,6 +34,7 @@ __all__ = [
     "anchor",
     "condition_data",
     "has_time_limit",
+    "longest_limit",
     "period_start",
     "read_condition",
 ]
@@ -91,16 +92,24 @@ def _hours(value: object, field: str = "hours") -> float:
     return float(value)
 
 
+def _limit(value: object, field: str = "hours") -> float:
+    hours = _hours(value, field)
+    if hours <= 0:
+        fail(field, f"must be more than 0 (a time limit of {value!r} would act at once)")
+    return hours
+
+
 def _since(value: object) -> Since:
     return member(Since, value, "since", "a moment to count from")
 
 
 @attrs.frozen(slots=True)
 class Elapsed:
-    """At least ``hours`` (on the pool's clock) have passed ``since`` a moment of the lead."""
+    """At least ``hours`` (more than 0, on the pool's clock) have passed ``since`` a moment of
+    the lead."""
 
     since: Since = attrs.field(converter=_since)
-    hours: float = attrs.field(converter=_hours)
+    hours: float = attrs.field(converter=_limit)
 
     def holds_from(self, lead: Lead, clock: SlaClock, *, shorter: float = 0.0) -> datetime | None:
         """When the limit is reached (None if its moment has not happened); ``shorter`` takes
@@ -159,13 +168,46 @@ def _plain(value: object) -> tuple[str, ...]:
     return (str(value),)
 
 
+_ENUMS: Final[dict[str, type[LabelledEnum]]] = {
+    "status": LeadStatus,
+    "company_size": CompanySize,
+}
+_HELD: Final = tuple(s.value for s in LeadStatus if s in OPEN_STATUSES)
+
+
+def _enum_value(field: str, enum: type[LabelledEnum], item: str) -> str:
+    """``item`` (a value, name or label) as the enum value stored; a ``ValidationError``
+    naming ``in`` when no member has it, or when it is a status no held lead has."""
+    try:
+        found = enum.parse(item)
+    except ValidationError:
+        if field == "status":
+            fail("in", f"{item!r} is not a lead status; use {', '.join(_HELD)}")
+        fail("in", f"{item!r} is not {enum.noun()}; use {enum.choices()}")
+    if field == "status" and found not in OPEN_STATUSES:
+        fail(
+            "in",
+            f"{item!r} is a status no held lead has, and a recycle rule sees only held leads; "
+            f"use {', '.join(_HELD)}",
+        )
+    return found.value
+
+
 @attrs.frozen(slots=True)
 class FieldIn:
     """The lead's ``field`` (status, grade, source, stage, industry, region, company size, or
-    ``custom.<name>``) is one of ``values`` (enum fields by value: ``"following"``)."""
+    ``custom.<name>``) is one of ``values``. Status and company size are read as their enum
+    (a value, name or label: ``大型`` is ``large``) and kept as values; one no lead can have is
+    refused, and so is a status only leads nobody holds have."""
 
     field: str = attrs.field(converter=_field)
     values: frozenset[str] = attrs.field(converter=_values)
+
+    def __attrs_post_init__(self) -> None:
+        enum = _ENUMS.get(self.field)
+        if enum is not None:
+            read = frozenset(_enum_value(self.field, enum, v) for v in sorted(self.values))
+            object.__setattr__(self, "values", read)
 
     def matches(self, lead: Lead) -> bool:
         """Whether the lead's field holds one of the values now."""
@@ -251,6 +293,17 @@ def has_time_limit(condition: Condition) -> bool:
     return all(has_time_limit(c) for c in condition.conditions)
 
 
+def longest_limit(condition: Condition) -> Elapsed | None:
+    """The condition's longest time limit (None when it has none): a warning that many hours
+    early or more would shorten every limit to nothing."""
+    if isinstance(condition, Elapsed):
+        return condition
+    if isinstance(condition, FieldIn):
+        return None
+    found = [t for t in (longest_limit(c) for c in condition.conditions) if t is not None]
+    return max(found, key=lambda t: t.hours) if found else None
+
+
 _SHAPES: Final = (
     "{since, hours} (or days), {field, in}, {all = [...]} or {any = [...]}"  # for messages
 )
@@ -297,6 +350,8 @@ def read_condition(value: object, path: str) -> Condition:
 def _days(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         fail("days", f"must be a number of days, not {value!r}")
+    if value == 0:
+        fail("days", "must be more than 0 (a time limit of 0 days would act at once)")
     return _hours(value * 24, "days")
 
 

@@ -27,6 +27,7 @@ from leadcore.sla.conditions import (
     Since,
     _hours,
     has_time_limit,
+    longest_limit,
     read_condition,
 )
 
@@ -137,7 +138,8 @@ def _rule_action(value: object) -> StepAction:
 @attrs.frozen(slots=True)
 class RecycleRule:
     """Recycle (or reassign) a held lead once ``when`` holds; warn ``notify`` ``warn_hours``
-    before (when the rule would hold if every time limit in it were that much shorter)."""
+    before (when the rule would hold if every time limit in it were that much shorter; less
+    than the rule's longest time limit)."""
 
     name: str = attrs.field(converter=_name)
     when: Condition = attrs.field(converter=_when)
@@ -146,6 +148,15 @@ class RecycleRule:
     notify: frozenset[Audience] = attrs.field(
         default=frozenset({Audience.OWNER}), converter=_audience
     )
+
+    def __attrs_post_init__(self) -> None:
+        limit = longest_limit(self.when)
+        if self.warn_hours is not None and limit is not None and self.warn_hours >= limit.hours:
+            fail(
+                "warn_hours",
+                f"must be less than the rule's time limit ({limit.describe()}), "
+                f"not {self.warn_hours:g}: a warning comes before the rule acts",
+            )
 
     def describe(self) -> str:
         """``72 h since the last follow-up and grade in C, D``."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import attrs
 
@@ -104,6 +104,10 @@ class RecordFollowUp(LeadCommand):
             }
         else:
             changes["next_due_at"] = record.next_follow_up_at
+        if not late and record.at >= (lead.assigned_at or lead.created_at):
+            # A new SLA period begins, even at the instant the last one did: no step of the
+            # old one counts as done in it.
+            changes.update(sla_period=None, sla_steps=())
         if lead.first_followed_at is None:
             waited = max(record.at - lead.created_at, timedelta(0))
             data["response_seconds"] = waited // timedelta(seconds=1)
@@ -177,7 +181,7 @@ class RecordFollowUp(LeadCommand):
                 ),
             ),
             ("attachments", lambda: _attachments(self.attachments)),
-            ("mentions", lambda: checks.identifiers(self.mentions, "mentions")),
+            ("mentions", lambda: _mentions(self.mentions)),
             ("stage", lambda: checks.optional_text(self.stage, "stage")),
         ):
             if name in ("method", "content", "result") and getattr(self, name) is None:
@@ -209,11 +213,19 @@ class RecordFollowUp(LeadCommand):
                     "stage", f"must be one of the pool's stages: {', '.join(s.pool.sales_stages)}"
                 )
             )
-        mentions = values.get("mentions")
-        if isinstance(mentions, frozenset):
-            for user_id in sorted(mentions):
-                if not _known(self, user_id):
+        mentions = values.pop("mentions", None)
+        if isinstance(mentions, tuple):
+            for i, user_id in enumerate(mentions):
+                active = _active(self, user_id)
+                if active is None:
                     problems.append(FieldProblem("mentions", f"no user {user_id!r}"))
+                elif not active:
+                    problems.append(
+                        FieldProblem(
+                            f"mentions[{i}]", f"{user_id!r} is deactivated; mention an active user"
+                        )
+                    )
+            values["mentions"] = frozenset(mentions)
         if problems:
             raise ValidationError(problems, subject="follow-up")
         return FollowUp(
@@ -250,12 +262,20 @@ def _mentioned(record: FollowUp, lead: Lead, actor_id: str, now: datetime) -> tu
     return (event,)
 
 
-def _known(command: RecordFollowUp, user_id: str) -> bool:
+def _mentions(value: object) -> tuple[str, ...]:
+    """The mentioned user ids in the order given (a list, tuple…, never one ``str``)."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        checks.identifiers(value, "mentions")  # refuses it, saying what would be right
+    items = tuple(cast("Iterable[object]", value))
+    return tuple(checks.identifier(item, f"mentions[{i}]") for i, item in enumerate(items))
+
+
+def _active(command: RecordFollowUp, user_id: str) -> bool | None:
+    """Whether the user is active (None: there is no such user)."""
     try:
-        command.setup.org.user(user_id)
+        return command.setup.org.user(user_id).active
     except NotFound:
-        return False
-    return True
+        return None
 
 
 def _duration(value: object) -> timedelta | None:

@@ -47,6 +47,7 @@ SWEEPER: Final = "system:sweep"
 
 _RULES_KEY: Final = "sla.rules."
 _TAKEN_FROM: Final = "the lead was just taken from them: a reassignment never hands it back"
+_PERIOD_ENDED: Final[Mapping[str, Any]] = {"sla_period": None, "sla_steps": ()}
 _KINDS: Final = {
     StepKind.REMINDER: EventKind.SLA_REMINDED,
     StepKind.WARNING: EventKind.RECYCLE_WARNED,
@@ -123,17 +124,16 @@ class SweepLead:
         if not facts.due:
             return Outcome(Swept(lead.id), records=(SetSweepAt(lead.id, next_check(lead, sla)),))
         start = period_start(lead)
-        done = lead.sla_steps if lead.sla_period == start else ()
-        keys = (*done, *(d.key for d in facts.due))
-        marks: dict[str, Any] = {"sla_period": start, "sla_steps": keys}
         events = [self._notice(d, lead, pool, facts, start) for d in facts.due if not d.kind.acts]
         last = facts.due[-1]
         if not last.kind.acts:
+            done = lead.sla_steps if lead.sla_period == start else ()
+            keys = (*done, *(d.key for d in facts.due))
             marked = replace(lead, version=lead.version + 1, sla_period=start, sla_steps=keys)
             return Outcome(
                 Swept(lead.id, facts.due), (SaveLead(marked, lead.version),), tuple(events)
             )
-        return self._take_back(facts, last, marks, events)
+        return self._take_back(facts, last, start, events)
 
     def _notice(
         self, due: Due, lead: Lead, pool: Pool, facts: SweepFacts, start: datetime
@@ -165,11 +165,13 @@ class SweepLead:
         self,
         facts: SweepFacts,
         due: Due,
-        marks: Mapping[str, Any],
+        start: datetime,
         events: list[Event],
     ) -> Outcome[Swept]:
         """Recycle the lead (the previous owner recorded, their re-claim cool-down started)
-        and, for a reassigning step, hand it to the strategy's pick."""
+        and, for a reassigning step, hand it to the strategy's pick. The SLA period that began
+        at ``start`` ends here: the lead keeps no record of its steps, so whoever holds it
+        next starts a fresh period, even at the instant the last one began."""
         lead, pool = facts.lead, facts.pool
         assert lead is not None and pool is not None
         owner = lead.owner_id
@@ -180,12 +182,12 @@ class SweepLead:
             actor_id=SWEEPER,
             at=self.now,
             reason=f"{due.name}: {due.reason}",
-            changes=dict(marks),
+            changes=dict(_PERIOD_ENDED),
             data={
                 "rule": due.name,
                 "key": due.key,
                 "due_at": due.at.isoformat(),
-                "period_start": marks["sla_period"].isoformat(),
+                "period_start": start.isoformat(),
                 "previous_owner_id": owner,
                 "recipients": list(users),
                 "automatic": True,
