@@ -2,15 +2,18 @@
 
 One private cattrs converter, made by :func:`make_converter`, is used for everything; the global
 cattrs converter is never touched. Structuring errors become a :class:`ConfigError` naming the
-path at fault (``$.dimensions[2].weight``) and what would be right.
+path at fault (``$.dimensions[2].weight``) and what would be right. At every depth (lists of
+tables, table values), a string is never read as a list of its characters, and only a table
+(mapping) is read as a class of settings.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import threading
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -18,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar, get_origin
 
+import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
@@ -144,12 +148,11 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook_func(is_loose_mapping, lambda data, _: tags.read(data))
     converter.register_unstructure_hook_func(is_custom_value, tags.value)
     converter.register_structure_hook_func(is_custom_value, lambda data, _: tags.read(data))
-    # A string is never read as a collection of its characters: collections are read by
-    # cattrs' own hooks (of a copy made before this guard) once the value is not a string.
-    plain = converter.copy()
-    converter.register_structure_hook_factory(
-        _is_collection_type, lambda cls: _no_strings(plain.get_structure_hook(cls))
-    )
+    # A string is never read as a collection of its characters, and only a table is read as
+    # a class of settings: at every depth (lists of tables, table values), the value's outline
+    # is checked before cattrs' own hook for the type reads it.
+    _guard(converter, _is_collection_type, _refuse_non_list)
+    _guard(converter, _is_attrs_class, _refuse_non_table)
     # Sets become sorted lists, so the plain data is JSON-ready and the same on every run.
     converter.register_unstructure_hook_func(
         _is_set_type, lambda items: _sorted_plain([converter.unstructure(i) for i in items])
@@ -188,15 +191,58 @@ def _is_collection_type(cls: Any) -> bool:
     return cls in _COLLECTIONS or get_origin(cls) in (*_COLLECTIONS, AbstractSet)
 
 
-def _no_strings(inner: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    """``inner`` (a collection hook), refusing a str, bytes or mapping first."""
+def _is_attrs_class(cls: Any) -> bool:
+    return isinstance(cls, type) and attrs.has(cls)
 
-    def structure(value: object, target: Any) -> Any:
-        if isinstance(value, str | bytes | Mapping):
-            raise ValueError(f"expected a list, not {type(value).__name__}")
-        return inner(value, target)
 
-    return structure
+def _shown(value: object) -> str:
+    return "None" if value is None else kind_of(value)
+
+
+def _refuse_non_list(value: object) -> None:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise ValueError(f"must be a list, not {_shown(value)}")
+
+
+def _refuse_non_table(value: object) -> None:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"must be a table (mapping) of settings, not {_shown(value)}")
+
+
+def _guard(
+    converter: cattrs.Converter, applies: Callable[[Any], bool], refuse: Callable[[object], None]
+) -> None:
+    """Run ``refuse`` on the value before cattrs' own hook for every type ``applies`` to.
+
+    The guard's factory asks the converter itself for the hook it wraps, passing over the guard
+    for that one look-up only; so the hooks of the element and field types inside are the
+    converter's own, each guarded in turn, at any depth."""
+    passing = threading.local()
+
+    def guarded(cls: Any) -> bool:
+        if not applies(cls):
+            return False
+        skipped: set[Any] = passing.__dict__.setdefault("types", set())
+        if cls in skipped:
+            skipped.discard(cls)  # one look-up only: a type nested in itself is guarded again
+            return False
+        return True
+
+    def factory(cls: Any) -> Callable[[Any, Any], Any]:
+        skipped: set[Any] = passing.__dict__.setdefault("types", set())
+        skipped.add(cls)
+        try:
+            inner = converter.get_structure_hook(cls, cache_result=False)
+        finally:
+            skipped.discard(cls)
+
+        def structure(value: object, target: Any) -> Any:
+            refuse(value)
+            return inner(value, target)
+
+        return structure
+
+    converter.register_structure_hook_factory(guarded, factory)
 
 
 def _is_set_type(cls: Any) -> bool:
@@ -258,19 +304,25 @@ def structure(data: object, cls: type[T], *, path: str = "$") -> T:
         raise ConfigError.from_problems(
             [FieldProblem("cls", f"{cls!r:.60} is not a type leadcore can build from config")]
         ) from None
+    # Each error is raised while the cattrs one is handled, so it stays the ConfigError's
+    # (hidden) __context__ for callers that look at what failed.
     try:
         return converter.structure(data, cls)
     except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as e:
-        problems = _problems(e, path)
+        raise _config_error(_problems(e, path), path) from None
     except (LeadcoreError, KeyError, ValueError, TypeError) as e:
-        problems = _problems(e, path)
+        raise _config_error(_problems(e, path), path) from None
     except (AttributeError, OverflowError, RecursionError, IndexError) as e:
         if hasattr(cls, "__attrs_attrs__") and not isinstance(data, Mapping):
             shown = type(data).__name__
             problems = [FieldProblem(path, f"must be a table (mapping) of settings, not {shown}")]
         else:
             problems = [FieldProblem(path, f"is not valid here ({type(e).__name__}: {e})")]
-    raise ConfigError.from_problems(problems or [FieldProblem(path, "is not valid")])
+        raise _config_error(problems, path) from None
+
+
+def _config_error(problems: list[FieldProblem], path: str) -> ConfigError:
+    return ConfigError.from_problems(problems or [FieldProblem(path, "is not valid")])
 
 
 def unstructure(obj: object) -> Any:

@@ -9,6 +9,11 @@ A strategy is a table with a ``kind``; composite kinds nest other tables::
      "default": "north",
      "then": {"kind": "least_loaded", "capacity": {"u1": 30}}}
 
+A rule sends leads to ``team`` (a name from ``teams``, or a list of user ids) or to ``users``.
+Beside ``users``, ``team`` only labels that list: naming a team under ``teams`` there is refused,
+as the rule would give two user lists. The values a ``when`` test matches are text (``"1"``, not
+``1``).
+
 Bad input raises ``ConfigError`` naming every path at fault (``$.rules[1].when.regoin``) and
 what would be right.
 """
@@ -20,7 +25,7 @@ from pathlib import Path
 from typing import Final
 
 from leadcore.cadence import Schedule
-from leadcore.config import parse_source
+from leadcore.config import kind_of, parse_source
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 
 from .balancers import LeastLoaded, PerformanceBased, RoundRobin, WeightedRoundRobin
@@ -275,6 +280,13 @@ class _Reader:
                 users = self.users(spec["users"], f"{path}.users")
                 if "team" in spec:
                     name = self.text(spec["team"], f"{path}.team")
+                    if name in teams:  # two user lists for one rule: neither may win silently
+                        raise self.bad(
+                            path,
+                            f"gives both team {name!r}, a team under 'teams', and users: give "
+                            "one of them (beside users, team only names that list and must "
+                            "not be a team under 'teams')",
+                        )
             elif "team" in spec:
                 name, users = self.team_users(spec["team"], f"{path}.team", teams)
             else:
@@ -305,17 +317,30 @@ class _Reader:
                 low = None if test.get("min") is None else self.number(test["min"], f"{path}.min")
                 high = None if test.get("max") is None else self.number(test["max"], f"{path}.max")
                 return RouteCondition(field, min=low, max=high)
-            values = [test] if isinstance(test, str | int) and not isinstance(test, bool) else test
-            if not isinstance(values, list | tuple) or not all(
-                isinstance(v, str | int) and not isinstance(v, bool) for v in values
-            ):
-                raise self.bad(path, 'must be a value or a list of values, e.g. ["华东", "华南"]')
-            return RouteCondition(field, frozenset(str(v) for v in values))
+            values = [test] if isinstance(test, str) else test
+            if not isinstance(values, list | tuple):
+                reason = 'must be a text value or a list of them, e.g. ["华东", "华南"]'
+                raise self.bad(path, f"{reason}, not {kind_of(test)}{_as_text(test)}")
+            wrong = [i for i, v in enumerate(values) if not isinstance(v, str)]
+            for i in wrong:
+                self.bad(
+                    f"{path}[{i}]", f"must be text, not {kind_of(values[i])}{_as_text(values[i])}"
+                )
+            if wrong:
+                raise _Bad(path)
+            return RouteCondition(field, frozenset(values))
         except ValidationError as e:
             for p in e.problems:
                 where = path if p.field in ("field", "values") else f"{path}.{p.field}"
                 self.problems.append(FieldProblem(where, p.reason))
             raise _Bad(path) from None
+
+
+def _as_text(value: object) -> str:
+    """For a number where a rule wants text: how to write it (``; write it as text: "1"``)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f'; write it as text: "{value}"'
+    return ""
 
 
 def _dotted(field: str) -> str:

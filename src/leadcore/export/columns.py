@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 import attrs
 
+from leadcore.checks import flag
 from leadcore.errors import FieldProblem, LeadcoreError, ValidationError
 from leadcore.jsonvalue import JSONValue
 from leadcore.table import render_html_table, render_table
@@ -169,7 +170,7 @@ class Columns:
             return None
         shown = "None" if item is None else type(item).__name__
         if self.item:
-            return FieldProblem(field, f"must be a {self.item}, not {shown}")
+            return FieldProblem(field, f"must be {_article(self.item)} {self.item}, not {shown}")
         return FieldProblem(field, f"must have the {missing!r} these columns read, not {shown}")
 
     def record(self, item: object, labels: Labels | None = None) -> Record:
@@ -195,6 +196,7 @@ class Columns:
         """The records as a pandas DataFrame (``MissingExtra`` without pandas): a column per
         key — times as timezone-aware datetimes, exact decimals as ``Decimal`` — or per title
         when ``titles``."""
+        flag(titles, "titles")
         pd = _pandas()
         chosen = resolve_labels(labels)
         frame = pd.DataFrame.from_records(self.records(items, chosen), columns=list(self.keys))
@@ -205,10 +207,32 @@ class Columns:
                 frame[column.key] = frame[column.key].map(_decimal, na_action="ignore")
         return frame.rename(columns=self.titles(chosen)) if titles else frame
 
-    def _shown(self, keys: Sequence[str] | None) -> list[Column]:
-        wanted = keys or self.brief or self.keys
+    def _shown(self, keys: object) -> list[Column]:
+        """The columns a table of ``keys`` shows, in that order (``None`` or empty: the brief
+        columns, else all). ``keys`` must be a collection of column keys (not a single ``str``):
+        a ``ValidationError`` names ``keys`` or each wrong ``keys[i]`` and lists the keys."""
+        if keys is None:
+            return self._columns(self.brief or self.keys)
+        known = ", ".join(self.keys)
+        if isinstance(keys, str | bytes | Mapping) or not isinstance(keys, Iterable):
+            shown = f"the string {keys!r:.40}" if isinstance(keys, str) else type(keys).__name__
+            raise ValidationError(
+                [FieldProblem("keys", f"must be a list of column keys, not {shown}; use: {known}")],
+                subject="export",
+            )
+        wanted = list(keys)
+        problems = [
+            FieldProblem(f"keys[{i}]", f"{key!r:.40} is not a column key; use one of: {known}")
+            for i, key in enumerate(wanted)
+            if not isinstance(key, str) or key not in self.keys
+        ]
+        if problems:
+            raise ValidationError(problems[:_MAX_PROBLEMS], subject="export")
+        return self._columns(wanted or self.brief or self.keys)
+
+    def _columns(self, keys: Iterable[str]) -> list[Column]:
         by_key = {c.key: c for c in self.columns}
-        return [by_key[k] for k in wanted]
+        return [by_key[k] for k in keys]
 
     def _grid(
         self, items: Iterable[object], labels: Labels | None, keys: Sequence[str] | None
@@ -241,6 +265,11 @@ class Columns:
         """An HTML table of ``keys`` (default the brief columns), every text escaped."""
         headers, rows, right = self._grid(items, labels, keys)
         return render_html_table(headers, rows, right, caption=caption)
+
+
+def _article(noun: str) -> str:
+    """``a`` or ``an`` for ``noun`` (``an Event``, ``a Lead``), by its first letter."""
+    return "an" if noun[:1].lower() in ("a", "e", "i", "o", "u") else "a"
 
 
 def _decimal(value: object) -> Decimal:

@@ -3,7 +3,8 @@
 The shared parser (``leadcore.config``) structures the data; before it runs, the data is checked
 for what would otherwise escape it as a bare Python error: a list where a table of settings goes
 (or a table where a list goes), nesting deeper than any configuration needs, an integer too large
-for a float (``10**400``) and a number that is not finite. Reading the text is the shared
+for a float (``10**400``) and a number that is not finite. Numbers so large that the model's
+totals overflow are named at their paths (see :data:`MAX_NUMBER`). Reading the text is the shared
 parser's (``parse_json`` / ``parse_toml``), which makes unreadable text a ``ConfigError`` too.
 """
 
@@ -17,7 +18,7 @@ from typing import Any, Final, TypeVar
 from leadcore.config import kind_of, parse_json, parse_toml, structure
 from leadcore.errors import ConfigError, FieldProblem
 
-__all__ = ["MAX_DEPTH", "load_dict", "load_json", "load_toml", "plain_problems"]
+__all__ = ["MAX_DEPTH", "MAX_NUMBER", "load_dict", "load_json", "load_toml", "plain_problems"]
 
 T = TypeVar("T")
 
@@ -25,6 +26,10 @@ MAX_DEPTH: Final = 32
 """How deeply configuration may nest; none needs more than a few levels."""
 
 _LARGEST: Final = sys.float_info.max
+
+MAX_NUMBER: Final = 1e15
+"""When a score model's numbers are so large that its totals overflow, each number larger than
+this (points, caps, thresholds) is refused at its path."""
 
 
 def plain_problems(data: object, shape: Any, path: str = "$") -> list[FieldProblem]:
@@ -62,6 +67,34 @@ def _check(data: object, shape: Any, path: str, depth: int, found: list[FieldPro
         found.append(FieldProblem(path, "must be a finite number"))
 
 
+def _oversized(data: object, path: str) -> list[FieldProblem]:
+    """A problem at each number in ``data`` larger than :data:`MAX_NUMBER`."""
+    if isinstance(data, Mapping):
+        return [p for key, value in data.items() for p in _oversized(value, f"{path}.{key}")]
+    if isinstance(data, list | tuple):
+        return [p for i, value in enumerate(data) for p in _oversized(value, f"{path}[{i}]")]
+    if isinstance(data, int | float) and not isinstance(data, bool) and abs(data) > MAX_NUMBER:
+        return [FieldProblem(path, "is too large a number; a score model holds at most 10**15")]
+    return []
+
+
+def _overflowed(error: BaseException) -> bool:
+    """Whether ``error`` came of a number overflowing (an ``OverflowError`` in its chain)."""
+    pending: list[BaseException] = [error]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OverflowError):
+            return True
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return False
+
+
 def load_dict(data: object, cls: type[T], shape: Any) -> T:
     """Build a ``cls`` from plain data shaped like ``shape``; ``ConfigError`` names every path
     at fault."""
@@ -70,6 +103,13 @@ def load_dict(data: object, cls: type[T], shape: Any) -> T:
         raise ConfigError.from_problems(problems)
     try:
         return structure(data, cls)
+    except ConfigError as e:
+        # A number so large that the model's totals overflow fails where the totals are
+        # worked out, with no path: name the numbers instead.
+        oversized = _oversized(data, "$") if _overflowed(e) else []
+        if oversized:
+            raise ConfigError.from_problems(oversized) from e
+        raise
     except (ArithmeticError, AttributeError, RecursionError) as e:
         # Raised inside the shared converter, which does not turn these into problems.
         raise ConfigError("$", f"is not a valid {cls.__name__} ({e})") from e
