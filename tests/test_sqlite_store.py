@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -414,3 +415,40 @@ def test_large_id_sets_are_bound_as_one_parameter_and_give_the_same_answers() ->
         assert list(got) == sorted(wanted)
         counts = uow.open_counts([f"u{i}" for i in range(800)])
         assert counts["u1"] == 2 and counts["u799"] == 0 and len(counts) == 800
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"phone": 5}, "lead.phone"),
+        ({"created_at": datetime(2026, 1, 1)}, "lead.created_at"),
+        ({"assigned_at": "2026-01-01"}, "lead.assigned_at"),
+        ({"score": "high"}, "lead.score"),
+        ({"version": True}, "lead.version"),
+        ({"sla_steps": ("remind", 5)}, "lead.sla_steps"),
+    ],
+)
+def test_a_lead_field_of_the_wrong_type_is_refused_before_it_is_written(
+    fields: dict[str, object], named: str
+) -> None:
+    """A lead a host built by hand with a wrong type in it would be written but could never be
+    read back; it is refused by field, and the file stays readable."""
+    store = SQLiteStore()
+    with store.unit_of_work() as uow:
+        uow.add_pool(make_pool("pool-a"))
+        stored = uow.add_lead(make_lead("L1"))
+        uow.commit()
+    bad = attrs.evolve(stored, **fields)  # type: ignore[arg-type]
+    writes: list[Callable[[UnitOfWork], object]] = [
+        lambda u: u.add_lead(attrs.evolve(bad, id="L2")),
+        lambda u: u.save_lead(bad, expected_version=stored.version),
+    ]
+    for write in writes:
+        with store.unit_of_work() as uow:
+            with pytest.raises(ValidationError) as caught:
+                write(uow)
+            uow.commit()
+        assert caught.value.fields == (named,)
+    with store.unit_of_work() as uow:
+        assert uow.get_lead("L1") == stored
+        assert [lead.id for lead in uow.find_leads(LeadQuery())] == ["L1"]

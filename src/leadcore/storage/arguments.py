@@ -7,13 +7,18 @@ range a 64-bit database column holds."""
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Final, TypeVar, cast
 
+import attrs
+
 from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.events import Event, EventKind, FieldChange
+from leadcore.model import Lead
 from leadcore.query import LeadFilter, LeadQuery
 from leadcore.records import Away, OwnershipChange, OwnershipRecord
 
@@ -28,6 +33,7 @@ __all__ = [
     "event_list",
     "id_list",
     "instance",
+    "lead",
     "limit",
     "moment",
     "number",
@@ -208,29 +214,33 @@ def event_list(value: object) -> list[Event]:
         raise ValidationError(
             [FieldProblem("events", f"must be a list of Event, not {_kind(value)}")]
         )
-    events = list(cast(Sequence[object], value))
+    events = cast(list[Event], value if type(value) is list else list(cast(Sequence[Event], value)))
     for i, event in enumerate(events):
-        if not _plainly_sound(event):
+        # The common case in one expression: an event as the desk writes it.
+        if not (
+            type(event) is Event
+            and type(event.kind) is EventKind
+            and type(event.actor_id) is str
+            and type(event.lead_id) in _TEXT_OR_NONE
+            and type(event.pool_id) in _TEXT_OR_NONE
+            and type(event.reason) in _TEXT_OR_NONE
+            and type(event.position) is int
+            and type(event.changes) is tuple
+            and type(event.at) is datetime
+            and event.at.utcoffset() is not None
+        ) or not _changes_sound(event.changes):
             _check_event(event, f"events[{i}]")
-    return cast(list[Event], events)
+    return events
 
 
-def _plainly_sound(event: object) -> bool:
-    """The common case, told in one expression: an event the desk wrote."""
-    return (
-        type(event) is Event
-        and type(event.kind) is EventKind
-        and type(event.at) is datetime
-        and event.at.tzinfo is not None
-        and event.at.utcoffset() is not None
-        and type(event.actor_id) is str
-        and (event.lead_id is None or type(event.lead_id) is str)
-        and (event.pool_id is None or type(event.pool_id) is str)
-        and (event.reason is None or type(event.reason) is str)
-        and type(event.changes) is tuple
-        and all(type(c) is FieldChange and type(c.field) is str for c in event.changes)
-        and type(event.position) is int
-    )
+_TEXT_OR_NONE: Final = frozenset({str, type(None)})
+
+
+def _changes_sound(changes: tuple[FieldChange, ...]) -> bool:
+    for change in changes:
+        if type(change) is not FieldChange or type(change.field) is not str:
+            return False
+    return True
 
 
 def _check_event(event: object, path: str) -> None:
@@ -267,3 +277,54 @@ def _check_event(event: object, path: str) -> None:
         problems.append(FieldProblem(f"{path}.position", "must be a whole number"))
     if problems:
         raise ValidationError(problems, subject="events")
+
+
+def lead(value: object) -> Lead:
+    """A lead to store: a ``Lead`` whose every field holds a value of its declared type (text
+    where text goes, an aware datetime where a time goes…); ``ValidationError`` naming
+    ``lead.<field>``. A host may build a ``Lead`` by hand, and a store that wrote a wrong
+    type could not read the lead back."""
+    found = instance(value, Lead, "lead")
+    for name, exact, allowed, timed in _LEAD_FIELDS:
+        given = getattr(found, name)
+        if type(given) not in exact and not (
+            isinstance(given, allowed) and not isinstance(given, bool)
+        ):
+            shown = ", ".join(t.__name__ for t in allowed)
+            raise ValidationError(
+                [FieldProblem(f"lead.{name}", f"must be {shown}, not {type(given).__name__}")]
+            )
+        if timed and given is not None and (given.tzinfo is None or given.utcoffset() is None):
+            moment(given, f"lead.{name}")  # raises, naming the field
+    if not all(type(step) is str for step in found.sla_steps):
+        raise ValidationError([FieldProblem("lead.sla_steps", "must be a tuple of text")])
+    return found
+
+
+def _runtime_types(annotation: object) -> tuple[type, ...]:
+    """The classes a value of ``annotation`` may be an instance of (a float field takes an
+    int too; a parametrised collection, its plain class)."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return tuple(t for part in typing.get_args(annotation) for t in _runtime_types(part))
+    if annotation is None or annotation is type(None):
+        return (type(None),)
+    origin = typing.get_origin(annotation)
+    if origin is not None:
+        return (cast(type, origin),)
+    if annotation is float:
+        return (float, int)
+    return (cast(type, annotation),)
+
+
+def _lead_fields() -> tuple[tuple[str, frozenset[type], tuple[type, ...], bool], ...]:
+    attrs.resolve_types(Lead)
+    table = []
+    for field in attrs.fields(Lead):
+        allowed = _runtime_types(field.type)
+        table.append((field.name, frozenset(allowed), allowed, datetime in allowed))
+    return tuple(table)
+
+
+_LEAD_FIELDS: Final = _lead_fields()
+"""Each lead field: its name, the exact classes that pass at once, the classes it may be an
+instance of, and whether it holds a time."""

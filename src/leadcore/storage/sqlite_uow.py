@@ -212,7 +212,7 @@ class SQLiteUnitOfWork(IndexWork):
     @writing
     def add_lead(self, lead: Lead) -> Lead:
         """See ``UnitOfWork.add_lead``."""
-        lead = args.instance(lead, Lead, "lead")
+        lead = args.lead(lead)
         stored = _versioned(lead, 1)
         try:
             self.conn.execute(_INSERT_LEAD, self.codec.lead_row(stored, 1))
@@ -229,7 +229,7 @@ class SQLiteUnitOfWork(IndexWork):
     @writing
     def save_lead(self, lead: Lead, *, expected_version: int) -> Lead:
         """See ``UnitOfWork.save_lead``."""
-        lead = args.instance(lead, Lead, "lead")
+        lead = args.lead(lead)
         expected_version = args.number(expected_version, "expected_version")
         if expected_version == args.MAX_NUMBER:  # no stored lead is at a version past this one
             raise self._refuse("leads", "lead", lead.id, expected_version)
