@@ -170,3 +170,42 @@ def test_transition_follows_the_table_exactly(lead: Lead, action: Action) -> Non
     else:
         with pytest.raises(InvalidTransition):
             transition(lead, action, at=LATER, **arguments)
+
+
+@pytest.mark.parametrize(
+    ("action", "move"),
+    [
+        (A.CHANGE_OWNER, {"owner_id": "u2"}),
+        (A.RELEASE, {}),
+        (A.RETURN, {"reason": "联系不上"}),
+        (A.RECYCLE, {}),
+    ],
+)
+def test_a_hand_out_or_a_return_to_the_pool_ends_the_sla_period(
+    action: Action, move: dict[str, Any]
+) -> None:
+    """Even at the very instant the period began (a fixed clock), the next owner's period
+    starts with no reminder, warning or escalation already done."""
+    held = make_lead(
+        "L1",
+        status=S.ASSIGNED,
+        owner_id="u1",
+        assigned_at=EPOCH,
+        sla_period=EPOCH,
+        sla_steps=("remind", "warn"),
+    )
+    moved = transition(held, action, at=EPOCH, **move)
+    assert (moved.sla_period, moved.sla_steps) == (None, ())
+
+
+def test_other_moves_keep_the_sla_period() -> None:
+    held = make_lead(
+        "L1",
+        status=S.ASSIGNED,
+        owner_id="u1",
+        assigned_at=EPOCH,
+        sla_period=EPOCH,
+        sla_steps=("remind",),
+    )
+    kept = transition(held, A.FOLLOW_UP, at=LATER)
+    assert (kept.sla_period, kept.sla_steps) == (EPOCH, ("remind",))

@@ -192,6 +192,12 @@ def transition(lead: Lead, action: Action, *, at: datetime, **move: Unpack[Move]
         moved.update(
             owner_id=move.get("owner_id"), department_id=move.get("department_id"), assigned_at=at
         )
+    if (lead.sla_period is not None or lead.sla_steps) and (
+        action in _NEEDS_OWNER or "owner_id" in moved
+    ):
+        # A hand-out, or a lead going back unassigned, ends its SLA period: the next one
+        # starts with no steps done, even at the very instant the last one began.
+        moved.update(sla_period=None, sla_steps=())
     match action:
         case _A.FOLLOW_UP:
             moved["last_followed_at"] = at
