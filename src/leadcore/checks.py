@@ -20,6 +20,7 @@ __all__ = [
     "MAX_ID",
     "MAX_STORED_NUMBER",
     "MAX_TEXT",
+    "article",
     "aware",
     "choice",
     "choices",
@@ -57,6 +58,11 @@ _SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
 
 def _bad(field: str, reason: str) -> ValidationError:
     return ValidationError([FieldProblem(field, reason)])
+
+
+def article(noun: str) -> str:
+    """``a`` or ``an`` for ``noun`` (``an Event``, ``a Lead``), by its first letter."""
+    return "an" if noun[:1].lower() in ("a", "e", "i", "o", "u") else "a"
 
 
 def kept_text(value: object, field: str) -> str:

@@ -61,7 +61,10 @@ def draft(value: object, cls: type[D], field: str = "draft") -> D:
     """``value`` if it is a ``cls`` (a draft or a carried follow-up) whose values pass its
     checks; each problem is named ``<field>.<its field>``."""
     if not isinstance(value, cls):
-        raise _bad(field, f"must be a {cls.__name__}, not {type(value).__name__}")
+        raise _bad(
+            field,
+            f"must be {checks.article(cls.__name__)} {cls.__name__}, not {type(value).__name__}",
+        )
     try:
         attrs.validate(value)
     except ValidationError as e:

@@ -136,10 +136,12 @@ class ViewOptions(TypedDict, total=False):
 
 
 def refuse_unknown(options: Mapping[str, object], shape: type, what: str) -> None:
-    """Refuse keyword arguments the TypedDict ``shape`` does not name, naming each."""
+    """Refuse keyword arguments the TypedDict ``shape`` does not name, naming each; ``what``
+    is one of them with its article (``"a view option"``)."""
     unknown = sorted(set(options) - set(shape.__annotations__))
     if unknown:
         known = ", ".join(sorted(shape.__annotations__))
+        plural = what.split(" ", 1)[-1] + "s"  # "a view option" -> "view options"
         raise ValidationError(
-            [FieldProblem(name, f"is not {what} ({known})") for name in unknown], subject=what
+            [FieldProblem(name, f"is not {what} ({known})") for name in unknown], subject=plural
         )

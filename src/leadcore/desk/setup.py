@@ -13,6 +13,7 @@ from typing import TypeVar, cast
 import attrs
 
 from leadcore.assignment import Strategy
+from leadcore.checks import article
 from leadcore.clock import Clock
 from leadcore.conditions import LeadCondition
 from leadcore.conversion import ConversionSetup
@@ -68,7 +69,10 @@ def checked_mapping(value: Mapping[str, V] | None, kind: type[V], name: str) -> 
             ]
         )
     problems = [
-        FieldProblem(f"{name}.{key}", f"must be a {kind.__name__}, not {type(item).__name__}")
+        FieldProblem(
+            f"{name}.{key}",
+            f"must be {article(kind.__name__)} {kind.__name__}, not {type(item).__name__}",
+        )
         for key, item in value.items()
         if not isinstance(key, str) or not isinstance(item, kind)
     ]
@@ -90,7 +94,7 @@ def checked(
             [
                 FieldProblem(
                     field,
-                    f"must be a {kind.__name__} ({example}), not {type(value).__name__}",
+                    f"must be {article(kind.__name__)} {kind.__name__} ({example}), not {type(value).__name__}",
                 )
             ]
         )

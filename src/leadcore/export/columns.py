@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 import attrs
 
-from leadcore.checks import flag
+from leadcore.checks import article, flag
 from leadcore.errors import FieldProblem, LeadcoreError, ValidationError
 from leadcore.jsonvalue import JSONValue
 from leadcore.table import render_html_table, render_table
@@ -170,7 +170,7 @@ class Columns:
             return None
         shown = "None" if item is None else type(item).__name__
         if self.item:
-            return FieldProblem(field, f"must be {_article(self.item)} {self.item}, not {shown}")
+            return FieldProblem(field, f"must be {article(self.item)} {self.item}, not {shown}")
         return FieldProblem(field, f"must have the {missing!r} these columns read, not {shown}")
 
     def record(self, item: object, labels: Labels | None = None) -> Record:
@@ -265,11 +265,6 @@ class Columns:
         """An HTML table of ``keys`` (default the brief columns), every text escaped."""
         headers, rows, right = self._grid(items, labels, keys)
         return render_html_table(headers, rows, right, caption=caption)
-
-
-def _article(noun: str) -> str:
-    """``a`` or ``an`` for ``noun`` (``an Event``, ``a Lead``), by its first letter."""
-    return "an" if noun[:1].lower() in ("a", "e", "i", "o", "u") else "a"
 
 
 def _decimal(value: object) -> Decimal:

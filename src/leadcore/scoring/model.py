@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from leadcore.checks import article
 from leadcore.config import unstructure
 from leadcore.scoring.behaviour import BehaviourRule, Decay
 from leadcore.scoring.grades import Grade, GradeScale, as_grades, check_grades, default_grades
@@ -46,7 +47,10 @@ def _items(given: object, kind: type[T], name: str, problems: Problems) -> tuple
     found = tuple(given)
     for i, item in enumerate(found):
         if not isinstance(item, kind):
-            problems.add(f"{name}[{i}]", f"must be a {kind.__name__}, not {type(item).__name__}")
+            problems.add(
+                f"{name}[{i}]",
+                f"must be {article(kind.__name__)} {kind.__name__}, not {type(item).__name__}",
+            )
     return found
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from leadcore.checks import article
 from leadcore.clock import ensure_aware
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import replace
@@ -22,7 +23,12 @@ def _must_be(value: object, kind: type, field: str, *, optional: bool = False) -
     if not isinstance(value, kind) and not (optional and value is None):
         also = " or None" if optional else ""
         raise ValidationError(
-            [FieldProblem(field, f"must be a {kind.__name__}{also}, not {type(value).__name__}")]
+            [
+                FieldProblem(
+                    field,
+                    f"must be {article(kind.__name__)} {kind.__name__}{also}, not {type(value).__name__}",
+                )
+            ]
         )
 
 

@@ -198,7 +198,12 @@ def instance(value: object, cls: type[T], field: str) -> T:
     if type(value) is cls or isinstance(value, cls):
         return value
     raise ValidationError(
-        [FieldProblem(field, f"must be a {cls.__name__}, not {type(value).__name__}")]
+        [
+            FieldProblem(
+                field,
+                f"must be {checks.article(cls.__name__)} {cls.__name__}, not {type(value).__name__}",
+            )
+        ]
     )
 
 
