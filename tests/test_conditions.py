@@ -123,3 +123,17 @@ def test_conditions_built_in_code_are_checked() -> None:
         LeadCondition("bad", [FieldTest("region", {"x"})], "explode")
     with pytest.raises(ValidationError, match="field"):
         FieldTest("phone", {"1"})
+
+
+def test_a_status_test_reads_values_names_and_labels() -> None:
+    assert FieldTest("status", {"跟进中", "ASSIGNED"}).values == {"following", "assigned"}
+
+
+@given(st.text(min_size=1, max_size=12).filter(lambda t: t.strip()))
+def test_a_status_no_lead_can_have_is_refused(text: str) -> None:
+    try:
+        LeadStatus.parse(text)
+    except ValidationError:
+        with pytest.raises(ValidationError) as caught:
+            FieldTest("status", {text})
+        assert caught.value.fields == ("values",)

@@ -7,14 +7,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import ClassVar, TypeVar
+from typing import ClassVar, Final, TypeVar
 
 import attrs
 
 from leadcore import checks
 from leadcore.cadence import Schedule
 from leadcore.errors import FieldProblem, ValidationError
-from leadcore.model import CompanySize, Lead, Pool
+from leadcore.labels import LabelledEnum
+from leadcore.model import CompanySize, Lead, LeadStatus, Pool
 
 from .balancers import RoundRobin
 from .choice import Choice, Team, decline, user_list
@@ -84,6 +85,13 @@ def _num(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
+_ENUM_FIELDS: Final[Mapping[str, type[LabelledEnum]]] = {
+    "company_size": CompanySize,
+    "status": LeadStatus,
+}
+"""Lead fields holding a choice, whose tested values are read as the choice's values."""
+
+
 @attrs.frozen(slots=True)
 class RouteCondition:
     """One test of a rule: the lead's ``field`` is one of ``values``; for ``score``, it lies in
@@ -91,8 +99,8 @@ class RouteCondition:
 
     ``field`` is ``score``, a name in ``LEAD_FIELDS`` or ``custom.<name>``; ``values`` is a
     collection of text (never a single ``str``), and ``min`` / ``max`` are finite numbers.
-    Company sizes are read like a score model's (a value, name or label: ``大型`` is
-    ``large``). Raises ``ValidationError`` for an unknown field, a value that can never match
+    Company sizes and statuses are read like a score model's (a value, name or label: ``大型``
+    is ``large``). Raises ``ValidationError`` for an unknown field, a value that can never match
     or a test that does not fit the field."""
 
     FIELDS: ClassVar[tuple[str, ...]] = LEAD_FIELDS
@@ -116,8 +124,8 @@ class RouteCondition:
             for name in ("min", "max")
             if not _bound(getattr(self, name))
         ]
-        if not problems and self.field == "company_size":
-            self._read_sizes(problems)
+        if not problems and self.field in _ENUM_FIELDS:
+            self._read_choices(_ENUM_FIELDS[self.field], problems)
         if problems:
             pass  # the values or bounds themselves are wrong; nothing more to say
         elif self.field == "score":
@@ -140,16 +148,17 @@ class RouteCondition:
         if problems:
             raise ValidationError(problems, subject=f"{self.WHAT} on {self.field!r}")
 
-    def _read_sizes(self, problems: list[FieldProblem]) -> None:
-        """Company sizes are read as scoring reads them: a value, name or label (``大型`` is
-        ``large``); anything else can never match and is refused."""
-        sizes: set[str] = set()
+    def _read_choices(self, kind: type[LabelledEnum], problems: list[FieldProblem]) -> None:
+        """A company size or a status is read as scoring reads it: a value, name or label
+        (``大型`` is ``large``, ``跟进中`` is ``following``); anything else can never match and
+        is refused."""
+        read: set[str] = set()
         for value in sorted(self.values):
             try:
-                sizes.add(CompanySize.parse(value).value)
+                read.add(kind.parse(value).value)
             except ValidationError as e:
                 problems.append(FieldProblem("values", str(e)))
-        object.__setattr__(self, "values", frozenset(sizes))
+        object.__setattr__(self, "values", frozenset(read))
 
     def matches(self, lead: Lead) -> bool:
         """Whether the lead passes this test (a missing value never matches)."""
