@@ -170,3 +170,20 @@ def test_an_away_period_names_a_user(user_id: object) -> None:
     from leadcore import Away
 
     _refused(lambda: Away(user_id, T, T + timedelta(days=1)), "user_id")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("depth", [33, 400, 5_000])
+def test_strategies_nested_too_deeply_are_refused_by_path(depth: int) -> None:
+    data: dict[str, object] = {"kind": "round_robin"}
+    for _ in range(depth):
+        data = {"kind": "chain", "steps": [data]}
+    with pytest.raises(ConfigError) as caught:
+        build_strategy(data)
+    assert "nests strategies too deeply" in str(caught.value)
+
+
+def test_strategies_nested_within_the_limit_still_build() -> None:
+    data: dict[str, object] = {"kind": "round_robin", "users": ["wang"]}
+    for _ in range(31):
+        data = {"kind": "chain", "steps": [data]}
+    assert build_strategy(data) is not None

@@ -210,3 +210,14 @@ def test_a_warning_not_before_the_rules_limit_is_refused(warn: float) -> None:
         RecycleRule("r", Elapsed(Since.FOLLOWED_UP, 72), warn_hours=warn)
     assert _fields(raised.value) == ["warn_hours"]
     assert RecycleRule("r", Elapsed(Since.FOLLOWED_UP, 72), warn_hours=71).warn_hours == 71
+
+
+def test_a_recycle_rule_nested_too_deeply_is_refused_in_words() -> None:
+    from leadcore import ConfigError, SlaPolicy
+
+    when: dict[str, object] = {"since": "created", "days": 1}
+    for _ in range(3_000):
+        when = {"all": [when]}
+    with pytest.raises(ConfigError) as caught:
+        SlaPolicy.from_dict({"rules": [{"name": "r", "when": when}]})
+    assert "too deeply" in str(caught.value)

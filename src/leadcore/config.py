@@ -316,6 +316,8 @@ def structure(data: object, cls: type[T], *, path: str = "$") -> T:
         if hasattr(cls, "__attrs_attrs__") and not isinstance(data, Mapping):
             shown = type(data).__name__
             problems = [FieldProblem(path, f"must be a table (mapping) of settings, not {shown}")]
+        elif isinstance(e, RecursionError):
+            problems = [FieldProblem(path, "nests tables or lists too deeply to be read")]
         else:
             problems = [FieldProblem(path, f"is not valid here ({type(e).__name__}: {e})")]
         raise _config_error(problems, path) from None

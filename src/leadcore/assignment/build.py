@@ -52,11 +52,16 @@ class _Bad(Exception):
     """A value could not be read; its problems are already recorded."""
 
 
+MAX_NESTING: Final = 32
+"""How deeply strategies may sit inside one another (a chain's steps, a fallback's ``then``)."""
+
+
 class _Reader:
     """Reads values out of plain data, recording a problem per bad path."""
 
     def __init__(self) -> None:
         self.problems: list[FieldProblem] = []
+        self.depth = 0  # strategies being read inside one another
 
     def bad(self, path: str, reason: str) -> _Bad:
         self.problems.append(FieldProblem(path, reason))
@@ -119,6 +124,15 @@ class _Reader:
             raise self.bad(path, f"{value!r} is not a tie-break; use one of: {choices}") from None
 
     def build(self, data: object, path: str, name: str | None) -> Strategy:
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                raise self.bad(path, f"nests strategies too deeply (at most {MAX_NESTING} levels)")
+            return self._build(data, path, name)
+        finally:
+            self.depth -= 1
+
+    def _build(self, data: object, path: str, name: str | None) -> Strategy:
         spec = self.table(data, path, f"settings with a 'kind' ({', '.join(KINDS)})")
         kind = spec.get("kind")
         if kind is None:
