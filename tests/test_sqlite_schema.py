@@ -145,6 +145,20 @@ def test_another_application_s_file_is_refused_byte_for_byte_unchanged(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
 
 
+@pytest.mark.parametrize("opener", [SQLiteStore, SQLiteCustomerDirectory])
+def test_an_empty_file_another_application_marked_is_refused_unchanged(
+    tmp_path: Path, opener: Callable[[Path], object]
+) -> None:
+    path = tmp_path / "marked.db"
+    conn = _raw(path)
+    conn.execute("PRAGMA user_version = 5")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreFileError, match="another application marked"):
+        opener(path)
+    assert path.read_bytes() == before, "not even switched to WAL mode"
+
+
 def test_a_file_from_a_newer_leadcore_is_refused_unchanged(tmp_path: Path) -> None:
     path = tmp_path / "newer.db"
     SQLiteStore(path).close()

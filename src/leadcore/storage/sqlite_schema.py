@@ -185,6 +185,13 @@ def _version(conn: sqlite3.Connection, path: str) -> int:
     (app,) = conn.execute("PRAGMA application_id").fetchone()
     tables = _tables(conn)
     if app == 0 and not tables:
+        (user_version,) = conn.execute("PRAGMA user_version").fetchone()
+        if user_version:  # empty, but marked by another application: not ours to set up
+            raise StoreFileError(
+                path,
+                f"the file is an empty SQLite database that another application marked "
+                f"(user_version {user_version}); give leadcore a new file",
+            )
         return 0
     if app != APPLICATION_ID:
         held = f"; it holds the tables {', '.join(tables[:5])}" if tables else ""
