@@ -303,8 +303,10 @@ class Reads:
     def new_id(self, kind: str) -> str:
         """A fresh id for a record of ``kind`` ("lead", "follow_up", "grant"). A factory that
         can resume is first moved past the ids this store already uses."""
-        if kind not in self._resumed and isinstance(self._ids, ResumableIds):
-            self._ids.resume(kind, lambda record_id: self._is_used(kind, record_id))
+        if kind not in self._resumed:
+            # Asked once per kind: a check against a runtime protocol is slow.
+            if isinstance(self._ids, ResumableIds):
+                self._ids.resume(kind, lambda record_id: self._is_used(kind, record_id))
             self._resumed.add(kind)
         return self._ids(kind)
 
