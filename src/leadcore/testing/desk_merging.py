@@ -4,6 +4,7 @@ property that unmerge after merge gives back the leads and their follow-ups exac
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import attrs
@@ -132,6 +133,63 @@ class MergingCase(DeskCase):
         assert world.store.snapshot() == before
         kept = world.desk.merge("carol", [first, second], rule=Rule(reversed))
         assert kept.id == second
+
+    def test_a_rule_that_changes_what_it_is_handed_cannot_spoil_the_merge(self) -> None:
+        """The rule is handed copies: clearing or blanking them never loses a follow-up."""
+        world = self.world()
+        first, second = self._pair(world)
+        world.desk.assign("carol", first, "bob")
+        moved = world.desk.follow_up(
+            "bob", first, method="phone", content="打过电话", result="有意向"
+        )
+
+        class Greedy:
+            def rank(self, leads: Any, follow_ups: Any) -> Any:
+                for lead_id in list(follow_ups):
+                    with contextlib.suppress(TypeError):  # a read-only copy refuses
+                        follow_ups[lead_id] = ()
+                return sorted(leads, key=lambda lead: lead.id != second)
+
+        survivor = world.desk.merge("carol", [first, second], rule=Greedy())
+        assert survivor.id == second
+        assert [f.id for f in world.desk.follow_ups("carol", second)] == [moved.id]
+
+    def test_unmerge_keeps_a_custom_field_edited_since_the_merge(self) -> None:
+        from leadcore.custom_fields import CustomField, CustomFieldSet, FieldType
+
+        fields = CustomFieldSet([CustomField("seats", FieldType.NUMBER)])
+        world = self.world(custom_fields=fields)
+        first = world.desk.create(
+            "carol", "east", contact_name="A", phone="13800138000", custom_fields={"seats": 5}
+        ).id
+        second = world.desk.create("carol", "east", contact_name="B", phone="13800138000").id
+        world.desk.merge("carol", [first, second], survivor_id=second)
+        world.desk.edit("carol", second, custom_fields={"seats": 9})
+        back = world.desk.unmerge("carol", second)
+        assert dict(back.custom_fields) == {"seats": 9}
+        other = self.world(custom_fields=fields)
+        first = other.desk.create(
+            "carol", "east", contact_name="A", phone="13800138000", custom_fields={"seats": 5}
+        ).id
+        second = other.desk.create("carol", "east", contact_name="B", phone="13800138000").id
+        other.desk.merge("carol", [first, second], survivor_id=second)
+        assert dict(other.desk.unmerge("carol", second).custom_fields) == {}
+
+    def test_unmerging_an_earlier_merged_lead_says_which_merge_to_undo_first(self) -> None:
+        world = self.world()
+        ids = [
+            world.desk.create("carol", "east", contact_name=name, phone="13800138000").id
+            for name in ("A", "B", "C")
+        ]
+        world.desk.merge("carol", [ids[1], ids[0]], survivor_id=ids[1])
+        world.desk.merge("carol", [ids[1], ids[2]], survivor_id=ids[1])
+        before = world.store.snapshot()
+        with pytest.raises(ValidationError, match=f"unmerge {ids[2]} first"):
+            world.desk.unmerge("carol", ids[0])
+        assert world.store.snapshot() == before
+        world.desk.unmerge("carol", ids[2])
+        assert world.desk.unmerge("carol", ids[0]).status is LeadStatus.UNASSIGNED
+        assert world.desk.get("carol", ids[0]).status is LeadStatus.UNASSIGNED
 
     def test_a_converted_survivor_names_the_actions_it_still_allows(self) -> None:
         world = self.world()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -244,7 +245,16 @@ class Unmerge:
     def load(self, reads: Reads) -> UnmergeFacts:
         """The survivor, the merge's plan, the merged leads and the moved follow-ups."""
         subject = reads.subject(self.actor_id, self.lead_id, action=Action.MERGE)
+        asked: object = None  # the merge that merged the lead asked for, when it is merged
         if subject.lead.merged_into is not None:
+            asked = next(
+                (
+                    e.data.get("merge_id")
+                    for e in reversed(reads.events_of(subject.lead.id))
+                    if e.kind is EventKind.MERGED and e.lead_id == subject.lead.id
+                ),
+                None,
+            )
             subject = reads.subject(self.actor_id, subject.lead.merged_into, action=Action.MERGE)
         onward = subject.lead.merged_into
         if onward is not None:
@@ -272,6 +282,17 @@ class Unmerge:
             )
         merge = merges[-1]
         ids = [str(i) for i in _list(merge.data.get("merged"))]
+        if asked is not None and merge.data.get("merge_id") != asked:
+            later = ", ".join(ids)
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        "lead_id",
+                        f"lead {self.lead_id!r} was merged into {subject.lead.id!r} before "
+                        f"{later}; unmerge {later} first (merges are undone from the last back)",
+                    )
+                ]
+            )
         merged = reads.uow.get_leads(ids)
         merged_events: dict[str, Event] = {}
         for lead_id in ids:
@@ -324,9 +345,16 @@ class Unmerge:
                 changes[change.field] = change.before
         filled = _mapping(data.get("filled"))
         custom = dict(survivor.custom_fields)
+        custom_change = facts.merge.change("custom_fields")
+        merged_custom = custom_change.after if custom_change is not None else {}
+        assert isinstance(merged_custom, Mapping)
         for path in filled:
             if path.startswith("custom_fields."):
-                custom.pop(path[len("custom_fields.") :], None)
+                name = path[len("custom_fields.") :]
+                # Taken back only while it still holds what the merge filled in: an edit
+                # since the merge keeps the change, as for the lead's own fields.
+                if name in custom and custom[name] == merged_custom.get(name):
+                    del custom[name]
         if custom != dict(survivor.custom_fields):
             changes["custom_fields"] = custom
         joined = {str(u) for u in _list(data.get("collaborators_added"))}
@@ -386,7 +414,8 @@ def _ranked_ids(
     """The ids of ``leads`` in the order ``rule`` ranks them; ``ValidationError`` on ``rule``
     when the host's rule fails or answers with anything but a list of those leads."""
     try:
-        given = rule.rank(leads, follow_ups)
+        # Copies: whatever the host's rule does to what it is handed, the merge reads its own.
+        given = rule.rank(list(leads), MappingProxyType(dict(follow_ups)))
         if isinstance(given, str | bytes | Mapping) or not isinstance(given, Iterable):
             shown = type(given).__name__
             raise ValidationError(
