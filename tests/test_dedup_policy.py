@@ -85,7 +85,24 @@ def test_which_stored_leads_count() -> None:
     assert line.counts(stored, "north", "a ") and not line.counts(stored, "north", "B")
     industry = DuplicatePolicy(scope=DuplicateScope.FIELD, field="industry")
     assert industry.counts(stored, "x", "软件") and not industry.counts(stored, "x", None)
-    assert (
-        not DuplicatePolicy().checks
-        and not DuplicatePolicy(action=DuplicateAction.FLAG, kinds=[]).checks
-    )
+    assert not DuplicatePolicy().checks and not DuplicatePolicy(kinds=[]).checks
+
+
+def test_a_policy_that_checks_names_a_key_kind() -> None:
+    with pytest.raises(ConfigError, match="kinds: is empty, so the flag policy would never check"):
+        DuplicatePolicy(action=DuplicateAction.FLAG, kinds=[])
+
+
+def test_actions_scopes_and_kinds_read_values_and_labels_once_each() -> None:
+    policy = DuplicatePolicy(action="reject", scope="本线索池", kinds=["phone", "电话", "email"])
+    assert (policy.action, policy.scope) == (DuplicateAction.REJECT, DuplicateScope.POOL)
+    assert policy.kinds == (KeyKind.PHONE, KeyKind.EMAIL)
+    with pytest.raises(ConfigError, match="action: must be one of"):
+        DuplicatePolicy(action="rejct")
+
+
+def test_a_multi_choice_scope_value_matches_in_any_order() -> None:
+    lines = DuplicatePolicy(scope=DuplicateScope.FIELD, field="custom_fields.lines")
+    stored = make_lead("L1", custom_fields={"lines": ("a", "b")})
+    assert lines.counts(stored, "east", ("b", "a"))
+    assert not lines.counts(stored, "east", ("a",))

@@ -19,7 +19,7 @@ from leadcore.config import kind_of, structure, unstructure
 from leadcore.dedup.keys import KeyKind
 from leadcore.dedup.rules import CUSTOM_PREFIX, RECORD_FIELDS, is_record_field
 from leadcore.dedup.rules_base import FromConfig, raise_problems, to_tuple
-from leadcore.errors import ConfigError, FieldProblem
+from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, LeadStatus
@@ -48,12 +48,34 @@ _CLOSED: Final = frozenset({LeadStatus.INVALID, LeadStatus.CLOSED_LOST})
 
 
 def _kinds(value: object) -> object:
+    """The key kinds, each given as the kind, its value or a label, once each in the order
+    given; anything unreadable is left for the check to name."""
     if isinstance(value, str):
         return value
     try:
-        return tuple(to_tuple(value))  # type: ignore[arg-type]
+        given = tuple(to_tuple(value))  # type: ignore[arg-type]
     except TypeError:
         return value
+    return tuple(dict.fromkeys(_choice(KeyKind, kind) for kind in given))
+
+
+def _choice(kind: type[LabelledEnum], value: object) -> object:
+    """``value`` as a member of ``kind`` when it is one or names one (value, name or label);
+    otherwise as given, for the check to name."""
+    if isinstance(value, kind) or not isinstance(value, str):
+        return value
+    try:
+        return kind.parse(value)
+    except ValidationError:
+        return value
+
+
+def _action(value: object) -> object:
+    return _choice(DuplicateAction, value)
+
+
+def _scope(value: object) -> object:
+    return _choice(DuplicateScope, value)
 
 
 @attrs.frozen(slots=True)
@@ -64,14 +86,17 @@ class DuplicatePolicy:
     key), ``flag`` (create the lead and link it to the match as a suspected duplicate) or
     ``attach`` (create nothing; the new details become an activity on the existing lead).
     ``scope``: ``organisation``, ``pool``, or ``field`` with ``field`` naming the lead field
-    or ``custom_fields.<name>`` whose value must be equal (a new lead without a value there is
-    checked against the leads without one). ``kinds``: which keys count (all by default).
+    or ``custom_fields.<name>`` whose value must be equal (text ignoring case and surrounding
+    spaces, a multi-choice value's choices in any order; a new lead without a value there is
+    checked against the leads without one). ``kinds``: which keys count (all by default; a
+    policy that checks names at least one). ``action``, ``scope`` and ``kinds`` take their
+    members, values or labels (``"reject"``, ``"本线索池"``).
     ``include_closed``: whether invalid and lost leads count as matches (they do by default;
     converted ones always do, and a merged lead counts as the lead it was merged into).
     """
 
-    action: DuplicateAction = DuplicateAction.IGNORE
-    scope: DuplicateScope = DuplicateScope.ORGANISATION
+    action: DuplicateAction = attrs.field(default=DuplicateAction.IGNORE, converter=_action)
+    scope: DuplicateScope = attrs.field(default=DuplicateScope.ORGANISATION, converter=_scope)
     field: str | None = None
     kinds: tuple[KeyKind, ...] = attrs.field(default=tuple(KeyKind), converter=_kinds)
     include_closed: bool = True
@@ -98,6 +123,13 @@ class DuplicatePolicy:
         if not isinstance(self.kinds, tuple) or not all(isinstance(k, KeyKind) for k in self.kinds):
             choices = ", ".join(k.value for k in KeyKind)
             problems.append(FieldProblem("kinds", f"must be a list of key kinds ({choices})"))
+        elif not self.kinds and self.action is not DuplicateAction.IGNORE:
+            shown = self.action.value if isinstance(self.action, DuplicateAction) else "it"
+            problems.append(
+                FieldProblem(
+                    "kinds", f"is empty, so the {shown} policy would never check; name a key kind"
+                )
+            )
         if not isinstance(self.include_closed, bool):
             problems.append(FieldProblem("include_closed", "must be true or false"))
         raise_problems(problems)
@@ -134,8 +166,12 @@ class DuplicatePolicy:
 
 
 def _normal(value: object) -> object:
+    """A scope value as it is compared: text trimmed and case-folded, a multi-choice value's
+    choices in any order."""
     if isinstance(value, str):
         return value.strip().casefold() or None
+    if isinstance(value, tuple):
+        return tuple(sorted((_normal(item) for item in value), key=repr)) or None
     return value
 
 
