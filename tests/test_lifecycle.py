@@ -209,3 +209,29 @@ def test_other_moves_keep_the_sla_period() -> None:
     )
     kept = transition(held, A.FOLLOW_UP, at=LATER)
     assert (kept.sla_period, kept.sla_steps) == (EPOCH, ("remind",))
+
+
+@pytest.mark.parametrize(
+    ("action", "move"),
+    [(A.RELEASE, {}), (A.RETURN, {"reason": "联系不上"}), (A.RECYCLE, {}), (A.RECLAIM, {})],
+)
+def test_back_in_the_pool_a_lead_has_no_collaborators(action: Action, move: dict[str, Any]) -> None:
+    """Access ends when its reason ends: nobody holds the lead, so nobody works with its owner."""
+    held = make_lead(
+        "L1",
+        status=S.FOLLOWING,
+        owner_id="u1",
+        assigned_at=EPOCH,
+        collaborators={"mia", "wang"},
+        collaborator_roles={"mia": "marketing_owner"},
+    )
+    back = transition(held, action, at=LATER, **move)
+    assert (back.collaborators, dict(back.collaborator_roles)) == (frozenset(), {})
+
+
+def test_a_new_owner_keeps_the_leads_collaborators() -> None:
+    held = make_lead(
+        "L1", status=S.FOLLOWING, owner_id="u1", assigned_at=EPOCH, collaborators={"mia"}
+    )
+    moved = transition(held, A.CHANGE_OWNER, at=LATER, owner_id="u2")
+    assert moved.collaborators == {"mia"}

@@ -188,6 +188,10 @@ def transition(lead: Lead, action: Action, *, at: datetime, **move: Unpack[Move]
     if target is _S.UNASSIGNED and lead.status is not _S.UNASSIGNED:
         moved.update(owner_id=None, department_id=None, assigned_at=None, next_due_at=None)
         moved.update(stage=None, lost_reason=None, invalid_reason=None)
+        if lead.collaborators or lead.collaborator_roles:
+            # Back in the pool nobody holds the lead: the people its owner worked with on it
+            # lose their access with the owner (access ends when its reason ends).
+            moved.update(collaborators=frozenset(), collaborator_roles={})
     if action in _NEEDS_OWNER:
         moved.update(
             owner_id=move.get("owner_id"), department_id=move.get("department_id"), assigned_at=at
