@@ -71,3 +71,12 @@ def test_clean_criteria_are_read_as_their_types() -> None:
 def test_ids_are_kept_exactly_as_given() -> None:
     """Stores match ids exactly, so a criterion is never trimmed."""
     assert LeadQuery(owner_id=" bob").owner_id == " bob"
+
+
+@pytest.mark.parametrize("kind", [LeadQuery, LeadFilter])
+def test_a_reversed_creation_range_is_refused(kind: type[LeadFilter]) -> None:
+    later, earlier = datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValidationError) as caught:
+        kind(created_from=later, created_before=earlier)
+    assert caught.value.fields == ("created_before",)
+    assert kind(created_from=earlier, created_before=earlier).created_from == earlier

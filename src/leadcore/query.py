@@ -195,6 +195,20 @@ class LeadFilter:
     created_from: datetime | None = attrs.field(default=None, converter=_created_from)
     created_before: datetime | None = attrs.field(default=None, converter=_created_before)
 
+    def __attrs_post_init__(self) -> None:
+        start, end = self.created_from, self.created_before
+        if start is not None and end is not None and end < start:
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        "created_before",
+                        f"is before created_from ({end.isoformat()} < {start.isoformat()}); "
+                        "swap them",
+                    )
+                ],
+                subject="query",
+            )
+
     def owners_allowed(self) -> frozenset[str] | None:
         """The owners ``owner_id`` and ``owner_ids`` together allow (None: any owner); a store
         starts its search from their leads."""

@@ -67,6 +67,9 @@ def follow_up_log(
             values[name] = clean()
         except ValidationError as e:
             problems.extend(e.problems)
+    since_at, before_at = values.get("since"), values.get("before")
+    if isinstance(since_at, datetime) and isinstance(before_at, datetime) and before_at < since_at:
+        problems.append(FieldProblem("before", "is before since; swap them"))
     if problems:
         raise ValidationError(problems, subject="follow-up log")
     author = values["author_id"] if isinstance(values["author_id"], str) else None

@@ -255,3 +255,15 @@ class RegressionsCase(DeskCase):
         with pytest.raises(ValidationError, match="needs a reason"):
             desk.return_lead("bob", lead, "   ")
         assert world.store.snapshot() == before
+
+    def test_a_reversed_period_is_refused_not_read_as_empty(self) -> None:
+        world = self.world()
+        with pytest.raises(ValidationError) as caught:
+            world.desk.follow_up_log("carol", since=T0, before=T0 - timedelta(days=1))
+        assert caught.value.fields == ("before",)
+        with pytest.raises(ValidationError) as refused:
+            world.desk.leads(
+                "carol", view="mine", created_from=T0, created_before=T0 - timedelta(days=1)
+            )
+        assert refused.value.fields == ("created_before",)
+        assert world.desk.follow_up_log("carol", since=T0, before=T0) == []
