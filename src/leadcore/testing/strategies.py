@@ -134,6 +134,9 @@ def lead_queries(draw: st.DrawFn) -> LeadQuery:
     if draw(st.booleans()):
         after = (draw(instants(120)), draw(st.sampled_from(("L0", "L3", "L7", "L15", "zz"))))
     created_from = draw(maybe() | instants())
+    created_before = draw(maybe() | instants())
+    if created_from is not None and created_before is not None and created_before < created_from:
+        created_from, created_before = created_before, created_from  # a reversed one is refused
     any_of = None
     if draw(st.booleans()):
         any_of = tuple(draw(_REACH_LISTS))
@@ -151,7 +154,7 @@ def lead_queries(draw: st.DrawFn) -> LeadQuery:
         grade=draw(maybe() | st.sampled_from(GRADES)),
         due_before=draw(maybe() | instants(120)),
         created_from=created_from,
-        created_before=draw(maybe() | instants()),
+        created_before=created_before,
         order=order,
         after=after,
         offset=draw(st.integers(0, 3)),
