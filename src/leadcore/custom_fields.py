@@ -11,7 +11,7 @@ from typing import Final
 
 import attrs
 
-from leadcore.checks import MAX_LONG_TEXT, text_problem
+from leadcore.checks import MAX_LONG_TEXT, choice, id_problem, text_problem
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import CustomValue
@@ -41,15 +41,45 @@ class CustomField:
     label: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        if not self.name.isidentifier():
-            raise ConfigError(f"custom_fields.{self.name}", "the name must be an identifier")
-        choice = self.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE)
-        if choice and not self.options:
-            raise ConfigError(f"custom_fields.{self.name}.options", "a choice field needs options")
-        if not choice and self.options:
+        """Check the declaration; ``ConfigError`` names ``custom_fields.<name>.<attr>``."""
+        name = self.name
+        if not isinstance(name, str) or not name.isidentifier():
             raise ConfigError(
-                f"custom_fields.{self.name}.options", f"a {self.type.value} field takes no options"
+                f"custom_fields.{name!s:.40}",
+                f"the name must be an identifier (text like 'budget_owner'), not {name!r:.40}",
             )
+        path = f"custom_fields.{name}"
+        problems: list[FieldProblem] = []
+        kind: FieldType | None = None
+        try:
+            kind = choice(FieldType, self.type, f"{path}.type")
+        except ValidationError as e:
+            problems.extend(e.problems)
+        if not isinstance(self.required, bool):
+            problems.append(
+                FieldProblem(
+                    f"{path}.required", f"must be True or False, not {self.required!r:.40}"
+                )
+            )
+        if self.label is not None and not isinstance(self.label, str):
+            problems.append(
+                FieldProblem(
+                    f"{path}.label", f"must be text or None, not {type(self.label).__name__}"
+                )
+            )
+        options = _options(self.options, f"{path}.options", problems)
+        if kind is not None and options is not None:
+            picks = kind in (FieldType.CHOICE, FieldType.MULTI_CHOICE)
+            if picks and not options:
+                problems.append(FieldProblem(f"{path}.options", "a choice field needs options"))
+            if not picks and options:
+                problems.append(
+                    FieldProblem(f"{path}.options", f"a {kind.value} field takes no options")
+                )
+        if problems:
+            raise ConfigError.from_problems(problems)
+        object.__setattr__(self, "type", kind)  # the member, however it was named
+        object.__setattr__(self, "options", options)
 
     def _option_place(self, value: object) -> int:
         """Where ``value`` stands among the options (after them all when it is not one)."""
@@ -71,8 +101,10 @@ class CustomField:
                     return value
                 raise ValueError(f"must be one of: {', '.join(self.options)}")
             case FieldType.MULTI_CHOICE:
-                if isinstance(value, str) or not isinstance(value, Iterable):
-                    raise ValueError(f"must be a list of: {', '.join(self.options)}")
+                if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+                    raise ValueError(
+                        f"must be a list of: {', '.join(self.options)} (not {type(value).__name__})"
+                    )
                 chosen = tuple(value)
                 if isinstance(value, set | frozenset):  # no order of its own: the options'
                     chosen = tuple(sorted(chosen, key=self._option_place))
@@ -85,12 +117,40 @@ class CustomField:
         raise AssertionError(self.type)  # pragma: no cover - enum is exhaustive
 
 
+def _options(value: object, path: str, problems: list[FieldProblem]) -> tuple[str, ...] | None:
+    """A choice field's options as a tuple of distinct non-blank texts (a list, tuple…, never
+    one ``str`` or a mapping), or None with the problems noted."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        problems.append(
+            FieldProblem(
+                path, f'must be a list of texts like ["urgent", "normal"], not {value!r:.40}'
+            )
+        )
+        return None
+    found: list[str] = []
+    bad = False
+    for i, option in enumerate(value):
+        problem = id_problem(option)
+        if problem is not None:
+            shown = "" if isinstance(option, str) else f" (got {type(option).__name__})"
+            problems.append(FieldProblem(f"{path}[{i}]", problem + shown))
+            bad = True
+        elif option in found:
+            problems.append(FieldProblem(f"{path}[{i}]", f"repeats the option {option!r}"))
+            bad = True
+        else:
+            found.append(option)
+    return None if bad else tuple(found)
+
+
 def _blank(value: object) -> bool:
-    """None, empty text or an empty list: a field left empty. Tested by type first, so a
-    value whose ``==`` misbehaves (an array) is never compared."""
+    """None, blank text or an empty list, tuple or set: a field left empty. Tested by type
+    first, so a value whose ``==`` misbehaves (an array) is never compared."""
     if value is None:
         return True
-    if type(value) in (str, tuple, list):
+    if type(value) is str:
+        return not value.strip()
+    if type(value) in (tuple, list, set, frozenset):
         return not value
     return False
 
@@ -186,7 +246,16 @@ class CustomFieldSet:
 
     def __init__(self, fields: Iterable[CustomField] = ()) -> None:
         self._fields: dict[str, CustomField] = {}
-        for f in fields:
+        if isinstance(fields, str | bytes | Mapping) or not isinstance(fields, Iterable):
+            raise ConfigError(
+                "custom_fields",
+                f"must be a list of CustomField declarations, not {type(fields).__name__}",
+            )
+        for i, f in enumerate(fields):
+            if not isinstance(f, CustomField):
+                raise ConfigError(
+                    f"custom_fields[{i}]", f"must be a CustomField, not {type(f).__name__}"
+                )
             if f.name in self._fields:
                 raise ConfigError(f"custom_fields.{f.name}", "declared twice")
             self._fields[f.name] = f
@@ -196,6 +265,12 @@ class CustomFieldSet:
     def fields(self) -> Mapping[str, CustomField]:
         """The declarations by name."""
         return self._fields
+
+    @staticmethod
+    def cleared(values: Mapping[str, object]) -> frozenset[str]:
+        """The names in ``values`` given an empty value (None, blank text, an empty list): on
+        an edit, those fields are removed from the lead."""
+        return frozenset(name for name, value in values.items() if _blank(value))
 
     def validate(
         self, values: Mapping[str, object], *, partial: bool = False

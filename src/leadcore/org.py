@@ -7,6 +7,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
+from leadcore.checks import id_problem
 from leadcore.errors import FieldProblem, NotFound, ValidationError
 
 __all__ = [
@@ -67,7 +68,10 @@ class User:
 
 @attrs.frozen(slots=True)
 class Department:
-    """A unit of the organisation; ``manager_id`` sees the leads of everyone below it."""
+    """A unit of the organisation; ``manager_id`` sees the leads of everyone below it.
+
+    An ``OrgChart`` checks its departments: the id non-blank text, the name text, the parent a
+    known department and the manager a known user (or None)."""
 
     id: str
     name: str = ""
@@ -135,6 +139,17 @@ class OrgChart:
                 problems.append(
                     FieldProblem(f"departments[{i}]", f"must be a Department, not {_kind(d)}")
                 )
+                continue
+            found = _department_problems(d, f"departments[{i}]")
+            if not found and d.manager_id is not None and d.manager_id not in self._users:
+                problems.append(  # still filed, so its members are not also reported
+                    FieldProblem(
+                        f"departments[{i}].manager_id",
+                        f"unknown user {d.manager_id!r}: name one of the org's users, or None",
+                    )
+                )
+            if found:
+                problems.extend(found)
             elif d.id in self._departments:
                 problems.append(FieldProblem(f"departments[{d.id}]", "repeats a department id"))
             else:
@@ -237,6 +252,23 @@ class OrgChart:
         result = frozenset(found)
         self._subordinates_cache[user_id] = result
         return result
+
+
+def _department_problems(d: Department, path: str) -> list[FieldProblem]:
+    """What is wrong with ``d``'s own fields, each named under ``path``."""
+    problems = []
+    bad = id_problem(d.id)
+    if bad is not None:
+        shown = f" (got {_kind(d.id)})" if not isinstance(d.id, str) else ""
+        problems.append(FieldProblem(f"{path}.id", f"{bad}{shown}"))
+    if not isinstance(d.name, str):
+        problems.append(FieldProblem(f"{path}.name", f"must be text, not {_kind(d.name)}"))
+    for field in ("parent_id", "manager_id"):
+        value = getattr(d, field)
+        bad = None if value is None else id_problem(value)
+        if bad is not None:
+            problems.append(FieldProblem(f"{path}.{field}", f"{bad}, or None"))
+    return problems
 
 
 def _listed(values: object, field: str, problems: list[FieldProblem]) -> list[Any]:

@@ -46,7 +46,7 @@ OrderName: TypeAlias = Literal["created", "created_desc", "due"]
 
 
 CustomValues: TypeAlias = "dict[str, CustomValue | date | float | list[str] | None]"
-"""Custom field values by name (None removes one on edit)."""
+"""Custom field values by name (on edit, an empty value clears one)."""
 
 
 class LeadFields(TypedDict, total=False):

@@ -180,8 +180,10 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         custom_fields: Mapping[str, object] | None = None,
         **fields: Unpack[LeadFields],
     ) -> Lead:
-        """Change a lead's details: only the fields given change; a custom field set to None is
-        removed. Editing to the same values writes nothing and returns the lead as it is."""
+        """Change a lead's details: only the fields given change; a custom field given an empty
+        value (None, blank text, an empty list) is cleared, unless it is required, and one the
+        desk does not declare is refused. Editing to the same values writes nothing and returns
+        the lead as it is."""
         return self._run(
             Edit,
             actor_id=actor_id,

@@ -7,27 +7,43 @@ what is wrong with a configuration, each problem with its path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Final
+from typing import Final, TypeVar
 
 import attrs
 
-from leadcore.errors import FieldProblem
+from leadcore import checks
+from leadcore.errors import ConfigError, FieldProblem, ValidationError
+from leadcore.labels import LabelledEnum
 from leadcore.model import READ_ONLY_STATUSES, Action, LeadStatus, Pool
 from leadcore.policy.roles import Role
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "MAX_GRANT_HOURS",
     "POOL_ACTIONS",
     "POOL_SWITCHES",
+    "UNSHARED_ACTIONS",
     "PermissionRule",
     "PolicyConfig",
     "check_config",
+    "check_rules",
+    "clean_config",
+    "grant_hours_problems",
 ]
+
+E = TypeVar("E", bound=LabelledEnum)
 
 POOL_ACTIONS: Final = frozenset({Action.CREATE, Action.CONFIGURE_POOL})
 """Actions taken on a pool rather than on a lead (decided with ``lead=None``)."""
+
+UNSHARED_ACTIONS: Final = POOL_ACTIONS | frozenset({Action.DELETE, Action.ASSIGN, Action.MERGE})
+"""Actions neither a named collaborator role nor a temporary grant may give: running the pool,
+handing out, deleting or merging away a lead stay with pool and system admins."""
+
+MAX_GRANT_HOURS: Final = 24 * 366
+"""The longest a temporary grant may be allowed to run: a year (8784 hours)."""
 
 POOL_SWITCHES: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -161,39 +177,167 @@ Permissions page for the table)."""
 
 
 def check_config(config: PolicyConfig) -> list[FieldProblem]:
-    """Problems with a policy's data, each with its path."""
-    problems = []
-    switches = {f.name for f in attrs.fields(Pool) if f.type in ("bool", bool)}
-    for i, rule in enumerate(config.rules):
-        path = f"$.rules[{i}]"
-        if not rule.actions:
-            problems.append(FieldProblem(f"{path}.actions", "name at least one action"))
-        if rule.pool_switch is not None and rule.pool_switch not in switches:
-            problems.append(
-                FieldProblem(
-                    f"{path}.pool_switch",
-                    f"must be a pool on/off setting: {', '.join(sorted(switches))}",
-                )
+    """Problems with a policy's data, each with its path (empty when ``clean_config`` would
+    accept it)."""
+    return _cleaned(config)[1]
+
+
+def clean_config(config: object) -> PolicyConfig:
+    """``config`` checked, with every role, action and status as its enum member (given as the
+    member, its value, name or a label, as everywhere in the library); ``ConfigError`` naming
+    each path at fault (``$.rules[0].statuses[0]``) otherwise."""
+    clean, problems = _cleaned(config)
+    if problems or clean is None:
+        raise ConfigError.from_problems(problems)
+    return clean
+
+
+def check_rules(rules: object, path: str) -> tuple[PermissionRule, ...]:
+    """``rules`` (a collection of ``PermissionRule``) checked and normalised as in a policy;
+    ``ValidationError`` naming ``{path}[i].<field>`` for each problem."""
+    problems: list[FieldProblem] = []
+    clean = _clean_rules(rules, path, problems)
+    if problems:
+        raise ValidationError(problems, subject="permission rules")
+    return clean
+
+
+def grant_hours_problems(value: object) -> list[FieldProblem]:
+    """What is wrong with ``value`` as ``max_grant_hours`` (a number of hours above 0, at most
+    ``MAX_GRANT_HOURS``), at ``$.max_grant_hours``; empty when it is fine."""
+    path = "$.max_grant_hours"
+    if type(value) is int and abs(value) >= 10**15:  # not shown in full: it may be huge
+        digits = len(str(abs(value))) if abs(value) < 10**4000 else "thousands of"
+        return [
+            FieldProblem(
+                path,
+                f"must be more than 0 and at most {MAX_GRANT_HOURS} hours, "
+                f"not a number of {digits} digits",
             )
-        if rule.statuses is not None and rule.actions & POOL_ACTIONS:
-            problems.append(
-                FieldProblem(
-                    f"{path}.statuses", "pool actions (create, configure_pool) take no statuses"
-                )
-            )
-    for name, actions in config.collaborator_roles.items():
-        if not name.strip():
-            problems.append(FieldProblem("$.collaborator_roles", "a role needs a name"))
-        beyond = sorted(a.value for a in actions & (POOL_ACTIONS | {Action.DELETE, Action.ASSIGN}))
-        if beyond:
-            problems.append(
-                FieldProblem(
-                    f"$.collaborator_roles.{name}",
-                    f"a collaborator role cannot {', '.join(beyond)}",
-                )
-            )
-    if not 0 < config.max_grant_hours <= 24 * 366:
+        ]
+    try:
+        checks.hours(value, path, most=MAX_GRANT_HOURS)
+    except ValidationError as e:
+        return list(e.problems)
+    return []
+
+
+def _member(cls: type[E], value: object, path: str, problems: list[FieldProblem]) -> E | None:
+    """``checks.choice``, or None with its problem noted."""
+    try:
+        return checks.choice(cls, value, path)
+    except ValidationError as e:
+        problems.extend(e.problems)
+        return None
+
+
+def _members(
+    cls: type[E], value: object, path: str, problems: list[FieldProblem]
+) -> frozenset[E] | None:
+    """``checks.choices``, or None with its problems noted."""
+    try:
+        return checks.choices(cls, value, path)
+    except ValidationError as e:
+        problems.extend(e.problems)
+        return None
+
+
+def _clean_rules(
+    rules: object, path: str, problems: list[FieldProblem]
+) -> tuple[PermissionRule, ...]:
+    if isinstance(rules, str | bytes | Mapping) or not isinstance(rules, Iterable):
         problems.append(
-            FieldProblem("$.max_grant_hours", "must be more than 0 and at most a year (8784)")
+            FieldProblem(path, f"must be a list of PermissionRule, not {type(rules).__name__}")
         )
-    return problems
+        return ()
+    switches = sorted(f.name for f in attrs.fields(Pool) if f.type in ("bool", bool))
+    clean: list[PermissionRule] = []
+    for i, rule in enumerate(rules):
+        at = f"{path}[{i}]"
+        if not isinstance(rule, PermissionRule):
+            problems.append(
+                FieldProblem(at, f"must be a PermissionRule, not {type(rule).__name__}")
+            )
+            continue
+        role = _member(Role, rule.role, f"{at}.role", problems)
+        actions = _members(Action, rule.actions, f"{at}.actions", problems)
+        statuses = None
+        if rule.statuses is not None:
+            statuses = _members(LeadStatus, rule.statuses, f"{at}.statuses", problems)
+        if actions is not None and not actions:
+            problems.append(FieldProblem(f"{at}.actions", "name at least one action"))
+        switch = rule.pool_switch
+        if switch is not None and switch not in switches:
+            problems.append(
+                FieldProblem(
+                    f"{at}.pool_switch", f"must be a pool on/off setting: {', '.join(switches)}"
+                )
+            )
+        if rule.statuses is not None and actions and actions & POOL_ACTIONS:
+            problems.append(
+                FieldProblem(
+                    f"{at}.statuses", "pool actions (create, configure_pool) take no statuses"
+                )
+            )
+        if role is not None and actions is not None:
+            clean.append(PermissionRule(role, actions, statuses, switch))
+    return tuple(clean)
+
+
+def _unshared(actions: frozenset[Action], path: str, whose: str) -> list[FieldProblem]:
+    beyond = sorted(a.value for a in actions & UNSHARED_ACTIONS)
+    if not beyond:
+        return []
+    return [
+        FieldProblem(
+            path,
+            f"{whose} cannot {', '.join(beyond)} (only pool and system admins may); "
+            f"leave out: {', '.join(sorted(a.value for a in UNSHARED_ACTIONS))}",
+        )
+    ]
+
+
+def _cleaned(config: object) -> tuple[PolicyConfig | None, list[FieldProblem]]:
+    if not isinstance(config, PolicyConfig):
+        shown = type(config).__name__
+        return None, [FieldProblem("$", f"must be a PolicyConfig, not {shown}")]
+    problems: list[FieldProblem] = []
+    rules = _clean_rules(config.rules, "$.rules", problems)
+    roles: dict[str, frozenset[Action]] = {}
+    if not isinstance(config.collaborator_roles, Mapping):
+        shown = type(config.collaborator_roles).__name__
+        problems.append(
+            FieldProblem(
+                "$.collaborator_roles",
+                "must be a mapping of role name to actions, like "
+                f'{{"marketing_owner": ["view", "edit"]}}, not {shown}',
+            )
+        )
+    else:
+        for name, actions in config.collaborator_roles.items():
+            at = f"$.collaborator_roles.{name}"
+            if not isinstance(name, str) or not name.strip():
+                problems.append(
+                    FieldProblem("$.collaborator_roles", f"a role needs a name, not {name!r}")
+                )
+                continue
+            found = _members(Action, actions, at, problems)
+            if found is not None:
+                problems.extend(_unshared(found, at, "a collaborator role"))
+                roles[name] = found
+    approvers = _members(Role, config.approvers, "$.approvers", problems)
+    grantable = _members(Action, config.grantable_actions, "$.grantable_actions", problems)
+    if grantable is not None:
+        problems.extend(_unshared(grantable, "$.grantable_actions", "a temporary grant"))
+    # Kept as given (720 stays an int in ``to_dict``) once it is a fit number of hours.
+    problems.extend(grant_hours_problems(config.max_grant_hours))
+    if problems or approvers is None or grantable is None:
+        return None, problems
+    clean = PolicyConfig(
+        rules=rules,
+        collaborator_roles=roles,
+        approvers=approvers,
+        grantable_actions=grantable,
+        max_grant_hours=config.max_grant_hours,
+    )
+    return clean, []

@@ -47,7 +47,9 @@ def request_grant(
     now: datetime,
 ) -> Grant:
     """A pending grant for ``grantee`` on ``lead``; ``ValidationError`` names every bad field:
-    an empty reason, a duration not in (0, ``max_duration``], actions outside ``grantable``."""
+    an empty reason, a duration not in (0, ``max_duration``], actions outside ``grantable`` or
+    without view (a grantee who may not see the lead could use no other right on it), an
+    inactive grantee."""
     wanted = frozenset(actions)
     problems = []
     if not reason.strip():
@@ -60,6 +62,14 @@ def request_grant(
         )
     if not wanted:
         problems.append(FieldProblem("actions", "name at least one action"))
+    elif Action.VIEW not in wanted:
+        problems.append(
+            FieldProblem(
+                "actions",
+                "must include view: a grant gives nothing on a lead its grantee may not see "
+                f"(ask for view, {', '.join(sorted(a.value for a in wanted))})",
+            )
+        )
     outside = sorted(a.value for a in wanted - frozenset(grantable))
     if outside:
         allowed = ", ".join(sorted(a.value for a in grantable))
@@ -90,10 +100,12 @@ def approve_grant(
     org: OrgDirectory,
     policy: GrantApprovers,
     now: datetime,
+    grantee: User | None = None,
 ) -> Grant:
     """The grant approved by ``approver`` from ``now``. ``PermissionDenied`` if the policy does not
     let the approver approve grants on this lead (or they are the grantee); ``ValidationError``
-    if the grant is not pending."""
+    if the grant is not pending, or ``grantee`` (the grant's grantee as the org now knows them,
+    when given) is inactive: a deactivated user's request is not approved."""
     if grant.grantee_id == approver.id:
         raise PermissionDenied(
             approver.id, "approve", f"grant {grant.id!r}", "nobody approves their own request"
@@ -109,6 +121,17 @@ def approve_grant(
                     f"grant {grant.id!r} is {grant.status.value}; only a pending grant is approved",
                 )
             ]
+        )
+    if grantee is not None and (grantee.id != grant.grantee_id or not grantee.active):
+        raise ValidationError(
+            [
+                FieldProblem(
+                    "grantee",
+                    f"user {grant.grantee_id!r} is inactive; a grant is approved only for an "
+                    "active user (revoke this one)",
+                )
+            ],
+            subject="grant approval",
         )
     return attrs.evolve(
         grant,

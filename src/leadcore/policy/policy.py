@@ -15,8 +15,8 @@ from typing import Any, Final
 
 import attrs
 
-from leadcore.config import load_json, load_toml, structure, unstructure
-from leadcore.errors import ConfigError
+from leadcore.config import parse_json, parse_toml, structure, unstructure
+from leadcore.errors import ConfigError, FieldProblem
 from leadcore.lifecycle import TRANSITIONS
 from leadcore.model import READ_ONLY_STATUSES, Action, Lead, LeadStatus, Pool
 from leadcore.org import OrgDirectory, User
@@ -27,7 +27,9 @@ from leadcore.policy.config import (
     POOL_SWITCHES,
     PermissionRule,
     PolicyConfig,
-    check_config,
+    check_rules,
+    clean_config,
+    grant_hours_problems,
 )
 from leadcore.policy.decision import Decision
 from leadcore.policy.roles import SYSTEM_ADMIN_ROLE, Role, roles_of
@@ -42,15 +44,14 @@ class Policy:
 
     Build it with ``Policy.default()`` (the default roles and rights), ``Policy.from_dict`` /
     ``from_json`` / ``from_toml`` (plain data; ``ConfigError`` names the path at fault) or
-    ``Policy(config)``.
+    ``Policy(config)``. Each is checked the same way: a role, action or status may be given as
+    the member, its value, name or a label, and is kept as the member.
     """
 
-    __slots__ = ("_by_action", "config")
+    __slots__ = ("_by_action", "_owner_rules", "config")
 
     def __init__(self, config: PolicyConfig) -> None:
-        problems = check_config(config)
-        if problems:
-            raise ConfigError.from_problems(problems)
+        config = clean_config(config)
         self.config = config
         by_action: dict[Action, list[PermissionRule]] = {a: [] for a in Action}
         for rule in config.rules:
@@ -58,6 +59,9 @@ class Policy:
                 by_action[action].append(rule)
         self._by_action: Mapping[Action, tuple[PermissionRule, ...]] = {
             a: tuple(rules) for a, rules in by_action.items()
+        }
+        self._owner_rules: Mapping[Action, tuple[PermissionRule, ...]] = {
+            a: tuple(r for r in rules if r.role is Role.OWNER) for a, rules in by_action.items()
         }
 
     # --- construction --------------------------------------------------------------------------
@@ -69,17 +73,18 @@ class Policy:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
         """A policy from plain data shaped like ``to_dict()``'s output."""
+        _precheck(data)
         return cls(structure(data, PolicyConfig))
 
     @classmethod
     def from_json(cls, text: str | Path) -> Policy:
         """A policy from JSON text or a file."""
-        return cls(load_json(text, PolicyConfig))
+        return cls.from_dict(parse_json(text))
 
     @classmethod
     def from_toml(cls, text: str | Path) -> Policy:
         """A policy from TOML text or a file."""
-        return cls(load_toml(text, PolicyConfig))
+        return cls.from_dict(parse_toml(text))
 
     def to_dict(self) -> dict[str, Any]:
         """The policy as plain data (round-trips through ``from_dict``)."""
@@ -87,8 +92,11 @@ class Policy:
         return data
 
     def with_rules(self, *rules: PermissionRule) -> Policy:
-        """This policy with ``rules`` added (a convenient way to widen the default)."""
-        return Policy(attrs.evolve(self.config, rules=(*self.config.rules, *rules)))
+        """This policy with ``rules`` added (a convenient way to widen the default);
+        ``ValidationError`` names ``rules[i].<field>`` (``i`` counting the rules given) when one
+        is not a valid ``PermissionRule``."""
+        added = check_rules(rules, "rules")
+        return Policy(attrs.evolve(self.config, rules=(*self.config.rules, *added)))
 
     @property
     def collaborator_role_names(self) -> frozenset[str]:
@@ -158,7 +166,7 @@ class Policy:
                 continue
             return Decision(True, action, _allowed_reason(rule.role, action, status, pool))
         if lead is not None:
-            extra = self._collaborator_extra(actor, lead, action)
+            extra = self._collaborator_extra(actor, action, lead, pool)
             if extra is not None:
                 return Decision(True, action, extra)
             for grant in grants:
@@ -175,13 +183,24 @@ class Policy:
             return Decision(False, action, f"pool {pool.name} {off}")
         return Decision(False, action, self._refusal(action, status, held))
 
-    def _collaborator_extra(self, actor: User, lead: Lead, action: Action) -> str | None:
+    def _collaborator_extra(
+        self, actor: User, action: Action, lead: Lead, pool: Pool
+    ) -> str | None:
+        """Why a named collaborator role allows ``action``, or None. Beyond viewing (which the
+        view scope decides), a role's right holds only where the owner's own right to the
+        action holds (status and pool switch): a co-worker never goes beyond the owner."""
         role = lead.collaborator_roles.get(actor.id)
         if role is None or actor.id not in lead.collaborators:
             return None
-        if action in self.config.collaborator_roles.get(role, frozenset()):
-            return f"collaborator role {role} may {action.phrase('this lead')}"
-        return None
+        if action not in self.config.collaborator_roles.get(role, frozenset()):
+            return None
+        if action is not Action.VIEW and not any(
+            (rule.statuses is None or lead.status in rule.statuses)
+            and (rule.pool_switch is None or getattr(pool, rule.pool_switch))
+            for rule in self._owner_rules[action]
+        ):
+            return None
+        return f"collaborator role {role} may {action.phrase('this lead')}"
 
     def _refusal(self, action: Action, status: LeadStatus | None, held: frozenset[Role]) -> str:
         """Why not: who could, under this policy (so the user knows whom to ask)."""
@@ -320,6 +339,26 @@ def _lifecycle_refusal(lead: Lead, action: Action) -> str:
     if status in READ_ONLY_STATUSES:
         return f"a lead in status {status.value!r} is read-only"
     return f"a lead in status {status.value!r} cannot be {action.past}"
+
+
+def _precheck(data: object) -> None:
+    """Refuse, in words, the settings whose plain-data shape the structuring would only
+    report as a Python error (a list of role names, a number too large for a float)."""
+    if not isinstance(data, Mapping):
+        return  # ``structure`` says what a policy's data must be
+    problems: list[FieldProblem] = []
+    if "collaborator_roles" in data and not isinstance(data["collaborator_roles"], Mapping):
+        problems.append(
+            FieldProblem(
+                "$.collaborator_roles",
+                "must be a table of role name to actions, like "
+                f'{{"marketing_owner": ["view", "edit"]}}, not {type(data["collaborator_roles"]).__name__}',
+            )
+        )
+    if "max_grant_hours" in data:
+        problems.extend(grant_hours_problems(data["max_grant_hours"]))
+    if problems:
+        raise ConfigError.from_problems(problems)
 
 
 _DEFAULT: Final = Policy(DEFAULT_CONFIG)

@@ -32,6 +32,7 @@ class GrantFacts:
     now: datetime
     grant: Grant | None = None
     grant_id: str = ""
+    grantee: User | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -107,7 +108,12 @@ class ChangeGrant:
         if grant.grantee_id != self.grantee_id:
             raise NotFound("grant", self.grant_id)
         lead = reads.uow.get_lead(grant.lead_id)
-        return GrantFacts(actor, lead, reads.pool(lead.pool_id), reads.now, grant, grant.id)
+        grantee = reads.user_or_none(grant.grantee_id)
+        if grantee is None:  # no longer in the directory: as inactive as can be
+            grantee = User(grant.grantee_id, active=False)
+        return GrantFacts(
+            actor, lead, reads.pool(lead.pool_id), reads.now, grant, grant.id, grantee
+        )
 
     def decide(self, facts: GrantFacts) -> None:
         """Who may approve or revoke is decided with the change, in the plan."""
@@ -115,16 +121,27 @@ class ChangeGrant:
     def plan(self, facts: GrantFacts) -> Outcome[Grant]:
         """The grant changed and its event."""
         assert facts.grant is not None
-        update = approve_grant if self.kind is EventKind.GRANT_APPROVED else revoke_grant
-        new = update(
-            facts.grant,
-            facts.actor,
-            lead=facts.lead,
-            pool=facts.pool,
-            org=self.setup.org,
-            policy=self.setup.policy,
-            now=facts.now,
-        )
+        if self.kind is EventKind.GRANT_APPROVED:
+            new = approve_grant(
+                facts.grant,
+                facts.actor,
+                lead=facts.lead,
+                pool=facts.pool,
+                org=self.setup.org,
+                policy=self.setup.policy,
+                now=facts.now,
+                grantee=facts.grantee,
+            )
+        else:
+            new = revoke_grant(
+                facts.grant,
+                facts.actor,
+                lead=facts.lead,
+                pool=facts.pool,
+                org=self.setup.org,
+                policy=self.setup.policy,
+                now=facts.now,
+            )
         event = Event.about(
             facts.lead,
             self.kind,

@@ -25,8 +25,9 @@ _CONTACT = ("contact_name", "company", "phone", "email", "wechat")
 
 @attrs.frozen(kw_only=True)
 class Edit(ScoredCommand):
-    """Change a lead's details: only the fields given change; a custom field set to None is
-    removed, unless it is required. Editing to the same values writes nothing."""
+    """Change a lead's details: only the fields given change; a custom field given an empty
+    value (None, blank text, an empty list) is cleared, unless it is required; an undeclared
+    custom field is refused, as on create. Editing to the same values writes nothing."""
 
     action: ClassVar[Action] = Action.EDIT
     fields: Mapping[str, object]
@@ -39,22 +40,15 @@ class Edit(ScoredCommand):
         lead = s.lead
         current = {name: getattr(lead, name) for name in self.fields if hasattr(lead, name)}
         customs = self.custom_fields
-        values: Mapping[str, object] | None = customs
-        if isinstance(customs, Mapping):
-            declared = self.setup.custom_fields.fields
-            # None removes a field; for a required one validation refuses it ("is required").
-            values = {
-                k: v
-                for k, v in customs.items()
-                if v is not None or (k in declared and declared[k].required)
-            }
+        # Every name given is validated: an undeclared one is refused, an empty value for a
+        # required field too ("is required"); an empty value clears any other field.
         clean = clean_lead_fields(
             self.fields,
             rules=self.setup.rules,
             pool=s.pool,
             custom_fields=self.setup.custom_fields,
             normaliser=self.setup.normaliser,
-            custom_values=values,
+            custom_values=customs,
             current={**{n: getattr(lead, n) for n in _CONTACT}, **current},
         )
         stage = clean.get("stage")
@@ -70,11 +64,10 @@ class Edit(ScoredCommand):
         changes: dict[str, Any] = dict(clean)
         if "stage" in changes and changes["stage"] != lead.stage:
             changes["stage_changed_at"] = s.now
-        if customs is not None:
+        if isinstance(customs, Mapping):
             merged = {**lead.custom_fields, **clean.get("custom_fields", {})}
-            for name, value in customs.items():
-                if value is None:
-                    merged.pop(name, None)
+            for name in self.setup.custom_fields.cleared(customs):
+                merged.pop(name, None)
             changes["custom_fields"] = merged
         if all(getattr(lead, name) == value for name, value in changes.items()):
             return Outcome(lead)
