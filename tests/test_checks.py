@@ -36,9 +36,16 @@ def test_an_identifier_is_what_the_full_text_check_gives(value: str) -> None:
 
 
 @given(_TEXTS, st.booleans())
+@example("a\u2028b", False)
+@example("a\u2029b", True)
 def test_text_problem_is_the_control_and_surrogate_rule(value: str, long: bool) -> None:
     allowed = "\n\t" if long else ""
-    bad = [c for c in value if (ord(c) < 32 or 0x7F <= ord(c) <= 0x9F) and c not in allowed]
+    separators = "" if long else "\u2028\u2029"
+    bad = [
+        c
+        for c in value
+        if ((ord(c) < 32 or 0x7F <= ord(c) <= 0x9F) and c not in allowed) or c in separators
+    ]
     surrogate = any("\ud800" <= c <= "\udfff" for c in value)
     problem = checks.text_problem(value, long=long)
     assert (problem is None) == (not bad and not surrogate)

@@ -25,9 +25,10 @@ from leadcore import (
     SQLiteStore,
     ValidationError,
 )
-from leadcore.checks import MAX_ID, id_problem, identifier, text_problem
+from leadcore.checks import id_problem, identifier, text_problem
 from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
 from leadcore.testing import EPOCH
+from leadcore.values import text_item_problem
 
 NASTY = (
     "'); DROP TABLE leads; --",
@@ -91,11 +92,11 @@ def hostile_lead(lead_id: str, texts: list[str]) -> Lead:
 
 
 def hostile_pool(texts: list[str]) -> Pool:
-    """A pool whose every named setting is taken from ``texts`` (those a pool accepts: no
-    control characters, not blank; the id also by the id rule: no surrounding spaces, at most
-    ``MAX_ID`` characters)."""
-    names = [t for t in texts if t.strip() and not text_problem(t)] or ["池"]
-    ids = [t for t in names if t == t.strip() and len(t) <= MAX_ID] or ["池"]
+    """A pool whose every named setting is taken from ``texts`` (those a pool accepts as a
+    stage: one line, not blank, no surrounding spaces, at most 200 characters; the id also by
+    the id rule: no invisible format characters)."""
+    names = [t for t in texts if text_item_problem(t) is None] or ["池"]
+    ids = [t for t in names if id_problem(t) is None] or ["池"]
     return Pool(
         id=ids[0],
         name=names[-1],

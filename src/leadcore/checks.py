@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
@@ -25,6 +26,7 @@ __all__ = [
     "choice",
     "choices",
     "flag",
+    "format_char",
     "hours",
     "identifier",
     "identifier_list",
@@ -49,7 +51,7 @@ MAX_TEXT: Final = 200
 MAX_LONG_TEXT: Final = 20_000
 """The longest multi-line text accepted (follow-up content, notes)."""
 
-_SHORT_BAD: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_SHORT_BAD: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _LONG_BAD: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -78,7 +80,8 @@ def kept_text(value: object, field: str) -> str:
 
 def text_problem(value: str, *, long: bool = False) -> str | None:
     """What is wrong with ``value`` as stored text, or None: lone surrogates are never allowed
-    (they cannot be encoded), nor control characters, except newline and tab in long text."""
+    (they cannot be encoded), nor control characters, except newline and tab in long text;
+    one-line text also refuses the line and paragraph separators U+2028 and U+2029."""
     if value.isprintable():  # the common case, in C: no control or surrogate is printable
         return None
     found = (_LONG_BAD if long else _SHORT_BAD).search(value)
@@ -87,8 +90,28 @@ def text_problem(value: str, *, long: bool = False) -> str | None:
     char = found.group()
     if "\ud800" <= char <= "\udfff":
         return "must not contain lone surrogate characters (broken Unicode)"
+    if char in "\u2028\u2029":
+        return f"must be one line, without line or paragraph separators such as {char!r}"
     allowed = " (newline and tab are fine)" if long else ""
     return f"must not contain control characters such as {char!r}{allowed}"
+
+
+def format_char(value: str) -> str | None:
+    """The first invisible format character in ``value`` (Unicode category Cf: zero-width
+    spaces and joiners, bidi controls, a byte-order mark, a soft hyphen), or None."""
+    if value.isprintable():  # no Cf character is printable: the common case costs one C call
+        return None
+    for char in value:
+        if unicodedata.category(char) == "Cf":
+            return char
+    return None
+
+
+def _format_problem(value: str) -> str | None:
+    char = format_char(value)
+    if char is None:
+        return None
+    return f"must not contain invisible format characters such as {char!r} (type the id plainly)"
 
 
 def text(
@@ -141,11 +164,12 @@ def identifier(value: object, field: str) -> str:
 def id_problem(value: object) -> str | None:
     """What is wrong with ``value`` as an id to keep (a pool's, a department a lead is filed
     under), or None: non-blank one-line text of at most ``MAX_ID`` characters, without
-    surrounding spaces. Calls trim the ids they are given, so a kept id with surrounding
-    spaces could never be reached again: it is refused, not trimmed."""
+    surrounding spaces or invisible format characters (``east`` with a zero-width space after
+    it looks like ``east``: it is refused). Calls trim the ids they are given, so a kept id with
+    surrounding spaces could never be reached again: it is refused, not trimmed."""
     if not isinstance(value, str) or not value.strip():
         return "must be non-blank text"
-    bad = text_problem(value)
+    bad = text_problem(value) or _format_problem(value)
     if bad is not None:
         return bad
     if value != value.strip():

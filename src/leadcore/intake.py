@@ -3,14 +3,18 @@
 The host sets the rules (`LeadRules`): which fields are required, which groups need at least one
 member (a name or a company; a phone, email or WeChat), the default phone region. Cleaning
 collects every problem at once and raises one ``ValidationError`` naming each field.
-Phones are normalised to E.164 with phonenumbers (an extension is kept as ``;ext=123``);
-emails are trimmed and their domain lowercased; a source must be one the pool allows, or a
-standard channel; text may hold no control characters or broken Unicode.
+Phones are normalised to E.164 with phonenumbers (an extension is kept as ``;ext=123``), and
+one holding an emoji, a symbol or an invisible character is refused; emails are trimmed and
+their domain lowercased, and one holding an invisible character is refused; a WeChat id may
+hold no invisible format character; a source must be one the pool allows, or a standard
+channel; text may hold no control characters, line separators or broken Unicode and is at
+most ``MAX_TEXT`` (200) characters.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Final
@@ -18,7 +22,7 @@ from typing import Any, Final
 import attrs
 import phonenumbers
 
-from leadcore.checks import choice, text_problem
+from leadcore.checks import MAX_TEXT, choice, format_char, text_problem
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.dedup.emails import NormalisedEmail
 from leadcore.dedup.normaliser import Normaliser
@@ -66,7 +70,6 @@ _TEXT_FIELDS: Final = (
 )
 _EMPTY_TEXT: Final = frozenset(f.name for f in attrs.fields(Lead) if f.default == "")
 """Text fields a lead always has (``contact_name``, ``company``): blank is ``""``, never None."""
-_MAX_TEXT = 200
 _CHANNEL_VALUES: Final = frozenset(channel.value for channel in SourceChannel)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
@@ -89,7 +92,10 @@ class LeadRules:
 
 def normalise_phone(raw: str, region: str = "CN") -> str:
     """The number in E.164 (``+8613800138000``), with an extension kept as ``;ext=123``;
-    raises ValueError saying what is wrong."""
+    raises ValueError saying what is wrong. Digits, spaces, punctuation, ``+`` and words (a
+    label such as ``手机：`` or ``tel:``, an extension marker such as ``ext`` or ``转``) are read
+    as phonenumbers reads them; an emoji, another symbol or an invisible character is refused,
+    not skipped."""
     if region == "CN":  # the commonest shape of all, a bare mainland mobile: one regex
         mobile = _PLAIN_CN_MOBILE.fullmatch(raw)
         if mobile is not None and is_cn_mobile(mobile.group(1)):
@@ -97,6 +103,12 @@ def normalise_phone(raw: str, region: str = "CN") -> str:
     plain = plain_e164(raw, region)  # other plain shapes, read as phonenumbers reads them
     if plain is not None:
         return plain
+    junk = _phone_junk(raw)
+    if junk is not None:
+        raise ValueError(
+            f"{raw!r} is not a phone number: it holds {junk!r} (a number is digits, spaces, "
+            "+ - ( ) and perhaps a label such as 手机： or an extension such as ext 123)"
+        )
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
@@ -108,13 +120,36 @@ def normalise_phone(raw: str, region: str = "CN") -> str:
 
 
 _PLAIN_CN_MOBILE: Final = re.compile(r"(?:\+86)?(1\d{10})")
+_PHONE_PLUS: Final = frozenset("+\uff0b")  # "+" and full-width "＋", the only symbols a number has
+_NOT_IN_PHONES: Final = frozenset(("Me", "Zl", "Zp"))  # enclosing marks (keycaps), line breaks
+
+
+def _phone_junk(raw: str) -> str | None:
+    """The first character of ``raw`` no spelling of a phone number holds, or None: a symbol
+    other than ``+`` (an emoji, ``☎``, ``~``), an invisible or unassigned character (Unicode
+    categories C and S, enclosing marks, line separators). phonenumbers would skip it."""
+    for char in raw:
+        if char.isalnum() or char == " " or char in _PHONE_PLUS:
+            continue
+        category = unicodedata.category(char)
+        if category[0] in "CS" or category in _NOT_IN_PHONES:
+            return char
+    return None
 
 
 def normalise_email(raw: str) -> str:
-    """The address trimmed, with its domain lowercased; raises ValueError if it is malformed."""
+    """The address trimmed, with its domain lowercased; raises ValueError if it is malformed
+    or holds an invisible character (a zero-width space, a bidi control: any character that
+    is not printable), which would make the stored address undeliverable."""
     text = raw.strip()
     if len(text) > 254 or text_problem(text):
         raise ValueError(f"{raw!r} is not an email address like name@example.com")
+    if not text.isprintable():
+        hidden = next(char for char in text if not char.isprintable())
+        raise ValueError(
+            f"{raw!r} holds the invisible character {hidden!r}; type the address plainly, "
+            "like name@example.com"
+        )
     if not _EMAIL.match(text):
         raise ValueError(f"{raw!r} is not an email address like name@example.com")
     local, domain = text.rsplit("@", 1)
@@ -181,6 +216,21 @@ def _email(value: Any, rules: LeadRules, pool: Pool | None) -> str | None:
     return None if clean is None else normalise_email(clean)
 
 
+def _wechat(value: Any, rules: LeadRules, pool: Pool | None) -> str | None:
+    """A WeChat id as given (trimmed), refused when it holds an invisible format character:
+    duplicate keys drop those, so the id kept would not be the id its key says."""
+    clean = None if value is None else _text(value)
+    if clean is None:
+        return None
+    hidden = format_char(clean)
+    if hidden is not None:
+        raise ValueError(
+            f"must not contain invisible characters such as {hidden!r} (a WeChat id has "
+            "letters, digits, _ and - only)"
+        )
+    return clean
+
+
 def _company_size(value: Any, rules: LeadRules, pool: Pool | None) -> CompanySize | None:
     if value is None:
         return None
@@ -207,6 +257,7 @@ _CLEANERS: Final[Mapping[str, _Cleaner]] = {
     "source": _pool_source,
     "phone": _phone,
     "email": _email,
+    "wechat": _wechat,
     "company_size": _company_size,
     "budget": _budget,
 }
@@ -224,8 +275,8 @@ def _text(value: object) -> str | None:
         else:
             raise ValueError(f"must be text, not {type(value).__name__}")
     text = value.strip()
-    if len(text) > _MAX_TEXT:
-        raise ValueError(f"must be at most {_MAX_TEXT} characters, not {len(text)}")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"must be at most {MAX_TEXT} characters, not {len(text)}")
     problem = text_problem(text)
     if problem is not None:
         raise ValueError(problem)

@@ -8,7 +8,7 @@ from typing import Final
 
 import attrs
 
-from leadcore.checks import id_problem, text_problem
+from leadcore.checks import MAX_TEXT, id_problem, text_problem
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.values import frozen_ids, ids_problem, text_tuple, texts_problem
@@ -69,8 +69,11 @@ class Pool:
     lead (return it to the pool, close it); ``due_date_field`` names a date field (a lead
     field such as ``mql_at`` or ``custom.<name>``) the next follow-up due date is taken from.
     Hours are kept as floats (a whole number given becomes the same float). The id follows the
-    rule of every call's ``pool_id``: one line, no surrounding spaces, at most 200 characters.
-    Every bad setting is named in one ``ValidationError``.
+    rule of every call's ``pool_id``: one line, no surrounding spaces or invisible format
+    characters, at most 200 characters; the name is one line of at most 200 characters.
+    ``sales_stages``, ``allowed_sources`` and ``conditions`` are lists (never a set or a
+    mapping) whose items follow the rule of a lead's text fields: one line, at most 200
+    characters, no surrounding spaces. Every bad setting is named in one ``ValidationError``.
     """
 
     id: str
@@ -152,6 +155,10 @@ def pool_problems(pool: Pool) -> list[FieldProblem]:
         problems.append(FieldProblem("id", bad_id))
     if not isinstance(pool.name, str) or not pool.name.strip():
         problems.append(FieldProblem("name", "must be non-blank text"))
+    elif len(pool.name) > MAX_TEXT:
+        problems.append(
+            FieldProblem("name", f"must be at most {MAX_TEXT} characters, not {len(pool.name)}")
+        )
     elif text_problem(pool.name):
         problems.append(FieldProblem("name", str(text_problem(pool.name))))
     for field in ("admins", "members"):

@@ -18,7 +18,8 @@ from leadcore.clock import Clock
 from leadcore.conditions import LeadCondition
 from leadcore.conversion import ConversionSetup
 from leadcore.custom_fields import CustomFieldSet
-from leadcore.dedup import DuplicatePolicies, Normaliser
+from leadcore.dedup import DuplicatePolicies, DuplicatePolicy, DuplicateScope, Normaliser
+from leadcore.dedup.rules import CUSTOM_PREFIX
 from leadcore.errors import ConfigError, FieldProblem, PermissionDenied, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.ids import IdFactory, uuid4_ids
@@ -32,6 +33,7 @@ from leadcore.sla import PoolSla, SlaPolicy, effective_policy
 __all__ = [
     "Setup",
     "checked_clock",
+    "checked_duplicate_fields",
     "checked_mapping",
     "checked_predictor",
     "checked_rng",
@@ -189,6 +191,47 @@ def _policies(value: object) -> Mapping[str, SlaPolicy]:
     return frozen_mapping(dict(value))
 
 
+def _field_problem(
+    path: str, policy: DuplicatePolicy, custom_fields: CustomFieldSet
+) -> FieldProblem | None:
+    """What is wrong with the field a field-scoped ``policy`` names, on a desk with these
+    ``custom_fields``, or None."""
+    field = policy.field
+    if policy.scope is not DuplicateScope.FIELD or not isinstance(field, str):
+        return None
+    if not field.startswith(CUSTOM_PREFIX):
+        return None  # a lead field: DuplicatePolicy refuses any other name when it is made
+    name = field[len(CUSTOM_PREFIX) :]
+    if name in custom_fields.fields:
+        return None
+    declared = ", ".join(sorted(custom_fields.fields)) or "none"
+    return FieldProblem(
+        path,
+        f"names custom field {name!r}, which this desk does not declare (declared: {declared}); "
+        "every lead would read None there and the scope would be the whole organisation",
+    )
+
+
+def checked_duplicate_fields(
+    duplicates: DuplicatePolicies, custom_fields: CustomFieldSet
+) -> DuplicatePolicies:
+    """``duplicates`` if every policy in it (the default and each pool's) scoped to a custom
+    field names one this desk declares; ``ValidationError`` naming each policy that does not
+    (``duplicates.default.field``, ``duplicates.pools.<id>.field``) and listing the declared
+    fields. A lead field's name is checked by ``DuplicatePolicy`` itself."""
+    found = [
+        _field_problem(path, policy, custom_fields)
+        for path, policy in (
+            ("duplicates.default.field", duplicates.default),
+            *((f"duplicates.pools.{pool_id}.field", p) for pool_id, p in duplicates.pools.items()),
+        )
+    ]
+    problems = [problem for problem in found if problem is not None]
+    if problems:
+        raise ValidationError(problems, subject="desk setup")
+    return duplicates
+
+
 @attrs.frozen(slots=True)
 class Setup:
     """What a plan may consult besides the facts it loaded. ``strategies`` are the auto-assign
@@ -197,7 +240,8 @@ class Setup:
     duplicate keys (with the store's own rules); ``duplicates`` holds each pool's duplicate
     policy;
     ``quota_policies`` and ``conditions`` are what pools name in ``Pool.quota_policy`` and
-    ``Pool.conditions``; ``predictor`` is the learned grade the desk starts from."""
+    ``Pool.conditions``; ``predictor`` is the learned grade the desk starts from. A duplicate
+    policy scoped to a custom field must name one ``custom_fields`` declares."""
 
     org: OrgDirectory
     policy: Policy
@@ -215,6 +259,9 @@ class Setup:
     quota_policies: Mapping[str, QuotaPolicy] = attrs.field(factory=dict)
     conditions: Mapping[str, LeadCondition] = attrs.field(factory=dict)
     predictor: Predictor | None = None
+
+    def __attrs_post_init__(self) -> None:
+        checked_duplicate_fields(self.duplicates, self.custom_fields)
 
     def require(
         self,

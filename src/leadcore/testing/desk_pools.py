@@ -51,7 +51,7 @@ class PoolsCase(DeskCase):
             "admins",
             "members",
             "allowed_sources",
-            "sales_stages",
+            "sales_stages[0]",
             "conditions",
             "max_open_per_user",
             "enabled",
