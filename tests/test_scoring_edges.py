@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from leadcore import ConfigError, FixedClock, LeadDesk, OrgChart, User, ValidationError
+from leadcore.custom_fields import CustomField, CustomFieldSet, FieldType
 from leadcore.model import Lead
 from leadcore.scoring import (
     Activity,
@@ -83,7 +84,31 @@ def test_a_desk_refuses_a_scorer_that_is_not_compiled_and_a_seed_for_rng() -> No
         )
         assert "model.compile()" in str(error)
     _refused(lambda: LeadDesk(store, FixedClock(T), org, rng=7), "rng")  # type: ignore[arg-type]
-    LeadDesk(store, FixedClock(T), org, scorer=model.compile(), rng=random.Random(7))
+    fields = CustomFieldSet(
+        [
+            CustomField("urgency", FieldType.CHOICE, options=("urgent", "normal")),
+            CustomField("interaction", FieldType.CHOICE, options=("high", "low")),
+        ]
+    )
+    LeadDesk(
+        store,
+        FixedClock(T),
+        org,
+        scorer=model.compile(),
+        custom_fields=fields,
+        rng=random.Random(7),
+    )
+
+
+def test_a_desk_refuses_a_scorer_reading_a_custom_field_it_does_not_declare() -> None:
+    """A typo in a dimension's custom field would score every lead 0 there, silently."""
+    org = OrgChart(users=[User("root", roles={"system_admin"})])
+    model = ScoreModel.from_dict(SPEC_7_1_WITH_BEHAVIOUR)
+    only = CustomFieldSet([CustomField("urgency", FieldType.CHOICE, options=("urgent", "normal"))])
+    with pytest.raises(ValidationError) as caught:
+        LeadDesk(MemoryStore(), FixedClock(T), org, scorer=model.compile(), custom_fields=only)
+    assert caught.value.fields == ("scorer.dimensions[3].field",)
+    assert "'interaction'" in str(caught.value)
 
 
 BAD: list[tuple[Callable[[], object], str]] = [

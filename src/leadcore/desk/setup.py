@@ -232,6 +232,27 @@ def checked_duplicate_fields(
     return duplicates
 
 
+def checked_scorer_fields(scorer: Scorer | None, custom_fields: CustomFieldSet) -> None:
+    """``ValidationError`` naming each profile dimension of a compiled score model that reads
+    a custom field this desk does not declare (``scorer.dimensions[i].field``): every lead
+    would score nothing there, silently."""
+    if scorer is None:
+        return
+    declared = ", ".join(sorted(custom_fields.fields)) or "none"
+    problems = [
+        FieldProblem(
+            f"scorer.dimensions[{i}].field",
+            f"reads custom field {dimension.field[len(CUSTOM_PREFIX) :]!r}, which this desk "
+            f"does not declare (declared: {declared}); every lead would score 0 there",
+        )
+        for i, dimension in enumerate(scorer.sheet.dimensions)
+        if dimension.field.startswith(CUSTOM_PREFIX)
+        and dimension.field[len(CUSTOM_PREFIX) :] not in custom_fields.fields
+    ]
+    if problems:
+        raise ValidationError(problems, subject="desk setup")
+
+
 @attrs.frozen(slots=True)
 class Setup:
     """What a plan may consult besides the facts it loaded. ``strategies`` are the auto-assign
@@ -262,6 +283,7 @@ class Setup:
 
     def __attrs_post_init__(self) -> None:
         checked_duplicate_fields(self.duplicates, self.custom_fields)
+        checked_scorer_fields(self.scorer, self.custom_fields)
 
     def require(
         self,
