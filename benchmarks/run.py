@@ -10,6 +10,10 @@ Each benchmark runs in a process of its own, forked from this one once the modul
 imported (where the platform can fork), one after another: what one benchmark leaves alive (a
 100k-lead store, pandas, caches) never slows the next one's allocations and garbage
 collections, so a figure does not depend on which benchmarks ran before it.
+
+Before the first benchmark and after the last, ``machine_reference`` times a fixed plain-Python
+loop (``machine.py``): the machine's speed drifts, and an absolute rate means something only
+beside the reference measured with it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
+
+from machine import machine_reference
 
 Bench = Callable[[bool], dict[str, object]]
 
@@ -51,10 +57,15 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in args.names if n not in benches]
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(benches)}")
+    _print("machine_reference", {**isolated(machine_reference, args.quick), "when": "start"})
     for name in args.names or list(benches):
-        result = isolated(benches[name], args.quick)
-        print(json.dumps({"bench": name, **result}, ensure_ascii=False, default=str), flush=True)
+        _print(name, isolated(benches[name], args.quick))
+    _print("machine_reference", {**isolated(machine_reference, args.quick), "when": "end"})
     return 0
+
+
+def _print(name: str, result: dict[str, object]) -> None:
+    print(json.dumps({"bench": name, **result}, ensure_ascii=False, default=str), flush=True)
 
 
 def isolated(bench: Bench, quick: bool) -> dict[str, object]:
