@@ -39,8 +39,22 @@ def _refusal(cls: type[LabelledEnum], text: object) -> ValueError:
 
 
 def rename_value(cls: type[LabelledEnum], old: str, new: str) -> None:
-    """Let ``cls.parse`` still read ``old``, a value renamed to ``new`` (for one release)."""
-    _RENAMED.setdefault(cls, {})[old.casefold()] = new
+    """Let ``cls.parse`` still read ``old``, a value renamed to ``new`` (for one release).
+    ``new`` must be a value of ``cls`` and ``old`` text none of its members answers to, or a
+    ``ValidationError`` says which."""
+    from leadcore.errors import FieldProblem, ValidationError
+
+    problems: list[FieldProblem] = []
+    if not isinstance(old, str) or not old.strip():
+        problems.append(FieldProblem("old", f"must be non-empty text, not {old!r:.40}"))
+    elif old.strip().casefold() in _names_of(cls):
+        problems.append(FieldProblem("old", f"{old!r:.40} still names {cls.noun()}"))
+    if not isinstance(new, str) or new not in {m.value for m in cls}:
+        reason = f"must be a value of {cls.__name__} ({cls.choices()}), not {new!r:.40}"
+        problems.append(FieldProblem("new", reason))
+    if problems:
+        raise ValidationError(problems, subject="value rename")
+    _RENAMED.setdefault(cls, {})[old.strip().casefold()] = new
 
 
 class LabelledEnum(StrEnum):

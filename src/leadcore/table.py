@@ -26,6 +26,7 @@ _MAX_PROBLEMS: Final = 5
 def clean(text: str) -> str:
     """``text`` on one line: line breaks as ``↵``, tabs as spaces, other control and format
     characters (zero-width joiners, bidirectional overrides, lone surrogates) escaped."""
+    _text_only(text, "text")
     if text.isprintable():
         return text
     out: list[str] = []
@@ -49,13 +50,18 @@ def _char_width(ch: str) -> int:
 
 def text_width(text: str) -> int:
     """How many terminal columns ``text`` takes (wide characters count two, marks none)."""
+    _text_only(text, "text")
     if text.isascii():
         return len(text)
     return sum(_char_width(c) for c in text)
 
 
 def fit(text: str, width: int | None) -> str:
-    """``text`` cleaned to one line and, when wider than ``width`` columns, cut with ``…``."""
+    """``text`` cleaned to one line and, when wider than ``width`` columns (a whole number of
+    at least 1, or None for no limit), cut with ``…``."""
+    problem = _width_problem(width)
+    if problem is not None:
+        raise ValidationError([FieldProblem("width", problem)], subject="table")
     text = clean(text)
     if width is None or text_width(text) <= width:
         return text
@@ -68,6 +74,18 @@ def fit(text: str, width: int | None) -> str:
         out.append(ch)
         used += w
     return "".join(out) + "…"
+
+
+def _text_only(value: object, field: str) -> None:
+    if not isinstance(value, str):
+        reason = f"must be text, not {_kind(value)}"
+        raise ValidationError([FieldProblem(field, reason)], subject="table")
+
+
+def _width_problem(width: object) -> str | None:
+    if width is None or (isinstance(width, int) and not isinstance(width, bool) and width >= 1):
+        return None
+    return f"must be a whole number of at least 1, or None, not {width!r:.40}"
 
 
 def _texts(value: object, field: str, what: str, problems: list[FieldProblem]) -> list[str]:
@@ -110,11 +128,9 @@ def _checked(
                 problems.append(FieldProblem(f"rows[{i}]", reason))
             body.append(cells)
     aligned = _right_columns(len(head), right, problems)
-    if max_width is not None and (
-        isinstance(max_width, bool) or not isinstance(max_width, int) or max_width < 1
-    ):
-        reason = f"must be a whole number of at least 1, or None, not {max_width!r:.40}"
-        problems.append(FieldProblem("max_width", reason))
+    width_problem = _width_problem(max_width)
+    if width_problem is not None:
+        problems.append(FieldProblem("max_width", width_problem))
     if problems:
         raise ValidationError(problems[:_MAX_PROBLEMS], subject="table")
     return head, body, aligned

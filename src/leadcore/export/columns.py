@@ -10,9 +10,12 @@ in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+import math
+from collections.abc import Callable, Iterable, KeysView, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, get_args
 
 import attrs
 
@@ -40,6 +43,7 @@ CELL_WIDTH: Final = 40
 """The widest a terminal table cell gets before it is cut with ``…``."""
 
 _NUMERIC: Final = frozenset({"number", "decimal"})
+_KINDS: Final[tuple[str, ...]] = get_args(Kind)
 
 _MAX_PROBLEMS: Final = 5
 """The most wrong items one error names (then it says how many more)."""
@@ -85,10 +89,16 @@ class Column:
         if self.get is not None:
             return self.get(item)
         value: object = item
-        for name in (self.path or self.key).split("."):
+        path = self.path or self.key
+        for name in path.split("."):
             if value is None:
                 return None
-            value = getattr(value, name)
+            try:
+                value = getattr(value, name)
+            except AttributeError as e:
+                shown = type(value).__name__
+                reason = f"cannot read {path!r}: {article(shown)} {shown} has no {name!r}"
+                raise ValidationError([FieldProblem(self.key, reason)], subject="export") from e
         return value
 
     def title(self, labels: Labels) -> str:
@@ -118,13 +128,15 @@ class Columns:
     _reads: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        keys = [c.key for c in self.columns]
-        if len(set(keys)) != len(keys):
-            raise ValueError(f"column keys repeat: {keys}")
-        unknown = set(self.brief) - set(keys)
-        if unknown:
-            raise ValueError(f"brief names unknown columns: {sorted(unknown)}")
-        roots = ((c.path or c.key).split(".")[0] for c in self.columns if c.get is None)
+        problems: list[FieldProblem] = []
+        columns = _declared(self.columns, problems)
+        keys = [c.key for c in columns if isinstance(c.key, str)]
+        brief = _brief(self.brief, keys, problems)
+        if problems:
+            raise ValidationError(problems[:_MAX_PROBLEMS], subject="columns declaration")
+        object.__setattr__(self, "columns", columns)
+        object.__setattr__(self, "brief", brief)
+        roots = ((c.path or c.key).split(".")[0] for c in columns if c.get is None)
         object.__setattr__(self, "_reads", tuple(dict.fromkeys(roots)))
 
     @property
@@ -201,10 +213,8 @@ class Columns:
         chosen = resolve_labels(labels)
         frame = pd.DataFrame.from_records(self.records(items, chosen), columns=list(self.keys))
         for column in self.columns:
-            if column.kind == "time":
-                frame[column.key] = pd.to_datetime(frame[column.key], utc=True, format="ISO8601")
-            elif column.kind == "decimal":
-                frame[column.key] = frame[column.key].map(_decimal, na_action="ignore")
+            if column.kind in ("time", "decimal"):
+                frame[column.key] = _typed(pd, frame[column.key], column)
         return frame.rename(columns=self.titles(chosen)) if titles else frame
 
     def _shown(self, keys: object) -> list[Column]:
@@ -220,12 +230,11 @@ class Columns:
                 [FieldProblem("keys", f"must be a list of column keys, not {shown}; use: {known}")],
                 subject="export",
             )
+        if _unordered(keys):
+            reason = f"must be a list (a set has no order), not {type(keys).__name__}; use: {known}"
+            raise ValidationError([FieldProblem("keys", reason)], subject="export")
         wanted = list(keys)
-        problems = [
-            FieldProblem(f"keys[{i}]", f"{key!r:.40} is not a column key; use one of: {known}")
-            for i, key in enumerate(wanted)
-            if not isinstance(key, str) or key not in self.keys
-        ]
+        problems = _key_problems(wanted, self.keys, "keys")
         if problems:
             raise ValidationError(problems[:_MAX_PROBLEMS], subject="export")
         return self._columns(wanted or self.brief or self.keys)
@@ -265,6 +274,134 @@ class Columns:
         """An HTML table of ``keys`` (default the brief columns), every text escaped."""
         headers, rows, right = self._grid(items, labels, keys)
         return render_html_table(headers, rows, right, caption=caption)
+
+
+def _unordered(keys: object) -> bool:
+    """Whether ``keys`` is a set, whose order (the columns') changes from run to run; a
+    dict's keys keep theirs."""
+    return isinstance(keys, AbstractSet) and not isinstance(keys, KeysView)
+
+
+def _key_problems(
+    wanted: list[object], keys: Sequence[str], field: str, unknown: str = "is not a column key"
+) -> list[FieldProblem]:
+    """What is wrong with ``wanted`` as a choice of ``keys``: a key that is not one (the
+    reason says it ``unknown``), or one given twice (a table would show that column twice)."""
+    known = ", ".join(keys)
+    problems: list[FieldProblem] = []
+    first: dict[str, int] = {}
+    for i, key in enumerate(wanted):
+        if not isinstance(key, str) or key not in keys:
+            reason = f"{key!r:.40} {unknown}; use one of: {known}"
+            problems.append(FieldProblem(f"{field}[{i}]", reason))
+        elif key in first:
+            reason = f"{key!r} repeats {field}[{first[key]}]; name each column once"
+            problems.append(FieldProblem(f"{field}[{i}]", reason))
+        else:
+            first[key] = i
+    return problems
+
+
+def _declared(columns: object, problems: list[FieldProblem]) -> tuple[Column, ...]:
+    """The declared columns as a tuple, each a well-formed :class:`Column` with its own key
+    and its own titles; what is wrong goes into ``problems``."""
+    if isinstance(columns, str | bytes | Mapping) or not isinstance(columns, Iterable):
+        reason = f"must be a list of Column declarations, not {type(columns).__name__}"
+        problems.append(FieldProblem("columns", reason))
+        return ()
+    found = tuple(columns)
+    if not found:
+        problems.append(FieldProblem("columns", "name at least one Column"))
+    for i, column in enumerate(found):
+        if not isinstance(column, Column):
+            reason = f"must be a Column, not {type(column).__name__}"
+            problems.append(FieldProblem(f"columns[{i}]", reason))
+        else:
+            problems.extend(_column_problems(column, f"columns[{i}]"))
+    fine = tuple(c for c in found if isinstance(c, Column))
+    for attribute in ("key", "zh", "en"):
+        seen: dict[str, int] = {}
+        for i, column in enumerate(fine):
+            value = getattr(column, attribute)
+            if not isinstance(value, str):
+                continue  # named by _column_problems
+            if value in seen:
+                what = "key" if attribute == "key" else f"{attribute} title"
+                reason = f"the {what} {value!r:.40} repeats columns[{seen[value]}]"
+                problems.append(FieldProblem(f"columns[{i}].{attribute}", reason))
+            seen.setdefault(value, i)
+    return fine
+
+
+def _column_problems(column: Column, field: str) -> list[FieldProblem]:
+    """What is wrong with one declared column: its key or titles not text, a path that is not
+    dotted names, a kind that is not a :data:`Kind`, ``get`` or ``show`` not a function."""
+    problems = [
+        FieldProblem(f"{field}.{name}", f"must be non-empty text, not {value!r:.40}")
+        for name, value in (("key", column.key), ("zh", column.zh), ("en", column.en))
+        if not isinstance(value, str) or not value.strip()
+    ]
+    if column.path is not None and (
+        not isinstance(column.path, str) or not all(column.path.split("."))
+    ):
+        reason = f"must be a dotted attribute path like 'budget.amount', not {column.path!r:.40}"
+        problems.append(FieldProblem(f"{field}.path", reason))
+    if column.kind not in _KINDS:
+        reason = f"must be one of: {', '.join(_KINDS)}; not {column.kind!r:.40}"
+        problems.append(FieldProblem(f"{field}.kind", reason))
+    for name, function in (("get", column.get), ("show", column.show)):
+        if function is not None and not callable(function):
+            reason = f"must be a function or None, not {type(function).__name__}"
+            problems.append(FieldProblem(f"{field}.{name}", reason))
+    return problems
+
+
+def _brief(brief: object, keys: list[str], problems: list[FieldProblem]) -> tuple[str, ...]:
+    """The brief keys as a tuple (a list of keys, not one ``str``): each a known key, once."""
+    if (
+        isinstance(brief, str | bytes | Mapping)
+        or _unordered(brief)
+        or not isinstance(brief, Iterable)
+    ):
+        reason = f"must be a list of column keys, not {type(brief).__name__}"
+        problems.append(FieldProblem("brief", reason))
+        return ()
+    wanted = list(brief)
+    found = _key_problems(wanted, keys, "brief", unknown="is an unknown column")
+    problems.extend(found)
+    return tuple(k for k in wanted if isinstance(k, str))
+
+
+def _typed(pd: Any, values: Any, column: Column) -> Any:
+    """A time column as timezone-aware datetimes, a decimal one as ``Decimal``s; a value that
+    is neither is a ``ValidationError`` naming the column."""
+    wrong = next((v for v in values if not _fits(v, column.kind)), None)
+    if wrong is not None:
+        what = "a time (datetime)" if column.kind == "time" else "an exact decimal"
+        reason = f"is a {column.kind} column, but holds {wrong!r:.40}, not {what}"
+        raise ValidationError([FieldProblem(column.key, reason)], subject="export")
+    if column.kind == "decimal":
+        return values.map(_decimal, na_action="ignore")
+    try:
+        return pd.to_datetime(values, utc=True, format="ISO8601")
+    except (ValueError, OverflowError) as e:
+        reason = f"is a time column, but pandas cannot read its times: {e}"
+        raise ValidationError([FieldProblem(column.key, reason)], subject="export") from e
+
+
+def _fits(value: object, kind: str) -> bool:
+    """Whether a record's ``value`` is what a ``kind`` column holds: ISO time text, or a
+    number or its exact text; or nothing (None, or the NaN pandas puts for it)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return False
+    try:
+        if kind == "decimal":
+            return _decimal(value).is_finite()
+        return isinstance(value, str) and bool(datetime.fromisoformat(value))
+    except (ValueError, InvalidOperation):
+        return False
 
 
 def _decimal(value: object) -> Decimal:

@@ -25,7 +25,8 @@ _ID: Final = 12
 
 
 def short(value: object, width: int = _TEXT) -> str:
-    """``value`` as one line of at most ``width`` columns (cut with ``…``)."""
+    """``value`` as one line of at most ``width`` columns (cut with ``…``; ``width`` a whole
+    number of at least 1)."""
     return fit(value if isinstance(value, str) else cell(value), width)
 
 

@@ -3,15 +3,17 @@
 The rules, one per kind of value (record → table cell):
 
 - None → ``None`` → empty.
-- text, whole numbers → as they are; a bool → ``true``/``false`` in a record, and 是/否 or
-  yes/no in a Chinese or English cell.
-- float → as it is, NaN and infinities as ``None`` → at most 2 decimals.
+- text, whole numbers (NumPy's as ``int``) → as they are; a bool → ``true``/``false`` in a
+  record, and 是/否 or yes/no in a Chinese or English cell.
+- float (NumPy's as ``float``) → as it is, NaN and infinities as ``None`` → at most 2
+  decimals, never ``-0``.
 - ``Decimal`` (money amounts) → exact text, ``"1000.00"``, never a float.
 - a labelled enum → its value, Chinese or English label, by the label setting; another enum →
   its value.
 - datetime, date, time → ISO 8601 text → ``2026-03-02 09:00`` (the offset added unless UTC).
 - timedelta → seconds, a number → ``1:30:00``.
-- set → a sorted list → sorted and comma-separated; list, tuple → a list → comma-separated.
+- set → a sorted list (numbers by size) → sorted and comma-separated; list, tuple → a list →
+  comma-separated.
 - mapping → an object → ``key: value`` pairs; an attrs record → an object of its fields →
   ``field: value`` pairs (or its own ``str()``).
 - anything else → ``str(value)``.
@@ -20,6 +22,7 @@ The rules, one per kind of value (record → table cell):
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Set
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -29,7 +32,7 @@ from typing import Final
 from leadcore.jsonvalue import JSONValue
 from leadcore.labels import LabelledEnum
 
-from .settings import Labels
+from .settings import Labels, resolve_labels
 
 __all__ = ["cell", "enum_text", "plain"]
 
@@ -42,7 +45,9 @@ _FLAGS: Final[dict[Labels, tuple[str, str]]] = {
 
 
 def enum_text(member: Enum, labels: Labels) -> str:
-    """An enum member by the label setting: its value, its Chinese or its English label."""
+    """An enum member by the label setting: its value, its Chinese or its English label
+    (``labels`` checked: anything else is a ``ValidationError``)."""
+    labels = resolve_labels(labels)
     if isinstance(member, LabelledEnum):
         if labels == "zh":
             return member.label
@@ -52,7 +57,9 @@ def enum_text(member: Enum, labels: Labels) -> str:
 
 
 def plain(value: object, labels: Labels = "value", _depth: int = 0) -> JSONValue:
-    """``value`` as JSON-ready data (``json.dumps`` takes it as is)."""
+    """``value`` as JSON-ready data (``json.dumps`` takes it as is); ``labels`` checked."""
+    if _depth == 0:
+        labels = resolve_labels(labels)
     if isinstance(value, Enum):
         return enum_text(value, labels)
     if value is None or isinstance(value, bool | int | str):
@@ -65,12 +72,19 @@ def plain(value: object, labels: Labels = "value", _depth: int = 0) -> JSONValue
         return value.isoformat()
     if isinstance(value, timedelta):
         return value.total_seconds()
+    if isinstance(value, numbers.Integral):  # NumPy's and pandas' whole numbers
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return plain(float(value), labels, _depth)
     if _depth >= _MAX_DEPTH:
         return str(value)
     deeper = _depth + 1
     if isinstance(value, Mapping):
         return {_key(k, labels): plain(v, labels, deeper) for k, v in value.items()}
     if isinstance(value, Set):
+        ordered = _numbers_in_order(value)
+        if ordered is not None:
+            return [plain(v, labels, deeper) for v in ordered]
         items = [plain(v, labels, deeper) for v in value]
         return sorted(items, key=lambda v: (type(v).__name__, str(v)))
     if isinstance(value, list | tuple):
@@ -79,6 +93,33 @@ def plain(value: object, labels: Labels = "value", _depth: int = 0) -> JSONValue
     if names is not None:
         return {name: plain(getattr(value, name, None), labels, deeper) for name in names}
     return str(value)
+
+
+def _numbers_in_order(values: Set[object]) -> list[object] | None:
+    """A set of numbers smallest first (NaN last), so 9 comes before 10; None for any other
+    set (sorted by its text)."""
+    if not all(_is_number(v) for v in values):
+        return None
+    return sorted(values, key=lambda v: (0, v) if _finite(v) else (1, 0))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real | Decimal) and not isinstance(value, bool | Enum)
+
+
+def _finite(number: object) -> bool:
+    if isinstance(number, Decimal):
+        return number.is_finite()
+    return isinstance(number, numbers.Real) and math.isfinite(number)
+
+
+def _float_cell(value: float) -> str:
+    """At most 2 decimals, trailing zeros dropped; a value that rounds to zero is ``0``,
+    never ``-0``."""
+    if not math.isfinite(value):
+        return str(value)
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def _field_names(value: object) -> tuple[str, ...] | None:
@@ -93,7 +134,9 @@ def _key(key: object, labels: Labels) -> str:
 
 
 def cell(value: object, labels: Labels = "value", _depth: int = 0) -> str:
-    """``value`` as the text of one table cell."""
+    """``value`` as the text of one table cell; ``labels`` checked."""
+    if _depth == 0:
+        labels = resolve_labels(labels)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -104,11 +147,12 @@ def cell(value: object, labels: Labels = "value", _depth: int = 0) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".") if math.isfinite(value) else str(value)
+        return _float_cell(value)
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M" + (" %z" if value.utcoffset() else ""))
+        offset = f"{value:%z}" if value.utcoffset() else ""
+        return f"{value.year:04d}-{value:%m-%d %H:%M} {offset}".rstrip()
     if isinstance(value, date | time):
         return value.isoformat()
     if _depth >= _MAX_DEPTH:
@@ -117,6 +161,9 @@ def cell(value: object, labels: Labels = "value", _depth: int = 0) -> str:
     if isinstance(value, Mapping):
         return ", ".join(f"{cell(k, labels)}: {cell(v, labels, deeper)}" for k, v in value.items())
     if isinstance(value, Set):
+        ordered = _numbers_in_order(value)
+        if ordered is not None:
+            return ", ".join(cell(v, labels, deeper) for v in ordered)
         return ", ".join(sorted(cell(v, labels, deeper) for v in value))
     if isinstance(value, list | tuple):
         return ", ".join(cell(v, labels, deeper) for v in value)
