@@ -10,6 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final, NoReturn, TypeVar
 
+from leadcore.checks import article
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 
@@ -23,6 +24,7 @@ __all__ = [
     "join",
     "member",
     "prefixed",
+    "shown",
     "text_keyed",
     "to_microseconds",
 ]
@@ -35,6 +37,7 @@ MAX_HOURS: Final = HORIZON_YEARS * 365 * 24
 days, so that they fit within the 100-year horizon from any start, leap days or not."""
 
 _US_PER_HOUR: Final = 3_600_000_000
+_SHOWN: Final = 60
 
 E = TypeVar("E", bound=LabelledEnum)
 
@@ -42,6 +45,20 @@ E = TypeVar("E", bound=LabelledEnum)
 def fail(field: str, reason: str, *, subject: str = "input") -> NoReturn:
     """Raise a ``ValidationError`` with one problem."""
     raise ValidationError([FieldProblem(field, reason)], subject=subject)
+
+
+def shown(value: object, *, quote: bool = True) -> str:
+    """``value`` for a message: its ``repr`` (``str`` with ``quote=False``, unless it is text
+    with characters that do not print), cut to about 60 characters with ``…``, so that a huge
+    value does not fill the message; a value that cannot be written out (an int past Python's
+    4,300 digits) is named by its type."""
+    plain = not quote and not (isinstance(value, str) and not value.isprintable())
+    try:
+        text = str(value) if plain else repr(value)
+    except Exception:  # int-to-text limits, or a host object's broken __repr__
+        name = type(value).__name__
+        return f"{article(name)} {name} too long to show"
+    return text if len(text) <= _SHOWN else f"{text[: _SHOWN - 1]}…"
 
 
 def join(path: str, key: str) -> str:
@@ -88,7 +105,7 @@ def text_keyed(value: object, field: str, what: str) -> Mapping[str, object]:
         if not isinstance(key, str):
             fail(
                 field,
-                f"has the key {key!r} ({type(key).__name__}); its keys must be text, "
+                f"has the key {shown(key)} ({type(key).__name__}); its keys must be text, "
                 f"as in a table of {what}",
             )
     return value
@@ -106,8 +123,13 @@ def aware(value: object, field: str) -> datetime:
         return value.astimezone(UTC)
     except ValidationError:
         raise
+    except OverflowError:  # e.g. 9999-12-31 23:00 at UTC-5 is past the end of datetime in UTC
+        fail(field, "is too close to the limits of the calendar (years 1–9999)")
     except Exception as e:  # a host's tzinfo may raise anything; it is still a bad argument
-        fail(field, f"has a time zone that cannot be read ({type(e).__name__}: {e})")
+        fail(
+            field,
+            f"has a time zone that cannot be read ({type(e).__name__}: {shown(e, quote=False)})",
+        )
 
 
 def to_microseconds(value: object, field: str, *, max_hours: float = MAX_HOURS) -> int:
@@ -125,13 +147,17 @@ def to_microseconds(value: object, field: str, *, max_hours: float = MAX_HOURS) 
     try:
         hours = float(value)
     except (OverflowError, ValueError):
-        fail(field, f"must be a finite number of hours of at most {max_hours:g}, not {value}")
+        fail(
+            field,
+            f"must be a finite number of hours of at most {max_hours:g}, "
+            f"not {shown(value, quote=False)}",
+        )
     if not math.isfinite(hours):
-        fail(field, f"must be a finite number of hours, not {value}")
+        fail(field, f"must be a finite number of hours, not {shown(value, quote=False)}")
     if hours < 0:
-        fail(field, f"must not be negative, not {value}")
+        fail(field, f"must not be negative, not {shown(value, quote=False)}")
     if hours > max_hours:
-        fail(field, f"must be at most {max_hours:g} hours, not {value}")
+        fail(field, f"must be at most {max_hours:g} hours, not {shown(value, quote=False)}")
     return timedelta(hours=hours) // timedelta(microseconds=1)
 
 
@@ -151,4 +177,4 @@ def member(cls: type[E], value: object, field: str, what: str) -> E:
             return cls.parse(value)
         except ValueError:
             pass
-    fail(field, f"{value!r} is not {what}; use {', '.join(m.value for m in cls)}")
+    fail(field, f"{shown(value)} is not {what}; use {', '.join(m.value for m in cls)}")

@@ -10,7 +10,7 @@ from typing import Any, Self, TypeVar
 import attrs
 from attrs import AttrsInstance
 
-from leadcore.cadence._check import Problems, fail, join, prefixed
+from leadcore.cadence._check import Problems, fail, join, prefixed, shown
 from leadcore.config import parse_json, parse_toml, structure, unstructure
 from leadcore.errors import ValidationError
 
@@ -20,23 +20,26 @@ A = TypeVar("A", bound=AttrsInstance)
 T = TypeVar("T")
 
 
-def read_attrs(cls: type[A], data: object, path: str, *, what: str) -> A:
+def read_attrs(cls: type[A], data: object, path: str, *, what: str, known: str = "") -> A:
     """A ``cls`` from a table of its settings, each passed through the field's converter;
-    every problem is collected and named under ``path`` (``""`` at the root)."""
+    every problem is collected and named under ``path`` (``""`` at the root). ``known`` lists
+    the settings for a message about an unknown one (default: the fields)."""
     if isinstance(data, cls):
         return data
     if not isinstance(data, Mapping):
         fail(path, f"must be a table of {what} settings, not {type(data).__name__}")
     for key in data:
         if not isinstance(key, str):
-            fail(path, f"has the key {key!r} ({type(key).__name__}); setting names are text")
+            fail(path, f"has the key {shown(key)} ({type(key).__name__}); setting names are text")
     fields = {a.name: a for a in attrs.fields(cls) if a.init}
     problems = Problems(what)
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         field = fields.get(key)
         if field is None:
-            problems.add(join(path, key), f"is not a {what} setting; known: {', '.join(fields)}")
+            problems.add(
+                join(path, key), f"is not a {what} setting; known: {known or ', '.join(fields)}"
+            )
             continue
         converter: Callable[[object], object] | None = field.converter
         try:

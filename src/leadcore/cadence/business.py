@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Final
 
 from leadcore.cadence._check import HORIZON_YEARS, as_hours, aware, fail, to_microseconds
-from leadcore.cadence.calendar import WorkingCalendar, _Table, limit_after
+from leadcore.cadence.calendar import WorkingCalendar, _Table, horizon, limit_after
 
 __all__ = ["add_business_hours", "business_hours_between"]
 
@@ -51,12 +51,12 @@ def add_business_hours(
     try:
         found = _add(table, instant, remaining)
     except OverflowError:
-        fail("start", "is too close to the end of the calendar (year 9999)")
+        fail("start", "is too close to the limits of the calendar (years 1–9999)")
     if found is None:
         fail(
             "hours",
-            f"{hours} working hours do not fit within {HORIZON_YEARS} years of "
-            f"{calendar.describe()}",
+            f"{hours} working hours of {calendar.describe()} do not fit "
+            f"{horizon(instant.astimezone(table.tz).date(), 'after start')}",
         )
     return found
 

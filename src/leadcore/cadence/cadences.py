@@ -11,17 +11,17 @@ from typing import Any, Final
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from leadcore.cadence._check import Problems, aware, fail, join
+from leadcore.cadence._check import Problems, aware, fail, join, shown
 from leadcore.cadence._reading import Loadable, read_attrs
 from leadcore.cadence.calendar import WorkingCalendar
 from leadcore.cadence.days import Weekday, parse_days
 from leadcore.cadence.rrules import FREQUENCIES, MAX_INTERVAL, Recurrence, parse_rrule
 from leadcore.cadence.spans import parse_time
 from leadcore.cadence.zones import check_zone, local_wall, to_utc, zone
-from leadcore.checks import whole
+from leadcore.checks import text, whole
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 
-__all__ = ["Cadence", "Every", "read_cadence"]
+__all__ = ["Cadence", "Every", "read_cadence", "snapped"]
 
 _UNITS: Final = {"months": 120, "weeks": 522, "days": 3653, "hours": 87_660}
 
@@ -29,7 +29,7 @@ _UNITS: Final = {"months": 120, "weeks": 522, "days": 3653, "hours": 87_660}
 def _unit(value: int, name: str) -> int:
     top = _UNITS[name]
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
-        fail(name, f"must be a whole number 0..{top}, not {value!r}")
+        fail(name, f"must be a whole number 0..{top}, not {shown(value)}")
     return value
 
 
@@ -66,13 +66,19 @@ class Every:
         return not (self.months or self.weeks or self.days or self.hours)
 
     def after(self, instant: datetime, zone_key: str) -> datetime:
-        """``instant`` (UTC) moved on by the gap, reading dates in the zone ``zone_key``."""
-        moved = instant
-        if self.months or self.weeks or self.days:
-            tz = zone(zone_key)
-            step = relativedelta(months=self.months, weeks=self.weeks, days=self.days)
-            moved = to_utc(local_wall(instant, tz) + step, tz)
-        return moved + timedelta(hours=self.hours)
+        """``instant`` (timezone-aware) moved on by the gap, in UTC, reading dates in the zone
+        ``zone_key``; a ``ValidationError`` names a bad argument, or ``instant`` when the result
+        would fall off the calendar (years 1–9999)."""
+        moved = aware(instant, "instant")
+        key = check_zone(zone_key, "zone_key")
+        try:
+            if self.months or self.weeks or self.days:
+                tz = zone(key)
+                step = relativedelta(months=self.months, weeks=self.weeks, days=self.days)
+                moved = to_utc(local_wall(moved, tz) + step, tz)
+            return moved + timedelta(hours=self.hours)
+        except (OverflowError, ValueError):  # before year 1 or past year 9999
+            fail("instant", "is too close to the limits of the calendar (years 1–9999)")
 
     def __str__(self) -> str:
         names = {"months": "month", "weeks": "week", "days": "day", "hours": "hour"}
@@ -95,11 +101,13 @@ def _every(value: Every | Mapping[str, int] | None) -> Every | None:
 
 
 def _label(value: str | None) -> str | None:
+    """One line of clean text (as :func:`leadcore.checks.text` has it: at most 200 characters):
+    it is shown in every due date's reason, which the follow-up's event keeps."""
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        fail("label", f"must be non-empty text like '电话：每周2–3次', not {value!r}")
-    return value.strip()
+        fail("label", f"must be non-empty text like '电话：每周2–3次', not {shown(value)}")
+    return text(value, "label")
 
 
 @attrs.frozen(slots=True)
@@ -201,7 +209,7 @@ class Cadence(Loadable):
             raise ConfigError(
                 "rrule", f"{self.rrule} never comes round after a follow-up at {instant}"
             )
-        return due if snap_to is None else snap_to.next_working_time(due)
+        return due if snap_to is None else snapped(snap_to, due, "snap_to")
 
     def _next(self, instant: datetime, key: str) -> datetime | None:
         if self.every is not None:
@@ -227,6 +235,16 @@ class Cadence(Loadable):
         if self.label is not None:
             return self.label
         return f"every {self.every}" if self.every is not None else str(self.rrule)
+
+
+def snapped(calendar: WorkingCalendar, due: datetime, field: str) -> datetime:
+    """``due`` moved to the next working moment of ``calendar``; a calendar with none is a
+    ``ValidationError`` naming ``field``, the calendar given."""
+    try:
+        return calendar.next_working_time(due)
+    except ValidationError as e:
+        reasons = "; ".join(p.reason for p in e.problems)
+        fail(field, f"the due date {due.isoformat()} {reasons}")
 
 
 def _frequency(freq: str, interval: object) -> str:
@@ -272,7 +290,8 @@ _STRUCTURED: Final = {
 _KEYS: Final = ("rrule", "every", "label", "at", *_STRUCTURED)
 _FIELD_OF_PART: Final = {name: key for key, name in _STRUCTURED.items()}
 _PART_PROBLEM: Final = re.compile(r"([A-Z]+): ")
-_NUMBERED_DAY: Final = re.compile(r"([+-]?\d{1,3})\s*(\S.*)")
+_NUMBERED_DAY: Final = re.compile(r"([+-]?[0-9]{1,3})\s*(\S.*)")
+_LARGEST_PART: Final = max(MAX_INTERVAL.values())
 _NUMBERED_TOP: Final = {"MONTHLY": 5, "YEARLY": 53}
 
 
@@ -316,7 +335,9 @@ def _structured_value(key: str, value: object, field: str, freq: str | None) -> 
         fail(field, "must be a whole number or a list of them")
     for item in numbers:
         if isinstance(item, bool) or not isinstance(item, int):
-            fail(field, f"must be whole numbers, not {item!r}")
+            fail(field, f"must be whole numbers, not {shown(item)}")
+        if not -_LARGEST_PART <= item <= _LARGEST_PART:
+            fail(field, f"{shown(item)} is out of range for any rule part")
     if key == "interval" and len(numbers) != 1:
         fail(field, "must be one whole number")
     return ",".join(str(n) for n in numbers)
@@ -326,7 +347,7 @@ def _structured_day(item: object, field: str, freq: str | None) -> str:
     """BYDAY codes for one ``by_day`` item: weekdays (``"mon"``, ``"mon-fri"``) or one
     numbered weekday (``"1mon"``, the first Monday; ``"-1fri"``, the last Friday)."""
     if not isinstance(item, str):
-        fail(field, f"must be a weekday like 'mon', not {item!r}")
+        fail(field, f"must be a weekday like 'mon', not {shown(item)}")
     text = item.strip()
     numbered = _NUMBERED_DAY.fullmatch(text)
     if numbered is None:
@@ -335,15 +356,15 @@ def _structured_day(item: object, field: str, freq: str | None) -> str:
     if len(days) != 1:
         fail(
             field,
-            f"{item!r} numbers more than one weekday; number one day, e.g. '1mon' (the first "
+            f"{shown(item)} numbers more than one weekday; number one day, e.g. '1mon' (the first "
             "Monday) or '-1fri' (the last Friday)",
         )
     if freq in FREQUENCIES and freq not in _NUMBERED_TOP:
-        fail(field, f"{item!r} numbers a weekday, which only monthly or yearly rules do")
+        fail(field, f"{shown(item)} numbers a weekday, which only monthly or yearly rules do")
     ordinal = int(numbered.group(1))
     top = _NUMBERED_TOP.get(freq or "", 53)
     if ordinal == 0 or abs(ordinal) > top:
-        fail(field, f"{item!r} must number the weekday 1..{top} or -{top}..-1")
+        fail(field, f"{shown(item)} must number the weekday 1..{top} or -{top}..-1")
     return f"{ordinal}{next(iter(days)).code}"
 
 
@@ -376,7 +397,7 @@ def read_cadence(value: object, path: str) -> Cadence:
         fail(path, f"must be RRULE text or a table of cadence settings, not {type(value).__name__}")
     for key in value:
         if not isinstance(key, str):
-            fail(path, f"has the key {key!r} ({type(key).__name__}); setting names are text")
+            fail(path, f"has the key {shown(key)} ({type(key).__name__}); setting names are text")
     problems = Problems("cadence")
     for key in value:
         if key not in _KEYS:

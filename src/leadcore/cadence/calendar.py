@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from leadcore.cadence._check import HORIZON_YEARS, Problems, aware, fail, join, text_keyed
+from leadcore.cadence._check import HORIZON_YEARS, Problems, aware, fail, join, shown, text_keyed
 from leadcore.cadence._reading import Loadable, read_attrs
 from leadcore.cadence.days import Weekday, format_days, parse_days
 from leadcore.cadence.spans import Span, parse_spans
@@ -20,7 +20,20 @@ from leadcore.cadence.zones import check_zone, next_clock_change, to_utc, zone
 from leadcore.errors import ValidationError
 from leadcore.frozen import frozen_mapping
 
-__all__ = ["MAX_RANGE_DAYS", "WorkingCalendar", "read_calendar"]
+__all__ = [
+    "MAX_RANGE_DAYS",
+    "NO_WEEKLY_HOURS",
+    "WorkingCalendar",
+    "horizon",
+    "limit_after",
+    "read_calendar",
+]
+
+NO_WEEKLY_HOURS: Final = (
+    "gives no working hours in its weekly hours (make-up days alone run out); give weekly "
+    "hours like {'mon-fri': ['09:00-18:00']}"
+)
+"""Why a calendar without weekly hours cannot keep time for good (SLA clocks, cadence plans)."""
 
 MAX_RANGE_DAYS: Final = 366
 """The longest holiday range one entry like ``"2026-10-01..2026-10-07"`` may cover."""
@@ -79,7 +92,7 @@ def _weekly(value: Mapping[str, Iterable[Span | str] | str]) -> Mapping[Weekday,
             continue
         for day in sorted(days, key=lambda d: d.number):
             if day in given_by:
-                problems.add(field, f"{day.value} is already given by {given_by[day]!r}")
+                problems.add(field, f"{day.value} is already given by {shown(given_by[day])}")
             else:
                 given_by[day] = str(key)
                 if hours:
@@ -98,7 +111,7 @@ def _one_date(value: object, field: str) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    fail(field, f"must be a date like '2026-10-01', not {value!r}")
+    fail(field, f"must be a date like '2026-10-01', not {shown(value)}")
 
 
 def _dates(value: object, field: str) -> frozenset[date]:
@@ -118,9 +131,9 @@ def _dates(value: object, field: str) -> frozenset[date]:
                 first_text, _, last_text = item.partition("..")
                 first, last = _one_date(first_text, at), _one_date(last_text, at)
                 if last < first:
-                    fail(at, f"{item!r} ends before it starts")
+                    fail(at, f"{shown(item)} ends before it starts")
                 if (last - first).days >= MAX_RANGE_DAYS:
-                    fail(at, f"a range covers at most {MAX_RANGE_DAYS} days; split {item!r}")
+                    fail(at, f"a range covers at most {MAX_RANGE_DAYS} days; split {shown(item)}")
                 found.update(first + timedelta(days=n) for n in range((last - first).days + 1))
             else:
                 found.add(_one_date(item, at))
@@ -143,7 +156,7 @@ def _makeup(
     def add(day_value: object, hours: object, at: str, hours_at: str) -> None:
         try:
             day = _one_date(day_value, at)
-            spans = None if hours is None else _day_spans(hours, hours_at)
+            spans = None if hours is None else _working_spans(hours, hours_at, _NO_MAKEUP_HOURS)
         except ValidationError as e:
             problems.found.extend(e.problems)
             return
@@ -153,7 +166,7 @@ def _makeup(
 
     if isinstance(value, Mapping):
         for key, hours in value.items():
-            at = f"makeup[{key!r}]" if isinstance(key, str) else f"makeup[{key}]"
+            at = f"makeup[{shown(key, quote=isinstance(key, str))}]"
             add(key, hours, at, at)
     elif isinstance(value, str | bytes) or not isinstance(value, Iterable):
         fail("makeup", "must be a list of dates, or of {date = ..., hours = [...]} tables")
@@ -174,8 +187,28 @@ def _makeup(
     return frozen_mapping(dict(sorted(found.items())))
 
 
+_NO_MAKEUP_HOURS: Final = (
+    "gives no working hours, but a make-up day (调休) is a working day: give its hours, or "
+    "leave them out for makeup_hours or the weekday hours; a day off goes in holidays"
+)
+
+
+def _working_spans(value: object, field: str, empty: str) -> tuple[Span, ...]:
+    """:func:`_day_spans` with at least one span; ``empty`` says why one is needed."""
+    spans = _day_spans(value, field)
+    if not spans:
+        fail(field, empty)
+    return spans
+
+
 def _makeup_hours(value: Iterable[Span | str] | None) -> tuple[Span, ...] | None:
-    return None if value is None else _day_spans(value, "makeup_hours")
+    if value is None:
+        return None
+    return _working_spans(
+        value,
+        "makeup_hours",
+        "must give at least one span, e.g. ['09:00-18:00']; leave it out to use the weekday hours",
+    )
 
 
 def _seconds(spans: Iterable[Span]) -> Seconds:
@@ -282,6 +315,15 @@ def limit_after(day: date) -> date:
         )
 
 
+def horizon(day: date, after: str) -> str:
+    """How far the arithmetic from the local ``day`` looks, in words: ``within 100 years`` and
+    ``after`` (``"after it"``), or ``before the end of the calendar (year 9999)`` when that
+    comes first."""
+    if limit_after(day) == _LAST_DAY:
+        return "before the end of the calendar (year 9999)"
+    return f"within {HORIZON_YEARS} years {after}"
+
+
 @attrs.frozen(slots=True)
 class WorkingCalendar(Loadable):
     """When people work, in a time zone: ``weekly`` working hours (weekday → spans, several a
@@ -321,6 +363,11 @@ class WorkingCalendar(Loadable):
     def always(cls, timezone: str = "UTC") -> WorkingCalendar:
         """Round the clock, every day: business hours are then plain elapsed hours."""
         return cls({"daily": ["00:00-24:00"]}, timezone=timezone)
+
+    @property
+    def has_weekly_hours(self) -> bool:
+        """Whether some weekday has working hours, so that working time never runs out."""
+        return self._table.total_us > 0
 
     @property
     def standard_hours(self) -> tuple[Span, ...]:
@@ -373,7 +420,7 @@ class WorkingCalendar(Loadable):
                 found = table.next_working_day(found + _ONE_DAY, limit)
         except OverflowError:
             fail("at", "is too close to the limits of the calendar (years 1–9999)")
-        fail("at", f"has no working time within {HORIZON_YEARS} years after it ({self.describe()})")
+        fail("at", f"has no working time {horizon(day, 'after it')} ({self.describe()})")
 
     def describe(self) -> str:
         """The calendar in words: ``Mon–Fri 09:00–12:00, 13:30–18:00 Asia/Shanghai``, with the

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-from leadcore.cadence._check import fail
+from leadcore.cadence._check import fail, shown
 from leadcore.labels import LabelledEnum
 
 __all__ = ["ALL_DAYS", "Weekday", "format_days", "parse_days", "parse_weekday"]
@@ -43,7 +43,7 @@ class Weekday(LabelledEnum):
     def of(cls, index: int) -> Weekday:
         """The weekday of ``date.weekday()`` number ``index`` (Monday 0; taken modulo 7)."""
         if isinstance(index, bool) or not isinstance(index, int):
-            fail("index", f"must be a whole number (Monday 0), not {index!r}")
+            fail("index", f"must be a whole number (Monday 0), not {shown(index)}")
         return _ORDER[index % 7]
 
 
@@ -85,7 +85,7 @@ def parse_weekday(text: str, field: str) -> Weekday:
     """One weekday from its value, name, code or label (``mon``, ``MO``, ``周一``, ``Monday``)."""
     day = _NAMES.get(text.strip().casefold())
     if day is None:
-        fail(field, f"{text!r} is not a weekday; use {_CHOICES}")
+        fail(field, f"{shown(text)} is not a weekday; use {_CHOICES}")
     return day
 
 
@@ -133,7 +133,7 @@ def _parse_text(text: str, field: str) -> set[Weekday]:
             step = (last.number - first.number) % 7
             days.update(Weekday.of(first.number + i) for i in range(step + 1))
         else:
-            fail(field, f"{token!r} is not a weekday or a range like 'mon-fri'")
+            fail(field, f"{shown(token)} is not a weekday or a range like 'mon-fri'")
     return days
 
 

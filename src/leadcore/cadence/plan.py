@@ -9,10 +9,10 @@ from typing import Any
 
 import attrs
 
-from leadcore.cadence._check import Problems, aware, fail, join, member, text_keyed
+from leadcore.cadence._check import Problems, aware, fail, join, member, shown, text_keyed
 from leadcore.cadence._reading import Loadable
-from leadcore.cadence.cadences import Cadence, read_cadence
-from leadcore.cadence.calendar import WorkingCalendar, read_calendar
+from leadcore.cadence.cadences import Cadence, read_cadence, snapped
+from leadcore.cadence.calendar import NO_WEEKLY_HOURS, WorkingCalendar, read_calendar
 from leadcore.cadence.zones import check_zone
 from leadcore.errors import ValidationError
 from leadcore.frozen import frozen_mapping
@@ -126,9 +126,9 @@ def _stages(value: Iterable[str]) -> tuple[str, ...]:
     found: list[str] = []
     for i, stage in enumerate(value):
         if not isinstance(stage, str) or not stage.strip():
-            problems.add(f"stages[{i}]", f"must be a non-empty stage name, not {stage!r}")
+            problems.add(f"stages[{i}]", f"must be a non-empty stage name, not {shown(stage)}")
         elif stage.strip() in found:
-            problems.add(f"stages[{i}]", f"{stage!r} is listed twice")
+            problems.add(f"stages[{i}]", f"{shown(stage)} is listed twice")
         else:
             found.append(stage.strip())
     problems.raise_if_any()
@@ -179,6 +179,11 @@ class CadencePlan(Loadable):
                         join("by_stage", stage),
                         f"is not one of the stages: {', '.join(self.stages)}",
                     )
+        if self.calendar is not None and not self.calendar.has_weekly_hours:
+            problems.add(
+                "calendar",
+                f"moves due dates into working time, but it {NO_WEEKLY_HOURS}; or leave it out",
+            )
         if (
             self.timezone is not None
             and self.calendar is not None
@@ -211,7 +216,7 @@ class CadencePlan(Loadable):
             if value is not None and not isinstance(value, str):
                 fail(name, f"must be text or None, not {type(value).__name__}")
         if stage is not None and self.stages and stage not in self.stages:
-            fail("stage", f"{stage!r} is not one of the stages: {', '.join(self.stages)}")
+            fail("stage", f"{shown(stage)} is not one of the stages: {', '.join(self.stages)}")
         if stage is not None and stage in self.by_stage:
             return CadenceSource.STAGE, stage, self.by_stage[stage]
         if grade is not None and grade in self.by_grade:
@@ -238,7 +243,7 @@ class CadencePlan(Loadable):
             return None
         source, key, cadence = choice
         rule_at = cadence.next_due(instant, timezone=self.zone_key)
-        at = rule_at if self.calendar is None else self.calendar.next_working_time(rule_at)
+        at = rule_at if self.calendar is None else snapped(self.calendar, rule_at, "calendar")
         return DueDate(at, source, key, cadence, rule_at)
 
     def next_due(

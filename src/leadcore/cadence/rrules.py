@@ -5,6 +5,7 @@ checked, written in one canonical form, and evaluated with ``dateutil.rrule`` in
 from __future__ import annotations
 
 import calendar as _gregorian
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
@@ -13,7 +14,7 @@ from typing import Any, Final, Literal
 import attrs
 from dateutil import rrule as _rr
 
-from leadcore.cadence._check import Problems, fail
+from leadcore.cadence._check import Problems, fail, shown
 
 __all__ = ["FREQUENCIES", "MAX_INTERVAL", "Frequency", "Recurrence", "parse_rrule"]
 
@@ -63,6 +64,8 @@ _NUMBERS: Final = {  # name: (lowest, highest, zero allowed)
     "BYSECOND": (0, 59, True),
     "BYSETPOS": (-366, 366, False),
 }
+_INTEGER: Final = re.compile(r"[+-]?0*[0-9]{1,9}")
+"""A whole number as RFC 5545 writes it: ASCII digits (not ``1_0``, not full-width), a sign."""
 _DAYS: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _WEEKDAYS: Final = (_rr.MO, _rr.TU, _rr.WE, _rr.TH, _rr.FR, _rr.SA, _rr.SU)
 # Late, so that the search for a rule that never fires stops soon, at year 9999.
@@ -104,30 +107,36 @@ def _split(text: str, field: str) -> dict[str, str]:
         name, sep, value = piece.partition("=")
         name = name.strip().upper()
         if not sep or not name or not value.strip():
-            fail(field, f"{piece!r} is not a NAME=VALUE part, as in FREQ=WEEKLY;BYDAY=MO,TH")
+            fail(field, f"{shown(piece)} is not a NAME=VALUE part, as in FREQ=WEEKLY;BYDAY=MO,TH")
         if name in parts:
-            fail(field, f"{name} is given twice")
+            fail(field, f"{shown(name, quote=False)} is given twice")
         parts[name] = value.strip().upper()
     return parts
+
+
+def _integer(text: str, name: str, field: str) -> int:
+    """A whole number in ASCII digits with an optional sign, or a ``ValidationError``."""
+    item = text.strip()
+    if _INTEGER.fullmatch(item) is None:
+        fail(field, f"{name}: {shown(item)} is not a whole number like 2 or -1")
+    return int(item)
 
 
 def _numbers(name: str, value: str, field: str) -> tuple[int, ...]:
     low, high, zero = _NUMBERS[name]
     found: set[int] = set()
     for item in value.split(","):
-        try:
-            number = int(item.strip())
-        except ValueError:
-            fail(field, f"{name}: {item!r} is not a whole number")
+        number = _integer(item, name, field)
         if not low <= number <= high or (number == 0 and not zero):
-            fail(field, f"{name}: {number} is outside {low}..{high}" + ("" if zero else ", not 0"))
+            allowed = f"{low}..-1 or 1..{high}" if low < 0 and not zero else f"{low}..{high}"
+            fail(field, f"{name}: {number} is outside {allowed}")
         found.add(number)
     return tuple(sorted(found))
 
 
 def _weekday(code: str, name: str, field: str) -> int:
     if code not in _DAYS:
-        fail(field, f"{name}: {code!r} is not a weekday; use {', '.join(_DAYS)}")
+        fail(field, f"{name}: {shown(code)} is not a weekday; use {', '.join(_DAYS)}")
     return _DAYS.index(code)
 
 
@@ -139,18 +148,17 @@ def _by_day(value: str, freq: int, field: str) -> tuple[tuple[int, int | None], 
         day = _weekday(code, "BYDAY", field)
         ordinal: int | None = None
         if digits:
-            try:
-                ordinal = int(digits)
-            except ValueError:
-                fail(field, f"BYDAY: {item!r} is not a weekday like MO or 1MO or -1FR")
+            if _INTEGER.fullmatch(digits.strip()) is None:
+                fail(field, f"BYDAY: {shown(item)} is not a weekday like MO or 1MO or -1FR")
+            ordinal = int(digits)
             top = {_rr.MONTHLY: 5, _rr.YEARLY: 53}.get(freq)
             if top is None:
                 fail(
                     field,
-                    f"BYDAY: {item!r} numbers a weekday, which only MONTHLY or YEARLY rules do",
+                    f"BYDAY: {shown(item)} numbers a weekday, which only MONTHLY or YEARLY rules do",
                 )
             if ordinal == 0 or abs(ordinal) > top:
-                fail(field, f"BYDAY: {item!r} must number the weekday 1..{top} or -{top}..-1")
+                fail(field, f"BYDAY: {shown(item)} must number the weekday 1..{top} or -{top}..-1")
         found.add((day, ordinal))
     return tuple(sorted(found, key=lambda pair: (pair[0], pair[1] or 0)))
 
@@ -174,7 +182,7 @@ def parse_rrule(text: object, field: str) -> Recurrence:
         if name in _REFUSED:
             fail(field, f"{name}: {_REFUSED[name]}")
         if name not in _ORDER:
-            fail(field, f"{name} is not a rule part; use {', '.join(_ORDER)}")
+            fail(field, f"{shown(name, quote=False)} is not a rule part; use {', '.join(_ORDER)}")
     if "FREQ" not in parts:
         fail(field, "FREQ is required, e.g. FREQ=WEEKLY")
     if parts["FREQ"] not in FREQUENCIES:
@@ -183,14 +191,14 @@ def parse_rrule(text: object, field: str) -> Recurrence:
             if parts["FREQ"] in ("MINUTELY", "SECONDLY")
             else "is not a frequency"
         )
-        fail(field, f"FREQ={parts['FREQ']} {reason}; use {', '.join(FREQUENCIES)}")
+        fail(
+            field,
+            f"FREQ={shown(parts['FREQ'], quote=False)} {reason}; use {', '.join(FREQUENCIES)}",
+        )
     freq = FREQUENCIES[parts["FREQ"]]
     interval = 1
     if "INTERVAL" in parts:
-        try:
-            interval = int(parts["INTERVAL"])
-        except ValueError:
-            fail(field, f"INTERVAL: {parts['INTERVAL']!r} is not a whole number")
+        interval = _integer(parts["INTERVAL"], "INTERVAL", field)
         if not 1 <= interval <= MAX_INTERVAL[freq]:
             fail(
                 field,

@@ -4,13 +4,13 @@ and if not, why not and when does it open."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
 import attrs
 
-from leadcore.cadence._check import Problems, aware, fail, join
+from leadcore.cadence._check import Problems, aware, fail, join, shown
 from leadcore.cadence._reading import Loadable, read_attrs
 from leadcore.cadence.calendar import WorkingCalendar
 from leadcore.cadence.days import Weekday, format_days, parse_days
@@ -20,7 +20,6 @@ from leadcore.errors import ValidationError
 
 __all__ = ["Schedule", "Window", "read_schedule", "read_window"]
 
-_ONE_DAY: Final = timedelta(days=1)
 _WINDOW_TEXT: Final = re.compile(r"^\s*(.+?)\s+(\d{1,2}:\d{2}.*?)\s*$")
 
 
@@ -64,7 +63,7 @@ def read_window(value: object, path: str) -> Window:
     if isinstance(value, str):
         match = _WINDOW_TEXT.match(value)
         if match is None:
-            fail(path, f"{value!r} is not a window like 'mon-fri 09:00-18:00'")
+            fail(path, f"{shown(value)} is not a window like 'mon-fri 09:00-18:00'")
         value = {"days": match.group(1), "hours": match.group(2)}
     if isinstance(value, Mapping) and "hours" in value:
         if "start" in value or "end" in value:
@@ -77,7 +76,7 @@ def read_window(value: object, path: str) -> Window:
                 [attrs.evolve(p, field=join(path, p.field)) for p in e.problems], subject="window"
             ) from None
         value = {**rest, "start": span.start, "end": span.end}
-    return read_attrs(Window, value, path, what="window")
+    return read_attrs(Window, value, path, what="window", known="days, hours, or start and end")
 
 
 def _windows(value: Iterable[Window | str | Mapping[str, Any]]) -> tuple[Window, ...]:
@@ -92,6 +91,15 @@ def _windows(value: Iterable[Window | str | Mapping[str, Any]]) -> tuple[Window,
             problems.found.extend(e.problems)
     problems.raise_if_any()
     return tuple(found)
+
+
+def _days(day: date, first: int, last: int) -> Iterator[date]:
+    """The days from ``day + first`` to ``day + last`` that the calendar has (years 1–9999)."""
+    for offset in range(first, last + 1):
+        try:
+            yield day + timedelta(days=offset)
+        except OverflowError:
+            continue
 
 
 def _timezone(value: str) -> str:
@@ -134,9 +142,7 @@ class Schedule(Loadable):
         instant = aware(at, "at")
         try:
             day = instant.astimezone(zone(self.timezone)).date()
-            return any(
-                a <= instant < b for d in (day - _ONE_DAY, day) for a, b in self._intervals(d)
-            )
+            return any(a <= instant < b for d in _days(day, -1, 0) for a, b in self._intervals(d))
         except OverflowError:
             fail("at", "is too close to the limits of the calendar (years 1–9999)")
 
@@ -157,8 +163,8 @@ class Schedule(Loadable):
             return None
         try:
             day = instant.astimezone(zone(self.timezone)).date()
-            for offset in range(-1, 9):
-                for a, b in self._intervals(day + timedelta(days=offset)):
+            for each in _days(day, -1, 8):
+                for a, b in self._intervals(each):
                     if b > instant:
                         return max(a, instant)
         except OverflowError:

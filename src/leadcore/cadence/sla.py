@@ -11,7 +11,7 @@ import attrs
 from leadcore.cadence._check import Problems, as_hours, aware, fail, member, to_microseconds
 from leadcore.cadence._reading import Loadable
 from leadcore.cadence.business import add_business_hours, business_hours_between
-from leadcore.cadence.calendar import WorkingCalendar, read_calendar
+from leadcore.cadence.calendar import NO_WEEKLY_HOURS, WorkingCalendar, read_calendar
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 
@@ -29,11 +29,7 @@ def _kind(value: object, field: str = "kind") -> ClockKind:
     return member(ClockKind, value, field, "a clock kind")
 
 
-_NO_HOURS: Final = (
-    "a business-hour clock needs some working hours, but the calendar gives none in its "
-    "weekly hours (make-up days alone run out); give weekly hours like "
-    "{'mon-fri': ['09:00-18:00']}"
-)
+_NO_HOURS: Final = f"a business-hour clock needs working hours, but the calendar {NO_WEEKLY_HOURS}"
 
 
 def _business_problem(kind: ClockKind, calendar: WorkingCalendar | None) -> str | None:
@@ -42,7 +38,7 @@ def _business_problem(kind: ClockKind, calendar: WorkingCalendar | None) -> str 
         return None
     if calendar is None:
         return "a business-hour clock needs a working calendar"
-    if calendar._table.total_us == 0:
+    if not calendar.has_weekly_hours:
         return _NO_HOURS
     return None
 

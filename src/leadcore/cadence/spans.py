@@ -9,7 +9,7 @@ from typing import Final
 
 import attrs
 
-from leadcore.cadence._check import Problems, fail
+from leadcore.cadence._check import Problems, fail, shown
 from leadcore.errors import ValidationError
 
 __all__ = [
@@ -47,14 +47,14 @@ def parse_time(value: object, field: str, *, end: bool = False) -> time:
         fail(field, f"must be a time like '09:00', not {type(value).__name__}")
     match = _TIME.match(value.strip())
     if match is None:
-        fail(field, f"{value!r} is not a time like '09:00' or '09:00:30'")
+        fail(field, f"{shown(value)} is not a time like '09:00' or '09:00:30'")
     hour, minute, second = (int(g) if g else 0 for g in match.groups())
     if (hour, minute, second) == (24, 0, 0):
         if not end:
             fail(field, "24:00 can only end a span; a span starts at 00:00–23:59")
         return time(0)
     if hour > 23 or minute > 59 or second > 59:
-        fail(field, f"{value!r} is not a time of day (00:00–23:59, or 24:00 as an end)")
+        fail(field, f"{shown(value)} is not a time of day (00:00–23:59, or 24:00 as an end)")
     return time(hour, minute, second)
 
 
@@ -120,7 +120,7 @@ def parse_span(value: object, field: str) -> Span:
     if isinstance(value, str):
         parts = _SEPARATOR.split(value.strip())
         if len(parts) != 2:
-            fail(field, f"{value!r} is not a span like '09:00-12:00'")
+            fail(field, f"{shown(value)} is not a span like '09:00-12:00'")
         return Span(parse_time(parts[0], field, end=False), parse_time(parts[1], field, end=True))
     if isinstance(value, Mapping):
         problems = Problems("span")

@@ -6,13 +6,17 @@ from __future__ import annotations
 from bisect import bisect_left
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from leadcore.cadence._check import fail
+from leadcore.cadence._check import fail, shown
 
 __all__ = ["check_zone", "local_wall", "next_clock_change", "to_utc", "zone"]
 
 _ONE_DAY = timedelta(days=1)
+_HOST_FILES: Final = frozenset({"localtime", "posixrules"})
+"""Files in a zoneinfo directory that are not zone names: links to whatever zone the host was
+set up with, so that a calendar naming them would change from one machine to the next."""
 
 
 def check_zone(value: object, field: str) -> str:
@@ -21,12 +25,21 @@ def check_zone(value: object, field: str) -> str:
     if isinstance(value, ZoneInfo):
         value = value.key
     if not isinstance(value, str) or not value.strip():
-        fail(field, f"must be an IANA time zone name like 'Asia/Shanghai', not {value!r}")
+        fail(field, f"must be an IANA time zone name like 'Asia/Shanghai', not {shown(value)}")
     key = value.strip()
+    if key in _HOST_FILES or key.startswith("right/"):
+        fail(
+            field,
+            f"{shown(key)} is a file of this machine's time zone data, not a zone name "
+            "(it may differ from host to host); name the zone, like 'Asia/Shanghai' or 'UTC'",
+        )
     try:
         ZoneInfo(key)
     except (ZoneInfoNotFoundError, ValueError, OSError, TypeError, UnicodeError):
-        fail(field, f"{key!r} is not an IANA time zone; use a name like 'Asia/Shanghai' or 'UTC'")
+        fail(
+            field,
+            f"{shown(key)} is not an IANA time zone; use a name like 'Asia/Shanghai' or 'UTC'",
+        )
     return key
 
 
