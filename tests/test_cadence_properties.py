@@ -150,6 +150,7 @@ junk = st.one_of(
     st.just(math.nan),
     st.just(1e300),
     st.just(10**400),
+    st.just(10**5000),  # past the digits Python will write out: a message must not crash on it
     st.sampled_from(list(Weekday) + list(FollowUpMethod) + list(ClockKind)),
     st.just(OFFICE),
 )
@@ -182,6 +183,7 @@ CALLS: dict[str, Callable[[Any, Any], object]] = {
     "Span.parse": lambda a, b: Span.parse(a),
     "Weekday.of": lambda a, b: Weekday.of(a),
     "Every": Every,
+    "Every.after": lambda a, b: Every(days=1).after(a, b),
     "Cadence": lambda a, b: Cadence(a, label=b),
     "Cadence.every": lambda a, b: Cadence(every=a),
     "Cadence.gap": lambda a, b: Cadence.gap(days=a, hours=b),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -49,3 +50,14 @@ def test_text_problem_is_the_control_and_surrogate_rule(value: str, long: bool) 
     surrogate = any("\ud800" <= c <= "\udfff" for c in value)
     problem = checks.text_problem(value, long=long)
     assert (problem is None) == (not bad and not surrogate)
+
+
+def test_a_whole_number_too_long_to_write_out_is_refused_by_name() -> None:
+    # Python will not turn an int of more than 4,300 digits into text: the message must not try.
+    huge = 10**5000
+    for check in (
+        lambda: checks.whole(huge, "interval", most=10),
+        lambda: checks.stored_number(huge, "limit"),
+    ):
+        with pytest.raises(ValidationError, match="too long to show"):
+            check()

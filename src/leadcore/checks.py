@@ -196,6 +196,24 @@ def _collection(value: object) -> Iterable[Any] | None:
     return value
 
 
+SHOWN_CHARS: Final = 60
+"""How much of a value a message shows before it cuts it with ``…``."""
+
+
+def shown(value: object, *, quote: bool = True) -> str:
+    """``value`` for a message: its ``repr`` (``str`` with ``quote=False``, unless it is text
+    with characters that do not print), cut to about 60 characters with ``…``, so that a huge
+    value does not fill the message; a value that cannot be written out (an int past Python's
+    4,300 digits) is named by its type."""
+    plain = not quote and not (isinstance(value, str) and not value.isprintable())
+    try:
+        text = str(value) if plain else repr(value)
+    except Exception:  # int-to-text limits, or a host object's broken __repr__
+        name = type(value).__name__
+        return f"{article(name)} {name} too long to show"
+    return text if len(text) <= SHOWN_CHARS else f"{text[: SHOWN_CHARS - 1]}…"
+
+
 def _shown(value: object) -> str:
     return f"the string {value!r:.40}" if isinstance(value, str) else type(value).__name__
 
@@ -247,7 +265,7 @@ def whole(value: object, field: str, *, least: int = 0, most: int = 10**9) -> in
     if isinstance(value, bool) or not isinstance(value, int):
         raise _bad(field, f"must be a whole number, not {type(value).__name__}")
     if not least <= value <= most:
-        raise _bad(field, f"must be between {least} and {most}, not {value}")
+        raise _bad(field, f"must be between {least} and {most}, not {shown(value)}")
     return value
 
 
@@ -262,7 +280,7 @@ def stored_number(value: object, field: str) -> int:
         return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise _bad(field, f"must be a whole number, not {type(value).__name__}")
-    raise _bad(field, f"must be from 0 to 2**63 - 1, not {value}")
+    raise _bad(field, f"must be from 0 to 2**63 - 1, not {shown(value)}")
 
 
 def hours(value: object, field: str, *, most: float) -> float:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final, NoReturn, TypeVar
 
-from leadcore.checks import article
+from leadcore.checks import shown
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 
@@ -37,7 +37,6 @@ MAX_HOURS: Final = HORIZON_YEARS * 365 * 24
 days, so that they fit within the 100-year horizon from any start, leap days or not."""
 
 _US_PER_HOUR: Final = 3_600_000_000
-_SHOWN: Final = 60
 
 E = TypeVar("E", bound=LabelledEnum)
 
@@ -45,20 +44,6 @@ E = TypeVar("E", bound=LabelledEnum)
 def fail(field: str, reason: str, *, subject: str = "input") -> NoReturn:
     """Raise a ``ValidationError`` with one problem."""
     raise ValidationError([FieldProblem(field, reason)], subject=subject)
-
-
-def shown(value: object, *, quote: bool = True) -> str:
-    """``value`` for a message: its ``repr`` (``str`` with ``quote=False``, unless it is text
-    with characters that do not print), cut to about 60 characters with ``…``, so that a huge
-    value does not fill the message; a value that cannot be written out (an int past Python's
-    4,300 digits) is named by its type."""
-    plain = not quote and not (isinstance(value, str) and not value.isprintable())
-    try:
-        text = str(value) if plain else repr(value)
-    except Exception:  # int-to-text limits, or a host object's broken __repr__
-        name = type(value).__name__
-        return f"{article(name)} {name} too long to show"
-    return text if len(text) <= _SHOWN else f"{text[: _SHOWN - 1]}…"
 
 
 def join(path: str, key: str) -> str:
