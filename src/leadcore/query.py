@@ -1,14 +1,16 @@
 """What a lead query asks for: filters, a disjunction of reaches, an ordering and a page.
 
 ``LeadQuery.matches`` and ``LeadQuery.select`` are the reference meaning of a query: a store
-may find leads any way it likes, but must return exactly what ``select`` would, in order.
+may find leads any way it likes, but must return exactly what ``select`` would, in order
+(``leadcore.query_plans`` has the filter algebra the shipped stores plan their searches with).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TypeAlias
+from operator import attrgetter
+from typing import TypeAlias, TypeVar, cast
 
 import attrs
 
@@ -17,21 +19,12 @@ from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, LeadStatus
 
-__all__ = [
-    "Conjunct",
-    "LeadFilter",
-    "LeadOrder",
-    "LeadQuery",
-    "SortKey",
-    "as_query",
-    "conjoin",
-    "conjuncts",
-    "implies",
-    "narrowed",
-]
+__all__ = ["LeadFilter", "LeadOrder", "LeadQuery", "SortKey"]
 
 SortKey: TypeAlias = tuple[datetime, str]
 """A lead's position in an ordering: the ordering's timestamp, then the lead id."""
+
+T = TypeVar("T")
 
 
 class LeadOrder(LabelledEnum):
@@ -55,12 +48,54 @@ class LeadOrder(LabelledEnum):
         return self is LeadOrder.CREATED_DESC
 
 
+@attrs.frozen(slots=True)
+class _Refused:
+    """What a criterion's check refused, kept in the criterion's place until
+    ``LeadFilter.__attrs_post_init__`` reports it with every other refused criterion."""
+
+    problems: tuple[FieldProblem, ...]
+
+
+def _checked(check: Callable[[object, str], T], value: object, field: str) -> T:
+    """``check(value, field)``; a ``ValidationError`` becomes a :class:`_Refused` standing in
+    for the value, so that one query names every bad criterion at once."""
+    try:
+        return check(value, field)
+    except ValidationError as e:
+        return cast(T, _Refused(e.problems))
+
+
+_REFUSED = frozenset({_Refused})
+_VALUES: dict[type, Callable[[object], tuple[object, ...]]] = {}
+
+
+def _values(kind: type) -> Callable[[object], tuple[object, ...]]:
+    """A getter of every field of the filter class ``kind``, in declaration order."""
+    found = _VALUES.get(kind)
+    if found is None:
+        names = [f.name for f in attrs.fields(kind)]
+        found = _VALUES[kind] = cast(Callable[[object], tuple[object, ...]], attrgetter(*names))
+    return found
+
+
+def _refusals(record: LeadFilter) -> list[FieldProblem]:
+    """Every problem the criteria's checks found, in the order of the fields."""
+    values = _values(type(record))(record)
+    if _REFUSED.isdisjoint(map(type, values)):
+        return []  # the common case: every criterion passed
+    return [p for v in values if isinstance(v, _Refused) for p in v.problems]
+
+
+def _status_set(value: object, field: str) -> frozenset[LeadStatus]:
+    if isinstance(value, LeadStatus):
+        return frozenset({value})
+    return checks.choices(LeadStatus, value, field)
+
+
 def _statuses(value: object) -> frozenset[LeadStatus] | None:
     if value is None or (type(value) is frozenset and all(type(s) is LeadStatus for s in value)):
         return value  # the common case, already clean
-    if isinstance(value, LeadStatus):
-        return frozenset({value})
-    return checks.choices(LeadStatus, value, "statuses")
+    return _checked(_status_set, value, "statuses")
 
 
 def _one_of(one: str | None, many: frozenset[str] | None) -> frozenset[str] | None:
@@ -79,19 +114,37 @@ def _id_set(value: object, field: str) -> frozenset[str] | None:
         return None
     if type(value) is frozenset and all(type(v) is str and v.isascii() for v in value):
         return value
+    return _checked(_kept_ids, value, field)
+
+
+def _kept_ids(value: object, field: str) -> frozenset[str]:
     if isinstance(value, str):
         raise ValidationError(
             [FieldProblem(field, f"give a collection of ids, not the string {value!r:.40}")]
         )
     items = checks.instances(value, object, field, "ids")
-    return frozenset(checks.kept_text(v, f"{field}[{i}]") for i, v in enumerate(items))
+    kept = [_checked(checks.kept_text, v, f"{field}[{i}]") for i, v in enumerate(items)]
+    _raise_refused(kept)
+    return frozenset(kept)
+
+
+def _raise_refused(values: Iterable[object]) -> None:
+    """Raise every problem of the refused ones among ``values``, if any."""
+    problems = [p for v in values if isinstance(v, _Refused) for p in v.problems]
+    if problems:
+        raise ValidationError(problems)
 
 
 def _text_criterion(value: object, field: str) -> str | None:
     """A one-value criterion (an id, a source, a grade): None or a ``str``."""
     if value is None or (type(value) is str and value.isascii()):
         return value  # the common case, already clean
-    return checks.kept_text(value, field)
+    return _checked(checks.kept_text, value, field)
+
+
+def _moment(value: object, field: str) -> datetime | None:
+    """A time criterion: None or an aware datetime (in UTC)."""
+    return None if value is None else _checked(checks.aware, value, field)
 
 
 # attrs converters take the value alone, one named function a field (so mypy can read them).
@@ -132,44 +185,85 @@ def _grade(value: object) -> str | None:
 
 
 def _due_before(value: object) -> datetime | None:
-    return checks.optional_aware(value, "due_before")
+    return _moment(value, "due_before")
 
 
 def _created_from(value: object) -> datetime | None:
-    return checks.optional_aware(value, "created_from")
+    return _moment(value, "created_from")
 
 
 def _created_before(value: object) -> datetime | None:
-    return checks.optional_aware(value, "created_before")
+    return _moment(value, "created_before")
+
+
+def _filters(value: object, field: str) -> tuple[LeadFilter, ...]:
+    given = checks.instances(value, LeadFilter, field, "LeadFilter criteria")
+    reaches = [_checked(_reach, f, f"{field}[{i}]") for i, f in enumerate(given)]
+    _raise_refused(reaches)
+    return tuple(reaches)
+
+
+def _reach(value: object, field: str) -> LeadFilter:
+    """One reach: a ``LeadFilter``'s criteria. A ``LeadQuery`` is read as its criteria when it
+    carries nothing else; its own ``any_of``, order or page would be ignored, so it is refused."""
+    assert isinstance(value, LeadFilter)
+    if not isinstance(value, LeadQuery):
+        return value
+    if value != value.unpaged() or value.any_of is not None:
+        raise ValidationError(
+            [
+                FieldProblem(
+                    field,
+                    "a reach is LeadFilter criteria: its own any_of, order and page would be "
+                    "ignored (give LeadFilter(...), or join the reaches into one any_of)",
+                )
+            ]
+        )
+    return value.criteria()
 
 
 def _reaches(value: object) -> tuple[LeadFilter, ...] | None:
-    if value is None:
-        return None
-    return checks.instances(value, LeadFilter, "any_of", "LeadFilter criteria")
+    if value is None or (type(value) is tuple and all(type(f) is LeadFilter for f in value)):
+        return value  # the common case, already clean
+    return _checked(_filters, value, "any_of")
 
 
 def _order(value: object) -> LeadOrder:
-    return checks.choice(LeadOrder, value, "order")
+    if type(value) is LeadOrder:
+        return value
+    return _checked(_ordering, value, "order")
+
+
+def _ordering(value: object, field: str) -> LeadOrder:
+    return checks.choice(LeadOrder, value, field)
+
+
+def _sort_key(value: object, field: str) -> SortKey:
+    if not isinstance(value, tuple) or len(value) != 2:
+        raise ValidationError(
+            [FieldProblem(field, "must be the (timestamp, lead id) of the last lead seen")]
+        )
+    when = _checked(checks.aware, value[0], f"{field}[0]")
+    lead_id = _checked(checks.kept_text, value[1], f"{field}[1]")
+    _raise_refused((when, lead_id))
+    return when, lead_id
 
 
 def _after(value: object) -> SortKey | None:
     """A keyset position: None, or the ``(timestamp, lead id)`` sort key of the last lead seen."""
-    if value is None:
-        return None
-    if not isinstance(value, tuple) or len(value) != 2:
-        raise ValidationError(
-            [FieldProblem("after", "must be the (timestamp, lead id) of the last lead seen")]
-        )
-    return checks.aware(value[0], "after[0]"), checks.kept_text(value[1], "after[1]")
+    return None if value is None else _checked(_sort_key, value, "after")
 
 
 def _offset(value: object) -> int:
-    return checks.stored_number(value, "offset")
+    if type(value) is int and 0 <= value <= checks.MAX_STORED_NUMBER:
+        return value  # the common case, already clean
+    return _checked(checks.stored_number, value, "offset")
 
 
 def _limit(value: object) -> int | None:
-    return None if value is None else checks.stored_number(value, "limit")
+    if value is None or (type(value) is int and 0 <= value <= checks.MAX_STORED_NUMBER):
+        return value  # the common case, already clean
+    return _checked(checks.stored_number, value, "limit")
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -178,7 +272,8 @@ class LeadFilter:
 
     ``owner_ids`` matches leads owned by any of the ids (a team, "my subordinates");
     ``pool_ids`` leads in any of the pools; ``due_before`` leads whose ``next_due_at`` is before
-    it; ``created_from`` is inclusive and ``created_before`` exclusive.
+    it; ``created_from`` is inclusive and ``created_before`` exclusive. The criteria are checked
+    when the filter is made, and every wrong one is named in one ``ValidationError``.
     """
 
     ids: frozenset[str] | None = attrs.field(default=None, converter=_ids)
@@ -196,18 +291,18 @@ class LeadFilter:
     created_before: datetime | None = attrs.field(default=None, converter=_created_before)
 
     def __attrs_post_init__(self) -> None:
+        """Report every refused criterion at once, and a reversed creation range."""
+        problems = _refusals(self)
         start, end = self.created_from, self.created_before
-        if start is not None and end is not None and end < start:
-            raise ValidationError(
-                [
-                    FieldProblem(
-                        "created_before",
-                        f"is before created_from ({end.isoformat()} < {start.isoformat()}); "
-                        "swap them",
-                    )
-                ],
-                subject="query",
+        if isinstance(start, datetime) and isinstance(end, datetime) and end < start:
+            problems.append(
+                FieldProblem(
+                    "created_before",
+                    f"is before created_from ({end.isoformat()} < {start.isoformat()}); swap them",
+                )
             )
+        if problems:
+            raise ValidationError(problems, subject="query")
 
     def owners_allowed(self) -> frozenset[str] | None:
         """The owners ``owner_id`` and ``owner_ids`` together allow (None: any owner); a store
@@ -263,7 +358,9 @@ class LeadQuery(LeadFilter):
 
     Paging: ``after`` is the sort key of the last lead of the previous page (keyset paging stays
     correct while leads change); ``offset`` skips that many matches; ``limit`` caps the page.
-    With ``order=DUE`` only leads with a due date are returned.
+    With ``order=DUE`` only leads with a due date are returned. A reach in ``any_of`` is
+    criteria only: a ``LeadQuery`` there is read as its criteria, and refused when it carries
+    an ``any_of``, order or page of its own (they would be ignored).
     """
 
     any_of: tuple[LeadFilter, ...] | None = attrs.field(default=None, converter=_reaches)
@@ -302,144 +399,3 @@ class LeadQuery(LeadFilter):
     def unpaged(self) -> LeadQuery:
         """The same criteria with no ordering constraint, cursor, offset or limit (for counts)."""
         return attrs.evolve(self, order=LeadOrder.CREATED, after=None, offset=0, limit=None)
-
-
-_SETS = ("ids", "pool_ids", "owner_ids")
-_SINGLE = ("pool_id", "owner_id", "source", "grade")  # a lead has one value: two differ → none
-_MEMBERS = ("follower_id", "collaborator_id")  # a lead has many: two differ → both must hold
-_EQUALS = (*_SINGLE, *_MEMBERS)
-
-
-def conjoin(first: LeadFilter, second: LeadFilter) -> LeadFilter | None:
-    """One filter accepting exactly the leads both accept, or None when no lead can (the two
-    contradict each other, e.g. two different owners). Raises ``ValueError`` when the two name
-    different followers (or collaborators): a lead may have both, but one filter names one —
-    :func:`conjuncts` handles that case."""
-    merged: dict[str, object] = {}
-    for name in _EQUALS:
-        a, b = getattr(first, name), getattr(second, name)
-        if a is not None and b is not None and a != b:
-            if name in _MEMBERS:
-                raise ValueError(f"two different {name}s cannot be one filter's")
-            return None
-        merged[name] = a if a is not None else b
-    for name in (*_SETS, "statuses"):
-        a, b = getattr(first, name), getattr(second, name)
-        both = a if b is None else b if a is None else a & b
-        if both is not None and not both:
-            return None
-        merged[name] = both
-    for one, many in (("pool_id", "pool_ids"), ("owner_id", "owner_ids")):
-        chosen, among = merged[one], merged[many]
-        if isinstance(among, frozenset) and chosen is not None and chosen not in among:
-            return None
-    merged["due_before"] = _earliest(first.due_before, second.due_before)
-    merged["created_before"] = _earliest(first.created_before, second.created_before)
-    merged["created_from"] = _latest(first.created_from, second.created_from)
-    return LeadFilter(**merged)
-
-
-def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
-    return a if b is None else b if a is None else min(a, b)
-
-
-def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
-    return a if b is None else b if a is None else max(a, b)
-
-
-def _within(narrow: frozenset[str] | None, one: str | None, wide: frozenset[str]) -> bool:
-    if one is not None:
-        return one in wide
-    return narrow is not None and narrow <= wide
-
-
-def implies(base: LeadFilter, reach: LeadFilter) -> bool:
-    """Whether every lead ``base`` accepts is accepted by ``reach`` too (so, beside ``base``,
-    the reach narrows nothing)."""
-    if reach.ids is not None and not (base.ids is not None and base.ids <= reach.ids):
-        return False
-    if reach.pool_ids is not None and not _within(base.pool_ids, base.pool_id, reach.pool_ids):
-        return False
-    if reach.owner_ids is not None and not _within(base.owner_ids, base.owner_id, reach.owner_ids):
-        return False
-    if reach.statuses is not None and not (
-        base.statuses is not None and base.statuses <= reach.statuses
-    ):
-        return False
-    for name in _EQUALS:
-        wanted = getattr(reach, name)
-        if wanted is not None and getattr(base, name) != wanted:
-            return False
-    if reach.due_before is not None and not (
-        base.due_before is not None and base.due_before <= reach.due_before
-    ):
-        return False
-    if reach.created_before is not None and not (
-        base.created_before is not None and base.created_before <= reach.created_before
-    ):
-        return False
-    return reach.created_from is None or (
-        base.created_from is not None and base.created_from >= reach.created_from
-    )
-
-
-@attrs.frozen(slots=True)
-class Conjunct:
-    """One branch of a query's disjunction: ``index`` to find candidates by, and ``also``, a
-    further filter each candidate must pass when the branch cannot be one filter (the query and
-    a reach naming different followers or collaborators)."""
-
-    index: LeadFilter
-    also: LeadFilter | None = None
-
-    def accepts(self, lead: Lead) -> bool:
-        """Whether ``lead`` belongs to this branch."""
-        return self.index.accepts(lead) and (self.also is None or self.also.accepts(lead))
-
-
-def conjuncts(query: LeadQuery) -> list[Conjunct]:
-    """The query's criteria as a disjunction of branches: its own criteria joined with each of
-    ``any_of`` (contradictions dropped). A reach that adds nothing to the criteria makes the
-    whole disjunction just the criteria."""
-    base = query.criteria()
-    if query.any_of is None:
-        return [Conjunct(base)]
-    if any(implies(base, reach) for reach in query.any_of):
-        return [Conjunct(base)]
-    found: list[Conjunct] = []
-    for reach in query.any_of:
-        clashing = {
-            name: None
-            for name in _MEMBERS
-            if getattr(base, name) is not None
-            and getattr(reach, name) is not None
-            and getattr(base, name) != getattr(reach, name)
-        }
-        both = conjoin(base, attrs.evolve(reach, **clashing) if clashing else reach)
-        if both is None:
-            continue
-        branch = Conjunct(both, reach if clashing else None)
-        if branch not in found:
-            found.append(branch)
-    return found
-
-
-def as_query(criteria: LeadFilter | None) -> LeadQuery:
-    """``criteria`` as an unpaged query (a ``LeadQuery`` keeps its reaches); None is every lead."""
-    if criteria is None:
-        return LeadQuery()
-    if isinstance(criteria, LeadQuery):
-        return criteria.unpaged()
-    return LeadQuery(**{f.name: getattr(criteria, f.name) for f in attrs.fields(LeadFilter)})
-
-
-def narrowed(query: LeadQuery, *, pool_id: str | None, owner_id: str | None) -> LeadQuery:
-    """``query`` limited to one pool and/or owner (a contradiction matches nothing)."""
-    changes: dict[str, object] = {}
-    for name, wanted in (("pool_id", pool_id), ("owner_id", owner_id)):
-        if wanted is None:
-            continue
-        if getattr(query, name) not in (None, wanted):
-            return attrs.evolve(query, ids=frozenset())
-        changes[name] = wanted
-    return attrs.evolve(query, **changes) if changes else query

@@ -20,19 +20,28 @@ from leadcore.errors import (
 )
 from leadcore.events import Event
 from leadcore.model import Action, FollowUp, Lead, LeadStatus, SourceChannel
-from leadcore.policy import POOL_ACTIONS, Decision
-from leadcore.query import LeadOrder, LeadQuery
+from leadcore.policy import POOL_ACTIONS, Decision, ViewScope
+from leadcore.query import LeadFilter, LeadOrder, LeadQuery, SortKey
 from leadcore.records import Grant
 from leadcore.scoring import Readiness, ReadinessSignal, Score
 
 from .plans.duplicates import merged_into_it, survivor_of
 from .reads import Reads, Subject
 from .results import Page, PoolSummary
-from .views import View, base_query, decode_cursor, encode_cursor, list_print
+from .views import (
+    View,
+    base_query,
+    decode_cursor,
+    encode_cursor,
+    list_print,
+    read_cursor,
+    require_pool,
+)
 
 T = TypeVar("T")
 
 __all__ = [
+    "Collected",
     "allowed_actions",
     "can",
     "follow_ups",
@@ -178,13 +187,16 @@ def page(
     offset: object = 0,
     limit: object = 50,
 ) -> Page:
-    """One page of a view, filtered, ordered and paged; only leads the actor may see."""
-    took = _Collected()
+    """One page of a view, filtered, ordered and paged; only leads the actor may see. Every
+    bad argument is named at once, in one ``ValidationError``."""
+    took = Collected()
+    who = took(lambda: checks.identifier(actor_id, "actor_id"), "")
     chosen = took(lambda: checks.choice(View, view, "view"), View.MINE)
     ordering = took(lambda: checks.choice(LeadOrder, order, "order"), LeadOrder.CREATED)
     size = took(lambda: checks.whole(limit, "limit", least=1, most=1000), 1)
     skip = took(lambda: checks.whole(offset, "offset", least=0, most=100_000), 0)
     pool = took(lambda: None if pool_id is None else checks.identifier(pool_id, "pool_id"), None)
+    took(lambda: require_pool(chosen, pool_id), None)
     wanted = took(
         lambda: None if statuses is None else checks.choices(LeadStatus, statuses, "statuses"),
         None,
@@ -193,11 +205,15 @@ def page(
     grd = took(lambda: None if grade is None else _grade(reads, grade), None)
     since = took(lambda: checks.optional_aware(created_from, "created_from"), None)
     until = took(lambda: checks.optional_aware(created_before, "created_before"), None)
-    listed = list_print(actor_id, chosen, pool, wanted, src, grd, since, until)
-    after = None if cursor is None else took(lambda: decode_cursor(cursor, ordering, listed), None)
+    took(lambda: LeadFilter(created_from=since, created_before=until), None)  # reversed?
+    listed = list_print(who, chosen, pool, wanted, src, grd, since, until)
+    # A cursor's list is judged only against a list read whole.
+    sound = all(p.field in _NOT_LISTED for p in took.problems)
+    after = took(lambda: _position(cursor, ordering, listed if sound else None), None)
     took.raise_any("view")
     actor = reads.actor(actor_id)
     scope = reads.view_scope(actor)
+    exact = _exact(scope)
     if chosen is View.ALL and not scope.all_leads:
         raise PermissionDenied(
             actor.id, Action.VIEW, "all leads", "the all-leads view is for admins"
@@ -218,13 +234,13 @@ def page(
         after=after,
         # When the store's filters are wider than what the actor may see (a collaborator-role
         # reach), the offset counts only leads they see, so it is applied here, after the check.
-        offset=skip if scope.exact else 0,
-        limit=None if not scope.exact else size + 1,
+        offset=skip if exact else 0,
+        limit=size + 1 if exact else None,
     )
     found: list[Lead] = []
-    unseen_skip = 0 if scope.exact else skip
+    unseen_skip = 0 if exact else skip
     for lead in reads.uow.iter_leads(query):
-        if scope.exact or scope.covers(lead):
+        if exact or scope.covers(lead):
             if unseen_skip:
                 unseen_skip -= 1
                 continue
@@ -237,8 +253,23 @@ def page(
     return Page(tuple(shown), None if key is None else encode_cursor(ordering, key, listed))
 
 
-class _Collected:
-    """Runs checks, keeping every problem instead of stopping at the first."""
+_NOT_LISTED = frozenset({"actor_id", "limit", "offset"})
+"""The arguments of a page that its cursors do not depend on."""
+
+
+def _position(cursor: object, order: LeadOrder, listed: str | None) -> SortKey | None:
+    """Where ``cursor`` resumes the list whose print is ``listed`` (None: a list that could
+    not be read, so only the cursor's own form is checked)."""
+    if cursor is None:
+        return None
+    if listed is None:
+        return read_cursor(cursor)[1]
+    return decode_cursor(cursor, order, listed)
+
+
+class Collected:
+    """Runs checks, keeping every problem instead of stopping at the first: call it with a
+    check and the value to go on with when the check fails, then ``raise_any``."""
 
     def __init__(self) -> None:
         self.problems: list[FieldProblem] = []
@@ -253,6 +284,16 @@ class _Collected:
     def raise_any(self, subject: str) -> None:
         if self.problems:
             raise ValidationError(self.problems, subject=subject)
+
+
+def _exact(scope: ViewScope) -> bool:
+    """Whether the scope's store filters alone decide what the actor sees: a collaborator-role
+    reach narrows its filter, but adds nothing beside a plain reach with the same filter (under
+    the default policy every collaborator sees the lead anyway)."""
+    if scope.exact:
+        return True
+    plain = {r.filter for r in scope.reaches if r.collaborator_role is None}
+    return all(r.collaborator_role is None or r.filter in plain for r in scope.reaches)
 
 
 def _source(reads: Reads, value: object) -> str:
@@ -300,7 +341,7 @@ def pool_summary(reads: Reads, actor_id: str, pool_id: object) -> PoolSummary:
             "only the pool's members and admins see its counts",
         )
     query = LeadQuery(pool_id=pool.id, any_of=scope.filters())
-    if scope.exact:
+    if _exact(scope):
         counts = reads.uow.count_by_status(query)
     else:  # the store's filters are wider than what the actor sees: count the leads they see
         counts = Counter(lead.status for lead in reads.uow.iter_leads(query) if scope.covers(lead))

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Final
 
 from leadcore import checks
-from leadcore.errors import FieldProblem, ValidationError
+from leadcore.errors import FieldProblem
 from leadcore.model import OPEN_STATUSES, FollowUp, Pool
 from leadcore.query import LeadQuery
 from leadcore.sla import TimeLeft, time_left
 
+from .reading import Collected
 from .reads import Reads
 
 __all__ = ["follow_up_log", "lead_time_left", "leads_by_time_left"]
@@ -28,7 +29,10 @@ def lead_time_left(reads: Reads, actor_id: str, lead_id: str) -> TimeLeft:
 def leads_by_time_left(reads: Reads, actor_id: str, limit: object) -> list[TimeLeft]:
     """The actor's held leads, soonest to be recycled or reassigned first (leads no rule acts
     on last), at most ``limit``."""
-    most = checks.whole(limit, "limit", least=1, most=_MOST)
+    took = Collected()
+    took(lambda: checks.identifier(actor_id, "actor_id"), "")
+    most = took(lambda: checks.whole(limit, "limit", least=1, most=_MOST), 1)
+    took.raise_any("time-left list")
     actor = reads.actor(actor_id)
     held = reads.uow.find_leads(LeadQuery(owner_id=actor.id, statuses=OPEN_STATUSES))
     pools: dict[str, Pool] = {}
@@ -52,31 +56,17 @@ def follow_up_log(
     """Follow-ups by ``author_id`` (any author when None) from ``since`` (inclusive) to
     ``before`` (exclusive), oldest first, at most ``limit`` — only those on leads the actor
     may see."""
-    problems: list[FieldProblem] = []
-    values: dict[str, object] = {}
-    for name, clean in (
-        (
-            "author_id",
-            lambda: None if author_id is None else checks.identifier(author_id, "author_id"),
-        ),
-        ("since", lambda: checks.optional_aware(since, "since")),
-        ("before", lambda: checks.optional_aware(before, "before")),
-        ("limit", lambda: checks.whole(limit, "limit", least=1, most=_MOST)),
-    ):
-        try:
-            values[name] = clean()
-        except ValidationError as e:
-            problems.extend(e.problems)
-    since_at, before_at = values.get("since"), values.get("before")
-    if isinstance(since_at, datetime) and isinstance(before_at, datetime) and before_at < since_at:
-        problems.append(FieldProblem("before", "is before since; swap them"))
-    if problems:
-        raise ValidationError(problems, subject="follow-up log")
-    author = values["author_id"] if isinstance(values["author_id"], str) else None
-    start = values["since"] if isinstance(values["since"], datetime) else None
-    end = values["before"] if isinstance(values["before"], datetime) else None
-    most = values["limit"]
-    assert isinstance(most, int)
+    took = Collected()
+    took(lambda: checks.identifier(actor_id, "actor_id"), "")
+    author = took(
+        lambda: None if author_id is None else checks.identifier(author_id, "author_id"), None
+    )
+    start = took(lambda: checks.optional_aware(since, "since"), None)
+    end = took(lambda: checks.optional_aware(before, "before"), None)
+    most = took(lambda: checks.whole(limit, "limit", least=1, most=_MOST), 1)
+    if start is not None and end is not None and end < start:
+        took.problems.append(FieldProblem("before", "is before since; swap them"))
+    took.raise_any("follow-up log")
     actor = reads.actor(actor_id)
     scope = reads.view_scope(actor)
     found: list[FollowUp] = []

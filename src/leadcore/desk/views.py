@@ -13,12 +13,20 @@ import hashlib
 import json
 from datetime import datetime
 
-from leadcore.checks import text_problem
+from leadcore.checks import aware, text_problem
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.query import LeadOrder, LeadQuery, SortKey
 
-__all__ = ["View", "base_query", "decode_cursor", "encode_cursor", "list_print"]
+__all__ = [
+    "View",
+    "base_query",
+    "decode_cursor",
+    "encode_cursor",
+    "list_print",
+    "read_cursor",
+    "require_pool",
+]
 
 _MAX_CURSOR = 600
 
@@ -59,11 +67,10 @@ def _not_ours(reason: str) -> ValidationError:
     )
 
 
-def decode_cursor(cursor: object, order: LeadOrder, listed: str = "") -> SortKey:
-    """The position a cursor from :func:`encode_cursor` stands for, for the list whose
-    :func:`list_print` is ``listed``. Parsed strictly and bounded in size: anything else, or a
-    cursor of another list (another user's, view, filters or order), is a ``ValidationError``
-    on ``cursor``."""
+def read_cursor(cursor: object) -> tuple[str, SortKey, str]:
+    """What a cursor from :func:`encode_cursor` holds: the order's value, the position, and the
+    :func:`list_print` of its list. Parsed strictly and bounded in size: anything else is a
+    ``ValidationError`` on ``cursor``."""
     if not isinstance(cursor, str):
         raise _not_ours(f"a cursor is a string, not {type(cursor).__name__}")
     if len(cursor) > _MAX_CURSOR:
@@ -80,17 +87,36 @@ def decode_cursor(cursor: object, order: LeadOrder, listed: str = "") -> SortKey
     ):
         raise _not_ours("wrong shape")
     order_value, when, lead_id, made_for = decoded
+    return order_value, (_position(when, lead_id), lead_id), made_for
+
+
+def _position(when: str, lead_id: str) -> datetime:
+    """The instant of a cursor's position (in UTC), its lead id checked too."""
+    try:
+        at = aware(datetime.fromisoformat(when), "cursor")
+    except ValueError:  # unreadable, naive or past the calendar's limits once in UTC
+        raise _not_ours("bad position") from None
+    if not lead_id or len(lead_id) > 200 or text_problem(lead_id):
+        raise _not_ours("bad position")
+    return at
+
+
+def decode_cursor(cursor: object, order: LeadOrder, listed: str = "") -> SortKey:
+    """The position a cursor from :func:`encode_cursor` stands for, for the list whose
+    :func:`list_print` is ``listed``: as :func:`read_cursor` reads it, and a cursor of another
+    list (another user's, view, filters or order) is a ``ValidationError`` on ``cursor`` too."""
+    order_value, key, made_for = read_cursor(cursor)
     if order_value != order.value:
         raise _not_ours(f"it pages the {order_value!r} order, not {order.value!r}")
     if made_for != listed:
         raise _not_ours("it pages another list: another user's, view or filters")
-    try:
-        at = datetime.fromisoformat(when)
-    except ValueError:
-        raise _not_ours("bad position") from None
-    if at.tzinfo is None or not lead_id or len(lead_id) > 200 or text_problem(lead_id):
-        raise _not_ours("bad position")
-    return (at, lead_id)
+    return key
+
+
+def require_pool(view: View, pool_id: object) -> None:
+    """Refuse the pool view without the pool to open (``pool_id`` None)."""
+    if view is View.POOL and pool_id is None:
+        raise ValidationError([FieldProblem("pool_id", "the pool view needs a pool id")])
 
 
 def base_query(
@@ -107,8 +133,7 @@ def base_query(
         case View.SUBORDINATES:
             return LeadQuery(owner_ids=team)
         case View.POOL:
-            if pool_id is None:
-                raise ValidationError([FieldProblem("pool_id", "the pool view needs a pool id")])
+            require_pool(view, pool_id)
             return LeadQuery(pool_id=pool_id)
         case View.ALL:
             return LeadQuery(pool_id=pool_id)

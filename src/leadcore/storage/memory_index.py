@@ -21,16 +21,8 @@ from sortedcontainers import SortedList
 
 from leadcore.dedup import Normaliser
 from leadcore.model import OPEN_STATUSES, Lead, LeadStatus
-from leadcore.query import (
-    Conjunct,
-    LeadFilter,
-    LeadOrder,
-    LeadQuery,
-    SortKey,
-    as_query,
-    conjuncts,
-    narrowed,
-)
+from leadcore.query import LeadFilter, LeadOrder, LeadQuery, SortKey
+from leadcore.query_plans import Conjunct, as_query, conjuncts, narrowed
 from leadcore.storage.memory_keys import KeyIndex
 
 __all__ = ["LeadIndex"]

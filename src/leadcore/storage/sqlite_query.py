@@ -18,7 +18,8 @@ from collections.abc import Collection, Iterable
 from typing import Final
 
 from leadcore.model import LeadStatus
-from leadcore.query import LeadFilter, LeadOrder, LeadQuery, conjoin, implies
+from leadcore.query import LeadFilter, LeadOrder, LeadQuery
+from leadcore.query_plans import conjoin, implies
 from leadcore.storage.sqlite_codec import micros
 
 __all__ = [

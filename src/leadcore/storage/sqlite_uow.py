@@ -21,7 +21,8 @@ import attrs
 from leadcore.dedup import Normaliser
 from leadcore.errors import DuplicateLead, LeadcoreError
 from leadcore.model import OPEN_STATUSES, Lead, LeadStatus
-from leadcore.query import LeadFilter, LeadQuery, as_query, narrowed
+from leadcore.query import LeadFilter, LeadQuery
+from leadcore.query_plans import as_query, narrowed
 from leadcore.storage import arguments as args
 from leadcore.storage import sqlite_keys as key_index
 from leadcore.storage import sqlite_query as compile_query
