@@ -20,6 +20,7 @@ ATTACHMENTS = st.lists(
         st.text("abcdef0123456789", min_size=1, max_size=8).map(lambda t: f"oss://{t}"),
     ),
     max_size=3,
+    unique_by=lambda a: a.ref,  # a follow-up attaches each file once
 )
 FOLLOW_UPS = st.lists(st.tuples(st.sampled_from(["bob", "dave", "carol"]), ATTACHMENTS), max_size=6)
 FAULTS = st.lists(st.sampled_from(FAULT_POINTS), max_size=4)

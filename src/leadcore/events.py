@@ -16,7 +16,10 @@ from typing import Any, Final
 
 import attrs
 from attrs import AttrsInstance
+from attrs.exceptions import NotAnAttrsClassError
 
+from leadcore import checks
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.export import EVENT_COLUMNS, Labels, Record, event_repr
 from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
@@ -86,6 +89,12 @@ _EMPTY: Final[Mapping[str, object]] = MappingProxyType({})
 
 
 def _freeze(data: Mapping[str, object]) -> Mapping[str, object]:
+    """``data`` read-only (None is no data); anything but a mapping is a ``ValidationError``."""
+    if type(data) is not dict and data is not None and not isinstance(data, Mapping):
+        shown = type(data).__name__
+        raise ValidationError(
+            [FieldProblem("data", f"must be a mapping of names to values, not {shown}")]
+        )
     return frozen_mapping(data)
 
 
@@ -95,7 +104,8 @@ class Event:
 
     ``position`` is 0 until the store records the event; recorded events have positions
     1, 2, 3, … in the order they were committed. ``changes`` lists each changed field's before and
-    after; ``data`` carries extra context (e.g. an assignment's explanation).
+    after; ``data`` carries extra context (e.g. an assignment's explanation). Events can be put
+    in sets (their hash leaves out ``changes`` and ``data``, which may hold mutable values).
     """
 
     kind: EventKind
@@ -103,9 +113,9 @@ class Event:
     actor_id: str
     lead_id: str | None = None
     pool_id: str | None = None
-    changes: tuple[FieldChange, ...] = ()
+    changes: tuple[FieldChange, ...] = attrs.field(default=(), hash=False)
     reason: str | None = None
-    data: Mapping[str, object] = attrs.field(default=_EMPTY, converter=_freeze)
+    data: Mapping[str, object] = attrs.field(default=_EMPTY, converter=_freeze, hash=False)
     position: int = 0
 
     @classmethod
@@ -132,12 +142,13 @@ class Event:
 
     @property
     def status_change(self) -> tuple[LeadStatus, LeadStatus] | None:
-        """``(from, to)`` when this event moved a lead between statuses, else None."""
+        """``(from, to)`` when this event moved a lead between statuses, else None. A status
+        given as its value or label (an event built from exported records) is read as the
+        status; anything else is a ``ValidationError`` naming ``changes.status.before``/``after``."""
         c = self.change("status")
         if c is None:
             return None
-        assert isinstance(c.before, LeadStatus) and isinstance(c.after, LeadStatus)
-        return c.before, c.after
+        return _status(c.before, "before"), _status(c.after, "after")
 
     def to_record(self, labels: Labels | None = None) -> Record:
         """The event as one plain, JSON-ready ``dict`` (keys: ``leadcore.export.EVENT_COLUMNS``)."""
@@ -145,6 +156,12 @@ class Event:
 
     def __repr__(self) -> str:
         return event_repr(self)
+
+
+def _status(value: object, side: str) -> LeadStatus:
+    if type(value) is LeadStatus:
+        return value
+    return checks.choice(LeadStatus, value, f"changes.status.{side}")
 
 
 _NOT_AUDITED: Final = frozenset({"version", "updated_at"})
@@ -156,9 +173,20 @@ def diff_fields(before: AttrsInstance | None, after: AttrsInstance) -> tuple[Fie
     ``before`` may be None for a creation: then every field that differs from its default is
     reported with ``before=None``. Bookkeeping fields (``version``, ``updated_at``) are left out.
     """
-    names, defaults, read = _audited(type(after))
+    names, defaults, read = _audit(_audited, after)
     if before is None:
         return _set_from_default(names, defaults, read(after))
+    if type(before) is not type(after) and not isinstance(before, type(after)):
+        shown = type(after).__name__
+        raise ValidationError(
+            [
+                FieldProblem(
+                    "before",
+                    f"must be None or {checks.article(shown)} {shown} like after, "
+                    f"not {type(before).__name__}",
+                )
+            ]
+        )
     # ``is`` first: most fields of a new version are the very objects of the old one.
     return tuple(
         [
@@ -218,11 +246,23 @@ def creation_changes(after: AttrsInstance) -> tuple[FieldChange, ...]:
     """What a creation event lists: every field set to something other than its default,
     except those the event itself carries (id, pool, creator, time) and the ownership an
     assignment event beside it records."""
-    names, defaults, read = _created(type(after))
+    names, defaults, read = _audit(_created, after)
     return _set_from_default(names, defaults, read(after))
 
 
 _Audit = tuple[tuple[str, ...], tuple[object, ...], Callable[[Any], tuple[object, ...]]]
+
+
+def _audit(reader: Callable[[type[AttrsInstance]], _Audit], after: object) -> _Audit:
+    """``reader``'s audit of ``after``'s class, or ``ValidationError`` naming ``after`` when it
+    is not an attrs record."""
+    try:
+        return reader(type(after))  # type: ignore[arg-type]
+    except NotAnAttrsClassError:
+        shown = type(after).__name__
+        raise ValidationError(
+            [FieldProblem("after", f"must be a record such as a Lead or a Pool, not {shown}")]
+        ) from None
 
 
 @cache

@@ -12,7 +12,7 @@ from typing import Final
 
 import attrs
 
-from leadcore.checks import id_problem
+from leadcore.checks import aware, id_problem, kept_text
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import Action
@@ -63,13 +63,18 @@ class Grant:
     revoked_by: str | None = None
 
     def is_active(self, now: datetime) -> bool:
-        """Whether the grant confers its actions at ``now``."""
-        return (
-            self.status is GrantStatus.APPROVED
-            and self.expires_at is not None
-            and (self.approved_at is None or self.approved_at <= now)
-            and now < self.expires_at
-        )
+        """Whether the grant confers its actions at ``now`` (timezone-aware, else a
+        ``ValidationError`` naming ``now``)."""
+        try:
+            return (
+                self.status is GrantStatus.APPROVED
+                and self.expires_at is not None
+                and (self.approved_at is None or self.approved_at <= now)
+                and now < self.expires_at
+            )
+        except TypeError:
+            aware(now, "now")  # says what is wrong with it
+            raise
 
     def allows(self, user_id: str, lead_id: str, action: Action, now: datetime) -> bool:
         """Whether this grant lets ``user_id`` take ``action`` on ``lead_id`` at ``now``."""
@@ -112,8 +117,8 @@ class OwnershipRecord:
 class Away:
     """A period a user is away (休假/外出): from ``start`` (inclusive) to ``end`` (exclusive).
 
-    Raises ``ValidationError`` unless ``user_id`` is an id, both times are timezone-aware and
-    ``end`` is after ``start``."""
+    Raises ``ValidationError`` unless ``user_id`` is an id, both times are timezone-aware,
+    ``end`` is after ``start`` and ``note`` is text every store can keep."""
 
     user_id: str
     start: datetime
@@ -128,8 +133,9 @@ class Away:
         ]
         if not problems and not self.end > self.start:
             problems.append(FieldProblem("end", "must be after start"))
-        if not isinstance(self.note, str):
-            problems.append(FieldProblem("note", "must be text"))
+        note = _note_problem(self.note)
+        if note is not None:
+            problems.append(FieldProblem("note", note))
         why = id_problem(self.user_id)
         if why is not None:
             problems.insert(0, FieldProblem("user_id", why))
@@ -137,5 +143,20 @@ class Away:
             raise ValidationError(problems, subject=f"away period of {self.user_id!r:.40}")
 
     def covers(self, at: datetime) -> bool:
-        """Whether ``at`` falls within the period."""
-        return self.start <= at < self.end
+        """Whether ``at`` (timezone-aware, else a ``ValidationError`` naming ``at``) falls
+        within the period."""
+        try:
+            return self.start <= at < self.end
+        except TypeError:
+            aware(at, "at")  # says what is wrong with it
+            raise
+
+
+def _note_problem(note: object) -> str | None:
+    """What is wrong with an away period's note, or None: it must be text every store can
+    keep (no lone surrogate, which cannot be written as UTF-8)."""
+    try:
+        kept_text(note, "note")
+    except ValidationError as e:
+        return e.problems[0].reason
+    return None

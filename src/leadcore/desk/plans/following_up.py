@@ -20,24 +20,27 @@ from leadcore.model import (
     FollowUp,
     FollowUpMethod,
     Lead,
+    Pool,
     Priority,
 )
 
 from ..outcome import AddFollowUp, Outcome
-from ..reads import Reads
+from ..reads import Reads, Subject
 from .common import FURTHEST_AHEAD, LeadCommand, ScoredSubject, load_scored, rescored_step
 
 __all__ = ["RecordFollowUp"]
 
 _MAX_DURATION = timedelta(days=7)
+_MOST_ATTACHMENTS = 100
+"""The most attachments one follow-up carries (a call's recordings, a visit's photos)."""
 
 
 @attrs.frozen(slots=True)
 class FollowUpFacts:
-    """A follow-up's subject with the lead's activities, and the new record's id."""
+    """A follow-up's subject with the lead's activities, and the new record."""
 
     scored: ScoredSubject
-    follow_up_id: str
+    record: FollowUp
 
 
 @attrs.frozen(kw_only=True)
@@ -46,11 +49,13 @@ class RecordFollowUp(LeadCommand):
     The lead moves to 跟进中 and its SLA clock restarts; its next due date becomes
     ``next_follow_up_at``, else the date the pool's cadence gives; its sales ``stage`` (one of
     the pool's) is set when given. ``at`` (default: now) may not be in the future; mentioned
-    users must exist and are notified (a ``mentioned`` event), which grants them nothing. The
+    users must be active users other than the author and are notified (a ``mentioned``
+    event), which grants them nothing; at most 100 attachments, each file once. The
     first follow-up records the lead's response time. ``at`` may not be before the lead was
     created; a record logged late (``at`` before the lead's latest follow-up) is kept as
     history but leaves the next due date and the stage as the later follow-up set them (its
-    event says so under ``late``)."""
+    event says so under ``late``), and one dated before the stage last changed leaves that
+    stage (under ``stage_kept``)."""
 
     action: ClassVar[Action] = Action.FOLLOW_UP
     method: object = None
@@ -68,21 +73,31 @@ class RecordFollowUp(LeadCommand):
     stage: object = None
 
     def load(self, reads: Reads) -> FollowUpFacts:
-        """The subject, its activities (to re-score) and a fresh record id."""
-        return FollowUpFacts(load_scored(self, reads), reads.new_id("follow_up"))
+        """The subject, its activities (to re-score) and the record, checked before it takes
+        a fresh id: a refusal takes none, so a counter's ids stay without gaps (a restarted
+        desk resumes past the ids in use, assuming none)."""
+        scored = load_scored(self, reads)
+        self.require(scored.subject)
+        values = self._values(scored.subject)
+        record = FollowUp(
+            id=reads.new_id("follow_up"),
+            lead_id=scored.subject.lead.id,
+            author_id=scored.subject.actor.id,
+            **values,  # type: ignore[arg-type]
+        )
+        return FollowUpFacts(scored, record)
 
     def decide(self, facts: FollowUpFacts) -> None:
-        """Lifecycle and policy allow following up."""
-        self.require(facts.scored.subject)
+        """Lifecycle and policy allow following up (checked as the facts were loaded)."""
 
     def plan(self, facts: FollowUpFacts) -> Outcome[FollowUp]:
         """The record, the lead moved on and re-scored, and a ``followed_up`` event."""
         s = facts.scored.subject
-        record = self._record(facts)
+        record = facts.record
         lead = s.lead
         latest = lead.last_followed_at
         late = latest is not None and record.at < latest
-        stage = record.stage if record.stage is not None and not late else lead.stage
+        stage, kept = _stage_after(record, lead, late=late)
         changes: dict[str, object] = {
             "updated_at": s.now,
             "last_followed_at": max(record.at, latest or record.at),
@@ -96,6 +111,8 @@ class RecordFollowUp(LeadCommand):
             "method": record.method.value,
             "mentions": sorted(record.mentions),
         }
+        if kept is not None:
+            data["stage_kept"] = kept
         if late and latest is not None:
             data["late"] = {
                 "latest_at": latest.isoformat(),
@@ -108,7 +125,8 @@ class RecordFollowUp(LeadCommand):
             # A new SLA period begins, even at the instant the last one did: no step of the
             # old one counts as done in it.
             changes.update(sla_period=None, sla_steps=())
-        if lead.first_followed_at is None:
+        if lead.first_followed_at is None or record.at < lead.first_followed_at:
+            # The lead's first follow-up, even one logged late: the response time is its.
             waited = max(record.at - lead.created_at, timedelta(0))
             data["response_seconds"] = waited // timedelta(seconds=1)
         due = _cadence_due(self.setup.sla_of(s.pool).cadence, record, lead.grade, stage)
@@ -130,9 +148,8 @@ class RecordFollowUp(LeadCommand):
         )
         return saved.with_value(record)
 
-    def _record(self, facts: FollowUpFacts) -> FollowUp:
-        """The follow-up record, or ``ValidationError`` naming every bad argument."""
-        s = facts.scored.subject
+    def _values(self, s: Subject) -> dict[str, object]:
+        """The follow-up record's fields, or ``ValidationError`` naming every bad argument."""
         problems: list[FieldProblem] = []
 
         values: dict[str, object] = {}
@@ -208,32 +225,62 @@ class RecordFollowUp(LeadCommand):
             )
         stage = values.get("stage")
         if stage is not None and stage not in s.pool.sales_stages:
-            problems.append(
-                FieldProblem(
-                    "stage", f"must be one of the pool's stages: {', '.join(s.pool.sales_stages)}"
-                )
-            )
+            problems.append(FieldProblem("stage", _stage_problem(s.pool)))
         mentions = values.pop("mentions", None)
         if isinstance(mentions, tuple):
-            for i, user_id in enumerate(mentions):
-                active = _active(self, user_id)
-                if active is None:
-                    problems.append(FieldProblem("mentions", f"no user {user_id!r}"))
-                elif not active:
-                    problems.append(
-                        FieldProblem(
-                            f"mentions[{i}]", f"{user_id!r} is deactivated; mention an active user"
-                        )
-                    )
+            problems.extend(self._mention_problems(mentions, s.actor.id))
             values["mentions"] = frozenset(mentions)
         if problems:
             raise ValidationError(problems, subject="follow-up")
-        return FollowUp(
-            id=facts.follow_up_id,
-            lead_id=s.lead.id,
-            author_id=s.actor.id,
-            **values,  # type: ignore[arg-type]
-        )
+        return values
+
+    def _mention_problems(self, mentions: tuple[str, ...], author_id: str) -> list[FieldProblem]:
+        """Why each mentioned user cannot be mentioned: unknown, deactivated, or the author
+        (mentioning oneself brings no one in)."""
+        problems = []
+        for i, user_id in enumerate(mentions):
+            active = _active(self, user_id)
+            if active is None:
+                problems.append(FieldProblem("mentions", f"no user {user_id!r}"))
+            elif not active:
+                problems.append(
+                    FieldProblem(
+                        f"mentions[{i}]", f"{user_id!r} is deactivated; mention an active user"
+                    )
+                )
+            elif user_id == author_id:
+                problems.append(
+                    FieldProblem(
+                        f"mentions[{i}]",
+                        f"{user_id!r} is the author; mention a colleague to bring them in",
+                    )
+                )
+        return problems
+
+
+def _stage_problem(pool: Pool) -> str:
+    """What to give as ``stage`` in ``pool``: one of its sales stages, or none at all."""
+    if not pool.sales_stages:
+        return f"pool {pool.name} has no sales stages; leave stage out"
+    return f"must be one of the pool's stages: {', '.join(pool.sales_stages)}"
+
+
+def _stage_after(
+    record: FollowUp, lead: Lead, *, late: bool
+) -> tuple[str | None, dict[str, object] | None]:
+    """The lead's stage after ``record``, and why a stage the record names was not taken
+    when it changed since: a record logged late keeps the stage the later follow-up left, and
+    one dated before the stage last changed (an edit, another follow-up) keeps that stage."""
+    if record.stage is None or late:
+        return lead.stage, None
+    changed = lead.stage_changed_at
+    if changed is None or record.at >= changed or record.stage == lead.stage:
+        return record.stage, None
+    return lead.stage, {
+        "stage": lead.stage,
+        "changed_at": changed.isoformat(),
+        "reason": "the stage changed after this follow-up, which keeps it",
+    }
 
 
 def _cadence_due(
@@ -293,18 +340,37 @@ def _duration(value: object) -> timedelta | None:
 
 
 def _attachments(value: object) -> tuple[Attachment, ...]:
+    """At most ``_MOST_ATTACHMENTS`` attachments, in order, each file (``ref``) once."""
     if isinstance(value, str | bytes) or not isinstance(value, Sequence | tuple | list):
         raise ValidationError(
             [FieldProblem("attachments", "must be a list of Attachment(kind, ref, name)")]
         )
-    found = []
+    if len(value) > _MOST_ATTACHMENTS:
+        raise ValidationError(
+            [
+                FieldProblem(
+                    "attachments",
+                    f"must be at most {_MOST_ATTACHMENTS} attachments, not {len(value)}",
+                )
+            ]
+        )
+    found: dict[str, int] = {}
     for i, item in enumerate(value):
         if not isinstance(item, Attachment):
             raise ValidationError(
                 [FieldProblem(f"attachments[{i}]", "must be an Attachment(kind, ref, name)")]
             )
-        found.append(item)
-    return tuple(found)
+        first = found.setdefault(item.ref, i)
+        if first != i:
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        f"attachments[{i}]",
+                        f"repeats attachments[{first}] ({item.ref!r:.60}); attach a file once",
+                    )
+                ]
+            )
+    return tuple(cast("Sequence[Attachment]", value))
 
 
 def _next_date(value: object, now: datetime) -> datetime | None:
