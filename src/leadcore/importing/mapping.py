@@ -25,7 +25,7 @@ from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.intake import EDITABLE_FIELDS
 
-__all__ = ["DEFAULT_HEADERS", "ColumnMapping", "ConvertedRow"]
+__all__ = ["DEFAULT_HEADERS", "ColumnMapping", "ConvertedRow", "header_name"]
 
 CUSTOM: Final = "custom_fields."
 IMPORTABLE: Final = frozenset(EDITABLE_FIELDS - {"stage"})
@@ -55,6 +55,12 @@ _SPLIT: Final = re.compile(r"\s*[,，;；、|]\s*")
 _CN_DATE: Final = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*$")
 _MAX_CELL: Final = 100_000
 _MAX_LAYOUTS: Final = 256
+
+
+def header_name(header: str) -> str:
+    """A column header as it is compared: trimmed, and without a byte-order mark (which a
+    file read or split without care leaves on its first header)."""
+    return header.replace("\ufeff", "").strip()
 
 
 @attrs.frozen(slots=True)
@@ -104,7 +110,7 @@ class ColumnMapping:
             problem = _target_problem(header, target)
             if problem is not None:
                 problems.append(problem)
-            name = header.strip()
+            name = header_name(header)
             if name in given:
                 problems.append(
                     FieldProblem(
@@ -126,7 +132,7 @@ class ColumnMapping:
 
     def target(self, header: str) -> str | None:
         """The field a column fills (None: the column is not imported); headers are compared
-        trimmed, as the mapping's own are."""
+        as :func:`header_name` gives them, as the mapping's own are."""
         if not isinstance(header, str):
             raise ValidationError(
                 [
@@ -135,7 +141,7 @@ class ColumnMapping:
                     )
                 ]
             )
-        name = header.strip()
+        name = header_name(header)
         if name in self.columns:
             return self.columns[name]
         if self.recognise:
@@ -154,9 +160,9 @@ class ColumnMapping:
     def missing(self, headers: Iterable[str], *, where: str = "the file") -> list[FieldProblem]:
         """A problem for each column the mapping names that is not among ``headers`` (the
         columns of ``where``)."""
-        present = {h.strip() for h in _headers(headers, str)}
+        present = {header_name(h) for h in _headers(headers, str)}
         listed = sorted(present)
-        shown = ", ".join(repr(h) for h in listed[:20]) or "none"
+        shown = ", ".join(f"{h!r:.40}" for h in listed[:20]) or "none"
         if len(listed) > 20:
             shown += f" and {len(listed) - 20} more"
         return [
@@ -164,6 +170,25 @@ class ColumnMapping:
             for name in self.columns
             if name not in present
         ]
+
+    def undeclared(self, custom_fields: CustomFieldSet) -> list[FieldProblem]:
+        """A problem for each column the mapping sends to a custom field ``custom_fields``
+        does not declare (every row would be refused for it)."""
+        declared = custom_fields.fields
+        known = ", ".join(declared) or "none are declared"
+        return [
+            FieldProblem(
+                f"mapping[{header!r}]", f"{target!r} is not a declared custom field ({known})"
+            )
+            for header, target in self.columns.items()
+            if target is not None
+            and target.startswith(CUSTOM)
+            and target[len(CUSTOM) :] not in declared
+        ]
+
+    def recognised(self, headers: Iterable[str]) -> bool:
+        """Whether any of ``headers`` is a column this mapping imports."""
+        return any(self.target(header) is not None for header in _headers(headers, str))
 
     def convert(self, row: object, custom_fields: CustomFieldSet) -> ConvertedRow:
         """The row's values by field, converted by each field's type (see the module
@@ -244,12 +269,15 @@ def _both(headers: list[str]) -> str:
 
 def _plain(field: str, value: object) -> object:
     """A cell for a lead field: text trimmed (blank is None); a number in a phone or WeChat
-    cell (as spreadsheets give them) as its digits. ValueError for a number too long for one."""
+    cell (as spreadsheets give them) as its digits. ValueError for a negative number, or one
+    too long for a phone or WeChat id."""
     if isinstance(value, str):
         text = value.strip()
         return text or None
     if field in ("phone", "wechat") and isinstance(value, int) and not isinstance(value, bool):
-        if not -(10**_MAX_DIGITS) < value < 10**_MAX_DIGITS:
+        if value < 0:
+            raise ValueError(f"is a negative number; a {field} never is")
+        if value >= 10**_MAX_DIGITS:
             raise ValueError(
                 f"is a number of more than {_MAX_DIGITS} digits; too long for a {field}"
             )

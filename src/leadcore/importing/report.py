@@ -22,6 +22,8 @@ import io
 import os
 import pathlib
 from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
 from typing import IO, Final, cast
 
 import attrs
@@ -175,10 +177,14 @@ class ImportReport:
 
 
 def _cell(value: object) -> str:
+    """A value as the fix file shows it: text as it is, a date or decimal as it reads back
+    (``2026-03-05``, ``1200.50``), anything else by its ``repr``."""
     if value is None:
         return ""
     if isinstance(value, str):
         text = value
+    elif isinstance(value, date | Decimal):
+        text = str(value)
     else:
         try:
             text = repr(value)
@@ -215,16 +221,20 @@ def _write(text: str, target: str | os.PathLike[str] | IO[str] | IO[bytes]) -> N
                 [FieldProblem("target", f"cannot write {os.fspath(target)!r}: {reason}")]
             ) from None
         return
-    if not hasattr(target, "write"):
+    if not callable(getattr(target, "write", None)):
         raise ValidationError([FieldProblem("target", "must be a path or a text file")])
-    if isinstance(target, io.RawIOBase | io.BufferedIOBase):  # a binary file: as a path gets it
-        target.write(text.encode("utf-8-sig", errors="replace"))
-        return
     try:
-        cast("IO[str]", target).write(text)
+        if isinstance(target, io.RawIOBase | io.BufferedIOBase):  # binary: as a path gets it
+            target.write(text.encode("utf-8-sig", errors="replace"))
+        else:
+            cast("IO[str]", target).write(text)
     except TypeError:  # a file of bytes we could not recognise
         raise ValidationError(
             [FieldProblem("target", "must be a path or a file opened for text ('w')")]
+        ) from None
+    except (OSError, ValueError) as e:  # opened for reading only, or closed
+        raise ValidationError(
+            [FieldProblem("target", f"cannot write to the file ({e}); open it for writing")]
         ) from None
 
 

@@ -18,6 +18,7 @@ from leadcore.collector import collector_paused
 from leadcore.conversion import DirectoryFailed
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.importing import (
+    DEFAULT_HEADERS,
     ColumnMapping,
     ImportReport,
     RowResult,
@@ -60,6 +61,8 @@ def run_import(
 ) -> ImportReport:
     """Import ``rows`` chunk by chunk (see ``LeadDesk.import_leads``)."""
     chosen = mapping if isinstance(mapping, ColumnMapping) else ColumnMapping(mapping)
+    if undeclared := chosen.undeclared(setup.custom_fields):
+        raise ValidationError(undeclared, subject="import")
     size = checks.whole(chunk_size, "chunk_size", least=1, most=100_000)
     if progress is not None and not callable(progress):
         raise ValidationError(
@@ -98,14 +101,15 @@ def run_import(
                 earlier[r.lead_id] = r.row
         results.extend(done)
         if progress is not None:
-            progress(
+            _tell(
+                progress,
                 ImportProgress(
                     len(results),
                     counts[RowStatus.CREATED],
                     counts[RowStatus.DUPLICATE],
                     counts[RowStatus.REJECTED],
                     counts[RowStatus.FAILED],
-                )
+                ),
             )
     return ImportReport(pool_id, tuple(results))
 
@@ -118,6 +122,8 @@ def _check_columns(source: Source, mapping: ColumnMapping) -> None:
     if source.header is not None:
         if not mapping.recognise:
             problems += mapping.missing(source.header)
+        elif source.header and not mapping.recognised(source.header):
+            problems.append(_no_known_column(source.header))
         for target, found in mapping.clashes(source.header).items():
             both = " and ".join(repr(h) for h in found)
             problems.append(
@@ -134,6 +140,32 @@ def _check_columns(source: Source, mapping: ColumnMapping) -> None:
         )
     if problems:
         raise ValidationError(problems, subject="import")
+
+
+def _tell(progress: Callable[[ImportProgress], object], so_far: ImportProgress) -> None:
+    """Call ``progress``; what it raises goes on (a host may stop an import so), noting that
+    the chunks before stay imported, since no report will say so."""
+    try:
+        progress(so_far)
+    except Exception as e:
+        e.add_note(
+            f"leadcore: progress raised after {so_far.rows_read} rows of the import, which "
+            f"stay imported ({so_far.created} created, {so_far.duplicates} duplicates, "
+            f"{so_far.rejected} rejected, {so_far.failed} failed); the rows after them are not"
+        )
+        raise
+
+
+def _no_known_column(header: tuple[str, ...]) -> FieldProblem:
+    """The refusal of a header none of whose columns is recognised: most likely the file has
+    no header line, and its first row would be read as one and lost."""
+    shown = ", ".join(f"{h!r:.40}" for h in header[:5]) + (" …" if len(header) > 5 else "")
+    known = ", ".join(headers[1] for headers in DEFAULT_HEADERS.values())
+    return FieldProblem(
+        "rows",
+        f"none of the header's columns ({shown}) is one the import recognises ({known} …); "
+        "if the file has no header line, add one, or pass a mapping",
+    )
 
 
 def _failed(number: int, raw: object, error: DirectoryFailed) -> RowResult:

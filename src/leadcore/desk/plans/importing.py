@@ -7,7 +7,8 @@ rows of earlier chunks too). By the pool's duplicate policy a matching row is a 
 (reject, attach: its details become an activity on the match) or is created and flagged. The
 rows created get their first owner by the pool's rule for a batch: the creator when the pool
 is off, its default owner when it has one (while they stay eligible), otherwise they wait
-unassigned for ``distribute``. The per-row cost is a fraction of a single create's: the actor,
+unassigned for ``distribute``. Only the rows created take a lead id, so a file of duplicates
+leaves the desk's id sequence without gaps. The per-row cost is a fraction of a single create's: the actor,
 pool, permission and owner are read once per chunk. ``leadcore.desk.plans.import_runs``
 runs an import chunk by chunk.
 """
@@ -30,7 +31,7 @@ from leadcore.importing import (
     RowResult,
     RowStatus,
 )
-from leadcore.importing.source import SourceRow
+from leadcore.importing.source import LongRow, SourceRow
 from leadcore.intake import clean_lead_fields
 from leadcore.model import Action, Lead, LeadStatus, Pool
 from leadcore.org import User
@@ -44,6 +45,9 @@ from .common import RULE_DATA, arrival_events, received, rescored
 from .duplicates import DuplicateMatch, activity_for, find_matches, flag_event
 
 __all__ = ["ImportChunk"]
+
+_PENDING: Final = ""
+"""The id of a row's lead until the row is known to be created."""
 
 
 @attrs.frozen(slots=True)
@@ -82,9 +86,14 @@ class _Context:
     actor: User
     pool: Pool
     policy: DuplicatePolicy
-    local: Mapping[str, list[_Row]]
     ownership: Mapping[str, Any] = attrs.field(factory=dict)
     seen: list[ViewScope] = attrs.field(factory=list)
+
+    @property
+    def deferred(self) -> bool:
+        """Whether a row's lead takes its id only once it is known to be created: when the
+        policy may keep a row out (``reject``, ``attach``)."""
+        return self.policy.checks and self.policy.action is not DuplicateAction.FLAG
 
     def scope(self) -> ViewScope:
         """The importer's view scope over every pool, read once per chunk."""
@@ -119,31 +128,29 @@ class ImportChunk:
     earlier: Mapping[str, int] = attrs.field(factory=dict)
 
     def load(self, reads: Reads) -> ChunkFacts:
-        """The importer and pool, each row converted, cleaned and matched."""
+        """The importer and pool, each row converted, cleaned and matched. Only the rows to
+        be created take an id, once it is known which they are, so a duplicate uses none."""
         actor = reads.actor(self.actor_id)
         pool = reads.pool(self.pool_id)
+        self._permit(actor, pool, reads.now)
         policy = self.setup.duplicates.for_pool(pool.id)
         owner_id, owner = _would_be_owner(reads, actor, pool)
-        # The rows to be created with each key text, in file order: the first one the policy's
-        # scope counts is the match (an earlier row out of scope must not hide a later one).
-        local: dict[str, list[_Row]] = {}
-        loaded = []
-        context = _Context(
-            reads, actor, pool, policy, local, _ownership(owner_id, owner, pool, reads.now)
-        )
-        for number, raw in self.rows:
-            row = self._row(context, number, raw)
-            loaded.append(row)
-            if row.lead is not None and (not row.matches or policy.action is DuplicateAction.FLAG):
-                for text in row.texts:
-                    local.setdefault(text, []).append(row)
+        context = _Context(reads, actor, pool, policy, _ownership(owner_id, owner, pool, reads.now))
+        loaded = [self._row(context, number, raw) for number, raw in self.rows]
         if policy.checks:
-            loaded = self._with_customers(loaded)
+            # The created rows by key text, in file order, for the later rows to match: the
+            # first one the policy's scope counts is the match (see ``_placed``).
+            local: dict[str, list[_Row]] = {}
+            loaded = [
+                _placed(context, local, row) if row.lead else row
+                for row in self._with_customers(loaded)
+            ]
         return ChunkFacts(actor, pool, reads.now, policy, owner_id, owner, tuple(loaded))
 
     def _with_customers(self, rows: list[_Row]) -> list[_Row]:
         """``rows`` with the existing customers holding the details of each row that matched
-        no lead, found with one directory call for the chunk."""
+        no stored lead, found with one directory call for the chunk (a row matching an
+        earlier row of the file needs them too when that row turns out not to be created)."""
         unmatched = [(i, row) for i, row in enumerate(rows) if row.lead and not row.matches]
         conversion = self.setup.conversion
         found = conversion.matches_each(
@@ -164,6 +171,8 @@ class ImportChunk:
             problem = FieldProblem("row", f"must be a mapping of column to value, not {shown}")
             return _Row(number, {"value": raw}, (problem,))
         values = dict(raw)
+        if isinstance(raw, LongRow):
+            return _Row(number, values, (_long(raw),))
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
             return _Row(number, values, (FieldProblem("row", "is empty"),))
         converted = self.mapping.convert(raw, self.setup.custom_fields)
@@ -177,12 +186,17 @@ class ImportChunk:
                 custom_values=converted.custom,
             )
         except ValidationError as e:
-            return _Row(number, values, (*converted.problems, *e.problems))
+            # A field whose cell could not be converted is not missing: say why once.
+            named = {p.field for p in converted.problems}
+            later = (p for p in e.problems if p.field not in named)
+            return _Row(number, values, (*converted.problems, *later))
         if converted.problems:
             return _Row(number, values, converted.problems)
         try:
             lead = Lead(
-                id=reads.new_id("lead"),
+                # Without a check, or under ``flag``, every row is created; otherwise a row
+                # gets its id once it is known to be (``_placed``).
+                id=_PENDING if context.deferred else reads.new_id("lead"),
                 pool_id=pool.id,
                 created_by=actor.id,
                 created_at=reads.now,
@@ -197,7 +211,7 @@ class ImportChunk:
             return _Row(number, values, lead=lead, fields=clean)
         texts = self.setup.normaliser.key_texts(lead)
         keys = tuple([DedupKey.parse(text) for text in texts])
-        matches = self._matches(context, lead, texts, keys) if texts else ()
+        matches = self._matches(context, lead, keys) if texts else ()
         # With no lead to match, the details may belong to a customer already: see
         # ``_with_customers``, which asks the directory once for the chunk.
         return _Row(
@@ -205,55 +219,38 @@ class ImportChunk:
         )
 
     def _matches(
-        self, context: _Context, lead: Lead, texts: tuple[str, ...], keys: tuple[DedupKey, ...]
+        self, context: _Context, lead: Lead, keys: tuple[DedupKey, ...]
     ) -> tuple[_Match, ...]:
-        reads, actor, policy, local = context.reads, context.actor, context.policy, context.local
-        scope_value = policy.scope_value(lead)
-        found: dict[str, _Match] = {}
-        for text, key in zip(texts, keys, strict=True):
-            if key.kind not in policy.kinds:
-                continue
-            for earlier in local.get(text, ()):
-                if earlier.lead is not None and policy.counts(
-                    earlier.lead, lead.pool_id, scope_value
-                ):
-                    if earlier.lead.id not in found:
-                        found[earlier.lead.id] = _local(earlier, key)
-                    break
+        """The stored leads ``lead`` matches (the leads of earlier chunks among them)."""
         stored = find_matches(
-            reads,
-            actor,
+            context.reads,
+            context.actor,
             keys,
-            policy,
+            context.policy,
             pool_id=lead.pool_id,
-            scope_value=scope_value,
+            scope_value=context.policy.scope_value(lead),
             scope=context.scope,
         )
+        found: dict[str, _Match] = {}
         for hit in stored:
-            row = self.earlier.get(hit.lead.id)
-            found.setdefault(
-                hit.lead.id,
-                _Match(
-                    hit.match.key,
-                    hit.lead.id,
-                    hit.match.visible or row is not None,
-                    hit.lead.owner_id,
-                    hit.lead.pool_id,
-                    row,
-                    hit.lead,
-                ),
-            )
+            lead, row = hit.lead, self.earlier.get(hit.lead.id)
+            visible = hit.match.visible or row is not None
+            match = _Match(hit.match.key, lead.id, visible, lead.owner_id, lead.pool_id, row, lead)
+            found.setdefault(lead.id, match)
         return tuple(found.values())
 
-    def decide(self, facts: ChunkFacts) -> None:
-        """The importer may create leads in the pool (as for a single create)."""
+    def _permit(self, actor: User, pool: Pool, now: datetime) -> None:
+        """``PermissionDenied`` unless ``actor`` may create leads in ``pool``."""
         decision = self.setup.policy.decide(
-            facts.actor, Action.CREATE, None, facts.pool, org=self.setup.org, now=facts.now
+            actor, Action.CREATE, None, pool, org=self.setup.org, now=now
         )
         if not decision.allowed:
-            raise PermissionDenied(
-                facts.actor.id, Action.CREATE, f"pool {facts.pool.id!r}", decision.reason
-            )
+            raise PermissionDenied(actor.id, Action.CREATE, f"pool {pool.id!r}", decision.reason)
+
+    def decide(self, facts: ChunkFacts) -> None:
+        """The importer may create leads in the pool (as for a single create; checked as the
+        chunk loads, before any row takes an id)."""
+        self._permit(facts.actor, facts.pool, facts.now)
 
     def plan(self, facts: ChunkFacts) -> Outcome[list[RowResult]]:
         """The leads to add with their events, the activities attached, and a result per row."""
@@ -320,9 +317,55 @@ def _customer_duplicate(row: _Row, match: CustomerMatch) -> RowResult:
     )
 
 
-def _local(row: _Row, key: DedupKey) -> _Match:
+def _placed(context: _Context, local: dict[str, list[_Row]], row: _Row) -> _Row:
+    """``row`` (one with a lead) with its matches: among the earlier rows to be created
+    (``local``; an earlier row out of scope must not hide a later one), then the stored leads;
+    its customers count only when it has none. A row to be created gets its lead's id, and
+    ``local`` holds it then."""
     assert row.lead is not None
-    return _Match(key, row.lead.id, True, None, row.lead.pool_id, row.row, row.lead)
+    found = _local_matches(local, context.policy, row)
+    matches = (*found.values(), *(m for m in row.matches if m.lead_id not in found))
+    customers = () if matches else row.customers
+    if (matches or customers) and context.policy.action is not DuplicateAction.FLAG:
+        return attrs.evolve(row, matches=matches, customers=customers) if found else row
+    if row.lead.id == _PENDING:
+        lead = replace(row.lead, id=context.reads.new_id("lead"))
+        row = attrs.evolve(row, lead=lead, matches=matches, customers=customers)
+    elif found:
+        row = attrs.evolve(row, matches=matches, customers=customers)
+    for text in row.texts:
+        local.setdefault(text, []).append(row)
+    return row
+
+
+def _local_matches(
+    local: Mapping[str, list[_Row]], policy: DuplicatePolicy, row: _Row
+) -> dict[str, _Match]:
+    """The earlier rows to be created that ``row`` matches, by their leads' ids: for each of
+    its keys the policy counts, the first such row in the policy's scope."""
+    assert row.lead is not None
+    scope_value = policy.scope_value(row.lead)
+    found: dict[str, _Match] = {}
+    for text, key in zip(row.texts, row.keys, strict=True):
+        if key.kind not in policy.kinds:
+            continue
+        for earlier in local.get(text, ()):
+            lead = earlier.lead
+            if lead is not None and policy.counts(lead, row.lead.pool_id, scope_value):
+                if lead.id not in found:
+                    found[lead.id] = _Match(
+                        key, lead.id, True, None, lead.pool_id, earlier.row, lead
+                    )
+                break
+    return found
+
+
+def _long(row: LongRow) -> FieldProblem:
+    return FieldProblem(
+        "row",
+        f"has {row.cells} cells but the header has {row.columns} columns: a value that "
+        "holds a comma needs quotes",
+    )
 
 
 def _shown(match: _Match) -> DuplicateMatch:
