@@ -52,7 +52,8 @@ class FixedClock:
     def advance(self, delta: timedelta | None = None, **units: float) -> datetime:
         """Move the clock forward by ``delta`` or by keyword units (``hours=2``); return the time.
         ``delta`` must be a ``timedelta`` and each unit (``weeks``, ``days``, ``hours``,
-        ``minutes``, ``seconds``, ``milliseconds``, ``microseconds``) a finite number."""
+        ``minutes``, ``seconds``, ``milliseconds``, ``microseconds``) a finite number; the step
+        must not be negative (``set`` moves the clock back)."""
         step = _step(delta, units)
         with self._lock:
             try:
@@ -75,20 +76,24 @@ def _step(delta: object, units: Mapping[str, object]) -> timedelta:
     for name, amount in units.items():
         if name not in _UNITS:
             problems.append(FieldProblem(name, f"is not a unit of time ({', '.join(_UNITS)})"))
-        elif (
-            isinstance(amount, bool)
-            or not isinstance(amount, int | float)
-            or not math.isfinite(amount)
-        ):
+        elif isinstance(amount, bool) or not isinstance(amount, int | float):
+            problems.append(FieldProblem(name, f"must be an int or float, not {amount!r:.40}"))
+        elif isinstance(amount, float) and not math.isfinite(amount):
             problems.append(FieldProblem(name, f"must be a finite number, not {amount!r}"))
     if problems or not isinstance(delta, timedelta | None):
         raise ValidationError(problems)
+    field = next(iter(units)) if delta is None and len(units) == 1 else "delta"
     try:
-        return (delta or timedelta()) + timedelta(**units)  # type: ignore[arg-type]
+        step = (delta or timedelta()) + timedelta(**units)  # type: ignore[arg-type]
     except OverflowError:
         raise ValidationError(
-            [FieldProblem("delta", "moves the clock past the limits of the calendar")]
+            [FieldProblem(field, "moves the clock past the limits of the calendar")]
         ) from None
+    if step < timedelta():
+        raise ValidationError(
+            [FieldProblem(field, f"must not move the clock back (by {-step}); use set(when)")]
+        )
+    return step
 
 
 def ensure_aware(value: object, field: str) -> datetime:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final
 
-__all__ = ["ISO_4217"]
+__all__ = ["ISO_4217", "MINOR_UNITS", "currency_problem"]
 
 ISO_4217: Final = frozenset(
     [
@@ -180,3 +182,52 @@ ISO_4217: Final = frozenset(
     ]
 )
 """Codes a ``Money`` may carry: ``CNY``, ``USD``, ``EUR`` …"""
+
+_NOT_TWO: Final = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
+
+MINOR_UNITS: Final[Mapping[str, int]] = MappingProxyType(
+    {code: _NOT_TWO.get(code, 2) for code in sorted(ISO_4217)}
+)
+"""How many decimals each currency's amounts have (ISO 4217's minor unit): ``CNY`` 2 (fen),
+``JPY`` 0, ``KWD`` 3."""
+
+_ALIASES: Final[Mapping[str, str]] = MappingProxyType({"RMB": "CNY", "人民币": "CNY"})
+
+
+def currency_problem(value: object) -> str | None:
+    """What is wrong with ``value`` as a currency code, or None for an ISO 4217 code; a code
+    in the wrong case or with spaces, and ``RMB``, are answered with the code meant."""
+    if isinstance(value, str) and value in ISO_4217:
+        return None
+    if not isinstance(value, str):
+        return f"must be an ISO 4217 code like 'CNY' (text), not {type(value).__name__}"
+    meant = value.strip().upper()
+    meant = _ALIASES.get(meant, meant)
+    if meant in ISO_4217:
+        return f"{value!r:.40} is not an ISO 4217 code; did you mean {meant!r}?"
+    return f"{value!r:.40} is not an ISO 4217 code like 'CNY'"

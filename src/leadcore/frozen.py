@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Mapping
 from functools import cache
 from operator import attrgetter
@@ -16,15 +17,23 @@ K = TypeVar("K")
 V = TypeVar("V")
 R = TypeVar("R", bound=attrs.AttrsInstance)
 
-_EMPTY: Final[Mapping[Any, Any]] = MappingProxyType({})
+
+class _Sealed(dict[Any, Any]):
+    """The dict inside a read-only mapping made here: nothing else holds it."""
+
+    __slots__ = ()
+
+
+_EMPTY: Final[Mapping[Any, Any]] = MappingProxyType(_Sealed())
 
 
 def frozen_mapping(values: Mapping[K, V]) -> Mapping[K, V]:
-    """A read-only copy of ``values``; an already read-only mapping is kept as it is, and every
-    empty one shares a single instance."""
-    if isinstance(values, MappingProxyType):
+    """A read-only copy of ``values``; one this function made is kept as it is, and every
+    empty one shares a single instance. A caller's own ``MappingProxyType`` is copied too: it
+    is a live view of a dict the caller can still change."""
+    if isinstance(values, MappingProxyType) and type(gc.get_referents(values)[0]) is _Sealed:
         return values
-    return MappingProxyType(dict(values)) if values else _EMPTY
+    return MappingProxyType(_Sealed(values)) if values else _EMPTY
 
 
 def replace(record: R, /, **changes: Any) -> R:

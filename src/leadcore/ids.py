@@ -15,6 +15,9 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Final, Protocol, runtime_checkable
 
+from leadcore import checks
+from leadcore.errors import FieldProblem, ValidationError
+
 __all__ = ["KIND_PREFIXES", "CounterIds", "IdFactory", "ResumableIds", "counter_ids", "uuid4_ids"]
 
 KIND_PREFIXES: Final[Mapping[str, str]] = MappingProxyType(
@@ -58,9 +61,9 @@ class CounterIds:
     def __init__(
         self, prefix: str = "", start: int = 1, *, letters: Mapping[str, str] = KIND_PREFIXES
     ) -> None:
-        self.prefix = prefix
-        self.start = start
-        self._letters = dict(letters)
+        self.prefix = _part(prefix, "prefix")
+        self.start = checks.stored_number(start, "start")
+        self._letters = _letters(letters)
         self._next: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -68,7 +71,11 @@ class CounterIds:
         return f"{self.prefix}{self._letters.get(kind, kind + '-')}{n}"
 
     def __call__(self, kind: str) -> str:
-        """The next id of ``kind``."""
+        """The next id of ``kind`` (non-blank text: ``"lead"``, ``"follow_up"``, ``"grant"``)."""
+        if type(kind) is not str or not kind.strip():
+            raise ValidationError(
+                [FieldProblem("kind", f"must name a kind of record like 'lead', not {kind!r:.40}")]
+            )
         with self._lock:
             n = self._next.get(kind, self.start)
             self._next[kind] = n + 1
@@ -86,6 +93,10 @@ class CounterIds:
             while is_used(self._format(kind, low + step)):
                 low += step
                 step *= 2
+                if low > checks.MAX_STORED_NUMBER:
+                    raise ValidationError(
+                        [FieldProblem("is_used", f"reports every {kind} id as used")]
+                    )
             high = low + step  # free; low is used
             while high - low > 1:
                 middle = (low + high) // 2
@@ -94,6 +105,45 @@ class CounterIds:
                 else:
                     high = middle
             self._next[kind] = high
+
+
+_MAX_PART: Final = 50
+"""The longest prefix or kind letter: room is left in an id for the number."""
+
+
+def _part(value: object, field: str) -> str:
+    """A prefix or kind letter: text that may begin an id (empty, or an id's characters)."""
+    if not isinstance(value, str):
+        problem: str | None = f"must be text, not {type(value).__name__}"
+    elif len(value) > _MAX_PART:
+        problem = f"must be at most {_MAX_PART} characters, not {len(value)}"
+    else:
+        problem = checks.id_problem(value) if value else None
+    if problem is not None:
+        raise ValidationError([FieldProblem(field, f"{problem} (e.g. 'crm-' or '')")])
+    assert isinstance(value, str)
+    return value
+
+
+def _letters(value: object) -> dict[str, str]:
+    """The letters of each kind, checked like a prefix."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            [
+                FieldProblem(
+                    "letters",
+                    f"must map kinds to letters like {{'lead': 'L'}}, not {type(value).__name__}",
+                )
+            ]
+        )
+    letters: dict[str, str] = {}
+    for kind, letter in value.items():
+        if type(kind) is not str:
+            raise ValidationError(
+                [FieldProblem("letters", f"names kinds in text, not {kind!r:.40}")]
+            )
+        letters[kind] = _part(letter, f"letters[{kind!r:.40}]")
+    return letters
 
 
 def counter_ids(prefix: str = "", start: int = 1) -> CounterIds:

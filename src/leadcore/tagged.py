@@ -18,7 +18,8 @@ import math
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from functools import partial
+from typing import Any, Final, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
@@ -70,8 +71,9 @@ class Tags:
     def __init__(self, converter: cattrs.Converter) -> None:
         self._converter = converter
 
-    def value(self, value: object) -> Any:
-        """``value`` as tagged plain data; ``ValidationError`` for a type it cannot keep."""
+    def value(self, value: object, _depth: int = 0) -> Any:
+        """``value`` as tagged plain data; ``ValidationError`` for a type it cannot keep, or
+        for lists and mappings nested more than :data:`MAX_DEPTH` deep (or in a cycle)."""
         kind = type(value)
         if value is None or kind is str or kind is int or kind is bool:
             return value
@@ -80,16 +82,20 @@ class Tags:
             return number if math.isfinite(number) else {"float": repr(number)}
         if isinstance(value, LabelledEnum):
             return {"enum": [_qualified(kind), value.value]}
-        if isinstance(value, list):
-            return {"list": [self.value(item) for item in value]}
-        if isinstance(value, tuple):
-            return {"tuple": [self.value(item) for item in value]}
+        if not isinstance(value, list | tuple | set | frozenset | Mapping):
+            return self._scalar(value)
+        if _depth >= MAX_DEPTH:
+            raise ValidationError(
+                [FieldProblem("value", f"nests lists or mappings more than {MAX_DEPTH} deep")]
+            )
+        deeper = _depth + 1
+        if isinstance(value, Mapping):
+            return self.mapping(value, deeper)
+        items = [self.value(item, deeper) for item in value]
         if isinstance(value, set | frozenset):
             name = "frozenset" if isinstance(value, frozenset) else "set"
-            return {name: sorted((self.value(item) for item in value), key=repr)}
-        if isinstance(value, Mapping):
-            return self.mapping(value)
-        return self._scalar(value)
+            return {name: sorted(items, key=repr)}
+        return {"list" if isinstance(value, list) else "tuple": items}
 
     def _scalar(self, value: object) -> Any:
         if isinstance(value, datetime):
@@ -107,11 +113,12 @@ class Tags:
             [FieldProblem("value", f"a {kind.__name__} cannot be stored; use plain data")]
         )
 
-    def mapping(self, value: Mapping[Any, object]) -> Any:
+    def mapping(self, value: Mapping[Any, object], _depth: int = 0) -> Any:
         """A mapping, tagged: with text keys a JSON object, with other keys a list of pairs."""
         if all(type(key) is str for key in value):
-            return {"dict": {key: self.value(item) for key, item in value.items()}}
-        return {"pairs": [[self.value(key), self.value(item)] for key, item in value.items()]}
+            return {"dict": {key: self.value(item, _depth) for key, item in value.items()}}
+        pairs = [[self.value(key, _depth), self.value(item, _depth)] for key, item in value.items()]
+        return {"pairs": pairs}
 
     def change(self, change: FieldChange) -> Any:
         """An audited field change, its before and after tagged."""
@@ -129,12 +136,14 @@ class Tags:
             raise ValueError("a field change names its field in text")
         return FieldChange(data["field"], self.read(data["before"]), self.read(data["after"]))
 
-    def read(self, data: Any) -> Any:
+    def read(self, data: Any, _depth: int = 0) -> Any:
         """The value ``value`` or ``mapping`` wrote; ``ValueError`` if ``data`` is not one."""
         if data is None or isinstance(data, str | int | float):
             return data
         if not isinstance(data, Mapping) or len(data) != 1:
             raise ValueError(f"expected a tagged value, not {type(data).__name__}")
+        if _depth > MAX_DEPTH:  # one deeper than ``value`` writes: a scalar's tag at the end
+            raise ValueError(f"nests lists or mappings more than {MAX_DEPTH} deep")
         ((tag, body),) = data.items()
         try:
             if tag == "enum":
@@ -142,24 +151,38 @@ class Tags:
                 return enum.parse(body[1])
             if tag == "attrs":
                 return self._converter.structure(body[1], _named(body[0], None))
-            return _READERS[tag](self, body)
+            reader, shape = _READERS[tag]
+            if not isinstance(body, shape):
+                raise ValueError(f"a {tag!r} value holds a {shape.__name__}, not {_kind(body)}")
+            return reader(partial(self.read, _depth=_depth + 1), body)
         except (KeyError, IndexError, TypeError, AttributeError, InvalidOperation) as e:
             raise ValueError(f"a malformed {tag!r} value") from e
+        except OverflowError as e:
+            raise ValueError(f"a {tag!r} value beyond the limits of the calendar") from e
 
 
-_READERS: dict[str, Callable[[Tags, Any], object]] = {
-    "list": lambda tags, body: [tags.read(item) for item in body],
-    "tuple": lambda tags, body: tuple(tags.read(item) for item in body),
-    "set": lambda tags, body: {tags.read(item) for item in body},
-    "frozenset": lambda tags, body: frozenset(tags.read(item) for item in body),
-    "dict": lambda tags, body: {str(key): tags.read(item) for key, item in body.items()},
-    "pairs": lambda tags, body: {tags.read(key): tags.read(item) for key, item in body},
-    "float": lambda tags, body: float(body),
-    "datetime": lambda tags, body: zoned_datetime(body),
-    "date": lambda tags, body: date.fromisoformat(body),
-    "timedelta": lambda tags, body: timedelta(*body),
-    "decimal": lambda tags, body: Decimal(body),
+MAX_DEPTH: Final = 100
+"""How deep lists and mappings may nest in a loosely typed value."""
+
+_Read: TypeAlias = Callable[[Any], Any]
+_READERS: Final[Mapping[str, tuple[Callable[[_Read, Any], object], type]]] = {
+    "list": (lambda read, body: [read(item) for item in body], list),
+    "tuple": (lambda read, body: tuple(read(item) for item in body), list),
+    "set": (lambda read, body: {read(item) for item in body}, list),
+    "frozenset": (lambda read, body: frozenset(read(item) for item in body), list),
+    "dict": (lambda read, body: {str(key): read(item) for key, item in body.items()}, Mapping),
+    "pairs": (lambda read, body: {read(key): read(item) for key, item in body}, list),
+    "float": (lambda read, body: float(body), str),
+    "datetime": (lambda read, body: zoned_datetime(body), str),
+    "date": (lambda read, body: date.fromisoformat(body), str),
+    "timedelta": (lambda read, body: timedelta(*body), list),
+    "decimal": (lambda read, body: Decimal(body), str),
 }
+"""Each tag's reader (given the reader of the values inside) and the JSON type of its body."""
+
+
+def _kind(value: object) -> str:
+    return type(value).__name__
 
 
 def _qualified(cls: type) -> str:
