@@ -13,8 +13,7 @@ pytest then runs every ``test_*`` method below against ``MyStore``.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from functools import partial
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
@@ -22,27 +21,27 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from leadcore.dedup import DedupKey
 from leadcore.errors import (
     AlreadyExists,
     ConcurrencyConflict,
     DuplicateLead,
-    InvalidTransition,
     LeadcoreError,
     NotFound,
     ValidationError,
 )
 from leadcore.events import Event, EventKind
 from leadcore.lifecycle import transition
-from leadcore.model import Action, Lead, LeadStatus
-from leadcore.storage.protocol import LeadFilter, LeadOrder, LeadQuery, LeadStore
+from leadcore.model import Action, LeadStatus
+from leadcore.storage.protocol import LeadQuery, LeadStore, UnitOfWork
 from leadcore.testing.contract_arguments import ArgumentContract
 from leadcore.testing.contract_keys import KeyIndexContract
+from leadcore.testing.contract_queries import QueryContract
 from leadcore.testing.contract_records import RecordStoreContract
 from leadcore.testing.contract_times import TimeIndexContract
-from leadcore.testing.factories import EPOCH, make_follow_up, make_lead, make_pool
-from leadcore.testing.strategies import follow_ups, lead_lists, lead_queries, per_store_settings
-from leadcore.testing.strategies import leads as any_lead
-from leadcore.testing.threads import at_once
+from leadcore.testing.contract_typed import TypedRecordContract
+from leadcore.testing.factories import EPOCH, make_follow_up, make_lead, make_pool, make_team_lead
+from leadcore.testing.strategies import follow_ups, per_store_settings
 
 __all__ = ["LeadStoreContract"]
 
@@ -51,46 +50,43 @@ __all__ = ["LeadStoreContract"]
 # so the health check against one test method running under several executors is lifted.
 _per_store = per_store_settings()
 
-_ONE_REACH = st.sampled_from(
-    (
-        LeadQuery(),
-        LeadQuery(owner_id="u1"),
-        LeadQuery(owner_ids=frozenset({"u1", "u2", "u3"})),
-        LeadQuery(pool_id="pool-a"),
-        LeadQuery(pool_ids=frozenset({"pool-a", "pool-b"})),
-        LeadQuery(follower_id="u2"),
-        LeadQuery(collaborator_id="u3"),
-    )
-)
+
+def _minutes(n: int) -> datetime:
+    return EPOCH + timedelta(minutes=n)
 
 
-@st.composite
-def _view_queries(draw: st.DrawFn) -> LeadQuery:
-    """Queries shaped like the desk's views: one reach (an owner, a team, a pool, a follower,
-    a collaborator or none), maybe some statuses, any order, and a page of it."""
-    order = draw(st.sampled_from(tuple(LeadOrder)))
-    statuses = draw(st.none() | st.frozensets(st.sampled_from(tuple(LeadStatus)), min_size=1))
-    after = None
-    if draw(st.booleans()):
-        after = (
-            EPOCH + timedelta(minutes=draw(st.integers(0, 120))),
-            draw(st.sampled_from(("L1", "L9"))),
-        )
-    return attrs.evolve(
-        draw(_ONE_REACH),
-        statuses=statuses,
-        order=order,
-        after=after,
-        offset=draw(st.integers(0, 2)),
-        limit=draw(st.none() | st.integers(1, 6)),
-    )
+def _assert_only_l2_is_left(uow: UnitOfWork, phone: DedupKey) -> None:
+    """Every read of a store that held L1 (with follow-up F1, a sweep time and the key
+    ``phone``) and L2 (with F2), after L1 was deleted."""
+    with pytest.raises(NotFound):
+        uow.get_lead("L1")
+    with pytest.raises(NotFound):
+        uow.get_follow_up("F1")
+    assert list(uow.get_leads(["L1", "L2"])) == ["L2"]
+    assert uow.follow_ups("L1") == []
+    assert [f.id for f in uow.find_follow_ups()] == ["F2"]
+    assert [lead.id for lead in uow.find_leads(LeadQuery())] == ["L2"]
+    assert [lead.id for lead in uow.iter_leads(LeadQuery())] == ["L2"]
+    assert uow.count_leads(LeadQuery(owner_id="u1")) == 0
+    assert uow.count_by_status() == {LeadStatus.UNASSIGNED: 1}
+    assert uow.open_counts(["u1"]) == {"u1": 0}
+    assert uow.keys_of(["L1"]) == {}
+    assert uow.leads_by_key([phone]) == {}
+    assert uow.sweep_at("L1") is None and uow.due_for_sweep(_minutes(10**4)) == []
 
 
 class _Boom(Exception):
     """Raised on purpose in the middle of a unit of work."""
 
 
-class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract, ArgumentContract):
+class LeadStoreContract(
+    RecordStoreContract,
+    TypedRecordContract,
+    QueryContract,
+    KeyIndexContract,
+    TimeIndexContract,
+    ArgumentContract,
+):
     """Subclass with ``make_store`` returning a fresh, empty store; pytest runs the tests (and
     override ``fault_points`` to check that a failure inside each write leaves no trace)."""
 
@@ -130,6 +126,9 @@ class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract
         assert saved.version == 2
         with store.unit_of_work() as uow:
             assert uow.get_lead("L1") == saved
+            assert uow.get_leads(["L1"]) == {"L1": saved}
+            again = uow.save_lead(attrs.evolve(saved, company="又改了"), expected_version=2)
+            assert uow.get_leads(["L1"]) == {"L1": again} and uow.get_lead("L1") == again
 
     def test_stale_save_conflicts_and_writes_nothing(self) -> None:
         store = self._seeded(make_lead("L1"))
@@ -170,6 +169,40 @@ class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract
             uow.delete_lead("L1", expected_version=7)
         with store.unit_of_work() as uow:
             assert uow.get_lead("L1").version == 1
+
+    def test_add_stores_any_lead_at_version_1(self) -> None:
+        store = self.make_store()
+        with store.unit_of_work() as uow:
+            added = uow.add_lead(make_lead("L1", version=5))
+            uow.commit()
+        assert added.version == 1
+        with store.unit_of_work() as uow:
+            assert uow.get_lead("L1") == added
+            assert uow.save_lead(added, expected_version=1).version == 2
+
+    def test_a_deleted_lead_is_gone_from_every_read(self) -> None:
+        store = self._seeded(make_team_lead("L1", phone="+8613800138000"), make_lead("L2"))
+        phone = store.normaliser.key("phone", "+8613800138000")
+        assert phone is not None
+        with store.unit_of_work() as uow:
+            uow.add_follow_up(make_follow_up("F1", "L1"))
+            uow.add_follow_up(make_follow_up("F2", "L2"))
+            uow.set_sweep_at("L1", EPOCH)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            uow.delete_lead("L1", expected_version=1)
+            _assert_only_l2_is_left(uow, phone)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            _assert_only_l2_is_left(uow, phone)
+            with pytest.raises(NotFound):
+                uow.save_lead(make_team_lead("L1"), expected_version=1)
+            with pytest.raises(NotFound):
+                uow.delete_lead("L1", expected_version=1)
+            _assert_only_l2_is_left(uow, phone)
+            again = uow.add_lead(make_lead("L1"))
+            assert again.version == 1 and uow.follow_ups("L1") == []
+            assert uow.sweep_at("L1") is None
 
     # --- units of work -------------------------------------------------------------------------
     def test_leaving_without_commit_writes_nothing(self) -> None:
@@ -223,6 +256,16 @@ class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract
             with pytest.raises(LeadcoreError):
                 uow.add_lead(make_lead("L1"))
 
+    def test_a_second_unit_of_work_in_one_thread_is_refused(self) -> None:
+        store = self.make_store()
+        with store.unit_of_work() as uow:
+            uow.add_lead(make_lead("L1"))
+            with pytest.raises(LeadcoreError), store.unit_of_work():
+                pytest.fail("a second unit of work was opened in the thread holding one")
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.get_lead("L1").version == 1
+
     # --- pools ---------------------------------------------------------------------------------
     def test_pools_add_list_save(self) -> None:
         store = self.make_store()
@@ -269,6 +312,15 @@ class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract
             assert uow.follow_ups("L1") == [moved]
             with pytest.raises(NotFound):
                 uow.save_follow_up(make_follow_up("F404", "L1"))
+
+    def test_a_saved_follow_up_keeps_its_lead(self) -> None:
+        store = self._seeded(make_lead("L1"), make_lead("L2"))
+        with store.unit_of_work() as uow:
+            original = uow.add_follow_up(make_follow_up("F1", "L1"))
+            with pytest.raises(NotFound):
+                uow.save_follow_up(attrs.evolve(original, lead_id="L2", content="moved"))
+            assert uow.follow_ups("L1") == [original] and uow.follow_ups("L2") == []
+            assert uow.get_follow_up("F1") == original
 
     # --- events --------------------------------------------------------------------------------
     def test_events_are_numbered_in_commit_order(self) -> None:
@@ -319,6 +371,44 @@ class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract
             assert uow.events_since(mine[3].position, lead_id="L1", limit=2) == mine[4:6]
             assert len(uow.events_since(0, lead_id="L2")) == 1
 
+    def test_rolled_back_events_leave_no_gap(self) -> None:
+        store = self._seeded(make_lead("L1"))
+        edit = Event(EventKind.LEAD_EDITED, EPOCH, "u1", lead_id="L1")
+        last = 0
+        for keep in (True, False, True, False, False, True):
+            with store.unit_of_work() as uow:
+                assert uow.append_events([edit, edit]) == [last + 1, last + 2]
+                with pytest.raises(_Boom), uow.savepoint():
+                    uow.append_events([edit])
+                    raise _Boom
+                assert uow.append_events([edit]) == [last + 3]
+                assert uow.last_position() == last + 3
+                if keep:
+                    uow.commit()
+                    last += 3
+        with store.unit_of_work() as uow:
+            assert [e.position for e in uow.events_since(0)] == list(range(1, last + 1))
+            assert [e.position for e in uow.events_since(0, lead_id="L1")] == list(
+                range(1, last + 1)
+            )
+            assert uow.last_position() == last
+
+    def test_deleting_a_lead_keeps_its_events(self) -> None:
+        store = self._seeded(make_lead("L1"), make_lead("L2"))
+        with store.unit_of_work() as uow:
+            uow.append_events(
+                [Event(EventKind.LEAD_CREATED, EPOCH, "u1", lead_id=i) for i in ("L1", "L2", "L1")]
+            )
+            uow.commit()
+        with store.unit_of_work() as uow:
+            history = uow.events_since(0)
+            uow.delete_lead("L1", expected_version=1)
+            assert uow.events_since(0) == history
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.events_since(0) == history, "events are the audit trail: never deleted"
+            assert uow.events_since(0, lead_id="L1") == [history[0], history[2]]
+
     def test_events_keep_their_content(self) -> None:
         store = self.make_store()
         event = Event(
@@ -364,118 +454,20 @@ class LeadStoreContract(RecordStoreContract, KeyIndexContract, TimeIndexContract
             got.append(3)
             assert uow.get_state("k") == [1, 2]
 
-    # --- queries -------------------------------------------------------------------------------
-    def test_a_reach_naming_another_follower_still_finds_a_lead_with_both(self) -> None:
-        store = self._seeded(make_lead("L1", followers={"u1", "u2"}), make_lead("L2"))
-        both = LeadQuery(follower_id="u2", any_of=(LeadFilter(follower_id="u1"),))
-        team = LeadQuery(collaborator_id="u9", any_of=(LeadFilter(follower_id="u1"),))
+    def test_state_rolls_back_to_its_old_value(self) -> None:
+        store = self.make_store()
         with store.unit_of_work() as uow:
-            assert [lead.id for lead in uow.find_leads(both)] == ["L1"]
-            assert uow.count_leads(both) == 1
-            assert uow.find_leads(team) == [] and uow.count_leads(team) == 0
-
-    @_per_store
-    @given(lead_lists(), lead_queries())
-    def test_queries_agree_with_brute_force(self, leads: list[Lead], query: LeadQuery) -> None:
-        store = self._seeded(*leads)
-        stored = [attrs.evolve(lead, version=1) for lead in leads]
+            uow.set_state("a", {"next": 1})
+            uow.set_state("b", ["u1"])
+            uow.commit()
         with store.unit_of_work() as uow:
-            assert uow.find_leads(query) == query.select(stored)
-            unpaged = attrs.evolve(query, order=LeadOrder.CREATED, after=None, offset=0, limit=None)
-            assert uow.count_leads(query) == len(unpaged.select(stored))
-
-    @_per_store
-    @given(lead_lists(), _view_queries())
-    def test_view_shaped_queries_agree_with_brute_force(
-        self, leads: list[Lead], query: LeadQuery
-    ) -> None:
-        store = self._seeded(*leads)
-        stored = [attrs.evolve(lead, version=1) for lead in leads]
+            uow.set_state("a", {"next": 2})
+            uow.set_state("b", None)
+            uow.set_state("c", 3)
         with store.unit_of_work() as uow:
-            assert uow.find_leads(query) == query.select(stored)
-            assert list(uow.iter_leads(query)) == query.select(stored)
-            assert uow.count_leads(query) == len(query.unpaged().select(stored))
-
-    @_per_store
-    @given(lead_lists(), st.sampled_from(tuple(LeadOrder)), st.integers(1, 7))
-    def test_keyset_pages_cover_the_whole_result_once(
-        self, leads: list[Lead], order: LeadOrder, page_size: int
-    ) -> None:
-        store = self._seeded(*leads)
-        query = LeadQuery(order=order, limit=page_size)
-        seen: list[str] = []
-        with store.unit_of_work() as uow:
-            for _ in range(len(leads) + 2):  # more pages than this means paging is stuck
-                page = uow.find_leads(query)
-                seen.extend(lead.id for lead in page)
-                if len(page) < page_size:
-                    break
-                query = attrs.evolve(query, after=order.key(page[-1]))
-            else:
-                pytest.fail("keyset paging never reached a short page")
-            everything = LeadQuery(order=order).select(uow.find_leads(LeadQuery()))
-        assert seen == [lead.id for lead in everything]
-
-    @_per_store
-    @given(lead_lists())
-    def test_counts_by_status_agree_with_brute_force(self, leads: list[Lead]) -> None:
-        store = self._seeded(*leads)
-
-        def tally(chosen: list[Lead]) -> dict[LeadStatus, int]:
-            counts: dict[LeadStatus, int] = {}
-            for lead in chosen:
-                counts[lead.status] = counts.get(lead.status, 0) + 1
-            return counts
-
-        with store.unit_of_work() as uow:
-            assert uow.count_by_status() == tally(leads)
-            for pool_id in {lead.pool_id for lead in leads}:
-                assert uow.count_by_status(pool_id=pool_id) == tally(
-                    [x for x in leads if x.pool_id == pool_id]
-                )
-            for owner in {lead.owner_id for lead in leads if lead.owner_id}:
-                assert uow.count_by_status(owner_id=owner) == tally(
-                    [x for x in leads if x.owner_id == owner]
-                )
-
-    @_per_store
-    @given(lead_lists(max_size=12), st.data())
-    def test_indexes_follow_every_change(self, leads: list[Lead], data: st.DataObject) -> None:
-        store = self._seeded(*leads)
-        current = {lead.id: attrs.evolve(lead, version=1) for lead in leads}
-        for lead in leads:
-            if data.draw(st.booleans()):
-                new = data.draw(any_lead(lead_id=lead.id))
-                with store.unit_of_work() as uow:
-                    current[lead.id] = uow.save_lead(new, expected_version=1)
-                    uow.commit()
-        query = data.draw(lead_queries())
-        with store.unit_of_work() as uow:
-            assert uow.find_leads(query) == query.select(list(current.values()))
-
-    # --- concurrency ---------------------------------------------------------------------------
-    def test_concurrent_claims_of_one_lead_have_one_winner(self) -> None:
-        store = self._seeded(*(make_lead(f"L{i}") for i in range(20)))
-        winners: dict[str, list[str]] = {f"L{i}": [] for i in range(20)}
-        losses: list[BaseException] = []
-
-        def claim_all(user: str) -> None:
-            for i in range(20):
-                try:
-                    with store.unit_of_work() as uow:
-                        lead = uow.get_lead(f"L{i}")
-                        claimed = transition(
-                            lead, Action.CLAIM, at=EPOCH + timedelta(seconds=i), owner_id=user
-                        )
-                        uow.save_lead(claimed, expected_version=lead.version)
-                        uow.commit()
-                    winners[f"L{i}"].append(user)
-                except (InvalidTransition, ConcurrencyConflict) as e:
-                    losses.append(e)
-
-        at_once(*(partial(claim_all, f"u{n}") for n in range(6)))
-        assert all(len(w) == 1 for w in winners.values()), winners
-        assert len(losses) == 20 * 5
-        with store.unit_of_work() as uow:
-            for lead_id, (winner,) in winners.items():
-                assert uow.get_lead(lead_id).owner_id == winner
+            assert [uow.get_state(k) for k in "abc"] == [{"next": 1}, ["u1"], None]
+            with pytest.raises(_Boom), uow.savepoint():
+                uow.set_state("a", "changed")
+                uow.set_state("b", None)
+                raise _Boom
+            assert [uow.get_state(k) for k in "ab"] == [{"next": 1}, ["u1"]]

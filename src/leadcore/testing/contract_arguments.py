@@ -15,9 +15,11 @@ import pytest
 from leadcore.errors import ValidationError
 from leadcore.events import Event, EventKind
 from leadcore.model import Lead
-from leadcore.records import OwnershipChange, OwnershipRecord
+from leadcore.query import LeadQuery
+from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
 from leadcore.storage.protocol import LeadStore, UnitOfWork
-from leadcore.testing.factories import EPOCH, make_lead, make_pool
+from leadcore.testing.contract_records import store_contents
+from leadcore.testing.factories import EPOCH, make_follow_up, make_lead, make_pool
 
 __all__ = ["WRONG_ARGUMENTS", "ArgumentContract"]
 
@@ -237,6 +239,31 @@ WRONG_ARGUMENTS: dict[str, tuple[str, Call]] = {
 criteria inside a ``LeadQuery`` are refused when the query is made (see ``leadcore.query``)."""
 
 
+_WRITES: dict[str, Call] = {
+    "add_lead": lambda u, _: u.add_lead(make_lead("L2")),
+    "save_lead": lambda u, lead: u.save_lead(
+        attrs.evolve(lead, company="星河"), expected_version=1
+    ),
+    "delete_lead": lambda u, lead: u.delete_lead(lead.id, expected_version=1),
+    "add_pool": lambda u, _: u.add_pool(make_pool("pool-b")),
+    "save_pool": lambda u, _: u.save_pool(make_pool("pool-a", name="renamed"), expected_version=1),
+    "add_follow_up": lambda u, lead: u.add_follow_up(make_follow_up("F1", lead.id)),
+    "append_events": lambda u, lead: u.append_events([_event(lead)]),
+    "put_grant": lambda u, lead: u.put_grant(
+        Grant(
+            id="G1", grantee_id="bob", lead_id=lead.id, reason="协助", requested_at=EPOCH, hours=2
+        )
+    ),
+    "add_ownership_record": lambda u, lead: u.add_ownership_record(
+        OwnershipRecord("bob", lead.id, "pool-a", EPOCH, OwnershipChange.CLAIMED)
+    ),
+    "set_away": lambda u, _: u.set_away("bob", [Away("bob", EPOCH, EPOCH + timedelta(days=1))]),
+    "set_state": lambda u, _: u.set_state("rr:web", {"next": 1}),
+    "set_sweep_at": lambda u, lead: u.set_sweep_at(lead.id, EPOCH),
+}
+"""One write of each kind on a store from ``ArgumentContract._one_lead``."""
+
+
 class ArgumentContract:
     """Each unit-of-work method, given a wrong argument, raises ``ValidationError`` naming
     it, and the store is left as it was."""
@@ -248,14 +275,26 @@ class ArgumentContract:
     def test_a_wrong_argument_is_refused_by_name(self, case: str) -> None:
         field, call = WRONG_ARGUMENTS[case]
         store, stored = self._one_lead()
-        before = store.snapshot()
+        before = (store.snapshot(), store_contents(store))
         with store.unit_of_work() as uow:
             with pytest.raises(ValidationError) as caught:
                 call(uow, stored)
             uow.commit()
         fields = [p.field.split("[")[0] for p in caught.value.problems]
         assert field in fields, (case, caught.value)
-        assert store.snapshot() == before, case
+        assert (store.snapshot(), store_contents(store)) == before, case
+
+    @pytest.mark.parametrize("write", sorted(_WRITES))
+    def test_snapshot_sees_every_write(self, write: str) -> None:
+        """``snapshot()`` is what proves a refused call wrote nothing, so it must change with
+        every write and stay put when nothing is written."""
+        store, stored = self._one_lead()
+        before = store.snapshot()
+        assert store.snapshot() == before, "two snapshots of an unchanged store differ"
+        with store.unit_of_work() as uow:
+            _WRITES[write](uow, stored)
+            uow.commit()
+        assert store.snapshot() != before, f"snapshot() does not see {write}"
 
     def test_a_huge_position_or_version_is_an_answer_not_a_crash(self) -> None:
         """The largest sensible numbers (63 bits) are answered like any other."""
@@ -270,6 +309,21 @@ class ArgumentContract:
             assert uow.find_follow_ups(limit=top) == []
             self._refuses_stale(uow, top)
             uow.commit()
+
+    def test_a_limit_of_0_reads_nothing(self) -> None:
+        """0 is a limit like any other (not "no limit"); a count ignores the page."""
+        store, lead = self._one_lead()
+        with store.unit_of_work() as uow:
+            uow.append_events([_event(lead)])
+            uow.add_follow_up(make_follow_up("F1", lead.id))
+            uow.set_sweep_at(lead.id, EPOCH)
+            nothing = LeadQuery(limit=0)
+            assert uow.events_since(0, limit=0) == []
+            assert uow.events_since(0, lead_id=lead.id, limit=0) == []
+            assert uow.due_for_sweep(EPOCH, limit=0) == []
+            assert uow.find_follow_ups(limit=0) == []
+            assert uow.find_leads(nothing) == [] and list(uow.iter_leads(nothing)) == []
+            assert uow.count_leads(nothing) == 1
 
     def test_a_rolled_back_ownership_record_leaves_no_trace(self) -> None:
         store, _ = self._one_lead()

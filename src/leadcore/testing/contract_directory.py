@@ -159,6 +159,24 @@ class CustomerDirectoryContract:
         assert directory.contacts(customer.id) == [contact]
         assert directory.deals(customer.id) == [deal]
 
+    def test_each_key_makes_its_own_contact_and_deal(self) -> None:
+        """Two leads converted into one customer each get their own contact and deal."""
+        directory = self.make_directory()
+        customer = directory.create_customer("L1", _draft())
+        first = directory.create_contact("L1", customer.id, ContactDraft("王磊"))
+        second = directory.create_contact("L2", customer.id, ContactDraft("李娜"))
+        assert first.id != second.id and second.name == "李娜"
+        deal = directory.create_deal("L1", customer.id, DealDraft("采购项目", "bob"))
+        other = directory.create_deal(
+            "L2", customer.id, DealDraft("二期项目", "bob"), contact_id=second.id
+        )
+        assert other.id != deal.id and (other.name, other.contact_id) == ("二期项目", second.id)
+        assert directory.create_contact("L2", customer.id, ContactDraft("别人")) == second
+        assert sorted(c.id for c in directory.contacts(customer.id)) == sorted(
+            [first.id, second.id]
+        )
+        assert sorted(d.id for d in directory.deals(customer.id)) == sorted([deal.id, other.id])
+
     def test_follow_ups_and_attachments_are_carried_once_in_time_order(self) -> None:
         directory = self.make_directory()
         customer = directory.create_customer("L1", _draft())

@@ -1,31 +1,36 @@
-"""The store contract, second half: reaches and counts, typed records (grants, ownership
-records, away periods), savepoints, and what a failure inside a write must leave behind."""
+"""The store contract, second half: reaches and counts, one winner among concurrent claims,
+savepoints, and what a failure inside a write must leave behind (the typed records are
+``contract_typed``'s)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import timedelta
-from typing import Final
+from functools import partial
+from typing import Any, Final
 
 import attrs
 import pytest
 
 from leadcore.dedup import DedupKey, KeyKind
-from leadcore.errors import NotFound, ValidationError
+from leadcore.errors import ConcurrencyConflict, InvalidTransition
 from leadcore.events import Event, EventKind
-from leadcore.model import Lead, LeadStatus
+from leadcore.lifecycle import transition
+from leadcore.model import Action, Lead, LeadStatus
 from leadcore.query import LeadFilter, LeadQuery
-from leadcore.records import Away, Grant, GrantStatus, OwnershipChange, OwnershipRecord
+from leadcore.records import Away, GrantStatus, OwnershipChange, OwnershipRecord
 from leadcore.storage.protocol import LeadStore, UnitOfWork
 from leadcore.testing.factories import (
     EPOCH,
     make_follow_up,
+    make_grant,
     make_lead,
     make_pool,
     make_team_lead,
     stored,
 )
+from leadcore.testing.threads import at_once
 
 __all__ = [
     "FAULT_POINTS",
@@ -66,27 +71,10 @@ class InjectedFault(Exception):
 _Boom = InjectedFault
 
 
-def _grant(
-    grant_id: str, user: str, lead: str, *, hours: float = 2, approved: bool = True
-) -> Grant:
-    start = EPOCH
-    return Grant(
-        id=grant_id,
-        grantee_id=user,
-        lead_id=lead,
-        reason="协助",
-        requested_at=start,
-        hours=hours,
-        status=GrantStatus.APPROVED if approved else GrantStatus.PENDING,
-        approved_by="u9" if approved else None,
-        approved_at=start if approved else None,
-        expires_at=start + timedelta(hours=hours) if approved else None,
-    )
-
-
 def store_contents(store: LeadStore) -> tuple[object, ...]:
     """Everything readable through the protocol about the ids the contract uses, as one value
-    to compare (leads, pools, follow-ups, events, grants, records, away periods, state)."""
+    to compare (leads, pools, follow-ups, events, grants, records, away periods, state, keys
+    and sweep times)."""
     users = ("u1", "u2", "u3")
     with store.unit_of_work() as uow:
         leads = uow.find_leads(LeadQuery())
@@ -107,6 +95,8 @@ def store_contents(store: LeadStore) -> tuple[object, ...]:
             dict(uow.count_by_status()),
             uow.keys_of(["L1", "L2", "L9"]),
             uow.leads_by_key([DedupKey(KeyKind.PHONE, p) for p in _CONTRACT_PHONES]),
+            uow.find_follow_ups(),
+            uow.due_for_sweep(EPOCH + timedelta(days=3650)),
         )
 
 
@@ -184,77 +174,32 @@ class RecordStoreContract:
             counts = uow.count_by_status(LeadQuery(any_of=reaches))
             assert counts == {LeadStatus.UNASSIGNED: 1, LeadStatus.ASSIGNED: 2}
 
-    # --- grants ----------------------------------------------------------------------------------
-    def test_grants_by_user_lead_and_expiry(self) -> None:
-        store = self.make_store()
-        active = _grant("G1", "u1", "L1", hours=3)
-        expired = _grant("G2", "u1", "L2", hours=1)
-        pending = _grant("G3", "u1", "L1", approved=False)
-        with store.unit_of_work() as uow:
-            for grant in (active, expired, pending, _grant("G4", "u2", "L1")):
-                uow.put_grant(grant)
-            uow.commit()
-        later = EPOCH + timedelta(hours=2)
-        with store.unit_of_work() as uow:
-            assert uow.get_grant("G1") == active
-            with pytest.raises(NotFound):
-                uow.get_grant("G404")
-            assert [g.id for g in uow.grants_of("u1")] == ["G1", "G2", "G3"]
-            assert [g.id for g in uow.grants_of("u1", lead_id="L1")] == ["G1", "G3"]
-            assert [g.id for g in uow.grants_of("u1", active_at=later)] == ["G1"]
-            assert uow.grants_of("u1", lead_id="L2", active_at=later) == []
-            revoked = attrs.evolve(active, status=GrantStatus.REVOKED, expires_at=later)
-            uow.put_grant(revoked)
-            assert uow.grants_of("u1", active_at=later) == []
-            assert uow.get_grant("G1") == revoked
-            with pytest.raises(ValidationError):
-                uow.put_grant(attrs.evolve(active, grantee_id="u2"))
+    # --- concurrency ---------------------------------------------------------------------------
+    def test_concurrent_claims_of_one_lead_have_one_winner(self) -> None:
+        store = self._seeded(*(make_lead(f"L{i}") for i in range(20)))
+        winners: dict[str, list[str]] = {f"L{i}": [] for i in range(20)}
+        losses: list[BaseException] = []
 
-    # --- ownership records -------------------------------------------------------------------------
-    def test_ownership_records_count_by_time_and_pool(self) -> None:
-        store = self.make_store()
+        def claim_all(user: str) -> None:
+            for i in range(20):
+                try:
+                    with store.unit_of_work() as uow:
+                        lead = uow.get_lead(f"L{i}")
+                        claimed = transition(
+                            lead, Action.CLAIM, at=EPOCH + timedelta(seconds=i), owner_id=user
+                        )
+                        uow.save_lead(claimed, expected_version=lead.version)
+                        uow.commit()
+                    winners[f"L{i}"].append(user)
+                except (InvalidTransition, ConcurrencyConflict) as e:
+                    losses.append(e)
 
-        def record(
-            hours: int, change: OwnershipChange, pool: str = "pool-a", lead: str = "L1"
-        ) -> OwnershipRecord:
-            return OwnershipRecord("u1", lead, pool, EPOCH + timedelta(hours=hours), change)
-
+        at_once(*(partial(claim_all, f"u{n}") for n in range(6)))
+        assert all(len(w) == 1 for w in winners.values()), winners
+        assert len(losses) == 20 * 5
         with store.unit_of_work() as uow:
-            for r in (
-                record(1, OwnershipChange.CLAIMED),
-                record(5, OwnershipChange.CLAIMED, "pool-b", "L2"),
-                record(3, OwnershipChange.RELEASED),
-                record(2, OwnershipChange.ASSIGNED, lead="L3"),
-                record(6, OwnershipChange.RELEASED),
-            ):
-                uow.add_ownership_record(r)
-            uow.commit()
-        with store.unit_of_work() as uow:
-            claimed = (OwnershipChange.CLAIMED,)
-            assert uow.count_ownership("u1", changes=claimed, since=EPOCH) == 2
-            assert uow.count_ownership("u1", changes=claimed, since=EPOCH + timedelta(hours=2)) == 1
-            assert uow.count_ownership("u1", changes=claimed, since=EPOCH, pool_id="pool-a") == 1
-            both = (OwnershipChange.CLAIMED, OwnershipChange.ASSIGNED)
-            assert uow.count_ownership("u1", changes=both, since=EPOCH) == 3
-            assert uow.count_ownership("u2", changes=both, since=EPOCH) == 0
-            last = uow.last_ownership("u1", "L1", OwnershipChange.RELEASED)
-            assert last == EPOCH + timedelta(hours=6)
-            assert uow.last_ownership("u1", "L2", OwnershipChange.RELEASED) is None
-
-    # --- away periods ------------------------------------------------------------------------------
-    def test_away_periods_replace_and_clear(self) -> None:
-        store = self.make_store()
-        first = Away("u1", EPOCH + timedelta(days=2), EPOCH + timedelta(days=3), "年假")
-        second = Away("u1", EPOCH, EPOCH + timedelta(days=1))
-        with store.unit_of_work() as uow:
-            uow.set_away("u1", [first, second])
-            with pytest.raises(ValidationError, match=r"periods\[0\]\.user_id"):
-                uow.set_away("u2", [first])
-            uow.commit()
-        with store.unit_of_work() as uow:
-            assert uow.away_periods(["u1", "u2"]) == {"u1": [second, first]}
-            uow.set_away("u1", [])
-            assert uow.away_periods(["u1"]) == {}
+            for lead_id, (winner,) in winners.items():
+                assert uow.get_lead(lead_id).owner_id == winner
 
     # --- savepoints --------------------------------------------------------------------------------
     def test_a_savepoint_undoes_only_its_own_writes(self) -> None:
@@ -273,6 +218,62 @@ class RecordStoreContract:
             assert [lead.id for lead in uow.find_leads(LeadQuery())] == ["L1", "L2"]
             assert uow.events_since(0) == [] and uow.get_state("cursor") is None
             assert uow.get_follow_up("F1").lead_id == "L2"
+
+    def test_rollback_undoes_every_kind_of_write(self) -> None:
+        """Every write, left without commit or undone by a savepoint, leaves no trace."""
+        for undone_by in ("rollback", "savepoint"):
+            store = self._seed_everything()
+            before = store_contents(store)
+            with store.unit_of_work() as uow:
+                if undone_by == "rollback":
+                    _write_everything(uow)
+                    continue
+                with pytest.raises(_Boom), uow.savepoint():
+                    _write_everything(uow)
+                    raise _Boom
+                uow.commit()
+            assert store_contents(store) == before, f"a {undone_by} left a trace"
+
+    def test_values_handed_over_or_back_are_never_shared(self) -> None:
+        """Changing a list or dict a read returned, or a value after ``set_state`` took it,
+        never changes what the store holds."""
+        store = self._seed_everything()
+        given: Any = {"users": ["u1"]}
+        with store.unit_of_work() as uow:
+            uow.set_away("u1", [Away("u1", EPOCH, EPOCH + timedelta(days=1))])
+            uow.set_state("rr", given)
+            given["users"].append("u2")
+            assert uow.get_state("rr") == {"users": ["u1"]}
+            uow.commit()
+        given["users"].append("u3")
+        before = store_contents(store)
+        with store.unit_of_work() as uow:
+            assert uow.get_state("rr") == {"users": ["u1"]}
+            for name, read in _container_reads(store).items():
+                first = read(uow)
+                kept = _shallow(first)
+                _scribble(first)
+                assert _shallow(read(uow)) == kept, f"{name} handed out what the store holds"
+        assert store_contents(store) == before
+
+    def test_savepoints_nest(self) -> None:
+        store = self._seeded(make_lead("L1"))
+        with store.unit_of_work() as uow:
+            with pytest.raises(_Boom), uow.savepoint():
+                uow.add_lead(make_lead("L2"))
+                with pytest.raises(_Boom), uow.savepoint():
+                    uow.add_lead(make_lead("L3"))
+                    raise _Boom
+                uow.add_lead(make_lead("L4"))
+                raise _Boom
+            with uow.savepoint():
+                uow.add_lead(make_lead("L5"))
+                with pytest.raises(_Boom), uow.savepoint():
+                    uow.add_lead(make_lead("L6"))
+                    raise _Boom
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert [lead.id for lead in uow.find_leads(LeadQuery())] == ["L1", "L5"]
 
     # --- failures inside a write -------------------------------------------------------------------
     def test_fault_points_name_only_known_writes(self) -> None:
@@ -302,7 +303,7 @@ class RecordStoreContract:
             "append_events": lambda uow: uow.append_events(
                 [Event(EventKind.LEAD_EDITED, EPOCH, "u1", lead_id=i) for i in ("L1", "L2", "L1")]
             ),
-            "put_grant": lambda uow: uow.put_grant(_grant("G1", "u1", "L1", hours=5)),
+            "put_grant": lambda uow: uow.put_grant(make_grant("G1", "u1", "L1", hours=5)),
             "add_ownership_record": lambda uow: uow.add_ownership_record(
                 OwnershipRecord("u1", "L1", "pool-a", EPOCH, OwnershipChange.CLAIMED)
             ),
@@ -334,10 +335,75 @@ class RecordStoreContract:
             uow.add_pool(make_pool("pool-a"))
             uow.add_follow_up(make_follow_up("F1", "L1"))
             uow.append_events([Event(EventKind.LEAD_CREATED, EPOCH, "u1", lead_id="L1")])
-            uow.put_grant(_grant("G1", "u1", "L1"))
+            uow.put_grant(make_grant("G1", "u1", "L1"))
             uow.add_ownership_record(
                 OwnershipRecord("u1", "L1", "pool-a", EPOCH, OwnershipChange.ASSIGNED)
             )
             uow.set_state("cursor", "u2")
             uow.commit()
         return store
+
+
+def _write_everything(uow: UnitOfWork) -> None:
+    """One write of each kind on a store seeded by ``_seed_everything``."""
+    uow.add_lead(make_team_lead("L9", phone="+8613900139000"))
+    uow.save_lead(
+        make_lead("L2", phone="+8613800138000", status=LeadStatus.ASSIGNED, owner_id="u2"),
+        expected_version=1,
+    )
+    uow.add_pool(make_pool("pool-b"))
+    uow.save_pool(make_pool("pool-a", name="renamed"), expected_version=1)
+    uow.save_follow_up(make_follow_up("F1", "L1", at=EPOCH + timedelta(hours=5), author_id="u2"))
+    uow.move_follow_up("F1", "L2")
+    uow.add_follow_up(make_follow_up("F2", "L2"))
+    uow.append_events([Event(EventKind.LEAD_EDITED, EPOCH, "u1", lead_id="L2")])
+    uow.put_grant(attrs.evolve(make_grant("G1", "u1", "L1"), status=GrantStatus.REVOKED))
+    uow.put_grant(make_grant("G2", "u2", "L2", hours=5))
+    uow.add_ownership_record(OwnershipRecord("u1", "L1", "pool-a", EPOCH, OwnershipChange.CLAIMED))
+    uow.set_away("u1", [Away("u1", EPOCH, EPOCH + timedelta(days=1))])
+    uow.set_state("cursor", None)
+    uow.set_sweep_at("L2", EPOCH)
+    uow.delete_lead("L1", expected_version=1)
+
+
+def _container_reads(store: LeadStore) -> dict[str, Callable[[UnitOfWork], Any]]:
+    """Each read handing back a list or a dict, on a store seeded by ``_seed_everything``."""
+    phone = store.normaliser.key("phone", "+8613800138000")
+    later = EPOCH + timedelta(days=9)
+    return {
+        "find_leads": lambda uow: uow.find_leads(LeadQuery()),
+        "get_leads": lambda uow: uow.get_leads(["L1", "L2"]),
+        "count_by_status": lambda uow: uow.count_by_status(),
+        "open_counts": lambda uow: uow.open_counts(["u1"]),
+        "list_pools": lambda uow: uow.list_pools(),
+        "follow_ups": lambda uow: uow.follow_ups("L1"),
+        "find_follow_ups": lambda uow: uow.find_follow_ups(),
+        "events_since": lambda uow: uow.events_since(0),
+        "grants_of": lambda uow: uow.grants_of("u1"),
+        "away_periods": lambda uow: uow.away_periods(["u1"]),
+        "leads_by_key": lambda uow: uow.leads_by_key([phone] if phone else []),
+        "keys_of": lambda uow: uow.keys_of(["L1", "L2"]),
+        "due_for_sweep": lambda uow: uow.due_for_sweep(later),
+        "get_state": lambda uow: uow.get_state("rr"),
+    }
+
+
+def _shallow(value: Any) -> Any:
+    """A copy of a read's answer two levels deep (records inside are immutable)."""
+    if isinstance(value, dict):
+        return {k: _shallow(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shallow(v) for v in value]
+    return value
+
+
+def _scribble(value: Any) -> None:
+    """Change a read's answer in place, as a careless caller would."""
+    if isinstance(value, dict):
+        for inner in value.values():
+            _scribble(inner)
+        value["scribbled"] = []
+    elif isinstance(value, list):
+        for inner in value:
+            _scribble(inner)
+        value.clear()

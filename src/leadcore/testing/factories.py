@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadcore.model import FollowUp, FollowUpMethod, Lead, LeadStatus, Pool
+from leadcore.records import Grant, GrantStatus
 from leadcore.storage.protocol import LeadStore
 
-__all__ = ["EPOCH", "make_follow_up", "make_lead", "make_pool", "make_team_lead", "stored"]
+__all__ = [
+    "EPOCH",
+    "make_follow_up",
+    "make_grant",
+    "make_lead",
+    "make_pool",
+    "make_team_lead",
+    "stored",
+]
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 """The instant factories use unless told otherwise: 2026-01-01T00:00Z."""
@@ -57,3 +66,28 @@ def stored(store: LeadStore, *leads: Lead) -> LeadStore:
             uow.add_lead(lead)
         uow.commit()
     return store
+
+
+def make_grant(
+    grant_id: str,
+    user: str,
+    lead: str,
+    *,
+    hours: float = 2,
+    approved: bool = True,
+    start: datetime = EPOCH,
+) -> Grant:
+    """A grant of ``hours`` for ``user`` on ``lead``, requested at ``start`` (approved then by
+    ``u9``, or still pending)."""
+    return Grant(
+        id=grant_id,
+        grantee_id=user,
+        lead_id=lead,
+        reason="协助",
+        requested_at=start,
+        hours=hours,
+        status=GrantStatus.APPROVED if approved else GrantStatus.PENDING,
+        approved_by="u9" if approved else None,
+        approved_at=start if approved else None,
+        expires_at=start + timedelta(hours=hours) if approved else None,
+    )
