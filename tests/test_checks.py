@@ -55,9 +55,14 @@ def test_text_problem_is_the_control_and_surrogate_rule(value: str, long: bool) 
 def test_a_whole_number_too_long_to_write_out_is_refused_by_name() -> None:
     # Python will not turn an int of more than 4,300 digits into text: the message must not try.
     huge = 10**5000
-    for check in (
-        lambda: checks.whole(huge, "interval", most=10),
-        lambda: checks.stored_number(huge, "limit"),
-    ):
-        with pytest.raises(ValidationError, match="too long to show"):
-            check()
+    with pytest.raises(ValidationError, match="too long to show"):
+        checks.whole(huge, "interval", most=10)
+    with pytest.raises(ValidationError, match="too long to show"):
+        checks.stored_number(huge, "limit")
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", " \u200b\u200d ", "\ufeff", "\u200b\n\u200c"])
+def test_required_text_of_only_invisible_characters_is_blank(invisible: str) -> None:
+    with pytest.raises(ValidationError, match="content: must not be blank"):
+        checks.text(invisible, "content", long=True)
+    assert checks.text("a\u200db", "content") == "a\u200db"  # a joiner inside words is kept

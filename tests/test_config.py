@@ -54,6 +54,8 @@ def test_config_errors_name_every_path() -> None:
 def test_money_decimal_and_datetime_from_text() -> None:
     assert structure("CNY 1200.50", Money) == Money("1200.50")
     assert structure({"amount": "3", "currency": "USD"}, Money) == Money("3", "USD")
+    with pytest.raises(ConfigError, match="curency"):  # a typo is no silent CNY amount
+        structure({"amount": "3", "curency": "USD"}, Money)
     assert structure("1000", Decimal) == Decimal("1000")
     assert structure("2026-01-01T08:00:00+08:00", datetime) == EPOCH
     with pytest.raises(ConfigError, match="timezone"):

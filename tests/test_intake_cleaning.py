@@ -154,3 +154,9 @@ def test_an_unkeyed_detail_is_kept_beside_one_that_counts() -> None:
         custom_fields=CustomFieldSet(),
     )
     assert clean["wechat"] == "同手机"
+
+
+@pytest.mark.parametrize(("given", "named"), [(True, "bool"), (1.5, "float"), ([1], "list")])
+def test_a_budget_of_the_wrong_type_names_the_type_given(given: object, named: str) -> None:
+    with pytest.raises(ValidationError, match=rf"budget: .*\(not {named}\)"):
+        clean(contact_name="王", phone="13800138000", budget=given)

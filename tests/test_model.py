@@ -222,3 +222,44 @@ def test_a_follow_ups_attachments_are_attachments(junk: object) -> None:
     with pytest.raises(ValidationError) as caught:
         attrs.evolve(make_follow_up("F1", "L1"), attachments=(junk,))  # type: ignore[arg-type]
     assert "attachments" in caught.value.fields
+
+
+def test_leads_and_events_pickle_deep_copy_and_hash() -> None:
+    # A host caches leads, sends them to a process pool or a task queue: the read-only mappings
+    # inside (custom fields, collaborator roles, event data and changes) must come along.
+    import copy
+    import pickle
+
+    from leadcore import Event, EventKind, FieldChange
+
+    lead = make_lead(
+        "L1",
+        custom_fields={"seats": 5},
+        collaborators={"amy"},
+        collaborator_roles={"amy": "marketing_owner"},
+    )
+    event = Event(
+        EventKind.LEAD_EDITED,
+        EPOCH,
+        "bob",
+        lead.id,
+        changes=(FieldChange("custom_fields", {}, lead.custom_fields),),
+        data={"why": {"nested": [1, 2]}},
+    )
+    for record in (lead, event):
+        for again in (pickle.loads(pickle.dumps(record)), copy.deepcopy(record)):
+            assert again == record
+            assert hash(again) == hash(record)
+    back = pickle.loads(pickle.dumps(lead))
+    with pytest.raises(TypeError):
+        back.custom_fields["seats"] = 6
+    assert len({lead, back}) == 1
+
+
+@pytest.mark.parametrize("field", ["custom_fields", "collaborator_roles"])
+@pytest.mark.parametrize("given", ["ab", 5, None, [("a", "b")]])
+def test_a_lead_mapping_field_given_something_else_is_refused_by_name(
+    field: str, given: object
+) -> None:
+    with pytest.raises(ValidationError, match=f"{field}: must be a mapping"):
+        make_lead("L1", **{field: given})

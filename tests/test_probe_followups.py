@@ -5,6 +5,7 @@ follow-up records, events and away periods."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from leadcore import (
     OrgChart,
     PermissionDenied,
     Pool,
+    SQLiteStore,
     User,
     ValidationError,
     counter_ids,
@@ -168,10 +170,13 @@ def _record(**fields: Any) -> FollowUp:
         ({"mentions": ["\ud800"]}, "follow_up.mentions"),
     ],
 )
-def test_the_memory_store_refuses_a_follow_up_it_could_not_keep(
-    fields: dict[str, Any], field: str
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_store_refuses_a_follow_up_it_could_not_keep(
+    fields: dict[str, Any], field: str, kind: str, tmp_path: Path
 ) -> None:
-    store = MemoryStore()
+    # Checked before anything is written: SQLite used to raise AttributeError or TypeError,
+    # or write a row every later read reported as damage.
+    store = MemoryStore() if kind == "memory" else SQLiteStore(tmp_path / "leads.db")
     with store.unit_of_work() as uow:
         uow.add_lead(make_lead("L1"))
         uow.add_follow_up(_record(id="F0"))

@@ -135,7 +135,14 @@ def text(
         raise _bad(field, f"must be at most {max_len} characters, not {len(clean)}")
     if required and not clean:
         raise _bad(field, "must not be blank")
+    if required and not clean.isprintable() and _only_invisible(clean):
+        raise _bad(field, "must not be blank (it holds only invisible characters)")
     return clean
+
+
+def _only_invisible(value: str) -> bool:
+    """Whether ``value`` is all spaces and invisible format characters (``"\u200b"``)."""
+    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in value)
 
 
 def optional_text(

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar, get_origin
+from typing import Any, Final, TypeVar, get_origin
 
 import attrs
 import cattrs
@@ -91,10 +91,16 @@ def _finite(value: object) -> float:
     return number
 
 
+_MONEY_KEYS: Final = frozenset({"amount", "currency"})
+
+
 def _structure_money(value: object, _: type) -> Money:
     if isinstance(value, Money):
         return value
     if isinstance(value, Mapping):
+        unknown = sorted(str(key) for key in value if key not in _MONEY_KEYS)
+        if unknown:
+            raise ValueError(f"unknown money settings {unknown} (known: amount, currency)")
         return Money(_structure_decimal(value.get("amount"), Decimal), value.get("currency", "CNY"))
     if isinstance(value, str) and " " in value.strip():
         first, second = value.split(None, 1)

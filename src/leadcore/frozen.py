@@ -1,7 +1,15 @@
-"""Read-only mappings for the immutable records (leads, events, choices, activities)."""
+"""Read-only mappings for the immutable records (leads, events, choices, activities).
+
+They are ``MappingProxyType`` views of a dict nothing else holds, which Python cannot pickle or
+deep-copy by itself. Importing this module teaches ``pickle`` and ``copy`` to write any
+``MappingProxyType`` as the mapping it shows, read back as a read-only mapping made here: so a
+host can pickle a lead or an event (a cache, a process pool, a task queue) and deep-copy it.
+Nothing that could be pickled before is written differently.
+"""
 
 from __future__ import annotations
 
+import copyreg
 import gc
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -34,6 +42,13 @@ def frozen_mapping(values: Mapping[K, V]) -> Mapping[K, V]:
     if isinstance(values, MappingProxyType) and type(gc.get_referents(values)[0]) is _Sealed:
         return values
     return MappingProxyType(_Sealed(values)) if values else _EMPTY
+
+
+def _reduce_mapping(view: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
+    return frozen_mapping, (dict(view),)
+
+
+copyreg.pickle(MappingProxyType, _reduce_mapping)
 
 
 def replace(record: R, /, **changes: Any) -> R:

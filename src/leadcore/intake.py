@@ -248,7 +248,9 @@ def _budget(value: Any, rules: LeadRules, pool: Pool | None) -> Money | None:
             return Money(value)
         except ValidationError as e:
             raise ValueError(e.problems[0].reason) from None
-    raise ValueError("must be Money, or a number as int, str or Decimal (not float)")
+    raise ValueError(
+        f"must be Money, or a number as int, str or Decimal (not {type(value).__name__})"
+    )
 
 
 _CLEANERS: Final[Mapping[str, _Cleaner]] = {

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Final
+from typing import Final, TypeVar
 
 import attrs
 
@@ -62,18 +62,29 @@ __all__ = [
 CustomValue = str | int | Decimal | bool | date | tuple[str, ...]
 """The value types a host-declared custom field can hold (see ``leadcore.custom_fields``)."""
 
+V = TypeVar("V")
+
 EMPTY_CUSTOM: Final[Mapping[str, CustomValue]] = MappingProxyType({})
 
 
 def _freeze_custom(values: Mapping[str, CustomValue]) -> Mapping[str, CustomValue]:
-    return frozen_mapping(values)
+    return frozen_mapping(_mapping(values, "custom_fields"))
 
 
 EMPTY_ROLES: Final[Mapping[str, str]] = MappingProxyType({})
 
 
 def _freeze_roles(values: Mapping[str, str]) -> Mapping[str, str]:
-    return frozen_mapping(values)
+    return frozen_mapping(_mapping(values, "collaborator_roles"))
+
+
+def _mapping(values: Mapping[str, V], field: str) -> Mapping[str, V]:
+    if type(values) is dict or isinstance(values, Mapping):
+        return values
+    shown = type(values).__name__
+    raise ValidationError(
+        [FieldProblem(field, f"must be a mapping of names to values, not {shown}")]
+    )
 
 
 @attrs.frozen(slots=True)
@@ -108,8 +119,9 @@ class Lead:
     company_size: CompanySize | None = None
     budget: Money | None = None
     decision_maker_title: str | None = None
+    # Left out of the hash (a read-only mapping has none); equal leads still hash alike.
     custom_fields: Mapping[str, CustomValue] = attrs.field(
-        default=EMPTY_CUSTOM, converter=_freeze_custom
+        default=EMPTY_CUSTOM, converter=_freeze_custom, hash=False
     )
     status: LeadStatus = LeadStatus.UNASSIGNED
     owner_id: str | None = None
@@ -118,7 +130,7 @@ class Lead:
         default=frozenset(), converter=frozen_ids, validator=ids_only
     )
     collaborator_roles: Mapping[str, str] = attrs.field(
-        default=EMPTY_ROLES, converter=_freeze_roles
+        default=EMPTY_ROLES, converter=_freeze_roles, hash=False
     )
     followers: frozenset[str] = attrs.field(
         default=frozenset(), converter=frozen_ids, validator=ids_only

@@ -111,10 +111,11 @@ class IntakeMethods:
         A chunk in which the customer directory fails (it is the host's, outside the unit of
         work) is undone and its rows are reported *failed*, with the directory's error, to be
         imported again; the chunks before it stay imported and the import goes on. Only a
-        source that cannot be read (a CSV header naming one column twice, or two columns
-        filling one field), a bad argument (a mapping naming a column the source lacks), or
-        an importer who may not create leads in the pool raises, before any row is
-        imported."""
+        source that cannot be read (a CSV header naming one column twice, two columns filling
+        one field, a header naming no known column, a quote never closed, a UTF-8 or UTF-16
+        file given as GBK), a bad argument (a mapping naming a column the source lacks or an
+        undeclared custom field), or an importer who may not create leads in the pool
+        raises, before any row is imported. Only created rows take a lead id."""
         return run_import(
             self._runner,
             self.setup,

@@ -302,13 +302,25 @@ class Reads:
     # --- ids ---------------------------------------------------------------------------------
     def new_id(self, kind: str) -> str:
         """A fresh id for a record of ``kind`` ("lead", "follow_up", "grant"). A factory that
-        can resume is first moved past the ids this store already uses."""
+        can resume is first moved past the ids this store already uses. An id the host's
+        factory makes that could not be kept (not text, blank, spaced, too long) is a
+        ``ValidationError`` naming ``ids('<kind>')``."""
         if kind not in self._resumed:
             # Asked once per kind: a check against a runtime protocol is slow.
             if isinstance(self._ids, ResumableIds):
                 self._ids.resume(kind, lambda record_id: self._is_used(kind, record_id))
             self._resumed.add(kind)
-        return self._ids(kind)
+        made = self._ids(kind)
+        # The common case first: short printable ASCII, as counters and UUIDs make.
+        if (
+            type(made) is str
+            and 0 < len(made) <= checks.MAX_ID
+            and made.isascii()
+            and made.isprintable()
+            and made.strip() == made
+        ):
+            return made
+        return checks.kept_identifier(made, f"ids({kind!r})")
 
     def _is_used(self, kind: str, record_id: str) -> bool:
         uow = self._uow

@@ -5,6 +5,7 @@ conditions pools react to and the learned grade."""
 
 from __future__ import annotations
 
+import inspect
 import random
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -118,6 +119,18 @@ def checked_ids(ids: object) -> IdFactory:
                 )
             ]
         )
+    try:
+        inspect.signature(ids).bind("lead")
+    except TypeError:
+        raise ValidationError(
+            [
+                FieldProblem(
+                    "ids", "must take the kind of record to make an id for, like ids('lead')"
+                )
+            ]
+        ) from None
+    except ValueError:
+        pass  # a callable whose signature Python cannot read: it is tried when first used
     return cast(IdFactory, ids)
 
 

@@ -18,7 +18,8 @@ import attrs
 from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.events import Event, EventKind, FieldChange
-from leadcore.model import Lead
+from leadcore.labels import LabelledEnum
+from leadcore.model import Emotion, FollowUp, Lead, Priority
 from leadcore.query import LeadFilter, LeadQuery
 from leadcore.records import Away, OwnershipChange, OwnershipRecord
 
@@ -31,6 +32,7 @@ __all__ = [
     "criteria",
     "cursor",
     "event_list",
+    "follow_up",
     "id_list",
     "instance",
     "lead",
@@ -333,3 +335,40 @@ def _lead_fields() -> tuple[tuple[str, frozenset[type], tuple[type, ...], bool],
 _LEAD_FIELDS: Final = _lead_fields()
 """Each lead field: its name, the exact classes that pass at once, the classes it may be an
 instance of, and whether it holds a time."""
+
+
+_TEXTS: Final = ("content", "result", "customer_needs", "next_step", "stage")
+_CHOICES: Final[tuple[tuple[str, type[LabelledEnum]], ...]] = (
+    ("emotion", Emotion),
+    ("priority", Priority),
+)
+
+
+def follow_up(value: object) -> FollowUp:
+    """A follow-up to add or save: a ``FollowUp`` whose ids and texts are text that can be written as
+    UTF-8 and whose emotion and priority are members or None; ``ValidationError`` naming
+    ``follow_up.<field>``. A host may build a record by hand, and one of the wrong types could
+    not be indexed (its ``(at, id)`` key sorts against the others) nor kept by every store."""
+    record = instance(value, FollowUp, "follow_up")
+    for name in ("id", "lead_id", "author_id"):
+        an_id(getattr(record, name), f"follow_up.{name}")
+    optional_id(record.owner_id, "follow_up.owner_id")
+    for name in _TEXTS:
+        text = getattr(record, name)
+        if text is not None:
+            checks.kept_text(text, f"follow_up.{name}")
+    for name, kind in _CHOICES:
+        member = getattr(record, name)
+        if member is not None and not isinstance(member, kind):
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        f"follow_up.{name}",
+                        f"must be {checks.article(kind.__name__)} {kind.__name__} or None, "
+                        f"not {member!r:.40}",
+                    )
+                ]
+            )
+    for user_id in record.mentions:
+        an_id(user_id, "follow_up.mentions")
+    return record

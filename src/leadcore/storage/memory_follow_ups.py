@@ -6,15 +6,13 @@ lead, in insertion order); every write registers its undo before it changes anyt
 
 from __future__ import annotations
 
-from typing import Final, Protocol
+from typing import Protocol
 
 import attrs
 
-from leadcore import checks
 from leadcore.dedup import DedupKey
-from leadcore.errors import AlreadyExists, FieldProblem, NotFound, ValidationError
-from leadcore.labels import LabelledEnum
-from leadcore.model import Emotion, FollowUp, Priority
+from leadcore.errors import AlreadyExists, NotFound
+from leadcore.model import FollowUp
 from leadcore.storage import arguments as args
 from leadcore.storage.memory_index import LeadIndex
 from leadcore.storage.memory_records import Undo
@@ -46,7 +44,7 @@ class FollowUpMethods:
     def add_follow_up(self, follow_up: FollowUp) -> FollowUp:
         """See ``UnitOfWork.add_follow_up``."""
         self._check_open()
-        follow_up = _checked(follow_up)
+        follow_up = args.follow_up(follow_up)
         s = self._s
         if follow_up.lead_id not in s.leads.leads:
             raise NotFound("lead", follow_up.lead_id)
@@ -69,7 +67,7 @@ class FollowUpMethods:
     def save_follow_up(self, follow_up: FollowUp) -> FollowUp:
         """See ``UnitOfWork.save_follow_up``."""
         self._check_open()
-        follow_up = _checked(follow_up)
+        follow_up = args.follow_up(follow_up)
         records = self._s._follow_ups
         old = records.get(follow_up.id)
         if old is None or old.lead_id != follow_up.lead_id:
@@ -132,43 +130,6 @@ class FollowUpMethods:
         """See ``UnitOfWork.keys_of``."""
         self._check_open()
         return self._s.leads.keys.keys_of(lead_ids)
-
-
-_TEXTS: Final = ("content", "result", "customer_needs", "next_step", "stage")
-_CHOICES: Final[tuple[tuple[str, type[LabelledEnum]], ...]] = (
-    ("emotion", Emotion),
-    ("priority", Priority),
-)
-
-
-def _checked(value: object) -> FollowUp:
-    """A follow-up to store: a ``FollowUp`` whose ids and texts are text that can be written as
-    UTF-8 and whose emotion and priority are members or None; ``ValidationError`` naming
-    ``follow_up.<field>``. A host may build a record by hand, and one of the wrong types could
-    not be indexed (its ``(at, id)`` key sorts against the others) nor kept by every store."""
-    record = args.instance(value, FollowUp, "follow_up")
-    for name in ("id", "lead_id", "author_id"):
-        args.an_id(getattr(record, name), f"follow_up.{name}")
-    args.optional_id(record.owner_id, "follow_up.owner_id")
-    for name in _TEXTS:
-        text = getattr(record, name)
-        if text is not None:
-            checks.kept_text(text, f"follow_up.{name}")
-    for name, kind in _CHOICES:
-        member = getattr(record, name)
-        if member is not None and not isinstance(member, kind):
-            raise ValidationError(
-                [
-                    FieldProblem(
-                        f"follow_up.{name}",
-                        f"must be {checks.article(kind.__name__)} {kind.__name__} or None, "
-                        f"not {member!r:.40}",
-                    )
-                ]
-            )
-    for user_id in record.mentions:
-        args.an_id(user_id, "follow_up.mentions")
-    return record
 
 
 def _unfile(by_lead: dict[str, dict[str, None]], follow_up: FollowUp) -> None:

@@ -127,7 +127,7 @@ class RecordWork:
     @writing
     def add_follow_up(self, follow_up: FollowUp) -> FollowUp:
         """See ``UnitOfWork.add_follow_up``."""
-        follow_up = args.instance(follow_up, FollowUp, "follow_up")
+        follow_up = args.follow_up(follow_up)
         self._found("SELECT 1 FROM leads WHERE id = ?", "lead", follow_up.lead_id)
         row = (
             follow_up.id,
@@ -145,7 +145,7 @@ class RecordWork:
     @writing
     def save_follow_up(self, follow_up: FollowUp) -> FollowUp:
         """See ``UnitOfWork.save_follow_up``."""
-        follow_up = args.instance(follow_up, FollowUp, "follow_up")
+        follow_up = args.follow_up(follow_up)
         lead_id = follow_up.lead_id
         if not write_follow_up(self.conn, self._follow_up_row(follow_up, lead_id)):
             raise NotFound("follow-up", follow_up.id)

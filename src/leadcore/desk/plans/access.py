@@ -48,12 +48,20 @@ class RequestAccess:
     actions: object = (Action.VIEW,)
 
     def load(self, reads: Reads) -> GrantFacts:
-        """The actor, the lead and its pool, and a fresh grant id."""
+        """The actor, the lead and its pool, and a fresh grant id (taken once the request's
+        own values are known to be good, so that a refused one uses up no id)."""
         actor = reads.actor(self.actor_id)
         lead = reads.uow.get_lead(checks.identifier(self.lead_id, "lead_id"))
-        return GrantFacts(
-            actor, lead, reads.pool(lead.pool_id), reads.now, None, reads.new_id("grant")
-        )
+        pool = reads.pool(lead.pool_id)
+        self._asked()
+        return GrantFacts(actor, lead, pool, reads.now, None, reads.new_id("grant"))
+
+    def _asked(self) -> tuple[str, float, frozenset[Action]]:
+        """The reason, hours and actions asked for, each checked."""
+        config = self.setup.policy.config
+        reason = checks.text(self.reason, "reason", max_len=500, long=True)
+        hours = checks.hours(self.hours, "hours", most=config.max_grant_hours)
+        return reason, hours, checks.choices(Action, self.actions, "actions")
 
     def decide(self, facts: GrantFacts) -> None:
         """Anyone active may ask; the request itself is checked in the plan."""
@@ -61,9 +69,7 @@ class RequestAccess:
     def plan(self, facts: GrantFacts) -> Outcome[Grant]:
         """A pending grant and a ``grant_requested`` event."""
         config = self.setup.policy.config
-        reason = checks.text(self.reason, "reason", max_len=500, long=True)
-        hours = checks.hours(self.hours, "hours", most=config.max_grant_hours)
-        actions = checks.choices(Action, self.actions, "actions")
+        reason, hours, actions = self._asked()
         grant = request_grant(
             grant_id=facts.grant_id,
             grantee=facts.actor,
