@@ -25,6 +25,7 @@ from leadcore.query import LeadFilter, LeadOrder, LeadQuery, SortKey
 from leadcore.records import Grant
 from leadcore.scoring import Readiness, ReadinessSignal, Score
 
+from .plans.browsing import as_shown, history_as_shown
 from .plans.duplicates import merged_into_it, survivor_of
 from .reads import Reads, Subject
 from .results import Page, PoolSummary
@@ -60,10 +61,10 @@ def get(reads: Reads, actor_id: str, lead_id: str, *, follow_merge: bool = False
     """The lead, if the actor may see it (else ``NotFound``, as for a missing one); with
     ``follow_merge``, the lead a merged one now lives on in (the end of its ``merged_into``
     chain), which the actor must be able to see."""
-    lead = reads.subject(actor_id, checks.identifier(lead_id, "lead_id")).lead
-    if not checks.flag(follow_merge, "follow_merge") or lead.merged_into is None:
-        return lead
-    return reads.subject(actor_id, survivor_of(reads, lead).id).lead
+    subject = reads.subject(actor_id, checks.identifier(lead_id, "lead_id"))
+    if checks.flag(follow_merge, "follow_merge") and subject.lead.merged_into is not None:
+        subject = reads.subject(actor_id, survivor_of(reads, subject.lead).id)
+    return as_shown(reads, subject.actor, [subject.lead], {subject.pool.id: subject.pool})[0]
 
 
 def get_many(reads: Reads, actor_id: str, lead_ids: object) -> list[Lead]:
@@ -74,7 +75,8 @@ def get_many(reads: Reads, actor_id: str, lead_ids: object) -> list[Lead]:
     found = reads.uow.get_leads(wanted)
     pools = {p.id: p for p in reads.uow.list_pools()} if found else {}
     scope = reads.view_scope(actor, pools.values())
-    return [found[i] for i in wanted if i in found and scope.covers(found[i])]
+    seen = [found[i] for i in wanted if i in found and scope.covers(found[i])]
+    return as_shown(reads, actor, seen, pools)
 
 
 def history(reads: Reads, actor_id: str, lead_id: str) -> list[Event]:
@@ -94,7 +96,8 @@ def history(reads: Reads, actor_id: str, lead_id: str) -> list[Event]:
             if lead.id not in seen:
                 seen.add(lead.id)
                 todo.append(lead.id)
-    return [found[p] for p in sorted(found)]
+    trail = [found[p] for p in sorted(found)]
+    return history_as_shown(reads, subject.actor, subject.lead, subject.pool, trail)
 
 
 def follow_ups(reads: Reads, actor_id: str, lead_id: str) -> list[FollowUp]:
@@ -250,7 +253,8 @@ def page(
     more = len(found) > size
     shown = found[:size]
     key = ordering.key(shown[-1]) if more and shown else None
-    return Page(tuple(shown), None if key is None else encode_cursor(ordering, key, listed))
+    cursor_out = None if key is None else encode_cursor(ordering, key, listed)
+    return Page(tuple(as_shown(reads, actor, shown)), cursor_out)
 
 
 _NOT_LISTED = frozenset({"actor_id", "limit", "offset"})
