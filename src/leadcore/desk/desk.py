@@ -484,8 +484,9 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         ``order`` is ``created_desc`` (the default), ``created`` or ``due``, which lists only
         the leads that have a next due date, the soonest first. Page
         with ``cursor`` (the previous page's ``next_cursor``) to stay correct while leads
-        change, or with ``offset``; ``limit`` is 50 unless given. The all-leads view is for
-        those who see all leads.
+        change (in the ``due`` order a lead whose due date changes moves: it may appear again
+        or be passed over), or with ``offset`` (at most 100,000); ``limit`` is 50 unless given.
+        The all-leads view is for those who see all leads.
         """
         refuse_unknown(options, ViewOptions, "a view option")
         return self._read(lambda reads: reading.page(reads, actor_id, **options))
