@@ -311,6 +311,11 @@ class Reads:
                 self._ids.resume(kind, lambda record_id: self._is_used(kind, record_id))
             self._resumed.add(kind)
         made = self._ids(kind)
+        if kind == "grant" and isinstance(self._ids, ResumableIds) and self._is_used(kind, made):
+            # A store keeps a grant under its id whatever was there: a gap left by a refused
+            # request must not let a new one overwrite a stored grant. (Grants are few.)
+            self._ids.resume(kind, lambda record_id: self._is_used(kind, record_id))
+            made = self._ids(kind)
         # The common case first: short printable ASCII, as counters and UUIDs make.
         if (
             type(made) is str

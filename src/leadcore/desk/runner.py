@@ -18,12 +18,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Final, Protocol, TypeVar, runtime_checkable
 
 from leadcore import checks
 from leadcore.clock import Clock
-from leadcore.errors import LeadcoreError
-from leadcore.ids import IdFactory
+from leadcore.errors import AlreadyExists, DuplicateLead, LeadcoreError
+from leadcore.ids import IdFactory, ResumableIds
 from leadcore.model import Lead
 from leadcore.records import OwnershipRecord
 from leadcore.sla import next_check
@@ -50,6 +50,12 @@ from .results import BatchResult, LeadOutcome
 from .setup import Setup
 
 __all__ = ["Operation", "Runner"]
+
+_ID_COLLISION_RETRIES: Final = 3
+"""How many times an operation is run again when its new id collides with a stored record."""
+
+_ID_KINDS: Final = {"lead": "lead", "follow-up": "follow_up"}
+"""The id kind to resume for a collision the store reports (by the kind it names)."""
 
 F = TypeVar("F")
 T = TypeVar("T")
@@ -109,11 +115,36 @@ class Runner:
         )
 
     def run(self, operation: Operation[F, T]) -> T:
-        """Run one operation in its own unit of work and return its value."""
+        """Run one operation in its own unit of work and return its value.
+
+        A resumable id factory (``counter_ids``) moves past the ids a store already uses
+        once, when a desk first needs one; a gap left since (an id taken by an operation
+        that was then refused) can put a stored record on its way. An operation whose new
+        record collides so is run again from the start, the factory resumed past the record
+        (the first attempt wrote nothing)."""
+        for _ in range(_ID_COLLISION_RETRIES):
+            try:
+                return self._run_once(operation)
+            except AlreadyExists as e:
+                kind = self._collided_kind(e)
+                if kind is None:
+                    raise
+                self._resumed.discard(kind)
+        return self._run_once(operation)
+
+    def _run_once(self, operation: Operation[F, T]) -> T:
         with self.store.unit_of_work() as uow:
             value = self._run_in(self._reads(uow), uow, operation)
             uow.commit()
         return value
+
+    def _collided_kind(self, error: AlreadyExists) -> str | None:
+        """The kind of id a collision calls for resuming, if the desk's factory made it."""
+        if isinstance(error, DuplicateLead) and error.field != "id":
+            return None  # a duplicate by contact details, not by id
+        kind = _ID_KINDS.get(error.kind)
+        resumable = isinstance(self._ids, ResumableIds)
+        return kind if resumable and kind in self._resumed else None
 
     def read(self, query: Callable[[Reads], T]) -> T:
         """Answer a read-only question in a unit of work that writes nothing."""
