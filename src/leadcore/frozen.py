@@ -39,9 +39,11 @@ def frozen_mapping(values: Mapping[K, V]) -> Mapping[K, V]:
     """A read-only copy of ``values``; one this function made is kept as it is, and every
     empty one shares a single instance. A caller's own ``MappingProxyType`` is copied too: it
     is a live view of a dict the caller can still change."""
-    if isinstance(values, MappingProxyType) and type(gc.get_referents(values)[0]) is _Sealed:
+    if not values:
+        return _EMPTY
+    if type(values) is MappingProxyType and type(gc.get_referents(values)[0]) is _Sealed:
         return values
-    return MappingProxyType(_Sealed(values)) if values else _EMPTY
+    return MappingProxyType(_Sealed(values))
 
 
 def _reduce_mapping(view: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:

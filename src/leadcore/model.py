@@ -79,7 +79,9 @@ def _freeze_roles(values: Mapping[str, str]) -> Mapping[str, str]:
 
 
 def _mapping(values: Mapping[str, V], field: str) -> Mapping[str, V]:
-    if type(values) is dict or isinstance(values, Mapping):
+    kind = type(values)
+    # The common kinds first: an ABC check of a read-only mapping walks the ABC machinery.
+    if kind is MappingProxyType or kind is dict or isinstance(values, Mapping):
         return values
     shown = type(values).__name__
     raise ValidationError(
