@@ -13,7 +13,7 @@ from typing import Any, Final
 import attrs
 
 from leadcore.config import kind_of, parse_json, parse_toml, structure
-from leadcore.currencies import ISO_4217
+from leadcore.currencies import currency_problem
 from leadcore.errors import ConfigError, FieldProblem
 from leadcore.labels import LabelledEnum
 from leadcore.model import CompanySize, Lead, LeadStatus
@@ -201,8 +201,8 @@ def _rule(
             problems.append(FieldProblem(f"{path}.default", "goes with values (a value map)"))
     bands = _bands(data.get("bands"), f"{path}.bands", problems)
     currency = data.get("currency", "CNY")
-    if not isinstance(currency, str) or currency not in ISO_4217:
-        problems.append(FieldProblem(f"{path}.currency", "must be an ISO 4217 code like 'CNY'"))
+    if (problem := currency_problem(currency)) is not None:
+        problems.append(FieldProblem(f"{path}.currency", problem))
     elif "currency" in data and not bands:
         problems.append(FieldProblem(f"{path}.currency", "goes with bands"))
     transform = data.get("transform")

@@ -25,7 +25,7 @@ from leadcore.jsonvalue import JSONValue
 from leadcore.table import render_html_table, render_table
 
 from .settings import Labels, resolve_labels
-from .values import cell, plain
+from .values import cell, plain, within
 
 if TYPE_CHECKING:
     import pandas
@@ -194,7 +194,7 @@ class Columns:
         return self._record(item, chosen)
 
     def _record(self, item: object, labels: Labels) -> Record:
-        return {c.key: plain(c.read(item), labels) for c in self.columns}
+        return {c.key: _written(c, item, labels) for c in self.columns}
 
     def records(self, items: Iterable[object], labels: Labels | None = None) -> list[Record]:
         """A record per item, in order (``items`` must be a collection of the columns'
@@ -274,6 +274,16 @@ class Columns:
         """An HTML table of ``keys`` (default the brief columns), every text escaped."""
         headers, rows, right = self._grid(items, labels, keys)
         return render_html_table(headers, rows, right, caption=caption)
+
+
+def _written(column: Column, item: object, labels: Labels) -> JSONValue:
+    """``column``'s value for ``item``, JSON-ready; a value that cannot be written (an object
+    with two keys that write alike) is a ``ValidationError`` naming the path in the column."""
+    value = column.read(item)
+    try:
+        return plain(value, labels)
+    except ValidationError as e:
+        raise within(e, column.key) from e
 
 
 def _unordered(keys: object) -> bool:
@@ -374,12 +384,12 @@ def _brief(brief: object, keys: list[str], problems: list[FieldProblem]) -> tupl
 
 def _typed(pd: Any, values: Any, column: Column) -> Any:
     """A time column as timezone-aware datetimes, a decimal one as ``Decimal``s; a value that
-    is neither is a ``ValidationError`` naming the column."""
-    wrong = next((v for v in values if not _fits(v, column.kind)), None)
-    if wrong is not None:
-        what = "a time (datetime)" if column.kind == "time" else "an exact decimal"
-        reason = f"is a {column.kind} column, but holds {wrong!r:.40}, not {what}"
-        raise ValidationError([FieldProblem(column.key, reason)], subject="export")
+    is neither (a time without a time zone too) is a ``ValidationError`` naming the column."""
+    for value in values:
+        problem = _problem(value, column.kind)
+        if problem is not None:
+            reason = f"is a {column.kind} column, but holds {value!r:.40}, {problem}"
+            raise ValidationError([FieldProblem(column.key, reason)], subject="export")
     if column.kind == "decimal":
         return values.map(_decimal, na_action="ignore")
     try:
@@ -389,19 +399,29 @@ def _typed(pd: Any, values: Any, column: Column) -> Any:
         raise ValidationError([FieldProblem(column.key, reason)], subject="export") from e
 
 
-def _fits(value: object, kind: str) -> bool:
-    """Whether a record's ``value`` is what a ``kind`` column holds: ISO time text, or a
-    number or its exact text; or nothing (None, or the NaN pandas puts for it)."""
+_NAIVE: Final = (
+    "a time without a time zone (a date or a naive datetime: it could be any zone's); give "
+    "timezone-aware datetimes (e.g. datetime(..., tzinfo=UTC))"
+)
+
+
+def _problem(value: object, kind: str) -> str | None:
+    """What is wrong with a record's ``value`` in a ``kind`` column, or None: it must be ISO
+    time text with a time zone, or a number or its exact text; or nothing (None, or the NaN
+    pandas puts for it)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return True
+        return None
+    wanted = "not a time (datetime)" if kind == "time" else "not an exact decimal"
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return False
+        return wanted
     try:
         if kind == "decimal":
-            return _decimal(value).is_finite()
-        return isinstance(value, str) and bool(datetime.fromisoformat(value))
+            return None if _decimal(value).is_finite() else wanted
+        if not isinstance(value, str):
+            return wanted
+        return None if datetime.fromisoformat(value).tzinfo is not None else _NAIVE
     except (ValueError, InvalidOperation):
-        return False
+        return wanted
 
 
 def _decimal(value: object) -> Decimal:

@@ -6,10 +6,12 @@ whatever a lead holds. They read attributes only, so any record with the same fi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any, Final
 
+from leadcore.checks import whole
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.table import fit
 
@@ -38,9 +40,15 @@ def status_text(status: object) -> str:
 
 
 def id_list(ids: Sequence[str], most: int = 5) -> str:
-    """``L1, L2, L3, …``: the first ``most`` ids, short."""
-    shown = ", ".join(short(i, _ID) for i in ids[:most])
-    return shown + (", …" if len(ids) > most else "")
+    """``L1, L2, L3, …``: the first ``most`` ids, short. ``ids`` is a list of ids (not one
+    ``str``), ``most`` a whole number of at least 1: a ``ValidationError`` otherwise."""
+    if isinstance(ids, str | bytes | Mapping) or not isinstance(ids, Iterable):
+        reason = f'must be a list of ids like ["L1", "L2"], not {type(ids).__name__}'
+        raise ValidationError([FieldProblem("ids", reason)])
+    count = whole(most, "most", least=1)
+    found = list(ids)
+    listed = ", ".join(short(i, _ID) for i in found[:count])
+    return listed + (", …" if len(found) > count else "")
 
 
 def lead_repr(lead: Any) -> str:

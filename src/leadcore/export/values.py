@@ -14,7 +14,9 @@ The rules, one per kind of value (record → table cell):
 - timedelta → seconds, a number → ``1:30:00``.
 - set → a sorted list (numbers by size) → sorted and comma-separated; list, tuple → a list →
   comma-separated.
-- mapping → an object → ``key: value`` pairs; an attrs record → an object of its fields →
+- mapping → an object (keys as text; two keys that write as the same text, ``1`` and ``"1"``,
+  are a ``ValidationError`` naming it, since an object keeps only one) → ``key: value`` pairs;
+  an attrs record → an object of its fields →
   ``field: value`` pairs (or its own ``str()``).
 - anything else → ``str(value)``.
 """
@@ -29,6 +31,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Final
 
+from leadcore.checks import shown
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.jsonvalue import JSONValue
 from leadcore.labels import LabelledEnum
 
@@ -80,7 +84,7 @@ def plain(value: object, labels: Labels = "value", _depth: int = 0) -> JSONValue
         return str(value)
     deeper = _depth + 1
     if isinstance(value, Mapping):
-        return {_key(k, labels): plain(v, labels, deeper) for k, v in value.items()}
+        return _object(value, labels, deeper)
     if isinstance(value, Set):
         ordered = _numbers_in_order(value)
         if ordered is not None:
@@ -88,10 +92,10 @@ def plain(value: object, labels: Labels = "value", _depth: int = 0) -> JSONValue
         items = [plain(v, labels, deeper) for v in value]
         return sorted(items, key=lambda v: (type(v).__name__, str(v)))
     if isinstance(value, list | tuple):
-        return [plain(v, labels, deeper) for v in value]
+        return [_under(f"[{i}]", v, labels, deeper) for i, v in enumerate(value)]
     names = _field_names(value)
     if names is not None:
-        return {name: plain(getattr(value, name, None), labels, deeper) for name in names}
+        return {name: _under(name, getattr(value, name, None), labels, deeper) for name in names}
     return str(value)
 
 
@@ -122,15 +126,60 @@ def _float_cell(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+def _int_cell(value: int) -> str:
+    """A whole number's digits; one past Python's 4,300 digits is named by its type, as
+    writing it out raises."""
+    try:
+        return str(value)
+    except ValueError:
+        return shown(value)
+
+
 def _field_names(value: object) -> tuple[str, ...] | None:
     """The field names of an attrs record, or None for anything else."""
     fields = getattr(type(value), "__attrs_attrs__", None)
     return None if fields is None else tuple(f.name for f in fields)
 
 
+def _object(value: Mapping[object, object], labels: Labels, depth: int) -> dict[str, JSONValue]:
+    """A mapping as a JSON object; two keys that write as the same text (``1`` and ``"1"``)
+    are a ``ValidationError`` naming that key, as the object would silently keep only one."""
+    written: dict[str, JSONValue] = {}
+    first: dict[str, object] = {}
+    for key, item in value.items():
+        text = _key(key, labels)
+        if text in first:
+            reason = (
+                f"the keys {shown(first[text])} and {shown(key)} both write as {shown(text)}; "
+                "an object keeps only one, so give each key its own text"
+            )
+            raise ValidationError([FieldProblem(text, reason)], subject="export")
+        first[text] = key
+        written[text] = _under(text, item, labels, depth)
+    return written
+
+
+def _under(where: str, value: object, labels: Labels, depth: int) -> JSONValue:
+    """``plain(value)`` for the value at ``where`` (a key, or ``[i]``) in an object or list; a
+    problem found inside is named by its path from here."""
+    try:
+        return plain(value, labels, depth)
+    except ValidationError as e:
+        raise within(e, where) from e
+
+
+def within(error: ValidationError, where: str) -> ValidationError:
+    """``error`` with each problem's path put under ``where`` (``data``, ``[2]``)."""
+    problems = [
+        FieldProblem(where + (p.field if p.field.startswith("[") else f".{p.field}"), p.reason)
+        for p in error.problems
+    ]
+    return ValidationError(problems, subject=error.subject)
+
+
 def _key(key: object, labels: Labels) -> str:
-    shown = plain(key, labels)
-    return shown if isinstance(shown, str) else str(shown)
+    written = plain(key, labels)
+    return written if isinstance(written, str) else str(written)
 
 
 def cell(value: object, labels: Labels = "value", _depth: int = 0) -> str:
@@ -148,6 +197,8 @@ def cell(value: object, labels: Labels = "value", _depth: int = 0) -> str:
         return value
     if isinstance(value, float):
         return _float_cell(value)
+    if isinstance(value, int):
+        return _int_cell(value)
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, datetime):
@@ -169,6 +220,6 @@ def cell(value: object, labels: Labels = "value", _depth: int = 0) -> str:
         return ", ".join(cell(v, labels, deeper) for v in value)
     names = _field_names(value)
     if names is not None and type(value).__str__ is object.__str__:
-        shown = ((name, getattr(value, name, None)) for name in names)
-        return ", ".join(f"{name}: {cell(v, labels, deeper)}" for name, v in shown if v is not None)
+        pairs = ((name, getattr(value, name, None)) for name in names)
+        return ", ".join(f"{name}: {cell(v, labels, deeper)}" for name, v in pairs if v is not None)
     return str(value)

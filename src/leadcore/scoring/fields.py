@@ -31,6 +31,7 @@ __all__ = [
     "FieldRef",
     "as_number",
     "describe_value",
+    "in_currency",
     "is_multi_choice",
     "items_of",
     "known_fields",
@@ -61,7 +62,8 @@ ENUM_FIELDS: Final[Mapping[str, type[LabelledEnum]]] = {
 """Lead fields holding an enum, with the enum: config keys may be its values, names or labels."""
 
 NUMBER_FIELDS: Final = ("budget",)
-"""Lead fields holding a number (``budget`` is read as its ``Money.amount``)."""
+"""Lead fields holding a number (``budget``, a ``Money``, compares by its amount in the
+currency a dimension names)."""
 
 
 def known_fields() -> tuple[str, ...]:
@@ -107,7 +109,8 @@ def resolve_field(path: str) -> FieldRef:
 
 
 def lead_getter(ref: FieldRef) -> Callable[[Lead], object]:
-    """A fast function reading the field from a ``Lead`` (budget as its amount, a float)."""
+    """A fast function reading the field from a ``Lead`` (budget as its ``Money``, so that a
+    reader sees its currency; :func:`as_number` and :func:`value_keys` read its amount)."""
     if ref.kind is FieldKind.CUSTOM:
         name = ref.name
 
@@ -115,15 +118,19 @@ def lead_getter(ref: FieldRef) -> Callable[[Lead], object]:
             return lead.custom_fields.get(name)
 
         return custom
-    if ref.kind is FieldKind.NUMBER:
-
-        def budget(lead: Lead) -> object:
-            money = lead.budget
-            return None if money is None else float(money.amount)
-
-        return budget
     getter: Callable[[Lead], object] = attrgetter(ref.name)
     return getter
+
+
+def in_currency(get: Callable[[Lead], object], currency: str) -> Callable[[Lead], object]:
+    """``get`` (a budget reader) with a budget in another currency than ``currency`` read as
+    missing (None): amounts in two currencies do not compare."""
+
+    def budget(lead: Lead) -> object:
+        money = get(lead)
+        return money if not isinstance(money, Money) or money.currency == currency else None
+
+    return budget
 
 
 def read_field(record: Lead | Mapping[str, object], path: str) -> object:

@@ -3,6 +3,8 @@
 A :class:`Dimension` reads one field and gives it points by one of three rules — a value map
 (``values``), numeric bands (``bands``) or a predicate (``when`` + ``points``) — with ``default``
 points when the value is missing or nothing matches. Its contribution is ``weight × points``.
+A budget is read in the dimension's ``currency`` (CNY unless given): a budget in another
+currency counts as missing there, and the breakdown says so.
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from types import MappingProxyType
 
 import attrs
 
+from leadcore.checks import shown
+from leadcore.currencies import currency_problem
 from leadcore.errors import FieldProblem, ValidationError
-from leadcore.model import Lead
+from leadcore.model import Lead, Money
 from leadcore.scoring.fields import (
     FieldKind,
     FieldRef,
     as_number,
     describe_value,
+    in_currency,
     lead_getter,
     resolve_field,
     value_keys,
@@ -37,6 +42,14 @@ def _fmt(number: float) -> str:
     return f"{number:g}"
 
 
+def _finite(number: float) -> bool:
+    """Whether ``number`` is finite as a float (a whole number past a float's range is not)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
+
+
 @attrs.frozen(slots=True)
 class Band:
     """Points for a number at or above ``at_least`` (until the next band starts)."""
@@ -46,7 +59,9 @@ class Band:
 
     def __attrs_post_init__(self) -> None:
         problems = Problems()
-        if not isinstance(self.at_least, int | float) or not math.isfinite(self.at_least):
+        if isinstance(self.at_least, bool) or not isinstance(self.at_least, int | float):
+            problems.add("at_least", f"must be a number, not {type(self.at_least).__name__}")
+        elif not _finite(self.at_least):
             problems.add("at_least", "must be a finite number")
         problems.points("points", self.points)
         problems.raise_invalid("profile dimension")
@@ -110,7 +125,7 @@ class ProfileCondition:
             problems.add("one_of", "must list at least one value")
         for name in ("at_least", "at_most"):
             bound = getattr(self, name)
-            if bound is not None and not math.isfinite(bound):
+            if bound is not None and not _finite(bound):
                 problems.add(name, "must be a finite number")
         if self.at_least is not None and self.at_most is not None and self.at_least > self.at_most:
             problems.add("at_most", "must not be below at_least")
@@ -186,7 +201,9 @@ class Dimension:
     up to 1.0). Give exactly one rule: ``values`` (value → points), ``bands`` (ascending
     ``at_least`` thresholds → points) or ``when`` (a :class:`ProfileCondition`) with ``points`` when it
     holds. ``default`` points apply when the value is missing or nothing matches. ``name`` is
-    shown in explanations (the field path when omitted).
+    shown in explanations (the field path when omitted). ``currency`` (an ISO 4217 code, CNY
+    unless given) is the budget's: a budget in another currency counts as missing here, since
+    USD 100000 is not CNY 100000; only a budget dimension takes another currency.
     """
 
     field: str
@@ -197,6 +214,7 @@ class Dimension:
     points: float | None = None
     default: float = 0.0
     name: str | None = None
+    currency: str = "CNY"
 
     def __attrs_post_init__(self) -> None:
         problems = Problems()
@@ -240,7 +258,16 @@ class Dimension:
         problems.points("points", self.points)
         if self.name is not None and not self.name.strip():
             problems.add("name", "must not be blank")
+        self._check_currency(problems, ref)
         problems.raise_invalid("profile dimension")
+
+    def _check_currency(self, problems: Problems, ref: FieldRef | None) -> None:
+        """The budget's currency: an ISO 4217 code, and only on a budget dimension."""
+        problem = currency_problem(self.currency)
+        if problem is not None:
+            problems.add("currency", problem)
+        elif self.currency != "CNY" and ref is not None and ref.kind is not FieldKind.NUMBER:
+            problems.add("currency", f"goes with the budget field; {self.field} holds no money")
 
     def _check_types(self, problems: Problems) -> None:
         """Refuse (at once) the settings of the wrong type, before any rule reads them."""
@@ -266,6 +293,10 @@ class Dimension:
             problems.add("values", "must map at least one value to points")
         normalised: dict[str, float] = {}
         for given, points in self.values.items():
+            if not isinstance(given, str):
+                reason = f"must be keyed by text (the value as written), not {type(given).__name__}"
+                problems.add(f"values.{shown(given, quote=False)}", reason)
+                continue
             problems.points(f"values.{given}", points)
             key = given
             if ref is not None and ref.enum is not None:
@@ -309,8 +340,14 @@ class Dimension:
         return max(self.points or 0.0, self.default)
 
     def evaluate(self, value: object) -> tuple[float, str]:
-        """The raw points for a field value and what matched, in words (the explain path)."""
-        shown = f"{self.field} = {describe_value(value)}"
+        """The raw points for a field value and what matched, in words (the explain path); a
+        budget in another currency than the dimension's counts as missing, and says so."""
+        if isinstance(value, Money) and value.currency != self.currency:
+            why = f"not {self.currency}, so counted as missing"
+            return self._evaluate(None, f"{self.field} = {value} ({why})")
+        return self._evaluate(value, f"{self.field} = {describe_value(value)}")
+
+    def _evaluate(self, value: object, matched: str) -> tuple[float, str]:
         if self.values is not None:
             best: tuple[float, str] | None = None
             for key in value_keys(value):
@@ -318,20 +355,20 @@ class Dimension:
                 if points is not None and (best is None or points > best[0]):
                     best = (points, key)
             if best is not None:
-                return best[0], shown
-            return self.default, f"{shown} (default)"
+                return best[0], matched
+            return self.default, f"{matched} (default)"
         if self.bands is not None:
             number = as_number(value)
             if number is not None:
                 starts = [b.at_least for b in self.bands]
                 i = bisect_right(starts, number) - 1
                 if i >= 0:
-                    return self.bands[i].points, f"{shown} (≥ {_fmt(starts[i])})"
-            return self.default, f"{shown} (default)"
+                    return self.bands[i].points, f"{matched} (≥ {_fmt(starts[i])})"
+            return self.default, f"{matched} (default)"
         assert self.when is not None and self.points is not None
         if self.when.compile()(value):
-            return self.points, f"{shown} ({self.when.describe()})"
-        return self.default, f"{shown} (not {self.when.describe()})"
+            return self.points, f"{matched} ({self.when.describe()})"
+        return self.default, f"{matched} (not {self.when.describe()})"
 
     def compile(self) -> DimensionFn:
         """A closure giving the lead's weighted points; config is interpreted only here, once."""
@@ -339,6 +376,8 @@ class Dimension:
         weight = self.weight
         default = weight * self.default
         get = lead_getter(ref)
+        if ref.kind is FieldKind.NUMBER:
+            get = in_currency(get, self.currency)
         if self.values is not None:
             return _compile_values(ref, get, self.values, weight, default)
         if self.bands is not None:
@@ -392,6 +431,12 @@ def _compile_values(
         found = [table[k] for k in value_keys(value) if k in table]
         return max(found) if found else default
 
+    if ref.kind is FieldKind.NUMBER:
+
+        def number_value(lead: Lead) -> float:
+            return slow(get(lead))
+
+        return number_value
     custom = ref.name
 
     def any_value(lead: Lead) -> float:
