@@ -181,3 +181,12 @@ def test_a_range_test_on_a_text_field_is_refused_like_bands() -> None:
     ScoreModel.from_dict(dimension("budget", when={"at_least": 3}, points=3))
     ScoreModel.from_dict(dimension("custom_fields.seats", when={"at_most": 3}, points=3))
     ScoreModel.from_dict(dimension("region", when={"equals": "华东"}, points=3))
+
+
+@pytest.mark.parametrize("setting", ["weight", "default"])
+def test_a_dimension_number_no_float_holds_is_named_not_an_overflow(setting: str) -> None:
+    from leadcore.scoring import Dimension
+
+    given: dict[str, Any] = {"weight": 0.2, "values": {"制造业": 10}, setting: 10**400}
+    with pytest.raises(ValidationError, match=f"{setting}: must be a finite number"):
+        Dimension("industry", **given)

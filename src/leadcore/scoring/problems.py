@@ -6,7 +6,7 @@ import math
 
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 
-__all__ = ["Problems"]
+__all__ = ["Problems", "finite"]
 
 
 class Problems:
@@ -26,7 +26,7 @@ class Problems:
             return
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.add(path, "must be a number")
-        elif not math.isfinite(value):
+        elif not finite(value):
             self.add(path, "must be a finite number")
         elif positive and value <= 0:
             self.add(path, f"must be greater than 0, not {value:g}")
@@ -42,3 +42,12 @@ class Problems:
         """Raise every problem found as one ``ValidationError`` about ``subject``."""
         if self.found:
             raise ValidationError(self.found, subject=subject)
+
+
+def finite(value: float) -> bool:
+    """Whether ``value`` is finite as a float: an int too large for a float is not (it could
+    not be compared with the floats scores are made of)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False

@@ -30,7 +30,7 @@ from leadcore.scoring.fields import (
     resolve_field,
     value_keys,
 )
-from leadcore.scoring.problems import Problems
+from leadcore.scoring.problems import Problems, finite
 
 __all__ = ["Band", "Dimension", "ProfileCondition"]
 
@@ -40,14 +40,6 @@ DimensionFn = Callable[[Lead], float]
 
 def _fmt(number: float) -> str:
     return f"{number:g}"
-
-
-def _finite(number: float) -> bool:
-    """Whether ``number`` is finite as a float (a whole number past a float's range is not)."""
-    try:
-        return math.isfinite(number)
-    except OverflowError:
-        return False
 
 
 @attrs.frozen(slots=True)
@@ -61,7 +53,7 @@ class Band:
         problems = Problems()
         if isinstance(self.at_least, bool) or not isinstance(self.at_least, int | float):
             problems.add("at_least", f"must be a number, not {type(self.at_least).__name__}")
-        elif not _finite(self.at_least):
+        elif not finite(self.at_least):
             problems.add("at_least", "must be a finite number")
         problems.points("points", self.points)
         problems.raise_invalid("profile dimension")
@@ -125,7 +117,7 @@ class ProfileCondition:
             problems.add("one_of", "must list at least one value")
         for name in ("at_least", "at_most"):
             bound = getattr(self, name)
-            if bound is not None and not _finite(bound):
+            if bound is not None and not finite(bound):
                 problems.add(name, "must be a finite number")
         if self.at_least is not None and self.at_most is not None and self.at_least > self.at_most:
             problems.add("at_most", "must not be below at_least")
@@ -225,7 +217,7 @@ class Dimension:
         except ValueError as e:
             problems.add("field", str(e))
         problems.points("weight", self.weight, positive=True)
-        if isinstance(self.weight, int | float) and self.weight > 1:
+        if isinstance(self.weight, int | float) and finite(self.weight) and self.weight > 1:
             problems.add(
                 "weight",
                 f"is a share of the profile, at most 1.0 (20% is 0.2), not {self.weight:g}",
