@@ -90,7 +90,14 @@ _EMPTY: Final[Mapping[str, object]] = MappingProxyType({})
 
 def _freeze(data: Mapping[str, object]) -> Mapping[str, object]:
     """``data`` read-only (None is no data); anything but a mapping is a ``ValidationError``."""
-    if type(data) is not dict and data is not None and not isinstance(data, Mapping):
+    kind = type(data)
+    # The common kinds first: an ABC check of a read-only mapping walks the ABC machinery.
+    if (
+        kind is not MappingProxyType
+        and kind is not dict
+        and data is not None
+        and not isinstance(data, Mapping)
+    ):
         shown = type(data).__name__
         raise ValidationError(
             [FieldProblem("data", f"must be a mapping of names to values, not {shown}")]
