@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Final, TypeVar
+from functools import partial
+from typing import Any, Final, TypeVar, cast
 
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=LabelledEnum)
+T = TypeVar("T")
 
 MAX_ID: Final = 200
 """The longest id accepted (users, leads, pools, grants)."""
@@ -179,10 +181,10 @@ def id_problem(value: object) -> str | None:
     bad = text_problem(value) or _format_problem(value)
     if bad is not None:
         return bad
+    if len(value) > MAX_ID:  # before the spaces, whose message shows the whole id
+        return f"must be at most {MAX_ID} characters, not {len(value)}"
     if value != value.strip():
         return f"must not begin or end with spaces (use {value.strip()!r})"
-    if len(value) > MAX_ID:
-        return f"must be at most {MAX_ID} characters, not {len(value)}"
     return None
 
 
@@ -195,12 +197,47 @@ def kept_identifier(value: object, field: str) -> str:
     return value
 
 
+_PLAIN_COLLECTIONS: Final = frozenset({list, tuple, set, frozenset})
+
+
 def _collection(value: object) -> Iterable[Any] | None:
     """``value`` if it can stand for a collection of items; None for one ``str`` or
     ``bytes``, a mapping (whose keys would be taken silently), or no iterable at all."""
+    if type(value) in _PLAIN_COLLECTIONS:
+        return cast(Iterable[Any], value)  # the common case, without an ABC check
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         return None
     return value
+
+
+_MAX_LISTED: Final = 20
+"""The most bad items of one collection that one error names, so that a huge list of wrong
+items is refused quickly, with a short message; a last problem says where the rest begin."""
+
+
+def _unlisted(field: str, index: int) -> FieldProblem:
+    return FieldProblem(
+        field,
+        f"has more bad items from {field}[{index}] on; only the first {_MAX_LISTED} are named",
+    )
+
+
+def _each(check: Callable[[object, str], T], items: Iterable[object], field: str) -> list[T]:
+    """``check(item, "field[i]")`` of every item, in order; one ``ValidationError`` naming
+    every bad item (up to ``_MAX_LISTED``), not just the first, when any is refused."""
+    clean: list[T] = []
+    problems: list[FieldProblem] = []
+    for i, item in enumerate(items):
+        try:
+            clean.append(check(item, f"{field}[{i}]"))
+        except ValidationError as e:
+            if len(problems) >= _MAX_LISTED:
+                problems.append(_unlisted(field, i))
+                break
+            problems += e.problems
+    if problems:
+        raise ValidationError(problems)
+    return clean
 
 
 SHOWN_CHARS: Final = 60
@@ -230,12 +267,10 @@ def identifiers(value: object, field: str, *, allow_empty: bool = True) -> froze
     items = _collection(value)
     if items is None:
         raise _bad(field, f'must be a collection of ids like ["u1", "u2"], not {_shown(value)}')
-    found: set[str] = set()
-    for i, item in enumerate(items):
-        found.add(identifier(item, f"{field}[{i}]"))
+    found = frozenset(_each(identifier, items, field))
     if not found and not allow_empty:
         raise _bad(field, "name at least one")
-    return frozenset(found)
+    return found
 
 
 def identifier_list(value: object, field: str) -> list[str]:
@@ -244,7 +279,7 @@ def identifier_list(value: object, field: str) -> list[str]:
     items = _collection(value)
     if items is None:
         raise _bad(field, f'must be a list of ids like ["L1", "L2"], not {_shown(value)}')
-    return [identifier(item, f"{field}[{i}]") for i, item in enumerate(items)]
+    return _each(identifier, items, field)
 
 
 def instances(value: object, kind: Any, field: str, what: str) -> tuple[Any, ...]:
@@ -254,16 +289,22 @@ def instances(value: object, kind: Any, field: str, what: str) -> tuple[Any, ...
     if items is None:
         raise _bad(field, f"must be a collection of {what}, not {type(value).__name__}")
     found = tuple(items)
-    for i, item in enumerate(found):
-        if not isinstance(item, kind):
-            raise _bad(f"{field}[{i}]", f"must be one of {what}, not {item!r:.40}")
+    bad = [i for i, item in enumerate(found) if not isinstance(item, kind)]
+    if bad:
+        problems = [
+            FieldProblem(f"{field}[{i}]", f"must be one of {what}, not {shown(found[i])}")
+            for i in bad[:_MAX_LISTED]
+        ]
+        if len(bad) > _MAX_LISTED:
+            problems.append(_unlisted(field, bad[_MAX_LISTED]))
+        raise ValidationError(problems)
     return found
 
 
 def flag(value: object, field: str) -> bool:
     """A switch: ``True`` or ``False`` only (not ``"false"``, not 0)."""
     if not isinstance(value, bool):
-        raise _bad(field, f"must be True or False, not {value!r}")
+        raise _bad(field, f"must be True or False, not {shown(value)}")
     return value
 
 
@@ -296,7 +337,7 @@ def hours(value: object, field: str, *, most: float) -> float:
         raise _bad(field, f"must be a number of hours, not {type(value).__name__}")
     number = float(value) if not isinstance(value, int) or abs(value) < 10**15 else math.inf
     if not math.isfinite(number) or not 0 < number <= most:
-        raise _bad(field, f"must be more than 0 and at most {most:g} hours, not {value!r}")
+        raise _bad(field, f"must be more than 0 and at most {most:g} hours, not {shown(value)}")
     return number
 
 
@@ -339,5 +380,5 @@ def choices(cls: type[E], value: object, field: str) -> frozenset[E]:
     :func:`choice`."""
     items = _collection(value)
     if items is None:
-        raise _bad(field, f"must be a collection such as [{cls.choices()}], not {value!r:.60}")
-    return frozenset(choice(cls, item, f"{field}[{i}]") for i, item in enumerate(items))
+        raise _bad(field, f"must be a collection such as [{cls.choices()}], not {shown(value)}")
+    return frozenset(_each(partial(choice, cls), items, field))

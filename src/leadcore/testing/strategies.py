@@ -125,40 +125,51 @@ def lead_filters() -> st.SearchStrategy[LeadFilter]:
     return _REACHES
 
 
+_CRITERIA: dict[str, st.SearchStrategy[Any]] = {
+    "any_of": _REACH_LISTS.map(tuple),
+    "pool_ids": _POOL_SETS,
+    "ids": st.frozensets(st.sampled_from([f"L{i}" for i in range(40)])),
+    "pool_id": _POOL,
+    "statuses": st.frozensets(_STATUS, min_size=1),
+    "owner_id": _USER,
+    "owner_ids": st.frozensets(_USER),
+    "follower_id": _USER,
+    "collaborator_id": _USER,
+    "source": st.sampled_from(SOURCES),
+    "grade": st.sampled_from(GRADES),
+    "due_before": instants(120),
+    "created_from": instants(),
+    "created_before": instants(),
+}
+"""Every criterion a query can carry, with the values :func:`lead_queries` draws for it."""
+
+_CRITERIA_CHOSEN = st.lists(st.sampled_from(tuple(_CRITERIA)), max_size=3, unique=True)
+
+
+def _in_order(criteria: dict[str, Any]) -> dict[str, Any]:
+    """``criteria`` with a reversed creation range turned round (a reversed one is refused)."""
+    since, until = criteria.get("created_from"), criteria.get("created_before")
+    if since is not None and until is not None and until < since:
+        criteria["created_from"], criteria["created_before"] = until, since
+    return criteria
+
+
 @st.composite
 def lead_queries(draw: st.DrawFn) -> LeadQuery:
-    """Any query over the vocabulary used by :func:`leads`, including ordering and paging."""
-    maybe = st.none
+    """Any query over the vocabulary used by :func:`leads`, including ordering and paging.
+    Each carries 0 to 3 criteria (any of them, ``any_of`` reaches too), so that every
+    criterion is often tested alone or with one or two others, not always lost in a crowd."""
+    criteria = {name: draw(_CRITERIA[name]) for name in draw(_CRITERIA_CHOSEN)}
     order = draw(st.sampled_from(tuple(LeadOrder)))
     after = None
     if draw(st.booleans()):
         after = (draw(instants(120)), draw(st.sampled_from(("L0", "L3", "L7", "L15", "zz"))))
-    created_from = draw(maybe() | instants())
-    created_before = draw(maybe() | instants())
-    if created_from is not None and created_before is not None and created_before < created_from:
-        created_from, created_before = created_before, created_from  # a reversed one is refused
-    any_of = None
-    if draw(st.booleans()):
-        any_of = tuple(draw(_REACH_LISTS))
     return LeadQuery(
-        any_of=any_of,
-        pool_ids=draw(maybe() | st.frozensets(st.sampled_from(POOL_IDS), min_size=1)),
-        ids=draw(maybe() | st.frozensets(st.sampled_from([f"L{i}" for i in range(40)]))),
-        pool_id=draw(maybe() | st.sampled_from(POOL_IDS)),
-        statuses=draw(maybe() | st.frozensets(st.sampled_from(tuple(LeadStatus)), min_size=1)),
-        owner_id=draw(maybe() | st.sampled_from(USER_IDS)),
-        owner_ids=draw(maybe() | st.frozensets(st.sampled_from(USER_IDS))),
-        follower_id=draw(maybe() | st.sampled_from(USER_IDS)),
-        collaborator_id=draw(maybe() | st.sampled_from(USER_IDS)),
-        source=draw(maybe() | st.sampled_from(SOURCES)),
-        grade=draw(maybe() | st.sampled_from(GRADES)),
-        due_before=draw(maybe() | instants(120)),
-        created_from=created_from,
-        created_before=created_before,
+        **_in_order(criteria),
         order=order,
         after=after,
         offset=draw(st.integers(0, 3)),
-        limit=draw(maybe() | st.integers(0, 10)),
+        limit=draw(st.none() | st.integers(0, 10)),
     )
 
 
