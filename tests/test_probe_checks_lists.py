@@ -251,3 +251,30 @@ def test_a_huge_kept_id_with_a_space_is_called_too_long_not_shown_whole() -> Non
         "departments[0].id: must be at most 200 characters, not 100001"
     ]
     assert checks.id_problem(" east") == "must not begin or end with spaces (use 'east')"
+
+
+# --- every list check, every caller -----------------------------------------------------------
+def test_a_follow_up_names_every_bad_mention(desk: LeadDesk) -> None:
+    lead = desk.create("root", "east", contact_name="王", phone="13800138000", owner_id="wang")
+    mentions: list[Any] = ["", 3, "li"]
+    error = _refusal(
+        lambda: desk.follow_up(
+            "wang", lead.id, method="phone", content="c", result="r", mentions=mentions
+        )
+    )
+    assert error.fields[:2] == ("mentions[0]", "mentions[1]")
+
+
+def test_a_million_bad_query_ids_are_refused_with_a_short_message() -> None:
+    error = _refusal(lambda: LeadQuery(ids=[1] * 10**6))
+    assert len(error.problems) == 21 and len(str(error)) < 2_000
+
+
+@pytest.mark.parametrize("user_id", ["bob ", " bob", "x" * 300, "b\u200bob"])
+def test_a_user_id_no_call_could_reach_is_refused(user_id: str) -> None:
+    # Calls trim the ids they are given: a user "bob " could never act as themselves.
+    assert _refusal(lambda: User(user_id)).fields == ("id",)
+
+
+def test_a_pools_huge_id_is_not_written_out_whole_in_its_error() -> None:
+    assert len(str(_refusal(lambda: Pool(id="p" * 100_000, name="P")))) < 300

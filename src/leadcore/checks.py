@@ -222,7 +222,7 @@ def _unlisted(field: str, index: int) -> FieldProblem:
     )
 
 
-def _each(check: Callable[[object, str], T], items: Iterable[object], field: str) -> list[T]:
+def each_item(check: Callable[[object, str], T], items: Iterable[object], field: str) -> list[T]:
     """``check(item, "field[i]")`` of every item, in order; one ``ValidationError`` naming
     every bad item (up to ``_MAX_LISTED``), not just the first, when any is refused."""
     clean: list[T] = []
@@ -267,7 +267,7 @@ def identifiers(value: object, field: str, *, allow_empty: bool = True) -> froze
     items = _collection(value)
     if items is None:
         raise _bad(field, f'must be a collection of ids like ["u1", "u2"], not {_shown(value)}')
-    found = frozenset(_each(identifier, items, field))
+    found = frozenset(each_item(identifier, items, field))
     if not found and not allow_empty:
         raise _bad(field, "name at least one")
     return found
@@ -279,7 +279,7 @@ def identifier_list(value: object, field: str) -> list[str]:
     items = _collection(value)
     if items is None:
         raise _bad(field, f'must be a list of ids like ["L1", "L2"], not {_shown(value)}')
-    return _each(identifier, items, field)
+    return each_item(identifier, items, field)
 
 
 def instances(value: object, kind: Any, field: str, what: str) -> tuple[Any, ...]:
@@ -381,4 +381,4 @@ def choices(cls: type[E], value: object, field: str) -> frozenset[E]:
     items = _collection(value)
     if items is None:
         raise _bad(field, f"must be a collection such as [{cls.choices()}], not {shown(value)}")
-    return frozenset(_each(partial(choice, cls), items, field))
+    return frozenset(each_item(partial(choice, cls), items, field))

@@ -58,6 +58,9 @@ class User:
         problems = []
         if not isinstance(self.id, str) or not self.id.strip():
             problems.append(FieldProblem("id", "must be a non-blank id"))
+        elif (wrong := id_problem(self.id)) is not None:
+            # Calls trim the ids they are given: "bob " could never act.
+            problems.append(FieldProblem("id", wrong))
         if not isinstance(self.name, str):
             problems.append(FieldProblem("name", "must be text"))
         if not isinstance(self.active, bool):

@@ -8,7 +8,7 @@ from typing import Final
 
 import attrs
 
-from leadcore.checks import MAX_TEXT, id_problem, text_problem
+from leadcore.checks import MAX_TEXT, id_problem, shown, text_problem
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.values import frozen_ids, ids_problem, text_tuple, texts_problem
@@ -106,7 +106,7 @@ class Pool:
     def __attrs_post_init__(self) -> None:
         problems = pool_problems(self)
         if problems:
-            raise ValidationError(problems, subject=f"pool {self.id!r}")
+            raise ValidationError(problems, subject=f"pool {shown(self.id)}")
 
     def is_member(self, user_id: str) -> bool:
         """Whether the user belongs to the pool (every user does when ``members`` is empty)."""

@@ -123,9 +123,7 @@ def _kept_ids(value: object, field: str) -> frozenset[str]:
             [FieldProblem(field, f"give a collection of ids, not the string {value!r:.40}")]
         )
     items = checks.instances(value, object, field, "ids")
-    kept = [_checked(checks.kept_text, v, f"{field}[{i}]") for i, v in enumerate(items)]
-    _raise_refused(kept)
-    return frozenset(kept)
+    return frozenset(checks.each_item(checks.kept_text, items, field))
 
 
 def _raise_refused(values: Iterable[object]) -> None:

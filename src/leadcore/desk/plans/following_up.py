@@ -313,8 +313,7 @@ def _mentions(value: object) -> tuple[str, ...]:
     """The mentioned user ids in the order given (a list, tuple…, never one ``str``)."""
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         checks.identifiers(value, "mentions")  # refuses it, saying what would be right
-    items = tuple(cast("Iterable[object]", value))
-    return tuple(checks.identifier(item, f"mentions[{i}]") for i, item in enumerate(items))
+    return tuple(checks.each_item(checks.identifier, cast("Iterable[object]", value), "mentions"))
 
 
 def _active(command: RecordFollowUp, user_id: str) -> bool | None:
