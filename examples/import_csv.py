@@ -1,6 +1,7 @@
 """Import a trade-show spreadsheet (展会线索) into a pool and write the rows to fix back out.
 
-Run it with ``python examples/import_csv.py``. The CSV holds clean rows, duplicates spelled
+Run it with ``python examples/import_csv.py [--out FILE]`` (the rows to fix go to
+``trade_show_to_fix.csv`` in the temporary directory unless ``--out`` names a file). The CSV holds clean rows, duplicates spelled
 differently (a phone with +86 and dashes, a company with its region in brackets, an email in
 capitals) and rows that cannot be imported (an invalid phone, a bad date, an empty line). Every
 row is accounted for: created, duplicate (of which lead, by which key) or rejected (why); a
@@ -10,6 +11,7 @@ again (this example's in-memory directory never fails).
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,13 +64,20 @@ def import_trade_show() -> ImportReport:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Import, print what became of each row, and write the rows to fix to a CSV."""
+    parser = argparse.ArgumentParser(description="Import a trade-show CSV into a lead pool.")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "trade_show_to_fix.csv",
+        help="where to write the rows to fix (default: %(default)s)",
+    )
+    out: Path = parser.parse_args(argv).out
     report = import_trade_show()
     for row in report.rows:
         print(row.describe())
     print(report.counts)
-    out = Path(tempfile.gettempdir()) / "trade_show_to_fix.csv"
     report.to_csv(out)
     print(f"rows to fix written to {out}")
 

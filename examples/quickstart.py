@@ -54,7 +54,7 @@ SCORING = ScoreModel.from_toml(
     cap = 30
 
     [[behaviour]]
-    kind = "demo_request"
+    kind = "demo_requested"  # a built-in ActivityKind: conversion readiness counts it too
     points = 25
     cap = 25
 
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
             f"score {lead.score:g}, grade {lead.grade}"
         )
     clock.advance(minutes=20)
-    hot = desk.record_activity(big.owner_id or "bob", big.id, "demo_request")
+    hot = desk.record_activity(big.owner_id or "bob", big.id, "demo_requested")
     print(
         f"{big.id} asked for a demo: score {hot.score:g}, grade {hot.grade}, "
         f"MQL since {hot.mql_at:%H:%M}"

@@ -1,6 +1,7 @@
 """A small host application on a SQLite file that survives a restart.
 
-Run it twice (``python examples/sqlite_host.py [file]``): the first run sets up a web-form pool
+Run it twice (``python examples/sqlite_host.py [FILE]``, FILE ``sqlite_host.sqlite3`` in the
+current directory unless given; ``--help`` says so): the first run sets up a web-form pool
 that hands new leads out by round robin and takes three leads in; the second run opens the same
 file and goes on where the first stopped, the round-robin turn included (the cursor is stored
 in the file with the leads). Each run also reads the events it added, from the position where
@@ -9,7 +10,7 @@ the previous run's events end, as an outbox consumer would.
 
 from __future__ import annotations
 
-import sys
+import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -75,5 +76,18 @@ def main(path: Path) -> list[str]:
         return owners
 
 
+def cli(argv: list[str] | None = None) -> list[str]:
+    """Read the command line (``--help``, an optional database file) and run once."""
+    parser = argparse.ArgumentParser(description="A host application on a SQLite file.")
+    parser.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        default=Path("sqlite_host.sqlite3"),
+        help="the database file (created on first use; default: %(default)s)",
+    )
+    return main(parser.parse_args(argv).file)
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "sqlite_host.sqlite3"))
+    cli()

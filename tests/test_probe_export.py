@@ -62,6 +62,10 @@ def test_zero_leads_export_to_nothing_but_the_headings() -> None:
     assert LEAD_COLUMNS.records([]) == []
     assert LEAD_COLUMNS.table([]).splitlines()[0].startswith("id  contact_name")
     assert "<tbody>\n</tbody>" in LEAD_COLUMNS.html([])
+
+
+def test_zero_leads_make_a_dataframe_of_the_headings() -> None:
+    pytest.importorskip("pandas")
     assert list(LEAD_COLUMNS.dataframe([]).columns) == list(LEAD_COLUMNS.keys)
 
 
