@@ -11,6 +11,7 @@ import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Final, TypeVar, cast
 
 import attrs
@@ -36,6 +37,7 @@ __all__ = [
     "id_list",
     "instance",
     "lead",
+    "lead_times",
     "limit",
     "moment",
     "number",
@@ -372,3 +374,19 @@ def follow_up(value: object) -> FollowUp:
     for user_id in record.mentions:
         an_id(user_id, "follow_up.mentions")
     return record
+
+
+_LEAD_TIMES: Final = tuple(name for name, _, _, timed in _LEAD_FIELDS if timed)
+_read_lead_times: Final = attrgetter(*_LEAD_TIMES)
+
+
+def lead_times(value: object) -> Lead:
+    """A lead to store whose every time is an aware ``datetime`` (or None where allowed);
+    ``ValidationError`` naming ``lead.<field>``. A store that keeps ``Lead`` objects as they
+    are checks this much: one naive time among the aware ones would break every later sort,
+    query or deadline with a bare ``TypeError``."""
+    found = instance(value, Lead, "lead")
+    for name, given in zip(_LEAD_TIMES, _read_lead_times(found), strict=True):
+        if given is not None and (type(given) is not datetime or given.tzinfo is None):
+            moment(given, f"lead.{name}")  # raises for a naive time or another type
+    return found

@@ -224,7 +224,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def add_lead(self, lead: Lead) -> Lead:
         """See ``UnitOfWork.add_lead``."""
         self._check_open()
-        lead = args.instance(lead, Lead, "lead")
+        lead = args.lead_times(lead)
         index = self._s.leads
         if lead.id in index.leads:
             raise DuplicateLead("id", lead.id, lead.id)
@@ -244,7 +244,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
     def save_lead(self, lead: Lead, *, expected_version: int) -> Lead:
         """See ``UnitOfWork.save_lead``."""
         self._check_open()
-        lead = args.instance(lead, Lead, "lead")
+        lead = args.lead_times(lead)
         index = self._s.leads
         expected_version = args.number(expected_version, "expected_version")
         old = self._current(lead.id, expected_version)

@@ -53,6 +53,24 @@ WRONG_ARGUMENTS: dict[str, tuple[str, Call]] = {
         "expected_version",
         lambda u, lead: u.save_lead(lead, expected_version=True),
     ),
+    # A hand-built lead with a naive time: kept, it would break every later sort and query.
+    "add_lead naive time": (
+        "lead.created_at",
+        lambda u, _: u.add_lead(make_lead("L9", created_at=_NAIVE)),
+    ),
+    "save_lead naive time": (
+        "lead.next_due_at",
+        lambda u, lead: u.save_lead(
+            attrs.evolve(lead, next_due_at=_NAIVE), expected_version=lead.version
+        ),
+    ),
+    "save_lead text time": (
+        "lead.updated_at",
+        lambda u, lead: u.save_lead(
+            attrs.evolve(lead, updated_at="2026-01-01"),  # type: ignore[arg-type]
+            expected_version=lead.version,
+        ),
+    ),
     "delete_lead str version": (
         "expected_version",
         lambda u, lead: u.delete_lead(lead.id, expected_version="1"),  # type: ignore[arg-type]
