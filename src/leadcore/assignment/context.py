@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
 from leadcore import checks
 from leadcore.errors import FieldProblem, LeadcoreError, ValidationError
-from leadcore.jsonvalue import JSONValue
+from leadcore.jsonvalue import JSONValue, dump_json
 from leadcore.model import Lead, LeadStatus, Pool
 from leadcore.org import User
 from leadcore.policy.quotas import QuotaUse
@@ -147,6 +147,56 @@ def _users(value: object) -> list[User]:
     return [user for _, user in first.values()]
 
 
+def _state(value: Mapping[str, JSONValue] | None) -> dict[str, JSONValue]:
+    """``state`` checked: text keys to values JSON can hold, as every store keeps them."""
+    state: dict[str, JSONValue] = {}
+    for key, item in _mapping(value, "state").items():
+        checks.kept_text(key, "state")
+        dump_json(item, f"state[{key!r}]")
+        state[key] = item
+    return state
+
+
+def _quotas(
+    value: Mapping[tuple[str, str], Iterable[QuotaUse]] | None,
+) -> dict[tuple[str, str], tuple[QuotaUse, ...]]:
+    """``quotas`` checked: ``(user id, pool id)`` pairs to ``QuotaUse`` values (a key of
+    another shape could never be read: the quotas would silently not bind)."""
+    found: dict[tuple[str, str], tuple[QuotaUse, ...]] = {}
+    for key, uses in _mapping(value, "quotas").items():
+        if not (isinstance(key, tuple) and len(key) == 2 and all(type(k) is str for k in key)):
+            raise _invalid(
+                "quotas",
+                f"keys are (user id, pool id) pairs like ('wang', 'east'), not {key!r:.60}",
+            )
+        checks.kept_identifier(key[0], f"quotas[{key!r}]")
+        checks.kept_identifier(key[1], f"quotas[{key!r}]")
+        found[key] = checks.instances(uses, QuotaUse, f"quotas[{key!r}]", "QuotaUse values")
+    return found
+
+
+def _away(value: object) -> list[Away]:
+    """``away`` periods, kept in UTC as the desk keeps them (a reason then says the same
+    time whichever zone a period was given in)."""
+    return [
+        p
+        if p.start.tzinfo is UTC and p.end.tzinfo is UTC
+        else Away(p.user_id, p.start.astimezone(UTC), p.end.astimezone(UTC), p.note)
+        for p in checks.instances(value, Away, "away", "Away periods")
+    ]
+
+
+def _unknown(value: object, users: list[User]) -> frozenset[str]:
+    """``unknown_users`` checked: ids, none of them also given in ``users``."""
+    unknown = checks.identifiers(value, "unknown_users")
+    both = sorted(unknown & {u.id for u in users})
+    if both:
+        raise _invalid(
+            "unknown_users", f"{both[0]!r:.60} is also given in users: a user is known or not"
+        )
+    return unknown
+
+
 def _loads(value: Mapping[str, int] | None) -> dict[str, int]:
     """``loads`` checked: user ids to whole numbers of open leads, 0 … 10**9."""
     loads: dict[str, int] = {}
@@ -154,6 +204,16 @@ def _loads(value: Mapping[str, int] | None) -> dict[str, int]:
         checks.kept_identifier(user_id, "loads")
         loads[user_id] = checks.whole(count, f"loads.{user_id}")
     return loads
+
+
+def _back(end: datetime, periods: list[Away]) -> datetime:
+    """When a user away until ``end`` is back: past every period starting by then."""
+    later = sorted((p for p in periods if p.end > end), key=lambda p: p.start)
+    for period in later:
+        if period.start > end:
+            break
+        end = max(end, period.end)
+    return end
 
 
 class MemoryContext:
@@ -205,20 +265,18 @@ class MemoryContext:
     ) -> None:
         if not isinstance(rng, random.Random):
             raise _invalid("rng", f"must be a random.Random, not {type(rng).__name__}")
+        known = _users(users)
         checked = MemoryContext.loaded(
-            _users(users),
-            checks.identifiers(unknown_users, "unknown_users"),
+            known,
+            _unknown(unknown_users, known),
             _loads(loads),
-            dict(_mapping(state, "state")),
+            _state(state),
             now=checks.aware(now, "now"),
             rng=rng,
             pools=checks.instances(pools, Pool, "pools", "Pool records"),
-            away=checks.instances(away, Away, "away", "Away periods"),
+            away=_away(away),
             history=checks.instances(history, Lead, "history", "Lead records"),
-            quotas={
-                key: checks.instances(uses, QuotaUse, f"quotas[{key!r}]", "QuotaUse values")
-                for key, uses in _mapping(quotas, "quotas").items()
-            },
+            quotas=_quotas(quotas),
             strict=checks.flag(strict, "strict"),
         )
         self.__dict__.update(checked.__dict__)
@@ -301,11 +359,18 @@ class MemoryContext:
         return tuple(sorted(self.users))
 
     def away(self, user_id: str) -> Away | None:
-        """See ``AssignmentContext.away``."""
+        """See ``AssignmentContext.away``: of the periods covering ``now``, the one ending
+        last, its end moved on past every period overlapping or adjoining it, so "away until"
+        says when the user is back."""
         periods = self._away_of.get(user_id)
         if not periods:
             return None
-        return next((p for p in periods if p.covers(self.now)), None)
+        covering = [p for p in periods if p.covers(self.now)]
+        if not covering:
+            return None
+        found = max(covering, key=lambda p: p.end)
+        back = _back(found.end, periods)
+        return found if back == found.end else attrs.evolve(found, end=back)
 
     def track_record(self, user_id: str, field: str, value: str) -> TrackRecord:
         """See ``AssignmentContext.track_record``."""
@@ -323,15 +388,34 @@ class MemoryContext:
 
     def apply(self, choice: Choice, pool_id: str | None = None) -> None:
         """Record ``choice`` as the desk would: write its state, count the lead to its owner
-        (and, given the lead's ``pool_id``, toward their quotas there)."""
+        (and, given the lead's ``pool_id``, toward their quotas there). Without ``pool_id``,
+        a choice whose owner has quotas here is refused: the lead would not count toward
+        them."""
+        if not isinstance(choice, Choice):
+            raise _invalid("choice", f"must be a Choice, not {type(choice).__name__}")
+        owner = choice.owner_id
+        if pool_id is not None:
+            checks.identifier(pool_id, "pool_id")
+        elif owner is not None:
+            self._require_pool(owner)
         for key, value in choice.state_updates.items():
             self.data[key] = value
-        owner = choice.owner_id
         if owner is not None:
             self.loads[owner] = self.loads.get(owner, 0) + 1
             uses = self.quotas.get((owner, pool_id)) if pool_id is not None else None
             if uses and pool_id is not None:
                 self.quotas[owner, pool_id] = tuple(use.plus(1) for use in uses)
+
+    def _require_pool(self, owner: str) -> None:
+        pools = sorted(
+            pool for user, pool in self.quotas if user == owner and self.quotas[user, pool]
+        )
+        if pools:
+            raise _invalid(
+                "pool_id",
+                f"give the lead's pool id: {owner} has quotas in pool {', '.join(pools)}, "
+                "which the lead may count toward",
+            )
 
 
 class LeavingOut:

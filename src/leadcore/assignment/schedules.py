@@ -62,7 +62,13 @@ class Scheduled:
     def __attrs_post_init__(self) -> None:
         problems = checked_strategy(self.strategy, "strategy")
         if not isinstance(self.schedule, Schedule):
-            problems.append(FieldProblem("schedule", "must be a Schedule"))
+            problems.append(
+                FieldProblem(
+                    "schedule",
+                    'must be a Schedule, e.g. Schedule(["mon-fri 09:00-18:00"], "Asia/Shanghai"), '
+                    f"not {type(self.schedule).__name__}",
+                )
+            )
         if problems:
             raise ValidationError(problems, subject="scheduled strategy")
 

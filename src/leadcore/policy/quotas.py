@@ -104,6 +104,37 @@ class QuotaUse:
     allowed: int
     since: datetime
 
+    def __attrs_post_init__(self) -> None:
+        if (
+            type(self.received) is int
+            and type(self.allowed) is int
+            and isinstance(self.quota, Quota)
+            and 0 <= self.received <= checks.MAX_STORED_NUMBER
+            and 0 <= self.allowed <= self.quota.limit
+            and isinstance(self.since, datetime)
+            and self.since.utcoffset() is not None
+        ):
+            return  # the common case, as the desk and the planner make them
+        raise ValidationError(self._problems(), subject="quota use")
+
+    def _problems(self) -> list[FieldProblem]:
+        if not isinstance(self.quota, Quota):
+            return [FieldProblem("quota", f"must be a Quota, not {type(self.quota).__name__}")]
+        problems: list[FieldProblem] = []
+        for name, most in (
+            ("received", checks.MAX_STORED_NUMBER),
+            ("allowed", self.quota.limit),
+        ):
+            try:
+                checks.whole(getattr(self, name), name, most=most)
+            except ValidationError as e:
+                problems.extend(e.problems)
+        try:
+            checks.aware(self.since, "since")
+        except ValidationError as e:
+            problems.extend(e.problems)
+        return problems
+
     @property
     def reached(self) -> bool:
         """Whether one more lead would break the quota."""
@@ -120,7 +151,7 @@ class QuotaUse:
         return (
             f"quota reached: {self.received} of {self.allowed}{share} leads received this "
             f"{self.quota.period.value} ({self.quota.describe()}, since "
-            f"{self.since:%Y-%m-%d %H:%M} UTC)"
+            f"{self.since.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
         )
 
 
@@ -179,8 +210,12 @@ def _users(
     found: dict[str, tuple[Quota, ...]] = {}
     problems: list[FieldProblem] = []
     for user_id, quotas in value.items():
-        if not isinstance(user_id, str) or not user_id.strip():
-            problems.append(FieldProblem("users", f"{user_id!r} is not a user id"))
+        why = checks.id_problem(user_id)
+        if why is not None:
+            # An id no user has (" wang", too long) would silently never bind anyone.
+            problems.append(
+                FieldProblem("users", f"{checks.shown(user_id)} is not a user id: {why}")
+            )
             continue
         try:
             found[user_id] = _quota_list(quotas)
@@ -342,11 +377,36 @@ def load_quota_policies(source: str | Path | Mapping[str, object]) -> dict[str, 
 
 def _structured(data: object, path: str) -> QuotaPolicy:
     """A policy from plain data at ``path``; ``users`` that is not a table is named as such
-    (the converter would only say that a list has no ``items``)."""
-    if isinstance(data, Mapping) and "users" in data and not isinstance(data["users"], Mapping):
+    (the converter would only say that a list has no ``items``), and each user's quotas are
+    read under ``users.<id>``, as the policy names them."""
+    if not isinstance(data, Mapping) or "users" not in data:
+        return structure(data, QuotaPolicy, path=path)
+    users = data["users"]
+    if not isinstance(users, Mapping):
         raise ConfigError(
             f"{path}.users",
             "must map a user id to that user's list of quotas, like "
-            f'{{wang = [{{limit = 5, period = "day"}}]}}, not {type(data["users"]).__name__}',
+            f'{{wang = [{{limit = 5, period = "day"}}]}}, not {type(users).__name__}',
         )
-    return structure(data, QuotaPolicy, path=path)
+    problems: list[FieldProblem] = []
+    own: dict[str, tuple[Quota, ...]] = {}
+    for user_id, quotas in users.items():
+        at = f"{path}.users.{user_id}"
+        try:
+            own[user_id] = _quota_list(structure(quotas, tuple[Quota, ...], path=at))
+        except ConfigError as e:
+            problems.extend(e.problems)
+        except ValidationError as e:
+            problems.extend(attrs.evolve(p, field=f"{at}{p.field}") for p in e.problems)
+    try:
+        policy = structure({**data, "users": {}}, QuotaPolicy, path=path)
+    except ConfigError as e:
+        problems[:0] = e.problems
+    if problems:
+        raise ConfigError.from_problems(problems)
+    try:
+        return attrs.evolve(policy, users=own)
+    except ValidationError as e:
+        raise ConfigError.from_problems(
+            [attrs.evolve(p, field=f"{path}.{p.field}") for p in e.problems]
+        ) from None

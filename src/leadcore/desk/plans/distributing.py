@@ -14,9 +14,9 @@ from leadcore.assignment import (
     PlanningContext,
     Strategy,
     distribution_needs,
-    plan_distribution,
 )
 from leadcore.errors import LeadcoreError, NoOwnerFound
+from leadcore.events import Event
 from leadcore.lifecycle import Step
 from leadcore.model import Action, Lead, Pool
 from leadcore.org import User
@@ -115,7 +115,9 @@ class BatchFacts:
 class Distribute:
     """Distribute a batch (e.g. an import) across a team in one plan: every choice is made as
     if the leads were assigned one after another (fair by the strategy), and all of them land
-    in one unit of work, with a result per lead. Running it again assigns nothing twice."""
+    in one unit of work, with a result per lead. Copies of one person (by the keys the pool's
+    duplicate policy checks) go to the owner of the first, counted toward their cap and quotas
+    like any other lead. Running it again assigns nothing twice."""
 
     setup: Setup
     actor_id: str
@@ -177,95 +179,127 @@ class Distribute:
                 results[lead_id] = LeadOutcome(lead_id, error=e)
                 continue
             ready.setdefault(found.pool.id, []).append(found)
-        saves: list[SaveLead] = []
-        events = []
-        records: list[RecordWrite] = []
+        batch = _Assigned()
         planning = PlanningContext(facts.context) if facts.context is not None else None
         for pool_id, everyone in ready.items():
             chosen = facts.strategies[pool_id]
             assert isinstance(chosen, Strategy) and planning is not None
-            subjects, copies = _copies(self.setup, everyone)
-            plan = plan_distribution([s.lead for s in subjects], chosen, planning)
-            choices = dict(zip([s.lead.id for s in subjects], plan.choices, strict=True))
-            for subject, first_id, key in copies:
-                first = choices[first_id]
-                reason = f"the same person as {first_id} ({key}) goes to the same owner"
-                choices[subject.lead.id] = attrs.evolve(first, reason=reason, state_updates={})
-            copied = {subject.lead.id for subject, _, _ in copies}
-            extra: dict[str, int] = {}
+            copies = _copies(self.setup, everyone)
+            taken: dict[str, Choice] = {}
             for subject in everyone:
-                choice = choices[subject.lead.id]
                 lead_id = subject.lead.id
-                more = extra.get(choice.owner_id or "", 0) + (lead_id in copied)
-                refusal = (
-                    None
-                    if choice.owner_id is None
-                    else _planned_refusal(choice, planning, subject.pool, more)
-                )
-                if lead_id in copied and choice.owner_id is not None and refusal is None:
-                    extra[choice.owner_id] = more
-                if choice.owner_id is None or refusal is not None:
-                    reason = choice.reason if refusal is None else refusal
-                    error = NoOwnerFound(lead_id, choice.strategy, reason, choice.excluded)
+                copy_of = copies.get(lead_id)
+                if copy_of is None:
+                    choice = _picked(subject, chosen, planning)
+                else:
+                    choice = _copied(subject, taken[copy_of[0]], copy_of, planning)
+                taken[lead_id] = choice
+                if choice.owner_id is None:
+                    error = NoOwnerFound(lead_id, choice.strategy, choice.reason, choice.excluded)
                     results[lead_id] = LeadOutcome(lead_id, error=error)
-                    continue
-                owner = planning.user(choice.owner_id)
-                assert owner is not None
-                done = assigned_by(choice, subject, owner)
-                saves.append(SaveLead(done.lead, subject.lead.version))
-                events.append(done.event)
-                records.append(
-                    received(owner.id, subject.lead, subject.now, OwnershipChange.ASSIGNED)
-                )
-                results[lead_id] = LeadOutcome(lead_id, lead=done.lead)
-            records.extend(SetState(k, v) for k, v in plan.state_updates.items())
+                else:
+                    results[lead_id] = batch.add(subject, choice, planning)
+        if planning is not None:
+            batch.records.extend(SetState(k, v) for k, v in planning.overlay.items())
         ordered = tuple(results[lead_id] for lead_id in dict.fromkeys(facts.lead_ids))
-        return Outcome(BatchResult(ordered), tuple(saves), tuple(events), tuple(records))
+        return batch.outcome(BatchResult(ordered))
 
 
-def _copies(
-    setup: Setup, subjects: list[Subject]
-) -> tuple[list[Subject], list[tuple[Subject, str, str]]]:
-    """The batch's first lead of each person (by the keys the pool's duplicate policy checks),
-    and every other copy with the first one's id and the key they share: a batch never hands
-    two copies of one person to two reps. A pool that checks no duplicates has no copies."""
+@attrs.define
+class _Assigned:
+    """The writes of a distribution's assignments, gathered lead by lead."""
+
+    saves: list[SaveLead] = attrs.field(factory=list)
+    events: list[Event] = attrs.field(factory=list)
+    records: list[RecordWrite] = attrs.field(factory=list)
+
+    def add(self, subject: Subject, choice: Choice, planning: PlanningContext) -> LeadOutcome:
+        """Hand ``subject``'s lead to the choice's owner; its result."""
+        assert choice.owner_id is not None
+        owner = planning.user(choice.owner_id)
+        assert owner is not None
+        done = assigned_by(choice, subject, owner)
+        self.saves.append(SaveLead(done.lead, subject.lead.version))
+        self.events.append(done.event)
+        self.records.append(received(owner.id, subject.lead, subject.now, OwnershipChange.ASSIGNED))
+        return LeadOutcome(subject.lead.id, lead=done.lead)
+
+    def outcome(self, result: BatchResult) -> Outcome[BatchResult]:
+        """Every write in one outcome."""
+        return Outcome(result, tuple(self.saves), tuple(self.events), tuple(self.records))
+
+
+def _picked(subject: Subject, strategy: Strategy, planning: PlanningContext) -> Choice:
+    """The strategy's choice for the (unassigned) lead, counted in ``planning`` as
+    :func:`~leadcore.assignment.plan_distribution` counts it; an ineligible pick becomes a
+    decline with the refusal as its reason."""
+    choice = strategy.choose(subject.lead, planning)
+    planning.apply(choice, subject.lead.pool_id)
+    if choice.owner_id is None:
+        return choice
+    refusal = _planned_refusal(choice.owner_id, planning, subject.pool, counted=True)
+    return choice if refusal is None else attrs.evolve(choice, owner_id=None, reason=refusal)
+
+
+def _copied(
+    subject: Subject, first: Choice, copy_of: tuple[str, str], planning: PlanningContext
+) -> Choice:
+    """A copy of a person goes to the owner of the batch's first lead of that person, if they
+    may still receive it (it then counts toward their load and quotas), else to nobody."""
+    first_id, key = copy_of
+    same = f"the same person as {first_id} ({key})"
+    if first.owner_id is None:
+        return attrs.evolve(
+            first, reason=f"{same} found no owner either: {first.reason}", state_updates={}
+        )
+    refusal = _planned_refusal(first.owner_id, planning, subject.pool, counted=False)
+    if refusal is not None:
+        reason = f"{same} goes to {first.owner_id}, who cannot receive it: {refusal}"
+        return attrs.evolve(first, owner_id=None, reason=reason, state_updates={})
+    choice = attrs.evolve(first, reason=f"{same} goes to the same owner", state_updates={})
+    planning.apply(choice, subject.pool.id)
+    return choice
+
+
+def _copies(setup: Setup, subjects: list[Subject]) -> dict[str, tuple[str, str]]:
+    """Every lead of the batch that is a copy of an earlier one of the same person (by the keys
+    the pool's duplicate policy checks), with the first one's id and the key they share: a
+    batch never hands two copies of one person to two reps. A pool that checks no duplicates
+    has no copies."""
     policy = setup.duplicates.for_pool(subjects[0].pool.id) if subjects else None
     if policy is None or not policy.checks:
-        return subjects, []
+        return {}
     kinds = {f"{kind.value}:" for kind in policy.kinds}
     first_of: dict[str, str] = {}
-    firsts: list[Subject] = []
-    copies: list[tuple[Subject, str, str]] = []
+    copies: dict[str, tuple[str, str]] = {}
     for subject in subjects:
         texts = [
             t for t in setup.normaliser.key_texts(subject.lead) if t[: t.index(":") + 1] in kinds
         ]
         earlier = next(((first_of[t], t) for t in texts if t in first_of), None)
-        if earlier is None:
-            firsts.append(subject)
-            target = subject.lead.id
-        else:
-            copies.append((subject, earlier[0], earlier[1]))
+        target = subject.lead.id
+        if earlier is not None:
+            copies[target] = earlier
             target = earlier[0]
         for text in texts:
             first_of.setdefault(text, target)
-    return firsts, copies
+    return copies
 
 
 def _planned_refusal(
-    choice: Choice, planning: PlanningContext, pool: Pool, copies: int = 0
+    owner_id: str, planning: PlanningContext, pool: Pool, *, counted: bool
 ) -> str | None:
-    assert choice.owner_id is not None
-    # The planning context already counts this choice's lead, so the load and the quotas
-    # before it are one less; copies of one person handed to the same owner come on top (the
-    # context does not see them).
+    """Why ``owner_id`` may not receive one more lead of ``pool`` in this plan; ``counted``
+    when the planning context already counts that lead (a strategy's pick is applied as it is
+    made), so the load and the quotas before it are one less."""
+    less = 1 if counted else 0
     facts = OwnerFacts(
-        planning.user(choice.owner_id),
-        planning.open_count(choice.owner_id) - 1 + copies,
-        planning.away(choice.owner_id),
-        tuple(use.plus(-1) for use in planning.quota(choice.owner_id, pool.id)),
+        planning.user(owner_id),
+        planning.open_count(owner_id) - less,
+        planning.away(owner_id),
+        tuple(use.plus(-less) for use in planning.quota(owner_id, pool.id)),
     )
-    return owner_refusal(choice.owner_id, facts, pool)
+    return owner_refusal(owner_id, facts, pool)
 
 
 def _merged(first: MemoryContext | None, second: MemoryContext) -> MemoryContext:
