@@ -146,6 +146,9 @@ def test_away_until_says_when_the_user_is_back_across_overlapping_periods() -> N
     with pytest.raises(NoOwnerFound) as caught:
         desk.auto_assign("root", lead, "fair")
     assert caught.value.excluded == {"wang": "away until 2026-03-06 09:00 (年假)"}
+    # A hand-out by name reads the same absence: one rule for every path.
+    with pytest.raises(ValidationError, match="2026-03-06 09:00"):
+        desk.assign("root", lead, "wang")
 
 
 def test_a_context_reads_away_periods_in_utc_whatever_zone_they_were_given_in() -> None:

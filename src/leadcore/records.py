@@ -7,6 +7,7 @@ a moment, a user's away periods) instead of parsing key-value state.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Final
 
@@ -23,6 +24,7 @@ __all__ = [
     "GrantStatus",
     "OwnershipChange",
     "OwnershipRecord",
+    "away_at",
 ]
 
 
@@ -150,6 +152,23 @@ class Away:
         except TypeError:
             aware(at, "at")  # says what is wrong with it
             raise
+
+
+def away_at(periods: Iterable[Away], at: datetime) -> Away | None:
+    """The user's absence at ``at`` among ``periods`` (theirs), or None: of the periods
+    covering ``at``, the one ending last, its end moved on past every period overlapping or
+    adjoining it, so that "away until" says when the user is back."""
+    periods = list(periods)
+    covering = [p for p in periods if p.covers(at)]
+    if not covering:
+        return None
+    found = max(covering, key=lambda p: p.end)
+    end = found.end
+    for period in sorted((p for p in periods if p.end > end), key=lambda p: p.start):
+        if period.start > end:
+            break
+        end = max(end, period.end)
+    return found if end == found.end else attrs.evolve(found, end=end)
 
 
 def _note_problem(note: object) -> str | None:

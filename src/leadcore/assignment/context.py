@@ -22,7 +22,7 @@ from leadcore.jsonvalue import JSONValue, dump_json
 from leadcore.model import Lead, LeadStatus, Pool
 from leadcore.org import User
 from leadcore.policy.quotas import QuotaUse
-from leadcore.records import Away
+from leadcore.records import Away, away_at
 
 from .choice import Choice
 from .fields import lead_values
@@ -206,16 +206,6 @@ def _loads(value: Mapping[str, int] | None) -> dict[str, int]:
     return loads
 
 
-def _back(end: datetime, periods: list[Away]) -> datetime:
-    """When a user away until ``end`` is back: past every period starting by then."""
-    later = sorted((p for p in periods if p.end > end), key=lambda p: p.start)
-    for period in later:
-        if period.start > end:
-            break
-        end = max(end, period.end)
-    return end
-
-
 class MemoryContext:
     """An in-memory :class:`AssignmentContext`: the facts a decision reads, handed in.
 
@@ -363,14 +353,7 @@ class MemoryContext:
         last, its end moved on past every period overlapping or adjoining it, so "away until"
         says when the user is back."""
         periods = self._away_of.get(user_id)
-        if not periods:
-            return None
-        covering = [p for p in periods if p.covers(self.now)]
-        if not covering:
-            return None
-        found = max(covering, key=lambda p: p.end)
-        back = _back(found.end, periods)
-        return found if back == found.end else attrs.evolve(found, end=back)
+        return away_at(periods, self.now) if periods else None
 
     def track_record(self, user_id: str, field: str, value: str) -> TrackRecord:
         """See ``AssignmentContext.track_record``."""

@@ -24,7 +24,7 @@ from leadcore.model import Action, FollowUp, Lead, LeadStatus, Pool
 from leadcore.org import OrgDirectory, User
 from leadcore.policy import ClaimFacts, Decision, OwnerFacts, QuotaPolicy, QuotaUse, ViewScope
 from leadcore.query import LeadQuery
-from leadcore.records import RECEIVED, Away, Grant, OwnershipChange
+from leadcore.records import RECEIVED, Away, Grant, OwnershipChange, away_at
 from leadcore.scoring import Activity, Readiness, ReadinessSignal, readiness
 from leadcore.storage.protocol import UnitOfWork
 
@@ -148,9 +148,9 @@ class Reads:
         return quota_uses(self._uow, self.setup.quota_policy_of(pool), user_id, pool, self.now)
 
     def away_now(self, user_id: str) -> Away | None:
-        """The away period covering now for the user, if any."""
-        periods = self._uow.away_periods([user_id]).get(user_id, [])
-        return next((p for p in periods if p.covers(self.now)), None)
+        """The user's absence now, if any, ending when they are back (past overlapping or
+        adjoining periods)."""
+        return away_at(self._uow.away_periods([user_id]).get(user_id, []), self.now)
 
     # --- leads -------------------------------------------------------------------------------
     def pool(self, pool_id: str) -> Pool:
