@@ -9,14 +9,16 @@ domain, not the caller, decides what is recorded.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Final, TypedDict, Unpack
 
 import attrs
 
-from leadcore.checks import MAX_TEXT, text_problem
+from leadcore import checks
+from leadcore.checks import MAX_ID, MAX_TEXT, text_problem
 from leadcore.errors import FieldProblem, InvalidTransition, ValidationError
 from leadcore.events import Event, EventKind, FieldChange, diff_fields
 from leadcore.frozen import replace
@@ -138,12 +140,20 @@ _NEEDS_REASON: Final = frozenset({_A.RETURN, _A.INVALIDATE, _A.CLOSE_LOST})
 
 
 def allowed_actions(status: LeadStatus) -> frozenset[Action]:
-    """The actions the lifecycle allows from ``status`` (permissions are a separate question)."""
+    """The actions the lifecycle allows from ``status`` (a member, its value or a label;
+    permissions are a separate question)."""
+    if type(status) is not LeadStatus:
+        status = checks.choice(LeadStatus, status, "status")
     return frozenset(TRANSITIONS[status])
 
 
 def next_status(lead: Lead, action: Action) -> LeadStatus:
-    """The status ``lead`` moves to under ``action``; raises ``InvalidTransition`` if not allowed."""
+    """The status ``lead`` moves to under ``action``; raises ``InvalidTransition`` if not allowed
+    (and ``ValidationError`` for what is not a lead or not an action)."""
+    if type(action) is not Action:
+        action = _action(action)
+    if not isinstance(lead, Lead):
+        raise ValidationError([FieldProblem("lead", f"must be a Lead, not {_kind(lead)}")])
     row = TRANSITIONS[lead.status]
     try:
         return row[action]
@@ -176,10 +186,21 @@ def transition(lead: Lead, action: Action, *, at: datetime, **move: Unpack[Move]
     Raises ``InvalidTransition`` if the lifecycle forbids the action from the lead's status, and
     ``ValidationError`` naming the missing argument: ``owner_id`` for assign/claim/change owner,
     ``reason`` for return/invalidate/close-lost, ``pool_id`` for transfer, ``merged_into`` for
-    merge, ``customer_id`` for convert.
+    merge, ``customer_id`` for convert; or naming a bad one: a lead that is not a ``Lead``, an
+    action that is not an ``Action``, a zone-less ``at``, an id that is not one, an argument
+    no move takes, a change to a field a lead does not have.
     """
-    target = next_status(lead, action)
-    problems = _missing_arguments(lead, action, move)
+    action, at = _checked_call(lead, action, at)
+    return _moved(lead, action, at, move)
+
+
+def _moved(lead: Lead, action: Action, at: datetime, move: Move) -> Lead:
+    """:func:`transition` of a checked lead, action and time."""
+    row = TRANSITIONS[lead.status]
+    target = row.get(action)
+    if target is None:
+        raise InvalidTransition(lead.id, lead.status.value, action, (a.value for a in row))
+    problems = [*_argument_problems(action, move), *_missing_arguments(lead, action, move)]
     if problems:
         raise ValidationError(problems, subject=f"{action.value} of lead {lead.id!r}")
     moved: dict[str, Any] = {"updated_at": at}
@@ -208,11 +229,13 @@ def transition(lead: Lead, action: Action, *, at: datetime, **move: Unpack[Move]
         case _A.TRANSFER:
             moved["pool_id"] = move.get("pool_id")
         case _A.INVALIDATE:
-            moved["invalid_reason"] = move.get("reason")
+            # A decided lead is due for no follow-up: it leaves every "due" list and export.
+            moved.update(invalid_reason=move.get("reason"), next_due_at=None)
         case _A.CLOSE_LOST:
-            moved["lost_reason"] = move.get("reason")
+            moved.update(lost_reason=move.get("reason"), next_due_at=None)
         case _A.MERGE:
-            moved["merged_into"] = move.get("merged_into")
+            # Its follow-ups go on in the survivor (the event keeps the date for an unmerge).
+            moved.update(merged_into=move.get("merged_into"), next_due_at=None)
         case _A.CONVERT:
             moved["converted_customer_id"] = move.get("customer_id")
         case _A.REOPEN if lead.status is _S.CONVERTED:
@@ -247,12 +270,19 @@ def step(
     the lifecycle's move and the caller's further ``changes``, and the ``EVENT_OF[action]``
     event with every changed field (or the ``audited`` changes given), the reason and ``data``.
 
-    Raises like :func:`transition`."""
+    Raises like :func:`transition`, and ``ValidationError`` for an ``actor_id`` that is not an
+    id."""
+    action, at = _checked_call(lead, action, at)
+    assert isinstance(lead, Lead)
+    actor_id = checks.identifier(actor_id, "actor_id")
+    extra = move.get("changes")
     versioned: Move = {
         **move,
-        "changes": {"version": lead.version + 1, **(move.get("changes") or {})},
+        "changes": {"version": lead.version + 1, **(extra or {})}
+        if extra is None or isinstance(extra, Mapping)
+        else extra,  # refused by ``transition``, naming it
     }
-    after = transition(lead, action, at=at, **versioned)
+    after = _moved(lead, action, at, versioned)
     event = Event.about(
         after,
         EVENT_OF[action],
@@ -265,6 +295,97 @@ def step(
     return Step(after, event)
 
 
+_MOVE_ARGUMENTS: Final = frozenset(Move.__optional_keys__)
+_LEAD_FIELDS: Final = frozenset(attrs.fields_dict(Lead))
+_ID_ARGUMENTS: Final[Mapping[str, frozenset[Action]]] = MappingProxyType(
+    {
+        "owner_id": _NEEDS_OWNER,
+        "department_id": _NEEDS_OWNER,
+        "pool_id": frozenset({_A.TRANSFER}),
+        "merged_into": frozenset({_A.MERGE}),
+        "customer_id": frozenset({_A.CONVERT}),
+    }
+)
+"""Each id a move may carry, and the actions that use it."""
+
+
+def _kind(value: object) -> str:
+    return type(value).__name__
+
+
+def _action(value: object) -> Action:
+    return checks.choice(Action, value, "action")
+
+
+def _checked_call(lead: object, action: object, at: object) -> tuple[Action, datetime]:
+    """The action as a member and ``at`` in UTC; ``ValidationError`` naming a lead that is not
+    a ``Lead``, an action that is not an ``Action``, an ``at`` that is not an aware datetime."""
+    problems = []
+    if not isinstance(lead, Lead):
+        problems.append(FieldProblem("lead", f"must be a Lead, not {_kind(lead)}"))
+    if type(action) is not Action:
+        try:
+            action = _action(action)
+        except ValidationError as e:
+            problems.extend(e.problems)
+    if not (type(at) is datetime and at.tzinfo is UTC):
+        try:
+            at = checks.aware(at, "at")
+        except ValidationError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise ValidationError(problems, subject="transition")
+    assert isinstance(action, Action) and isinstance(at, datetime)
+    return action, at
+
+
+def _argument_problems(action: Action, move: Mapping[str, object]) -> list[FieldProblem]:
+    """Arguments no move takes, ids ``action`` uses that are not ids, and changes to fields a
+    lead does not have (read in one pass: every step comes here)."""
+    problems: list[FieldProblem] = []
+    for name, value in move.items():
+        if name == "changes":
+            problems += _change_problems(value)
+        elif name in _ID_ARGUMENTS:
+            # An id the action uses is checked when given (a missing one is said elsewhere, but
+            # the department is optional: "" is a bad one); one it does not use is left alone,
+            # as every argument a move does not use is.
+            given = value is not None if name == "department_id" else bool(value)
+            if given and action in _ID_ARGUMENTS[name] and (problem := _id_problem(value)):
+                problems.append(FieldProblem(name, problem))
+        elif name not in _MOVE_ARGUMENTS:
+            known = ", ".join(sorted(_MOVE_ARGUMENTS))
+            problems.append(FieldProblem(name, f"is not an argument of a move; known: {known}"))
+    return problems
+
+
+def _change_problems(changes: object) -> list[FieldProblem]:
+    if changes is None:
+        return []
+    if not isinstance(changes, Mapping):
+        reason = f"must be a mapping of lead fields to values, not {_kind(changes)}"
+        return [FieldProblem("changes", reason)]
+    if _LEAD_FIELDS.issuperset(changes):
+        return []
+    return [
+        FieldProblem(f"changes.{name}", "is not a field of a lead")
+        for name in changes
+        if name not in _LEAD_FIELDS
+    ]
+
+
+def _id_problem(value: object) -> str | None:
+    if (
+        type(value) is str
+        and 0 < len(value) <= MAX_ID
+        and value.isascii()
+        and value.isprintable()
+        and value.strip() == value
+    ):
+        return None  # the common case: a plain id, as counters and UUIDs make
+    return checks.id_problem(value)
+
+
 def _missing_arguments(lead: Lead, action: Action, move: Move) -> list[FieldProblem]:
     problems = []
     if action in _NEEDS_OWNER and not move.get("owner_id"):
@@ -275,7 +396,7 @@ def _missing_arguments(lead: Lead, action: Action, move: Move) -> list[FieldProb
         reason = None
     elif reason is not None and (problem := _reason_problem(reason)) is not None:
         problems.append(FieldProblem("reason", problem))
-    if action in _NEEDS_REASON and not (reason and reason.strip()):
+    if action in _NEEDS_REASON and _blank(reason):
         problems.append(FieldProblem("reason", f"{action.value} needs a reason"))
     pool_id = move.get("pool_id")
     if action is _A.TRANSFER and (not pool_id or pool_id == lead.pool_id):
@@ -285,6 +406,12 @@ def _missing_arguments(lead: Lead, action: Action, move: Move) -> list[FieldProb
     if action is _A.CONVERT and not move.get("customer_id"):
         problems.append(FieldProblem("customer_id", "convert needs the customer's id"))
     return problems
+
+
+def _blank(reason: str | None) -> bool:
+    """Whether ``reason`` says nothing: none, or only spaces and invisible format characters
+    (a zero-width space is no reason to return a lead)."""
+    return not reason or all(c.isspace() or unicodedata.category(c) == "Cf" for c in reason)
 
 
 def _reason_problem(reason: str) -> str | None:

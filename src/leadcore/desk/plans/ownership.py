@@ -18,7 +18,7 @@ from leadcore.records import OwnershipChange
 from ..outcome import Outcome, RecordWrite, SaveFollowUp
 from ..reads import Reads, Subject
 from ..setup import Setup
-from .closing import Move
+from .closing import Move, move_reason
 from .common import LeadCommand, received
 
 __all__ = [
@@ -42,12 +42,14 @@ class HandOverFacts:
     follow_ups: tuple[FollowUp, ...] = ()
 
 
-def require_owner(user_id: str, facts: OwnerFacts, subject: Subject) -> None:
-    """Refuse (``ValidationError`` on ``owner_id``) a new owner the one rule says may not
-    receive a lead of the subject's pool."""
+def require_owner(
+    user_id: str, facts: OwnerFacts, subject: Subject, *, field: str = "owner_id"
+) -> None:
+    """Refuse (``ValidationError`` on ``field``, the argument that named them) a new owner the
+    one rule says may not receive a lead of the subject's pool."""
     refusal = owner_problem(user_id, facts, subject.pool)
     if refusal is not None:
-        raise ValidationError([FieldProblem("owner_id", refusal)])
+        raise ValidationError([FieldProblem(field, refusal)])
 
 
 def require_department(setup: Setup, department_id: object) -> None:
@@ -158,6 +160,9 @@ class GiveBack(Move):
     recycle. The previous owner's re-claim cool-down starts."""
 
     action: ClassVar[Action] = Action.RELEASE
+    moves: ClassVar[frozenset[Action]] = frozenset(
+        {Action.RELEASE, Action.RETURN, Action.RECLAIM, Action.RECYCLE}
+    )
 
     def plan(self, facts: Subject) -> Outcome[Lead]:
         """The lead unassigned, with the previous owner's give-back recorded."""
@@ -179,7 +184,7 @@ class ChangeOwner(LeadCommand):
     owner_id: str = attrs.field(converter=_new_owner_id)
     department_id: str | None = None
     move_follow_ups: bool = False
-    reason: str | None = None
+    reason: str | None = attrs.field(default=None, converter=move_reason)
 
     def load(self, reads: Reads) -> HandOverFacts:
         """The subject, the new owner and (to move them) the follow-ups."""
@@ -196,7 +201,7 @@ class ChangeOwner(LeadCommand):
             raise ValidationError(
                 [FieldProblem("new_owner_id", f"{self.owner_id!r} already owns the lead")]
             )
-        require_owner(self.owner_id, facts.owner, facts.subject)
+        require_owner(self.owner_id, facts.owner, facts.subject, field="new_owner_id")
 
     def plan(self, facts: HandOverFacts) -> Outcome[Lead]:
         """The lead with its new owner, the old one kept on as a collaborator."""

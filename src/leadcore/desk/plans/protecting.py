@@ -9,9 +9,9 @@ from typing import ClassVar
 import attrs
 
 from leadcore import checks
-from leadcore.errors import FieldProblem, PermissionDenied, ValidationError
+from leadcore.errors import FieldProblem, InvalidTransition, PermissionDenied, ValidationError
 from leadcore.events import Event, EventKind, diff_fields
-from leadcore.lifecycle import next_status
+from leadcore.lifecycle import TRANSITIONS
 from leadcore.model import Action, Lead
 from leadcore.policy.roles import SYSTEM_ADMIN_ROLE
 
@@ -33,7 +33,11 @@ class Protect(SubjectCommand):
     def decide(self, facts: Subject) -> None:
         """Only the pool's admins and system admins protect; the lead must be editable; the
         date must be in the future, at most five years ahead; a reason is required."""
-        next_status(facts.lead, Action.EDIT)
+        lead = facts.lead
+        row = TRANSITIONS[lead.status]
+        if Action.EDIT not in row:
+            # Protecting is no action of the lifecycle: the refusal names what was asked.
+            raise InvalidTransition(lead.id, lead.status.value, "protect", (a.value for a in row))
         actor = facts.actor
         if actor.id not in facts.pool.admins and SYSTEM_ADMIN_ROLE not in actor.roles:
             raise PermissionDenied(

@@ -3,13 +3,14 @@ a named role such as the marketing co-owner) and followers (关注, a subscripti
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import attrs
 
 from leadcore import checks
 from leadcore.errors import FieldProblem, NotFound, ValidationError
 from leadcore.model import Action, Lead
+from leadcore.org import OrgDirectory
 
 from ..outcome import Outcome
 from ..reads import Subject
@@ -44,14 +45,7 @@ class AddCollaborators(SubjectCommand):
                     f"{', '.join(sorted(known_roles)) or 'none'}",
                 )
             )
-        for user_id in sorted(wanted):
-            try:
-                if not self.setup.org.user(user_id).active:
-                    problems.append(FieldProblem("user_ids", f"user {user_id!r} is inactive"))
-            except NotFound:
-                problems.append(FieldProblem("user_ids", f"no user {user_id!r}"))
-        if facts.lead.owner_id in wanted:
-            problems.append(FieldProblem("user_ids", f"{facts.lead.owner_id!r} owns the lead"))
+        problems += _user_problems(self.setup.org, wanted, facts.lead.owner_id)
         if problems:
             raise ValidationError(problems, subject="collaborators")
         roles = dict(facts.lead.collaborator_roles)
@@ -98,6 +92,42 @@ class Follow(SubjectCommand):
             changes={"followers": followers, "updated_at": facts.lead.updated_at},
         )
         return Outcome.of_step(done, facts.lead.version)
+
+
+_MOST_NAMED: Final = 20
+"""The most users one refusal names, so that a huge list of wrong ids is refused with a short
+message (as every list check does)."""
+
+
+def _user_problems(
+    org: OrgDirectory, wanted: frozenset[str], owner_id: str | None
+) -> list[FieldProblem]:
+    """Why each of ``wanted`` cannot collaborate — unknown, inactive, the owner — naming the
+    first ``_MOST_NAMED`` of them (in id order) and counting the rest."""
+    problems: list[FieldProblem] = []
+    unnamed = 0
+    for user_id in sorted(wanted):
+        problem = _user_problem(org, user_id, owner_id)
+        if problem is None:
+            continue
+        if len(problems) < _MOST_NAMED:
+            problems.append(FieldProblem("user_ids", problem))
+        else:
+            unnamed += 1
+    if unnamed:
+        more = f"{unnamed} more cannot collaborate; only the first {_MOST_NAMED} are named"
+        problems.append(FieldProblem("user_ids", more))
+    return problems
+
+
+def _user_problem(org: OrgDirectory, user_id: str, owner_id: str | None) -> str | None:
+    if user_id == owner_id:
+        return f"{user_id!r} owns the lead"
+    try:
+        active = org.user(user_id).active
+    except NotFound:
+        return f"no user {user_id!r}"
+    return None if active else f"user {user_id!r} is inactive"
 
 
 def _collaborate(

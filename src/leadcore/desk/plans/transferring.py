@@ -16,6 +16,7 @@ from leadcore.records import OwnershipChange
 
 from ..outcome import Outcome
 from ..reads import Reads, Subject
+from .closing import move_reason
 from .common import EntryFacts, LeadCommand, load_entry, plan_entry, received
 
 __all__ = ["Transfer"]
@@ -41,7 +42,7 @@ class Transfer(LeadCommand):
 
     action: ClassVar[Action] = Action.TRANSFER
     to_pool_id: str = attrs.field(converter=_to_pool_id)
-    reason: str | None = None
+    reason: str | None = attrs.field(default=None, converter=move_reason)
 
     def load(self, reads: Reads) -> TransferFacts:
         """The subject, the target pool, and (if it is on) its entry facts."""
