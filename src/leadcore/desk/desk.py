@@ -148,10 +148,11 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         lead_ids: Iterable[str],
         **arguments: Any,
     ) -> BatchResult:
-        """Run ``command`` for each lead, each in its own unit of work; a result per lead."""
+        """Run ``command`` for each lead, each in its own unit of work; a result per lead
+        (a lead listed twice is run, and answered, once)."""
+        wanted = dict.fromkeys(checks.identifier_list(lead_ids, "lead_ids"))
         return self._runner.run_each(
-            (lead_id, command(setup=self.setup, lead_id=lead_id, **arguments))
-            for lead_id in checks.identifier_list(lead_ids, "lead_ids")
+            (lead_id, command(setup=self.setup, lead_id=lead_id, **arguments)) for lead_id in wanted
         )
 
     # --- pools -------------------------------------------------------------------------------

@@ -237,6 +237,9 @@ class ConversionCase(DeskCase):
         assert events[-1].reason == "转化错了"
         again = world.desk.convert("bob", lead_id, first.customer_id)
         assert again.receipt.key == f"{lead_id}~2" and again.customer_id == first.customer_id
+        world.desk.reopen("carol", lead_id, reason="\u200b")  # nothing visible: no reason
+        assert world.desk.history("bob", lead_id)[-1].reason is None
+        world.desk.convert("bob", lead_id, first.customer_id)
         world.clock.advance(hours=25)
         with pytest.raises(PermissionDenied, match="24 hours"):
             world.desk.reopen("carol", lead_id)

@@ -372,6 +372,13 @@ class OperationsCase(DeskCase):
         moved = world.desk.batch_transfer("carol", ids, "north")
         assert moved.succeeded == tuple(ids)
 
+    def test_a_lead_listed_twice_in_a_batch_is_run_and_answered_once(self) -> None:
+        world = self.world()
+        ids = [new_lead(world) for _ in range(2)]
+        result = world.desk.batch_assign("carol", [ids[0], ids[1], ids[0]], "bob")
+        assert result.succeeded == tuple(ids) and not result.failed
+        assert [o.lead_id for o in result.outcomes] == ids
+
     # --- pool settings ----------------------------------------------------------------------------
 
     def test_only_system_admins_change_pool_settings_and_it_is_audited(self) -> None:

@@ -43,6 +43,7 @@ from leadcore.scoring import Readiness, ReadinessSignal, readiness
 
 from ..outcome import Outcome
 from ..reads import Reads, Subject
+from .closing import move_reason
 from .common import LeadCommand, SubjectCommand
 
 __all__ = [
@@ -280,7 +281,7 @@ class Reopen(LeadCommand):
 
     def load(self, reads: Reads) -> ReopenFacts:
         """The subject, and the lead's last ``converted`` event when it is converted."""
-        checks.optional_text(self.reason, "reason")
+        move_reason(self.reason)
         subject = self.subject(reads)
         if subject.lead.status is not LeadStatus.CONVERTED:
             return ReopenFacts(subject)
@@ -310,7 +311,7 @@ class Reopen(LeadCommand):
     def plan(self, facts: ReopenFacts) -> Outcome[Lead]:
         """The reopened lead and its ``reopened`` event."""
         s = facts.subject
-        reason = checks.optional_text(self.reason, "reason")
+        reason = move_reason(self.reason)
         if s.lead.status is not LeadStatus.CONVERTED:
             return Outcome.of_step(s.step(Action.REOPEN, reason=reason), s.lead.version)
         changes: dict[str, object] = {}
