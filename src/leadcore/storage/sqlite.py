@@ -4,11 +4,12 @@ Concurrency. Every unit of work is one SQLite transaction begun with ``BEGIN IMM
 takes the database's write lock before its first read, so units of work are serialisable
 across every process and thread using the file, and what a unit of work read cannot change
 before it commits. Within one process, a store object runs its units of work one at a time (a
-lock, as ``MemoryStore`` does); across processes, SQLite's lock does it, and a writer waits up
-to ``busy_timeout`` seconds for it before giving up with ``StoreLocked`` (a
-``ConcurrencyConflict``: nothing was written, retry). The file is in WAL mode, so readers
-outside any unit of work (a backup, a report on another connection) never wait for a writer.
-A save checks its expected version inside the ``UPDATE`` itself.
+lock, as ``MemoryStore`` does); across processes, SQLite's lock does it. A unit of work waits
+up to ``busy_timeout`` seconds in all (for another thread's unit of work on the same object,
+then for SQLite's lock) before giving up with ``StoreLocked`` (a ``ConcurrencyConflict``:
+nothing was written, retry). The file is in WAL mode, so readers outside any unit of work (a
+backup, a report on another connection) never wait for a writer. A save checks its expected
+version inside the ``UPDATE`` itself.
 
 Durability. ``synchronous="full"`` (the default) makes a commit survive a power cut; a process
 killed mid-transaction never leaves a partial one behind, whatever the setting. ``"normal"`` is
@@ -18,8 +19,12 @@ for the disk and may corrupt the file on a power cut (for tests and throwaway da
 Files. A new or empty file becomes a store; an older leadcore file is upgraded on open; a file
 of a newer leadcore, of another application or that is not a database is refused with a
 ``StoreFileError`` (see ``leadcore.storage.sqlite_schema``). ``backup(path)`` writes a
-consistent copy through SQLite's backup API while the store stays in use. One store object
-belongs to the process that opened it: open another in each process.
+consistent copy through SQLite's backup API while the store stays in use (a copy that fails
+midway is removed). One store object belongs to the process that opened it: open another in
+each process (a forked child is refused the parent's at once, closing it there does nothing;
+it cannot be pickled or copied). A store whose file was deleted, moved or replaced since it
+opened it refuses units of work with ``StoreFileError``, so no commit lands in a file nobody
+will open again.
 
 Indexes. Beside the leads' own, the duplicate-key index (``leadcore.storage.sqlite_keys``,
 read with the store's ``normaliser``; a file whose keys were read with other rules is re-read
@@ -33,9 +38,8 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Literal
+from contextlib import contextmanager, suppress
+from typing import Final, Literal
 
 from leadcore.dedup import Normaliser
 from leadcore.errors import FieldProblem, LeadcoreError, ValidationError
@@ -47,6 +51,8 @@ from leadcore.storage.sqlite_file import MEMORY, SQLiteFile, begin, path_text
 from leadcore.storage.sqlite_uow import SQLiteUnitOfWork
 
 __all__ = ["SQLiteStore", "StoreFileError", "StoreLocked"]
+
+_TAKEN: Final = "a backup needs a new file path; something is there"
 
 
 class SQLiteStore(SQLiteFile):
@@ -85,7 +91,8 @@ class SQLiteStore(SQLiteFile):
             key_index.index_keys(conn, self._codec, self._normaliser)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
     @property
@@ -97,64 +104,98 @@ class SQLiteStore(SQLiteFile):
     @contextmanager
     def unit_of_work(self) -> Iterator[SQLiteUnitOfWork]:
         """Begin a unit of work (``BEGIN IMMEDIATE``: the write lock is taken now, waiting up to
-        ``busy_timeout`` for another writer, else ``StoreLocked``). Leaving the block without
-        ``commit()`` rolls it back."""
+        ``busy_timeout`` for another writer, another thread's unit of work on this object
+        included, else ``StoreLocked``). Leaving the block without ``commit()`` rolls it back.
+        ``StoreFileError`` if the file was deleted, moved or replaced since the store opened."""
         me = threading.get_ident()
         if self._holder == me:
             raise nested_unit_of_work()
-        with self._lock:
+        left = self._acquire()
+        try:
             conn = self._connection()
             self._holder = me
+            begin(conn, self.path, self.busy_timeout, left)
+            uow = SQLiteUnitOfWork(conn, self._codec, self.busy_timeout, self._normaliser)
             try:
-                begin(conn, self.path, self.busy_timeout)
-                uow = SQLiteUnitOfWork(conn, self._codec, self.busy_timeout, self._normaliser)
-                try:
-                    yield uow
-                finally:
-                    if uow.open:
-                        uow.rollback()
+                self.check_file()
+                yield uow
             finally:
-                self._holder = None
+                if uow.open:
+                    uow.rollback()
+        finally:
+            self._holder = None
+            self._lock.release()
 
     def snapshot(self) -> tuple[object, ...]:
         """Every row of every table the migrations made for the store (leadcore's own
         bookkeeping and the customer directory's tables aside), each table's rows in the order
         of all their columns, as one value to compare with ``==``."""
         with self.unit_of_work() as uow:
-            conn = uow.conn
-            tables = [
-                str(name)
-                for (name,) in conn.execute(
-                    "SELECT name FROM sqlite_schema WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'leadcore_%' "
-                    "AND name NOT LIKE 'directory_%' ORDER BY name"
-                )
-            ]
-            found = []
-            for table in tables:
-                width = len(conn.execute(f'SELECT * FROM "{table}" LIMIT 0').description)
-                order = ", ".join(str(n) for n in range(1, width + 1))
-                rows = conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}').fetchall()
-                found.append((table, tuple(rows)))
-            return tuple(found)
+            try:
+                return _rows(uow.conn)
+            except sqlite3.Error as e:
+                raise translate(e, self.path, self.busy_timeout) from e
 
     # --- files ---------------------------------------------------------------------------------
     def backup(self, path: str | os.PathLike[str]) -> None:
         """Write a consistent copy of the whole store to a new file at ``path`` (SQLite's backup
         API), while other connections go on using the database. The copy opens as a store of
-        its own: ``SQLiteStore(path)``. Raises ``StoreFileError`` if a file is already there."""
+        its own: ``SQLiteStore(path)``. Raises ``StoreFileError`` if a file is already there (or
+        appears meanwhile: it is never written over) or the copy fails (no file is left), and
+        ``StoreLocked`` past ``busy_timeout`` waiting for another thread's unit of work."""
         target = path_text(path)
-        if target == MEMORY or Path(target).exists():
-            raise StoreFileError(target, "a backup needs a new file path; something is there")
+        if target == MEMORY or os.path.lexists(target):
+            raise StoreFileError(target, _TAKEN)
         if self._holder == threading.get_ident():
             raise LeadcoreError("finish this thread's unit of work before taking a backup")
-        with self._lock:
+        self._acquire()
+        try:
             conn = self._connection()
-            try:
-                copy = sqlite3.connect(target)
-                try:
-                    conn.backup(copy)
-                finally:
-                    copy.close()
-            except sqlite3.Error as e:
-                raise translate(e, target, self.busy_timeout) from e
+            self.check_file()
+            _copy(conn, target, self.busy_timeout)
+        finally:
+            self._lock.release()
+
+
+def _rows(conn: sqlite3.Connection) -> tuple[object, ...]:
+    """The rows of ``snapshot``: each store table's name and its rows, in order."""
+    tables = [
+        str(name)
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'leadcore_%' "
+            "AND name NOT LIKE 'directory_%' ORDER BY name"
+        )
+    ]
+    found = []
+    for table in tables:
+        width = len(conn.execute(f'SELECT * FROM "{table}" LIMIT 0').description)
+        order = ", ".join(str(n) for n in range(1, width + 1))
+        rows = conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}').fetchall()
+        found.append((table, tuple(rows)))
+    return tuple(found)
+
+
+def _copy(conn: sqlite3.Connection, target: str, busy_timeout: float) -> None:
+    """Copy the database of ``conn`` into a new file at ``target``, created here (never one
+    that appeared meanwhile); a copy that fails midway is removed, leaving no file."""
+    try:
+        with open(target, "x"):
+            pass
+    except FileExistsError:
+        raise StoreFileError(target, _TAKEN) from None
+    except OSError as e:
+        raise StoreFileError(target, f"cannot create the backup file: {e.strerror}") from e
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            conn.backup(copy)
+        finally:
+            copy.close()
+    except BaseException as e:
+        for leftover in (target, f"{target}-journal"):
+            with suppress(OSError):
+                os.remove(leftover)
+        if isinstance(e, sqlite3.Error):
+            raise translate(e, target, busy_timeout) from e
+        raise

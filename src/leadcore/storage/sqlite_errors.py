@@ -33,6 +33,10 @@ class StoreLocked(ConcurrencyConflict):
             "nothing was written; retry, or raise the store's busy_timeout",
         )
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled by its arguments, so it crosses into another process (a worker's error)."""
+        return (type(self), (self.path, self.timeout), self.__dict__)
+
 
 class StoreFileError(LeadcoreError, OSError):
     """Raised when the database file cannot serve as a leadcore store: it is not a SQLite
@@ -44,8 +48,16 @@ class StoreFileError(LeadcoreError, OSError):
         self.reason = reason
         LeadcoreError.__init__(self, f"SQLite store {path!r}: {reason}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled by its arguments, so it crosses into another process (a worker's error)."""
+        return (type(self), (self.path, self.reason), self.__dict__)
+
 
 _LOCKED = ("database is locked", "database table is locked", "database is busy")
+_READ_ONLY = (
+    "the file or its folder is read-only: a store writes the file, and its -wal and -shm "
+    "files beside it; nothing was written; give this process write access to both"
+)
 
 
 def translate(error: sqlite3.Error | UnicodeError, path: str, timeout: float) -> LeadcoreError:
@@ -62,6 +74,8 @@ def translate(error: sqlite3.Error | UnicodeError, path: str, timeout: float) ->
         return StoreFileError(path, "the file is not a SQLite database (or its header is damaged)")
     if isinstance(error, sqlite3.DatabaseError) and "malformed" in text:
         return StoreFileError(path, "the database file is corrupt (malformed); restore a backup")
+    if getattr(error, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+        return StoreFileError(path, _READ_ONLY)
     if isinstance(error, sqlite3.ProgrammingError | sqlite3.InterfaceError):
         return LeadcoreError(f"SQLite store {path!r}: {text}")
     return StoreFileError(path, f"the database refused the operation: {text}")

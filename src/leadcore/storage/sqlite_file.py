@@ -56,7 +56,12 @@ def seconds(value: object, subject: str = "SQLite store") -> float:
     """A busy timeout in seconds (above 0, at most an hour); ``ValidationError`` otherwise."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 3600:
         raise ValidationError(
-            [FieldProblem("busy_timeout", f"must be seconds between 0 and 3600, not {value!r}")],
+            [
+                FieldProblem(
+                    "busy_timeout",
+                    f"must be seconds above 0 and at most 3600 (e.g. 15), not {value!r:.40}",
+                )
+            ],
             subject=subject,
         )
     return float(value)
@@ -94,7 +99,8 @@ def open_database(
     try:
         conn.execute("PRAGMA schema_version").fetchone()  # reads the header: is it SQLite?
         check_schema(conn, path)  # another application's file, or a newer one: touch nothing
-        (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        wal = _until_unlocked(conn, "PRAGMA journal_mode = WAL", path, busy_timeout)
+        (mode,) = wal.fetchone()
         conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
         version = open_schema(conn, path)
         if prepare is not None:
@@ -110,23 +116,31 @@ def open_database(
     return conn, version
 
 
-def begin(conn: sqlite3.Connection, path: str, busy_timeout: float) -> None:
+def begin(
+    conn: sqlite3.Connection, path: str, busy_timeout: float, wait: float | None = None
+) -> None:
     """``BEGIN IMMEDIATE``, retried with short, growing sleeps while another connection
-    holds the write lock (SQLite's own waits start at whole milliseconds), up to
-    ``busy_timeout``; then ``StoreLocked``."""
-    deadline: float | None = None
+    holds the write lock (SQLite's own waits start at whole milliseconds), up to ``wait``
+    seconds (``busy_timeout`` unless given: what is left of it); then ``StoreLocked``."""
+    _until_unlocked(conn, "BEGIN IMMEDIATE", path, busy_timeout, wait)
+
+
+def _until_unlocked(
+    conn: sqlite3.Connection, sql: str, path: str, busy_timeout: float, wait: float | None = None
+) -> sqlite3.Cursor:
+    """Run ``sql``, again after short, growing sleeps while the database is locked, for up to
+    ``wait`` seconds (``busy_timeout`` unless given); then ``StoreLocked``. (SQLite itself
+    does not wait when a connection that read must wait for another's lock to write.)"""
+    deadline = time.monotonic() + (busy_timeout if wait is None else wait)
     delay = _FIRST_WAIT
     while True:
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            return
+            return conn.execute(sql)
         except sqlite3.OperationalError as e:
             error = translate(e, path, busy_timeout)
             if not isinstance(error, StoreLocked):
                 raise error from e
             now = time.monotonic()
-            if deadline is None:
-                deadline = now + busy_timeout
             if now >= deadline:
                 raise error from e
             time.sleep(min(delay, deadline - now))
@@ -135,11 +149,29 @@ def begin(conn: sqlite3.Connection, path: str, busy_timeout: float) -> None:
             raise translate(e, path, busy_timeout) from e
 
 
+def _identity(path: str) -> tuple[int, int] | None:
+    """Which file is at ``path`` now (device and inode); None for none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
+def _identities(path: str) -> tuple[tuple[int, int] | None, ...]:
+    """Which files are the database at ``path`` and its ``-wal`` and ``-shm`` files now
+    (an open connection keeps all three); nothing for a database in memory."""
+    if path == MEMORY:
+        return ()
+    return (_identity(path), _identity(f"{path}-wal"), _identity(f"{path}-shm"))
+
+
 class SQLiteFile:
     """One connection to a leadcore database file, used by one thread at a time (``_lock``;
     ``_holder`` is the thread inside a transaction) and only in the process that opened it.
     ``SQLiteStore`` and ``SQLiteCustomerDirectory`` are made of one. ``prepare`` runs on the
-    connection once the schema is current (see ``open_database``)."""
+    connection once the schema is current (see ``open_database``). The file's identity is
+    kept: a file deleted, moved or replaced at its path since is refused (``check_file``)."""
 
     def __init__(
         self,
@@ -155,15 +187,20 @@ class SQLiteFile:
         self._holder: int | None = None
         self._pid = os.getpid()
         self._conn: sqlite3.Connection | None = None
+        self._where = self.path if self.path == MEMORY else os.path.abspath(self.path)
         conn, self.schema_version = open_database(
             self.path, self.busy_timeout, synchronous, prepare, subject
         )
+        self._files = _identities(self._where)
         self._conn = conn
 
     def close(self) -> None:
         """Close the database connection, once another thread's transaction has ended.
         Closing twice is harmless; a closed object refuses further use. Closing inside this
-        thread's own unit of work is refused with ``LeadcoreError``."""
+        thread's own unit of work is refused with ``LeadcoreError``. In a forked child it
+        does nothing: the connection is the parent's."""
+        if os.getpid() != self._pid:
+            return
         if self._holder == threading.get_ident():
             raise LeadcoreError("finish this thread's unit of work before closing the store")
         with self._lock:
@@ -182,16 +219,50 @@ class SQLiteFile:
     ) -> None:
         self.close()
 
-    def _connection(self) -> sqlite3.Connection:
-        """The open connection, in the process that opened it; ``LeadcoreError`` otherwise."""
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        """Refused (pickling and copying alike): the object is one connection to the file."""
+        name = type(self).__name__
+        raise LeadcoreError(
+            f"a {name} cannot be pickled or copied: it is one connection to {self.path!r}; "
+            f"share the object between threads, or open a new {name}(path) in each process"
+        )
+
+    def _acquire(self) -> float:
+        """Take this object's lock, waiting while another thread uses it up to the busy
+        timeout (then ``StoreLocked``); the seconds left of that wait. Refused at once in a
+        process that did not open the object."""
+        self._own_process()
+        if self._lock.acquire(blocking=False):  # the common case: no other thread inside
+            return self.busy_timeout
+        started = time.monotonic()
+        if not self._lock.acquire(timeout=self.busy_timeout):
+            raise StoreLocked(self.path, self.busy_timeout)
+        return max(self.busy_timeout - (time.monotonic() - started), 0.0)
+
+    def check_file(self) -> None:
+        """``StoreFileError`` if the file at the path, or its ``-wal`` or ``-shm`` file beside it,
+        is no longer the one this object opened (deleted, moved or replaced): its writes would
+        be lost, or land where other processes never look."""
+        if self._files and _identities(self._where) != self._files:
+            raise StoreFileError(
+                self.path,
+                "the database file was deleted, moved or replaced since this store opened "
+                "it; nothing was written; open a new store on the file",
+            )
+
+    def _own_process(self) -> None:
         name = type(self).__name__
         if os.getpid() != self._pid:
             raise LeadcoreError(
                 f"this {name} of {self.path!r} was opened in process {self._pid}; "
                 f"open a new {name} in each process"
             )
+
+    def _connection(self) -> sqlite3.Connection:
+        """The open connection, in the process that opened it; ``LeadcoreError`` otherwise."""
+        self._own_process()
         if self._conn is None:
-            raise LeadcoreError(f"the {name} of {self.path!r} is closed")
+            raise LeadcoreError(f"the {type(self).__name__} of {self.path!r} is closed")
         return self._conn
 
     def __repr__(self) -> str:

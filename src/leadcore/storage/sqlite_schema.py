@@ -234,8 +234,18 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
 def check_schema(conn: sqlite3.Connection, path: str) -> int:
     """The file's schema version (0 for an empty file), reading only: ``StoreFileError`` if it
     is not a leadcore store this leadcore can read (another application's, a damaged one, a
-    newer leadcore's). Run it before anything is written to a file just opened."""
-    version = _version(conn, path)
+    newer leadcore's). Run it before anything is written to a file just opened. Outside a
+    transaction it reads in one of its own, so another process creating or upgrading the file
+    meanwhile is seen wholly or not at all."""
+    if conn.in_transaction:
+        version = _version(conn, path)
+    else:
+        conn.execute("BEGIN")
+        try:
+            version = _version(conn, path)
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
     if version > LATEST:
         raise StoreFileError(
             path,
@@ -258,6 +268,7 @@ def open_schema(conn: sqlite3.Connection, path: str) -> int:
             migrate(conn)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     return LATEST
