@@ -29,7 +29,23 @@ __all__ = [
 
 
 class LeadcoreError(Exception):
-    """Root of every error leadcore raises on purpose."""
+    """Root of every error leadcore raises on purpose.
+
+    Every one pickles whole (its message and its attributes), so an error raised in a worker
+    process reaches the parent as itself; Python's default would call the subclass's
+    ``__init__`` with the message alone and fail."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(
+    cls: type[LeadcoreError], args: tuple[object, ...], state: dict[str, object]
+) -> LeadcoreError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 @attrs.frozen

@@ -33,10 +33,6 @@ class StoreLocked(ConcurrencyConflict):
             "nothing was written; retry, or raise the store's busy_timeout",
         )
 
-    def __reduce__(self) -> tuple[object, ...]:
-        """Pickled by its arguments, so it crosses into another process (a worker's error)."""
-        return (type(self), (self.path, self.timeout), self.__dict__)
-
 
 class StoreFileError(LeadcoreError, OSError):
     """Raised when the database file cannot serve as a leadcore store: it is not a SQLite
@@ -47,10 +43,6 @@ class StoreFileError(LeadcoreError, OSError):
         self.path = path
         self.reason = reason
         LeadcoreError.__init__(self, f"SQLite store {path!r}: {reason}")
-
-    def __reduce__(self) -> tuple[object, ...]:
-        """Pickled by its arguments, so it crosses into another process (a worker's error)."""
-        return (type(self), (self.path, self.reason), self.__dict__)
 
 
 _LOCKED = ("database is locked", "database table is locked", "database is busy")
