@@ -150,7 +150,8 @@ class Reads:
     def away_now(self, user_id: str) -> Away | None:
         """The user's absence now, if any, ending when they are back (past overlapping or
         adjoining periods)."""
-        return away_at(self._uow.away_periods([user_id]).get(user_id, []), self.now)
+        periods = self._uow.away_periods([user_id]).get(user_id)
+        return away_at(periods, self.now) if periods else None
 
     # --- leads -------------------------------------------------------------------------------
     def pool(self, pool_id: str) -> Pool:
