@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, find, given, settings
 
@@ -29,22 +30,8 @@ from leadcore.scoring import ReadinessSignal
 from leadcore.testing.strategies import lead_queries
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
-CRITERIA = (
-    "any_of",
-    "pool_ids",
-    "ids",
-    "pool_id",
-    "statuses",
-    "owner_id",
-    "owner_ids",
-    "follower_id",
-    "collaborator_id",
-    "source",
-    "grade",
-    "due_before",
-    "created_from",
-    "created_before",
-)
+CRITERIA = (*(f.name for f in attrs.fields(LeadFilter)), "any_of")
+"""Every criterion of a query: the filter's fields and its reaches."""
 
 
 def _wrong(*items: object) -> Any:
