@@ -177,7 +177,7 @@ def test_a_pool_summary_keeps_its_line_and_tables_its_counts() -> None:
     world = make_world(MemoryStore())
     new_lead(world)
     summary = world.desk.pool_summary("carol", "east")
-    assert str(summary) == "华东线索池: 1 leads (未分配 1)"
+    assert str(summary) == "华东线索池: 1 lead (未分配 1)"
     assert summary.table("zh").splitlines()[:3] == ["状态    数量", "------  ----", "未分配     1"]
 
 

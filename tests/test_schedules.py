@@ -46,7 +46,9 @@ def test_a_window_past_midnight_belongs_to_the_day_it_starts() -> None:
     assert late.choose(lead(), ctx(saturday_1am)).owner_id == "zhao"
     off = late.choose(lead(), ctx(saturday_1am + timedelta(hours=2)))
     assert off.owner_id is None
-    assert off.reason == "late is off: outside Fri 22:00–02:00 Asia/Shanghai"
+    assert off.reason == (
+        "late is off: outside Fri 22:00–02:00 Asia/Shanghai; opens Fri 2026-03-13 22:00 Asia/Shanghai"
+    )
 
 
 def test_a_rule_outside_its_hours_is_skipped_and_its_users_are_told_why() -> None:
@@ -65,10 +67,12 @@ def test_a_rule_outside_its_hours_is_skipped_and_its_users_are_told_why() -> Non
     evening = router.choose(lead(), ctx(MONDAY_9 + timedelta(hours=10)))
     assert evening.owner_id == "li"
     assert evening.reason.startswith(
-        "rule region=华东 is off (outside Mon–Fri 09:00–18:00 Asia/Shanghai); rule region=华东"
+        "rule region=华东 is off (outside Mon–Fri 09:00–18:00 Asia/Shanghai; opens Tue 2026-03-03 "
+        "09:00 Asia/Shanghai); rule region=华东"
     )
     assert dict(evening.excluded) == {
-        "wang": "rule region=华东 is off: outside Mon–Fri 09:00–18:00 Asia/Shanghai"
+        "wang": "rule region=华东 is off: outside Mon–Fri 09:00–18:00 Asia/Shanghai; "
+        "opens Tue 2026-03-03 09:00 Asia/Shanghai"
     }
     # What the router may read covers both teams, whatever the hour.
     assert router.needs(lead(), None).users == {"wang", "li"}
@@ -79,11 +83,12 @@ def test_with_every_matching_rule_off_and_no_default_the_router_declines_saying_
     choice = router.choose(lead(), ctx(MONDAY_9 - timedelta(hours=2)))
     assert choice.owner_id is None
     assert choice.reason == (
-        "rule always is off (outside Mon–Fri 09:00–18:00 Asia/Shanghai); "
-        "router: no rule matched and there is no default"
+        "rule always is off (outside Mon–Fri 09:00–18:00 Asia/Shanghai; opens Mon 2026-03-02 "
+        "09:00 Asia/Shanghai); router: no rule matched and there is no default"
     )
     assert dict(choice.excluded) == {
-        "wang": "rule always is off: outside Mon–Fri 09:00–18:00 Asia/Shanghai"
+        "wang": "rule always is off: outside Mon–Fri 09:00–18:00 Asia/Shanghai; "
+        "opens Mon 2026-03-02 09:00 Asia/Shanghai"
     }
 
 
@@ -121,7 +126,10 @@ def test_a_chain_of_shifts_falls_through_to_whoever_is_on() -> None:
     sunday = datetime(2026, 3, 8, 4, 0, tzinfo=UTC)
     choice = shifts.choose(lead(), ctx(sunday))
     assert choice.owner_id == "li"
-    assert "day declined (day is off: outside Mon–Fri 09:00–18:00 Asia/Shanghai)" in choice.reason
+    assert (
+        "day declined (day is off: outside Mon–Fri 09:00–18:00 Asia/Shanghai; "
+        "opens Mon 2026-03-09 09:00 Asia/Shanghai)"
+    ) in choice.reason
     assert shifts.choose(lead(), ctx(MONDAY_9)).owner_id == "wang"
 
 

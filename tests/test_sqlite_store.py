@@ -76,14 +76,21 @@ def test_a_file_store_is_in_wal_mode_at_the_latest_schema(tmp_path: Path) -> Non
 def test_a_unit_of_work_holds_the_write_lock_from_its_start(tmp_path: Path) -> None:
     path = tmp_path / "leads.db"
     with SQLiteStore(path) as first, SQLiteStore(path, busy_timeout=0.05) as second:
-        with (
-            first.unit_of_work(),
-            pytest.raises(StoreLocked) as caught,
-            second.unit_of_work(),
-        ):
-            pass  # pragma: no cover - never reached
-        assert isinstance(caught.value, ConcurrencyConflict)
-        assert "retry" in str(caught.value) and str(path) in str(caught.value)
+        refused: list[BaseException] = []
+
+        def write_too() -> None:  # another thread: this one's own would not wait at all
+            try:
+                with second.unit_of_work():
+                    pass  # pragma: no cover - never reached
+            except LeadcoreError as e:
+                refused.append(e)
+
+        with first.unit_of_work():
+            writer = threading.Thread(target=write_too)
+            writer.start()
+            writer.join(5)
+        assert isinstance(refused[0], StoreLocked) and isinstance(refused[0], ConcurrencyConflict)
+        assert "retry" in str(refused[0]) and str(path) in str(refused[0])
         with second.unit_of_work() as uow:  # free again once the first ended
             assert uow.last_position() == 0
 

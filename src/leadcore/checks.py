@@ -69,6 +69,12 @@ def article(noun: str) -> str:
     return "an" if noun[:1].lower() in ("a", "e", "i", "o", "u") else "a"
 
 
+def counted(count: int, noun: str) -> str:
+    """``count`` and ``noun``, plural unless the count is one (``1 lead``, ``3 leads``); the
+    last word takes the ``s`` (``2 decided leads``). Chinese text needs no plural."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def kept_text(value: object, field: str) -> str:
     """A ``str`` kept exactly as given (a store's ids, a query's criteria): any text that can
     be written as UTF-8, so every store can keep it (a lone surrogate cannot)."""

@@ -349,6 +349,17 @@ def load_toml(text: str | Path, cls: type[T]) -> T:
 
 
 _MAX_TEXT = 10_000_000
+_NOT_IN_A_PATH: Final = frozenset("\n=[]{}\"'#")  # what config text has and a path has not
+
+
+def _path_like(text: str) -> bool:
+    """Whether config text is rather a file's name (``"strategies.toml"``, ``"./conf/x"``): one
+    line without ``= [ ] { } " ' #``, ending in ``.toml`` / ``.json`` or holding a ``/`` or
+    ``\\``. No such text is valid TOML or JSON."""
+    name = text.strip() if len(text) <= 4096 else ""
+    if not name or not _NOT_IN_A_PATH.isdisjoint(name):
+        return False
+    return name.lower().endswith((".toml", ".json")) or "/" in name or "\\" in name
 
 
 def _read(text: str | Path, kind: str) -> str:
@@ -359,6 +370,13 @@ def _read(text: str | Path, kind: str) -> str:
         except (OSError, ValueError) as e:  # ValueError: a NUL in the path, bad UTF-8
             raise ConfigError(str(text), f"cannot read the {kind} file: {e}") from e
     elif isinstance(text, str):
+        if _path_like(text):
+            shown = repr(text.strip()[:200])
+            raise ConfigError(
+                "$",
+                f"{shown} looks like a file path, not config text; pass pathlib.Path({shown}) "
+                "to read the file, or the file's text",
+            )
         raw = text
     else:
         raise ConfigError("$", f"{kind} config must be text or a Path, not {type(text).__name__}")
@@ -391,8 +409,9 @@ def parse_json(text: str | Path) -> Any:
 
 def parse_source(source: object) -> object:
     """The plain data of a config ``source``: a mapping (or any other value) as it is, JSON
-    text (starting with ``{``), TOML text, or a ``.json`` / ``.toml`` file (any other suffix is
-    read as TOML); ``ConfigError`` when a file cannot be read or the text is malformed."""
+    text (starting with ``{``), TOML text, or a ``.json`` / ``.toml`` file's ``Path`` (any other
+    suffix is read as TOML); ``ConfigError`` when a file cannot be read, the text is malformed
+    or is rather a file's path (``"strategies.toml"``: pass ``Path("strategies.toml")``)."""
     if isinstance(source, Path):
         return (parse_json if source.suffix.lower() == ".json" else parse_toml)(source)
     if isinstance(source, str):

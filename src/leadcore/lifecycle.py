@@ -237,7 +237,8 @@ def _moved(lead: Lead, action: Action, at: datetime, move: Move) -> Lead:
             # Its follow-ups go on in the survivor (the event keeps the date for an unmerge).
             moved.update(merged_into=move.get("merged_into"), next_due_at=None)
         case _A.CONVERT:
-            moved["converted_customer_id"] = move.get("customer_id")
+            # Its follow-ups go on with the customer (the event keeps the date for a reopen).
+            moved.update(converted_customer_id=move.get("customer_id"), next_due_at=None)
         case _A.REOPEN if lead.status is _S.CONVERTED:
             moved["converted_customer_id"] = None
         case _:

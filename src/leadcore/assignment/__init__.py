@@ -31,7 +31,7 @@ from leadcore.assignment.planner import (
     plan_distribution,
 )
 from leadcore.assignment.routing import Chain, RouteCondition, Router, RoutingRule
-from leadcore.assignment.schedules import Scheduled
+from leadcore.assignment.schedules import Scheduled, closed_reason
 from leadcore.records import Away
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "TrackRecord",
     "WeightedRoundRobin",
     "build_strategy",
+    "closed_reason",
     "decline",
     "default_team",
     "distribution_needs",

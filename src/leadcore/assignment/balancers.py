@@ -406,13 +406,14 @@ class PerformanceBased(_Leaf):
                 lead,
                 ctx,
                 team,
-                f"nobody has {self.min_sample} decided {about} leads",
+                f"nobody has {checks.counted(self.min_sample, f'decided {about} lead')}",
                 seen.excluded,
             )
         for uid in seen.eligible:
             if uid not in qualified:
                 seen.excluded[uid] = (
-                    f"only {records[uid].decided} decided {about} leads (< {self.min_sample})"
+                    f"only {checks.counted(records[uid].decided, f'decided {about} lead')} "
+                    f"(< {self.min_sample})"
                 )
         best = max(records[u].rate for u in qualified)
         served_key = state_key(self.name, team.scope, "served")

@@ -380,8 +380,9 @@ def load_strategies(source: str | Path | Mapping[str, object]) -> dict[str, Stra
     """Build a named set of strategies (pools name them in ``Pool.auto_assign``).
 
     ``source`` is a mapping, JSON text (starts with ``{``), TOML text, or a ``.json`` / ``.toml``
-    file. Its top level maps each name to a strategy table, optionally under one ``strategies``
-    key. Raises ``ConfigError`` naming every bad path (``$.strategies.east.then.capacity.u1``)."""
+    file as a ``pathlib.Path`` (a path given as text is refused, saying so). Its top level maps
+    each name to a strategy table, optionally under one ``strategies`` key. Raises
+    ``ConfigError`` naming every bad path (``$.strategies.east.then.capacity.u1``)."""
     data = parse_source(source)
     reader = _Reader()
     path = "$"

@@ -22,6 +22,7 @@ from .choice import Choice, Team, decline, user_list
 from .context import AssignmentContext
 from .core import Needs, Strategy, check_lead, check_name, checked_strategy
 from .fields import LEAD_FIELDS, lead_values
+from .schedules import closed_reason
 
 __all__ = ["Chain", "RouteCondition", "Router", "RoutingRule"]
 
@@ -403,8 +404,9 @@ class Router:
 
 
 def _why_off(rule: RoutingRule, ctx: AssignmentContext) -> str | None:
-    """Why ``rule`` is off at the decision's time (outside its schedule), or None."""
-    return None if rule.schedule is None else rule.schedule.why_closed(ctx.now)
+    """Why ``rule`` is off at the decision's time (outside its schedule, and when it next
+    opens), or None."""
+    return None if rule.schedule is None else closed_reason(rule.schedule, ctx.now)
 
 
 @attrs.frozen(slots=True)

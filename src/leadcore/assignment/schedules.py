@@ -4,20 +4,26 @@ read in its time zone — use ``Schedule.in_zone_of(calendar, windows)`` to read
 working calendar.
 
 :class:`Scheduled` wraps any strategy: outside its windows it declines, saying why ("day desk is
-off: outside Mon–Fri 09:00–18:00 Asia/Shanghai"), so a :class:`~leadcore.assignment.Chain` falls
-through to the next step. A routing rule takes a ``schedule`` of its own: outside it the rule is
-skipped, and its users are excluded with that reason.
+off: outside Mon–Fri 09:00–18:00 Asia/Shanghai; opens Tue 2026-03-03 09:00 Asia/Shanghai"), so
+a :class:`~leadcore.assignment.Chain` falls through to the next step. A routing rule takes a
+``schedule`` of its own: outside it the rule is skipped, and its users are excluded with that
+reason. :func:`closed_reason` writes the reason: why the schedule is closed and when it next
+opens, on the schedule's own wall clock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import attrs
 
-from leadcore.cadence import Schedule
+from leadcore import checks
+from leadcore.cadence import Schedule, Weekday
 from leadcore.cadence.schedule import read_schedule
+from leadcore.cadence.zones import local_wall, zone
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead, Pool
 
@@ -25,7 +31,7 @@ from .choice import Choice, Team, decline
 from .context import AssignmentContext
 from .core import Needs, Strategy, checked_strategy
 
-__all__ = ["Scheduled", "as_schedule"]
+__all__ = ["Scheduled", "as_schedule", "closed_reason"]
 
 
 def as_schedule(value: Schedule | Iterable[str] | Mapping[str, Any], path: str) -> Schedule:
@@ -49,9 +55,37 @@ def as_schedule(value: Schedule | Iterable[str] | Mapping[str, Any], path: str) 
     return read_schedule(value, path)
 
 
+def closed_reason(schedule: Schedule, at: datetime) -> str | None:
+    """``None`` while ``schedule`` is open at ``at`` (aware), else why it is closed and when it
+    next opens, on the schedule's own wall clock: ``outside Mon–Fri 09:00–18:00 Asia/Shanghai;
+    opens Tue 2026-03-03 09:00 Asia/Shanghai`` (a schedule without windows never opens, and
+    says only that). ``ValidationError`` names a bad ``schedule`` or ``at``."""
+    if not isinstance(schedule, Schedule):
+        raise ValidationError(
+            [FieldProblem("schedule", f"must be a Schedule, not {type(schedule).__name__}")]
+        )
+    return _closed_reason(schedule, checks.aware(at, "at"))
+
+
+@lru_cache(maxsize=256)
+def _closed_reason(schedule: Schedule, at: datetime) -> str | None:
+    """:func:`closed_reason`, kept for recent instants: a batch asks it once per lead at the
+    same time."""
+    why = schedule.why_closed(at)
+    if why is None:
+        return None
+    opens = schedule.next_open(at)
+    if opens is None:
+        return why
+    local = local_wall(opens, zone(schedule.timezone))
+    day = Weekday.of(local.weekday()).short
+    return f"{why}; opens {day} {local:%Y-%m-%d %H:%M} {schedule.timezone}"
+
+
 @attrs.frozen(slots=True)
 class Scheduled:
-    """``strategy``, active only while ``schedule`` is open; outside, a decline saying why.
+    """``strategy``, active only while ``schedule`` is open; outside, a decline saying why and
+    when it next opens.
 
     It keeps the strategy's name (and so its state keys)."""
 
@@ -87,11 +121,12 @@ class Scheduled:
         return self.strategy.needs_among(lead, pool, team)
 
     def _closed(self, ctx: AssignmentContext) -> Choice | None:
-        why = self.schedule.why_closed(ctx.now)
+        why = closed_reason(self.schedule, ctx.now)
         return None if why is None else decline(self.name, f"{self.name} is off: {why}")
 
     def choose(self, lead: Lead, ctx: AssignmentContext) -> Choice:
-        """The strategy's choice while open; a decline naming the schedule otherwise."""
+        """The strategy's choice while open; a decline naming the schedule and when it next
+        opens otherwise."""
         return self._closed(ctx) or self.strategy.choose(lead, ctx)
 
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:

@@ -71,8 +71,9 @@ class ConversionMethods:
         owner added as collaborator when the customer is someone else's. A pool admin may
         give a new customer ``customer_owner_id``. The pool's gate may demand a ready or SQL
         lead (``signals`` adds readiness signals the host found). Afterwards the lead is
-        read-only and points at the customer. If the directory fails the lead stays as it
-        was; calling again is safe and ends with one customer, contact and deal."""
+        read-only, points at the customer and is due for no follow-up. If the directory
+        fails the lead stays as it was; calling again is safe and ends with one customer,
+        contact and deal."""
         return self._convert(
             PrepareConversion(
                 setup=self.setup,
@@ -156,8 +157,9 @@ class ConversionMethods:
     def reopen(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
         """Reopen a lead: an invalid or lost one returns to its pool unassigned; a converted
         one (pool admins, within the pool's ``reopen_hours``) returns to its owner in the
-        status it had, its conversion kept in the history; the ``reopened`` event names the
-        customer, contact and deal for the host to undo on its side."""
+        status and with the next due date it had, its conversion kept in the history; the
+        ``reopened`` event names the customer, contact and deal for the host to undo on its
+        side."""
         return self._runner.run(
             Reopen(setup=self.setup, actor_id=actor_id, lead_id=lead_id, reason=reason)
         )

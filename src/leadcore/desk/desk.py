@@ -32,18 +32,17 @@ from . import reading
 from .arguments import FollowUpFields, LeadFields, PoolSettings, ViewOptions, refuse_unknown
 from .converting import ConversionMethods
 from .intake import IntakeMethods, policies
+from .moves import MoveMethods
 from .plans.access import ChangeGrant, RequestAccess
 from .plans.availability import SetAvailability
-from .plans.closing import Move
 from .plans.distributing import AutoAssign, Distribute
 from .plans.editing import Delete, Edit
 from .plans.following_up import RecordFollowUp
 from .plans.learned import Repredict
-from .plans.ownership import Assign, ChangeOwner, Claim, GiveBack
+from .plans.ownership import Assign, Claim
 from .plans.pools import CreatePool, UpdatePool
 from .plans.scoring import AcceptSql, RecordActivity, Rescore
 from .plans.team import AddCollaborators, Follow, RemoveCollaborators
-from .plans.transferring import Transfer
 from .reads import Reads
 from .results import BatchResult, FollowUps, History, Page, PoolSummary
 from .runner import Operation, Runner
@@ -63,7 +62,7 @@ __all__ = ["LeadDesk"]
 T = TypeVar("T")
 
 
-class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
+class LeadDesk(IntakeMethods, ConversionMethods, MoveMethods, TimeKeeping):
     """Every lead operation, checked against the policy, atomic, and recorded as events.
 
     ``store`` holds the data, ``clock`` tells the time, ``org`` knows users and departments.
@@ -249,7 +248,7 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         """Stop watching a lead."""
         return self._run(Follow, actor_id=actor_id, lead_id=lead_id, on=False)
 
-    # --- ownership ---------------------------------------------------------------------------
+    # --- ownership (give-backs, changes of owner, transfers: ``moves``) ----------------------
     def assign(
         self,
         actor_id: str,
@@ -280,64 +279,6 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         caps: open leads held, claims a day, and the cool-down on re-claiming a lead one gave
         back. Too late, it raises ``AlreadyClaimed``."""
         return self._run(Claim, actor_id=actor_id, lead_id=lead_id)
-
-    def _give_back(self, actor_id: str, lead_id: str, move: Action, reason: str | None) -> Lead:
-        return self._run(GiveBack, actor_id=actor_id, lead_id=lead_id, move=move, reason=reason)
-
-    def release(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
-        """Give a lead back to the pool (释放; its owner or a pool admin)."""
-        return self._give_back(actor_id, lead_id, Action.RELEASE, reason)
-
-    def return_lead(self, actor_id: str, lead_id: str, reason: str) -> Lead:
-        """Return a lead to the pool with a reason (退回; its owner). History is kept."""
-        return self._give_back(actor_id, lead_id, Action.RETURN, reason)
-
-    def reclaim(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
-        """Take an assigned lead back into the pool (收回; pool admins)."""
-        return self._give_back(actor_id, lead_id, Action.RECLAIM, reason)
-
-    def batch_recycle(
-        self, actor_id: str, lead_ids: IdCollection, *, reason: str | None = None
-    ) -> BatchResult:
-        """Take several held leads back into their pools (回收); a result per lead."""
-        return self._each(GiveBack, lead_ids, actor_id=actor_id, move=Action.RECYCLE, reason=reason)
-
-    def change_owner(
-        self,
-        actor_id: str,
-        lead_id: str,
-        new_owner_id: str,
-        *,
-        department_id: str | None = None,
-        move_follow_ups: bool = False,
-        reason: str | None = None,
-    ) -> Lead:
-        """Hand a lead to another owner (调整/更换负责人). The old owner becomes a collaborator;
-        with ``move_follow_ups`` the old owner's follow-up records move to the new owner. The
-        lead's ``department_id`` is the new owner's department unless given (as for
-        :meth:`assign`)."""
-        return self._run(
-            ChangeOwner,
-            actor_id=actor_id,
-            lead_id=lead_id,
-            owner_id=new_owner_id,
-            department_id=department_id,
-            move_follow_ups=checks.flag(move_follow_ups, "move_follow_ups"),
-            reason=reason,
-        )
-
-    def transfer(
-        self, actor_id: str, lead_id: str, to_pool_id: str, *, reason: str | None = None
-    ) -> Lead:
-        """Move a lead to another pool (转移; admin of both pools). It arrives unassigned and
-        the new pool's rules (default owner, auto-assign) apply as for a new lead."""
-        return self._run(
-            Transfer, actor_id=actor_id, lead_id=lead_id, to_pool_id=to_pool_id, reason=reason
-        )
-
-    def batch_transfer(self, actor_id: str, lead_ids: IdCollection, to_pool_id: str) -> BatchResult:
-        """Transfer several leads to another pool; a result per lead."""
-        return self._each(Transfer, lead_ids, actor_id=actor_id, to_pool_id=to_pool_id)
 
     # --- by strategy ---------------------------------------------------------------------------
     def auto_assign(
@@ -371,18 +312,6 @@ class LeadDesk(IntakeMethods, ConversionMethods, TimeKeeping):
         hand-out skips them then. The user themself or a system admin may; the new periods
         replace the old ones."""
         return self._run(SetAvailability, actor_id=actor_id, user_id=user_id, periods=periods)
-
-    # --- lifecycle -----------------------------------------------------------------------------
-    def _move(self, actor_id: str, lead_id: str, move: Action, reason: str) -> Lead:
-        return self._run(Move, actor_id=actor_id, lead_id=lead_id, move=move, reason=reason)
-
-    def invalidate(self, actor_id: str, lead_id: str, reason: str) -> Lead:
-        """Mark the lead invalid (无效) with a reason."""
-        return self._move(actor_id, lead_id, Action.INVALIDATE, reason)
-
-    def close_lost(self, actor_id: str, lead_id: str, reason: str) -> Lead:
-        """Close the lead as lost (关闭) with the lost reason (丢失原因)."""
-        return self._move(actor_id, lead_id, Action.CLOSE_LOST, reason)
 
     # --- scoring -------------------------------------------------------------------------------
     def record_activity(

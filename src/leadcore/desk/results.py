@@ -9,6 +9,7 @@ from typing import ClassVar, Final, Self, TypeVar, overload
 
 import attrs
 
+from leadcore.checks import counted
 from leadcore.errors import LeadcoreError
 from leadcore.events import Event
 from leadcore.export import (
@@ -141,13 +142,13 @@ class Page(Exportable):
         more = self.next_cursor is not None
         if labels == "zh":
             return f"{len(self.leads)} 条线索；" + ("还有下一页" if more else "最后一页")
-        count = f"{len(self.leads)} lead{'' if len(self.leads) == 1 else 's'}"
+        count = counted(len(self.leads), "lead")
         return f"{count}; " + ("more: pass next_cursor" if more else "last page")
 
     def __repr__(self) -> str:
         listed = f": {id_list(self.ids)}" if self.leads else ""
         more = "more" if self.next_cursor is not None else "last page"
-        count = f"{len(self.leads)} lead{'' if len(self.leads) == 1 else 's'}"
+        count = counted(len(self.leads), "lead")
         return f"<Page {count}{listed} · {more}>"
 
 
@@ -258,8 +259,8 @@ class PoolSummary(Exportable):
     def _export_summary(self, labels: Labels) -> str:
         if labels == "zh":
             return f"{self.name} ({self.pool_id})：共 {self.total} 条线索"
-        return f"{self.name} ({self.pool_id}): {self.total} leads"
+        return f"{self.name} ({self.pool_id}): {counted(self.total, 'lead')}"
 
     def __str__(self) -> str:
         counts = ", ".join(f"{s.label} {n}" for s, n in self.by_status.items() if n)
-        return f"{self.name}: {self.total} leads ({counts or 'none'})"
+        return f"{self.name}: {counted(self.total, 'lead')} ({counts or 'none'})"

@@ -5,6 +5,7 @@ conditions pools react to and the learned grade."""
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import random
 from collections.abc import Callable, Mapping
@@ -21,7 +22,7 @@ from leadcore.conversion import ConversionSetup
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.dedup import DuplicatePolicies, DuplicatePolicy, DuplicateScope, Normaliser
 from leadcore.dedup.rules import CUSTOM_PREFIX
-from leadcore.errors import ConfigError, FieldProblem, PermissionDenied, ValidationError
+from leadcore.errors import ConfigError, FieldProblem, NotFound, PermissionDenied, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.ids import IdFactory, uuid4_ids
 from leadcore.intake import LeadRules
@@ -37,6 +38,7 @@ __all__ = [
     "checked_duplicate_fields",
     "checked_mapping",
     "checked_predictor",
+    "checked_quota_users",
     "checked_rng",
     "checked_scorer",
     "named",
@@ -266,6 +268,34 @@ def checked_scorer_fields(scorer: Scorer | None, custom_fields: CustomFieldSet) 
         raise ValidationError(problems, subject="desk setup")
 
 
+def checked_quota_users(quota_policies: Mapping[str, QuotaPolicy], org: OrgDirectory) -> None:
+    """``ValidationError`` naming each user a quota policy gives quotas of their own whom
+    ``org`` does not know (``quota_policies.<name>.users.<id>``), with the closest known id
+    when the directory lists its users (an ``OrgChart`` does): a quota for a misspelt id would
+    never bind anyone. This is checked as the desk is built, where the policies and the
+    directory first meet; a desk keeps its quota policies for life, so a quota for a user
+    added to the directory later comes with the desk built after them."""
+    listed = getattr(org, "users", None)
+    known = sorted(listed) if isinstance(listed, Mapping) else []
+    problems: list[FieldProblem] = []
+    for name, policy in quota_policies.items():
+        for user_id in policy.users:
+            try:
+                org.user(user_id)
+            except NotFound:
+                close = difflib.get_close_matches(user_id, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                problems.append(
+                    FieldProblem(
+                        f"quota_policies.{name}.users.{user_id}",
+                        f"names user {user_id!r}, whom the org directory does not know{hint} "
+                        "(a quota for an unknown user never binds anyone)",
+                    )
+                )
+    if problems:
+        raise ValidationError(problems, subject="desk setup")
+
+
 @attrs.frozen(slots=True)
 class Setup:
     """What a plan may consult besides the facts it loaded. ``strategies`` are the auto-assign
@@ -275,7 +305,8 @@ class Setup:
     policy;
     ``quota_policies`` and ``conditions`` are what pools name in ``Pool.quota_policy`` and
     ``Pool.conditions``; ``predictor`` is the learned grade the desk starts from. A duplicate
-    policy scoped to a custom field must name one ``custom_fields`` declares."""
+    policy scoped to a custom field must name one ``custom_fields`` declares, and a quota of a
+    user's own must name a user ``org`` knows."""
 
     org: OrgDirectory
     policy: Policy
@@ -297,6 +328,7 @@ class Setup:
     def __attrs_post_init__(self) -> None:
         checked_duplicate_fields(self.duplicates, self.custom_fields)
         checked_scorer_fields(self.scorer, self.custom_fields)
+        checked_quota_users(self.quota_policies, self.org)
 
     def require(
         self,

@@ -71,10 +71,27 @@ class TimeKeeping:
         """The actor's held leads ("my leads") by time left, soonest first (剩余天数)."""
         return self._read(lambda reads: reading_times.leads_by_time_left(reads, actor_id, limit))
 
-    def protect(self, actor_id: str, lead_id: str, until: datetime | None, *, reason: str) -> Lead:
+    def protect(
+        self,
+        actor_id: str,
+        lead_id: str,
+        until: datetime | None,
+        *,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> Lead:
         """Protect the lead from recycling and reassignment until ``until`` (None lifts it);
-        the pool's admins and system admins may, with a reason, audited as ``lead_protected``."""
-        return self._run(Protect, actor_id=actor_id, lead_id=lead_id, until=until, reason=reason)
+        the pool's admins and system admins may, with a reason, audited as ``lead_protected``.
+        The protection is of the current hold: it ends when the lead goes back to a pool
+        (given back, recycled) or is transferred."""
+        return self._run(
+            Protect,
+            actor_id=actor_id,
+            lead_id=lead_id,
+            until=until,
+            reason=reason,
+            expected_version=expected_version,
+        )
 
     def open_pool_lead(self, actor_id: str, lead_id: str) -> Lead:
         """Open a lead in detail. For one of a pool's waiting leads this counts against the

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 
+from leadcore.checks import counted
 from leadcore.model import Lead, Pool
 from leadcore.org import User
 from leadcore.policy.ownership import OwnerFacts, owner_refusal
@@ -61,7 +62,7 @@ def claim_refusal(
     per_day = pool.max_claims_per_day
     if per_day is not None and facts.claims_today >= per_day:
         return (
-            f"{actor.id} has claimed {facts.claims_today} leads today; "
+            f"{actor.id} has claimed {counted(facts.claims_today, 'lead')} today; "
             f"pool {pool.name} allows {per_day} a day"
         )
     lock, arrived = pool.claim_lock_hours, facts.arrived_at

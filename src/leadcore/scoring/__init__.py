@@ -18,11 +18,12 @@ Modules, from the bottom up (each imports only those above it):
   grading rule) · ``loading`` (dict / JSON / TOML with every junk input a ``ConfigError``)
 * ``sheet`` (``ScoreSheet``: a model as plain data) · ``explain`` (``Score``, ``Breakdown``)
 * ``scorer`` (``Scorer``, the fast path) · ``model`` (``ScoreModel``) · ``qualification``
-  (MQL / SQL steps) · ``readiness`` · ``predictive_data`` → ``predictive`` → ``predictive_fit`` (the learned
-  grade: its data, the model, fitting) · ``examples``
+  (MQL / SQL steps) · ``readiness`` · ``predictive_data`` → ``predictive_keys`` → ``predictive``
+  → ``predictive_fit`` (the learned grade: its data, the keys values count under — money per
+  currency —, the model, fitting) · ``examples``
 """
 
-from leadcore.scoring.activity import Activity, ActivityKind
+from leadcore.scoring.activity import Activity, ActivityKind, activity_kind
 from leadcore.scoring.behaviour import BehaviourRule, Decay, DecayKind
 from leadcore.scoring.explain import Breakdown, Part, Score, Workings
 from leadcore.scoring.grades import Grade, GradeScale
@@ -74,6 +75,7 @@ __all__ = [
     "Tally",
     "Workings",
     "accept_sql",
+    "activity_kind",
     "apply_score",
     "crossed_into_mql",
     "fit_predictive",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Final
 
@@ -14,11 +15,12 @@ from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
 
-__all__ = ["Activity", "ActivityKind"]
+__all__ = ["Activity", "ActivityKind", "activity_kind"]
 
 
 class ActivityKind(LabelledEnum):
-    """Built-in behaviour kinds. Kinds are plain strings: a host may record its own as well."""
+    """Built-in behaviour kinds. Kinds are plain strings: a host may record its own as well;
+    a built-in kind given by its name or either label is that kind (see :func:`activity_kind`)."""
 
     PRICING_PAGE_VISIT = "pricing_page_visit", "访问定价页", "Pricing page visit"
     WHITEPAPER_DOWNLOAD = "whitepaper_download", "下载白皮书", "Whitepaper download"
@@ -37,12 +39,33 @@ class ActivityKind(LabelledEnum):
 _EMPTY: Final[Mapping[str, object]] = MappingProxyType({})
 
 
+_VALUES: Final = frozenset(kind.value for kind in ActivityKind)
+
+
+@lru_cache(maxsize=1024)
+def _named(text: str) -> str:
+    try:
+        return ActivityKind.parse(text).value
+    except ValueError:  # a host's own kind
+        return text
+
+
+def activity_kind(text: str) -> str:
+    """The kind ``text`` names: a built-in kind's value when ``text`` is its value, name or
+    Chinese or English label (``"申请演示"``, ``"Demo requested"`` → ``"demo_requested"``;
+    case-insensitive for ASCII, as enums are parsed everywhere), else ``text`` unchanged (a
+    host's own kind)."""
+    if text in _VALUES:
+        return str(text)
+    return _named(text)
+
+
 def _kind(value: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(
             [FieldProblem("kind", "must be a non-empty string")], subject="activity"
         )
-    return str(value) if isinstance(value, ActivityKind) else value
+    return activity_kind(value)
 
 
 def _aware(value: datetime) -> datetime:
@@ -71,8 +94,8 @@ def _lead_id(value: str | None) -> str | None:
 
 @attrs.frozen(slots=True)
 class Activity:
-    """One recorded behaviour event of a prospect: its ``kind`` (an :class:`ActivityKind` value
-    or a host's own string), the aware instant ``at`` (kept in UTC), optionally the lead and
+    """One recorded behaviour event of a prospect: its ``kind`` (an :class:`ActivityKind` value,
+    also when given by its label, or a host's own string), the aware instant ``at`` (kept in UTC), optionally the lead and
     free-form ``data`` (e.g. the page or campaign)."""
 
     kind: str = attrs.field(converter=_kind)

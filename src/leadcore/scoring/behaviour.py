@@ -19,7 +19,7 @@ from enum import Enum
 
 import attrs
 
-from leadcore.scoring.activity import Activity
+from leadcore.scoring.activity import Activity, activity_kind
 from leadcore.scoring.problems import Problems
 
 __all__ = [
@@ -139,8 +139,9 @@ NO_DECAY = Decay()
 
 @attrs.frozen(slots=True)
 class BehaviourRule:
-    """Points for each activity of ``kind`` (an ``ActivityKind`` value or a host's own), capped
-    at ``cap`` for the kind in total; ``decay`` overrides the model's default decay."""
+    """Points for each activity of ``kind`` (an ``ActivityKind`` value — its name or either
+    label is read as the value — or a host's own), capped at ``cap`` for the kind in total;
+    ``decay`` overrides the model's default decay."""
 
     kind: str
     points: float
@@ -152,7 +153,7 @@ class BehaviourRule:
         if not isinstance(self.kind, str) or not self.kind.strip():
             problems.add("kind", "must be a non-empty activity kind, e.g. pricing_page_visit")
         else:
-            object.__setattr__(self, "kind", str(self.kind))
+            object.__setattr__(self, "kind", activity_kind(self.kind))
         problems.points("points", self.points)
         problems.points("cap", self.cap, positive=True)
         if self.decay is not None and not isinstance(self.decay, Decay):

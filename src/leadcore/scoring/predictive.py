@@ -7,14 +7,20 @@ conversion probability, with the contribution of every field value. Pure and det
 records are plain ``Lead`` objects or mappings, nothing random, no hidden state.
 
 * Outcome: a record is converted when its ``outcome`` field (``status`` by default) is
-  ``converted``, lost when ``invalid`` or ``closed_lost``; other records (still open, merged)
-  are pending and not learned from. A boolean outcome field counts as-is.
+  ``converted``, lost when ``invalid`` or ``closed_lost``; records in the other statuses
+  (still open, merged) are pending and not learned from, and so are records without an
+  outcome (leads to predict). A status is read by its value, name or label (``已转化``);
+  text that is no lead status is refused: ``ValidationError`` naming ``records[3].status``
+  (``record.status`` when predicting) and the statuses. A boolean outcome field counts
+  as-is; in a host's own outcome field, a value neither positive nor negative is pending.
 * A multi-choice value (a tuple, list or set, e.g. tags) matches through any of its items: each
   item is counted on its own, and each item's evidence adds to a prediction. An empty one is
   missing; missing is evidence too. A value never seen in training carries no evidence.
 * A NaN (float or ``Decimal``) is missing, like ``None``, binned or not. A number beyond a
   float's range (±1.8e308) or infinite is refused: ``ValidationError`` naming the record's
   field, ``records[3].budget`` when fitting, ``record.budget`` when predicting.
+* Money counts per currency (``leadcore.scoring.predictive_keys``): CNY 100000 and JPY 100000
+  never share a value or a bin, and a currency never seen in training carries no evidence.
 * A pending record's probability stays within 0.01% … 99.99%: no history, however one-sided,
   makes an open lead certain. A converted record reads 1 and a lost one 0, and says so.
 * Counts follow the history one record at a time: :meth:`PredictiveModel.observed` counts a
@@ -27,9 +33,7 @@ records are plain ``Lead`` objects or mappings, nothing random, no hidden state.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, Final
 
 import attrs
@@ -37,20 +41,13 @@ import attrs
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead
-from leadcore.scoring.fields import (
-    as_number,
-    describe_value,
-    items_of,
-    read_field,
-    value_key,
-)
+from leadcore.scoring.fields import ENUM_FIELDS, describe_value, read_field
 from leadcore.scoring.grades import GradeScale
 from leadcore.scoring.predictive_data import (
     HIGHEST,
     LEARNED_GRADES,
     LOWEST,
     MAX_SMOOTHING,
-    MISSING,
     NEGATIVE_OUTCOMES,
     POSITIVE_OUTCOMES,
     Checked,
@@ -64,6 +61,7 @@ from leadcore.scoring.predictive_data import (
     read_outcomes,
     show,
 )
+from leadcore.scoring.predictive_keys import BadValue, Edges, counted_keys, reader
 from leadcore.scoring.table import render_table
 
 __all__ = [
@@ -133,64 +131,6 @@ class Prediction:
         return self.explain()
 
 
-def _bucket(item: object, edges: Sequence[float]) -> str | None:
-    if isinstance(item, bool) or not isinstance(item, int | float):
-        return None
-    i = bisect_right(edges, item) - 1
-    return f"< {edges[0]:g}" if i < 0 else f"≥ {edges[i]:g}"
-
-
-def _is_nan(item: object) -> bool:
-    return (isinstance(item, float) and math.isnan(item)) or (
-        isinstance(item, Decimal) and item.is_nan()
-    )
-
-
-def _out_of_range(item: object) -> bool:
-    """Whether ``item`` is a number no float holds (an infinity, or beyond ±1.8e308)."""
-    if isinstance(item, bool) or not isinstance(item, int | float | Decimal):
-        return False
-    try:
-        return not math.isfinite(float(item))
-    except OverflowError:
-        return True
-
-
-class _NoFloat(ValueError):
-    """A learned field holds a number no float holds."""
-
-
-def _keys(value: object, edges: Sequence[float] | None) -> tuple[str, ...]:
-    """The keys a value is counted under: one per distinct item, or ``MISSING`` (a NaN item
-    is missing); ``_NoFloat`` for a number no float holds."""
-    if type(value) is str:
-        return (value,)
-    found: set[str] = set()
-    for item in items_of(value):
-        if _is_nan(item):
-            continue
-        if _out_of_range(item):
-            raise _NoFloat(f"must be a finite number within ±1.8e308, not {show(item)}")
-        key = None if edges is None else _bucket(item, edges)
-        if key is None:
-            key = value_key(item)
-        if key is not None:
-            found.add(key)
-    return tuple(sorted(found)) if found else (MISSING,)
-
-
-def _reader(path: str) -> Callable[[Record], object]:
-    if path == "budget":
-
-        def budget(record: Record) -> object:
-            value = read_field(record, path)
-            number = as_number(value)
-            return value if number is None or not math.isfinite(number) else number
-
-        return budget
-    return lambda record: read_field(record, path)
-
-
 def _logistic(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-700.0, min(700.0, z))))
 
@@ -212,13 +152,14 @@ class PredictiveModel:
     counts: Mapping[str, Mapping[str, Tally]]
     smoothing: float = 1.0
     grades: tuple[tuple[str, float], ...] = LEARNED_GRADES
-    bins: Mapping[str, Sequence[float]] = attrs.field(factory=dict)
+    bins: Mapping[str, Edges] = attrs.field(factory=dict)
     outcome: str = "status"
     positive: Collection[str] = POSITIVE_OUTCOMES
     negative: Collection[str] = NEGATIVE_OUTCOMES
-    _readers: tuple[tuple[str, Callable[[Record], object], Sequence[float] | None], ...] = (
-        attrs.field(init=False, eq=False, repr=False)
+    _readers: tuple[tuple[str, Callable[[Record], object], Edges | None], ...] = attrs.field(
+        init=False, eq=False, repr=False
     )
+    _statuses: type[LabelledEnum] | None = attrs.field(init=False, eq=False, repr=False)
     _scale: GradeScale = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -234,7 +175,8 @@ class PredictiveModel:
         bins = read_bins(self.bins, fields, checked)
         if not isinstance(self.outcome, str) or not self.outcome.strip():
             checked.add("outcome", f"must name the outcome field, not {show(self.outcome)}")
-        positive, negative = read_outcomes(self.positive, self.negative, checked)
+        statuses = ENUM_FIELDS.get(self.outcome) if isinstance(self.outcome, str) else None
+        positive, negative = read_outcomes(self.positive, self.negative, checked, statuses)
         checked.raise_invalid("predictive model")
         assert smoothing is not None
         for name, value in (
@@ -245,7 +187,8 @@ class PredictiveModel:
             ("bins", bins),
             ("positive", positive),
             ("negative", negative),
-            ("_readers", tuple((f, _reader(f), bins.get(f)) for f in fields)),
+            ("_readers", tuple((f, reader(f), bins.get(f)) for f in fields)),
+            ("_statuses", statuses),
             ("_scale", GradeScale.of(grades)),
         ):
             object.__setattr__(self, name, value)
@@ -261,32 +204,48 @@ class PredictiveModel:
         """Whether the model has learned from both converted and lost leads."""
         return self.converted > 0 and self.lost > 0
 
-    def outcome_of(self, record: Record) -> ConversionOutcome:
-        """Whether ``record`` is converted, lost or still pending, by its outcome field."""
+    def outcome_of(self, record: Record, path: str = "record") -> ConversionOutcome:
+        """Whether ``record`` is converted, lost or still pending, by its outcome field. An
+        enum outcome (``status``) may be given by a member's value, name or label; anything
+        else raises ``ValidationError`` naming ``<path>.<outcome>`` and the allowed values."""
         result = read_field(record, self.outcome)
         if isinstance(result, bool):
             return ConversionOutcome.CONVERTED if result else ConversionOutcome.LOST
-        text = None if result is None else str(getattr(result, "value", result))
+        if result is None:
+            return ConversionOutcome.PENDING
+        text = str(getattr(result, "value", result))
         if text in self.positive:
             return ConversionOutcome.CONVERTED
         if text in self.negative:
             return ConversionOutcome.LOST
-        return ConversionOutcome.PENDING
+        statuses = self._statuses
+        if statuses is None or isinstance(result, statuses):
+            return ConversionOutcome.PENDING
+        try:
+            text = statuses.parse(text).value
+        except ValueError as e:
+            first = next(iter(statuses))
+            reason = f"{e} (or one's label, e.g. {first.label} for {first.value})"
+            problem = FieldProblem(f"{path}.{self.outcome}", reason)
+            raise ValidationError([problem], subject="learned grade input") from None
+        if text in self.positive:
+            return ConversionOutcome.CONVERTED
+        return ConversionOutcome.LOST if text in self.negative else ConversionOutcome.PENDING
 
     def keys_of(self, record: Record, path: str = "record") -> list[tuple[str, tuple[str, ...]]]:
         """Per field, the keys ``record`` is counted under (one per multi-choice item; a NaN
-        is missing); ``ValidationError`` naming ``<path>.<field>`` for a number no float
-        holds."""
-        keys: list[tuple[str, tuple[str, ...]]] = []
+        is missing; money per currency); ``ValidationError`` naming ``<path>.<field>`` for a
+        number no float holds or a budget that is no money."""
+        found: list[tuple[str, tuple[str, ...]]] = []
         problems: list[FieldProblem] = []
         for field, read, edges in self._readers:
             try:
-                keys.append((field, _keys(read(record), edges)))
-            except _NoFloat as e:
+                found.append((field, counted_keys(read(record), edges)))
+            except BadValue as e:
                 problems.append(FieldProblem(f"{path}.{field}", str(e)))
         if problems:
             raise ValidationError(problems, subject="learned grade input")
-        return keys
+        return found
 
     def evidence(self, field: str, key: str) -> tuple[float, Tally]:
         """The log-odds evidence of ``key`` in ``field`` and its tally (0 for a key never
@@ -392,7 +351,7 @@ class PredictiveModel:
             "counts": {f: {k: list(v) for k, v in vs.items()} for f, vs in self.counts.items()},
             "smoothing": self.smoothing,
             "grades": [list(g) for g in self.grades],
-            "bins": {f: list(b) for f, b in self.bins.items()},
+            "bins": {f: _plain_edges(b) for f, b in self.bins.items()},
             "outcome": self.outcome,
             "positive": sorted(self.positive),
             "negative": sorted(self.negative),
@@ -419,6 +378,12 @@ class PredictiveModel:
             raise ValidationError(problems, subject="predictive model")
         settings: dict[str, Any] = {str(k): v for k, v in data.items()}
         return cls(**settings)
+
+
+def _plain_edges(edges: Edges) -> list[float] | dict[str, list[float]]:
+    if isinstance(edges, Mapping):
+        return {currency: list(own) for currency, own in edges.items()}
+    return list(edges)
 
 
 def decided_input(record: object, converted: object) -> tuple[Record, bool, str]:

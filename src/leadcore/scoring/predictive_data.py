@@ -8,7 +8,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Final, NamedTuple
 
+from leadcore.currencies import currency_problem
 from leadcore.errors import FieldProblem, ValidationError
+from leadcore.labels import LabelledEnum
 from leadcore.model import Lead
 from leadcore.scoring.fields import (
     resolve_field,
@@ -44,10 +46,10 @@ DEFAULT_FIELDS: Final = ("source", "industry", "region", "company_size", "decisi
 """The fields learned from when none are named."""
 
 POSITIVE_OUTCOMES: Final = frozenset({"converted"})
-"""ConversionOutcome values that count as converted."""
+"""Lead status values that count as converted."""
 
 NEGATIVE_OUTCOMES: Final = frozenset({"invalid", "closed_lost"})
-"""ConversionOutcome values that count as not converted."""
+"""Lead status values that count as not converted."""
 
 LEARNED_GRADES: Final = (("A", 0.5), ("B", 0.25), ("C", 0.1), ("D", 0.0))
 """Default learned grades by conversion probability: A ≥ 50%, B ≥ 25%, C ≥ 10%, else D."""
@@ -217,32 +219,72 @@ def read_grades(raw: object, checked: Checked) -> tuple[tuple[str, float], ...]:
     return tuple(grades) or LEARNED_GRADES
 
 
+def _edges(edges: object, path: str, checked: Checked) -> tuple[float, ...] | None:
+    if isinstance(edges, str) or not isinstance(edges, Iterable):
+        checked.add(path, f"must list bucket edges, not {show(edges)}")
+        return None
+    numbers = [checked.number(x, f"{path}[{i}]") for i, x in enumerate(edges)]
+    if not numbers:
+        checked.add(path, "must list at least one edge")
+    return tuple(sorted(x for x in numbers if x is not None))
+
+
 def read_bins(
     raw: object, fields: tuple[str, ...], checked: Checked
-) -> Mapping[str, tuple[float, ...]]:
+) -> Mapping[str, tuple[float, ...] | Mapping[str, tuple[float, ...]]]:
+    """Per field, its ascending bin edges, or per currency code its own (for money)."""
     if not isinstance(raw, Mapping):
         checked.add("bins", f"must map a field to its bucket edges, not {show(raw)}")
         return MappingProxyType({})
-    bins: dict[str, tuple[float, ...]] = {}
+    bins: dict[str, tuple[float, ...] | Mapping[str, tuple[float, ...]]] = {}
     for field, edges in raw.items():
         path = f"bins.{field}"
         if field not in fields:
             checked.add(path, f"is not one of the model's fields ({', '.join(fields)})")
-        elif isinstance(edges, str) or not isinstance(edges, Iterable):
-            checked.add(path, f"must list bucket edges, not {show(edges)}")
+        elif isinstance(edges, Mapping):
+            if not edges:
+                checked.add(path, "must give at least one currency's edges")
+            per_currency: dict[str, tuple[float, ...]] = {}
+            for currency, own in edges.items():
+                problem = currency_problem(currency)
+                if problem is not None:
+                    checked.add(f"{path}.{currency}", problem)
+                found = _edges(own, f"{path}.{currency}", checked)
+                if problem is None and found is not None:
+                    per_currency[currency] = found
+            bins[field] = MappingProxyType(dict(sorted(per_currency.items())))
         else:
-            numbers = [checked.number(x, f"{path}[{i}]") for i, x in enumerate(edges)]
-            if not numbers:
-                checked.add(path, "must list at least one edge")
-            bins[field] = tuple(sorted(x for x in numbers if x is not None))
+            found = _edges(edges, path, checked)
+            if found is not None:
+                bins[field] = found
     return MappingProxyType(bins)
 
 
+def _members(
+    names: frozenset[str], enum: type[LabelledEnum] | None, path: str, checked: Checked
+) -> frozenset[str]:
+    """``names`` as ``enum`` values (a member's name or label is read as its value)."""
+    if enum is None:
+        return names
+    found = set()
+    for name in sorted(names):
+        try:
+            found.add(str(enum.parse(name).value))
+        except ValueError as e:
+            checked.add(path, str(e))
+    return frozenset(found)
+
+
 def read_outcomes(
-    positive: object, negative: object, checked: Checked
+    positive: object,
+    negative: object,
+    checked: Checked,
+    enum: type[LabelledEnum] | None = None,
 ) -> tuple[frozenset[str], frozenset[str]]:
-    good = frozenset(checked.names(positive, "positive"))
-    bad = frozenset(checked.names(negative, "negative"))
+    """The outcome values meaning converted and lost; for an enum outcome field (``status``)
+    each is a member's value, name or label, kept as the value."""
+    good = _members(frozenset(checked.names(positive, "positive")), enum, "positive", checked)
+    bad = _members(frozenset(checked.names(negative, "negative")), enum, "negative", checked)
     if good & bad:
         checked.add("negative", f"{', '.join(sorted(good & bad))} is also a positive outcome")
     return good, bad

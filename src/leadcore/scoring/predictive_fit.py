@@ -27,6 +27,7 @@ from leadcore.scoring.predictive_data import (
     check_record,
     show,
 )
+from leadcore.scoring.predictive_keys import Edges
 
 __all__ = ["FitOptions", "Predictor", "ScopedPredictiveModel", "fit_predictive", "fit_scoped"]
 
@@ -42,7 +43,7 @@ def _decided(
     for index, record in enumerate(records):
         path = f"records[{index}]"
         check_record(record, path)
-        outcome = model.outcome_of(record)
+        outcome = model.outcome_of(record, path)
         if outcome is not ConversionOutcome.PENDING:
             yield record, outcome is ConversionOutcome.CONVERTED, path
 
@@ -55,7 +56,7 @@ class FitOptions(TypedDict, total=False):
     positive: Collection[str]
     negative: Collection[str]
     smoothing: float
-    bins: Mapping[str, Sequence[float]] | None
+    bins: Mapping[str, Edges] | None
     grades: Sequence[tuple[str, float]]
 
 
@@ -115,13 +116,16 @@ def fit_predictive(records: Iterable[Record], **options: Unpack[FitOptions]) -> 
 
     ``fields`` are lead field paths (``custom_fields.<name>`` too; default
     :data:`DEFAULT_FIELDS`); ``outcome`` is the field saying how a record ended (``status``),
-    ``positive`` / ``negative`` the values meaning converted / lost; ``smoothing`` (1.0) is
+    ``positive`` / ``negative`` the values meaning converted / lost (a status by its value or
+    label; records in other statuses are pending, not learned from); ``smoothing`` (1.0) is
     added to every count; ``bins`` buckets a numeric field by ascending edges (``{"budget":
-    [100000, 500000]}``); ``grades`` map probability thresholds (highest first) to learned
-    grades. A NaN counts as missing; a number beyond a float's range is refused, naming the
-    record (``records[3].budget``). Raises ``ValidationError`` for an option not named here,
-    unknown fields, a smoothing not in (0, 1e6], or a history without both converted and lost
-    leads.
+    [100000, 500000]}``), or per currency (``{"budget": {"CNY": [100000], "JPY": [2000000]}}``)
+    — money is binned per currency, never across; ``grades`` map probability thresholds
+    (highest first) to learned grades. A NaN counts as missing; a number beyond a float's
+    range is refused, naming the record (``records[3].budget``), and so is a status that is no
+    lead status (``records[3].status``). Raises ``ValidationError`` for an option not named
+    here, unknown fields, a smoothing not in (0, 1e6], or a history without both converted
+    and lost leads.
     """
     problems = _check_options(options)
     if problems:

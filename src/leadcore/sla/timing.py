@@ -74,6 +74,13 @@ def exempt_until(lead: Lead) -> datetime | None:
     return max(times) if times else None
 
 
+def protection(lead: Lead, now: datetime) -> str | None:
+    """While an admin's protection holds recycling off at ``now``, the note "protected until
+    <UTC time>" (it ends at that instant: a rule may act then); None when it does not."""
+    until = lead.protected_until
+    return None if until is None or until <= now else f"protected until {_utc(until)}"
+
+
 def _later(at: datetime, bound: datetime | None) -> datetime:
     return at if bound is None or bound <= at else bound
 
@@ -176,10 +183,8 @@ def time_left(lead: Lead, sla: PoolSla, now: datetime) -> TimeLeft:
     """Which rule will next take the lead from its owner, when, and what comes first."""
     steps = schedule(lead, sla)
     acting = next((s for s in steps if s.kind.acts), None)
-    exempt = None
-    if lead.protected_until is not None and lead.protected_until > now:
-        exempt = f"protected until {_utc(lead.protected_until)}"
-    elif lead.next_due_at is not None and lead.next_due_at > now:
+    exempt = protection(lead, now)
+    if exempt is None and lead.next_due_at is not None and lead.next_due_at > now:
         exempt = f"next follow-up scheduled for {_utc(lead.next_due_at)}"
     nearest = steps[0] if steps else None
     if acting is None:

@@ -7,9 +7,10 @@ before it commits. Within one process, a store object runs its units of work one
 lock, as ``MemoryStore`` does); across processes, SQLite's lock does it. A unit of work waits
 up to ``busy_timeout`` seconds in all (for another thread's unit of work on the same object,
 then for SQLite's lock) before giving up with ``StoreLocked`` (a ``ConcurrencyConflict``:
-nothing was written, retry). The file is in WAL mode, so readers outside any unit of work (a
-backup, a report on another connection) never wait for a writer. A save checks its expected
-version inside the ``UPDATE`` itself.
+nothing was written, retry). A thread that already has a unit of work open on the file, through
+this store or another object, is refused a second at once: it would wait for itself. The file
+is in WAL mode, so readers outside any unit of work (a backup, a report on another connection)
+never wait for a writer. A save checks its expected version inside the ``UPDATE`` itself.
 
 Durability. ``synchronous="full"`` (the default) makes a commit survive a power cut; a process
 killed mid-transaction never leaves a partial one behind, whatever the setting. ``"normal"`` is
@@ -47,7 +48,7 @@ from leadcore.storage import sqlite_keys as key_index
 from leadcore.storage.protocol import nested_unit_of_work
 from leadcore.storage.sqlite_codec import Codec
 from leadcore.storage.sqlite_errors import StoreFileError, StoreLocked, translate
-from leadcore.storage.sqlite_file import MEMORY, SQLiteFile, begin, path_text
+from leadcore.storage.sqlite_file import MEMORY, SQLiteFile, path_text, unusable
 from leadcore.storage.sqlite_uow import SQLiteUnitOfWork
 
 __all__ = ["SQLiteStore", "StoreFileError", "StoreLocked"]
@@ -106,22 +107,25 @@ class SQLiteStore(SQLiteFile):
         """Begin a unit of work (``BEGIN IMMEDIATE``: the write lock is taken now, waiting up to
         ``busy_timeout`` for another writer, another thread's unit of work on this object
         included, else ``StoreLocked``). Leaving the block without ``commit()`` rolls it back.
-        ``StoreFileError`` if the file was deleted, moved or replaced since the store opened."""
+        ``StoreFileError`` if the file was deleted, moved or replaced since the store opened;
+        ``LeadcoreError`` at once if this thread has one open already, on this store or on
+        another object of the same file (waiting for itself, it would wait for ever)."""
         me = threading.get_ident()
         if self._holder == me:
             raise nested_unit_of_work()
+        self.refuse_own_writer("a unit of work")
         left = self._acquire()
         try:
             conn = self._connection()
             self._holder = me
-            begin(conn, self.path, self.busy_timeout, left)
-            uow = SQLiteUnitOfWork(conn, self._codec, self.busy_timeout, self._normaliser)
-            try:
-                self.check_file()
-                yield uow
-            finally:
-                if uow.open:
-                    uow.rollback()
+            with self.writing(conn, left):
+                uow = SQLiteUnitOfWork(conn, self._codec, self.busy_timeout, self._normaliser)
+                try:
+                    self.check_file()
+                    yield uow
+                finally:
+                    if uow.open:
+                        uow.rollback()
         finally:
             self._holder = None
             self._lock.release()
@@ -146,6 +150,9 @@ class SQLiteStore(SQLiteFile):
         target = path_text(path)
         if target == MEMORY or os.path.lexists(target):
             raise StoreFileError(target, _TAKEN)
+        reason = unusable(target)
+        if reason is not None:
+            raise StoreFileError(target, reason)
         if self._holder == threading.get_ident():
             raise LeadcoreError("finish this thread's unit of work before taking a backup")
         self._acquire()

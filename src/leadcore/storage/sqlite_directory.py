@@ -9,9 +9,9 @@ holds the file's write lock, and in WAL mode a reader never waits for a writer.
 Every write is one transaction taken with ``BEGIN IMMEDIATE`` that first looks for what the
 conversion ``key`` already made (a binding, a contact, a deal) and returns it, so writes are
 idempotent by key across threads and processes alike: two calls with one key never make two
-records. A write waits up to ``busy_timeout`` for another writer, then raises ``StoreLocked``
-(do not call a writing method inside a unit of work of a store on the same file: it would wait
-for that unit of work). ``sqlite3`` errors become ``LeadcoreError`` subclasses.
+records. A write waits up to ``busy_timeout`` for another writer, then raises ``StoreLocked``;
+inside this thread's own unit of work of a store on the same file it would wait for ever, and
+is refused at once with ``LeadcoreError``. ``sqlite3`` errors become ``LeadcoreError`` subclasses.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from leadcore.storage.sqlite_directory_rows import (
     reindex,
 )
 from leadcore.storage.sqlite_errors import translate
-from leadcore.storage.sqlite_file import MEMORY, SQLiteFile, begin, path_text
+from leadcore.storage.sqlite_file import MEMORY, SQLiteFile, path_text
 
 __all__ = ["SQLiteCustomerDirectory"]
 
@@ -99,19 +99,20 @@ class SQLiteCustomerDirectory(SQLiteFile):
 
     def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` in a write transaction of its own; all of it lands or none."""
+        self.refuse_own_writer("a customer directory write")
         with self._lock:
             conn = self._connection()
             self._holder = threading.get_ident()
             try:
-                begin(conn, self.path, self.busy_timeout)
-                try:
-                    done = work(conn)
-                    conn.execute("COMMIT")
-                    return done
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
+                with self.writing(conn):
+                    try:
+                        done = work(conn)
+                        conn.execute("COMMIT")
+                        return done
+                    except BaseException:
+                        if conn.in_transaction:
+                            conn.execute("ROLLBACK")
+                        raise
             except sqlite3.Error as e:
                 raise translate(e, self.path, self.busy_timeout) from e
             finally:

@@ -3,8 +3,14 @@
 
 ``open_database`` connects, checks the file is empty or a leadcore store this leadcore reads
 (refusing any other file before writing anything to it), puts it in WAL mode, sets how commits
-wait for the disk and brings it to the latest schema (``leadcore.storage.sqlite_schema``). ``begin`` takes the write lock with ``BEGIN IMMEDIATE``, retrying with short sleeps
-while another connection holds it, up to the busy timeout; then ``StoreLocked``.
+wait for the disk and brings it to the latest schema (``leadcore.storage.sqlite_schema``).
+``begin`` takes the write lock with ``BEGIN IMMEDIATE``, retrying with short sleeps while
+another connection holds it, up to the busy timeout; then ``StoreLocked``.
+
+A path that cannot hold a database file (a directory, one in a directory that does not exist)
+is refused with a ``StoreFileError`` saying so. The process keeps which threads have a write
+transaction open on which file (``SQLiteFile.writing``): a thread that would wait for its own
+transaction on another connection to the file — for ever — is refused at once instead.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from types import TracebackType
 from typing import Final, Self
 
@@ -29,6 +36,8 @@ __all__ = [
     "open_database",
     "path_text",
     "seconds",
+    "unusable",
+    "waits_for_itself",
 ]
 
 MEMORY: Final = ":memory:"
@@ -37,6 +46,49 @@ SYNCHRONOUS: Final = ("full", "normal", "off")
 """How a commit may wait for the disk (SQLite's ``synchronous`` settings leadcore allows)."""
 _FIRST_WAIT: Final = 0.0001
 _LONGEST_WAIT: Final = 0.004
+
+_File = tuple[int, int]  # a file's device and inode
+
+
+class _Writes:
+    """This process's connections with a write transaction open, by file and thread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.held: dict[tuple[_File, int], list[sqlite3.Connection]] = {}
+
+    def forget(self) -> None:
+        """In a forked child: its threads hold none of the parent's transactions (and the
+        lock may have been held by a parent thread the child does not have)."""
+        self.lock = threading.Lock()
+        self.held = {}
+
+
+_writes = _Writes()
+os.register_at_fork(after_in_child=_writes.forget)
+
+
+def _writing_here(file: _File | None) -> bool:
+    """Whether this thread has a write transaction open on ``file`` (any connection)."""
+    if file is None:
+        return False
+    with _writes.lock:
+        held = list(_writes.held.get((file, threading.get_ident()), ()))
+    for conn in held:
+        with suppress(sqlite3.ProgrammingError):  # a closed connection holds nothing
+            if conn.in_transaction:
+                return True
+    return False
+
+
+def waits_for_itself(path: str, what: str) -> LeadcoreError:
+    """The error for ``what`` (a write) on ``path`` in a thread whose own open unit of work on
+    the file, through another connection, holds the lock it would wait for: for ever."""
+    return LeadcoreError(
+        f"SQLite file {path!r}: {what} would wait for ever, because this thread already has a "
+        "unit of work open on the file through another store object; finish that one first, "
+        "or use its object"
+    )
 
 
 def path_text(path: object, subject: str = "SQLite store") -> str:
@@ -67,6 +119,22 @@ def seconds(value: object, subject: str = "SQLite store") -> float:
     return float(value)
 
 
+def unusable(path: str) -> str | None:
+    """Why ``path`` cannot hold a database file (a directory, a folder that is missing or is a
+    file), or None if it can as far as the file system tells; ``':memory:'`` always can."""
+    if path == MEMORY:
+        return None
+    if os.path.isdir(path):
+        example = os.path.join(path, "leads.db")
+        return f"the path is a directory; give a file path, such as {example!r}"
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(folder):
+        return None
+    if os.path.lexists(folder):
+        return f"{folder!r} is not a directory; give a file path inside a directory"
+    return f"the directory {folder!r} does not exist; create it first, or give another path"
+
+
 def open_database(
     path: str,
     busy_timeout: float,
@@ -75,8 +143,11 @@ def open_database(
     subject: str = "SQLite store",
 ) -> tuple[sqlite3.Connection, int]:
     """A connection to the leadcore database at ``path`` and its schema version: upgraded if
-    older, in WAL mode (a file that cannot be a store is refused first, left as it was); ``prepare`` runs on it before writers stop waiting in SQLite itself
-    (``begin`` waits for them instead). ``StoreFileError`` if the file cannot be a store."""
+    older, in WAL mode (a file that cannot be a store is refused first, left as it was);
+    ``prepare`` runs on it before writers stop waiting in SQLite itself (``begin`` waits for
+    them instead). ``StoreFileError`` if the file cannot be a store. If this thread has a unit
+    of work open on the file, an open that must write (an upgrade, keys to read again) is
+    refused at once (``waits_for_itself``) instead of waiting for it."""
     if synchronous not in SYNCHRONOUS:
         raise ValidationError(
             [
@@ -86,10 +157,14 @@ def open_database(
             ],
             subject=subject,
         )
+    reason = unusable(path)
+    if reason is not None:
+        raise StoreFileError(path, reason)
+    mine = path != MEMORY and _writing_here(_identity(path))
     try:
         conn = sqlite3.connect(
             path,
-            timeout=busy_timeout,
+            timeout=0 if mine else busy_timeout,
             isolation_level=None,
             check_same_thread=False,
             cached_statements=512,
@@ -99,7 +174,8 @@ def open_database(
     try:
         conn.execute("PRAGMA schema_version").fetchone()  # reads the header: is it SQLite?
         check_schema(conn, path)  # another application's file, or a newer one: touch nothing
-        wal = _until_unlocked(conn, "PRAGMA journal_mode = WAL", path, busy_timeout)
+        wait = 0 if mine else None
+        wal = _until_unlocked(conn, "PRAGMA journal_mode = WAL", path, busy_timeout, wait)
         (mode,) = wal.fetchone()
         conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
         version = open_schema(conn, path)
@@ -108,11 +184,16 @@ def open_database(
         if mode == "wal":
             # In WAL mode only taking the write lock waits, and ``begin`` does that waiting.
             conn.execute("PRAGMA busy_timeout = 0")
+        elif mine:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     except (sqlite3.Error, LeadcoreError) as e:
         conn.close()
-        if isinstance(e, LeadcoreError):
+        error = e if isinstance(e, LeadcoreError) else translate(e, path, busy_timeout)
+        if mine and isinstance(error, StoreLocked):
+            raise waits_for_itself(path, "opening it (it must write to the file)") from e
+        if error is e:
             raise
-        raise translate(e, path, busy_timeout) from e
+        raise error from e
     return conn, version
 
 
@@ -238,6 +319,34 @@ class SQLiteFile:
         if not self._lock.acquire(timeout=self.busy_timeout):
             raise StoreLocked(self.path, self.busy_timeout)
         return max(self.busy_timeout - (time.monotonic() - started), 0.0)
+
+    def refuse_own_writer(self, what: str) -> None:
+        """``waits_for_itself`` if this thread has a unit of work open on the file through
+        another connection: ``what`` (a write) would wait for it for ever."""
+        if self._files and _writing_here(self._files[0]):
+            raise waits_for_itself(self.path, what)
+
+    @contextmanager
+    def writing(self, conn: sqlite3.Connection, wait: float | None = None) -> Iterator[None]:
+        """``begin`` on ``conn`` (waiting up to ``wait``, see there), then the block, known
+        meanwhile as this thread's write transaction on the file (``refuse_own_writer``)."""
+        begin(conn, self.path, self.busy_timeout, wait)
+        file = self._files[0] if self._files else None
+        if file is None:
+            yield
+            return
+        key = (file, threading.get_ident())
+        with _writes.lock:
+            _writes.held.setdefault(key, []).append(conn)
+        try:
+            yield
+        finally:
+            with _writes.lock:
+                held = _writes.held.get(key, [])
+                if conn in held:
+                    held.remove(conn)
+                if not held:
+                    _writes.held.pop(key, None)
 
     def check_file(self) -> None:
         """``StoreFileError`` if the file at the path, or its ``-wal`` or ``-shm`` file beside it,

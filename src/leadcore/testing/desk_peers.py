@@ -203,11 +203,13 @@ class PeersCase(DeskCase):
         lead = w.desk.create("admin", "p", contact_name="王磊", phone="13800138000", region="华东")
         assert lead.owner_id == "u2"
         assigned = next(e for e in w.desk.history("admin", lead.id) if e.kind is EventKind.ASSIGNED)
-        assert "rule region=华东 is off (outside Mon–Fri 18:00–09:00 Asia/Shanghai)" in str(
-            assigned.reason
+        opens = "opens Mon 2026-03-02 18:00 Asia/Shanghai"  # told when the rule is on again
+        assert (
+            f"rule region=华东 is off (outside Mon–Fri 18:00–09:00 Asia/Shanghai; {opens})"
+            in str(assigned.reason)
         )
         assert assigned.data["excluded"] == {
-            "u1": "rule region=华东 is off: outside Mon–Fri 18:00–09:00 Asia/Shanghai"
+            "u1": f"rule region=华东 is off: outside Mon–Fri 18:00–09:00 Asia/Shanghai; {opens}"
         }
         w.clock.advance(hours=2)  # 19:00 in Shanghai: the night rule is on
         later = w.desk.create("admin", "p", contact_name="李娜", phone="13800138000", region="华东")

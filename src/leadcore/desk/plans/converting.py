@@ -9,7 +9,7 @@ The directory sits between prepare and finish, outside the store's unit of work;
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar, Final, TypeVar
 
 import attrs
@@ -244,7 +244,8 @@ class PrepareConversion(LeadCommand):
 @attrs.frozen(kw_only=True)
 class FinishConversion(SubjectCommand):
     """Mark the lead converted (read at ``expected_version``, the prepared one) into the
-    receipt's customer; the ``converted`` event lists what was created or linked."""
+    receipt's customer, due for no follow-up; the ``converted`` event lists what was created
+    or linked, and its changes keep the next due date for a reopen."""
 
     action: ClassVar[Action] = Action.CONVERT
     receipt: ConversionReceipt
@@ -272,7 +273,8 @@ class ReopenFacts:
 class Reopen(LeadCommand):
     """Reopen a lead: an invalid or lost one goes back to its pool unassigned; a converted one
     (pool admins, within the pool's ``reopen_hours``) goes back to its owner in the status it
-    had, and the ``reopened`` event names the customer side for the host to undo. An owner
+    had, due again on the date it was due before the conversion (even one since passed), and
+    the ``reopened`` event names the customer side for the host to undo. An owner
     who may no longer receive the pool's leads (away, over the cap, gone from the pool) does
     not get it back: it waits unassigned, and a ``no_owner_found`` event says why."""
 
@@ -323,6 +325,11 @@ class Reopen(LeadCommand):
             moved = facts.conversion.status_change
             if moved is not None and moved[0] is LeadStatus.ASSIGNED:
                 changes["status"] = LeadStatus.ASSIGNED
+            due = facts.conversion.change("next_due_at")
+            if due is not None:
+                # The follow-up promised before the conversion is due again, on its own date
+                # (overdue if that has passed), not one the cadence would give now.
+                changes["next_due_at"] = _due_date(due.before)
             data.update(
                 {k: facts.conversion.data.get(k) for k in ("key", "contact_id", "deal_id")},
                 converted_at=facts.conversion.at.isoformat(),
@@ -354,6 +361,15 @@ _UNASSIGNED: Final[Mapping[str, object]] = {
     "stage": None,
 }
 """A reopened lead's fields when its owner cannot take it back: waiting in its pool."""
+
+
+def _due_date(value: object) -> datetime | None:
+    """The due date a conversion event recorded; None when what the store gave back is no
+    timezone-aware time (the reopened lead is then due for nothing until followed up)."""
+    try:
+        return checks.optional_aware(value, "next_due_at")
+    except ValidationError:
+        return None
 
 
 def _optional_id(value: object, field: str) -> str | None:

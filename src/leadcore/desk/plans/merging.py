@@ -2,12 +2,14 @@
 
 A merge keeps one **survivor**, chosen by a pluggable rule (by default the lead followed up
 most recently). The survivor's empty fields are filled from the others (the next-ranked lead
-first), their collaborators and followers join it, and their follow-ups move to it; the others
-are marked merged, point at the survivor and are read-only. The survivor's ``merged`` event
-carries the merge plan: where every filled field came from, which follow-ups moved from where,
-who joined. **Unmerge** reads that plan back and restores the merged leads, the survivor's
-filled fields and the follow-ups exactly (a field or follow-up changed since the merge keeps
-the change).
+first), their collaborators and followers join it, and their follow-ups move to it; an open
+survivor takes the soonest next due date of the open leads merged when its own is later or
+missing (the soonest promise to the customer is kept). The others are marked merged, point at
+the survivor, are read-only and due for nothing. The survivor's ``merged`` event carries the
+merge plan: where every filled field (and the due date) came from, which follow-ups moved from
+where, who joined. **Unmerge** reads that plan back and restores the merged leads, the
+survivor's filled fields, its own due date and the follow-ups exactly (a field or follow-up
+changed since the merge keeps the change).
 """
 
 from __future__ import annotations
@@ -189,6 +191,9 @@ class Merge:
         ]
         if last and max(last) != survivor.last_followed_at:
             changes["last_followed_at"] = max(last)
+        sooner = _sooner_due(survivor, [o.lead for o in others])
+        if sooner is not None:
+            changes["next_due_at"], filled["next_due_at"] = sooner.next_due_at, sooner.id
         merged_ids = [o.lead.id for o in others]
         after = attrs.evolve(survivor, **changes, updated_at=now, version=survivor.version + 1)
         plan: dict[str, object] = {
@@ -366,9 +371,10 @@ class Unmerge:
         watching = {str(u) for u in _list(data.get("followers_added"))}
         if watching & survivor.followers:
             changes["followers"] = survivor.followers - watching
-        last = _change(facts.merge.changes, "last_followed_at")
-        if last is not None and survivor.last_followed_at == last.after:
-            changes["last_followed_at"] = last.before
+        for name in ("last_followed_at", "next_due_at"):
+            taken = _change(facts.merge.changes, name)
+            if taken is not None and getattr(survivor, name) == taken.after:
+                changes[name] = taken.before
         after = attrs.evolve(survivor, **changes, updated_at=now, version=survivor.version + 1)
         merge_id = data["merge_id"]
         restored_ids = [lead.id for lead in facts.merged]
@@ -458,6 +464,20 @@ def _restored(lead: Lead, merged: Event) -> Lead:
     values: dict[str, Any] = {c.field: c.before for c in merged.changes}
     values.setdefault("merged_into", None)
     return replace(lead, **values)
+
+
+def _sooner_due(survivor: Lead, others: Sequence[Lead]) -> Lead | None:
+    """The open lead among ``others`` due soonest (the first ranked on a tie), when it is due
+    before an open ``survivor`` (or the survivor is due for nothing): the soonest promise to
+    the customer is kept. A survivor nobody holds is due for nothing, like any such lead."""
+    if not survivor.is_open:
+        return None
+    dates = [(o.next_due_at, o) for o in others if o.is_open and o.next_due_at is not None]
+    if not dates:
+        return None
+    at, first = min(dates, key=lambda d: d[0])
+    own = survivor.next_due_at
+    return first if own is None or at < own else None
 
 
 def _change(changes: Sequence[FieldChange], name: str) -> FieldChange | None:

@@ -8,18 +8,25 @@ from typing import ClassVar
 import attrs
 
 from leadcore import checks
-from leadcore.errors import AlreadyClaimed, FieldProblem, NotFound, ValidationError
+from leadcore.errors import (
+    AlreadyClaimed,
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from leadcore.lifecycle import step
 from leadcore.model import Action, FollowUp, Lead
 from leadcore.org import DepartmentDirectory
 from leadcore.policy import ClaimFacts, OwnerFacts, owner_problem
 from leadcore.records import OwnershipChange
+from leadcore.sla.timing import protection
 
 from ..outcome import Outcome, RecordWrite, SaveFollowUp
 from ..reads import Reads, Subject
 from ..setup import Setup
 from .closing import Move, move_reason
-from .common import LeadCommand, received
+from .common import UNPROTECTED, LeadCommand, received
 
 __all__ = [
     "Assign",
@@ -35,11 +42,13 @@ __all__ = [
 @attrs.frozen(slots=True)
 class HandOverFacts:
     """A subject, what the owner-eligibility rule knows of the new owner, and (for a change of
-    owner that moves them) the lead's follow-up records."""
+    owner) the lead's follow-up records to move and whether the old owner stays on as a
+    collaborator (only while they are a user, and active)."""
 
     subject: Subject
     owner: OwnerFacts
     follow_ups: tuple[FollowUp, ...] = ()
+    keeps_old_owner: bool = False
 
 
 def require_owner(
@@ -157,16 +166,25 @@ class Claim(LeadCommand):
 class GiveBack(Move):
     """Send a held lead back to its pool, unassigned, history kept: ``move`` is release
     (the owner or a pool admin), return (the owner, with a reason), reclaim (a pool admin) or
-    recycle. The previous owner's re-claim cool-down starts."""
+    recycle (refused while an admin's protection lasts, the rule the sweep waits by). The
+    previous owner's re-claim cool-down starts, and any protection ends: it was of their hold."""
 
     action: ClassVar[Action] = Action.RELEASE
     moves: ClassVar[frozenset[Action]] = frozenset(
         {Action.RELEASE, Action.RETURN, Action.RECLAIM, Action.RECYCLE}
     )
 
+    def decide(self, facts: Subject) -> None:
+        """Lifecycle and policy allow this move; a recycle waits while the lead is protected."""
+        Move.decide(self, facts)
+        held = protection(facts.lead, facts.now) if self.move is Action.RECYCLE else None
+        if held is not None:
+            reason = f"it is {held}; lift the protection first"
+            raise PermissionDenied(facts.actor.id, self.move, f"lead {facts.lead.id!r}", reason)
+
     def plan(self, facts: Subject) -> Outcome[Lead]:
-        """The lead unassigned, with the previous owner's give-back recorded."""
-        done = facts.step(self.move, reason=self.reason)
+        """The lead unassigned and unprotected, with the previous owner's give-back recorded."""
+        done = facts.step(self.move, reason=self.reason, changes=UNPROTECTED)
         records: tuple[RecordWrite, ...] = ()
         if facts.lead.owner_id is not None:
             records = (
@@ -178,7 +196,8 @@ class GiveBack(Move):
 @attrs.frozen(kw_only=True)
 class ChangeOwner(LeadCommand):
     """Hand a held lead to another owner (调整/更换负责人). The old owner becomes a
-    collaborator; with ``move_follow_ups`` their follow-up records move to the new owner."""
+    collaborator, unless they are deactivated or gone (access ends when its reason ends); with
+    ``move_follow_ups`` their follow-up records move to the new owner."""
 
     action: ClassVar[Action] = Action.CHANGE_OWNER
     owner_id: str = attrs.field(converter=_new_owner_id)
@@ -187,10 +206,18 @@ class ChangeOwner(LeadCommand):
     reason: str | None = attrs.field(default=None, converter=move_reason)
 
     def load(self, reads: Reads) -> HandOverFacts:
-        """The subject, the new owner and (to move them) the follow-ups."""
+        """The subject, the new owner, (to move them) the follow-ups, and whether the old
+        owner is an active user."""
         subject = self.subject(reads)
         follow_ups = tuple(reads.follow_ups(subject.lead.id)) if self.move_follow_ups else ()
-        return HandOverFacts(subject, reads.owner_facts(self.owner_id, subject.pool), follow_ups)
+        old = subject.lead.owner_id
+        old_owner = None if old is None else reads.user_or_none(old)
+        return HandOverFacts(
+            subject,
+            reads.owner_facts(self.owner_id, subject.pool),
+            follow_ups,
+            keeps_old_owner=old_owner is not None and old_owner.active,
+        )
 
     def decide(self, facts: HandOverFacts) -> None:
         """The department is one the org knows; the actor may change the owner; the new owner
@@ -204,14 +231,14 @@ class ChangeOwner(LeadCommand):
         require_owner(self.owner_id, facts.owner, facts.subject, field="new_owner_id")
 
     def plan(self, facts: HandOverFacts) -> Outcome[Lead]:
-        """The lead with its new owner, the old one kept on as a collaborator."""
+        """The lead with its new owner, the old one (if active) kept on as a collaborator."""
         s = facts.subject
         lead = s.lead
         old = lead.owner_id
         assert facts.owner.user is not None
         roles = {u: r for u, r in lead.collaborator_roles.items() if u != self.owner_id}
         collaborators = lead.collaborators - {self.owner_id}
-        if old is not None:
+        if old is not None and facts.keeps_old_owner:
             collaborators |= {old}
         moved: list[RecordWrite] = []
         if old is not None and self.move_follow_ups:

@@ -17,7 +17,7 @@ from leadcore.records import OwnershipChange
 from ..outcome import Outcome
 from ..reads import Reads, Subject
 from .closing import move_reason
-from .common import EntryFacts, LeadCommand, load_entry, plan_entry, received
+from .common import UNPROTECTED, EntryFacts, LeadCommand, load_entry, plan_entry, received
 
 __all__ = ["Transfer"]
 
@@ -38,7 +38,8 @@ def _to_pool_id(value: object) -> str:
 @attrs.frozen(kw_only=True)
 class Transfer(LeadCommand):
     """Move a lead to ``to_pool_id``. The actor needs the right to transfer in both pools (by
-    default: admin of the source and of the target)."""
+    default: admin of the source and of the target). Any protection ends: it was of a hold in
+    the pool the lead leaves."""
 
     action: ClassVar[Action] = Action.TRANSFER
     to_pool_id: str = attrs.field(converter=_to_pool_id)
@@ -77,12 +78,14 @@ class Transfer(LeadCommand):
             )
 
     def plan(self, facts: TransferFacts) -> Outcome[Lead]:
-        """The lead in the target pool, unassigned or handed out by the target's rules."""
+        """The lead in the target pool, unprotected, unassigned or handed out by the target's
+        rules."""
         s = facts.subject
         moved = s.step(
             Action.TRANSFER,
             pool_id=facts.target.id,
             reason=self.reason,
+            changes=UNPROTECTED,
             data={"from_pool": s.pool.id, "to_pool": facts.target.id},
         )
         if facts.entry is None:
