@@ -33,6 +33,7 @@ __all__ = [
     "step",
     "transition",
     "transitions_markdown",
+    "unheld",
 ]
 
 _S = LeadStatus
@@ -194,6 +195,27 @@ def transition(lead: Lead, action: Action, *, at: datetime, **move: Unpack[Move]
     return _moved(lead, action, at, move)
 
 
+def unheld(lead: Lead) -> dict[str, Any]:
+    """The fields that change when ``lead`` goes back to its pool and nobody holds it: no
+    owner, department, due date, stage or closing reason; its protection from recycling ends
+    with the hold, and the people its owner worked with on it lose their access with the owner
+    (access ends when its reason ends)."""
+    fields: dict[str, Any] = {
+        "status": _S.UNASSIGNED,
+        "owner_id": None,
+        "department_id": None,
+        "assigned_at": None,
+        "next_due_at": None,
+        "stage": None,
+        "lost_reason": None,
+        "invalid_reason": None,
+        "protected_until": None,
+    }
+    if lead.collaborators or lead.collaborator_roles:
+        fields.update(collaborators=frozenset(), collaborator_roles={})
+    return fields
+
+
 def _moved(lead: Lead, action: Action, at: datetime, move: Move) -> Lead:
     """:func:`transition` of a checked lead, action and time."""
     row = TRANSITIONS[lead.status]
@@ -207,12 +229,7 @@ def _moved(lead: Lead, action: Action, at: datetime, move: Move) -> Lead:
     if target is not lead.status:
         moved["status"] = target
     if target is _S.UNASSIGNED and lead.status is not _S.UNASSIGNED:
-        moved.update(owner_id=None, department_id=None, assigned_at=None, next_due_at=None)
-        moved.update(stage=None, lost_reason=None, invalid_reason=None)
-        if lead.collaborators or lead.collaborator_roles:
-            # Back in the pool nobody holds the lead: the people its owner worked with on it
-            # lose their access with the owner (access ends when its reason ends).
-            moved.update(collaborators=frozenset(), collaborator_roles={})
+        moved.update(unheld(lead))
     if action in _NEEDS_OWNER:
         moved.update(
             owner_id=move.get("owner_id"), department_id=move.get("department_id"), assigned_at=at

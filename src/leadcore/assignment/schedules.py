@@ -47,7 +47,7 @@ def as_schedule(value: Schedule | Iterable[str] | Mapping[str, Any], path: str) 
                 FieldProblem(
                     path,
                     'must be a list of windows like ["mon-fri 09:00-18:00"] or a table '
-                    "{windows, timezone}",
+                    f"{{windows, timezone}}, not {type(value).__name__}",
                 )
             ],
             subject="schedule",
@@ -58,8 +58,10 @@ def as_schedule(value: Schedule | Iterable[str] | Mapping[str, Any], path: str) 
 def closed_reason(schedule: Schedule, at: datetime) -> str | None:
     """``None`` while ``schedule`` is open at ``at`` (aware), else why it is closed and when it
     next opens, on the schedule's own wall clock: ``outside Mon–Fri 09:00–18:00 Asia/Shanghai;
-    opens Tue 2026-03-03 09:00 Asia/Shanghai`` (a schedule without windows never opens, and
-    says only that). ``ValidationError`` names a bad ``schedule`` or ``at``."""
+    opens Tue 2026-03-03 09:00 Asia/Shanghai`` (to the second when a window starts within a
+    minute, ``09:00:30``). A schedule without windows never opens, and says only that; nor is
+    an opening named past the end of the calendar (year 9999). ``ValidationError`` names a bad
+    ``schedule`` or ``at`` (a naive datetime, a time too close to the calendar's limits)."""
     if not isinstance(schedule, Schedule):
         raise ValidationError(
             [FieldProblem("schedule", f"must be a Schedule, not {type(schedule).__name__}")]
@@ -79,7 +81,8 @@ def _closed_reason(schedule: Schedule, at: datetime) -> str | None:
         return why
     local = local_wall(opens, zone(schedule.timezone))
     day = Weekday.of(local.weekday()).short
-    return f"{why}; opens {day} {local:%Y-%m-%d %H:%M} {schedule.timezone}"
+    clock = f"{local:%H:%M:%S}" if local.second else f"{local:%H:%M}"  # never before it opens
+    return f"{why}; opens {day} {local:%Y-%m-%d} {clock} {schedule.timezone}"
 
 
 @attrs.frozen(slots=True)

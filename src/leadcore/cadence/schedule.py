@@ -4,6 +4,7 @@ and if not, why not and when does it open."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
@@ -56,12 +57,15 @@ class Window:
 
 
 def read_window(value: object, path: str) -> Window:
-    """A window from ``"mon-fri 09:00-18:00"``, a table ``{days, start, end}`` or ``{days,
+    """A window from ``"mon-fri 09:00-18:00"`` (full-width characters read as their plain
+    forms: ``"周一至周五 09：00-18：00"``), a table ``{days, start, end}`` or ``{days,
     hours = "09:00-18:00"}``, or a ``Window``; problems named under ``path``."""
     if isinstance(value, Window):
         return value
     if isinstance(value, str):
-        match = _WINDOW_TEXT.match(value)
+        # full-width as typed in Chinese: "mon 09：00-18：00"
+        plain = value if value.isascii() else unicodedata.normalize("NFKC", value)
+        match = _WINDOW_TEXT.match(plain)
         if match is None:
             fail(path, f"{shown(value)} is not a window like 'mon-fri 09:00-18:00'")
         value = {"days": match.group(1), "hours": match.group(2)}

@@ -3,6 +3,7 @@ rules."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from operator import attrgetter
@@ -10,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from leadcore import checks
 from leadcore.dedup.companies import CompanyNormaliser, NormalisedCompany
 from leadcore.dedup.emails import EmailNormaliser, NormalisedEmail
 from leadcore.dedup.keys import DedupKey, KeyKind, key_kinds
@@ -64,6 +66,9 @@ def _mapping_getter(path: str) -> Callable[[Mapping[str, object]], object]:
 
 _ALL_KINDS = frozenset(KeyKind)
 
+_MOST_ROOM = 100_000
+"""The most leads :meth:`Normaliser.make_room` keeps room for (an import's largest chunk)."""
+
 _Reader = tuple[KeyKind, str, Callable[[Lead], object], Callable[[Mapping[str, object]], object]]
 
 
@@ -73,7 +78,8 @@ class Normaliser(FromConfig):
     Build it once from :class:`DedupRules` (or plain data with :meth:`from_dict`,
     :meth:`from_json`, :meth:`from_toml`) and reuse it: it compiles the rule lists and keeps
     bounded caches (``cache_size`` entries each for phone numbers that needed phonenumbers and
-    for company names). It is safe to share between threads.
+    for company names, a quarter of that for recent leads' keys, with room for a batch on
+    request: :meth:`make_room`). It is safe to share between threads.
 
     Values are never an error: each method returns a result that either has a ``key`` or says
     in ``reason`` why not (``None``, blank text, another type, over-long text or a lone
@@ -83,9 +89,12 @@ class Normaliser(FromConfig):
 
     __slots__ = (
         "_all",
+        "_lease",
+        "_lock",
         "_readers",
         "_recent",
         "_recent_size",
+        "_room",
         "companies",
         "emails",
         "phones",
@@ -111,6 +120,9 @@ class Normaliser(FromConfig):
         self._all = self.key_reader(KeyKind)
         self._recent: dict[tuple[object, ...], tuple[str, ...]] = {}
         self._recent_size = max(cache_size // 4, 0)
+        self._room = 0  # extra entries kept for a batch (``make_room``) …
+        self._lease = 0  # … until this many more leads' keys have been read afresh
+        self._lock = threading.Lock()
 
     # --- construction ---------------------------------------------------------------------------
     @classmethod
@@ -190,12 +202,34 @@ class Normaliser(FromConfig):
                 return tuple(self._all(record))
             if found is None:
                 found = tuple(self._all(record))
-                recent = self._recent
-                if len(recent) >= self._recent_size:
-                    recent.pop(next(iter(recent)))
-                recent[source] = found
+                self._remember(source, found)
             return found
         return tuple(self._all(record))
+
+    def make_room(self, count: int) -> None:
+        """Keep room for ``count`` more leads' keys (at most 100,000) in the cache of recent
+        leads, for a batch whose plan reads its leads' keys and whose store reads them again
+        as it writes them: without it a batch larger than the cache reads every lead's keys
+        twice. The room goes again once twice ``count`` leads' keys have been read afresh
+        (the batch's, then whatever follows), so the cache shrinks back to its own size."""
+        wanted = min(checks.whole(count, "count"), _MOST_ROOM)
+        if not self._recent_size or not wanted:
+            return
+        with self._lock:
+            self._room = max(self._room, wanted)
+            self._lease = max(self._lease, 2 * wanted)
+
+    def _remember(self, source: tuple[object, ...], texts: tuple[str, ...]) -> None:
+        """Keep a lead's key texts by their source, the oldest going first when full."""
+        with self._lock:
+            if self._lease:
+                self._lease -= 1
+                if not self._lease:
+                    self._room = 0
+            recent, size = self._recent, self._recent_size + self._room
+            while len(recent) >= size:
+                del recent[next(iter(recent))]
+            recent[source] = texts
 
     def key_source(self, lead: Record) -> tuple[object, ...]:
         """The values of the lead fields keys are read from, in one tuple: two versions of a

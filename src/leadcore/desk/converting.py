@@ -58,6 +58,7 @@ class ConversionMethods:
         deal_fields: Mapping[str, object] | None = None,
         customer_owner_id: str | None = None,
         signals: Iterable[ReadinessSignal | str] = (),
+        expected_version: int | None = None,
     ) -> ConversionResult:
         """Convert a held lead (转化; its owner or a pool admin) into a new customer, or into
         the existing customer ``customer_id``, through the desk's customer directory.
@@ -73,7 +74,8 @@ class ConversionMethods:
         lead (``signals`` adds readiness signals the host found). Afterwards the lead is
         read-only, points at the customer and is due for no follow-up. If the directory
         fails the lead stays as it was; calling again is safe and ends with one customer,
-        contact and deal."""
+        contact and deal. Given ``expected_version``, a lead changed since raises
+        ``ConcurrencyConflict`` before the directory is asked anything."""
         return self._convert(
             PrepareConversion(
                 setup=self.setup,
@@ -86,6 +88,7 @@ class ConversionMethods:
                 deal_fields=deal_fields,
                 customer_owner_id=customer_owner_id,
                 signals=signals,
+                expected_version=expected_version,
             )
         )
 
@@ -154,12 +157,26 @@ class ConversionMethods:
         clean = clean_match_fields(fields, rules=self.setup.rules)
         return self.setup.conversion.matches(clean)
 
-    def reopen(self, actor_id: str, lead_id: str, *, reason: str | None = None) -> Lead:
+    def reopen(
+        self,
+        actor_id: str,
+        lead_id: str,
+        *,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> Lead:
         """Reopen a lead: an invalid or lost one returns to its pool unassigned; a converted
         one (pool admins, within the pool's ``reopen_hours``) returns to its owner in the
         status and with the next due date it had, its conversion kept in the history; the
         ``reopened`` event names the customer, contact and deal for the host to undo on its
-        side."""
+        side. Given ``expected_version``, a lead changed since (reopened and converted again,
+        say) raises ``ConcurrencyConflict`` and nothing is written."""
         return self._runner.run(
-            Reopen(setup=self.setup, actor_id=actor_id, lead_id=lead_id, reason=reason)
+            Reopen(
+                setup=self.setup,
+                actor_id=actor_id,
+                lead_id=lead_id,
+                reason=reason,
+                expected_version=expected_version,
+            )
         )

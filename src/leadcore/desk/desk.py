@@ -39,7 +39,7 @@ from .plans.distributing import AutoAssign, Distribute
 from .plans.editing import Delete, Edit
 from .plans.following_up import RecordFollowUp
 from .plans.learned import Repredict
-from .plans.ownership import Assign, Claim
+from .plans.ownership import Assign, Claim, require_department
 from .plans.pools import CreatePool, UpdatePool
 from .plans.scoring import AcceptSql, RecordActivity, Rescore
 from .plans.team import AddCollaborators, Follow, RemoveCollaborators
@@ -256,23 +256,43 @@ class LeadDesk(IntakeMethods, ConversionMethods, MoveMethods, TimeKeeping):
         owner_id: str,
         *,
         department_id: str | None = None,
+        reason: str | None = None,
         expected_version: int | None = None,
     ) -> Lead:
         """Give an unassigned lead an owner (pool admins); the owner must be eligible. The lead's
         ``department_id`` is the owner's department unless given (an id the org directory
-        knows, when it can tell)."""
+        knows, when it can tell); ``reason`` goes into the ``assigned`` event."""
         return self._run(
             Assign,
             actor_id=actor_id,
             lead_id=lead_id,
             owner_id=owner_id,
             department_id=department_id,
+            reason=reason,
             expected_version=expected_version,
         )
 
-    def batch_assign(self, actor_id: str, lead_ids: IdCollection, owner_id: str) -> BatchResult:
-        """Assign several leads to one owner; a result per lead, each lead's change atomic."""
-        return self._each(Assign, lead_ids, actor_id=actor_id, owner_id=owner_id)
+    def batch_assign(
+        self,
+        actor_id: str,
+        lead_ids: IdCollection,
+        owner_id: str,
+        *,
+        department_id: str | None = None,
+        reason: str | None = None,
+    ) -> BatchResult:
+        """Assign several leads to one owner, each with ``department_id`` and ``reason`` as
+        :meth:`assign` takes them; a result per lead, each lead's change atomic. A bad
+        ``department_id`` or ``reason`` refuses the whole call, writing nothing."""
+        require_department(self.setup, department_id)
+        return self._each(
+            Assign,
+            lead_ids,
+            actor_id=actor_id,
+            owner_id=owner_id,
+            department_id=department_id,
+            reason=reason,
+        )
 
     def claim(self, actor_id: str, lead_id: str) -> Lead:
         """Take an unassigned lead from a pool that allows claiming (抢单), within the pool's

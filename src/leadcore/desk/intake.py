@@ -151,8 +151,10 @@ class IntakeMethods:
         """Merge duplicates into one lead (pool admins and system admins), in one unit of work.
         The survivor is ``survivor_id``, else the first by ``rule`` (default: the lead followed
         up most recently). Its empty fields are filled from the others, their collaborators,
-        followers and follow-ups move to it, and the others become read-only ``merged`` leads
-        pointing at it. Returns the survivor; :meth:`unmerge` undoes it."""
+        followers and follow-ups move to it, an open survivor takes the soonest due date of the
+        open leads merged when it is sooner than its own (no promise is lost), and the others
+        become read-only ``merged`` leads pointing at it. Returns the survivor; :meth:`unmerge`
+        undoes it."""
         return self._run(
             Merge,
             actor_id=actor_id,
@@ -163,6 +165,7 @@ class IntakeMethods:
 
     def unmerge(self, actor_id: str, lead_id: str) -> Lead:
         """Undo the latest merge into ``lead_id`` (the survivor or one it merged): the merged
-        leads, the survivor's filled fields and the follow-ups are restored exactly; what was
-        changed since the merge keeps the change. Returns the survivor."""
+        leads (each due again on its own date), the survivor's filled fields and due date and
+        the follow-ups are restored exactly; what was changed since the merge keeps the
+        change. Returns the survivor."""
         return self._run(Unmerge, actor_id=actor_id, lead_id=lead_id)

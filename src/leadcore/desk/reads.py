@@ -168,10 +168,14 @@ class Reads:
     ) -> Subject:
         """Load the actor, the lead, its pool and the actor's grants on it.
 
-        A lead the actor may not see raises ``NotFound`` exactly like a missing one, before any
-        version check, so a refusal tells them nothing about it. The one exception is a claim
-        that lost a race (:meth:`lost_claim_race`): the claim itself then says it was too late.
+        ``expected_version`` (a stored version: a whole number from 0 to 2**63 - 1) is checked
+        first, whatever the lead. A lead the actor may not see raises ``NotFound`` exactly like
+        a missing one, before any version comparison, so a refusal tells them nothing about it.
+        The one exception is a claim that lost a race (:meth:`lost_claim_race`): the claim
+        itself then says it was too late.
         """
+        if expected_version is not None:
+            checks.stored_number(expected_version, "expected_version")
         actor = self.actor(actor_id)
         lead = self._uow.get_lead(checks.identifier(lead_id, "lead_id"))
         pool = self._uow.get_pool(lead.pool_id)
@@ -182,8 +186,6 @@ class Reads:
         visible = scope.covers(lead)
         if not visible and not (action is Action.CLAIM and self.lost_claim_race(actor, lead, pool)):
             raise NotFound("lead", lead_id)
-        if expected_version is not None:
-            checks.whole(expected_version, "expected_version", least=0, most=2**62)
         if visible and expected_version is not None and expected_version != lead.version:
             raise ConcurrencyConflict("lead", lead_id, expected_version, lead.version)
         return Subject(actor, lead, pool, self.now, grants, visible)

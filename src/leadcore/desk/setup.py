@@ -22,7 +22,7 @@ from leadcore.conversion import ConversionSetup
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.dedup import DuplicatePolicies, DuplicatePolicy, DuplicateScope, Normaliser
 from leadcore.dedup.rules import CUSTOM_PREFIX
-from leadcore.errors import ConfigError, FieldProblem, NotFound, PermissionDenied, ValidationError
+from leadcore.errors import ConfigError, FieldProblem, PermissionDenied, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.ids import IdFactory, uuid4_ids
 from leadcore.intake import LeadRules
@@ -268,30 +268,64 @@ def checked_scorer_fields(scorer: Scorer | None, custom_fields: CustomFieldSet) 
         raise ValidationError(problems, subject="desk setup")
 
 
+def _listed_users(org: OrgDirectory) -> list[str]:
+    """The ids ``org`` lists (an ``OrgChart``'s ``users``; a host's mapping or collection of
+    ids), for a "did you mean"; none when it lists none or listing them fails."""
+    try:
+        listed = getattr(org, "users", None)
+        if isinstance(listed, Mapping):
+            listed = list(listed)
+        if isinstance(listed, list | tuple | set | frozenset):
+            return sorted(u for u in listed if isinstance(u, str))
+    except Exception:  # a hint only: a host's listing that fails leaves it out
+        pass
+    return []
+
+
+def _known_as(org: OrgDirectory, user_id: str) -> str | None:
+    """The id ``org`` knows ``user_id`` by (itself), another id when the directory answers
+    with someone else, or None when it does not know them: ``NotFound`` or any
+    ``LookupError`` (a ``KeyError``), or no ``User`` at all (``None``)."""
+    try:
+        found = org.user(user_id)
+    except LookupError:
+        return None
+    return found.id if isinstance(found, User) else None
+
+
 def checked_quota_users(quota_policies: Mapping[str, QuotaPolicy], org: OrgDirectory) -> None:
     """``ValidationError`` naming each user a quota policy gives quotas of their own whom
     ``org`` does not know (``quota_policies.<name>.users.<id>``), with the closest known id
     when the directory lists its users (an ``OrgChart`` does): a quota for a misspelt id would
-    never bind anyone. This is checked as the desk is built, where the policies and the
-    directory first meet; a desk keeps its quota policies for life, so a quota for a user
-    added to the directory later comes with the desk built after them."""
-    listed = getattr(org, "users", None)
-    known = sorted(listed) if isinstance(listed, Mapping) else []
+    never bind anyone. A host's directory that answers ``None`` or raises ``KeyError`` for an
+    unknown id is read as not knowing them, and one that answers with a user of another id
+    (``WANG`` found as ``wang``) is named too: quotas bind the id a lead's owner has. Other
+    errors of the directory (its database is down) pass through as they are. This is checked
+    as the desk is built, where the policies and the directory first meet; a desk keeps its
+    quota policies for life, so a quota for a user added to the directory later comes with
+    the desk built after them."""
     problems: list[FieldProblem] = []
+    known: list[str] | None = None
     for name, policy in quota_policies.items():
         for user_id in policy.users:
-            try:
-                org.user(user_id)
-            except NotFound:
+            path = f"quota_policies.{name}.users.{user_id}"
+            found = _known_as(org, user_id)
+            if found == user_id:
+                continue
+            if found is not None:
+                reason = (
+                    f"names user {user_id!r}, whom the org directory knows as {found!r}; use "
+                    f"{found!r} (a quota binds the id a lead's owner has)"
+                )
+            else:
+                known = _listed_users(org) if known is None else known
                 close = difflib.get_close_matches(user_id, known, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                problems.append(
-                    FieldProblem(
-                        f"quota_policies.{name}.users.{user_id}",
-                        f"names user {user_id!r}, whom the org directory does not know{hint} "
-                        "(a quota for an unknown user never binds anyone)",
-                    )
+                reason = (
+                    f"names user {user_id!r}, whom the org directory does not know{hint} "
+                    "(a quota for an unknown user never binds anyone)"
                 )
+            problems.append(FieldProblem(path, reason))
     if problems:
         raise ValidationError(problems, subject="desk setup")
 

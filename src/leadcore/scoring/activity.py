@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -10,6 +11,7 @@ from typing import Final
 
 import attrs
 
+from leadcore import checks
 from leadcore.clock import ensure_aware
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
@@ -41,30 +43,53 @@ _EMPTY: Final[Mapping[str, object]] = MappingProxyType({})
 
 _VALUES: Final = frozenset(kind.value for kind in ActivityKind)
 
+MAX_KIND: Final = 100
+"""The longest activity kind accepted (as ``desk.record_activity`` takes it)."""
+
+
+def _refused(reason: str) -> ValidationError:
+    return ValidationError([FieldProblem("kind", reason)], subject="activity")
+
 
 @lru_cache(maxsize=1024)
 def _named(text: str) -> str:
+    """``text`` trimmed and in NFKC form (full-width ``ｄｅｍｏ`` is ``demo``), as the
+    built-in kind it names or else the host's own."""
+    clean = text.strip()
+    if not clean.isascii():
+        clean = unicodedata.normalize("NFKC", clean).strip()
+    if not clean:
+        raise _refused("must be a non-empty activity kind, e.g. 'pricing_page_visit'")
     try:
-        return ActivityKind.parse(text).value
+        clean = checks.text(clean, "kind", max_len=MAX_KIND)
+    except ValidationError as e:
+        raise _refused(e.problems[0].reason) from None
+    try:
+        return ActivityKind.parse(clean).value
     except ValueError:  # a host's own kind
-        return text
+        return clean
 
 
 def activity_kind(text: str) -> str:
     """The kind ``text`` names: a built-in kind's value when ``text`` is its value, name or
     Chinese or English label (``"申请演示"``, ``"Demo requested"`` → ``"demo_requested"``;
-    case-insensitive for ASCII, as enums are parsed everywhere), else ``text`` unchanged (a
-    host's own kind)."""
-    if text in _VALUES:
-        return str(text)
-    return _named(text)
+    case-insensitive for ASCII, as enums are parsed everywhere), else the host's own kind.
+    Either is trimmed and read in NFKC form, so surrounding spaces and full-width letters
+    (``" ｔｒｉａｌ "`` is ``"trial"``) make no other kind. ``ValidationError`` naming
+    ``kind`` for anything but non-blank one-line text of at most 100 characters."""
+    if type(text) is str and text in _VALUES:
+        return text
+    if isinstance(text, ActivityKind):
+        return text.value
+    if not isinstance(text, str):
+        raise _refused(
+            "must be an activity kind as text, e.g. 'pricing_page_visit', "
+            f"not {type(text).__name__}"
+        )
+    return _named(str(text))
 
 
 def _kind(value: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(
-            [FieldProblem("kind", "must be a non-empty string")], subject="activity"
-        )
     return activity_kind(value)
 
 
@@ -95,8 +120,9 @@ def _lead_id(value: str | None) -> str | None:
 @attrs.frozen(slots=True)
 class Activity:
     """One recorded behaviour event of a prospect: its ``kind`` (an :class:`ActivityKind` value,
-    also when given by its label, or a host's own string), the aware instant ``at`` (kept in UTC), optionally the lead and
-    free-form ``data`` (e.g. the page or campaign)."""
+    also when given by its label, or a host's own string; see :func:`activity_kind`), the
+    aware instant ``at`` (kept in UTC), optionally the lead and free-form ``data`` (e.g. the
+    page or campaign)."""
 
     kind: str = attrs.field(converter=_kind)
     at: datetime = attrs.field(converter=_aware)

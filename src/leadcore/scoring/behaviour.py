@@ -19,6 +19,7 @@ from enum import Enum
 
 import attrs
 
+from leadcore.errors import ValidationError
 from leadcore.scoring.activity import Activity, activity_kind
 from leadcore.scoring.problems import Problems
 
@@ -140,8 +141,8 @@ NO_DECAY = Decay()
 @attrs.frozen(slots=True)
 class BehaviourRule:
     """Points for each activity of ``kind`` (an ``ActivityKind`` value — its name or either
-    label is read as the value — or a host's own), capped at ``cap`` for the kind in total;
-    ``decay`` overrides the model's default decay."""
+    label is read as the value — or a host's own, read as :func:`activity_kind` reads it),
+    capped at ``cap`` for the kind in total; ``decay`` overrides the model's default decay."""
 
     kind: str
     points: float
@@ -150,10 +151,10 @@ class BehaviourRule:
 
     def __attrs_post_init__(self) -> None:
         problems = Problems()
-        if not isinstance(self.kind, str) or not self.kind.strip():
-            problems.add("kind", "must be a non-empty activity kind, e.g. pricing_page_visit")
-        else:
+        try:
             object.__setattr__(self, "kind", activity_kind(self.kind))
+        except ValidationError as e:
+            problems.add("kind", e.problems[0].reason)
         problems.points("points", self.points)
         problems.points("cap", self.cap, positive=True)
         if self.decay is not None and not isinstance(self.decay, Decay):

@@ -54,6 +54,7 @@ from leadcore.scoring.predictive_data import (
     Record,
     Tally,
     check_record,
+    parse_label,
     read_bins,
     read_counts,
     read_fields,
@@ -175,6 +176,11 @@ class PredictiveModel:
         bins = read_bins(self.bins, fields, checked)
         if not isinstance(self.outcome, str) or not self.outcome.strip():
             checked.add("outcome", f"must name the outcome field, not {show(self.outcome)}")
+        elif self.outcome != self.outcome.strip():  # would read a field no record has
+            checked.add(
+                "outcome",
+                f"{show(self.outcome)} has spaces around it; use {show(self.outcome.strip())}",
+            )
         statuses = ENUM_FIELDS.get(self.outcome) if isinstance(self.outcome, str) else None
         positive, negative = read_outcomes(self.positive, self.negative, checked, statuses)
         checked.raise_invalid("predictive model")
@@ -222,7 +228,7 @@ class PredictiveModel:
         if statuses is None or isinstance(result, statuses):
             return ConversionOutcome.PENDING
         try:
-            text = statuses.parse(text).value
+            text = parse_label(statuses, text).value
         except ValueError as e:
             first = next(iter(statuses))
             reason = f"{e} (or one's label, e.g. {first.label} for {first.value})"

@@ -3,15 +3,18 @@ checked and every problem named by its path (what ``PredictiveModel`` is built f
 
 from __future__ import annotations
 
+import contextlib
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from types import MappingProxyType
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypeVar
 
 from leadcore.currencies import currency_problem
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
-from leadcore.model import Lead
+from leadcore.model import Lead, Money
 from leadcore.scoring.fields import (
     resolve_field,
 )
@@ -31,6 +34,7 @@ __all__ = [
     "Record",
     "Tally",
     "check_record",
+    "parse_label",
     "read_bins",
     "read_counts",
     "read_fields",
@@ -38,6 +42,8 @@ __all__ = [
     "read_outcomes",
     "show",
 ]
+
+E = TypeVar("E", bound=LabelledEnum)
 
 Record = Lead | Mapping[str, object]
 """What the learned grade reads: a ``Lead`` or a plain mapping of field path → value."""
@@ -113,11 +119,12 @@ class Checked(Problems):
         return value
 
     def number(self, value: object, path: str) -> float | None:
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        """``value`` (an int, float or ``Decimal``) as a finite float, else None and a problem."""
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
             self.add(path, f"must be a number, not {show(value)}")
             return None
         try:
-            number = float(value)
+            number = math.nan if isinstance(value, Decimal) and value.is_nan() else float(value)
         except OverflowError:
             number = math.inf
         if not math.isfinite(number):
@@ -219,11 +226,19 @@ def read_grades(raw: object, checked: Checked) -> tuple[tuple[str, float], ...]:
     return tuple(grades) or LEARNED_GRADES
 
 
-def _edges(edges: object, path: str, checked: Checked) -> tuple[float, ...] | None:
-    if isinstance(edges, str) or not isinstance(edges, Iterable):
-        checked.add(path, f"must list bucket edges, not {show(edges)}")
+def _edge(value: object, path: str, checked: Checked) -> float | None:
+    if isinstance(value, Money):
+        example = f"{{{value.currency!r}: [{value.amount}]}}"
+        checked.add(path, f"must be a plain number, not Money: bin money per currency ({example})")
         return None
-    numbers = [checked.number(x, f"{path}[{i}]") for i, x in enumerate(edges)]
+    return checked.number(value, path)
+
+
+def _edges(edges: object, path: str, checked: Checked) -> tuple[float, ...] | None:
+    if isinstance(edges, str | Mapping) or not isinstance(edges, Iterable):
+        checked.add(path, f"must list bucket edges like [100000, 500000], not {show(edges)}")
+        return None
+    numbers = [_edge(x, f"{path}[{i}]", checked) for i, x in enumerate(edges)]
     if not numbers:
         checked.add(path, "must list at least one edge")
     return tuple(sorted(x for x in numbers if x is not None))
@@ -268,11 +283,28 @@ def _members(
         return names
     found = set()
     for name in sorted(names):
+        if not name.strip():
+            continue  # already named as blank
         try:
-            found.add(str(enum.parse(name).value))
+            found.add(str(parse_label(enum, name).value))
         except ValueError as e:
             checked.add(path, str(e))
     return frozenset(found)
+
+
+def parse_label(enum: type[E], text: str) -> E:
+    """``enum``'s member named by ``text`` (its value, name or either label), read in NFKC form
+    too, so full-width ``ｃｏｎｖｅｒｔｅｄ`` is ``converted``; ``ValueError`` (a
+    ``ValidationError``) quoting ``text`` as given otherwise."""
+    try:
+        return enum.parse(text)
+    except ValueError as e:
+        refused = e
+    folded = unicodedata.normalize("NFKC", text) if isinstance(text, str) else text
+    if folded != text:
+        with contextlib.suppress(ValueError):
+            return enum.parse(folded)
+    raise refused
 
 
 def read_outcomes(

@@ -2,7 +2,8 @@
 
 * One key per distinct item of a multi-choice value; none is :data:`MISSING` (a NaN item is
   missing, like ``None``). A number no float holds is refused (:class:`BadValue`).
-* A number in a binned field is keyed by its bin: ``"< 100000"``, ``"≥ 100000"``.
+* A number in a binned field is keyed by its bin: ``"< 100000"``, ``"≥ 100000"`` (an edge
+  shown short where that is exact, ``"≥ 2e+06"``, else in full, ``"≥ 1000001"``).
 * Money is keyed per currency, so that amounts in two currencies never share a key: in CNY —
   and a plain number, CNY as ``Money("1000")`` is — by its amount (``"100000"``) or its bin
   (``"≥ 100000"``); in another currency the key starts with the code (``"JPY 100000"``,
@@ -27,7 +28,7 @@ from leadcore.money import Money
 from leadcore.scoring.fields import is_multi_choice, items_of, read_field, value_key
 from leadcore.scoring.predictive_data import MISSING, Record, show
 
-__all__ = ["HOME_CURRENCY", "BadValue", "Edges", "counted_keys", "reader"]
+__all__ = ["HOME_CURRENCY", "BadValue", "Edges", "counted_keys", "edge_text", "reader"]
 
 Edges = Sequence[float] | Mapping[str, Sequence[float]]
 """A field's bin edges: ascending numbers, or per currency code its own ascending numbers."""
@@ -40,9 +41,19 @@ class BadValue(ValueError):
     """A learned field holds a value that cannot be counted (a number no float holds)."""
 
 
+def edge_text(edge: float) -> str:
+    """An edge as a key shows it: short (``100000``, ``2e+06``) where that is exact, else in
+    full (``1000001``), so that two edges never share a key."""
+    short = f"{edge:g}"
+    if float(short) == edge:
+        return short
+    full = repr(edge)
+    return full.removesuffix(".0")
+
+
 def _bucket(number: float, edges: Sequence[float]) -> str:
     i = bisect_right(edges, number) - 1
-    return f"< {edges[0]:g}" if i < 0 else f"≥ {edges[i]:g}"
+    return f"< {edge_text(edges[0])}" if i < 0 else f"≥ {edge_text(edges[i])}"
 
 
 def _is_nan(item: object) -> bool:

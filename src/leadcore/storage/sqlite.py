@@ -77,7 +77,7 @@ class SQLiteStore(SQLiteFile):
         if normaliser is not None and not isinstance(normaliser, Normaliser):
             raise ValidationError(
                 [FieldProblem("normaliser", f"must be a Normaliser or None, not {normaliser!r}")],
-                subject="SQLite store",
+                subject=self.subject,
             )
         self._normaliser = normaliser or Normaliser.default()
         self._codec = Codec(path_text(path))
@@ -118,7 +118,8 @@ class SQLiteStore(SQLiteFile):
         try:
             conn = self._connection()
             self._holder = me
-            with self.writing(conn, left):
+            self.begin_writing(conn, left)
+            try:
                 uow = SQLiteUnitOfWork(conn, self._codec, self.busy_timeout, self._normaliser)
                 try:
                     self.check_file()
@@ -126,6 +127,8 @@ class SQLiteStore(SQLiteFile):
                 finally:
                     if uow.open:
                         uow.rollback()
+            finally:
+                self.end_writing(conn)
         finally:
             self._holder = None
             self._lock.release()

@@ -45,7 +45,7 @@ from leadcore.storage.sqlite_directory_rows import (
     index_customer,
     reindex,
 )
-from leadcore.storage.sqlite_errors import translate
+from leadcore.storage.sqlite_errors import DIRECTORY, translate
 from leadcore.storage.sqlite_file import MEMORY, SQLiteFile, path_text
 
 __all__ = ["SQLiteCustomerDirectory"]
@@ -65,6 +65,8 @@ class SQLiteCustomerDirectory(SQLiteFile):
     ``leadcore.conversion.arguments`` says: a bad one raises ``ValidationError`` naming it
     before anything is written. Use it as a context manager, or call ``close()``."""
 
+    subject = DIRECTORY
+
     def __init__(
         self,
         path: str | os.PathLike[str] = MEMORY,
@@ -74,9 +76,11 @@ class SQLiteCustomerDirectory(SQLiteFile):
         synchronous: Literal["full", "normal", "off"] = "full",
     ) -> None:
         if normaliser is not None and not isinstance(normaliser, Normaliser):
-            raise ValidationError([FieldProblem("normaliser", "must be a Normaliser or None")])
+            raise ValidationError(
+                [FieldProblem("normaliser", "must be a Normaliser or None")], subject=DIRECTORY
+            )
         self.normaliser = normaliser or Normaliser.default()
-        self._codec = DirectoryCodec(path_text(path, "SQLiteCustomerDirectory"))
+        self._codec = DirectoryCodec(path_text(path, DIRECTORY))
         super().__init__(path, busy_timeout, synchronous, self._reindex)
 
     def _reindex(self, conn: sqlite3.Connection) -> None:
@@ -95,7 +99,7 @@ class SQLiteCustomerDirectory(SQLiteFile):
                 finally:
                     conn.execute("COMMIT")
             except sqlite3.Error as e:
-                raise translate(e, self.path, self.busy_timeout) from e
+                raise translate(e, self.path, self.busy_timeout, self.subject) from e
 
     def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` in a write transaction of its own; all of it lands or none."""
@@ -104,17 +108,19 @@ class SQLiteCustomerDirectory(SQLiteFile):
             conn = self._connection()
             self._holder = threading.get_ident()
             try:
-                with self.writing(conn):
-                    try:
-                        done = work(conn)
-                        conn.execute("COMMIT")
-                        return done
-                    except BaseException:
-                        if conn.in_transaction:
-                            conn.execute("ROLLBACK")
-                        raise
+                self.begin_writing(conn)
+                try:
+                    done = work(conn)
+                    conn.execute("COMMIT")
+                    return done
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                finally:
+                    self.end_writing(conn)
             except sqlite3.Error as e:
-                raise translate(e, self.path, self.busy_timeout) from e
+                raise translate(e, self.path, self.busy_timeout, self.subject) from e
             finally:
                 self._holder = None
 

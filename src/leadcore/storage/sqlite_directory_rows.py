@@ -21,7 +21,7 @@ from leadcore.conversion import CarriedFollowUp, Contact, Customer, Deal
 from leadcore.conversion.records import directory_keys
 from leadcore.dedup import DedupKey, Normaliser
 from leadcore.errors import LeadcoreError
-from leadcore.storage.sqlite_errors import StoreFileError
+from leadcore.storage.sqlite_errors import DIRECTORY, StoreFileError
 from leadcore.tagged import Tags
 
 __all__ = ["DirectoryCodec", "index_contact", "index_customer", "reindex"]
@@ -64,6 +64,7 @@ class DirectoryCodec:
             raise StoreFileError(
                 self.path,
                 f"a stored {cls.__name__.lower()} cannot be read back ({e}); the file is damaged",
+                DIRECTORY,
             ) from e
 
 

@@ -6,11 +6,25 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from functools import update_wrapper
-from typing import Concatenate, ParamSpec, Protocol, TypeVar
+from typing import Concatenate, Final, ParamSpec, Protocol, TypeVar
 
 from leadcore.errors import ConcurrencyConflict, FieldProblem, LeadcoreError, ValidationError
 
-__all__ = ["Guarded", "StoreFileError", "StoreLocked", "reading", "translate", "writing"]
+__all__ = [
+    "DIRECTORY",
+    "STORE",
+    "Guarded",
+    "StoreFileError",
+    "StoreLocked",
+    "reading",
+    "translate",
+    "writing",
+]
+
+STORE: Final = "SQLite store"
+"""How errors name a ``SQLiteStore``."""
+DIRECTORY: Final = "SQLite customer directory"
+"""How errors name a ``SQLiteCustomerDirectory``."""
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -37,12 +51,14 @@ class StoreLocked(ConcurrencyConflict):
 class StoreFileError(LeadcoreError, OSError):
     """Raised when the database file cannot serve as a leadcore store: it is not a SQLite
     database, is corrupt, belongs to another application, was written by a newer leadcore,
-    or the disk refused a read or write. ``reason`` says which."""
+    or the disk refused a read or write. ``reason`` says which; ``subject`` names what could
+    not use the file (``"SQLite store"`` or ``"SQLite customer directory"``)."""
 
-    def __init__(self, path: str, reason: str) -> None:
+    def __init__(self, path: str, reason: str, subject: str = STORE) -> None:
         self.path = path
         self.reason = reason
-        LeadcoreError.__init__(self, f"SQLite store {path!r}: {reason}")
+        self.subject = subject
+        LeadcoreError.__init__(self, f"{subject} {path!r}: {reason}")
 
 
 _LOCKED = ("database is locked", "database table is locked", "database is busy")
@@ -52,8 +68,11 @@ _READ_ONLY = (
 )
 
 
-def translate(error: sqlite3.Error | UnicodeError, path: str, timeout: float) -> LeadcoreError:
-    """The ``LeadcoreError`` to raise (``from error``) in place of a driver error."""
+def translate(
+    error: sqlite3.Error | UnicodeError, path: str, timeout: float, subject: str = STORE
+) -> LeadcoreError:
+    """The ``LeadcoreError`` to raise (``from error``) in place of a driver error; ``subject``
+    names what was using the file (see ``StoreFileError``)."""
     if isinstance(error, UnicodeError):
         return ValidationError(
             [FieldProblem("text", f"must be valid Unicode (no lone surrogates): {error}")],
@@ -63,14 +82,16 @@ def translate(error: sqlite3.Error | UnicodeError, path: str, timeout: float) ->
     if isinstance(error, sqlite3.OperationalError) and text.startswith(_LOCKED):
         return StoreLocked(path, timeout)
     if isinstance(error, sqlite3.DatabaseError) and "not a database" in text:
-        return StoreFileError(path, "the file is not a SQLite database (or its header is damaged)")
-    if isinstance(error, sqlite3.DatabaseError) and "malformed" in text:
-        return StoreFileError(path, "the database file is corrupt (malformed); restore a backup")
-    if getattr(error, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
-        return StoreFileError(path, _READ_ONLY)
-    if isinstance(error, sqlite3.ProgrammingError | sqlite3.InterfaceError):
-        return LeadcoreError(f"SQLite store {path!r}: {text}")
-    return StoreFileError(path, f"the database refused the operation: {text}")
+        reason = "the file is not a SQLite database (or its header is damaged)"
+    elif isinstance(error, sqlite3.DatabaseError) and "malformed" in text:
+        reason = "the database file is corrupt (malformed); restore a backup"
+    elif getattr(error, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+        reason = _READ_ONLY
+    elif isinstance(error, sqlite3.ProgrammingError | sqlite3.InterfaceError):
+        return LeadcoreError(f"{subject} {path!r}: {text}")
+    else:
+        reason = f"the database refused the operation: {text}"
+    return StoreFileError(path, reason, subject)
 
 
 class Guarded(Protocol):

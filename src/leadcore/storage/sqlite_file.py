@@ -7,10 +7,13 @@ wait for the disk and brings it to the latest schema (``leadcore.storage.sqlite_
 ``begin`` takes the write lock with ``BEGIN IMMEDIATE``, retrying with short sleeps while
 another connection holds it, up to the busy timeout; then ``StoreLocked``.
 
-A path that cannot hold a database file (a directory, one in a directory that does not exist)
-is refused with a ``StoreFileError`` saying so. The process keeps which threads have a write
-transaction open on which file (``SQLiteFile.writing``): a thread that would wait for its own
-transaction on another connection to the file — for ever — is refused at once instead.
+Paths are file paths as ``open`` takes them: relative to the working directory, ``~`` not
+expanded, never SQLite ``file:`` URIs (refused: SQLite could read one as another file). A path
+that cannot hold a database file (a directory, a name ending in a separator, one in a directory
+that does not exist or this process may not write) is refused with a ``StoreFileError`` saying
+so. Each thread keeps which of its connections have a write transaction open on which file
+(``SQLiteFile.begin_writing``): a thread that would wait for its own transaction on another
+connection to the file — for ever — is refused at once instead.
 """
 
 from __future__ import annotations
@@ -19,13 +22,13 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from types import TracebackType
-from typing import Final, Self
+from typing import ClassVar, Final, Self
 
 from leadcore.errors import FieldProblem, LeadcoreError, ValidationError
-from leadcore.storage.sqlite_errors import StoreFileError, StoreLocked, translate
+from leadcore.storage.sqlite_errors import STORE, StoreFileError, StoreLocked, translate
 from leadcore.storage.sqlite_schema import check_schema, open_schema
 
 __all__ = [
@@ -48,32 +51,33 @@ _FIRST_WAIT: Final = 0.0001
 _LONGEST_WAIT: Final = 0.004
 
 _File = tuple[int, int]  # a file's device and inode
+_SEPARATORS: Final = tuple(sep for sep in (os.sep, os.altsep) if sep)
 
 
-class _Writes:
-    """This process's connections with a write transaction open, by file and thread."""
+class _Writes(threading.local):
+    """This thread's connections with a write transaction open, by file. Each thread sees
+    only its own (so nothing needs a lock), and a thread's go when it ends."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.held: dict[tuple[_File, int], list[sqlite3.Connection]] = {}
-
-    def forget(self) -> None:
-        """In a forked child: its threads hold none of the parent's transactions (and the
-        lock may have been held by a parent thread the child does not have)."""
-        self.lock = threading.Lock()
-        self.held = {}
+        self.held: dict[_File, list[sqlite3.Connection]] = {}
 
 
 _writes = _Writes()
-os.register_at_fork(after_in_child=_writes.forget)
+
+
+def _forget() -> None:
+    """In a forked child: its one thread holds none of the parent's transactions."""
+    _writes.held = {}
+
+
+os.register_at_fork(after_in_child=_forget)
 
 
 def _writing_here(file: _File | None) -> bool:
     """Whether this thread has a write transaction open on ``file`` (any connection)."""
-    if file is None:
+    held = _writes.held.get(file) if file is not None else None
+    if not held:  # the common case: one dictionary look-up
         return False
-    with _writes.lock:
-        held = list(_writes.held.get((file, threading.get_ident()), ()))
     for conn in held:
         with suppress(sqlite3.ProgrammingError):  # a closed connection holds nothing
             if conn.in_transaction:
@@ -91,11 +95,18 @@ def waits_for_itself(path: str, what: str) -> LeadcoreError:
     )
 
 
-def path_text(path: object, subject: str = "SQLite store") -> str:
+def path_text(path: object, subject: str = STORE) -> str:
     """``path`` as text; ``ValidationError`` unless it is a file path (non-empty text without
-    NUL characters) or ``':memory:'``."""
+    NUL characters, not a SQLite ``file:`` URI) or ``':memory:'``."""
     if isinstance(path, str | os.PathLike):
         text = os.fspath(path)
+        if isinstance(text, str) and text.startswith("file:"):
+            # SQLite may read it as a URI naming another file: a backup would write over it.
+            reason = (
+                f"must be a file path, not a SQLite URI ({text!r}); give the file's path "
+                f"(for a file named so, {os.path.join(os.curdir, text)!r})"
+            )
+            raise ValidationError([FieldProblem("path", reason)], subject=subject)
         if isinstance(text, str) and text and "\0" not in text:
             return text
     raise ValidationError(
@@ -104,7 +115,7 @@ def path_text(path: object, subject: str = "SQLite store") -> str:
     )
 
 
-def seconds(value: object, subject: str = "SQLite store") -> float:
+def seconds(value: object, subject: str = STORE) -> float:
     """A busy timeout in seconds (above 0, at most an hour); ``ValidationError`` otherwise."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 3600:
         raise ValidationError(
@@ -120,19 +131,63 @@ def seconds(value: object, subject: str = "SQLite store") -> float:
 
 
 def unusable(path: str) -> str | None:
-    """Why ``path`` cannot hold a database file (a directory, a folder that is missing or is a
-    file), or None if it can as far as the file system tells; ``':memory:'`` always can."""
+    """Why ``path`` cannot hold a database file (a directory, a name ending in a separator, a
+    folder that is missing or is a file, a symbolic link that leads to none of those), or None
+    if it can as far as the file system tells; ``':memory:'`` always can."""
     if path == MEMORY:
         return None
     if os.path.isdir(path):
         example = os.path.join(path, "leads.db")
         return f"the path is a directory; give a file path, such as {example!r}"
+    if path.endswith(_SEPARATORS):
+        example = path.rstrip("".join(_SEPARATORS))
+        return (
+            f"the path ends with {path[-1]!r}, so it names a directory; give a file path, "
+            f"such as {example!r}"
+        )
     folder = os.path.dirname(os.path.abspath(path))
+    link = ""
+    if os.path.islink(path):
+        try:
+            os.stat(path)
+        except FileNotFoundError:  # dangling: the file would be made where it leads
+            folder = os.path.dirname(os.path.realpath(path))
+            link = f"the path is a symbolic link to {os.readlink(path)!r}, and "
+        except OSError as e:
+            return f"the path is a symbolic link that cannot be followed ({e.strerror})"
     if os.path.isdir(folder):
         return None
     if os.path.lexists(folder):
-        return f"{folder!r} is not a directory; give a file path inside a directory"
-    return f"the directory {folder!r} does not exist; create it first, or give another path"
+        return f"{link}{folder!r} is not a directory; give a file path inside a directory"
+    home = ""
+    if path.startswith("~"):
+        home = "; '~' is not expanded (as with open()): use os.path.expanduser(path) for it"
+    return (
+        f"{link}the directory {folder!r} does not exist; create it first, or give another "
+        f"path{home}"
+    )
+
+
+def _unopenable(path: str, error: sqlite3.Error) -> str:
+    """Why SQLite could not open the file at ``path`` (refused with ``error``), as far as
+    the file system tells."""
+    if os.path.exists(path):
+        try:
+            with open(path, "rb"):
+                pass
+        except OSError as e:
+            return (
+                f"this process may not read the file ({e.strerror}); give it read and write "
+                "access to the file and its directory"
+            )
+    else:
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return (
+                f"this process may not create a file in {folder!r} (permission denied); "
+                "give it write access to the directory, or give another path"
+            )
+    return f"cannot open the file: {error}"
 
 
 def open_database(
@@ -140,14 +195,15 @@ def open_database(
     busy_timeout: float,
     synchronous: str,
     prepare: Callable[[sqlite3.Connection], None] | None = None,
-    subject: str = "SQLite store",
+    subject: str = STORE,
 ) -> tuple[sqlite3.Connection, int]:
     """A connection to the leadcore database at ``path`` and its schema version: upgraded if
     older, in WAL mode (a file that cannot be a store is refused first, left as it was);
     ``prepare`` runs on it before writers stop waiting in SQLite itself (``begin`` waits for
     them instead). ``StoreFileError`` if the file cannot be a store. If this thread has a unit
     of work open on the file, an open that must write (an upgrade, keys to read again) is
-    refused at once (``waits_for_itself``) instead of waiting for it."""
+    refused at once (``waits_for_itself``) instead of waiting for it. ``subject`` names the
+    opener in errors."""
     if synchronous not in SYNCHRONOUS:
         raise ValidationError(
             [
@@ -159,7 +215,7 @@ def open_database(
         )
     reason = unusable(path)
     if reason is not None:
-        raise StoreFileError(path, reason)
+        raise StoreFileError(path, reason, subject)
     mine = path != MEMORY and _writing_here(_identity(path))
     try:
         conn = sqlite3.connect(
@@ -170,15 +226,17 @@ def open_database(
             cached_statements=512,
         )
     except sqlite3.Error as e:
-        raise StoreFileError(path, f"cannot open the file: {e}") from e
+        raise StoreFileError(path, _unopenable(path, e), subject) from e
     try:
         conn.execute("PRAGMA schema_version").fetchone()  # reads the header: is it SQLite?
-        check_schema(conn, path)  # another application's file, or a newer one: touch nothing
+        check_schema(conn, path, subject)  # another application's, or a newer one: touch nothing
         wait = 0 if mine else None
-        wal = _until_unlocked(conn, "PRAGMA journal_mode = WAL", path, busy_timeout, wait)
+        wal = _until_unlocked(
+            conn, "PRAGMA journal_mode = WAL", path, busy_timeout, wait, subject=subject
+        )
         (mode,) = wal.fetchone()
         conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
-        version = open_schema(conn, path)
+        version = open_schema(conn, path, subject)
         if prepare is not None:
             prepare(conn)
         if mode == "wal":
@@ -188,7 +246,7 @@ def open_database(
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     except (sqlite3.Error, LeadcoreError) as e:
         conn.close()
-        error = e if isinstance(e, LeadcoreError) else translate(e, path, busy_timeout)
+        error = e if isinstance(e, LeadcoreError) else translate(e, path, busy_timeout, subject)
         if mine and isinstance(error, StoreLocked):
             raise waits_for_itself(path, "opening it (it must write to the file)") from e
         if error is e:
@@ -198,16 +256,27 @@ def open_database(
 
 
 def begin(
-    conn: sqlite3.Connection, path: str, busy_timeout: float, wait: float | None = None
+    conn: sqlite3.Connection,
+    path: str,
+    busy_timeout: float,
+    wait: float | None = None,
+    *,
+    subject: str = STORE,
 ) -> None:
     """``BEGIN IMMEDIATE``, retried with short, growing sleeps while another connection
     holds the write lock (SQLite's own waits start at whole milliseconds), up to ``wait``
     seconds (``busy_timeout`` unless given: what is left of it); then ``StoreLocked``."""
-    _until_unlocked(conn, "BEGIN IMMEDIATE", path, busy_timeout, wait)
+    _until_unlocked(conn, "BEGIN IMMEDIATE", path, busy_timeout, wait, subject=subject)
 
 
 def _until_unlocked(
-    conn: sqlite3.Connection, sql: str, path: str, busy_timeout: float, wait: float | None = None
+    conn: sqlite3.Connection,
+    sql: str,
+    path: str,
+    busy_timeout: float,
+    wait: float | None = None,
+    *,
+    subject: str = STORE,
 ) -> sqlite3.Cursor:
     """Run ``sql``, again after short, growing sleeps while the database is locked, for up to
     ``wait`` seconds (``busy_timeout`` unless given); then ``StoreLocked``. (SQLite itself
@@ -218,7 +287,7 @@ def _until_unlocked(
         try:
             return conn.execute(sql)
         except sqlite3.OperationalError as e:
-            error = translate(e, path, busy_timeout)
+            error = translate(e, path, busy_timeout, subject)
             if not isinstance(error, StoreLocked):
                 raise error from e
             now = time.monotonic()
@@ -227,7 +296,7 @@ def _until_unlocked(
             time.sleep(min(delay, deadline - now))
             delay = min(delay * 2, _LONGEST_WAIT)
         except sqlite3.Error as e:
-            raise translate(e, path, busy_timeout) from e
+            raise translate(e, path, busy_timeout, subject) from e
 
 
 def _identity(path: str) -> tuple[int, int] | None:
@@ -239,12 +308,13 @@ def _identity(path: str) -> tuple[int, int] | None:
     return (found.st_dev, found.st_ino)
 
 
-def _identities(path: str) -> tuple[tuple[int, int] | None, ...]:
-    """Which files are the database at ``path`` and its ``-wal`` and ``-shm`` files now
-    (an open connection keeps all three); nothing for a database in memory."""
+def _identities(path: str, real: str) -> tuple[tuple[int, int] | None, ...]:
+    """Which files are the database at ``path`` and its ``-wal`` and ``-shm`` files now (an
+    open connection keeps all three; SQLite puts those beside ``real``, the file a symbolic
+    link at ``path`` led to when it opened); nothing for a database in memory."""
     if path == MEMORY:
         return ()
-    return (_identity(path), _identity(f"{path}-wal"), _identity(f"{path}-shm"))
+    return (_identity(path), _identity(f"{real}-wal"), _identity(f"{real}-shm"))
 
 
 class SQLiteFile:
@@ -252,7 +322,10 @@ class SQLiteFile:
     ``_holder`` is the thread inside a transaction) and only in the process that opened it.
     ``SQLiteStore`` and ``SQLiteCustomerDirectory`` are made of one. ``prepare`` runs on the
     connection once the schema is current (see ``open_database``). The file's identity is
-    kept: a file deleted, moved or replaced at its path since is refused (``check_file``)."""
+    kept: a file deleted, moved or replaced at its path since is refused (``check_file``).
+    ``subject`` names the kind of object in errors."""
+
+    subject: ClassVar[str] = STORE
 
     def __init__(
         self,
@@ -261,7 +334,7 @@ class SQLiteFile:
         synchronous: str,
         prepare: Callable[[sqlite3.Connection], None] | None = None,
     ) -> None:
-        subject = type(self).__name__
+        subject = self.subject
         self.path = path_text(path, subject)
         self.busy_timeout = seconds(busy_timeout, subject)
         self._lock = threading.Lock()
@@ -272,7 +345,9 @@ class SQLiteFile:
         conn, self.schema_version = open_database(
             self.path, self.busy_timeout, synchronous, prepare, subject
         )
-        self._files = _identities(self._where)
+        self._real = os.path.realpath(self._where)
+        self._files = _identities(self._where, self._real)
+        self._file = self._files[0] if self._files else None  # what ``begin_writing`` notes
         self._conn = conn
 
     def close(self) -> None:
@@ -323,40 +398,38 @@ class SQLiteFile:
     def refuse_own_writer(self, what: str) -> None:
         """``waits_for_itself`` if this thread has a unit of work open on the file through
         another connection: ``what`` (a write) would wait for it for ever."""
-        if self._files and _writing_here(self._files[0]):
+        if self._file in _writes.held and _writing_here(self._file):
             raise waits_for_itself(self.path, what)
 
-    @contextmanager
-    def writing(self, conn: sqlite3.Connection, wait: float | None = None) -> Iterator[None]:
-        """``begin`` on ``conn`` (waiting up to ``wait``, see there), then the block, known
-        meanwhile as this thread's write transaction on the file (``refuse_own_writer``)."""
-        begin(conn, self.path, self.busy_timeout, wait)
-        file = self._files[0] if self._files else None
-        if file is None:
-            yield
-            return
-        key = (file, threading.get_ident())
-        with _writes.lock:
-            _writes.held.setdefault(key, []).append(conn)
-        try:
-            yield
-        finally:
-            with _writes.lock:
-                held = _writes.held.get(key, [])
-                if conn in held:
-                    held.remove(conn)
-                if not held:
-                    _writes.held.pop(key, None)
+    def begin_writing(self, conn: sqlite3.Connection, wait: float | None = None) -> None:
+        """``begin`` on ``conn`` (waiting up to ``wait``, see there); from then until
+        ``end_writing``, it is known as this thread's write transaction on the file
+        (``refuse_own_writer``). A few dictionary operations, no lock: each thread has its own."""
+        begin(conn, self.path, self.busy_timeout, wait, subject=self.subject)
+        if (file := self._file) is not None:
+            _writes.held.setdefault(file, []).append(conn)
+
+    def end_writing(self, conn: sqlite3.Connection) -> None:
+        """Forget ``conn`` as this thread's write transaction on the file (``begin_writing``);
+        harmless if it is not known (in a forked child, say)."""
+        if (file := self._file) is not None:  # None for a database in memory
+            held = _writes.held
+            conns = held.get(file)
+            if conns is not None and conn in conns:
+                conns.remove(conn)
+                if not conns:
+                    del held[file]
 
     def check_file(self) -> None:
         """``StoreFileError`` if the file at the path, or its ``-wal`` or ``-shm`` file beside it,
         is no longer the one this object opened (deleted, moved or replaced): its writes would
         be lost, or land where other processes never look."""
-        if self._files and _identities(self._where) != self._files:
+        if self._files and _identities(self._where, self._real) != self._files:
             raise StoreFileError(
                 self.path,
                 "the database file was deleted, moved or replaced since this store opened "
                 "it; nothing was written; open a new store on the file",
+                self.subject,
             )
 
     def _own_process(self) -> None:

@@ -21,7 +21,7 @@ from typing import Final
 
 import attrs
 
-from leadcore.storage.sqlite_errors import StoreFileError
+from leadcore.storage.sqlite_errors import STORE, StoreFileError
 
 __all__ = [
     "APPLICATION_ID",
@@ -179,9 +179,9 @@ def _tables(conn: sqlite3.Connection) -> list[str]:
     return sorted(str(name) for (name,) in rows)
 
 
-def _version(conn: sqlite3.Connection, path: str) -> int:
-    """The file's schema version (0 for an empty file); ``StoreFileError`` if it is not a
-    leadcore store."""
+def _version(conn: sqlite3.Connection, path: str, subject: str) -> int:
+    """The file's schema version (0 for an empty file); ``StoreFileError`` (naming ``subject``)
+    if it is not a leadcore store."""
     (app,) = conn.execute("PRAGMA application_id").fetchone()
     tables = _tables(conn)
     if app == 0 and not tables:
@@ -191,6 +191,7 @@ def _version(conn: sqlite3.Connection, path: str) -> int:
                 path,
                 f"the file is an empty SQLite database that another application marked "
                 f"(user_version {user_version}); give leadcore a new file",
+                subject,
             )
         return 0
     if app != APPLICATION_ID:
@@ -199,12 +200,17 @@ def _version(conn: sqlite3.Connection, path: str) -> int:
             path,
             f"the file is a SQLite database of another application (application id {app:#x})"
             f"{held}; give leadcore a new file",
+            subject,
         )
     if "leadcore_schema" not in tables:
-        raise StoreFileError(path, "the leadcore schema table is missing; the file is damaged")
+        raise StoreFileError(
+            path, "the leadcore schema table is missing; the file is damaged", subject
+        )
     (version,) = conn.execute("SELECT MAX(version) FROM leadcore_schema").fetchone()
     if not isinstance(version, int):
-        raise StoreFileError(path, "the leadcore schema table is empty; the file is damaged")
+        raise StoreFileError(
+            path, "the leadcore schema table is empty; the file is damaged", subject
+        )
     return version
 
 
@@ -231,18 +237,18 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
         version = migration.version
 
 
-def check_schema(conn: sqlite3.Connection, path: str) -> int:
+def check_schema(conn: sqlite3.Connection, path: str, subject: str = STORE) -> int:
     """The file's schema version (0 for an empty file), reading only: ``StoreFileError`` if it
     is not a leadcore store this leadcore can read (another application's, a damaged one, a
     newer leadcore's). Run it before anything is written to a file just opened. Outside a
     transaction it reads in one of its own, so another process creating or upgrading the file
-    meanwhile is seen wholly or not at all."""
+    meanwhile is seen wholly or not at all. ``subject`` names the opener in errors."""
     if conn.in_transaction:
-        version = _version(conn, path)
+        version = _version(conn, path, subject)
     else:
         conn.execute("BEGIN")
         try:
-            version = _version(conn, path)
+            version = _version(conn, path, subject)
         finally:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -251,19 +257,20 @@ def check_schema(conn: sqlite3.Connection, path: str) -> int:
             path,
             f"the file was written by a newer leadcore (schema version {version}; this one "
             f"reads up to {LATEST}); upgrade leadcore to open it",
+            subject,
         )
     return version
 
 
-def open_schema(conn: sqlite3.Connection, path: str) -> int:
+def open_schema(conn: sqlite3.Connection, path: str, subject: str = STORE) -> int:
     """Check the file is a leadcore store this leadcore can read, upgrade it if it is older,
     and return its schema version. ``StoreFileError`` if it cannot be used."""
-    version = check_schema(conn, path)
+    version = check_schema(conn, path, subject)
     if version == LATEST:
         return version
     conn.execute("BEGIN IMMEDIATE")
     try:
-        version = _version(conn, path)  # another process may have upgraded it meanwhile
+        version = _version(conn, path, subject)  # another process may have upgraded it meanwhile
         if version < LATEST:
             migrate(conn)
         conn.execute("COMMIT")

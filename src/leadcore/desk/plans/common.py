@@ -26,7 +26,6 @@ from ..setup import Setup
 
 __all__ = [
     "FURTHEST_AHEAD",
-    "UNPROTECTED",
     "Entry",
     "EntryFacts",
     "LeadCommand",
@@ -207,9 +206,6 @@ FURTHEST_AHEAD: Final = timedelta(days=366 * 5)
 """How far ahead a date a user sets may be (a protection's end, the next follow-up): five
 years. A pool's clocks and lists reckon from such dates, and one centuries away is a typo."""
 
-UNPROTECTED: Final[Mapping[str, object]] = frozen_mapping({"protected_until": None})
-"""The change a lead going back to a pool (given back, recycled, transferred) makes: an admin's
-protection from recycling is of an owner's hold, so it ends with the hold."""
 
 RULE_DATA: Final[Mapping[str, Mapping[str, object]]] = {
     rule: frozen_mapping({"rule": rule}) for rule in ("creator", "default_owner", "none", "manual")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import ClassVar, Final, TypeVar
+from typing import ClassVar, TypeVar
 
 import attrs
 
@@ -36,6 +36,7 @@ from leadcore.errors import (
     ValidationError,
 )
 from leadcore.events import Event, EventKind
+from leadcore.lifecycle import unheld
 from leadcore.model import Action, ConversionGate, FollowUp, Lead, LeadStatus
 from leadcore.org import User
 from leadcore.policy import OwnerFacts, Role, owner_refusal, roles_of
@@ -271,12 +272,13 @@ class ReopenFacts:
 
 @attrs.frozen(kw_only=True)
 class Reopen(LeadCommand):
-    """Reopen a lead: an invalid or lost one goes back to its pool unassigned; a converted one
-    (pool admins, within the pool's ``reopen_hours``) goes back to its owner in the status it
-    had, due again on the date it was due before the conversion (even one since passed), and
-    the ``reopened`` event names the customer side for the host to undo. An owner
-    who may no longer receive the pool's leads (away, over the cap, gone from the pool) does
-    not get it back: it waits unassigned, and a ``no_owner_found`` event says why."""
+    """Reopen a lead: an invalid or lost one goes back to its pool unassigned (unprotected, as
+    every lead back in a pool is); a converted one (pool admins, within the pool's
+    ``reopen_hours``) goes back to its owner in the status it had, due again on the date it
+    was due before the conversion (even one since passed), and the ``reopened`` event names
+    the customer side for the host to undo. An owner who may no longer receive the pool's
+    leads (away, over the cap, gone from the pool) does not get it back: it waits unassigned,
+    and a ``no_owner_found`` event says why."""
 
     action: ClassVar[Action] = Action.REOPEN
     reason: str | None = None
@@ -315,7 +317,8 @@ class Reopen(LeadCommand):
         s = facts.subject
         reason = move_reason(self.reason)
         if s.lead.status is not LeadStatus.CONVERTED:
-            return Outcome.of_step(s.step(Action.REOPEN, reason=reason), s.lead.version)
+            done = s.step(Action.REOPEN, reason=reason)
+            return Outcome.of_step(done, s.lead.version)
         changes: dict[str, object] = {}
         data: dict[str, object] = {
             "conversion_reopened": True,
@@ -343,24 +346,13 @@ class Reopen(LeadCommand):
         if refusal is None:
             done = s.step(Action.REOPEN, reason=reason, changes=changes, data=data)
             return Outcome.of_step(done, s.lead.version)
-        changes.update(_UNASSIGNED)
+        changes.update(unheld(s.lead))
         done = s.step(Action.REOPEN, reason=reason, changes=changes, data=data)
         why = f"{owner_id} cannot take it back: {refusal}"
         waiting = Event.about(
             done.lead, EventKind.NO_OWNER_FOUND, s.now, s.actor.id, reason=why, data={}
         )
         return Outcome.of_step(done, s.lead.version, waiting)
-
-
-_UNASSIGNED: Final[Mapping[str, object]] = {
-    "status": LeadStatus.UNASSIGNED,
-    "owner_id": None,
-    "department_id": None,
-    "assigned_at": None,
-    "next_due_at": None,
-    "stage": None,
-}
-"""A reopened lead's fields when its owner cannot take it back: waiting in its pool."""
 
 
 def _due_date(value: object) -> datetime | None:

@@ -1,5 +1,7 @@
 """Assignment by strategy (分配规则): one lead (``AutoAssign``) or a whole batch
-(``Distribute``), each choice explained in its ``assigned`` event."""
+(``Distribute``), each choice explained in its ``assigned`` event. How a batch's copies of
+one person and the owners holding that person are found is in ``batch_duplicates``; how each
+lead's owner is chosen and counted in the plan, in ``distribution_choices``."""
 
 from __future__ import annotations
 
@@ -17,21 +19,19 @@ from leadcore.assignment import (
     Strategy,
     distribution_needs,
 )
-from leadcore.dedup import DedupKey, mask_key
 from leadcore.errors import LeadcoreError, NoOwnerFound, NotFound
-from leadcore.events import Event
-from leadcore.lifecycle import Step
 from leadcore.model import Action, Lead, LeadStatus, Pool
 from leadcore.org import User
-from leadcore.policy import OwnerFacts, ViewScope, owner_refusal
+from leadcore.policy import ViewScope
 from leadcore.records import Grant, OwnershipChange
 
-from ..outcome import Outcome, RecordWrite, SaveLead, SetState
+from ..outcome import Outcome, SetState
 from ..reads import Reads, Subject
 from ..results import BatchResult, LeadOutcome
 from ..setup import Setup
+from .batch_duplicates import Held, copies_in, holders_of, key_texts_of
 from .common import LeadCommand, received, state_writes
-from .duplicates import survivor_of
+from .distribution_choices import Assigned, assigned_by, copied, picked, refusal_of, to_holder
 
 __all__ = ["AutoAssign", "Distribute"]
 
@@ -43,28 +43,6 @@ class ChoiceFacts:
     subject: Subject
     strategy: Strategy
     context: MemoryContext
-
-
-def assigned_by(choice: Choice, subject: Subject, owner: User) -> Step:
-    """The lifecycle step of handing ``subject``'s lead to the strategy's pick."""
-    return subject.step(
-        Action.ASSIGN,
-        owner_id=owner.id,
-        department_id=owner.department_id,
-        reason=choice.reason,
-        data={"rule": "strategy", **choice.as_event_data()},
-    )
-
-
-def _pick_refusal(choice: Choice, context: MemoryContext, pool: Pool) -> str | None:
-    assert choice.owner_id is not None
-    facts = OwnerFacts(
-        context.user(choice.owner_id),
-        context.open_count(choice.owner_id),
-        context.away(choice.owner_id),
-        context.quota(choice.owner_id, pool.id),
-    )
-    return owner_refusal(choice.owner_id, facts, pool)
 
 
 @attrs.frozen(kw_only=True)
@@ -92,7 +70,7 @@ class AutoAssign(LeadCommand):
         choice = facts.strategy.choose(s.lead, facts.context)
         if choice.owner_id is None:
             raise NoOwnerFound(s.lead.id, choice.strategy, choice.reason, choice.excluded)
-        refusal = _pick_refusal(choice, facts.context, s.pool)
+        refusal = refusal_of(choice.owner_id, facts.context, s.pool)
         if refusal is not None:
             raise NoOwnerFound(s.lead.id, choice.strategy, refusal, choice.excluded)
         owner = facts.context.user(choice.owner_id)
@@ -103,15 +81,6 @@ class AutoAssign(LeadCommand):
             received(owner.id, s.lead, s.now, OwnershipChange.ASSIGNED),
         )
         return Outcome.of_step(done, s.lead.version, records=records)
-
-
-@attrs.frozen(slots=True)
-class Held:
-    """A stored open lead of the same person as a lead of the batch: who holds it, and the
-    words naming it in reasons (the lead's id only if the actor may see it, the key masked)."""
-
-    owner_id: str
-    same: str
 
 
 @attrs.frozen(slots=True)
@@ -159,8 +128,8 @@ class Distribute:
             for s in subjects.values()
             if isinstance(s, Subject) and s.lead.status is LeadStatus.UNASSIGNED
         ]
-        texts = _key_texts(self.setup, waiting)
-        held = _holders(reads, self.setup, waiting, texts, scope)
+        texts = key_texts_of(self.setup, waiting)
+        held = holders_of(reads, self.setup, waiting, texts, scope)
         holders = Needs(users={h.owner_id for h in held.values()})
         context = None
         for pool_id, chosen in strategies.items():
@@ -199,9 +168,9 @@ class Distribute:
                 results[lead_id] = LeadOutcome(lead_id, error=e)
                 continue
             ready.append(found)
-        batch = _Assigned()
+        batch = Assigned()
         planning = PlanningContext(facts.context) if facts.context is not None else None
-        copies = _copies(self.setup, ready, facts.key_texts)
+        copies = copies_in(self.setup, ready, facts.key_texts)
         held: dict[str, Held] = {}  # by the first lead of each person in the batch
         for subject in ready:
             found_held = facts.held.get(subject.lead.id)
@@ -214,11 +183,11 @@ class Distribute:
             lead_id = subject.lead.id
             copy_of = copies.get(lead_id)
             if copy_of is not None:
-                choice = _copied(subject, taken[copy_of[0]], copy_of, planning)
+                choice = copied(subject, taken[copy_of[0]], copy_of, planning)
             elif lead_id in held:
-                choice = _to_holder(subject, held[lead_id], chosen, planning)
+                choice = to_holder(subject, held[lead_id], chosen, planning)
             else:
-                choice = _picked(subject, chosen, planning)
+                choice = picked(subject, chosen, planning)
             taken[lead_id] = choice
             if choice.owner_id is None:
                 error = NoOwnerFound(lead_id, choice.strategy, choice.reason, choice.excluded)
@@ -265,210 +234,6 @@ def _subjects(
             given = tuple(grants.get(lead_id, ()))
             found[lead_id] = Subject(actor, lead, pool, reads.now, given, True)
     return {lead_id: found[lead_id] for lead_id in lead_ids}, scope
-
-
-def _key_texts(setup: Setup, subjects: Sequence[Subject]) -> dict[str, tuple[str, ...]]:
-    """Each lead's duplicate keys as text, read once for the batch; none when no pool of the
-    batch checks duplicates."""
-    if not any(setup.duplicates.for_pool(p).checks for p in {s.pool.id for s in subjects}):
-        return {}
-    return {s.lead.id: setup.normaliser.key_texts(s.lead) for s in subjects}
-
-
-def _holders(
-    reads: Reads,
-    setup: Setup,
-    subjects: Sequence[Subject],
-    texts: Mapping[str, tuple[str, ...]],
-    scope: ViewScope,
-) -> dict[str, Held]:
-    """For each lead whose pool's duplicate policy checks, the oldest stored open lead outside
-    the batch that shares a key the policy checks, is in its scope and has an owner (a merged
-    lead counts as the lead it was merged into); read with one look-up of all the keys."""
-    wanted: dict[str, list[DedupKey]] = {}
-    for subject in subjects:
-        policy = setup.duplicates.for_pool(subject.pool.id)
-        if policy.checks:
-            parsed = (DedupKey.parse(t) for t in texts.get(subject.lead.id, ()))
-            keys = [k for k in parsed if k.kind in policy.kinds]
-            if keys:
-                wanted[subject.lead.id] = keys
-    if not wanted:
-        return {}
-    by_key = reads.uow.leads_by_key({k for keys in wanted.values() for k in keys})
-    stored = reads.uow.get_leads({i for ids in by_key.values() for i in ids})
-    batch = {s.lead.id for s in subjects}
-    survivors: dict[str, Lead] = {}  # a merged lead → the lead it now is, looked up once
-    found: dict[str, Held] = {}
-    for subject in subjects:
-        policy = setup.duplicates.for_pool(subject.pool.id)
-        value = policy.scope_value(subject.lead)
-        best: tuple[Lead, DedupKey] | None = None
-        for key in wanted.get(subject.lead.id, ()):
-            for lead_id in by_key.get(key, ()):
-                lead = stored.get(lead_id)
-                if lead is not None and lead.status is LeadStatus.MERGED:
-                    if lead.id not in survivors:
-                        survivors[lead.id] = survivor_of(reads, lead)
-                    lead = survivors[lead.id]
-                if (
-                    lead is None
-                    or lead.id in batch
-                    or lead.owner_id is None
-                    or not lead.is_open
-                    or not policy.counts(lead, subject.pool.id, value)
-                ):
-                    continue
-                if best is None or (lead.created_at, lead.id) < (best[0].created_at, best[0].id):
-                    best = (lead, key)
-        if best is not None:
-            lead, key = best
-            assert lead.owner_id is not None
-            what = f"lead {lead.id}" if scope.covers(lead) else "a lead"
-            same = f"the same person as {what} held by {lead.owner_id} ({key.kind.label} "
-            found[subject.lead.id] = Held(lead.owner_id, f"{same}{mask_key(key)})")
-    return found
-
-
-@attrs.define
-class _Assigned:
-    """The writes of a distribution's assignments, gathered lead by lead."""
-
-    saves: list[SaveLead] = attrs.field(factory=list)
-    events: list[Event] = attrs.field(factory=list)
-    records: list[RecordWrite] = attrs.field(factory=list)
-
-    def add(self, subject: Subject, choice: Choice, planning: PlanningContext) -> LeadOutcome:
-        """Hand ``subject``'s lead to the choice's owner; its result."""
-        assert choice.owner_id is not None
-        owner = planning.user(choice.owner_id)
-        assert owner is not None
-        done = assigned_by(choice, subject, owner)
-        self.saves.append(SaveLead(done.lead, subject.lead.version))
-        self.events.append(done.event)
-        self.records.append(received(owner.id, subject.lead, subject.now, OwnershipChange.ASSIGNED))
-        return LeadOutcome(subject.lead.id, lead=done.lead)
-
-    def outcome(self, result: BatchResult) -> Outcome[BatchResult]:
-        """Every write in one outcome."""
-        return Outcome(result, tuple(self.saves), tuple(self.events), tuple(self.records))
-
-
-def _picked(subject: Subject, strategy: Strategy, planning: PlanningContext) -> Choice:
-    """The strategy's choice for the (unassigned) lead, counted in ``planning`` as
-    :func:`~leadcore.assignment.plan_distribution` counts it; an ineligible pick becomes a
-    decline with the refusal as its reason."""
-    choice = strategy.choose(subject.lead, planning)
-    planning.apply(choice, subject.lead.pool_id)
-    if choice.owner_id is None:
-        return choice
-    refusal = _planned_refusal(choice.owner_id, planning, subject.pool, counted=True)
-    return choice if refusal is None else attrs.evolve(choice, owner_id=None, reason=refusal)
-
-
-def _copied(
-    subject: Subject, first: Choice, copy_of: tuple[str, str], planning: PlanningContext
-) -> Choice:
-    """A copy of a person goes to the owner of the batch's first lead of that person, if they
-    may still receive it (it then counts toward their load and quotas), else to nobody."""
-    first_id, key = copy_of
-    same = f"the same person as {first_id} ({key})"
-    if first.owner_id is None:
-        return attrs.evolve(
-            first, reason=f"{same} found no owner either: {first.reason}", state_updates={}
-        )
-    refusal = _planned_refusal(first.owner_id, planning, subject.pool, counted=False)
-    if refusal is not None:
-        reason = f"{same} goes to {first.owner_id}, who cannot receive it: {refusal}"
-        return attrs.evolve(first, owner_id=None, reason=reason, state_updates={})
-    choice = attrs.evolve(first, reason=f"{same} goes to the same owner", state_updates={})
-    planning.apply(choice, subject.pool.id)
-    return choice
-
-
-def _to_holder(
-    subject: Subject, held: Held, strategy: Strategy, planning: PlanningContext
-) -> Choice:
-    """A person an owner already holds in a stored open lead goes to that owner if they may
-    receive it (it then counts toward their load and quotas), else to the strategy's pick."""
-    refusal = _planned_refusal(held.owner_id, planning, subject.pool, counted=False)
-    if refusal is None:
-        choice = Choice(
-            held.owner_id,
-            f"{held.same} goes to the same owner",
-            strategy=strategy.name,
-            candidates=(held.owner_id,),
-        )
-        planning.apply(choice, subject.pool.id)
-        return choice
-    choice = _picked(subject, strategy, planning)
-    excluded = {held.owner_id: refusal, **choice.excluded}
-    return attrs.evolve(
-        choice,
-        reason=f"{held.same}, who cannot receive it ({refusal}); {choice.reason}",
-        excluded=excluded,
-    )
-
-
-def _copies(
-    setup: Setup, subjects: list[Subject], known: Mapping[str, tuple[str, ...]]
-) -> dict[str, tuple[str, str]]:
-    """Every lead of the batch that is a copy of an earlier one of the same person, whatever
-    pool each is in, with the first one's id and the key they share: a batch never hands two
-    copies of one person to two reps. A lead is a copy of an earlier one as it would be its
-    duplicate at entry: they share a key its pool's duplicate policy checks, and the policy
-    counts the earlier lead (its scope: the whole organisation, the pool, a field's value). A
-    lead of a pool that checks no duplicates is no copy. ``known`` holds the key texts read
-    already."""
-    policies = {s.pool.id: setup.duplicates.for_pool(s.pool.id) for s in subjects}
-    kinds = {
-        pool_id: {f"{kind.value}:" for kind in policy.kinds}
-        for pool_id, policy in policies.items()
-        if policy.checks
-    }
-    if not kinds:
-        return {}
-    earlier: dict[str, list[Subject]] = {}  # key text → the batch's leads with it, in order
-    first: dict[str, str] = {}  # lead id → the first lead of its person in the batch
-    copies: dict[str, tuple[str, str]] = {}
-    for subject in subjects:
-        lead, pool_id = subject.lead, subject.pool.id
-        texts = known.get(lead.id)
-        if texts is None:
-            texts = setup.normaliser.key_texts(lead)
-        checked = kinds.get(pool_id)
-        if checked is not None:
-            policy, value = policies[pool_id], policies[pool_id].scope_value(lead)
-            copies_of = (
-                (first[other.lead.id], text)
-                for text in texts
-                if text[: text.index(":") + 1] in checked
-                for other in earlier.get(text, ())
-                if policy.counts(other.lead, pool_id, value)
-            )
-            found = next(copies_of, None)
-            if found is not None:
-                copies[lead.id] = found
-        first[lead.id] = copies[lead.id][0] if lead.id in copies else lead.id
-        for text in texts:
-            earlier.setdefault(text, []).append(subject)
-    return copies
-
-
-def _planned_refusal(
-    owner_id: str, planning: PlanningContext, pool: Pool, *, counted: bool
-) -> str | None:
-    """Why ``owner_id`` may not receive one more lead of ``pool`` in this plan; ``counted``
-    when the planning context already counts that lead (a strategy's pick is applied as it is
-    made), so the load and the quotas before it are one less."""
-    less = 1 if counted else 0
-    facts = OwnerFacts(
-        planning.user(owner_id),
-        planning.open_count(owner_id) - less,
-        planning.away(owner_id),
-        tuple(use.plus(-less) for use in planning.quota(owner_id, pool.id)),
-    )
-    return owner_refusal(owner_id, facts, pool)
 
 
 def _merged(first: MemoryContext | None, second: MemoryContext) -> MemoryContext:

@@ -136,6 +136,8 @@ class ImportChunk:
         policy = self.setup.duplicates.for_pool(pool.id)
         owner_id, owner = _would_be_owner(reads, actor, pool)
         context = _Context(reads, actor, pool, policy, _ownership(owner_id, owner, pool, reads.now))
+        if policy.checks:  # the store reads the keys read here again: keep them all till then
+            self.setup.normaliser.make_room(len(self.rows))
         loaded = [self._row(context, number, raw) for number, raw in self.rows]
         if policy.checks:
             # The created rows by key text, in file order, for the later rows to match: the

@@ -26,7 +26,7 @@ from ..outcome import Outcome, RecordWrite, SaveFollowUp
 from ..reads import Reads, Subject
 from ..setup import Setup
 from .closing import Move, move_reason
-from .common import UNPROTECTED, LeadCommand, received
+from .common import LeadCommand, received
 
 __all__ = [
     "Assign",
@@ -88,11 +88,13 @@ def _new_owner_id(value: object) -> str:
 
 @attrs.frozen(kw_only=True)
 class Assign(LeadCommand):
-    """Give an unassigned lead an owner (pool admins)."""
+    """Give an unassigned lead an owner (pool admins), with an optional ``reason`` for the
+    ``assigned`` event."""
 
     action: ClassVar[Action] = Action.ASSIGN
     owner_id: str = attrs.field(converter=_owner_id)  # trimmed, as every call trims ids
     department_id: str | None = None
+    reason: str | None = attrs.field(default=None, converter=move_reason)
 
     def load(self, reads: Reads) -> HandOverFacts:
         """The subject and the would-be owner."""
@@ -114,6 +116,7 @@ class Assign(LeadCommand):
             Action.ASSIGN,
             owner_id=self.owner_id,
             department_id=self.department_id or facts.owner.user.department_id,
+            reason=self.reason,
             data={"rule": "manual"},
         )
         record = received(self.owner_id, s.lead, s.now, OwnershipChange.ASSIGNED)
@@ -184,7 +187,7 @@ class GiveBack(Move):
 
     def plan(self, facts: Subject) -> Outcome[Lead]:
         """The lead unassigned and unprotected, with the previous owner's give-back recorded."""
-        done = facts.step(self.move, reason=self.reason, changes=UNPROTECTED)
+        done = facts.step(self.move, reason=self.reason)
         records: tuple[RecordWrite, ...] = ()
         if facts.lead.owner_id is not None:
             records = (

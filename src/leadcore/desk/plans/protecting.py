@@ -1,6 +1,7 @@
 """Protecting a lead from recycling (保护线索): a pool admin or a system admin sets a
 "protect until" date — audited, with its reason — during which no rule recycles or
-reassigns the lead; reminders still come."""
+reassigns the lead; reminders still come. A protection is of an owner's hold: only a held lead
+takes one (it ends when the lead goes back to a pool); any editable lead may have one lifted."""
 
 from __future__ import annotations
 
@@ -31,11 +32,13 @@ class Protect(SubjectCommand):
     reason: object = None
 
     def decide(self, facts: Subject) -> None:
-        """Only the pool's admins and system admins protect; the lead must be editable; the
-        date must be in the future, at most five years ahead; a reason is required."""
+        """Only the pool's admins and system admins protect; the lead must be editable, and
+        held to be given a protection (one on a waiting or decided lead would pass, unseen, to
+        whoever holds it next); the date must be in the future, at most five years ahead; a
+        reason is required."""
         lead = facts.lead
         row = TRANSITIONS[lead.status]
-        if Action.EDIT not in row:
+        if Action.EDIT not in row or (self.until is not None and not lead.is_open):
             # Protecting is no action of the lifecycle: the refusal names what was asked.
             raise InvalidTransition(lead.id, lead.status.value, "protect", (a.value for a in row))
         actor = facts.actor

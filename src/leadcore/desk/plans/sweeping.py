@@ -24,7 +24,7 @@ from leadcore.assignment.context import LeavingOut
 from leadcore.config import unstructure
 from leadcore.errors import ConcurrencyConflict, LeadcoreError
 from leadcore.events import Event, EventKind
-from leadcore.frozen import replace
+from leadcore.frozen import frozen_mapping, replace
 from leadcore.lifecycle import step
 from leadcore.model import OPEN_STATUSES, Action, Lead, Pool
 from leadcore.org import ManagerDirectory
@@ -47,7 +47,9 @@ SWEEPER: Final = "system:sweep"
 
 _RULES_KEY: Final = "sla.rules."
 _TAKEN_FROM: Final = "the lead was just taken from them: a reassignment never hands it back"
-_PERIOD_ENDED: Final[Mapping[str, Any]] = {"sla_period": None, "sla_steps": ()}
+_BACK_IN_POOL: Final[Mapping[str, Any]] = frozen_mapping({"sla_period": None, "sla_steps": ()})
+"""A recycled lead's further changes: its SLA period ends, and so does its protection (one
+already past: the sweep waits while it lasts), as for every lead back in a pool."""
 _KINDS: Final = {
     StepKind.REMINDER: EventKind.SLA_REMINDED,
     StepKind.WARNING: EventKind.RECYCLE_WARNED,
@@ -79,7 +81,7 @@ class Swept:
 
 
 def _unassigned(lead: Lead, now: datetime) -> Lead:
-    return step(lead, Action.RECYCLE, actor_id=SWEEPER, at=now).lead
+    return step(lead, Action.RECYCLE, actor_id=SWEEPER, at=now, changes=_BACK_IN_POOL).lead
 
 
 @attrs.frozen(kw_only=True)
@@ -168,10 +170,11 @@ class SweepLead:
         start: datetime,
         events: list[Event],
     ) -> Outcome[Swept]:
-        """Recycle the lead (the previous owner recorded, their re-claim cool-down started)
-        and, for a reassigning step, hand it to the strategy's pick. The SLA period that began
-        at ``start`` ends here: the lead keeps no record of its steps, so whoever holds it
-        next starts a fresh period, even at the instant the last one began."""
+        """Recycle the lead (the previous owner recorded, their re-claim cool-down started,
+        its protection ended) and, for a reassigning step, hand it to the strategy's pick.
+        The SLA period that began at ``start`` ends here: the lead keeps no record of its
+        steps, so whoever holds it next starts a fresh period, even at the instant the last
+        one began."""
         lead, pool = facts.lead, facts.pool
         assert lead is not None and pool is not None
         owner = lead.owner_id
@@ -182,7 +185,7 @@ class SweepLead:
             actor_id=SWEEPER,
             at=self.now,
             reason=f"{due.name}: {due.reason}",
-            changes=dict(_PERIOD_ENDED),
+            changes=_BACK_IN_POOL,
             data={
                 "rule": due.name,
                 "key": due.key,

@@ -17,7 +17,7 @@ from leadcore.records import OwnershipChange
 from ..outcome import Outcome
 from ..reads import Reads, Subject
 from .closing import move_reason
-from .common import UNPROTECTED, EntryFacts, LeadCommand, load_entry, plan_entry, received
+from .common import EntryFacts, LeadCommand, load_entry, plan_entry, received
 
 __all__ = ["Transfer"]
 
@@ -85,7 +85,6 @@ class Transfer(LeadCommand):
             Action.TRANSFER,
             pool_id=facts.target.id,
             reason=self.reason,
-            changes=UNPROTECTED,
             data={"from_pool": s.pool.id, "to_pool": facts.target.id},
         )
         if facts.entry is None:
