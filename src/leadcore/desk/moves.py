@@ -39,6 +39,35 @@ class MoveMethods:
     ) -> BatchResult:
         raise NotImplementedError  # pragma: no cover - LeadDesk defines it
 
+    def _give_back(
+        self,
+        actor_id: str,
+        lead_id: str,
+        move: Action,
+        reason: str | None,
+        expected_version: int | None,
+    ) -> Lead:
+        return self._run(
+            GiveBack,
+            actor_id=actor_id,
+            lead_id=lead_id,
+            move=move,
+            reason=reason,
+            expected_version=expected_version,
+        )
+
+    def _decide(
+        self, actor_id: str, lead_id: str, move: Action, reason: str, expected_version: int | None
+    ) -> Lead:
+        return self._run(
+            Move,
+            actor_id=actor_id,
+            lead_id=lead_id,
+            move=move,
+            reason=reason,
+            expected_version=expected_version,
+        )
+
     # --- back to the pool --------------------------------------------------------------------
     def release(
         self,
@@ -50,27 +79,13 @@ class MoveMethods:
     ) -> Lead:
         """Give a lead back to the pool (释放; its owner or a pool admin). Any protection from
         recycling ends with the hold, here and for every give-back and transfer."""
-        return self._run(
-            GiveBack,
-            actor_id=actor_id,
-            lead_id=lead_id,
-            move=Action.RELEASE,
-            reason=reason,
-            expected_version=expected_version,
-        )
+        return self._give_back(actor_id, lead_id, Action.RELEASE, reason, expected_version)
 
     def return_lead(
         self, actor_id: str, lead_id: str, reason: str, *, expected_version: int | None = None
     ) -> Lead:
         """Return a lead to the pool with a reason (退回; its owner). History is kept."""
-        return self._run(
-            GiveBack,
-            actor_id=actor_id,
-            lead_id=lead_id,
-            move=Action.RETURN,
-            reason=reason,
-            expected_version=expected_version,
-        )
+        return self._give_back(actor_id, lead_id, Action.RETURN, reason, expected_version)
 
     def reclaim(
         self,
@@ -81,14 +96,7 @@ class MoveMethods:
         expected_version: int | None = None,
     ) -> Lead:
         """Take an assigned lead back into the pool (收回; pool admins)."""
-        return self._run(
-            GiveBack,
-            actor_id=actor_id,
-            lead_id=lead_id,
-            move=Action.RECLAIM,
-            reason=reason,
-            expected_version=expected_version,
-        )
+        return self._give_back(actor_id, lead_id, Action.RECLAIM, reason, expected_version)
 
     def batch_recycle(
         self, actor_id: str, lead_ids: IdCollection, *, reason: str | None = None
@@ -157,24 +165,10 @@ class MoveMethods:
         self, actor_id: str, lead_id: str, reason: str, *, expected_version: int | None = None
     ) -> Lead:
         """Mark the lead invalid (无效) with a reason."""
-        return self._run(
-            Move,
-            actor_id=actor_id,
-            lead_id=lead_id,
-            move=Action.INVALIDATE,
-            reason=reason,
-            expected_version=expected_version,
-        )
+        return self._decide(actor_id, lead_id, Action.INVALIDATE, reason, expected_version)
 
     def close_lost(
         self, actor_id: str, lead_id: str, reason: str, *, expected_version: int | None = None
     ) -> Lead:
         """Close the lead as lost (关闭) with the lost reason (丢失原因)."""
-        return self._run(
-            Move,
-            actor_id=actor_id,
-            lead_id=lead_id,
-            move=Action.CLOSE_LOST,
-            reason=reason,
-            expected_version=expected_version,
-        )
+        return self._decide(actor_id, lead_id, Action.CLOSE_LOST, reason, expected_version)
