@@ -231,3 +231,17 @@ def test_a_bad_batch_assign_option_refuses_the_whole_call(
     assert field in {p.field for p in raised.value.problems}
     with store.unit_of_work() as uow:
         assert (uow.find_leads(LeadQuery()), uow.events_since(0)) == before
+
+
+@pytest.mark.parametrize("batch", ["batch_assign", "batch_recycle", "batch_transfer"])
+def test_an_empty_batch_still_refuses_a_bad_option(batch: str) -> None:
+    desk, _, _ = _desk()
+    bad: Any = 5
+    calls = {
+        "batch_assign": lambda: desk.batch_assign("carol", [], "bob", reason=bad),
+        "batch_recycle": lambda: desk.batch_recycle("carol", [], reason=bad),
+        "batch_transfer": lambda: desk.batch_transfer("carol", [], "east", reason=bad),
+    }
+    with pytest.raises(ValidationError) as refused:
+        calls[batch]()
+    assert [p.field for p in refused.value.problems] == ["reason"]

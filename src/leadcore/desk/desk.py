@@ -150,6 +150,8 @@ class LeadDesk(IntakeMethods, ConversionMethods, MoveMethods, TimeKeeping):
         """Run ``command`` for each lead, each in its own unit of work; a result per lead
         (a lead listed twice is run, and answered, once)."""
         wanted = dict.fromkeys(checks.identifier_list(lead_ids, "lead_ids"))
+        if not wanted:  # nothing to run, yet a bad option is refused as it is with leads
+            command(setup=self.setup, lead_id="-", **arguments)
         return self._runner.run_each(
             (lead_id, command(setup=self.setup, lead_id=lead_id, **arguments)) for lead_id in wanted
         )
