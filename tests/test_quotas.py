@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -99,6 +100,23 @@ def test_the_owner_rule_refuses_exactly_when_a_quota_is_reached(
     )
     refused = owner_refusal("wang", OwnerFacts(User("wang"), quotas=uses), POOL) is not None
     assert refused == (received >= day or received >= week)
+
+
+@given(
+    st.integers(0, 6),
+    st.one_of(st.none(), st.integers(1, 6)),
+    st.one_of(st.none(), st.integers(0, 6)),
+    st.integers(0, 8),
+)
+def test_an_owners_room_lasts_exactly_as_long_as_the_rule_says_yes(
+    received: int, cap: int | None, open_count: int | None, more: int
+) -> None:
+    pool = attrs.evolve(POOL, max_open_per_user=cap)
+    facts = OwnerFacts(User("wang"), open_count, quotas=(QuotaUse(Quota(4, "day"), 0, 4, T0),))
+    facts = facts.plus(received)
+    room = facts.room(pool)
+    allowed = owner_refusal("wang", facts.plus(more), pool) is None
+    assert allowed == (room is None or more < room)
 
 
 def _context(users: list[str], limit: int, received: dict[str, int]) -> MemoryContext:

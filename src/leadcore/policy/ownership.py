@@ -33,6 +33,27 @@ class OwnerFacts:
     away: Away | None = None
     quotas: tuple[QuotaUse, ...] = ()
 
+    def plus(self, count: int) -> OwnerFacts:
+        """The facts once the user has received ``count`` more leads: each counts toward
+        their open leads (when counted) and every quota."""
+        if not count:
+            return self
+        return attrs.evolve(
+            self,
+            open_count=None if self.open_count is None else self.open_count + count,
+            quotas=tuple(use.plus(count) for use in self.quotas),
+        )
+
+    def room(self, pool: Pool) -> int | None:
+        """How many more leads of ``pool`` the pool's cap and the user's quotas let them
+        receive (0: none), None when neither limits them. Whether they may receive any at
+        all is :func:`owner_refusal`'s answer; this is how long a yes lasts in a batch."""
+        left = [use.allowed - use.received for use in self.quotas]
+        cap = pool.max_open_per_user
+        if cap is not None and self.open_count is not None:
+            left.append(cap - self.open_count)
+        return max(min(left), 0) if left else None
+
 
 def owner_refusal(user_id: str, facts: OwnerFacts, pool: Pool) -> str | None:
     """Why ``user_id`` may not receive a lead of ``pool`` (a reason without the user's name,

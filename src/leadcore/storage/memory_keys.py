@@ -58,8 +58,9 @@ class KeyIndex:
         """Read and link the keys of every lead added or changed since the index was last
         asked; a failure midway leaves the rest pending, to be read again next time."""
         pending = self._pending
-        while pending:
-            lead_id, lead = next(iter(pending.items()))
+        # A copy to walk: taking the first entry again after each delete would walk past
+        # every removed slot of the dict each time.
+        for lead_id, lead in list(pending.items()):
             self._unlink_all(lead_id)
             texts = self._read(lead)
             if texts:

@@ -23,11 +23,13 @@ __all__ = [
     "Attached",
     "DuplicateMatch",
     "Found",
+    "StoredKeys",
     "activity_for",
     "duplicate_error",
     "find_matches",
     "flag_event",
     "merged_into_it",
+    "stored_keys",
     "survivor_of",
 ]
 
@@ -107,6 +109,23 @@ class Attached:
     match: DuplicateMatch
 
 
+@attrs.frozen(slots=True)
+class StoredKeys:
+    """The stored leads holding some keys, read in one go: an import asks once per chunk for
+    the keys of all its rows, not once per row."""
+
+    by_key: Mapping[DedupKey, tuple[str, ...]]
+    leads: Mapping[str, Lead]
+
+
+def stored_keys(reads: Reads, keys: Iterable[DedupKey]) -> StoredKeys:
+    """The ids holding each of ``keys`` and the leads behind them."""
+    wanted = list(dict.fromkeys(keys))
+    by_key = reads.uow.leads_by_key(wanted) if wanted else {}
+    ids = dict.fromkeys(lead_id for held in by_key.values() for lead_id in held)
+    return StoredKeys(by_key, reads.uow.get_leads(list(ids)) if ids else {})
+
+
 def find_matches(
     reads: Reads,
     actor: User,
@@ -117,15 +136,17 @@ def find_matches(
     scope_value: object,
     exclude: Iterable[str] = (),
     scope: Callable[[], ViewScope] | None = None,
+    known: StoredKeys | None = None,
 ) -> tuple[Found, ...]:
     """The leads in ``policy``'s scope sharing one of ``keys``, oldest first, one match per
     lead (named by its first shared key), each shown as ``actor`` may see it. Leads in
     ``exclude`` (and what was merged into them) are left out. ``scope`` gives the actor's
-    view scope over every pool when a caller asks many times (an import's chunk)."""
+    view scope over every pool, and ``known`` the stored leads of every key asked about,
+    when a caller asks many times (an import's chunk)."""
     wanted = [k for k in keys if k.kind in policy.kinds]
     if not wanted:
         return ()
-    by_key = reads.uow.leads_by_key(wanted)
+    by_key = reads.uow.leads_by_key(wanted) if known is None else known.by_key
     if not by_key:
         return ()
     skipped = set(exclude)
@@ -133,7 +154,9 @@ def find_matches(
     for key in wanted:
         for lead_id in by_key.get(key, ()):
             first_key.setdefault(lead_id, key)
-    stored = reads.uow.get_leads(list(first_key))
+    if not first_key:
+        return ()
+    stored = reads.uow.get_leads(list(first_key)) if known is None else known.leads
     chosen: dict[str, tuple[Lead, DedupKey]] = {}
     for lead_id, key in first_key.items():
         lead = stored.get(lead_id)

@@ -42,7 +42,14 @@ from ..outcome import AddLead, Outcome, RecordWrite
 from ..reads import Reads
 from ..setup import Setup
 from .common import RULE_DATA, arrival_events, received, rescored
-from .duplicates import DuplicateMatch, activity_for, find_matches, flag_event
+from .duplicates import (
+    DuplicateMatch,
+    StoredKeys,
+    activity_for,
+    find_matches,
+    flag_event,
+    stored_keys,
+)
 
 __all__ = ["ImportChunk"]
 
@@ -140,6 +147,7 @@ class ImportChunk:
             self.setup.normaliser.make_room(len(self.rows))
         loaded = [self._row(context, number, raw) for number, raw in self.rows]
         if policy.checks:
+            loaded = self._with_matches(context, loaded)
             # The created rows by key text, in file order, for the later rows to match: the
             # first one the policy's scope counts is the match (see ``_placed``).
             local: dict[str, list[_Row]] = {}
@@ -213,15 +221,28 @@ class ImportChunk:
             return _Row(number, values, lead=lead, fields=clean)
         texts = self.setup.normaliser.key_texts(lead)
         keys = tuple([DedupKey.parse(text) for text in texts])
-        matches = self._matches(context, lead, keys) if texts else ()
-        # With no lead to match, the details may belong to a customer already: see
-        # ``_with_customers``, which asks the directory once for the chunk.
-        return _Row(
-            number, values, lead=lead, fields=clean, matches=matches, texts=texts, keys=keys
+        # Its matches come once every row is read (``_with_matches``); with no lead to match,
+        # the details may belong to a customer already (``_with_customers``).
+        return _Row(number, values, lead=lead, fields=clean, texts=texts, keys=keys)
+
+    def _with_matches(self, context: _Context, rows: list[_Row]) -> list[_Row]:
+        """``rows`` with the stored leads each matches, the store asked once for the keys of
+        every row."""
+        kinds = context.policy.kinds
+        known = stored_keys(
+            context.reads, (key for row in rows for key in row.keys if key.kind in kinds)
         )
+        if not known.by_key:
+            return rows
+        return [
+            attrs.evolve(row, matches=found)
+            if row.lead and (found := self._matches(context, row.lead, row.keys, known))
+            else row
+            for row in rows
+        ]
 
     def _matches(
-        self, context: _Context, lead: Lead, keys: tuple[DedupKey, ...]
+        self, context: _Context, lead: Lead, keys: tuple[DedupKey, ...], known: StoredKeys
     ) -> tuple[_Match, ...]:
         """The stored leads ``lead`` matches (the leads of earlier chunks among them)."""
         stored = find_matches(
@@ -232,6 +253,7 @@ class ImportChunk:
             pool_id=lead.pool_id,
             scope_value=context.policy.scope_value(lead),
             scope=context.scope,
+            known=known,
         )
         found: dict[str, _Match] = {}
         for hit in stored:
@@ -439,17 +461,15 @@ class _Owners:
         )
         self.rule = "creator" if not facts.pool.enabled else "default_owner"
         self.given = 0
+        self.room = None if facts.owner is None else facts.owner.room(facts.pool)
 
     def give(self, lead: Lead) -> Lead:
         """``lead`` as the rule leaves it: loaded already owned when the owner could take
         leads as the chunk began (see ``_ownership``), it goes back to waiting unassigned once
-        they may take no more (their cap, counting what this chunk gave them)."""
+        they may take no more (their cap or a quota, counting what this chunk gave them)."""
         if lead.owner_id is None or self.owner_id is None or self.facts is None:
             return lead
-        facts = self.facts
-        if facts.open_count is not None:
-            facts = attrs.evolve(facts, open_count=facts.open_count + self.given)
-        if owner_refusal(self.owner_id, facts, self.pool) is not None:
+        if self.room is not None and self.given >= self.room:
             return replace(
                 lead,
                 status=LeadStatus.UNASSIGNED,
