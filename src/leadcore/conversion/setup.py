@@ -97,6 +97,8 @@ class ConversionSetup:
 
 def _match_problem(found: list[object], keys: Sequence[DedupKey]) -> str | None:
     """What is wrong with ``find``'s answer to ``keys``, or None."""
+    if not found:
+        return None  # the common answer; the set of keys asked about is not needed then
     asked = set(keys)
     for i, match in enumerate(found):
         if not isinstance(match, CustomerMatch):

@@ -22,6 +22,7 @@ class KeyKind(LabelledEnum):
 
 
 _BY_VALUE = {k.value: k for k in KeyKind}
+_set = object.__setattr__
 
 
 @attrs.frozen(slots=True, order=True)
@@ -71,7 +72,12 @@ class DedupKey:
             raise ValidationError(
                 [FieldProblem("key", f"{text[:80]!r} is not 'kind:value' with a kind of {choices}")]
             )
-        return cls(found, value)
+        # Both parts are checked above, so the key is built without checking them again:
+        # an import reads a few keys for every row.
+        key = object.__new__(cls)
+        _set(key, "kind", found)
+        _set(key, "value", value)
+        return key
 
 
 def key_kinds(kinds: object) -> frozenset[KeyKind]:

@@ -202,7 +202,10 @@ class ColumnMapping:
         fields: dict[str, object] = {}
         custom: dict[str, object] = {}
         problems = list(layout.problems)
-        for target, (_header, value) in zip(layout.targets, row.items(), strict=False):
+        for target, plain, value in zip(layout.targets, layout.plain, row.values(), strict=False):
+            if plain is not None and type(value) is str and len(value) <= _MAX_CELL:
+                fields[plain] = value.strip() or None  # the common cell: text for a lead field
+                continue
             if target is None:
                 continue
             if isinstance(target, FieldProblem):
@@ -247,6 +250,7 @@ class _Layout:
 
     targets: tuple[str | FieldProblem | None, ...]
     problems: tuple[FieldProblem, ...]
+    plain: tuple[str | None, ...] = ()  # the lead field (not a custom one) each column fills
 
 
 def _layout_of(mapping: ColumnMapping, headers: tuple[object, ...]) -> _Layout:
@@ -260,7 +264,8 @@ def _layout_of(mapping: ColumnMapping, headers: tuple[object, ...]) -> _Layout:
         else FieldProblem("row", f"column {header!r} is not a header (text)")
         for header in headers
     )
-    return _Layout(targets, tuple(problems))
+    plain = tuple(t if isinstance(t, str) and not t.startswith(CUSTOM) else None for t in targets)
+    return _Layout(targets, tuple(problems), plain)
 
 
 def _both(headers: list[str]) -> str:

@@ -64,7 +64,7 @@ class RowResult:
     attached: bool = False
     suspected: tuple[str, ...] = ()
     problems: tuple[FieldProblem, ...] = ()
-    values: Mapping[str, object] = attrs.field(factory=dict, converter=_values)
+    values: Mapping[str, object] = attrs.field(default=frozen_mapping({}), converter=_values)
 
     def describe(self) -> str:
         """The outcome in words, e.g. ``row 7: duplicate of L3 (phone 138****8000)``."""

@@ -118,10 +118,9 @@ class StoredKeys:
     leads: Mapping[str, Lead]
 
 
-def stored_keys(reads: Reads, keys: Iterable[DedupKey]) -> StoredKeys:
-    """The ids holding each of ``keys`` and the leads behind them."""
-    wanted = list(dict.fromkeys(keys))
-    by_key = reads.uow.leads_by_key(wanted) if wanted else {}
+def stored_keys(reads: Reads, keys: list[DedupKey]) -> StoredKeys:
+    """The ids holding each of ``keys`` (each given once) and the leads behind them."""
+    by_key = reads.uow.leads_by_key(keys) if keys else {}
     ids = dict.fromkeys(lead_id for held in by_key.values() for lead_id in held)
     return StoredKeys(by_key, reads.uow.get_leads(list(ids)) if ids else {})
 

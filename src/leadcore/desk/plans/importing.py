@@ -180,10 +180,13 @@ class ImportChunk:
             shown = type(raw).__name__
             problem = FieldProblem("row", f"must be a mapping of column to value, not {shown}")
             return _Row(number, {"value": raw}, (problem,))
-        values = dict(raw)
+        values: Mapping[str, object] = raw  # a report keeps a copy of the rows it gives back
         if isinstance(raw, LongRow):
             return _Row(number, values, (_long(raw),))
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
+        for value in values.values():  # a loop, not all(): most rows stop at their first cell
+            if value is not None and (not isinstance(value, str) or value.strip()):
+                break
+        else:
             return _Row(number, values, (FieldProblem("row", "is empty"),))
         converted = self.mapping.convert(raw, self.setup.custom_fields)
         try:
@@ -229,14 +232,22 @@ class ImportChunk:
         """``rows`` with the stored leads each matches, the store asked once for the keys of
         every row."""
         kinds = context.policy.kinds
-        known = stored_keys(
-            context.reads, (key for row in rows for key in row.keys if key.kind in kinds)
-        )
+        # By text, whose hash Python keeps: most rows share no key with a stored lead.
+        wanted = {
+            text: key
+            for row in rows
+            for text, key in zip(row.texts, row.keys, strict=True)
+            if key.kind in kinds
+        }
+        known = stored_keys(context.reads, list(wanted.values()))
         if not known.by_key:
             return rows
+        held = {str(key) for key in known.by_key}
         return [
             attrs.evolve(row, matches=found)
-            if row.lead and (found := self._matches(context, row.lead, row.keys, known))
+            if row.lead
+            and not held.isdisjoint(row.texts)
+            and (found := self._matches(context, row.lead, row.keys, known))
             else row
             for row in rows
         ]
@@ -497,9 +508,10 @@ def _created(lead: Lead, facts: ChunkFacts, owners: _Owners) -> list[Event]:
 
 
 def _summary(facts: ChunkFacts, results: list[RowResult]) -> Event:
-    counts = {status.value: 0 for status in RowStatus}
+    by_status = dict.fromkeys(RowStatus, 0)
     for r in results:
-        counts[r.status.value] += 1
+        by_status[r.status] += 1
+    counts = {status.value: n for status, n in by_status.items()}
     first = results[0].row if results else 0
     last = results[-1].row if results else 0
     return Event(
