@@ -65,6 +65,17 @@ def _mapping_getter(path: str) -> Callable[[Mapping[str, object]], object]:
     return custom
 
 
+def _source_reader(readers: tuple[_Reader, ...]) -> Callable[[Lead], tuple[object, ...]]:
+    """One function reading every field keys are read from, as a tuple: a single
+    ``attrgetter`` when no custom field is among them (it runs twice for every imported row)."""
+    paths = [path for _, path, _, _ in readers]
+    if len(paths) > 1 and not any(p.startswith(CUSTOM_PREFIX) for p in paths):
+        together: Callable[[Lead], tuple[object, ...]] = attrgetter(*paths)
+        return together
+    getters = [get for _, _, get, _ in readers]
+    return lambda lead: tuple([get(lead) for get in getters])
+
+
 _ALL_KINDS = frozenset(KeyKind)
 
 _MOST_ROOM = 100_000
@@ -96,6 +107,7 @@ class Normaliser(FromConfig):
         "_recent",
         "_recent_size",
         "_room",
+        "_source",
         "companies",
         "emails",
         "phones",
@@ -119,6 +131,7 @@ class Normaliser(FromConfig):
             for path in self.rules.fields.get(kind, ())
         )
         self._all = self.key_reader(KeyKind)
+        self._source = _source_reader(self._readers)
         self._recent: dict[tuple[object, ...], tuple[str, ...]] = {}
         self._recent_size = max(cache_size // 4, 0)
         self._room = 0  # extra entries kept for a batch (``make_room``) …
@@ -240,7 +253,7 @@ class Normaliser(FromConfig):
         lead with equal sources have equal keys (a store re-reads keys only when it changed).
         A plain mapping of lead fields is read the same way."""
         if type(lead) is Lead or isinstance(lead, Lead):
-            return tuple([get(lead) for _, _, get, _ in self._readers])
+            return self._source(lead)
         if isinstance(lead, Mapping):
             return tuple([plain(lead) for _, _, _, plain in self._readers])
         raise _not_a_record(lead)

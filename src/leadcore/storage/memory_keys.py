@@ -116,7 +116,11 @@ def _ids(lead_ids: object) -> list[str]:
 
 
 def _link(index: dict[str, dict[str, None]], text: str, lead_id: str) -> None:
-    index.setdefault(text, {})[lead_id] = None
+    ids = index.get(text)
+    if ids is None:  # not setdefault: it would build a dict for every key already held
+        index[text] = {lead_id: None}
+    else:
+        ids[lead_id] = None
 
 
 def _unlink(index: dict[str, dict[str, None]], text: str, lead_id: str) -> None:
