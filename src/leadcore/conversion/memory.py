@@ -117,7 +117,10 @@ class MemoryCustomerDirectory:
         with self._lock:
             best: dict[tuple[str, DedupKey], str | None] = {}
             for key in wanted:
-                for customer_id, contact_id in sorted(self._index.get(key, ()), key=_by_contact):
+                held = self._index.get(key)
+                if not held:
+                    continue  # most keys asked about belong to no customer
+                for customer_id, contact_id in sorted(held, key=_by_contact):
                     best.setdefault((customer_id, key), contact_id)
             matches = []
             for (customer_id, key), contact_id in best.items():

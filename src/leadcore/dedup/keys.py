@@ -49,7 +49,9 @@ class DedupKey:
             raise ValidationError(problems, subject="key")
 
     def __str__(self) -> str:
-        return f"{self.kind.value}:{self.value}"
+        # ``_value_``, not ``value``: the enum's property costs a Python call, and stores turn
+        # every key asked about into its text.
+        return f"{self.kind._value_}:{self.value}"
 
     @property
     def label(self) -> str:
