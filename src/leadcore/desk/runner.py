@@ -26,7 +26,7 @@ from leadcore.errors import AlreadyExists, DuplicateLead, LeadcoreError
 from leadcore.ids import IdFactory, ResumableIds
 from leadcore.model import Lead
 from leadcore.records import OwnershipRecord
-from leadcore.sla import next_check
+from leadcore.sla import PoolSla, next_check
 from leadcore.storage.protocol import LeadStore, UnitOfWork
 
 from .outcome import (
@@ -203,8 +203,11 @@ class Runner:
         for record in outcome.records:
             if isinstance(record, SetSweepAt):
                 written.pop(record.lead_id, None)
+        slas: dict[str, PoolSla] = {}  # an import's chunk writes hundreds into one pool
         for lead, new in written.values():
-            sla = self.setup.sla_of(uow.get_pool(lead.pool_id))
+            sla = slas.get(lead.pool_id)
+            if sla is None:
+                sla = slas[lead.pool_id] = self.setup.sla_of(uow.get_pool(lead.pool_id))
             if new and not sla.active:
                 continue  # a new lead in a pool that keeps no time has no sweep time to set
             uow.set_sweep_at(lead.id, next_check(lead, sla))

@@ -203,9 +203,13 @@ class ColumnMapping:
         custom: dict[str, object] = {}
         problems = list(layout.problems)
         for target, plain, value in zip(layout.targets, layout.plain, row.values(), strict=False):
-            if plain is not None and type(value) is str and len(value) <= _MAX_CELL:
-                fields[plain] = value.strip() or None  # the common cell: text for a lead field
-                continue
+            if plain is not None:  # the common cells: text or nothing, for a lead field
+                if value is None:
+                    fields[plain] = None
+                    continue
+                if type(value) is str and len(value) <= _MAX_CELL:
+                    fields[plain] = value.strip() or None
+                    continue
             if target is None:
                 continue
             if isinstance(target, FieldProblem):

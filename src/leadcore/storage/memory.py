@@ -430,7 +430,7 @@ class _MemoryUnitOfWork(FollowUpMethods, TimeIndexReads):
         key = (
             args.an_id(user_id, "user_id"),
             args.an_id(lead_id, "lead_id"),
-            args.change(change),
+            args.change(change).value,
         )
         return self._s.records.last_ownership.get(key)
 

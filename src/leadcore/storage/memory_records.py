@@ -36,7 +36,7 @@ class RecordBook:
         self.ownership: dict[tuple[str, OwnershipChange], list[tuple[datetime, int, str]]] = {}
         # Keyed by the change's value, not the enum member: a key of plain strings is one
         # the garbage collector stops tracking (one per lead and owner).
-        self.last_ownership: dict[tuple[str, str, OwnershipChange], datetime] = {}
+        self.last_ownership: dict[tuple[str, str, str], datetime] = {}
         self.away: dict[str, tuple[Away, ...]] = {}
         self.sequence = count(1)
 
@@ -119,7 +119,8 @@ class RecordBook:
         """Store an ownership record."""
         entry = (record.at, next(self.sequence), record.pool_id)
         key = (record.user_id, record.change)
-        last_key = (record.user_id, record.lead_id, record.change)
+        # The change's text, not the member: a tuple of texts leaves the collector's sight.
+        last_key = (record.user_id, record.lead_id, record.change._value_)
         before = self.last_ownership.get(last_key)
 
         def undo() -> None:
