@@ -25,7 +25,7 @@ from leadcore import (
     SQLiteStore,
     ValidationError,
 )
-from leadcore.checks import id_problem, identifier, text_problem
+from leadcore.checks import id_problem, identifier
 from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
 from leadcore.testing import EPOCH
 from leadcore.values import text_item_problem
@@ -109,12 +109,22 @@ def hostile_pool(texts: list[str]) -> Pool:
     )
 
 
+def _attachable(text: str) -> bool:
+    """Whether ``text`` is fit for an attachment's reference and name."""
+    try:
+        Attachment(AttachmentKind.DOCUMENT, text[:2000], text[:200])
+    except ValidationError:
+        return False
+    return True
+
+
 def round_trip(lead_id: str, texts: list[str]) -> None:
     """Store records full of ``texts`` and read each back exactly."""
     lead = hostile_lead(lead_id, texts)
     text = texts[0] or "x"
-    # An attachment's reference and name are one-line text (no control characters).
-    plain = [t.strip() for t in texts if t.strip() and not text_problem(t.strip())] or ["x"]
+    # An attachment's reference and name are one-line text (no control characters, not only
+    # invisible ones such as a soft hyphen).
+    plain = [t.strip() for t in texts if _attachable(t.strip())] or ["x"]
     follow_up = FollowUp(
         id=text,
         lead_id=lead_id,

@@ -33,9 +33,9 @@ from leadcore.importing import (
 )
 from leadcore.importing.source import LongRow, SourceRow
 from leadcore.intake import clean_lead_fields
-from leadcore.model import Action, Lead, LeadStatus, Pool
+from leadcore.model import Action, Lead, Pool
 from leadcore.org import User
-from leadcore.policy import OwnerFacts, ViewScope, owner_refusal
+from leadcore.policy import OwnerFacts, ViewScope
 from leadcore.records import OwnershipChange
 
 from ..outcome import AddLead, Outcome, RecordWrite
@@ -50,6 +50,7 @@ from .duplicates import (
     flag_event,
     stored_keys,
 )
+from .import_owners import ChunkOwners, first_ownership, would_be_owner
 
 __all__ = ["ImportChunk"]
 
@@ -141,8 +142,9 @@ class ImportChunk:
         pool = reads.pool(self.pool_id)
         self._permit(actor, pool, reads.now)
         policy = self.setup.duplicates.for_pool(pool.id)
-        owner_id, owner = _would_be_owner(reads, actor, pool)
-        context = _Context(reads, actor, pool, policy, _ownership(owner_id, owner, pool, reads.now))
+        owner_id, owner = would_be_owner(reads, actor, pool)
+        ownership = first_ownership(owner_id, owner, pool, reads.now)
+        context = _Context(reads, actor, pool, policy, ownership)
         if policy.checks:  # the store reads the keys read here again: keep them all till then
             self.setup.normaliser.make_room(len(self.rows))
         loaded = [self._row(context, number, raw) for number, raw in self.rows]
@@ -293,7 +295,7 @@ class ImportChunk:
         writes: list[AddLead] = []
         events: list[Event] = []
         records: list[RecordWrite] = []
-        owners = _Owners(facts)
+        owners = ChunkOwners(facts.owner_id, facts.owner, facts.pool)
         attach = facts.policy.action is DuplicateAction.ATTACH
         for row in facts.rows:
             if row.lead is None:
@@ -431,72 +433,11 @@ def _duplicate(row: _Row, match: _Match, *, attached: bool) -> RowResult:
     )
 
 
-def _ownership(
-    owner_id: str | None, owner: OwnerFacts | None, pool: Pool, now: datetime
-) -> Mapping[str, Any]:
-    """The ownership each row's lead is built with: the would-be owner's, when they may take
-    leads as the chunk begins. A lead built with it is handed over as it is (``_Owners``
-    takes it back only from a row past the owner's cap), so a row's lead is built once."""
-    if owner_id is None or owner is None or owner.user is None:
-        return {}
-    if owner_refusal(owner_id, owner, pool) is not None:
-        return {}
-    return {
-        "status": LeadStatus.ASSIGNED,
-        "owner_id": owner_id,
-        "department_id": owner.user.department_id,
-        "assigned_at": now,
-    }
-
-
-def _would_be_owner(reads: Reads, actor: User, pool: Pool) -> tuple[str | None, OwnerFacts | None]:
-    if not pool.enabled:
-        return actor.id, attrs.evolve(reads.owner_facts(actor.id, pool), away=None)
-    if pool.default_owner_id is not None:
-        return pool.default_owner_id, reads.owner_facts(pool.default_owner_id, pool)
-    return None, None
-
-
-class _Owners:
-    """The pool's batch rule for a first owner, counting what this chunk hands out."""
-
-    def __init__(self, facts: ChunkFacts) -> None:
-        self.owner_id = facts.owner_id
-        self.facts = facts.owner
-        self.pool = facts.pool
-        self.records = facts.pool.enabled
-        self.reason = (
-            "pool is off: the creator owns the lead"
-            if not facts.pool.enabled
-            else "the pool's default owner"
-        )
-        self.rule = "creator" if not facts.pool.enabled else "default_owner"
-        self.given = 0
-        self.room = None if facts.owner is None else facts.owner.room(facts.pool)
-
-    def give(self, lead: Lead) -> Lead:
-        """``lead`` as the rule leaves it: loaded already owned when the owner could take
-        leads as the chunk began (see ``_ownership``), it goes back to waiting unassigned once
-        they may take no more (their cap or a quota, counting what this chunk gave them)."""
-        if lead.owner_id is None or self.owner_id is None or self.facts is None:
-            return lead
-        if self.room is not None and self.given >= self.room:
-            return replace(
-                lead,
-                status=LeadStatus.UNASSIGNED,
-                owner_id=None,
-                department_id=None,
-                assigned_at=None,
-            )
-        self.given += 1
-        return lead
-
-
 _IMPORTED: Final = frozen_mapping({"origin": "import"})
 # Every row's events share these read-only mappings rather than each holding its own copy.
 
 
-def _created(lead: Lead, facts: ChunkFacts, owners: _Owners) -> list[Event]:
+def _created(lead: Lead, facts: ChunkFacts, owners: ChunkOwners) -> list[Event]:
     return arrival_events(
         lead,
         facts.now,
