@@ -31,6 +31,7 @@ from leadcore.storage.protocol import LeadStore
 from . import reading
 from .arguments import FollowUpFields, LeadFields, PoolSettings, ViewOptions, refuse_unknown
 from .converting import ConversionMethods
+from .directory import read_as_promised
 from .intake import IntakeMethods, policies
 from .moves import MoveMethods
 from .plans.access import ChangeGrant, RequestAccess
@@ -105,7 +106,9 @@ class LeadDesk(IntakeMethods, ConversionMethods, MoveMethods, TimeKeeping):
         self.store = checked(store, LeadStore, "store", "MemoryStore(), SQLiteStore(path)…")  # type: ignore[type-abstract]
         self.clock = checked_clock(clock)
         self.setup = Setup(
-            org=checked(org, OrgDirectory, "org", "OrgChart(users=[...]) or your own"),  # type: ignore[type-abstract]
+            org=read_as_promised(
+                checked(org, OrgDirectory, "org", "OrgChart(users=[...]) or your own")  # type: ignore[type-abstract]
+            ),
             policy=checked(policy, Policy, "policy", "Policy.default()", Policy.default),
             rules=checked(rules, LeadRules, "rules", "LeadRules(...)", LeadRules),
             custom_fields=checked(

@@ -52,8 +52,9 @@ def pool_reference_problems(setup: Setup, pool: Pool) -> list[FieldProblem]:
             user = None
         refusal = owner_refusal(pool.default_owner_id, OwnerFacts(user), pool)
         if refusal is not None:
+            who = pool.default_owner_id
             problems.append(
-                FieldProblem("default_owner_id", f"cannot own the pool's leads: {refusal}")
+                FieldProblem("default_owner_id", f"{who!r} cannot own the pool's leads: {refusal}")
             )
     named: list[tuple[str, str | None, Mapping[str, object], str]] = [
         ("auto_assign", pool.auto_assign, setup.strategies, "strategy"),
