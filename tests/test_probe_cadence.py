@@ -227,6 +227,32 @@ def test_a_host_dependent_zone_file_is_not_a_time_zone(key: str) -> None:
     assert WorkingCalendar({}, timezone="PRC").timezone == "PRC"  # an IANA link still works
 
 
+@pytest.mark.parametrize(
+    ("key", "meant"),
+    [
+        ("asia/shanghai", "Asia/Shanghai"),
+        ("Asia/ShangHai", "Asia/Shanghai"),
+        ("Asia/Shangai", "Asia/Shanghai"),
+        ("utc", "UTC"),
+        ("Europe/london", "Europe/London"),
+        ("Beijing", "Asia/Shanghai"),
+        ("北京时间", "Asia/Shanghai"),
+    ],
+)
+def test_a_misspelt_zone_is_refused_with_the_zone_it_most_likely_meant(
+    key: str, meant: str
+) -> None:
+    problem = refused(lambda: WorkingCalendar({}, timezone=key))
+    assert problem.fields == ("timezone",)
+    assert f"did you mean {meant!r}?" in str(problem)
+
+
+def test_a_zone_nothing_resembles_is_refused_with_an_example() -> None:
+    problem = refused(lambda: WorkingCalendar({}, timezone="Qqqq/Zzzz"))
+    assert "did you mean" not in str(problem)
+    assert "use a name like 'Asia/Shanghai' or 'UTC'" in str(problem)
+
+
 # --- an int past Python's 4,300 digits is refused, not a crash --------------------------------
 
 BIG: Any = 10**5000

@@ -3,11 +3,12 @@ clock changes, and finding the days on which a zone changes its clocks."""
 
 from __future__ import annotations
 
+import difflib
 from bisect import bisect_left
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from leadcore.cadence._check import fail, shown
 
@@ -36,11 +37,40 @@ def check_zone(value: object, field: str) -> str:
     try:
         ZoneInfo(key)
     except (ZoneInfoNotFoundError, ValueError, OSError, TypeError, UnicodeError):
+        hint = _closest_zone(key)
         fail(
             field,
-            f"{shown(key)} is not an IANA time zone; use a name like 'Asia/Shanghai' or 'UTC'",
+            f"{shown(key)} is not an IANA time zone; "
+            + (f"did you mean {hint!r}?" if hint else "use a name like 'Asia/Shanghai' or 'UTC'"),
         )
     return key
+
+
+MAINLAND_NAMES: Final = frozenset(
+    {"beijing", "北京", "北京时间", "china", "中国", "shenzhen", "深圳", "guangzhou", "广州"}
+)
+"""Names people give for mainland China's one time zone, which IANA calls ``Asia/Shanghai``
+(casefolded): a refusal of one of them suggests it."""
+
+
+def _closest_zone(key: str) -> str | None:
+    """The zone ``key`` most likely meant: the one it spells in other case (``asia/shanghai``),
+    else the closest name (``Asia/Shangai``); None when nothing is close."""
+    by_folded = _zones_by_folded()
+    folded = key.casefold()
+    if folded in MAINLAND_NAMES:
+        return "Asia/Shanghai"
+    if folded in by_folded:
+        return by_folded[folded]
+    close = difflib.get_close_matches(folded, list(by_folded), n=1, cutoff=0.8)
+    return by_folded[close[0]] if close else None
+
+
+@lru_cache(maxsize=1)
+def _zones_by_folded() -> dict[str, str]:
+    """Every zone this machine's time zone data names, by its casefolded name (read once, on
+    the first refusal)."""
+    return {name.casefold(): name for name in sorted(available_timezones())}
 
 
 def zone(key: str) -> ZoneInfo:
