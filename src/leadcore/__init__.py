@@ -130,6 +130,7 @@ from leadcore.desk import (
 from leadcore.errors import (
     AlreadyClaimed,
     AlreadyExists,
+    ArgumentError,
     ConcurrencyConflict,
     ConfigError,
     DuplicateLead,
@@ -269,6 +270,7 @@ __all__ = [
     "AlreadyClaimed",
     "AlreadyExists",
     "AnyOf",
+    "ArgumentError",
     "AssignmentContext",
     "Attachment",
     "AttachmentKind",

@@ -15,6 +15,7 @@ import attrs
 __all__ = [
     "AlreadyClaimed",
     "AlreadyExists",
+    "ArgumentError",
     "ConcurrencyConflict",
     "ConfigError",
     "DuplicateLead",
@@ -72,6 +73,13 @@ class ValidationError(LeadcoreError, ValueError):
     def fields(self) -> tuple[str, ...]:
         """The paths of the fields at fault, in the order found."""
         return tuple(p.field for p in self.problems)
+
+
+class ArgumentError(ValidationError, TypeError):
+    """Raised when a call names an argument the method does not have (a misspelt keyword),
+    leaves out one it needs, or passes too many: each problem names the argument (with the
+    closest one the method has, for a misspelling). It is a ``TypeError`` too, as Python's own
+    refusal of such a call is."""
 
 
 class ConfigError(LeadcoreError, ValueError):

@@ -56,6 +56,7 @@ from .setup import (
     checked_predictor,
     checked_rng,
 )
+from .signatures import checked_arguments
 from .timekeeping import TimeKeeping
 
 __all__ = ["LeadDesk"]
@@ -63,6 +64,7 @@ __all__ = ["LeadDesk"]
 T = TypeVar("T")
 
 
+@checked_arguments
 class LeadDesk(IntakeMethods, ConversionMethods, MoveMethods, TimeKeeping):
     """Every lead operation, checked against the policy, atomic, and recorded as events.
 

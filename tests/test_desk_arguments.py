@@ -1,0 +1,91 @@
+"""A misspelt keyword, a missing or an extra argument to any public desk method is an
+``ArgumentError`` (a ``LeadcoreError``, a ``ValidationError`` and a ``TypeError``) naming the
+argument, and nothing is written."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from leadcore import ArgumentError, LeadcoreError, LeadDesk, MemoryStore, ValidationError
+from leadcore.testing.world import World, make_world, new_lead
+
+
+@pytest.fixture
+def world() -> World:
+    return make_world(MemoryStore())
+
+
+def _events(world: World) -> int:
+    with world.store.unit_of_work() as uow:
+        return len(uow.events_since(0))
+
+
+@pytest.mark.parametrize(
+    ("call", "argument", "meant"),
+    [
+        (lambda d, lead: d.assign("carol", lead, "bob", reson="x"), "reson", "reason"),
+        (lambda d, _: d.import_leads("carol", "east", [], chunksize=5), "chunksize", "chunk_size"),
+        (lambda d, lead: d.change_owner("carol", lead, "dave", reasn="x"), "reasn", "reason"),
+        (lambda d, lead: d.release("bob", lead, reson="x"), "reson", "reason"),
+        (lambda d, lead: d.get("bob", lead, follow_merged=True), "follow_merged", "follow_merge"),
+    ],
+)
+def test_a_misspelt_keyword_is_named_with_the_one_meant(
+    world: World, call: object, argument: str, meant: str
+) -> None:
+    lead = new_lead(world)
+    world.desk.assign("carol", lead, "bob")
+    before = _events(world)
+    with pytest.raises(ArgumentError) as raised:
+        call(world.desk, lead)  # type: ignore[operator]
+    error = raised.value
+    assert isinstance(error, LeadcoreError | ValidationError | TypeError)
+    assert error.fields == (argument,)
+    assert f"did you mean {meant!r}?" in str(error)
+    assert _events(world) == before
+
+
+def test_a_keyword_like_no_argument_lists_the_ones_there_are(world: World) -> None:
+    lead = new_lead(world)
+    with pytest.raises(ArgumentError) as raised:
+        world.desk.get("bob", lead, qqq=1)  # type: ignore[call-arg]
+    assert "qqq: is not an argument of get (its arguments: actor_id, lead_id" in str(raised.value)
+
+
+def test_a_missing_argument_is_named_and_too_many_are_said(world: World) -> None:
+    lead = new_lead(world)
+    with pytest.raises(ArgumentError) as raised:
+        world.desk.assign("carol", lead)  # type: ignore[call-arg]
+    assert raised.value.fields == ("owner_id",)
+    assert "owner_id: is required" in str(raised.value)
+    with pytest.raises(ArgumentError, match="too many positional arguments"):
+        world.desk.assign("carol", lead, "bob", "x", "y")  # type: ignore[call-arg]
+
+
+def test_a_type_error_from_inside_a_method_is_not_mistaken_for_a_misfit_call(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise TypeError("a bug inside")
+
+    lead = new_lead(world)
+    monkeypatch.setattr(world.desk._runner, "run", broken)
+    with pytest.raises(TypeError, match="a bug inside") as raised:
+        world.desk.assign("carol", lead, "bob")
+    assert not isinstance(raised.value, LeadcoreError)
+
+
+def test_every_public_method_of_the_desk_checks_its_arguments() -> None:
+    public = [
+        name
+        for name in dir(LeadDesk)
+        if not name.startswith("_") and inspect.isfunction(inspect.getattr_static(LeadDesk, name))
+    ]
+    assert len(public) > 40
+    for name in public:
+        method = getattr(LeadDesk, name)
+        assert hasattr(method, "__wrapped__"), name
+        assert method.__doc__, name  # the wrapper keeps the method's own name and docstring
+        assert method.__name__ == name
