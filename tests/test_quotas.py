@@ -119,6 +119,28 @@ def test_an_owners_room_lasts_exactly_as_long_as_the_rule_says_yes(
     assert allowed == (room is None or more < room)
 
 
+@pytest.mark.parametrize(
+    ("count", "said"),
+    [
+        ("3", "must be a whole number, not str"),
+        (None, "must be a whole number, not NoneType"),
+        (True, "must be a whole number, not bool"),
+        (2.5, "must be a whole number, not float"),
+        (-5, "would leave -2 open leads (they hold 3)"),
+        (10**30, "must be between"),
+    ],
+)
+def test_an_owners_facts_take_only_a_whole_count_that_leaves_some_leads(
+    count: object, said: str
+) -> None:
+    facts = OwnerFacts(User("wang"), 3)
+    with pytest.raises(ValidationError) as raised:
+        facts.plus(count)  # type: ignore[arg-type]
+    assert raised.value.fields == ("count",)
+    assert said in str(raised.value)
+    assert facts.plus(-3).open_count == 0 and facts.plus(0) is facts
+
+
 def _context(users: list[str], limit: int, received: dict[str, int]) -> MemoryContext:
     since = datetime(2026, 3, 4, tzinfo=UTC)
     return MemoryContext(

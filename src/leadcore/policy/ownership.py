@@ -13,6 +13,8 @@ from datetime import datetime
 
 import attrs
 
+from leadcore import checks
+from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Pool
 from leadcore.org import User
 from leadcore.policy.quotas import QuotaUse
@@ -34,10 +36,20 @@ class OwnerFacts:
     quotas: tuple[QuotaUse, ...] = ()
 
     def plus(self, count: int) -> OwnerFacts:
-        """The facts once the user has received ``count`` more leads: each counts toward
-        their open leads (when counted) and every quota."""
+        """The facts once the user has received ``count`` more leads (negative: fewer): each
+        counts toward their open leads (when counted) and every quota. ``ValidationError``
+        naming ``count`` for anything but a whole number, or one that would leave fewer than
+        no leads."""
+        count = checks.whole(
+            count, "count", least=-checks.MAX_STORED_NUMBER, most=checks.MAX_STORED_NUMBER
+        )
         if not count:
             return self
+        if self.open_count is not None and self.open_count + count < 0:
+            reason = (
+                f"would leave {self.open_count + count} open leads (they hold {self.open_count})"
+            )
+            raise ValidationError([FieldProblem("count", reason)])
         return attrs.evolve(
             self,
             open_count=None if self.open_count is None else self.open_count + count,
