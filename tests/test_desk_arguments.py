@@ -5,10 +5,19 @@ argument, and nothing is written."""
 from __future__ import annotations
 
 import inspect
+from datetime import UTC, datetime
 
 import pytest
 
-from leadcore import ArgumentError, LeadcoreError, LeadDesk, MemoryStore, ValidationError
+from leadcore import (
+    ArgumentError,
+    FixedClock,
+    LeadcoreError,
+    LeadDesk,
+    MemoryStore,
+    OrgChart,
+    ValidationError,
+)
 from leadcore.testing.world import World, make_world, new_lead
 
 
@@ -89,3 +98,14 @@ def test_every_public_method_of_the_desk_checks_its_arguments() -> None:
         assert hasattr(method, "__wrapped__"), name
         assert method.__doc__, name  # the wrapper keeps the method's own name and docstring
         assert method.__name__ == name
+
+
+def test_building_a_desk_names_a_misspelt_or_missing_argument() -> None:
+    clock = FixedClock(datetime(2026, 3, 2, tzinfo=UTC))
+    with pytest.raises(ArgumentError) as raised:
+        LeadDesk(MemoryStore(), clock, OrgChart(), stratgies={})  # type: ignore[call-arg]
+    assert "stratgies: is not an argument of LeadDesk; did you mean 'strategies'?" in str(
+        raised.value
+    )
+    with pytest.raises(ArgumentError, match="org: is required"):
+        LeadDesk(MemoryStore(), clock)  # type: ignore[call-arg]

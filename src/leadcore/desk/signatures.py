@@ -29,18 +29,19 @@ C = TypeVar("C", bound=type)
 
 
 def checked_arguments(cls: C) -> C:
-    """``cls`` with each public method (its own and inherited ones) refusing arguments that do
-    not fit its signature as an ``ArgumentError``."""
+    """``cls`` with its constructor and each public method (its own and inherited ones)
+    refusing arguments that do not fit the signature as an ``ArgumentError``."""
     for name in dir(cls):
-        if name.startswith("_"):
+        if name.startswith("_") and name != "__init__":
             continue
         method = inspect.getattr_static(cls, name)
         if inspect.isfunction(method):
-            setattr(cls, name, _checked(method))
+            shown = cls.__name__ if name == "__init__" else name
+            setattr(cls, name, _checked(method, shown))
     return cls
 
 
-def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
+def _checked(method: Callable[..., Any], name: str) -> Callable[..., Any]:
     signature = inspect.signature(method)
 
     @functools.wraps(method)
@@ -53,7 +54,7 @@ def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 signature.bind(*args, **kwargs)
             except TypeError as misfit:
-                raise _refusal(method.__name__, signature, kwargs, misfit) from None
+                raise _refusal(name, signature, kwargs, misfit) from None
             raise
 
     return call
