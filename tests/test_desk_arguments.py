@@ -16,8 +16,12 @@ from leadcore import (
     LeadDesk,
     MemoryStore,
     OrgChart,
+    Pool,
+    SQLiteStore,
+    User,
     ValidationError,
 )
+from leadcore.cadence import WorkingCalendar
 from leadcore.testing.world import World, make_world, new_lead
 
 
@@ -109,3 +113,24 @@ def test_building_a_desk_names_a_misspelt_or_missing_argument() -> None:
     )
     with pytest.raises(ArgumentError, match="org: is required"):
         LeadDesk(MemoryStore(), clock)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("build", "said"),
+    [
+        (
+            lambda: SQLiteStore(":memory:", busy_timout=5),  # type: ignore[call-arg]
+            "busy_timout: is not an argument of SQLiteStore; did you mean 'busy_timeout'?",
+        ),
+        (lambda: MemoryStore(normalizer=None), "did you mean 'normaliser'?"),  # type: ignore[call-arg]
+        (lambda: Pool(id="p", nmae="池"), "nmae: is not an argument of Pool; did you mean 'name'?"),  # type: ignore[call-arg]
+        (lambda: User("wang", rols={"admin"}), "did you mean 'roles'?"),  # type: ignore[call-arg]
+        (lambda: OrgChart(user=[]), "did you mean 'users'?"),  # type: ignore[call-arg]
+        (lambda: WorkingCalendar({}, time_zone="UTC"), "did you mean 'timezone'?"),  # type: ignore[call-arg]
+        (lambda: Pool(name="池"), "id: is required"),  # type: ignore[call-arg]
+    ],
+)
+def test_records_stores_and_directories_name_a_misfit_argument(build: object, said: str) -> None:
+    with pytest.raises(ArgumentError) as raised:
+        build()  # type: ignore[operator]
+    assert said in str(raised.value)

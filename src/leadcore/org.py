@@ -9,6 +9,7 @@ import attrs
 
 from leadcore.checks import id_problem
 from leadcore.errors import FieldProblem, NotFound, ValidationError
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "Department",
@@ -44,6 +45,7 @@ def _frozen_roles(roles: Iterable[str]) -> frozenset[str]:
     return found
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class User:
     """A person using the CRM. ``roles`` holds global roles such as ``"system_admin"``."""
@@ -117,6 +119,7 @@ class DepartmentDirectory(Protocol):
         ...
 
 
+@checked_constructor
 class OrgChart:
     """The default in-memory org directory, built from users and departments.
 

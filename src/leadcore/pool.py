@@ -11,6 +11,7 @@ import attrs
 from leadcore.checks import MAX_TEXT, id_problem, shown, text_problem
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
+from leadcore.signatures import checked_constructor
 from leadcore.values import frozen_ids, ids_problem, text_tuple, texts_problem
 from leadcore.vocabulary import DEFAULT_SALES_STAGES
 
@@ -46,6 +47,7 @@ def _hours(value: float | None) -> float | None:
     return value
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Pool:
     """A lead pool (线索池) and all its settings.

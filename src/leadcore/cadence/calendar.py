@@ -19,6 +19,7 @@ from leadcore.cadence.spans import Span, parse_spans
 from leadcore.cadence.zones import check_zone, next_clock_change, to_utc, zone
 from leadcore.errors import ValidationError
 from leadcore.frozen import frozen_mapping
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "MAX_RANGE_DAYS",
@@ -324,6 +325,7 @@ def horizon(day: date, after: str) -> str:
     return f"within {HORIZON_YEARS} years {after}"
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class WorkingCalendar(Loadable):
     """When people work, in a time zone: ``weekly`` working hours (weekday → spans, several a

@@ -11,6 +11,7 @@ import attrs
 
 from leadcore.dedup import DedupKey, Normaliser
 from leadcore.errors import FieldProblem, NotFound, ValidationError
+from leadcore.signatures import checked_constructor
 
 from . import arguments
 from .records import (
@@ -34,6 +35,7 @@ def _by_contact(entry: tuple[str, str | None]) -> tuple[str, bool, str]:
     return customer_id, contact_id is None, contact_id or ""
 
 
+@checked_constructor
 class MemoryCustomerDirectory:
     """Customers, contacts and deals in memory, following the ``CustomerDirectory`` contract.
 

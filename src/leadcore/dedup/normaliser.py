@@ -22,6 +22,7 @@ from leadcore.dedup.rules_base import FromConfig
 from leadcore.dedup.wechat import NormalisedWechat, WechatNormaliser
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead
+from leadcore.signatures import checked_constructor
 
 __all__ = ["Normaliser", "Record", "RecordKeys"]
 
@@ -84,6 +85,7 @@ _MOST_ROOM = 100_000
 _Reader = tuple[KeyKind, str, Callable[[Lead], object], Callable[[Mapping[str, object]], object]]
 
 
+@checked_constructor
 class Normaliser(FromConfig):
     """Turns phones, emails, company names and WeChat ids into :class:`DedupKey` values.
 

@@ -25,6 +25,7 @@ from leadcore.org import OrgDirectory
 from leadcore.policy import Decision, Policy, QuotaPolicy
 from leadcore.records import Away, Grant
 from leadcore.scoring import Predictor, Readiness, ReadinessSignal, Score, Scorer
+from leadcore.signatures import checked_arguments
 from leadcore.sla import SlaPolicy
 from leadcore.storage.protocol import LeadStore
 
@@ -56,7 +57,6 @@ from .setup import (
     checked_predictor,
     checked_rng,
 )
-from .signatures import checked_arguments
 from .timekeeping import TimeKeeping
 
 __all__ = ["LeadDesk"]

@@ -36,6 +36,7 @@ from leadcore.jsonvalue import JSONValue, dump_json
 from leadcore.model import FollowUp, Lead, LeadStatus, Pool
 from leadcore.query import LeadFilter, LeadQuery
 from leadcore.records import Away, Grant, OwnershipChange, OwnershipRecord
+from leadcore.signatures import checked_constructor
 from leadcore.storage import arguments as args
 from leadcore.storage.memory_follow_ups import FollowUpMethods
 from leadcore.storage.memory_index import LeadIndex
@@ -49,6 +50,7 @@ __all__ = ["MemoryStore"]
 _STATUSES = tuple(LeadStatus)
 
 
+@checked_constructor
 class MemoryStore:
     """An in-memory ``LeadStore``: fast, indexed, thread-safe; data lives as long as the object.
 

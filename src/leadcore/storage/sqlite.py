@@ -44,6 +44,7 @@ from typing import Final, Literal
 
 from leadcore.dedup import Normaliser
 from leadcore.errors import FieldProblem, LeadcoreError, ValidationError
+from leadcore.signatures import checked_constructor
 from leadcore.storage import sqlite_keys as key_index
 from leadcore.storage.protocol import nested_unit_of_work
 from leadcore.storage.sqlite_codec import Codec
@@ -56,6 +57,7 @@ __all__ = ["SQLiteStore", "StoreFileError", "StoreLocked"]
 _TAKEN: Final = "a backup needs a new file path; something is there"
 
 
+@checked_constructor
 class SQLiteStore(SQLiteFile):
     """A ``LeadStore`` in a SQLite database: ``SQLiteStore("leads.db")`` or, for tests, the
     default ``SQLiteStore()`` in memory. See the module docstring for the concurrency model.

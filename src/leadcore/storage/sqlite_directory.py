@@ -38,6 +38,7 @@ from leadcore.conversion import (
 )
 from leadcore.dedup import DedupKey, Normaliser
 from leadcore.errors import FieldProblem, NotFound, ValidationError
+from leadcore.signatures import checked_constructor
 from leadcore.storage.sqlite_codec import micros
 from leadcore.storage.sqlite_directory_rows import (
     DirectoryCodec,
@@ -57,6 +58,7 @@ _TABLES: Final = {"C": "directory_customers", "P": "directory_contacts", "D": "d
 _CHUNK: Final = 500
 
 
+@checked_constructor
 class SQLiteCustomerDirectory(SQLiteFile):
     """Customers, contacts and deals in a SQLite file, following the ``CustomerDirectory``
     contract. ``normaliser`` makes the keys customers are found by (the default rules unless

@@ -1,10 +1,10 @@
-"""A misspelt keyword, a missing or an extra argument to a desk method, refused as a
-``LeadcoreError`` that names it.
+"""A misspelt keyword, a missing or an extra argument to a desk method or to the constructor of
+a record, store or directory a host builds, refused as a ``LeadcoreError`` that names it.
 
 Python refuses such a call with a bare ``TypeError``; a host catching ``LeadcoreError`` around
-its desk calls would miss it, and the message suggests nothing. Every public method of the desk
-is wrapped once, when the class is made: a call runs as it is, and only when it raises a
-``TypeError`` are its arguments checked against the method's signature. When they do not fit,
+its calls would miss it, and the message suggests nothing. Each method is wrapped once, when
+its class is made: a call runs as it is, and only when it raises a ``TypeError`` are its
+arguments checked against the method's signature. When they do not fit,
 the error is an :class:`~leadcore.errors.ArgumentError` (a ``ValidationError`` and a
 ``TypeError``) naming each argument, with the closest name the method has; a ``TypeError``
 from inside the method passes through as it is.
@@ -21,7 +21,7 @@ from typing import Any, Final, TypeVar
 
 from leadcore.errors import ArgumentError, FieldProblem, LeadcoreError
 
-__all__ = ["checked_arguments"]
+__all__ = ["checked_arguments", "checked_constructor"]
 
 _MISSING: Final = re.compile(r"missing a required argument: '(\w+)'")
 
@@ -38,6 +38,15 @@ def checked_arguments(cls: C) -> C:
         if inspect.isfunction(method):
             shown = cls.__name__ if name == "__init__" else name
             setattr(cls, name, _checked(method, shown))
+    return cls
+
+
+def checked_constructor(cls: C) -> C:
+    """``cls`` with its constructor refusing arguments that do not fit as an
+    ``ArgumentError`` (for records, stores and directories a host builds; their other methods
+    run on hot paths and are left as they are)."""
+    init = _checked(inspect.getattr_static(cls, "__init__"), cls.__name__)
+    setattr(cls, "__init__", init)  # noqa: B010 - the class's own method, replaced
     return cls
 
 
