@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -299,9 +300,8 @@ def test_a_scheduled_strategy_given_a_list_of_windows_says_what_a_schedule_is() 
 # --- import: the default owner's quota ----------------------------------------------------
 
 
-@pytest.mark.parametrize("chunk_size", [1, 2, 1000])
-def test_an_import_hands_the_default_owner_no_more_than_their_quota(chunk_size: int) -> None:
-    desk = _desk(quota_policies={"p": QuotaPolicy(quotas=[Quota(3, "day")])})
+def _wangs_pool(desk: LeadDesk, **settings: Any) -> None:
+    """Pool ``tele``, whose default owner (its one member) is wang."""
     desk.create_pool(
         "root",
         Pool(
@@ -310,9 +310,15 @@ def test_an_import_hands_the_default_owner_no_more_than_their_quota(chunk_size: 
             admins={"root"},
             members={"wang"},
             default_owner_id="wang",
-            quota_policy="p",
+            **settings,
         ),
     )
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 1000])
+def test_an_import_hands_the_default_owner_no_more_than_their_quota(chunk_size: int) -> None:
+    desk = _desk(quota_policies={"p": QuotaPolicy(quotas=[Quota(3, "day")])})
+    _wangs_pool(desk, quota_policy="p")
     desk.create("root", "tele", company="先到的客户", phone="13800138999")  # one received already
     rows = [{"company": f"客户{i}", "phone": f"1390013{8000 + i}"} for i in range(6)]
     report = desk.import_leads("root", "tele", rows, chunk_size=chunk_size)
@@ -324,17 +330,7 @@ def test_an_import_hands_the_default_owner_no_more_than_their_quota(chunk_size: 
 @pytest.mark.parametrize("cap", [1, 2, 4])
 def test_an_import_hands_the_default_owner_no_more_than_the_pools_cap(cap: int) -> None:
     desk = _desk()
-    desk.create_pool(
-        "root",
-        Pool(
-            id="tele",
-            name="电销池",
-            admins={"root"},
-            members={"wang"},
-            default_owner_id="wang",
-            max_open_per_user=cap,
-        ),
-    )
+    _wangs_pool(desk, max_open_per_user=cap)
     rows = [{"company": f"客户{i}", "phone": f"1390013{8000 + i}"} for i in range(3)]
     report = desk.import_leads("root", "tele", rows, chunk_size=2)
     owners = [desk.get("root", r.lead_id).owner_id for r in report.rows if r.lead_id]
