@@ -4,10 +4,10 @@ a record, store or directory a host builds, refused as a ``LeadcoreError`` that 
 Python refuses such a call with a bare ``TypeError``; a host catching ``LeadcoreError`` around
 its calls would miss it, and the message suggests nothing. Each method is wrapped once, when
 its class is made: a call runs as it is, and only when it raises a ``TypeError`` are its
-arguments checked against the method's signature. When they do not fit,
-the error is an :class:`~leadcore.errors.ArgumentError` (a ``ValidationError`` and a
-``TypeError``) naming each argument, with the closest name the method has; a ``TypeError``
-from inside the method passes through as it is.
+arguments checked against the method's signature. When they do not fit, the error is an
+:class:`~leadcore.errors.ArgumentError` (a ``ValidationError`` and a ``TypeError``) naming
+each argument, with the closest name the method has; a ``TypeError`` from inside the method
+passes through as it is.
 """
 
 from __future__ import annotations
