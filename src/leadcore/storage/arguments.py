@@ -11,7 +11,8 @@ import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from operator import attrgetter
+from functools import partial
+from operator import attrgetter, is_not
 from typing import Final, TypeVar, cast
 
 import attrs
@@ -386,7 +387,13 @@ def lead_times(value: object) -> Lead:
     are checks this much: one naive time among the aware ones would break every later sort,
     query or deadline with a bare ``TypeError``."""
     found = instance(value, Lead, "lead")
-    for name, given in zip(_LEAD_TIMES, _read_lead_times(found), strict=True):
-        if given is not None and (type(given) is not datetime or given.tzinfo is None):
-            moment(given, f"lead.{name}")  # raises for a naive time or another type
+    times = _read_lead_times(found)
+    for given in filter(_is_set, times):  # the unset times, most of a lead's, passed over in C
+        if type(given) is not datetime or given.tzinfo is None:
+            for name, time in zip(_LEAD_TIMES, times, strict=True):
+                if time is not None:
+                    moment(time, f"lead.{name}")  # raises for a naive time or another type
     return found
+
+
+_is_set: Final = partial(is_not, None)
