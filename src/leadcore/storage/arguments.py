@@ -393,6 +393,7 @@ def lead_times(value: object) -> Lead:
             for name, time in zip(_LEAD_TIMES, times, strict=True):
                 if time is not None:
                     moment(time, f"lead.{name}")  # raises for a naive time or another type
+            break  # every time is checked now (an aware datetime subclass passes)
     return found
 
 
