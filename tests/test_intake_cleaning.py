@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 from leadcore import LeadRules, Pool, ValidationError
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.dedup.phones import is_cn_mobile, plain_e164
-from leadcore.intake import EDITABLE_FIELDS, clean_lead_fields, clean_match_fields, normalise_phone
+from leadcore.intake import (
+    EDITABLE_FIELDS,
+    clean_lead_fields,
+    clean_match_fields,
+    normalise_email,
+    normalise_phone,
+)
 
 POOL = Pool(id="p", name="池")
 
@@ -101,9 +107,15 @@ def test_a_phone_reads_as_phonenumbers_alone_reads_it(raw: str, region: str) -> 
     assert _normalised(raw, region) == _by_phonenumbers(raw, region)
 
 
-def test_a_phone_in_an_unknown_default_region_goes_to_phonenumbers() -> None:
-    assert plain_e164("13800138000", "ZZ") is None
-    assert _normalised("+86 138 0013 8000", "ZZ") == "+8613800138000"
+def test_an_unknown_default_region_is_refused_by_name() -> None:
+    assert plain_e164("13800138000", "ZZ") is None  # the fast path never guesses one
+    for region in ("ZZ", "XX", "", None, 86):
+        with pytest.raises(ValidationError, match="region: must be a region code like 'CN'"):
+            normalise_phone("+86 138 0013 8000", region)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="phone_region: must be a region code"):
+            LeadRules(phone_region=region)
+    assert normalise_phone("(415) 555-2671", " us ") == "+14155552671"
+    assert LeadRules(phone_region="hk").phone_region == "HK"
 
 
 @pytest.mark.parametrize(
@@ -160,3 +172,44 @@ def test_an_unkeyed_detail_is_kept_beside_one_that_counts() -> None:
 def test_a_budget_of_the_wrong_type_names_the_type_given(given: object, named: str) -> None:
     with pytest.raises(ValidationError, match=rf"budget: .*\(not {named}\)"):
         clean(contact_name="王", phone="13800138000", budget=given)
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        ({"required": "phone"}, "required: must be a collection of field names"),
+        ({"required": ["phnoe"]}, "required[0]: 'phnoe' is not a lead detail field"),
+        ({"required": ["stage"]}, "required[0]: 'stage' is not a lead detail field"),
+        ({"required": [None]}, "required[0]: must be one of field names"),
+        ({"one_of": "phone"}, "one_of: must be a collection of groups"),
+        ({"one_of": ["phone"]}, "one_of[0]: must be a collection of field names"),
+        ({"one_of": [["phone"], []]}, "one_of[1]: name at least one field"),
+        ({"one_of": [["phone", "wx"]]}, "one_of[0][1]: 'wx' is not a lead detail field"),
+    ],
+)
+def test_lead_rules_name_known_fields_as_lists(given: dict[str, object], named: str) -> None:
+    with pytest.raises(ValidationError, match=r"invalid lead rules: ") as caught:
+        LeadRules(**given)
+    assert named in str(caught.value)
+
+
+def test_lead_rules_keep_the_order_given_without_repeats() -> None:
+    rules = LeadRules(required=["phone", "company", "phone"], one_of=[("email", "wechat")])
+    assert rules.required == ("phone", "company")
+    assert rules.one_of == (("email", "wechat"),)
+    with pytest.raises(ValidationError, match="phone: is required"):
+        clean_lead_fields(
+            {"company": "星河", "email": "a@b.com"},
+            rules=rules,
+            pool=POOL,
+            custom_fields=CustomFieldSet(),
+        )
+
+
+@pytest.mark.parametrize("junk", [None, 13800138000, b"13800138000", ("a",), "1" * 10_000])
+def test_the_public_normalisers_name_the_field_for_junk(junk: object) -> None:
+    for normalise, field in ((normalise_phone, "phone"), (normalise_email, "email")):
+        with pytest.raises(ValidationError, match=rf"{field}: must be ") as caught:
+            normalise(junk)  # type: ignore[arg-type]
+        assert len(str(caught.value)) < 200  # a huge value is not echoed back
+        assert isinstance(caught.value, ValueError)  # what these functions always raised

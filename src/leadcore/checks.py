@@ -26,6 +26,7 @@ __all__ = [
     "aware",
     "choice",
     "choices",
+    "finite",
     "flag",
     "format_char",
     "hours",
@@ -33,6 +34,7 @@ __all__ = [
     "identifier_list",
     "identifiers",
     "kept_text",
+    "not_an_id",
     "optional_aware",
     "optional_text",
     "stored_number",
@@ -176,6 +178,11 @@ def identifier(value: object, field: str) -> str:
     return text(value, field, max_len=MAX_ID)
 
 
+def not_an_id(field: str, value: object) -> ValidationError:
+    """The refusal of ``value`` (a list, a dict…: what cannot even be looked up) as an id."""
+    return _bad(field, f"must be an id (text), not {type(value).__name__}")
+
+
 def id_problem(value: object) -> str | None:
     """What is wrong with ``value`` as an id to keep (a pool's, a department a lead is filed
     under), or None: non-blank one-line text of at most ``MAX_ID`` characters, without
@@ -305,6 +312,15 @@ def instances(value: object, kind: Any, field: str, what: str) -> tuple[Any, ...
             problems.append(_unlisted(field, bad[_MAX_LISTED]))
         raise ValidationError(problems)
     return found
+
+
+def finite(value: float) -> bool:
+    """Whether ``value`` is finite as a float: an int too large for a float is not (it could
+    not be compared with the floats scores and bounds are made of)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def flag(value: object, field: str) -> bool:

@@ -86,7 +86,7 @@ class FieldTest(RouteCondition):
 
 
 def _tests(values: Iterable[FieldTest]) -> tuple[FieldTest, ...]:
-    return tuple(values)
+    return checks.instances(values, FieldTest, "when", "FieldTest values")
 
 
 def _then(value: ConditionAction | str) -> ConditionAction:

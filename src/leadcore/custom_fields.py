@@ -270,6 +270,11 @@ class CustomFieldSet:
     def cleared(values: Mapping[str, object]) -> frozenset[str]:
         """The names in ``values`` given an empty value (None, blank text, an empty list): on
         an edit, those fields are removed from the lead."""
+        if not isinstance(values, Mapping):
+            shown = type(values).__name__
+            raise ValidationError(
+                [FieldProblem("custom_fields", f"must map field names to values, not {shown}")]
+            )
         return frozenset(name for name, value in values.items() if _blank(value))
 
     def validate(

@@ -72,10 +72,7 @@ class CounterIds:
 
     def __call__(self, kind: str) -> str:
         """The next id of ``kind`` (non-blank text: ``"lead"``, ``"follow_up"``, ``"grant"``)."""
-        if type(kind) is not str or not kind.strip():
-            raise ValidationError(
-                [FieldProblem("kind", f"must name a kind of record like 'lead', not {kind!r:.40}")]
-            )
+        _check_kind(kind)
         with self._lock:
             n = self._next.get(kind, self.start)
             self._next[kind] = n + 1
@@ -84,7 +81,14 @@ class CounterIds:
     def resume(self, kind: str, is_used: Callable[[str], bool]) -> None:
         """Skip past the used ids of ``kind``: a counter's ids are used from the start without
         gaps (a deleted record's id stays used through its events), so the first free number
-        is found by doubling then halving, in O(log n) look-ups."""
+        is found by doubling then halving, in O(log n) look-ups. ``is_used`` answers True or
+        False for an id."""
+        _check_kind(kind)
+        if not callable(is_used):
+            shown = type(is_used).__name__
+            raise ValidationError(
+                [FieldProblem("is_used", f"must be a function of an id, not {shown}")]
+            )
         with self._lock:
             low = self._next.get(kind, self.start)
             if not is_used(self._format(kind, low)):
@@ -105,6 +109,13 @@ class CounterIds:
                 else:
                     high = middle
             self._next[kind] = high
+
+
+def _check_kind(kind: object) -> None:
+    if type(kind) is not str or not kind.strip():
+        raise ValidationError(
+            [FieldProblem("kind", f"must name a kind of record like 'lead', not {kind!r:.40}")]
+        )
 
 
 _MAX_PART: Final = 50

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
 import attrs
 import phonenumbers
 
+from leadcore import checks
 from leadcore.checks import MAX_TEXT, choice, format_char, text_problem
 from leadcore.custom_fields import CustomFieldSet
 from leadcore.dedup.emails import NormalisedEmail
@@ -74,28 +75,125 @@ _CHANNEL_VALUES: Final = frozenset(channel.value for channel in SourceChannel)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
+def _field_names(value: object, field: str) -> tuple[str, ...]:
+    """Lead detail fields by name (a list or tuple, never one ``str``), each known, in the
+    order given, without repeats; ``ValidationError`` naming ``field[i]``."""
+    try:
+        names = checks.instances(value, str, field, "field names like 'phone'")
+    except ValidationError as e:
+        raise ValidationError(e.problems, subject="lead rules") from None
+    problems = [
+        FieldProblem(
+            f"{field}[{i}]", f"{checks.shown(name)} is not a lead detail field ({_DETAILS})"
+        )
+        for i, name in enumerate(names)
+        if name not in DETAIL_FIELDS
+    ]
+    if problems:
+        raise ValidationError(problems, subject="lead rules")
+    return tuple(dict.fromkeys(names))
+
+
+def _required(value: object) -> tuple[str, ...]:
+    return _field_names(value, "required")
+
+
+def _groups(value: object) -> tuple[tuple[str, ...], ...]:
+    """Groups of lead detail fields, each needing at least one filled in."""
+    try:
+        groups = checks.instances(value, Iterable, "one_of", "groups of field names")
+    except ValidationError as e:
+        raise ValidationError(e.problems, subject="lead rules") from None
+    found = tuple(_field_names(group, f"one_of[{i}]") for i, group in enumerate(groups))
+    empty = [i for i, group in enumerate(found) if not group]
+    if empty:
+        raise ValidationError(
+            [FieldProblem(f"one_of[{empty[0]}]", "name at least one field")], subject="lead rules"
+        )
+    return found
+
+
+def _region(value: object) -> str:
+    """An ISO region code phonenumbers knows (``CN``, ``us``), upper-cased."""
+    region = value.strip().upper() if isinstance(value, str) else None
+    if region is None or region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(
+            [
+                FieldProblem(
+                    "phone_region",
+                    f"must be a region code like 'CN' or 'US', not {checks.shown(value)}",
+                )
+            ],
+            subject="lead rules",
+        )
+    return region
+
+
+_DETAILS: Final = ", ".join(sorted(DETAIL_FIELDS))
+
+
 @attrs.frozen(slots=True)
 class LeadRules:
-    """What a lead needs to be accepted; the host configures it (plain data works too).
+    """What a lead needs to be accepted; the host configures it.
 
     ``required`` fields must be non-empty; for each group in ``one_of`` at least one field
     must be non-empty; ``phone_region`` is the ISO country assumed for numbers without ``+``.
+    Each names lead detail fields (``contact_name``, ``phone`` …) as a list, never one
+    string; an unknown field or region is a ``ValidationError`` naming it, so that a typo
+    cannot refuse every lead (or none).
     """
 
-    required: tuple[str, ...] = ()
-    one_of: tuple[tuple[str, ...], ...] = (
-        ("contact_name", "company"),
-        ("phone", "email", "wechat"),
+    required: tuple[str, ...] = attrs.field(default=(), converter=_required)
+    one_of: tuple[tuple[str, ...], ...] = attrs.field(
+        default=(("contact_name", "company"), ("phone", "email", "wechat")),
+        converter=_groups,
     )
-    phone_region: str = "CN"
+    phone_region: str = attrs.field(default="CN", converter=_region)
 
 
 def normalise_phone(raw: str, region: str = "CN") -> str:
     """The number in E.164 (``+8613800138000``), with an extension kept as ``;ext=123``;
-    raises ValueError saying what is wrong. Digits, spaces, punctuation, ``+`` and words (a
-    label such as ``手机：`` or ``tel:``, an extension marker such as ``ext`` or ``转``) are read
-    as phonenumbers reads them; an emoji, another symbol or an invisible character is refused,
-    not skipped."""
+    raises ``ValidationError`` (a ``ValueError``) naming ``phone`` and saying what is wrong.
+    Digits, spaces, punctuation, ``+`` and words (a label such as ``手机：`` or ``tel:``, an
+    extension marker such as ``ext`` or ``转``) are read as phonenumbers reads them; an emoji,
+    another symbol or an invisible character is refused, not skipped. ``region`` is the
+    country a number without ``+`` is read in (an ISO code like ``"CN"``, in either case)."""
+    try:
+        known = _region(region)
+    except ValidationError as e:
+        raise ValidationError([FieldProblem("region", e.problems[0].reason)]) from None
+    return _checked("phone", raw, lambda text: _phone_e164(text, known))
+
+
+def normalise_email(raw: str) -> str:
+    """The address trimmed, with its domain lowercased; raises ``ValidationError`` (a
+    ``ValueError``) naming ``email`` if it is malformed or holds an invisible character (a
+    zero-width space, a bidi control: any character that is not printable), which would make
+    the stored address undeliverable."""
+    return _checked("email", raw, _email_address)
+
+
+def _checked(field: str, raw: object, read: Callable[[str], str]) -> str:
+    """``read(raw)`` for a public caller: ``raw`` must be text no longer than a lead's field
+    may be, and the reason ``read`` gives (a ``ValueError``) is raised as a
+    ``ValidationError`` naming ``field``."""
+    if not isinstance(raw, str):
+        shown = type(raw).__name__
+        raise ValidationError([FieldProblem(field, f"must be text, not {shown}")])
+    if len(raw) > MAX_TEXT and len(raw.strip()) > MAX_TEXT:
+        length = len(raw.strip())
+        raise ValidationError(
+            [FieldProblem(field, f"must be at most {MAX_TEXT} characters, not {length}")]
+        )
+    try:
+        return read(raw)
+    except ValueError as e:
+        raise ValidationError([FieldProblem(field, str(e))]) from None
+
+
+def _phone_e164(raw: str, region: str) -> str:
+    """:func:`normalise_phone` of clean text, raising a bare ``ValueError`` with the reason
+    (the field cleaners' form)."""
     if region == "CN":  # the commonest shape of all, a bare mainland mobile: one regex
         mobile = _PLAIN_CN_MOBILE.fullmatch(raw)
         if mobile is not None and is_cn_mobile(mobile.group(1)):
@@ -137,10 +235,9 @@ def _phone_junk(raw: str) -> str | None:
     return None
 
 
-def normalise_email(raw: str) -> str:
-    """The address trimmed, with its domain lowercased; raises ValueError if it is malformed
-    or holds an invisible character (a zero-width space, a bidi control: any character that
-    is not printable), which would make the stored address undeliverable."""
+def _email_address(raw: str) -> str:
+    """:func:`normalise_email` of text, raising a bare ``ValueError`` with the reason (the
+    field cleaners' form)."""
     text = raw.strip()
     if len(text) > 254 or text_problem(text):
         raise ValueError(f"{raw!r} is not an email address like name@example.com")
@@ -208,12 +305,12 @@ def _pool_source(value: Any, rules: LeadRules, pool: Pool | None) -> str | None:
 
 def _phone(value: Any, rules: LeadRules, pool: Pool | None) -> str | None:
     clean = None if value is None else _text(value)
-    return None if clean is None else normalise_phone(clean, rules.phone_region)
+    return None if clean is None else _phone_e164(clean, rules.phone_region)
 
 
 def _email(value: Any, rules: LeadRules, pool: Pool | None) -> str | None:
     clean = None if value is None else _text(value)
-    return None if clean is None else normalise_email(clean)
+    return None if clean is None else _email_address(clean)
 
 
 def _wechat(value: Any, rules: LeadRules, pool: Pool | None) -> str | None:

@@ -15,6 +15,7 @@ from typing import Final, TypeVar
 
 import attrs
 
+from leadcore import checks
 from leadcore.checks import aware, choice, optional_text, text
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.export import FOLLOW_UP_COLUMNS, LEAD_COLUMNS, Labels, Record, lead_repr
@@ -159,6 +160,12 @@ class Lead:
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
+        if type(self.status) is not LeadStatus:  # the rules below read it as one
+            shown = checks.shown(self.status)
+            raise ValidationError(
+                [FieldProblem("status", f"must be a LeadStatus, not {shown}")],
+                subject=f"lead {checks.shown(self.id)}",
+            )
         problems = []
         if self.status is LeadStatus.UNASSIGNED and self.owner_id is not None:
             problems.append(FieldProblem("owner_id", "an unassigned lead has no owner"))

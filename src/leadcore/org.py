@@ -7,7 +7,8 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
-from leadcore.checks import id_problem
+from leadcore import checks
+from leadcore.checks import id_problem, not_an_id
 from leadcore.errors import FieldProblem, NotFound, ValidationError
 from leadcore.signatures import checked_constructor
 
@@ -217,6 +218,8 @@ class OrgChart:
             return self._users[user_id]
         except KeyError:
             raise NotFound("user", user_id) from None
+        except TypeError:  # an unhashable id: no user has it, and it is not an id
+            raise not_an_id("user_id", user_id) from None
 
     def department(self, department_id: str) -> Department:
         """The department with this id; raises ``NotFound`` if there is none."""
@@ -224,10 +227,12 @@ class OrgChart:
             return self._departments[department_id]
         except KeyError:
             raise NotFound("department", department_id) from None
+        except TypeError:
+            raise not_an_id("department_id", department_id) from None
 
     def manager_of(self, user_id: str) -> str | None:
         """See ``ManagerDirectory.manager_of``."""
-        user = self._users.get(user_id)
+        user = self._users.get(checks.identifier(user_id, "user_id"))
         department = None if user is None else user.department_id
         while department is not None and department in self._departments:
             found = self._departments[department]
@@ -238,7 +243,7 @@ class OrgChart:
 
     def subordinates(self, user_id: str) -> frozenset[str]:
         """Users in the departments ``user_id`` manages and all departments below, minus the user."""
-        cached = self._subordinates_cache.get(user_id)
+        cached = self._subordinates_cache.get(checks.identifier(user_id, "user_id"))
         if cached is not None:
             return cached
         found: set[str] = set()

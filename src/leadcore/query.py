@@ -380,7 +380,7 @@ class LeadQuery(LeadFilter):
         The slow, obviously-right reference that store implementations are tested against.
         """
         keyed = []
-        for lead in leads:
+        for lead in checks.instances(leads, Lead, "leads", "Lead records"):
             key = self.order.key(lead)
             if key is not None and self.matches(lead):
                 keyed.append((key, lead))

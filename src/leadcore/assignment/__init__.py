@@ -22,7 +22,15 @@ from leadcore.assignment.context import (
     TrackRecord,
     track_record_of,
 )
-from leadcore.assignment.core import Needs, Strategy, TieBreak, default_team, screen
+from leadcore.assignment.core import (
+    Needs,
+    Strategy,
+    TieBreak,
+    chosen,
+    default_team,
+    needed,
+    screen,
+)
 from leadcore.assignment.fields import LEAD_FIELDS, lead_values
 from leadcore.assignment.planner import (
     DistributionPlan,
@@ -59,12 +67,14 @@ __all__ = [
     "TrackRecord",
     "WeightedRoundRobin",
     "build_strategy",
+    "chosen",
     "closed_reason",
     "decline",
     "default_team",
     "distribution_needs",
     "lead_values",
     "load_strategies",
+    "needed",
     "plan_distribution",
     "screen",
     "state_key",

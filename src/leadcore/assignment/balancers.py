@@ -27,10 +27,14 @@ from .core import (
     TieBreak,
     apply_caps,
     break_tie,
+    check_among,
+    check_context,
     check_lead,
     check_name,
     checked_strategy,
+    chosen,
     default_team,
+    needed,
     no_candidates,
     screen,
     served_update,
@@ -136,7 +140,8 @@ class _Leaf:
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         """Choose a member of ``team``: drop the unavailable and those at their cap, then pick
         by this strategy's rule (see ``Strategy``)."""
-        check_lead(lead)
+        check_among(lead, None, team)
+        check_context(ctx)
         if not team.users:
             return no_candidates(self.name, self.label, team)
         available, excluded = screen(team.users, ctx, lead.pool_id)
@@ -186,6 +191,7 @@ class RoundRobin(_Leaf):
 
     def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
         """The team and its cursor."""
+        check_among(lead, pool, team)
         return Needs(team.users, {state_key(self.name, team.scope, "cursor")})
 
     def _pick(self, lead: Lead, ctx: AssignmentContext, team: Team, seen: _Screened) -> Choice:
@@ -250,10 +256,14 @@ class WeightedRoundRobin(_Leaf):
 
     def weight(self, user_id: str) -> int:
         """The user's weight."""
-        return self.weights.get(user_id, self.default_weight)
+        try:
+            return self.weights.get(user_id, self.default_weight)
+        except TypeError:
+            raise checks.not_an_id("user_id", user_id) from None
 
     def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
         """The team, its credits and its tie-break bookkeeping."""
+        check_among(lead, pool, team)
         keys = {state_key(self.name, team.scope, part) for part in ("credit", "served")}
         return Needs(team.users, keys)
 
@@ -312,6 +322,7 @@ class LeastLoaded(_Leaf):
 
     def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
         """The team (with loads) and its tie-break bookkeeping."""
+        check_among(lead, pool, team)
         return Needs(team.users, {state_key(self.name, team.scope, "served")})
 
     def _pick(self, lead: Lead, ctx: AssignmentContext, team: Team, seen: _Screened) -> Choice:
@@ -375,7 +386,7 @@ class PerformanceBased(_Leaf):
     ) -> Choice:
         if self.fallback is None:
             return decline(self.name, f"performance: {why}; no fallback", team, excluded)
-        choice = self.fallback.choose_among(lead, ctx, team)
+        choice = chosen(self.fallback, lead, ctx, team)
         return attrs.evolve(
             choice,
             strategy=self.name,
@@ -385,10 +396,11 @@ class PerformanceBased(_Leaf):
 
     def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
         """The team with its decided history, tie-break bookkeeping, and the fallback's needs."""
+        check_among(lead, pool, team)
         own = Needs(team.users, {state_key(self.name, team.scope, "served")}, history=True)
         if self.fallback is None:
             return own
-        return own | self.fallback.needs_among(lead, pool, team)
+        return own | needed(self.fallback, lead, pool, team)
 
     def _pick(self, lead: Lead, ctx: AssignmentContext, team: Team, seen: _Screened) -> Choice:
         """The eligible member with the best qualified conversion rate."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -19,20 +19,43 @@ _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 _EMPTY_STATE: Final[Mapping[str, JSONValue]] = MappingProxyType({})
 
 
-def _freeze_str_map(value: Mapping[str, str]) -> Mapping[str, str]:
-    return frozen_mapping(value)
+def _reasons(value: object) -> Mapping[str, str]:
+    """A read-only map of user id to why it was left out (``excluded``)."""
+    found = _mapping(value, "excluded")
+    bad = [k for k, v in found.items() if type(k) is not str or type(v) is not str]
+    if bad:
+        raise _wrong(f"excluded[{checks.shown(bad[0])}]", "must map a user id to a reason (text)")
+    return found
 
 
-def _freeze_state(value: Mapping[str, JSONValue]) -> Mapping[str, JSONValue]:
-    return frozen_mapping(value)
+def _freeze_state(value: object) -> Mapping[str, JSONValue]:
+    """A read-only map of state key to JSON value (the values are checked as they are
+    written)."""
+    found = _mapping(value, "state_updates")
+    bad = [k for k in found if type(k) is not str]
+    if bad:
+        raise _wrong(f"state_updates[{checks.shown(bad[0])}]", "a state key must be text")
+    return found
 
 
-def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
-    return values if isinstance(values, tuple) else tuple(values)
+def _mapping(value: object, field: str) -> Mapping[Any, Any]:
+    if type(value) is MappingProxyType or isinstance(value, Mapping):
+        return frozen_mapping(value)
+    raise _wrong(field, f"must be a mapping, not {type(value).__name__}")
 
 
-def _unique(users: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(users))
+def _wrong(field: str, reason: str) -> ValidationError:
+    return ValidationError([FieldProblem(field, reason)], subject="choice")
+
+
+def _candidates(value: object) -> tuple[str, ...]:
+    if type(value) is tuple and all(type(u) is str for u in value):
+        return value
+    return tuple(checks.identifier_list(value, "candidates"))
+
+
+def _unique(users: object) -> tuple[str, ...]:
+    return user_list(users, "users")
 
 
 def user_list(value: object, field: str) -> tuple[str, ...]:
@@ -41,7 +64,7 @@ def user_list(value: object, field: str) -> tuple[str, ...]:
     if isinstance(value, tuple) and all(type(u) is str and u.strip() for u in value):
         return tuple(dict.fromkeys(value))
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        shown = f"the string {value!r}" if isinstance(value, str) else type(value).__name__
+        shown = f"the string {value!r:.40}" if isinstance(value, str) else type(value).__name__
         raise ValidationError(
             [FieldProblem(field, f'must be a list of user ids like ["u1", "u2"], not {shown}')]
         )
@@ -88,11 +111,26 @@ class Choice:
     state_updates: Mapping[str, JSONValue] = attrs.field(
         default=_EMPTY_STATE, converter=_freeze_state, kw_only=True
     )
-    excluded: Mapping[str, str] = attrs.field(
-        default=_EMPTY, converter=_freeze_str_map, kw_only=True
-    )
+    excluded: Mapping[str, str] = attrs.field(default=_EMPTY, converter=_reasons, kw_only=True)
     tie_break: str | None = attrs.field(default=None, kw_only=True)
-    candidates: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, kw_only=True)
+    candidates: tuple[str, ...] = attrs.field(default=(), converter=_candidates, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        owner, tie = self.owner_id, self.tie_break
+        if (
+            (owner is None or type(owner) is str)
+            and type(self.reason) is str
+            and type(self.strategy) is str
+            and (tie is None or type(tie) is str)
+        ):
+            return  # what every strategy gives: one test of each, no more
+        if owner is not None:
+            checks.identifier(owner, "owner_id")
+        for field, value in (("reason", self.reason), ("strategy", self.strategy)):
+            if not isinstance(value, str):
+                raise _wrong(field, f"must be text, not {type(value).__name__}")
+        if tie is not None and not isinstance(tie, str):
+            raise _wrong("tie_break", f"must be text or None, not {type(tie).__name__}")
 
     @property
     def declined(self) -> bool:
@@ -140,3 +178,8 @@ class Team:
     users: tuple[str, ...] = attrs.field(converter=_unique)
     scope: str
     label: str
+
+    def __attrs_post_init__(self) -> None:
+        if type(self.scope) is not str or type(self.label) is not str:
+            checks.identifier(self.scope, "scope")
+            checks.text(self.label, "label")

@@ -10,20 +10,20 @@ the same unit of work as the assignment. A strategy never writes, and never read
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import Final, Protocol, runtime_checkable
 
 import attrs
 
 from leadcore import checks
-from leadcore.errors import FieldProblem, ValidationError
+from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.jsonvalue import JSONValue
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, Pool
 from leadcore.policy.ownership import refusal_of
 
 from .choice import Choice, Team, decline
-from .context import AssignmentContext, LeavingOut
+from .context import AssignmentContext, LeavingOut, MemoryContext
 
 __all__ = [
     "Needs",
@@ -34,7 +34,9 @@ __all__ = [
     "check_lead",
     "check_name",
     "checked_strategy",
+    "chosen",
     "default_team",
+    "needed",
     "no_candidates",
     "screen",
     "served_state",
@@ -42,8 +44,24 @@ __all__ = [
 ]
 
 
-def _frozen(values: Iterable[str]) -> frozenset[str]:
-    return values if isinstance(values, frozenset) else frozenset(values)
+def _ids(field: str, values: object) -> frozenset[str]:
+    """``values`` as a set of ids (a set of text is taken at once; anything else is checked,
+    naming ``field``)."""
+    if isinstance(values, frozenset | set) and all(type(v) is str for v in values):
+        return values if isinstance(values, frozenset) else frozenset(values)
+    return checks.identifiers(values, field)
+
+
+def _history(value: object) -> bool:
+    return checks.flag(value, "history")
+
+
+def _users(values: object) -> frozenset[str]:
+    return _ids("users", values)
+
+
+def _state_keys(values: object) -> frozenset[str]:
+    return _ids("state_keys", values)
 
 
 @attrs.frozen(slots=True)
@@ -52,9 +70,9 @@ class Needs:
     the candidate ``users`` (their records, open-lead counts and away periods), the
     ``state_keys`` of its cursors, and whether it reads the candidates' decided ``history``."""
 
-    users: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
-    state_keys: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen)
-    history: bool = False
+    users: frozenset[str] = attrs.field(default=frozenset(), converter=_users)
+    state_keys: frozenset[str] = attrs.field(default=frozenset(), converter=_state_keys)
+    history: bool = attrs.field(default=False, converter=_history)
 
     def __or__(self, other: Needs) -> Needs:
         return Needs(
@@ -69,6 +87,35 @@ def check_lead(lead: object) -> None:
     on every choice)."""
     if not isinstance(lead, Lead):
         raise ValidationError([FieldProblem("lead", f"must be a Lead, not {type(lead).__name__}")])
+
+
+def check_among(lead: object, pool: object, team: object) -> None:
+    """Refuse, with ``ValidationError``, a ``lead`` that is not a ``Lead``, a ``pool`` that is
+    neither a ``Pool`` nor None, or a ``team`` that is not a ``Team`` (the arguments of
+    ``needs_among``; cheap, run on every call)."""
+    check_lead(lead)
+    _check_pool(pool)
+    if type(team) is not Team and not isinstance(team, Team):
+        raise ValidationError([FieldProblem("team", f"must be a Team, not {type(team).__name__}")])
+
+
+def _check_pool(pool: object) -> None:
+    if pool is not None and type(pool) is not Pool and not isinstance(pool, Pool):
+        raise ValidationError(
+            [FieldProblem("pool", f"must be a Pool or None, not {type(pool).__name__}")]
+        )
+
+
+def check_context(ctx: object) -> None:
+    """Refuse what is not an ``AssignmentContext`` with ``ValidationError`` at ``ctx``."""
+    if type(ctx) not in _CONTEXTS and not isinstance(ctx, AssignmentContext):
+        raise ValidationError(
+            [FieldProblem("ctx", f"must be an AssignmentContext, not {type(ctx).__name__}")]
+        )
+
+
+_CONTEXTS: Final = frozenset({MemoryContext, LeavingOut})
+"""The contexts of this package, known without a protocol check (which reads every method)."""
 
 
 def check_name(name: object) -> list[FieldProblem]:
@@ -89,6 +136,8 @@ def checked_strategy(value: object, field: str, *, optional: bool = False) -> li
 def default_team(lead: Lead, pool: Pool | None, users: Sequence[str]) -> Team:
     """The team a strategy uses when called on its own: its own ``users`` if it has some, else
     the listed members of the lead's pool (sorted)."""
+    check_lead(lead)
+    _check_pool(pool)
     if users:
         return Team(tuple(users), lead.pool_id, "configured users")
     members = () if pool is None else tuple(sorted(pool.members))
@@ -97,6 +146,7 @@ def default_team(lead: Lead, pool: Pool | None, users: Sequence[str]) -> Team:
 
 def team_for(lead: Lead, ctx: AssignmentContext, users: Sequence[str]) -> Team:
     """:func:`default_team` with the pool's members as the context knows them."""
+    check_context(ctx)
     if users:
         return Team(tuple(users), lead.pool_id, "configured users")
     return Team(ctx.members(lead.pool_id), lead.pool_id, f"pool {lead.pool_id}")
@@ -265,3 +315,34 @@ class Strategy(Protocol):
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         """Choose an owner for ``lead`` among ``team``."""
         ...
+
+
+def chosen(
+    strategy: Strategy, lead: Lead, ctx: AssignmentContext, team: Team | None = None
+) -> Choice:
+    """``strategy.choose(lead, ctx)`` (``choose_among`` with a ``team``), refused with
+    ``ConfigError`` naming the strategy when it returns anything but a ``Choice``: a host's
+    strategy that returns None or a user id would otherwise break the assignment midway."""
+    choice = strategy.choose(lead, ctx) if team is None else strategy.choose_among(lead, ctx, team)
+    if type(choice) is not Choice and not isinstance(choice, Choice):
+        method = "choose" if team is None else "choose_among"
+        what = f"{method}() must return a Choice (an owner or None, with a reason)"
+        raise _misbehaving(strategy, what, choice)
+    return choice
+
+
+def needed(strategy: Strategy, lead: Lead, pool: Pool | None, team: Team | None = None) -> Needs:
+    """``strategy.needs(lead, pool)`` (``needs_among`` with a ``team``), refused with
+    ``ConfigError`` naming the strategy when it returns anything but ``Needs``."""
+    found = strategy.needs(lead, pool) if team is None else strategy.needs_among(lead, pool, team)
+    if type(found) is not Needs and not isinstance(found, Needs):
+        method = "needs" if team is None else "needs_among"
+        raise _misbehaving(strategy, f"{method}() must return Needs", found)
+    return found
+
+
+def _misbehaving(strategy: Strategy, what: str, given: object) -> ConfigError:
+    name = getattr(strategy, "name", type(strategy).__name__)
+    return ConfigError(
+        f"strategies.{checks.shown(name, quote=False)}", f"{what}, not {type(given).__name__}"
+    )

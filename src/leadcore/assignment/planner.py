@@ -25,7 +25,7 @@ from leadcore.records import Away
 
 from .choice import Choice
 from .context import AssignmentContext, MemoryContext, TrackRecord
-from .core import Needs, Strategy, checked_strategy
+from .core import Needs, Strategy, checked_strategy, chosen, needed
 
 __all__ = ["DistributionPlan", "PlanningContext", "distribution_needs", "plan_distribution"]
 
@@ -218,7 +218,7 @@ def plan_distribution(
                 strategy=strategy.name,
             )
         else:
-            choice = strategy.choose(lead, planning)
+            choice = chosen(strategy, lead, planning)
             planning.apply(choice, lead.pool_id)
         seen.add(lead.id)
         choices.append(choice)
@@ -233,5 +233,5 @@ def distribution_needs(
     found = Needs()
     for lead in leads:
         if lead.status is LeadStatus.UNASSIGNED and lead.owner_id is None:
-            found = found | strategy.needs(lead, pools.get(lead.pool_id))
+            found = found | needed(strategy, lead, pools.get(lead.pool_id))
     return found

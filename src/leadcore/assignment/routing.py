@@ -4,7 +4,6 @@ through to the next strategy when one declines."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import ClassVar, Final, TypeVar
@@ -20,7 +19,7 @@ from leadcore.model import CompanySize, Lead, LeadStatus, Pool
 from .balancers import RoundRobin
 from .choice import Choice, Team, decline, user_list
 from .context import AssignmentContext
-from .core import Needs, Strategy, check_lead, check_name, checked_strategy
+from .core import Needs, Strategy, check_lead, check_name, checked_strategy, chosen, needed
 from .fields import LEAD_FIELDS, lead_values
 from .schedules import closed_reason
 
@@ -79,7 +78,7 @@ def _bound(value: object) -> bool:
     """Whether ``value`` is a usable end of a score range: None or a finite number."""
     if value is None:
         return True
-    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+    return not isinstance(value, bool) and isinstance(value, int | float) and checks.finite(value)
 
 
 def _num(value: float | None) -> str:
@@ -345,10 +344,10 @@ class Router:
         if self._scheduled:
             found = Needs()
             for possible in self._teams(lead):
-                found = found | self.then.needs_among(lead, pool, possible)
+                found = found | needed(self.then, lead, pool, possible)
             return found
         _, team, _ = self._route(lead)
-        return Needs() if team is None else self.then.needs_among(lead, pool, team)
+        return Needs() if team is None else needed(self.then, lead, pool, team)
 
     def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
         """Same as :meth:`needs`: a router picks its own team."""
@@ -367,7 +366,7 @@ class Router:
             unmatched = self._unmatched[index]
         if team is None:
             return decline(self.name, head, None, unmatched)
-        choice = self.then.choose_among(lead, ctx, team)
+        choice = chosen(self.then, lead, ctx, team)
         excluded = unmatched
         if choice.excluded:
             excluded = (
@@ -449,22 +448,22 @@ class Chain:
         """What any step may read."""
         found = Needs()
         for step in self.steps:
-            found = found | step.needs(lead, pool)
+            found = found | needed(step, lead, pool)
         return found
 
     def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
         """What any step may read within ``team``."""
         found = Needs()
         for step in self.steps:
-            found = found | step.needs_among(lead, pool, team)
+            found = found | needed(step, lead, pool, team)
         return found
 
     def choose(self, lead: Lead, ctx: AssignmentContext) -> Choice:
         """The first step's choice that names an owner; a decline if every step declines."""
         check_lead(lead)
-        return self._run(lambda step: step.choose(lead, ctx))
+        return self._run(lambda step: chosen(step, lead, ctx))
 
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         """As :meth:`choose`, each step picking within ``team``."""
         check_lead(lead)
-        return self._run(lambda step: step.choose_among(lead, ctx, team))
+        return self._run(lambda step: chosen(step, lead, ctx, team))

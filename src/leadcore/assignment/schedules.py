@@ -29,7 +29,7 @@ from leadcore.model import Lead, Pool
 
 from .choice import Choice, Team, decline
 from .context import AssignmentContext
-from .core import Needs, Strategy, checked_strategy
+from .core import Needs, Strategy, checked_strategy, chosen, needed
 
 __all__ = ["Scheduled", "as_schedule", "closed_reason"]
 
@@ -117,11 +117,11 @@ class Scheduled:
     def needs(self, lead: Lead, pool: Pool | None) -> Needs:
         """What the strategy reads (read whether or not it is open: the time is the
         decision's)."""
-        return self.strategy.needs(lead, pool)
+        return needed(self.strategy, lead, pool)
 
     def needs_among(self, lead: Lead, pool: Pool | None, team: Team) -> Needs:
         """What the strategy reads within ``team``."""
-        return self.strategy.needs_among(lead, pool, team)
+        return needed(self.strategy, lead, pool, team)
 
     def _closed(self, ctx: AssignmentContext) -> Choice | None:
         why = closed_reason(self.schedule, ctx.now)
@@ -130,8 +130,8 @@ class Scheduled:
     def choose(self, lead: Lead, ctx: AssignmentContext) -> Choice:
         """The strategy's choice while open; a decline naming the schedule and when it next
         opens otherwise."""
-        return self._closed(ctx) or self.strategy.choose(lead, ctx)
+        return self._closed(ctx) or chosen(self.strategy, lead, ctx)
 
     def choose_among(self, lead: Lead, ctx: AssignmentContext, team: Team) -> Choice:
         """As :meth:`choose`, within ``team``."""
-        return self._closed(ctx) or self.strategy.choose_among(lead, ctx, team)
+        return self._closed(ctx) or chosen(self.strategy, lead, ctx, team)

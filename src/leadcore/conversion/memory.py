@@ -47,9 +47,7 @@ class MemoryCustomerDirectory:
     """
 
     def __init__(self, *, normaliser: Normaliser | None = None) -> None:
-        if normaliser is not None and not isinstance(normaliser, Normaliser):
-            raise ValidationError([FieldProblem("normaliser", "must be a Normaliser or None")])
-        self.normaliser = normaliser or Normaliser.default()
+        self.normaliser = Normaliser.given(normaliser)
         self._lock = threading.RLock()
         self._counters: dict[str, count[int]] = {}
         self._customers: dict[str, Customer] = {}

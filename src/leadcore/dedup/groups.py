@@ -26,6 +26,11 @@ _KIND_ORDER = {kind: i for i, kind in enumerate(KeyKind)}
 def _freeze_links(
     links: Mapping[DedupKey, tuple[str, ...]],
 ) -> Mapping[DedupKey, tuple[str, ...]]:
+    if not isinstance(links, Mapping):
+        shown = type(links).__name__
+        raise ValidationError(
+            [FieldProblem("links", f"must map each shared key to the ids sharing it, not {shown}")]
+        )
     return frozen_mapping(links)
 
 
@@ -103,11 +108,7 @@ def find_duplicate_groups(
     Records in no group are left out. Raises ``ValidationError`` naming every bad entry (not a
     record, no id, an id twice) and for a bad ``normaliser`` or ``kinds``.
     """
-    if normaliser is None:
-        normaliser = Normaliser.default()
-    elif not isinstance(normaliser, Normaliser):
-        raise ValidationError([FieldProblem("normaliser", "must be a Normaliser (or None)")])
-    read = normaliser.key_reader(key_kinds(kinds))
+    read = Normaliser.given(normaliser).key_reader(key_kinds(kinds))
     pairs = _records(records)
     parent = list(range(len(pairs)))
 

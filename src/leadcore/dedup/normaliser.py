@@ -82,6 +82,9 @@ _ALL_KINDS = frozenset(KeyKind)
 _MOST_ROOM = 100_000
 """The most leads :meth:`Normaliser.make_room` keeps room for (an import's largest chunk)."""
 
+_MOST_CACHE = 10_000_000
+"""The largest ``cache_size``: enough for every value of a very large store."""
+
 _Reader = tuple[KeyKind, str, Callable[[Lead], object], Callable[[Mapping[str, object]], object]]
 
 
@@ -91,7 +94,7 @@ class Normaliser(FromConfig):
 
     Build it once from :class:`DedupRules` (or plain data with :meth:`from_dict`,
     :meth:`from_json`, :meth:`from_toml`) and reuse it: it compiles the rule lists and keeps
-    bounded caches (``cache_size`` entries each for phone numbers that needed phonenumbers and
+    bounded caches (``cache_size``, at most 10,000,000, entries each for phone numbers that needed phonenumbers and
     for company names, a quarter of that for recent leads' keys, with room for a batch on
     request: :meth:`make_room`). It is safe to share between threads.
 
@@ -120,8 +123,7 @@ class Normaliser(FromConfig):
     def __init__(self, rules: DedupRules | None = None, *, cache_size: int = 8192) -> None:
         if rules is not None and not isinstance(rules, DedupRules):
             raise ValidationError([FieldProblem("rules", "must be DedupRules (or None)")])
-        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
-            raise ValidationError([FieldProblem("cache_size", "must be a whole number >= 0")])
+        checks.whole(cache_size, "cache_size", most=_MOST_CACHE)
         self.rules = rules or DedupRules()
         self.phones = PhoneNormaliser(self.rules.phone, cache_size=cache_size)
         self.emails = EmailNormaliser(self.rules.email)
@@ -145,6 +147,21 @@ class Normaliser(FromConfig):
     def default(cls) -> Normaliser:
         """The normaliser with the default rules (one shared instance)."""
         return _default()
+
+    @classmethod
+    def given(cls, value: object, *, subject: str = "input") -> Normaliser:
+        """``value`` as the ``normaliser`` argument of a store, directory or search: itself
+        when it is a ``Normaliser``, the default one for None, else ``ValidationError``
+        naming ``normaliser`` (about ``subject``)."""
+        if value is None:
+            return _default()
+        if isinstance(value, Normaliser):
+            return value
+        shown = type(value).__name__
+        raise ValidationError(
+            [FieldProblem("normaliser", f"must be a Normaliser or None, not {shown}")],
+            subject=subject,
+        )
 
     @classmethod
     def from_dict(cls, data: object) -> Normaliser:

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import attrs
 
+from leadcore import checks
 from leadcore.config import kind_of, structure, unstructure
 from leadcore.dedup.keys import KeyKind
 from leadcore.dedup.rules import CUSTOM_PREFIX, RECORD_FIELDS, is_record_field
@@ -142,6 +143,9 @@ class DuplicatePolicy:
     def counts(self, existing: Lead, pool_id: str, scope_value: object) -> bool:
         """Whether ``existing`` is a match that counts for a new lead in ``pool_id`` whose
         scope field holds ``scope_value`` (see :meth:`scope_value`)."""
+        if type(existing) is not Lead and not isinstance(existing, Lead):
+            shown = type(existing).__name__
+            raise ValidationError([FieldProblem("existing", f"must be a Lead, not {shown}")])
         if existing.status in _CLOSED and not self.include_closed:
             return False
         if self.scope is DuplicateScope.POOL:
@@ -217,7 +221,10 @@ class DuplicatePolicies(FromConfig):
 
     def for_pool(self, pool_id: str) -> DuplicatePolicy:
         """The policy of ``pool_id`` (the default when it has none of its own)."""
-        return self.pools.get(pool_id, self.default)
+        try:
+            return self.pools.get(pool_id, self.default)
+        except TypeError:
+            raise checks.not_an_id("pool_id", pool_id) from None
 
     @classmethod
     def from_dict(cls, data: object) -> DuplicatePolicies:

@@ -15,8 +15,14 @@ from typing import Final, Unpack
 import attrs
 
 from leadcore import checks
-from leadcore.assignment import DECIDED_STATUSES, MemoryContext, Needs, Strategy
-from leadcore.errors import ConcurrencyConflict, NotFound, PermissionDenied
+from leadcore.assignment import DECIDED_STATUSES, MemoryContext, Needs, Strategy, needed
+from leadcore.errors import (
+    ConcurrencyConflict,
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from leadcore.events import Event, EventKind, FieldChange
 from leadcore.ids import IdFactory, ResumableIds
 from leadcore.lifecycle import Move, Step, next_status, step
@@ -287,12 +293,12 @@ class Reads:
         context (reading anything it did not declare is an error)."""
         needs = Needs()
         for lead in leads:
-            needs = needs | strategy.needs(lead, pools.get(lead.pool_id))
+            needs = needs | needed(strategy, lead, pools.get(lead.pool_id))
         return self.context_for(needs, pools.values())
 
     def context_for(self, needs: Needs, pools: Iterable[Pool]) -> MemoryContext:
         """A strict ``MemoryContext`` holding exactly ``needs`` (see :func:`context_for`)."""
-        return context_for(
+        return _context_for(
             self._uow,
             self.setup.org,
             needs,
@@ -362,6 +368,44 @@ def context_for(
     strategy reads track records, and — for pools whose quota policy ``quota_policies`` gives —
     where each candidate stands against its quotas. Write the ``Choice``'s state updates back
     yourself."""
+    if not isinstance(needs, Needs):
+        raise _argument("needs", f"must be Needs, not {type(needs).__name__}")
+    if not isinstance(rng, random.Random):
+        raise _argument("rng", f"must be a random.Random, not {type(rng).__name__}")
+    if quota_policies is not None and not callable(quota_policies):
+        raise _argument("quota_policies", "must be a function of a pool (or None)")
+    for value, kind, field in ((uow, UnitOfWork, "uow"), (org, OrgDirectory, "org")):
+        if not isinstance(value, kind):
+            raise _argument(
+                field,
+                f"must be {checks.article(kind.__name__)} {kind.__name__}, not {type(value).__name__}",
+            )
+    return _context_for(
+        uow,
+        org,
+        needs,
+        checks.instances(pools, Pool, "pools", "Pool records"),
+        now=checks.aware(now, "now"),
+        rng=rng,
+        quota_policies=quota_policies,
+    )
+
+
+def _argument(field: str, reason: str) -> ValidationError:
+    return ValidationError([FieldProblem(field, reason)])
+
+
+def _context_for(
+    uow: UnitOfWork,
+    org: OrgDirectory,
+    needs: Needs,
+    pools: Iterable[Pool],
+    *,
+    now: datetime,
+    rng: random.Random,
+    quota_policies: Callable[[Pool], QuotaPolicy | None] | None = None,
+) -> MemoryContext:
+    """:func:`context_for` of arguments known to be sound (the desk's own)."""
     known: list[User] = []
     unknown: list[str] = []
     for user_id in sorted(needs.users):

@@ -9,6 +9,7 @@ from typing import ClassVar, Final, Self, TypeVar, overload
 
 import attrs
 
+from leadcore import checks
 from leadcore.checks import counted
 from leadcore.errors import LeadcoreError
 from leadcore.events import Event
@@ -161,8 +162,10 @@ class _Listed(Sequence[T], Exportable):
     _noun: ClassVar[tuple[str, str, str]]
 
     def __init__(self, items: Iterable[T], *, lead_id: str) -> None:
-        self._items: tuple[T, ...] = tuple(items)
-        self.lead_id = lead_id
+        self._items: tuple[T, ...] = (
+            items if type(items) is tuple else checks.instances(items, object, "items", "records")
+        )
+        self.lead_id = checks.identifier(lead_id, "lead_id")
 
     @overload
     def __getitem__(self, index: int) -> T: ...

@@ -174,6 +174,11 @@ class ColumnMapping:
     def undeclared(self, custom_fields: CustomFieldSet) -> list[FieldProblem]:
         """A problem for each column the mapping sends to a custom field ``custom_fields``
         does not declare (every row would be refused for it)."""
+        if not isinstance(custom_fields, CustomFieldSet):
+            shown = type(custom_fields).__name__
+            raise ValidationError(
+                [FieldProblem("custom_fields", f"must be a CustomFieldSet, not {shown}")]
+            )
         declared = custom_fields.fields
         known = ", ".join(declared) or "none are declared"
         return [

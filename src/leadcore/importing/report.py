@@ -45,6 +45,9 @@ class RowStatus(LabelledEnum):
 
 
 def _values(values: Mapping[str, object]) -> Mapping[str, object]:
+    if type(values) is not dict and not isinstance(values, Mapping):
+        shown = type(values).__name__
+        raise ValidationError([FieldProblem("values", f"must map columns to values, not {shown}")])
     return frozen_mapping(values)
 
 

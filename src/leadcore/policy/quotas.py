@@ -250,7 +250,10 @@ class QuotaPolicy:
     def quotas_for(self, user_id: str) -> tuple[Quota, ...]:
         """The quotas binding ``user_id``: their own, and the pool-wide ones for the periods
         they have none of their own for."""
-        own = self.users.get(user_id, ())
+        try:
+            own = self.users.get(user_id, ())
+        except TypeError:
+            raise checks.not_an_id("user_id", user_id) from None
         if not own:
             return self.quotas
         periods = {q.period for q in own}

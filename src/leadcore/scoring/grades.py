@@ -47,26 +47,37 @@ class GradeScale:
     _names: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        lowest_first = self.grades[::-1]
+        """``ValidationError`` naming ``grades[i]`` unless there is at least one grade and
+        each is below the one before."""
+        problems = Problems()
+        grades = as_grades(self.grades, problems)
+        if not grades and not problems.found:
+            problems.add("grades", "name at least one grade, like Grade('A', 0)")
+        for i in range(1, len(grades)):
+            if grades[i].at_least >= grades[i - 1].at_least:
+                problems.add(
+                    f"grades[{i}].at_least",
+                    f"grades go from the highest threshold down: {grades[i].at_least:g} is "
+                    f"not below {grades[i - 1].at_least:g}",
+                )
+        problems.raise_invalid("grade scale")
+        lowest_first = grades[::-1]
+        object.__setattr__(self, "grades", grades)
         object.__setattr__(self, "_rising", tuple(g.at_least for g in lowest_first))
         object.__setattr__(self, "_names", tuple(g.name for g in lowest_first))
 
     @classmethod
     def of(cls, grades: Iterable[Grade | tuple[str, float]]) -> GradeScale:
         """A scale from ``Grade`` objects or ``(name, at_least)`` pairs, highest first."""
-        return cls(tuple(_grade(given) for given in grades))
+        problems = Problems()
+        found = as_grades(grades, problems)
+        problems.raise_invalid("grade scale")
+        return cls(found)
 
     def grade_for(self, value: float) -> str:
         """The first grade whose threshold ``value`` reaches, else the lowest grade."""
         reached = bisect_right(self._rising, value) - 1
         return self._names[reached if reached > 0 else 0]
-
-
-def _grade(given: Grade | tuple[str, float]) -> Grade:
-    if isinstance(given, Grade):
-        return given
-    name, at_least = given
-    return Grade(name, at_least)
 
 
 def as_grades(given: object, problems: Problems) -> tuple[Grade, ...]:

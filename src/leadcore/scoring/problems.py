@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
+from leadcore.checks import finite
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 
 __all__ = ["Problems", "finite"]
@@ -42,12 +41,3 @@ class Problems:
         """Raise every problem found as one ``ValidationError`` about ``subject``."""
         if self.found:
             raise ValidationError(self.found, subject=subject)
-
-
-def finite(value: float) -> bool:
-    """Whether ``value`` is finite as a float: an int too large for a float is not (it could
-    not be compared with the floats scores are made of)."""
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False

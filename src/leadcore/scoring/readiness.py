@@ -48,6 +48,11 @@ class ReadinessSignal(LabelledEnum):
 def _freeze_reasons(
     reasons: Mapping[ReadinessSignal, str],
 ) -> Mapping[ReadinessSignal, str]:
+    if not isinstance(reasons, Mapping):
+        shown = type(reasons).__name__
+        raise ValidationError(
+            [FieldProblem("reasons", f"must map each signal to its reason, not {shown}")]
+        )
     return MappingProxyType(dict(reasons))
 
 

@@ -96,7 +96,15 @@ class Scorer:
     def __init__(self, sheet: ScoreSheet | SheetSource) -> None:
         """Compile ``sheet`` (a ``ScoreSheet``, or a ``ScoreModel`` as ``Scorer(model)``)."""
         if not isinstance(sheet, ScoreSheet):
-            sheet = sheet.sheet()
+            describe = getattr(sheet, "sheet", None)
+            made = describe() if callable(describe) else None
+            if not isinstance(made, ScoreSheet):
+                given = type(sheet).__name__
+                raise ValidationError(
+                    [FieldProblem("sheet", f"must be a ScoreSheet or a ScoreModel, not {given}")],
+                    subject="scorer",
+                )
+            sheet = made
         self.sheet = sheet
         self.max = sheet.max_score
         self.mql_at_least = sheet.mql_at_least

@@ -22,6 +22,7 @@ from typing import cast
 
 import attrs
 
+from leadcore import checks
 from leadcore.dedup import Normaliser
 from leadcore.errors import (
     AlreadyExists,
@@ -62,7 +63,10 @@ class MemoryStore:
     def __init__(self, *, walk_only: bool = False, normaliser: Normaliser | None = None) -> None:
         self._lock = threading.Lock()
         self._holder: int | None = None
-        self.leads = LeadIndex(walk_only=walk_only, normaliser=normaliser)
+        self.leads = LeadIndex(
+            walk_only=checks.flag(walk_only, "walk_only"),
+            normaliser=Normaliser.given(normaliser, subject="memory store"),
+        )
         self.normaliser = self.leads.keys.normaliser
         self._pools: dict[str, Pool] = {}
         self._follow_ups: dict[str, FollowUp] = {}

@@ -43,7 +43,7 @@ from contextlib import contextmanager, suppress
 from typing import Final, Literal
 
 from leadcore.dedup import Normaliser
-from leadcore.errors import FieldProblem, LeadcoreError, ValidationError
+from leadcore.errors import LeadcoreError
 from leadcore.signatures import checked_constructor
 from leadcore.storage import sqlite_keys as key_index
 from leadcore.storage.protocol import nested_unit_of_work
@@ -76,12 +76,7 @@ class SQLiteStore(SQLiteFile):
         synchronous: Literal["full", "normal", "off"] = "full",
         normaliser: Normaliser | None = None,
     ) -> None:
-        if normaliser is not None and not isinstance(normaliser, Normaliser):
-            raise ValidationError(
-                [FieldProblem("normaliser", f"must be a Normaliser or None, not {normaliser!r}")],
-                subject=self.subject,
-            )
-        self._normaliser = normaliser or Normaliser.default()
+        self._normaliser = Normaliser.given(normaliser, subject=self.subject)
         self._codec = Codec(path_text(path))
         super().__init__(path, busy_timeout, synchronous, self._index_keys)
 
@@ -120,7 +115,7 @@ class SQLiteStore(SQLiteFile):
         try:
             conn = self._connection()
             self._holder = me
-            self.begin_writing(conn, left)
+            self._begin_writing(conn, left)
             try:
                 uow = SQLiteUnitOfWork(conn, self._codec, self.busy_timeout, self._normaliser)
                 try:
@@ -130,7 +125,7 @@ class SQLiteStore(SQLiteFile):
                     if uow.open:
                         uow.rollback()
             finally:
-                self.end_writing(conn)
+                self._end_writing(conn)
         finally:
             self._holder = None
             self._lock.release()

@@ -77,11 +77,7 @@ class SQLiteCustomerDirectory(SQLiteFile):
         busy_timeout: float = 15.0,
         synchronous: Literal["full", "normal", "off"] = "full",
     ) -> None:
-        if normaliser is not None and not isinstance(normaliser, Normaliser):
-            raise ValidationError(
-                [FieldProblem("normaliser", "must be a Normaliser or None")], subject=DIRECTORY
-            )
-        self.normaliser = normaliser or Normaliser.default()
+        self.normaliser = Normaliser.given(normaliser, subject=DIRECTORY)
         self._codec = DirectoryCodec(path_text(path, DIRECTORY))
         super().__init__(path, busy_timeout, synchronous, self._reindex)
 
@@ -110,7 +106,7 @@ class SQLiteCustomerDirectory(SQLiteFile):
             conn = self._connection()
             self._holder = threading.get_ident()
             try:
-                self.begin_writing(conn)
+                self._begin_writing(conn)
                 try:
                     done = work(conn)
                     conn.execute("COMMIT")
@@ -120,7 +116,7 @@ class SQLiteCustomerDirectory(SQLiteFile):
                         conn.execute("ROLLBACK")
                     raise
                 finally:
-                    self.end_writing(conn)
+                    self._end_writing(conn)
             except sqlite3.Error as e:
                 raise translate(e, self.path, self.busy_timeout, self.subject) from e
             finally:

@@ -12,7 +12,7 @@ expanded, never SQLite ``file:`` URIs (refused: SQLite could read one as another
 that cannot hold a database file (a directory, a name ending in a separator, one in a directory
 that does not exist or this process may not write) is refused with a ``StoreFileError`` saying
 so. Each thread keeps which of its connections have a write transaction open on which file
-(``SQLiteFile.begin_writing``): a thread that would wait for its own transaction on another
+(``SQLiteFile._begin_writing``): a thread that would wait for its own transaction on another
 connection to the file — for ever — is refused at once instead.
 """
 
@@ -347,7 +347,7 @@ class SQLiteFile:
         )
         self._real = os.path.realpath(self._where)
         self._files = _identities(self._where, self._real)
-        self._file = self._files[0] if self._files else None  # what ``begin_writing`` notes
+        self._file = self._files[0] if self._files else None  # what ``_begin_writing`` notes
         self._conn = conn
 
     def close(self) -> None:
@@ -401,16 +401,16 @@ class SQLiteFile:
         if self._file in _writes.held and _writing_here(self._file):
             raise waits_for_itself(self.path, what)
 
-    def begin_writing(self, conn: sqlite3.Connection, wait: float | None = None) -> None:
+    def _begin_writing(self, conn: sqlite3.Connection, wait: float | None = None) -> None:
         """``begin`` on ``conn`` (waiting up to ``wait``, see there); from then until
-        ``end_writing``, it is known as this thread's write transaction on the file
+        ``_end_writing``, it is known as this thread's write transaction on the file
         (``refuse_own_writer``). A few dictionary operations, no lock: each thread has its own."""
         begin(conn, self.path, self.busy_timeout, wait, subject=self.subject)
         if (file := self._file) is not None:
             _writes.held.setdefault(file, []).append(conn)
 
-    def end_writing(self, conn: sqlite3.Connection) -> None:
-        """Forget ``conn`` as this thread's write transaction on the file (``begin_writing``);
+    def _end_writing(self, conn: sqlite3.Connection) -> None:
+        """Forget ``conn`` as this thread's write transaction on the file (``_begin_writing``);
         harmless if it is not known (in a forked child, say)."""
         if (file := self._file) is not None:  # None for a database in memory
             held = _writes.held

@@ -10,7 +10,7 @@ from typing import ClassVar, Final
 
 import attrs
 
-from leadcore.assignment import Choice, MemoryContext, Strategy
+from leadcore.assignment import Choice, MemoryContext, Strategy, chosen
 from leadcore.events import Event, EventKind, FieldChange, creation_changes, diff_fields
 from leadcore.frozen import frozen_mapping
 from leadcore.lifecycle import EVENT_OF, Step
@@ -239,7 +239,7 @@ def plan_entry(facts: EntryFacts, actor: User) -> Entry:
         return Entry(
             None, "the pool has no default owner and no auto-assign strategy", RULE_DATA["none"]
         )
-    choice = facts.strategy.choose(facts.lead, facts.context)
+    choice = chosen(facts.strategy, facts.lead, facts.context)
     data: dict[str, object] = {"rule": "strategy", **choice.as_event_data()}
     if choice.owner_id is None:
         return Entry(None, choice.reason, data)

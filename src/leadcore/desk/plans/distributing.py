@@ -17,6 +17,7 @@ from leadcore.assignment import (
     Needs,
     PlanningContext,
     Strategy,
+    chosen,
     distribution_needs,
 )
 from leadcore.errors import LeadcoreError, NoOwnerFound, NotFound
@@ -67,7 +68,7 @@ class AutoAssign(LeadCommand):
         """The lead assigned to the strategy's pick with the cursor moves it made; a decline
         (or an ineligible pick) raises ``NoOwnerFound`` and writes nothing."""
         s = facts.subject
-        choice = facts.strategy.choose(s.lead, facts.context)
+        choice = chosen(facts.strategy, s.lead, facts.context)
         if choice.owner_id is None:
             raise NoOwnerFound(s.lead.id, choice.strategy, choice.reason, choice.excluded)
         refusal = refusal_of(choice.owner_id, facts.context, s.pool)
@@ -132,11 +133,11 @@ class Distribute:
         held = holders_of(reads, self.setup, waiting, texts, scope)
         holders = Needs(users={h.owner_id for h in held.values()})
         context = None
-        for pool_id, chosen in strategies.items():
-            if isinstance(chosen, LeadcoreError):
+        for pool_id, strategy in strategies.items():
+            if isinstance(strategy, LeadcoreError):
                 continue
             leads = [s.lead for s in waiting if s.pool.id == pool_id]
-            needs = distribution_needs(leads, chosen, pools) | holders
+            needs = distribution_needs(leads, strategy, pools) | holders
             context = _merged(context, reads.context_for(needs, pools.values()))
         return BatchFacts(tuple(self.lead_ids), subjects, strategies, context, held, texts)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import attrs
 
-from leadcore.assignment import AssignmentContext, Choice, PlanningContext, Strategy
+from leadcore.assignment import AssignmentContext, Choice, PlanningContext, Strategy, chosen
 from leadcore.events import Event
 from leadcore.lifecycle import Step
 from leadcore.model import Action, Pool
@@ -79,7 +79,7 @@ def picked(subject: Subject, strategy: Strategy, planning: PlanningContext) -> C
     """The strategy's choice for the (unassigned) lead, counted in ``planning`` as
     :func:`~leadcore.assignment.plan_distribution` counts it; an ineligible pick becomes a
     decline with the refusal as its reason."""
-    choice = strategy.choose(subject.lead, planning)
+    choice = chosen(strategy, subject.lead, planning)
     planning.apply(choice, subject.lead.pool_id)
     if choice.owner_id is None:
         return choice

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import attrs
 
-from leadcore.assignment import AssignmentContext, Choice, MemoryContext, Strategy
+from leadcore.assignment import AssignmentContext, Choice, MemoryContext, Strategy, chosen
 from leadcore.assignment.context import LeavingOut
 from leadcore.config import unstructure
 from leadcore.errors import ConcurrencyConflict, LeadcoreError
@@ -227,7 +227,7 @@ class SweepLead:
             context: AssignmentContext = facts.context
             if previous is not None:
                 context = LeavingOut(context, {previous: _TAKEN_FROM})
-            choice = facts.strategy.choose(lead, context)
+            choice = chosen(facts.strategy, lead, context)
             refusal = choice.reason
             if choice.owner_id is not None and choice.owner_id == previous:
                 refusal = f"the strategy chose {previous} again, who it was taken from"
