@@ -83,7 +83,7 @@ def test_a_strategy_whose_needs_are_not_needs_is_named(returned: object) -> None
         ({"tie_break": 1}, "tie_break: must be text or None"),
         ({"state_updates": "cursor"}, "state_updates: must be a mapping"),
         ({"state_updates": {1: 2}}, "state_updates[1]: a state key must be text"),
-        ({"excluded": {"bob": 3}}, "excluded['bob']: must map a user id to a reason"),
+        ({"excluded": ["bob"]}, "excluded: must be a mapping"),
         ({"candidates": "bob"}, "candidates: must be a list of ids"),
     ],
 )

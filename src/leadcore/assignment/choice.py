@@ -13,35 +13,40 @@ from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.jsonvalue import JSONValue
 
-__all__ = ["Choice", "Team", "decline", "state_key", "user_list", "whole_numbers"]
+__all__ = ["Choice", "Team", "TeamUsers", "decline", "state_key", "user_list", "whole_numbers"]
 
 _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 _EMPTY_STATE: Final[Mapping[str, JSONValue]] = MappingProxyType({})
 
 
-def _reasons(value: object) -> Mapping[str, str]:
-    """A read-only map of user id to why it was left out (``excluded``)."""
-    found = _mapping(value, "excluded")
-    bad = [k for k, v in found.items() if type(k) is not str or type(v) is not str]
-    if bad:
-        raise _wrong(f"excluded[{checks.shown(bad[0])}]", "must map a user id to a reason (text)")
-    return found
+def _reasons(value: Any) -> Mapping[str, str]:
+    """A read-only map of user id to why it was left out (``excluded``). Its entries go into
+    the assignment event as they are (each one tested here would cost more than the choice
+    itself, on every assignment of a large team)."""
+    if type(value) in _MAPPINGS or isinstance(value, Mapping):
+        return frozen_mapping(value)
+    raise _not_a_mapping("excluded", value)
 
 
-def _freeze_state(value: object) -> Mapping[str, JSONValue]:
+def _freeze_state(value: Any) -> Mapping[str, JSONValue]:
     """A read-only map of state key to JSON value (the values are checked as they are
     written)."""
-    found = _mapping(value, "state_updates")
-    bad = [k for k in found if type(k) is not str]
-    if bad:
-        raise _wrong(f"state_updates[{checks.shown(bad[0])}]", "a state key must be text")
-    return found
+    if type(value) not in _MAPPINGS and not isinstance(value, Mapping):
+        raise _not_a_mapping("state_updates", value)
+    found: Mapping[Any, JSONValue] = frozen_mapping(value)
+    if checks.all_text(found):
+        return found
+    bad = [k for k in found if not isinstance(k, str)]
+    raise _wrong(f"state_updates[{checks.shown(bad[0])}]", "a state key must be text")
 
 
-def _mapping(value: object, field: str) -> Mapping[Any, Any]:
-    if type(value) is MappingProxyType or isinstance(value, Mapping):
-        return frozen_mapping(value)
-    raise _wrong(field, f"must be a mapping, not {type(value).__name__}")
+# Both converters test the type in place rather than through one helper: a Choice is made for
+# every lead assigned, twice under a router, and each call saved shows in the assignment rate.
+_MAPPINGS: Final = frozenset({dict, MappingProxyType})
+
+
+def _not_a_mapping(field: str, value: object) -> ValidationError:
+    return _wrong(field, f"must be a mapping, not {type(value).__name__}")
 
 
 def _wrong(field: str, reason: str) -> ValidationError:
@@ -49,13 +54,21 @@ def _wrong(field: str, reason: str) -> ValidationError:
 
 
 def _candidates(value: object) -> tuple[str, ...]:
-    if type(value) is tuple and all(type(u) is str for u in value):
+    if type(value) is TeamUsers or (type(value) is tuple and checks.all_text(value)):
         return value
     return tuple(checks.identifier_list(value, "candidates"))
 
 
-def _unique(users: object) -> tuple[str, ...]:
-    return user_list(users, "users")
+class TeamUsers(tuple[str, ...]):
+    """A ``Team``'s user ids, checked and each once when the team was made: a ``Choice`` or
+    ``Needs`` given them takes them without reading each id again (a strategy passes its team
+    on every lead, often a new team for each)."""
+
+    __slots__ = ()
+
+
+def _unique(users: object) -> TeamUsers:
+    return users if type(users) is TeamUsers else TeamUsers(user_list(users, "users"))
 
 
 def user_list(value: object, field: str) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ the same unit of work as the assignment. A strategy never writes, and never read
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
@@ -22,7 +22,7 @@ from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, Pool
 from leadcore.policy.ownership import refusal_of
 
-from .choice import Choice, Team, decline
+from .choice import Choice, Team, TeamUsers, decline
 from .context import AssignmentContext, LeavingOut, MemoryContext
 
 __all__ = [
@@ -44,16 +44,19 @@ __all__ = [
 ]
 
 
-def _ids(field: str, values: object) -> frozenset[str]:
-    """``values`` as a set of ids (a set of text is taken at once; anything else is checked,
-    naming ``field``)."""
-    if isinstance(values, frozenset | set) and all(type(v) is str for v in values):
-        return values if isinstance(values, frozenset) else frozenset(values)
+def _ids(field: str, values: Any) -> frozenset[str]:
+    """``values`` as a set of ids (a team's users, or a collection of text, are taken at once;
+    anything else is checked, naming ``field``)."""
+    if type(values) is TeamUsers or (type(values) in _PLAIN and checks.all_text(values)):
+        return values if type(values) is frozenset else frozenset(values)
     return checks.identifiers(values, field)
 
 
+_PLAIN: Final = frozenset({frozenset, set, tuple, list})
+
+
 def _history(value: object) -> bool:
-    return checks.flag(value, "history")
+    return value if value is False or value is True else checks.flag(value, "history")
 
 
 def _users(values: object) -> frozenset[str]:
@@ -93,6 +96,8 @@ def check_among(lead: object, pool: object, team: object) -> None:
     """Refuse, with ``ValidationError``, a ``lead`` that is not a ``Lead``, a ``pool`` that is
     neither a ``Pool`` nor None, or a ``team`` that is not a ``Team`` (the arguments of
     ``needs_among``; cheap, run on every call)."""
+    if type(lead) is Lead and type(team) is Team and (pool is None or type(pool) is Pool):
+        return
     check_lead(lead)
     _check_pool(pool)
     if type(team) is not Team and not isinstance(team, Team):
@@ -108,7 +113,7 @@ def _check_pool(pool: object) -> None:
 
 def check_context(ctx: object) -> None:
     """Refuse what is not an ``AssignmentContext`` with ``ValidationError`` at ``ctx``."""
-    if type(ctx) not in _CONTEXTS and not isinstance(ctx, AssignmentContext):
+    if type(ctx) not in _CONTEXTS and not checks.conforms(ctx, AssignmentContext):
         raise ValidationError(
             [FieldProblem("ctx", f"must be an AssignmentContext, not {type(ctx).__name__}")]
         )

@@ -374,12 +374,10 @@ def context_for(
         raise _argument("rng", f"must be a random.Random, not {type(rng).__name__}")
     if quota_policies is not None and not callable(quota_policies):
         raise _argument("quota_policies", "must be a function of a pool (or None)")
-    for value, kind, field in ((uow, UnitOfWork, "uow"), (org, OrgDirectory, "org")):
-        if not isinstance(value, kind):
-            raise _argument(
-                field,
-                f"must be {checks.article(kind.__name__)} {kind.__name__}, not {type(value).__name__}",
-            )
+    if not checks.conforms(uow, UnitOfWork):
+        raise _argument("uow", f"must be a UnitOfWork, not {type(uow).__name__}")
+    if not checks.conforms(org, OrgDirectory):
+        raise _argument("org", f"must be an OrgDirectory, not {type(org).__name__}")
     return _context_for(
         uow,
         org,
