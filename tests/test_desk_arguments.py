@@ -1,16 +1,20 @@
-"""A misspelt keyword, a missing or an extra argument to any public desk method is an
+"""A misspelt keyword, a missing or an extra argument to any public desk method, or to the
+constructor of any public class, is an
 ``ArgumentError`` (a ``LeadcoreError``, a ``ValidationError`` and a ``TypeError``) naming the
 argument, and nothing is written."""
 
 from __future__ import annotations
 
+import enum
 import inspect
 from datetime import UTC, datetime
 
 import pytest
 
+import leadcore
 from leadcore import (
     ArgumentError,
+    FieldProblem,
     FixedClock,
     LeadcoreError,
     LeadDesk,
@@ -134,3 +138,34 @@ def test_records_stores_and_directories_name_a_misfit_argument(build: object, sa
     with pytest.raises(ArgumentError) as raised:
         build()  # type: ignore[operator]
     assert said in str(raised.value)
+
+
+def _public_classes() -> list[type]:
+    """Every class ``leadcore`` exports that a host builds by calling it (not an error, an enum
+    or a protocol; ``FieldProblem`` is part of the errors themselves)."""
+    found = []
+    for name in leadcore.__all__:
+        value = getattr(leadcore, name)
+        if (
+            inspect.isclass(value)
+            and not issubclass(value, BaseException | enum.Enum)
+            and not getattr(value, "_is_protocol", False)
+            and value is not FieldProblem
+        ):
+            found.append(value)
+    return found
+
+
+@pytest.mark.parametrize("cls", _public_classes(), ids=lambda c: c.__name__)
+def test_every_public_class_names_a_misspelt_keyword(cls: type) -> None:
+    init = inspect.getattr_static(cls, "__init__")
+    assert hasattr(init, "__wrapped__"), f"{cls.__name__} is not @checked_constructor"
+    with pytest.raises(ArgumentError) as raised:
+        cls(no_such_argument=1)
+    assert f"no_such_argument: is not an argument of {cls.__name__}" in str(raised.value)
+
+
+def test_the_sweep_of_public_classes_finds_the_usual_ones() -> None:
+    names = {c.__name__ for c in _public_classes()}
+    assert {"Lead", "LeadFilter", "RoundRobin", "SlaPolicy", "ScoreSheet", "Event"} <= names
+    assert len(names) > 100

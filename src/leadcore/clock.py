@@ -10,6 +10,7 @@ from typing import Protocol, runtime_checkable
 
 from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
+from leadcore.signatures import checked_constructor
 
 __all__ = ["Clock", "FixedClock", "SystemClock", "ensure_aware"]
 
@@ -23,14 +24,20 @@ class Clock(Protocol):
         ...
 
 
+@checked_constructor
 class SystemClock:
     """The real clock (UTC)."""
+
+    def __init__(self) -> None:
+        """A system clock takes no settings (the constructor is spelt out so that an argument
+        given by mistake is refused by name)."""
 
     def now(self) -> datetime:
         """The wall-clock time now, in UTC."""
         return datetime.now(UTC)
 
 
+@checked_constructor
 class FixedClock:
     """A clock that stands still until moved; for tests, replays and notebooks. Thread-safe."""
 

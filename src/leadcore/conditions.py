@@ -27,6 +27,7 @@ from leadcore.config import parse_source
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import Action, Lead
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "CONDITION_FIELDS",
@@ -71,6 +72,7 @@ _ACTIONS: Final = {
 }
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class FieldTest(RouteCondition):
     """The lead's ``field`` is one of ``values`` (a multi-choice custom field: any of its
@@ -93,6 +95,7 @@ def _then(value: ConditionAction | str) -> ConditionAction:
     return checks.choice(ConditionAction, value, "then")
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class LeadCondition:
     """When every test in ``when`` holds, ``then`` is done, with ``reason`` (default: the

@@ -15,6 +15,7 @@ from leadcore.checks import MAX_LONG_TEXT, choice, id_problem, text_problem
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import CustomValue
+from leadcore.signatures import checked_constructor
 
 __all__ = ["MAX_NUMBER_DIGITS", "CustomField", "CustomFieldSet", "FieldType", "number_problem"]
 
@@ -30,6 +31,7 @@ class FieldType(LabelledEnum):
     MULTI_CHOICE = "multi_choice", "多选", "Multiple choice"
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class CustomField:
     """One custom field the host declares: its name, type, whether required, allowed options."""
@@ -241,6 +243,7 @@ def _date(value: object) -> date:
     raise ValueError("must be a date")
 
 
+@checked_constructor
 class CustomFieldSet:
     """The custom fields a host declares for its leads; validates and normalises their values."""
 

@@ -24,6 +24,7 @@ from leadcore.export import EVENT_COLUMNS, Labels, Record, event_repr
 from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, LeadStatus
+from leadcore.signatures import checked_constructor
 
 __all__ = ["Event", "EventKind", "FieldChange", "creation_changes", "diff_fields"]
 
@@ -76,6 +77,7 @@ class EventKind(LabelledEnum):
     MENTIONED = "mentioned", "@提及", "Mentioned in a follow-up"
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class FieldChange:
     """One field's value before and after a change."""
@@ -105,6 +107,7 @@ def _freeze(data: Mapping[str, object]) -> Mapping[str, object]:
     return frozen_mapping(data)
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Event:
     """A recorded change: who did what to which lead (or pool), when, and why.

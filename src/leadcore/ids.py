@@ -17,6 +17,7 @@ from typing import Final, Protocol, runtime_checkable
 
 from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
+from leadcore.signatures import checked_constructor
 
 __all__ = ["KIND_PREFIXES", "CounterIds", "IdFactory", "ResumableIds", "counter_ids", "uuid4_ids"]
 
@@ -53,6 +54,7 @@ def uuid4_ids() -> IdFactory:
     return next_id
 
 
+@checked_constructor
 class CounterIds:
     """A deterministic, thread-safe factory with one counter per kind: ``{prefix}L1``,
     ``{prefix}L2``, ``{prefix}F1`` … (the letters are :data:`KIND_PREFIXES`; an unknown kind

@@ -31,6 +31,7 @@ from leadcore.dedup.phones import is_cn_mobile, plain_e164
 from leadcore.dedup.wechat import NormalisedWechat
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import CompanySize, Lead, Money, Pool, SourceChannel
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "DETAIL_FIELDS",
@@ -132,6 +133,7 @@ def _region(value: object) -> str:
 _DETAILS: Final = ", ".join(sorted(DETAIL_FIELDS))
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class LeadRules:
     """What a lead needs to be accepted; the host configures it.

@@ -94,6 +94,12 @@ class LabelledEnum(StrEnum):
         raise _refusal(cls, text)
 
     @classmethod
+    def _missing_(cls, value: object) -> Self:
+        """``LeadStatus("asigned")``: a value no member has is refused as a ``ValidationError``
+        (still a ``ValueError``) naming the allowed values, like :meth:`parse`."""
+        raise _refusal(cls, value)
+
+    @classmethod
     def choices(cls) -> str:
         """The members' values, comma-separated (for error messages)."""
         return ", ".join(m.value for m in cls)

@@ -22,6 +22,7 @@ from leadcore.export import FOLLOW_UP_COLUMNS, LEAD_COLUMNS, Labels, Record, lea
 from leadcore.frozen import frozen_mapping
 from leadcore.money import Money
 from leadcore.pool import ConversionGate, Pool
+from leadcore.signatures import checked_constructor
 from leadcore.values import IdCollection, frozen_ids, ids_only
 from leadcore.vocabulary import (
     DEFAULT_SALES_STAGES,
@@ -90,6 +91,7 @@ def _mapping(values: Mapping[str, V], field: str) -> Mapping[str, V]:
     )
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Lead:
     """A prospect not yet verified (线索), with its owner, status and timestamps.
@@ -230,6 +232,7 @@ _MAX_REF: Final = 2_000
 """The longest file reference (a URL, a storage key) an attachment keeps."""
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Attachment:
     """A reference to a file the host stores: a call recording, a document or an image.
@@ -258,6 +261,7 @@ def _utc(record: object, field: str, problems: list[FieldProblem]) -> datetime |
     return instant
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class FollowUp:
     """One contact with the prospect (跟进记录).

@@ -10,6 +10,7 @@ import attrs
 
 from leadcore.currencies import MINOR_UNITS, currency_problem
 from leadcore.errors import FieldProblem, ValidationError
+from leadcore.signatures import checked_constructor
 
 __all__ = ["Money"]
 
@@ -77,6 +78,7 @@ def _in_minor_units(amount: Decimal, currency: str) -> Decimal:
     return exact
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Money:
     """A non-negative amount in an ISO 4217 currency; ``Decimal`` inside, never float.

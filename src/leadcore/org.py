@@ -72,6 +72,7 @@ class User:
             raise ValidationError(problems, subject="user")
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Department:
     """A unit of the organisation; ``manager_id`` sees the leads of everyone below it.

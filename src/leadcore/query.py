@@ -18,6 +18,7 @@ from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, LeadStatus
+from leadcore.signatures import checked_constructor
 
 __all__ = ["LeadFilter", "LeadOrder", "LeadQuery", "SortKey"]
 
@@ -264,6 +265,7 @@ def _limit(value: object) -> int | None:
     return _checked(checks.stored_number, value, "limit")
 
 
+@checked_constructor
 @attrs.frozen(kw_only=True, slots=True)
 class LeadFilter:
     """Criteria a lead must all meet (a criterion left ``None`` does not constrain).
@@ -348,6 +350,7 @@ class LeadFilter:
         return LeadFilter(**{f.name: getattr(self, f.name) for f in attrs.fields(LeadFilter)})
 
 
+@checked_constructor
 @attrs.frozen(kw_only=True, slots=True)
 class LeadQuery(LeadFilter):
     """Which leads to find, in what order, and which page. Every criterion given must hold, and

@@ -17,6 +17,7 @@ from leadcore.checks import aware, id_problem, kept_text
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import Action
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "Away",
@@ -45,6 +46,7 @@ class GrantStatus(LabelledEnum):
 _VIEW_ONLY: Final = frozenset({Action.VIEW})
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Grant:
     """Temporary rights for ``grantee_id`` on one lead (临时查看权限). The clock starts at
@@ -101,6 +103,7 @@ RECEIVED: Final = frozenset({OwnershipChange.CLAIMED, OwnershipChange.ASSIGNED})
 """The changes through which a user receives a lead (they count toward quotas)."""
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class OwnershipRecord:
     """A user received a lead (claimed or was assigned it) or gave it back (released, returned,
@@ -115,6 +118,7 @@ class OwnershipRecord:
     change: OwnershipChange
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Away:
     """A period a user is away (休假/外出): from ``start`` (inclusive) to ``end`` (exclusive).

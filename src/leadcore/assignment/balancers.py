@@ -18,6 +18,7 @@ from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.jsonvalue import JSONValue
 from leadcore.model import Lead, Pool
+from leadcore.signatures import checked_constructor
 
 from .choice import Choice, Team, decline, state_key, user_list, whole_numbers
 from .context import AssignmentContext
@@ -172,6 +173,7 @@ class _Leaf:
         return self.needs_among(lead, pool, default_team(lead, pool, self.users))
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class RoundRobin(_Leaf):
     """Round robin (轮流): each lead goes to the next available member after the last one served.
@@ -225,6 +227,7 @@ class RoundRobin(_Leaf):
         )
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class WeightedRoundRobin(_Leaf):
     """Weighted round robin: over every ``sum(weights)`` leads, each member gets their weight's
@@ -302,6 +305,7 @@ class WeightedRoundRobin(_Leaf):
         )
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class LeastLoaded(_Leaf):
     """Load balancing (负载均衡): the available member holding the fewest open leads.
@@ -344,6 +348,7 @@ class LeastLoaded(_Leaf):
         )
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class PerformanceBased(_Leaf):
     """By past performance: the member with the best conversion rate on leads sharing this

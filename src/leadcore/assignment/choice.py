@@ -12,6 +12,7 @@ from leadcore import checks
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.jsonvalue import JSONValue
+from leadcore.signatures import checked_constructor
 
 __all__ = ["Choice", "Team", "TeamUsers", "decline", "state_key", "user_list", "whole_numbers"]
 
@@ -109,6 +110,7 @@ def state_key(strategy: str, scope: str, part: str) -> str:
     return f"assign:{strategy}:{scope}:{part}"
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Choice:
     """What a strategy decided for one lead: an owner, or None to decline, and why.
@@ -181,6 +183,7 @@ def decline(
 # --- teams, screening, ties ---------------------------------------------------------------------
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Team:
     """The users a strategy picks among, in a stable order, and where its state lives.

@@ -23,6 +23,7 @@ from leadcore.model import Lead, LeadStatus, Pool
 from leadcore.org import User
 from leadcore.policy.quotas import QuotaUse
 from leadcore.records import Away, away_at
+from leadcore.signatures import checked_constructor
 
 from .choice import Choice
 from .fields import lead_values
@@ -206,6 +207,7 @@ def _loads(value: Mapping[str, int] | None) -> dict[str, int]:
     return loads
 
 
+@checked_constructor
 class MemoryContext:
     """An in-memory :class:`AssignmentContext`: the facts a decision reads, handed in.
 

@@ -21,6 +21,7 @@ from leadcore.jsonvalue import JSONValue
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, Pool
 from leadcore.policy.ownership import refusal_of
+from leadcore.signatures import checked_constructor
 
 from .choice import Choice, Team, TeamUsers, decline
 from .context import AssignmentContext, LeavingOut, MemoryContext
@@ -67,6 +68,7 @@ def _state_keys(values: object) -> frozenset[str]:
     return _ids("state_keys", values)
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Needs:
     """What a strategy will read to decide for one lead, so the caller can load it first:

@@ -22,6 +22,7 @@ from leadcore.model import Lead, LeadStatus, Pool
 from leadcore.org import User
 from leadcore.policy.quotas import QuotaUse
 from leadcore.records import Away
+from leadcore.signatures import checked_constructor
 
 from .choice import Choice
 from .context import AssignmentContext, MemoryContext, TrackRecord
@@ -129,6 +130,7 @@ class PlanningContext:
         return found
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class DistributionPlan:
     """One choice per lead of a batch, in batch order, and the state to write afterwards.

@@ -15,6 +15,7 @@ from leadcore.cadence import Schedule
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import CompanySize, Lead, LeadStatus, Pool
+from leadcore.signatures import checked_constructor
 
 from .balancers import RoundRobin
 from .choice import Choice, Team, decline, user_list
@@ -92,6 +93,7 @@ _ENUM_FIELDS: Final[Mapping[str, type[LabelledEnum]]] = {
 """Lead fields holding a choice, whose tested values are read as the choice's values."""
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class RouteCondition:
     """One test of a rule: the lead's ``field`` is one of ``values``; for ``score``, it lies in
@@ -185,6 +187,7 @@ class RouteCondition:
         return f"{self.field}={'|'.join(sorted(self.values))}"
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class RoutingRule:
     """If the lead passes every condition in ``when`` (none: always), it goes to ``users``.
@@ -229,6 +232,7 @@ class RoutingRule:
         return self._text
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Router:
     """RoutingRule routing: the first rule the lead matches picks the team, ``then`` picks the member.
@@ -408,6 +412,7 @@ def _why_off(rule: RoutingRule, ctx: AssignmentContext) -> str | None:
     return None if rule.schedule is None else closed_reason(rule.schedule, ctx.now)
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Chain:
     """Try ``steps`` in order; the first that chooses someone wins, a decline falls through.

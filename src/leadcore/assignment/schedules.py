@@ -26,6 +26,7 @@ from leadcore.cadence.schedule import read_schedule
 from leadcore.cadence.zones import local_wall, zone
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead, Pool
+from leadcore.signatures import checked_constructor
 
 from .choice import Choice, Team, decline
 from .context import AssignmentContext
@@ -85,6 +86,7 @@ def _closed_reason(schedule: Schedule, at: datetime) -> str | None:
     return f"{why}; opens {day} {local:%Y-%m-%d} {clock} {schedule.timezone}"
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Scheduled:
     """``strategy``, active only while ``schedule`` is open; outside, a decline saying why and

@@ -20,6 +20,7 @@ from leadcore.cadence.spans import parse_time
 from leadcore.cadence.zones import check_zone, local_wall, to_utc, zone
 from leadcore.checks import text, whole
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
+from leadcore.signatures import checked_constructor
 
 __all__ = ["Cadence", "Every", "read_cadence", "snapped"]
 
@@ -49,6 +50,7 @@ def _hours(value: int) -> int:
     return _unit(value, "hours")
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Every:
     """A fixed gap after a follow-up: ``months``, ``weeks`` and ``days`` move the local date
@@ -110,6 +112,7 @@ def _label(value: str | None) -> str | None:
     return text(value, "label")
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Cadence(Loadable):
     """How soon to follow up again: ``rrule``, an RFC 5545 recurrence rule started at the

@@ -18,6 +18,7 @@ from leadcore.errors import ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
 from leadcore.model import FollowUp, FollowUpMethod
+from leadcore.signatures import checked_constructor
 
 __all__ = ["CadencePlan", "CadenceSource", "DueDate"]
 
@@ -37,6 +38,7 @@ class CadenceSource(LabelledEnum):
     DEFAULT = "default", "默认节奏", "Default"
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class DueDate:
     """When the next follow-up is due (``at``, UTC) and why: the ``source`` and ``key`` (the
@@ -143,6 +145,7 @@ def _calendar(value: WorkingCalendar | Mapping[str, Any] | None) -> WorkingCalen
     return None if value is None else read_calendar(value, "calendar")
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class CadencePlan(Loadable):
     """Which cadence applies after a follow-up, and so when the next one is due.

@@ -18,6 +18,7 @@ from leadcore.cadence.days import Weekday, format_days, parse_days
 from leadcore.cadence.spans import Span, end_time, parse_span, start_time
 from leadcore.cadence.zones import check_zone, to_utc, zone
 from leadcore.errors import ValidationError
+from leadcore.signatures import checked_constructor
 
 __all__ = ["Schedule", "Window", "read_schedule", "read_window"]
 
@@ -28,6 +29,7 @@ def _window_days(value: Iterable[Weekday | str] | str) -> frozenset[Weekday]:
     return parse_days(value, "days")
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Window:
     """Open on ``days`` from ``start`` to ``end`` (wall clock, end exclusive). An ``end`` at or
@@ -110,6 +112,7 @@ def _timezone(value: str) -> str:
     return check_zone(value, "timezone")
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Schedule(Loadable):
     """A weekly schedule: open during any of its ``windows``, read on the wall clock of

@@ -14,6 +14,7 @@ from leadcore.cadence.business import add_business_hours, business_hours_between
 from leadcore.cadence.calendar import NO_WEEKLY_HOURS, WorkingCalendar, read_calendar
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
+from leadcore.signatures import checked_constructor
 
 __all__ = ["ClockKind", "SlaClock", "deadline", "elapsed"]
 
@@ -96,6 +97,7 @@ def _clock_calendar(value: WorkingCalendar | dict[str, Any] | None) -> WorkingCa
     return None if value is None else read_calendar(value, "calendar")
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class SlaClock(Loadable):
     """A pool's choice of clock for its SLA hours (reminder, recycle): ``kind`` wall or

@@ -11,6 +11,7 @@ import attrs
 
 from leadcore.cadence._check import Problems, fail, shown
 from leadcore.errors import ValidationError
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "DAY_SECONDS",
@@ -68,6 +69,7 @@ def end_time(value: time | str) -> time:
     return parse_time(value, "end", end=True)
 
 
+@checked_constructor
 @attrs.frozen(slots=True, order=True)
 class Span:
     """Wall-clock time from ``start`` to ``end`` on one day. An ``end`` at or before ``start``

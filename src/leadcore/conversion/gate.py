@@ -6,6 +6,7 @@ import attrs
 
 from leadcore.model import ConversionGate, Lead, Pool
 from leadcore.scoring import Readiness, ReadinessSignal
+from leadcore.signatures import checked_constructor
 
 __all__ = ["ConversionReadiness", "gate_refusal"]
 
@@ -24,6 +25,7 @@ def gate_refusal(pool: Pool, lead: Lead, readiness: Readiness) -> str | None:
     return None
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class ConversionReadiness:
     """Whether a lead may be converted now: its ``readiness`` (the 3-of-5 rule, naming the

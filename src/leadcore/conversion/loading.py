@@ -17,6 +17,7 @@ from leadcore.currencies import currency_problem
 from leadcore.errors import ConfigError, FieldProblem
 from leadcore.labels import LabelledEnum
 from leadcore.model import CompanySize, Lead, LeadStatus
+from leadcore.signatures import checked_constructor
 
 from .mapping import CUSTOM_PREFIX, SOURCE_FIELDS, TARGETS, Band, FieldRule, TargetMapping
 from .records import FieldValue, check_value
@@ -44,6 +45,7 @@ _UNMAPPED: Final = {  # lead fields no value map can look up, and what they hold
 }
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class ConversionMapping:
     """How a lead becomes a customer, a contact and a deal: one :class:`TargetMapping` each.

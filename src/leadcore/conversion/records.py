@@ -25,6 +25,7 @@ from leadcore.dedup import DedupKey, KeyKind, Normaliser
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.model import Attachment, FollowUp, Money
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "MAX_DIGITS",
@@ -194,6 +195,7 @@ class CustomerDraft:
     fields: Mapping[str, FieldValue] = _mapped_fields()
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Customer:
     """A customer (客户) in the host's directory. ``created_for`` is the conversion key it was
@@ -348,6 +350,7 @@ def directory_keys(record: Customer | Contact, normaliser: Normaliser) -> list[D
     return [key for key in keys if key is not None]
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class CustomerMatch:
     """An existing customer holding one of a lead's duplicate keys: on the customer itself, or

@@ -10,6 +10,7 @@ import attrs
 from leadcore.dedup import DedupKey, Normaliser, Record
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.model import Lead
+from leadcore.signatures import checked_constructor
 
 from .directory import CustomerDirectory
 from .execute import directory_call
@@ -110,6 +111,7 @@ def _match_problem(found: list[object], keys: Sequence[DedupKey]) -> str | None:
     return None
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class ConversionResult:
     """A converted lead (read-only now, pointing at its customer) and the ``receipt`` of what

@@ -16,6 +16,7 @@ from leadcore.dedup.normaliser import Normaliser, Record
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.model import Lead
+from leadcore.signatures import checked_constructor
 
 __all__ = ["DuplicateGroup", "find_duplicate_groups"]
 
@@ -34,6 +35,7 @@ def _freeze_links(
     return frozen_mapping(links)
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class DuplicateGroup:
     """Records that are duplicates of each other: ``ids`` in input order, and ``links``, each

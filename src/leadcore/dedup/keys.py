@@ -8,6 +8,7 @@ import attrs
 
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
+from leadcore.signatures import checked_constructor
 
 __all__ = ["DedupKey", "KeyKind", "key_kinds"]
 
@@ -25,6 +26,7 @@ _BY_VALUE = {k.value: k for k in KeyKind}
 _set = object.__setattr__
 
 
+@checked_constructor
 @attrs.frozen(slots=True, order=True)
 class DedupKey:
     """A normalised duplicate key: two records sharing one are duplicates of each other.

@@ -24,6 +24,7 @@ from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, LeadStatus
+from leadcore.signatures import checked_constructor
 
 __all__ = ["DuplicateAction", "DuplicatePolicies", "DuplicatePolicy", "DuplicateScope"]
 
@@ -79,6 +80,7 @@ def _scope(value: object) -> object:
     return _choice(DuplicateScope, value)
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class DuplicatePolicy:
     """One pool's duplicate rule.
@@ -189,6 +191,7 @@ def _pools(value: object) -> object:
     return frozen_mapping(value) if isinstance(value, Mapping) else value
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class DuplicatePolicies(FromConfig):
     """The duplicate policy of every pool: ``pools`` by pool id, else ``default``.

@@ -23,6 +23,7 @@ from leadcore.dedup.rules_base import FromConfig, raise_problems, to_tuple
 from leadcore.dedup.wechat import WechatRules
 from leadcore.errors import ConfigError, FieldProblem
 from leadcore.frozen import frozen_mapping
+from leadcore.signatures import checked_constructor
 
 __all__ = ["CUSTOM_PREFIX", "DEFAULT_FIELDS", "RECORD_FIELDS", "DedupRules", "is_record_field"]
 
@@ -69,6 +70,7 @@ def _fields(value: object) -> object:
     return frozen_mapping({**DEFAULT_FIELDS, **given})
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class DedupRules(FromConfig):
     """Everything that decides duplicate keys: one rule value per kind of key, and ``fields``,

@@ -17,6 +17,7 @@ from leadcore.jsonvalue import JSONValue
 from leadcore.lifecycle import Step
 from leadcore.model import FollowUp, Lead, Pool
 from leadcore.records import Away, Grant, OwnershipRecord
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "AddFollowUp",
@@ -152,6 +153,7 @@ RecordWrite = (
 """A write of anything but a lead."""
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Outcome(Generic[T_co]):
     """Everything one plan decided: the ``leads`` to write (each carrying the version it was

@@ -32,6 +32,7 @@ from leadcore.policy import ClaimFacts, Decision, OwnerFacts, QuotaPolicy, Quota
 from leadcore.query import LeadQuery
 from leadcore.records import RECEIVED, Away, Grant, OwnershipChange, away_at
 from leadcore.scoring import Activity, Readiness, ReadinessSignal, readiness
+from leadcore.signatures import checked_constructor
 from leadcore.storage.protocol import UnitOfWork
 
 from .setup import Setup
@@ -96,6 +97,7 @@ class Subject:
             raise PermissionDenied(self.actor.id, action, f"lead {self.lead.id!r}", decision.reason)
 
 
+@checked_constructor
 class Reads:
     """A read-only view of one unit of work for the load step of a plan."""
 

@@ -25,6 +25,7 @@ from leadcore.export import (
     short,
 )
 from leadcore.model import FollowUp, Lead, LeadStatus
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "OUTCOME_COLUMNS",
@@ -40,6 +41,7 @@ __all__ = [
 T = TypeVar("T")
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class LeadOutcome:
     """One lead's result in a batch: the lead as saved, or the error that refused it."""
@@ -82,6 +84,7 @@ OUTCOME_COLUMNS: Final = Columns(
 class name and message)."""
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class BatchResult(Exportable):
     """A result per lead, in the order asked. One lead's failure never undoes another's change."""
@@ -120,6 +123,7 @@ class BatchResult(Exportable):
         return f"<BatchResult {len(self.succeeded)} of {len(self.outcomes)} succeeded{tail}>"
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Page(Exportable):
     """One page of a view. Pass ``next_cursor`` back to get the next; None means no more."""
@@ -204,6 +208,7 @@ class _Listed(Sequence[T], Exportable):
         return f"<{type(self).__name__} of lead {short(self.lead_id)}: {self._counted()}>"
 
 
+@checked_constructor
 class History(_Listed[Event]):
     """A lead's audit trail, oldest first: a sequence of :class:`Event` (``history[-1]``,
     ``len(history)``, ``for event in history``) that exports and prints as a table."""
@@ -213,6 +218,7 @@ class History(_Listed[Event]):
     _noun: ClassVar[tuple[str, str, str]] = ("记录", "event", "events")
 
 
+@checked_constructor
 class FollowUps(_Listed[FollowUp]):
     """A lead's follow-up records (跟进记录), oldest first: a sequence of :class:`FollowUp`
     that exports and prints as a table."""
@@ -242,6 +248,7 @@ STATUS_COUNT_COLUMNS: Final = Columns(
 """A pool summary's record per status (every status, zeros included)."""
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class PoolSummary(Exportable):
     """A pool's lead counts (线索数量): in total and per status."""

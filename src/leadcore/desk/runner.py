@@ -26,6 +26,7 @@ from leadcore.errors import AlreadyExists, DuplicateLead, LeadcoreError
 from leadcore.ids import IdFactory, ResumableIds
 from leadcore.model import Lead
 from leadcore.records import OwnershipRecord
+from leadcore.signatures import checked_constructor
 from leadcore.sla import PoolSla, next_check
 from leadcore.storage.protocol import LeadStore, UnitOfWork
 
@@ -80,6 +81,7 @@ class Operation(Protocol[F, T_co]):
         ...
 
 
+@checked_constructor
 class Runner:
     """Runs operations against ``store`` with the desk's ``setup``, ``clock``, ids and rng."""
 

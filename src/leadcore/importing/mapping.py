@@ -24,6 +24,7 @@ from leadcore.custom_fields import CustomFieldSet, FieldType
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.intake import EDITABLE_FIELDS
+from leadcore.signatures import checked_constructor
 
 __all__ = ["DEFAULT_HEADERS", "ColumnMapping", "ConvertedRow", "header_name"]
 
@@ -88,6 +89,7 @@ def _target_problem(header: str, target: object) -> FieldProblem | None:
     )
 
 
+@checked_constructor
 class ColumnMapping:
     """Column headers to lead fields; see the module docstring."""
 

@@ -31,6 +31,7 @@ import attrs
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
+from leadcore.signatures import checked_constructor
 
 __all__ = ["ImportReport", "RowResult", "RowStatus"]
 
@@ -51,6 +52,7 @@ def _values(values: Mapping[str, object]) -> Mapping[str, object]:
     return frozen_mapping(values)
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class RowResult:
     """One input row's outcome (see the module docstring). ``values`` keeps the row as read
@@ -87,6 +89,7 @@ class RowResult:
 _EXTRA: Final = ("row", "status", "duplicate_of", "owner", "key", "in_file_row", "errors")
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class ImportReport:
     """Every input row's :class:`RowResult`, in input order, with the counts."""

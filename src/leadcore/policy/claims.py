@@ -18,6 +18,7 @@ from leadcore.org import User
 from leadcore.policy.ownership import OwnerFacts, owner_refusal
 from leadcore.policy.quotas import QuotaUse
 from leadcore.records import Away
+from leadcore.signatures import checked_constructor
 
 __all__ = ["ClaimFacts", "claim_refusal"]
 
@@ -33,6 +34,7 @@ def _after(at: datetime, hours: float) -> datetime:
         return _LAST
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class ClaimFacts:
     """What the claim caps need: the claimer's open leads now, their claims since the start of

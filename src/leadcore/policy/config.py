@@ -18,6 +18,7 @@ from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import READ_ONLY_STATUSES, Action, LeadStatus, Pool
 from leadcore.policy.roles import Role
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -55,6 +56,7 @@ POOL_SWITCHES: Final[Mapping[str, str]] = MappingProxyType(
 """The pool on/off settings a rule may depend on, and how a refusal words each being off."""
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class PermissionRule:
     """``role`` may take ``actions`` on leads in ``statuses`` (any status when None), provided the
@@ -66,6 +68,7 @@ class PermissionRule:
     pool_switch: str | None = None
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class PolicyConfig:
     """A policy as plain data (what ``Policy.from_dict`` reads and ``Policy.to_dict`` writes).

@@ -35,10 +35,12 @@ from leadcore.policy.decision import Decision
 from leadcore.policy.roles import SYSTEM_ADMIN_ROLE, Role, roles_of
 from leadcore.policy.scope import ViewScope, view_scope
 from leadcore.records import Grant
+from leadcore.signatures import checked_constructor
 
 __all__ = ["Policy"]
 
 
+@checked_constructor
 class Policy:
     """A compiled ``PolicyConfig``: fast, pure permission decisions with reasons.
 

@@ -32,6 +32,7 @@ from leadcore.cadence.zones import zone
 from leadcore.config import parse_source, structure, unstructure
 from leadcore.errors import ConfigError, FieldProblem, ValidationError
 from leadcore.labels import LabelledEnum
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "Quota",
@@ -57,6 +58,7 @@ def _period(value: QuotaPeriod | str) -> QuotaPeriod:
     return checks.choice(QuotaPeriod, value, "period")
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Quota:
     """At most ``limit`` leads received per ``period`` (day, week or month); ``prorate`` spreads
@@ -94,6 +96,7 @@ class Quota:
         return f"{text}, pro-rated to working days" if self.prorate else text
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class QuotaUse:
     """Where a user stands against one quota now: ``received`` leads since ``since`` (the
@@ -235,6 +238,7 @@ def _calendar(value: WorkingCalendar | Mapping[str, Any]) -> WorkingCalendar:
         raise ValidationError(list(e.problems), subject="quota policy") from None
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class QuotaPolicy:
     """The quotas of the pools naming this policy: ``quotas`` for every member, ``users`` for

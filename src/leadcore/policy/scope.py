@@ -20,10 +20,12 @@ from leadcore.policy.config import PermissionRule
 from leadcore.policy.roles import SYSTEM_ADMIN_ROLE, Role
 from leadcore.query import LeadFilter
 from leadcore.records import Grant
+from leadcore.signatures import checked_constructor
 
 __all__ = ["Reach", "ViewScope", "view_scope"]
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Reach:
     """One way a user sees leads: the leads ``filter`` accepts (and, for a collaborator role,
@@ -43,6 +45,7 @@ class Reach:
         )
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class ViewScope:
     """Every reach of one user's view; an inactive user has none.

@@ -16,6 +16,7 @@ from leadcore.clock import ensure_aware
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.frozen import frozen_mapping
 from leadcore.labels import LabelledEnum
+from leadcore.signatures import checked_constructor
 
 __all__ = ["Activity", "ActivityKind", "activity_kind"]
 
@@ -117,6 +118,7 @@ def _lead_id(value: str | None) -> str | None:
     return value
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Activity:
     """One recorded behaviour event of a prospect: its ``kind`` (an :class:`ActivityKind` value,

@@ -22,6 +22,7 @@ import attrs
 from leadcore.errors import ValidationError
 from leadcore.scoring.activity import Activity, activity_kind
 from leadcore.scoring.problems import Problems
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "NO_DECAY",
@@ -51,6 +52,7 @@ def _span(delta: timedelta) -> str:
     return f"{days:g}d" if days >= 1 else f"{delta.total_seconds() / 3600:g}h"
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Decay:
     """How an activity's points fade with age: give ``half_life`` (points halve every period),
@@ -138,6 +140,7 @@ NO_DECAY = Decay()
 """No decay: an activity keeps its points."""
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class BehaviourRule:
     """Points for each activity of ``kind`` (an ``ActivityKind`` value — its name or either

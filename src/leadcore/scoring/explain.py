@@ -22,6 +22,7 @@ from leadcore.scoring.behaviour import compile_behaviour
 from leadcore.scoring.fields import lead_getter, resolve_field
 from leadcore.scoring.sheet import ScoreSheet
 from leadcore.scoring.table import render_table  # also importable from here, as before
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "PART_COLUMNS",
@@ -171,6 +172,7 @@ class ScoreTotals:
         )
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Breakdown(ScoreTotals, Exportable):
     """Every part of a score and its totals; ``str()`` renders it as a table, ``to_records()``
@@ -194,6 +196,7 @@ WorkingsData = tuple[ScoreSheet, Lead, Sequence[Activity]]
 """:class:`Workings` as a plain tuple, the way the scorer's fast path hands them over."""
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Score(ScoreTotals, Exportable):
     """A lead's score: its totals, and its ``breakdown`` part by part; ``str(score)`` is that

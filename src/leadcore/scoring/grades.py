@@ -16,10 +16,12 @@ import attrs
 from leadcore.errors import FieldProblem, ValidationError
 from leadcore.scoring.problems import Problems
 from leadcore.scoring.rounding import round6
+from leadcore.signatures import checked_constructor
 
 __all__ = ["Grade", "GradeScale", "as_grades", "check_grades", "default_grades"]
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Grade:
     """A grade for scores at or above a threshold."""
@@ -37,6 +39,7 @@ class Grade:
         problems.raise_invalid("grade")
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class GradeScale:
     """Grades from the highest threshold down (each below the one before), ready to grade many

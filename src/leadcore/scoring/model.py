@@ -25,6 +25,7 @@ from leadcore.scoring.profile import Dimension
 from leadcore.scoring.rounding import round6
 from leadcore.scoring.scorer import Scorer
 from leadcore.scoring.sheet import ScoreSheet
+from leadcore.signatures import checked_constructor
 
 __all__ = ["ScoreModel"]
 
@@ -54,6 +55,7 @@ def _items(given: object, kind: type[T], name: str, problems: Problems) -> tuple
     return found
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class ScoreModel:
     """A score model: profile ``dimensions`` (weights add up to 1.0), ``behaviour`` rules, the

@@ -64,6 +64,7 @@ from leadcore.scoring.predictive_data import (
 )
 from leadcore.scoring.predictive_keys import BadValue, Edges, counted_keys, reader
 from leadcore.scoring.table import render_table
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "Contribution",
@@ -96,6 +97,7 @@ class Contribution:
     lost: int
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Prediction:
     """A conversion ``probability``, its learned ``grade``, the ``log_odds`` (the base rate's
@@ -136,6 +138,7 @@ def _logistic(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-700.0, min(700.0, z))))
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class PredictiveModel:
     """A fitted learned grade: per ``fields`` value, how many converted and lost leads had it.

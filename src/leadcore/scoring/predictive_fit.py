@@ -28,6 +28,7 @@ from leadcore.scoring.predictive_data import (
     show,
 )
 from leadcore.scoring.predictive_keys import Edges
+from leadcore.signatures import checked_constructor
 
 __all__ = ["FitOptions", "Predictor", "ScopedPredictiveModel", "fit_predictive", "fit_scoped"]
 
@@ -151,6 +152,7 @@ def _freeze_scopes(scopes: Mapping[str, PredictiveModel]) -> Mapping[str, Predic
     return MappingProxyType(dict(scopes)) if isinstance(scopes, Mapping) else scopes
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class ScopedPredictiveModel:
     """Learned grades per scope — a pool, a team — beside the ``organisation``-wide one.

@@ -31,6 +31,7 @@ from leadcore.scoring.fields import (
     value_keys,
 )
 from leadcore.scoring.problems import Problems, finite
+from leadcore.signatures import checked_constructor
 
 __all__ = ["Band", "Dimension", "ProfileCondition"]
 
@@ -42,6 +43,7 @@ def _fmt(number: float) -> str:
     return f"{number:g}"
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Band:
     """Points for a number at or above ``at_least`` (until the next band starts)."""
@@ -59,6 +61,7 @@ class Band:
         problems.raise_invalid("profile dimension")
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class ProfileCondition:
     """A test on one field value; give exactly one of: ``present`` (true: has a value; false:
@@ -184,6 +187,7 @@ def _tuple_bands(bands: tuple[Band, ...] | list[Band] | None) -> tuple[Band, ...
     return tuple(bands)
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Dimension:
     """One weighted dimension of the profile score.

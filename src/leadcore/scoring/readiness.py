@@ -28,6 +28,7 @@ from leadcore.labels import LabelledEnum
 from leadcore.model import DEFAULT_SALES_STAGES, FollowUp, Lead
 from leadcore.scoring.activity import Activity, ActivityKind
 from leadcore.scoring.scorer import check_activities
+from leadcore.signatures import checked_constructor
 
 __all__ = ["READY_AT", "Readiness", "ReadinessSignal", "readiness"]
 
@@ -66,6 +67,7 @@ _BY_ACTIVITY: Final[Mapping[str, ReadinessSignal]] = MappingProxyType(
 )
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Readiness:
     """Whether to suggest converting: ``held`` signals (in the order of :class:`ReadinessSignal`), ``missing`` ones, and

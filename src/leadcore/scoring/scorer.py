@@ -21,6 +21,7 @@ from leadcore.scoring.explain import Breakdown, Part, Score
 from leadcore.scoring.grades import GradeScale
 from leadcore.scoring.rounding import round6
 from leadcore.scoring.sheet import ScoreSheet
+from leadcore.signatures import checked_constructor
 
 __all__ = ["Scorer", "SheetSource", "check_activities"]
 
@@ -82,6 +83,7 @@ class SheetSource(Protocol):
         ...
 
 
+@checked_constructor
 class Scorer:
     """A :class:`~leadcore.scoring.sheet.ScoreSheet` compiled for speed; make it once with
     ``model.compile()``.

@@ -13,10 +13,12 @@ import attrs
 from leadcore.scoring.behaviour import BehaviourRule
 from leadcore.scoring.grades import Grade
 from leadcore.scoring.profile import Dimension
+from leadcore.signatures import checked_constructor
 
 __all__ = ["ScoreSheet"]
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class ScoreSheet:
     """The profile ``dimensions``, the ``behaviour`` rules (each with its decay resolved), the

@@ -21,6 +21,7 @@ from leadcore.checks import text_problem
 from leadcore.errors import ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import OPEN_STATUSES, CompanySize, Lead, LeadStatus
+from leadcore.signatures import checked_constructor
 
 __all__ = [
     "ALWAYS",
@@ -103,6 +104,7 @@ def _since(value: object) -> Since:
     return member(Since, value, "since", "a moment to count from")
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Elapsed:
     """At least ``hours`` (more than 0, on the pool's clock) have passed ``since`` a moment of
@@ -193,6 +195,7 @@ def _enum_value(field: str, enum: type[LabelledEnum], item: str) -> str:
     return found.value
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class FieldIn:
     """The lead's ``field`` (status, grade, source, stage, industry, region, company size, or
@@ -238,6 +241,7 @@ def _children(value: object) -> tuple[Condition, ...]:
     return found
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class AllOf:
     """Every one of ``conditions`` holds (AND)."""
@@ -256,6 +260,7 @@ class AllOf:
         return " and ".join(_grouped(c) for c in self.conditions)
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class AnyOf:
     """At least one of ``conditions`` holds (OR)."""

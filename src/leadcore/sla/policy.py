@@ -21,6 +21,7 @@ from leadcore.checks import text_problem
 from leadcore.errors import ValidationError
 from leadcore.labels import LabelledEnum
 from leadcore.model import Pool
+from leadcore.signatures import checked_constructor
 from leadcore.sla.conditions import (
     Condition,
     Elapsed,
@@ -92,6 +93,7 @@ def _step_hours(value: object) -> float:
     return hours
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class LadderStep:
     """One rung of the escalation ladder: ``hours`` on the pool's clock into the SLA period
@@ -135,6 +137,7 @@ def _rule_action(value: object) -> StepAction:
     return action
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class RecycleRule:
     """Recycle (or reassign) a held lead once ``when`` holds; warn ``notify`` ``warn_hours``
@@ -201,6 +204,7 @@ def _switch(value: object) -> bool:
     return value
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class SlaPolicy(Loadable):
     """How a pool keeps time: the ``clock`` its hours run on (wall or business hours), the

@@ -17,6 +17,7 @@ import attrs
 
 from leadcore.labels import LabelledEnum
 from leadcore.model import Lead, Pool
+from leadcore.signatures import checked_constructor
 from leadcore.sla.conditions import period_start
 from leadcore.sla.policy import Audience, PoolSla, StepAction
 
@@ -51,6 +52,7 @@ class StepKind(LabelledEnum):
 _ACTS = {StepAction.RECYCLE: StepKind.RECYCLE, StepAction.REASSIGN: StepKind.REASSIGN}
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class Due:
     """One step of a lead's SLA period: its ``key`` (``step:<name>``, ``warn:<name>``,
@@ -148,6 +150,7 @@ def next_check(lead: Lead, sla: PoolSla) -> datetime | None:
     return steps[0].at if steps else None
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class TimeLeft:
     """A lead's time left (剩余时间) at ``now``: the step that will take it from its owner

@@ -31,6 +31,7 @@ from leadcore.org import ManagerDirectory
 from leadcore.policy import OwnerFacts, owner_refusal
 from leadcore.query import LeadQuery
 from leadcore.records import OwnershipChange
+from leadcore.signatures import checked_constructor
 from leadcore.sla import Audience, Due, PoolSla, StepKind, due_now, next_check, period_start
 from leadcore.sla import recipients as who_hears
 
@@ -305,6 +306,7 @@ class Reschedule:
         return Outcome(len(held), records=tuple(records))
 
 
+@checked_constructor
 @attrs.frozen(slots=True)
 class SweepSummary:
     """What one sweep at ``now`` did: per step kind, how many were emitted and on which leads
