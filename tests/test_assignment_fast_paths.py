@@ -31,6 +31,22 @@ def test_a_team_still_refuses_users_that_are_not_ids() -> None:
         Team(["u1", 2], scope="p1", label="p1")
 
 
+@pytest.mark.parametrize("given", [["u1", 2], "u1", None, [""], {"u1": 1}])
+def test_team_users_made_by_hand_are_checked_too(given: object) -> None:
+    with pytest.raises(ValidationError, match="users"):
+        TeamUsers(given)
+
+
+def test_team_users_keep_their_order_once_each_and_survive_a_copy() -> None:
+    import copy
+    import pickle
+
+    users = TeamUsers(["b", "a", "b"])
+    assert users == ("b", "a")
+    assert pickle.loads(pickle.dumps(users)) == users
+    assert type(copy.deepcopy(users)) is TeamUsers
+
+
 class _Text(str):
     """A ``str`` subclass: text for every check."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, Self
 
 import attrs
 
@@ -61,15 +61,19 @@ def _candidates(value: object) -> tuple[str, ...]:
 
 
 class TeamUsers(tuple[str, ...]):
-    """A ``Team``'s user ids, checked and each once when the team was made: a ``Choice`` or
-    ``Needs`` given them takes them without reading each id again (a strategy passes its team
-    on every lead, often a new team for each)."""
+    """User ids checked and each kept once, in the order given (a ``Team``'s users): a
+    ``Choice`` or ``Needs`` given them takes them without reading each id again (a strategy
+    passes its team on every lead, often a new team for each). ``ValidationError`` at
+    ``users`` for what is not a list of ids."""
 
     __slots__ = ()
 
+    def __new__(cls, users: object = ()) -> Self:
+        return super().__new__(cls, user_list(users, "users"))
+
 
 def _unique(users: object) -> TeamUsers:
-    return users if type(users) is TeamUsers else TeamUsers(user_list(users, "users"))
+    return users if type(users) is TeamUsers else TeamUsers(users)
 
 
 def user_list(value: object, field: str) -> tuple[str, ...]:
