@@ -265,8 +265,7 @@ def _limit(value: object) -> int | None:
     return _checked(checks.stored_number, value, "limit")
 
 
-# Not @checked_constructor: the library builds one or more of these for every lead it
-# handles, where the check would cost up to 0.8 µs a construction.
+@checked_constructor
 @attrs.frozen(kw_only=True, slots=True)
 class LeadFilter:
     """Criteria a lead must all meet (a criterion left ``None`` does not constrain).
